@@ -1,0 +1,108 @@
+import type { DbOrTx } from "../database";
+import {
+  organisation,
+  facility,
+  facilityGrant,
+  organisationMember,
+  syncSettings,
+  integration,
+  integrationLocation,
+  facilityIntegration,
+  cctvSource,
+} from "../schema";
+import { newId, newWebhookSecret } from "../ids";
+
+export type NewFacility = {
+  id?: string;
+  organisationId: string;
+  name: string;
+  timeZone: string;
+  countryCode: string;
+  nightlyHour?: number;
+};
+
+export async function insertOrganisation(db: DbOrTx, input: { id?: string; name: string }, now: number) {
+  const row = { id: input.id ?? newId("org"), name: input.name, createdAt: now };
+  await db.insert(organisation).values(row);
+  return row;
+}
+
+/** A facility always has its sync settings row, with every source off. */
+export async function insertFacility(db: DbOrTx, input: NewFacility, now: number) {
+  const row = {
+    id: input.id ?? newId("fac"),
+    organisationId: input.organisationId,
+    name: input.name,
+    timeZone: input.timeZone,
+    countryCode: input.countryCode,
+    nightlyHour: input.nightlyHour ?? 3,
+    createdAt: now,
+  };
+  await db.insert(facility).values(row);
+  await db.insert(syncSettings).values({ facilityId: row.id, updatedAt: now });
+  return row;
+}
+
+export async function grantFacilities(db: DbOrTx, userId: string, facilityIds: string[]) {
+  if (facilityIds.length === 0) return;
+  await db
+    .insert(facilityGrant)
+    .values(facilityIds.map((facilityId) => ({ userId, facilityId })))
+    .onConflictDoNothing();
+}
+
+export async function addOrganisationMember(
+  db: DbOrTx,
+  input: { userId: string; organisationId: string; role: "owner" | "admin" },
+) {
+  await db.insert(organisationMember).values(input).onConflictDoNothing();
+}
+
+export type NewIntegration = {
+  id?: string;
+  organisationId: string;
+  name: string;
+  baseUrl: string;
+  apiKey: string;
+  webhookSecret?: string;
+  /** Partner location id → facility id. */
+  locations: Record<string, string>;
+};
+
+/** Connects an integration; every facility it maps to mirrors it unless that facility opts out. */
+export async function insertIntegration(db: DbOrTx, input: NewIntegration, now: number) {
+  const row = {
+    id: input.id ?? newId("int"),
+    organisationId: input.organisationId,
+    name: input.name,
+    baseUrl: input.baseUrl,
+    apiKey: input.apiKey,
+    webhookSecret: input.webhookSecret ?? newWebhookSecret(),
+    createdAt: now,
+  };
+  await db.insert(integration).values(row);
+  const locations = Object.entries(input.locations).map(([locationId, facilityId]) => ({
+    integrationId: row.id,
+    locationId,
+    facilityId,
+  }));
+  if (locations.length > 0) await db.insert(integrationLocation).values(locations);
+  const facilityIds = [...new Set(Object.values(input.locations))];
+  if (facilityIds.length > 0) {
+    await db
+      .insert(facilityIntegration)
+      .values(facilityIds.map((facilityId) => ({ facilityId, integrationId: row.id, enabled: true })))
+      .onConflictDoNothing();
+  }
+  return row;
+}
+
+export async function insertCctvSource(
+  db: DbOrTx,
+  input: { facilityId: string; baseUrl: string; apiKey: string; webhookSecret?: string },
+  now: number,
+) {
+  const row = { ...input, webhookSecret: input.webhookSecret ?? newWebhookSecret(), createdAt: now };
+  await db.insert(cctvSource).values(row);
+  return row;
+}

@@ -1,0 +1,70 @@
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { SOURCES } from "@uas/domain";
+import { epochMs, flag, jsonText } from "./columns";
+import { facility } from "./organisation";
+import { integration } from "./integration";
+
+/** A User Access row: a person who may open this facility's doors. */
+export const accessUser = sqliteTable(
+  "access_user",
+  {
+    id: text("id").primaryKey(),
+    facilityId: text("facility_id")
+      .notNull()
+      .references(() => facility.id, { onDelete: "cascade" }),
+    source: text("source", { enum: SOURCES }).notNull(),
+    integrationId: text("integration_id").references(() => integration.id),
+    // SQLite treats NULLs as distinct in unique indexes, so the key folds "no integration" to ''.
+    integrationKey: text("integration_key")
+      .notNull()
+      .generatedAlwaysAs(sql`coalesce(integration_id, '')`, { mode: "virtual" }),
+    externalId: text("external_id"),
+
+    // Sync-owned: overwritten from the source on every pass.
+    firstName: text("first_name").notNull().default(""),
+    lastName: text("last_name").notNull().default(""),
+    email: text("email"),
+    mobilePhone: text("mobile_phone"),
+    personType: text("person_type"),
+    membershipStatus: text("membership_status"),
+    syncedTags: jsonText<string[]>("synced_tags").notNull().default(sql`'[]'`),
+    lastSyncedAt: epochMs("last_synced_at"),
+    /** The source's `updated_at` of the last record this row took: older events change nothing. */
+    sourceUpdatedAt: epochMs("source_updated_at"),
+    removedAtSourceAt: epochMs("removed_at_source_at"),
+    /** The last full pass whose listing contained this person (removal sweep). */
+    seenPassId: text("seen_pass_id"),
+
+    // Admin-owned: sync never writes these.
+    accessEnabled: flag("access_enabled").notNull().default(true),
+    trackSourceUpdates: flag("track_source_updates").notNull().default(true),
+    customTags: jsonText<string[]>("custom_tags").notNull().default(sql`'[]'`),
+    notes: text("notes").notNull().default(""),
+    appMessage: text("app_message").notNull().default(""),
+
+    /** Bumped on every write; bulk delete fingerprints (id, version). */
+    version: integer("version").notNull().default(1),
+    createdAt: epochMs("created_at").notNull(),
+    updatedAt: epochMs("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("access_user_source_key").on(t.facilityId, t.source, t.integrationKey, t.externalId),
+    index("access_user_facility_name_idx").on(t.facilityId, t.lastName, t.firstName),
+    index("access_user_facility_email_idx").on(t.facilityId, t.email),
+  ],
+);
+
+/** Per-user grants (admin-owned). */
+export const accessGrant = sqliteTable(
+  "access_grant",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => accessUser.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [index("access_grant_user_idx").on(t.userId)],
+);

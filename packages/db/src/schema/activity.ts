@@ -1,0 +1,33 @@
+import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { OUTCOMES, SYNC_SOURCES } from "@uas/domain";
+import { epochMs, jsonText } from "./columns";
+
+export type ChangedField = { field: string; from: unknown; to: unknown };
+
+/** Sync activity & troubleshooting: one entry per record applied per facility. */
+export const activityEntry = sqliteTable(
+  "activity_entry",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: epochMs("at").notNull(),
+    organisationId: text("organisation_id").notNull(),
+    /** NULL for "No facility on the source record": shown to every facility mirroring the integration. */
+    facilityId: text("facility_id"),
+    source: text("source", { enum: SYNC_SOURCES }).notNull(),
+    integrationId: text("integration_id"),
+    externalId: text("external_id").notNull(),
+    name: text("name").notNull().default(""),
+    outcome: text("outcome", { enum: OUTCOMES }).notNull(),
+    reason: text("reason"),
+    changes: jsonText<ChangedField[]>("changes"),
+    passId: text("pass_id"),
+    webhookId: text("webhook_id"),
+    userId: text("user_id"),
+  },
+  (t) => [
+    index("activity_facility_id_idx").on(t.facilityId, t.id),
+    index("activity_integration_unmapped_idx").on(t.integrationId, t.facilityId, t.id),
+    index("activity_user_idx").on(t.userId, t.id),
+    index("activity_at_idx").on(t.at),
+  ],
+);

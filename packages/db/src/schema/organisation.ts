@@ -1,0 +1,55 @@
+import { sqliteTable, text, integer, primaryKey, index } from "drizzle-orm/sqlite-core";
+import { epochMs } from "./columns";
+import { authUser } from "./auth";
+
+export const organisation = sqliteTable("organisation", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: epochMs("created_at").notNull(),
+});
+
+export const facility = sqliteTable(
+  "facility",
+  {
+    id: text("id").primaryKey(),
+    organisationId: text("organisation_id")
+      .notNull()
+      .references(() => organisation.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** IANA zone: the nightly pass runs at night in the facility's own time. */
+    timeZone: text("time_zone").notNull(),
+    /** ISO 3166 alpha-2: national-format phone numbers are read in this country. */
+    countryCode: text("country_code").notNull(),
+    nightlyHour: integer("nightly_hour").notNull().default(3),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [index("facility_organisation_idx").on(t.organisationId)],
+);
+
+export const organisationMember = sqliteTable(
+  "organisation_member",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => authUser.id, { onDelete: "cascade" }),
+    organisationId: text("organisation_id")
+      .notNull()
+      .references(() => organisation.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["owner", "admin"] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.organisationId] })],
+);
+
+/** The facilities an admin may see and act on; everything facility-scoped checks this. */
+export const facilityGrant = sqliteTable(
+  "facility_grant",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => authUser.id, { onDelete: "cascade" }),
+    facilityId: text("facility_id")
+      .notNull()
+      .references(() => facility.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.facilityId] }), index("facility_grant_facility_idx").on(t.facilityId)],
+);

@@ -1,0 +1,42 @@
+/** The product's fixed vocabularies, shared by the engine, the database and the admin app. */
+
+export const SOURCES = ["manual", "integration", "cctv"] as const;
+export type Source = (typeof SOURCES)[number];
+export type SyncSource = Exclude<Source, "manual">;
+export const SYNC_SOURCES = ["integration", "cctv"] as const satisfies readonly SyncSource[];
+
+export const REQUIRE_IDENTIFIER_OPTIONS = ["email_or_phone", "email", "phone", "both"] as const;
+export type RequireIdentifier = (typeof REQUIRE_IDENTIFIER_OPTIONS)[number];
+
+export const REQUIRE_IDENTIFIER_LABELS: Record<RequireIdentifier, string> = {
+  email_or_phone: "Email OR phone",
+  email: "Email required",
+  phone: "Phone required",
+  both: "Both required",
+};
+
+export const OUTCOMES = ["added", "updated", "skipped", "disabled", "processed", "failed"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const OUTCOME_LABELS: Record<Outcome, string> = {
+  added: "Added",
+  updated: "Updated",
+  skipped: "Skipped",
+  disabled: "Disabled",
+  processed: "Processed",
+  failed: "Failed",
+};
+
+export const PASS_TRIGGERS = ["continuous", "nightly", "manual"] as const;
+export type PassTrigger = (typeof PASS_TRIGGERS)[number];
+
+export const PASS_STATES = ["running", "complete", "failed", "held"] as const;
+export type PassState = (typeof PASS_STATES)[number];
+
+export const SOURCE_LABELS: Record<SyncSource, string> = {
+  integration: "Integrations",
+  cctv: "Performance Hub features (CCTV/Computer Vision)",
+};
+
+export const CCTV_BADGE = "CCTV/Computer Vision";
+export const MANUAL_BADGE = "Manual";
