@@ -7,3 +7,4 @@ export * from "./queries/provisioning";
 export * from "./queries/tenancy";
 export * from "./queries/sync-settings";
 export * from "./errors";
+export * from "./queries/nightly";

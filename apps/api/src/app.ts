@@ -1,0 +1,59 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { trpcServer } from "@hono/trpc-server";
+import { createDb, type Db } from "@uas/db";
+import { parseConfig, type AppConfig, type Bindings } from "./env";
+import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
+import { createTrpcContext } from "./trpc/context";
+import { appRouter } from "./routers";
+import type { Queues } from "./context";
+
+export type AppVariables = { config: AppConfig; db: Db; auth: Auth; queues: Queues };
+export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
+
+export function queuesOf(env: Bindings): Queues {
+  return { sync: env.SYNC_QUEUE, invitations: env.INVITATIONS_QUEUE };
+}
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  // Per request: parse bindings, open the database client, build auth. No module-level state.
+  app.use("*", async (c, next) => {
+    const config = parseConfig(c.env);
+    const db = createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN });
+    c.set("config", config);
+    c.set("db", db);
+    c.set("auth", createAuth(db, config));
+    c.set("queues", queuesOf(c.env));
+    await next();
+  });
+
+  app.get("/health", (c) => c.json({ ok: true }));
+
+  app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, (c) => c.get("auth").handler(c.req.raw));
+
+  app.use(
+    "/trpc/*",
+    trpcServer({
+      router: appRouter,
+      endpoint: "/trpc",
+      createContext: (_opts, c) =>
+        createTrpcContext(
+          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues") },
+          c.get("auth"),
+          c,
+        ) as unknown as Record<string, unknown>,
+    }),
+  );
+
+  app.notFound((c) => c.json({ error: { code: "not_found", message: "Not found" } }, 404));
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    console.error("unhandled", error);
+    return c.json({ error: { code: "internal_error", message: "Something went wrong" } }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,42 @@
+import { createDb } from "@uas/db";
+import { parseConfig, type Bindings } from "../env";
+import { queuesOf } from "../app";
+import type { Ctx } from "../context";
+import { syncQueueMessage, type SyncQueueMessage } from "./messages";
+import { backoffSeconds } from "./retry";
+import { startPassFromMessage } from "../services/passes";
+
+async function apply(ctx: Ctx, message: SyncQueueMessage): Promise<void> {
+  switch (message.type) {
+    case "pass.start":
+      await startPassFromMessage({ ctx, input: message });
+      return;
+  }
+}
+
+/** Validates each message, applies it, and acks message by message; failures retry with backoff. */
+export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  const config = parseConfig(env);
+  const ctx: Ctx = {
+    actor: { type: "system" },
+    db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
+    now: () => Date.now(),
+    queues: queuesOf(env),
+  };
+  for (const message of batch.messages) {
+    const parsed = syncQueueMessage.safeParse(message.body);
+    if (!parsed.success) {
+      // A malformed message can never succeed; retrying walks it to the dead-letter queue, where it stays visible.
+      console.error("invalid sync message", message.id, parsed.error.issues);
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      continue;
+    }
+    try {
+      await apply(ctx, parsed.data);
+      message.ack();
+    } catch (error) {
+      console.error("sync message failed", message.id, error);
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
+}

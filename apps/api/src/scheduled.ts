@@ -1,0 +1,58 @@
+import { createDb, listFacilitiesWithSourceOn, listNightlyPassKeys } from "@uas/db";
+import { dueNightlyDate, type SyncSource } from "@uas/domain";
+import { parseConfig, type Bindings } from "./env";
+import { queuesOf } from "./app";
+import type { Ctx } from "./context";
+import type { PassStartMessage } from "./queues/messages";
+
+const SEND_BATCH_LIMIT = 100;
+
+/**
+ * The nightly reconciliation: every facility with a source on whose night has come and that has not
+ * had tonight's pass gets one `pass.start` message per source. The cron only fans out; passes run in
+ * queue consumers, so no invocation does unbounded work. A second or late cron is harmless: the pass
+ * is keyed by the facility-local day (unique index), so the consumer starts each day's pass once.
+ */
+export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ enqueued: number }> {
+  const now = ctx.now();
+  const facilities = await listFacilitiesWithSourceOn(ctx.db);
+  const due = facilities.flatMap((f) => {
+    const day = dueNightlyDate(now, f.timeZone, f.nightlyHour);
+    if (!day) return [];
+    const sources: SyncSource[] = [];
+    if (f.integrationsEnabled) sources.push("integration");
+    if (f.cctvEnabled) sources.push("cctv");
+    return sources.map((source) => ({ facilityId: f.facilityId, source, day }));
+  });
+  const done = await listNightlyPassKeys(
+    ctx.db,
+    [...new Set(due.map((d) => d.facilityId))],
+    [...new Set(due.map((d) => d.day))],
+  );
+  const messages: PassStartMessage[] = due
+    .filter((d) => !done.has(`${d.facilityId}|${d.source}|${d.day}`))
+    .map((d) => ({
+      type: "pass.start",
+      version: 1,
+      facilityId: d.facilityId,
+      source: d.source,
+      trigger: "nightly",
+      nightlyDate: d.day,
+    }));
+  for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
+    await ctx.queues.sync.sendBatch(messages.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body })));
+  }
+  return { enqueued: messages.length };
+}
+
+export async function handleScheduled(_controller: ScheduledController, env: Bindings): Promise<void> {
+  const config = parseConfig(env);
+  const ctx: Ctx = {
+    actor: { type: "cron" },
+    db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
+    now: () => Date.now(),
+    queues: queuesOf(env),
+  };
+  const { enqueued } = await startDueNightlyPasses({ ctx });
+  console.log(`nightly reconciliation: ${enqueued} pass(es) enqueued`);
+}

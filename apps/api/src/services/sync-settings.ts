@@ -1,0 +1,92 @@
+import {
+  getSyncSettings,
+  updateSyncSettings as writeSyncSettings,
+  getLastPass,
+  listFacilityIntegrations,
+  setFacilityIntegration,
+  type SyncSettingsPatch,
+} from "@uas/db";
+import { SOURCE_LABELS, SYNC_SOURCES } from "@uas/domain";
+import type { Ctx } from "../context";
+import { notFound } from "../errors";
+
+type FacilityRef = { id: string; organisationId: string };
+
+/** Settings → Sync settings for one facility: the two source blocks and the integration opt-ins. */
+export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
+  const { facility } = input;
+  const [settings, integrations, ...lastPasses] = await Promise.all([
+    getSyncSettings(ctx.db, facility.id),
+    listFacilityIntegrations(ctx.db, facility.id, facility.organisationId),
+    ...SYNC_SOURCES.map((source) => getLastPass(ctx.db, facility.id, source)),
+  ]);
+  if (!settings) throw notFound("Sync settings");
+  const enabled = { integration: settings.integrationsEnabled, cctv: settings.cctvEnabled };
+  return {
+    facilityId: facility.id,
+    requireIdentifier: settings.requireIdentifier,
+    autoSendInvitations: settings.autoSendInvitations,
+    massDisablePercent: settings.massDisablePercent,
+    massDisableMinimum: settings.massDisableMinimum,
+    sources: SYNC_SOURCES.map((source, i) => {
+      const pass = lastPasses[i];
+      return {
+        source,
+        label: SOURCE_LABELS[source],
+        enabled: enabled[source],
+        lastRun: pass
+          ? {
+              passId: pass.id,
+              state: pass.state,
+              trigger: pass.trigger,
+              startedAt: pass.startedAt,
+              endedAt: pass.endedAt,
+              reason: pass.reason,
+              counts: {
+                added: pass.added,
+                updated: pass.updated,
+                skipped: pass.skipped,
+                disabled: pass.disabled,
+                processed: pass.processed,
+              },
+            }
+          : null,
+      };
+    }),
+    integrations: integrations.map((row) => ({
+      integrationId: row.integrationId,
+      name: row.name,
+      // A facility mirrors a connected integration unless it has turned it off.
+      enabled: row.enabled ?? true,
+    })),
+  };
+}
+
+export async function updateSyncSettings({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { facility: FacilityRef; patch: SyncSettingsPatch };
+}) {
+  const row = await writeSyncSettings(ctx.db, input.facility.id, input.patch, ctx.now());
+  if (!row) throw notFound("Sync settings");
+  return getSyncSettingsView({ ctx, input: { facility: input.facility } });
+}
+
+export async function setIntegrationOptIn({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { facility: FacilityRef; integrationId: string; enabled: boolean };
+}) {
+  const integrations = await listFacilityIntegrations(ctx.db, input.facility.id, input.facility.organisationId);
+  if (!integrations.some((row) => row.integrationId === input.integrationId)) throw notFound("Integration");
+  await setFacilityIntegration(ctx.db, {
+    facilityId: input.facility.id,
+    integrationId: input.integrationId,
+    enabled: input.enabled,
+  });
+  return getSyncSettingsView({ ctx, input: { facility: input.facility } });
+}

@@ -1,0 +1,65 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { findGrantedFacility, findOrganisationRole } from "@uas/db";
+import { AppError } from "../errors";
+import type { TrpcContext } from "./context";
+import type { AdminCtx } from "../context";
+
+const t = initTRPC.context<TrpcContext>().create({
+  errorFormatter({ shape, error }) {
+    // Validation errors name the field: issues carry each failing path.
+    const issues =
+      error.code === "BAD_REQUEST" && error.cause instanceof z.ZodError
+        ? error.cause.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }))
+        : undefined;
+    return { ...shape, data: { ...shape.data, stack: undefined, issues } };
+  },
+});
+
+const CODES = {
+  not_found: "NOT_FOUND",
+  forbidden: "FORBIDDEN",
+  conflict: "CONFLICT",
+  bad_request: "BAD_REQUEST",
+  unauthorized: "UNAUTHORIZED",
+} as const;
+
+/** The one place where use-case errors become tRPC codes. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: CODES[cause.kind], message: cause.message, cause });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.actor.type !== "admin") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue" });
+  return next({ ctx: ctx as TrpcContext & AdminCtx });
+});
+
+/**
+ * Every facility-scoped procedure goes through here: the caller must hold a grant for the facility.
+ * Another facility's id answers NOT_FOUND, so ids of other tenants cannot be probed.
+ */
+export const facilityProcedure = adminProcedure
+  .input(z.object({ facilityId: z.string().min(1).max(64) }))
+  .use(async ({ ctx, input, next }) => {
+    const facility = await findGrantedFacility(ctx.db, ctx.actor.userId, input.facilityId);
+    if (!facility) throw new TRPCError({ code: "NOT_FOUND", message: "Facility not found" });
+    return next({ ctx: { ...ctx, facility } });
+  });
+
+/** Organisation-level procedures (integrations): the caller must be an owner of the organisation. */
+export const organisationProcedure = adminProcedure
+  .input(z.object({ organisationId: z.string().min(1).max(64) }))
+  .use(async ({ ctx, input, next }) => {
+    const role = await findOrganisationRole(ctx.db, ctx.actor.userId, input.organisationId);
+    if (role !== "owner") throw new TRPCError({ code: "NOT_FOUND", message: "Organisation not found" });
+    return next({ ctx: { ...ctx, organisationId: input.organisationId } });
+  });

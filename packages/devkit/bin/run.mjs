@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm run bench` and friends: install what is missing, then run a root task through pnpm.
+import { ensureInstalled, run, toolEnv } from "./bootstrap.mjs";
+
+const task = process.argv[2];
+ensureInstalled();
+const tasks = {
+  bench: ["--filter", "@uas/db", "bench"],
+  "bench:webhooks": ["--filter", "@uas/api", "bench:webhooks"],
+  "bench:reliability": ["--filter", "@uas/api", "bench:reliability"],
+  typecheck: ["exec", "turbo", "run", "typecheck"],
+};
+if (!tasks[task]) {
+  console.error(`unknown task ${task}; one of ${Object.keys(tasks).join(", ")}`);
+  process.exit(2);
+}
+process.exitCode = run("pnpm", tasks[task], { env: toolEnv() });

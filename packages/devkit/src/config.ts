@@ -1,0 +1,23 @@
+import { join } from "node:path";
+import type { StackOptions } from "./stack";
+
+const port = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0 || value > 65_535) throw new Error(`${name} must be a port number`);
+  return value;
+};
+
+/** Ports and the data directory, overridable by environment (tests run a second stack beside yours). */
+export function stackOptionsFromEnv(repoRoot: string): StackOptions {
+  return {
+    dataDir: process.env.UAS_DATA_DIR ?? join(repoRoot, ".data"),
+    fresh: process.env.UAS_FRESH === "1",
+    ports: {
+      web: port("UAS_WEB_PORT", 5173),
+      api: port("UAS_API_PORT", 8787),
+      db: port("UAS_DB_PORT", 8080),
+      partner: port("UAS_PARTNER_PORT", 8090),
+    },
+    cron: process.env.UAS_CRON !== "0",
+  };
+}

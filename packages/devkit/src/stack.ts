@@ -1,0 +1,137 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createNodeDb, migrateDb } from "@uas/db/node";
+import { startLibsqlHttpServer } from "@uas/libsql-http";
+import { startDemoPartner } from "@uas/demo-partner";
+import { seedDemo, DEMO } from "./seed";
+import { writeDevJson, type DevJson } from "./dev-json";
+import { startProcess, stopProcess, waitForHttp, type Managed } from "./processes";
+
+export const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+
+export type StackOptions = {
+  dataDir: string;
+  /** Wipe the data directory first (tests); `npm start` keeps it so data survives restarts. */
+  fresh?: boolean;
+  ports: { web: number; api: number; db: number; partner: number };
+  /** Start the admin app's dev server too (off for API-only integration tests). */
+  web?: boolean;
+  quiet?: boolean;
+  /** Fire the nightly cron on start and every quarter hour (wrangler dev does not fire crons itself). */
+  cron?: boolean;
+  /** Aborting stops whatever has started, also while the stack is still starting. */
+  signal?: AbortSignal;
+};
+
+export type Stack = DevJson & { close(): Promise<void> };
+
+type Secrets = { authSecret: string; partnerApiKey: string };
+
+function loadSecrets(dataDir: string): Secrets {
+  const file = join(dataDir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets;
+  const secrets = { authSecret: randomBytes(32).toString("base64url"), partnerApiKey: randomBytes(18).toString("base64url") };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { dataDir, ports } = options;
+  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const secrets = loadSecrets(dataDir);
+  const dbFile = join(dataDir, "dev.db");
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const closeOne of closers.splice(0).reverse()) await closeOne().catch(() => undefined);
+  };
+  options.signal?.addEventListener("abort", () => void close());
+
+  try {
+    const partner = await startDemoPartner({
+      port: ports.partner,
+      apiKey: secrets.partnerApiKey,
+      stateFile: join(dataDir, "demo-partner.json"),
+      cctvFacilityIds: [DEMO.cctvFacilityId],
+    });
+    closers.push(() => partner.close());
+
+    const db = createNodeDb({ url: `file:${dbFile}` });
+    await migrateDb(db);
+    const { seeded } = await seedDemo(db, { partnerUrl: partner.url, partnerApiKey: secrets.partnerApiKey });
+    db.$client.close();
+
+    const dbServer = await startLibsqlHttpServer({ file: dbFile, port: ports.db });
+    closers.push(() => dbServer.close());
+
+    const apiUrl = `http://127.0.0.1:${ports.api}`;
+    const webUrl = `http://127.0.0.1:${ports.web}`;
+    const webOrigins = [webUrl, `http://localhost:${ports.web}`].join(",");
+    const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" };
+
+    const api = startProcess(
+      "api",
+      join(repoRoot, "apps/api/node_modules/.bin/wrangler"),
+      [
+        "dev",
+        "--port", String(ports.api),
+        "--ip", "127.0.0.1",
+        "--inspector-port", String(ports.api + 10_000),
+        "--test-scheduled",
+        "--show-interactive-dev-session=false",
+        "--persist-to", join(dataDir, "wrangler"),
+        "--var", `DATABASE_URL:${dbServer.url}`,
+        "--var", `AUTH_SECRET:${secrets.authSecret}`,
+        "--var", `WEB_ORIGIN:${webOrigins}`,
+        "--var", "APP_ENV:development",
+      ],
+      { cwd: join(repoRoot, "apps/api"), env: childEnv, quiet: options.quiet },
+    );
+    closers.push(() => stopProcess(api));
+    await waitForHttp(`${apiUrl}/health`, 60_000, () => api.child.exitCode === null);
+
+    let web: Managed | undefined;
+    if (options.web !== false) {
+      web = startProcess(
+        "web",
+        join(repoRoot, "apps/web/node_modules/.bin/vite"),
+        ["--port", String(ports.web), "--strictPort", "--host", "127.0.0.1"],
+        { cwd: join(repoRoot, "apps/web"), env: { ...childEnv, UAS_API_URL: apiUrl }, quiet: options.quiet },
+      );
+      closers.push(() => stopProcess(web!));
+      await waitForHttp(webUrl, 60_000, () => web!.child.exitCode === null);
+    }
+
+    if (options.cron) {
+      const fire = () =>
+        fetch(`${apiUrl}/__scheduled?cron=${encodeURIComponent("*/15 * * * *")}`).catch((error) =>
+          console.error("[cron] could not reach the API:", String(error)),
+        );
+      void fire();
+      const quarter = 15 * 60_000;
+      let interval: NodeJS.Timeout | undefined;
+      const first = setTimeout(() => {
+        void fire();
+        interval = setInterval(fire, quarter);
+      }, quarter - (Date.now() % quarter));
+      closers.push(async () => {
+        clearTimeout(first);
+        if (interval) clearInterval(interval);
+      });
+    }
+
+    const devJson = await writeDevJson({
+      file: join(dataDir, "dev.json"),
+      dbUrl: `file:${dbFile}`,
+      apiUrl,
+      webUrl,
+      admin: { email: DEMO.admin.email, password: DEMO.admin.password },
+    });
+    return { ...devJson, seeded, close } as Stack & { seeded: boolean };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+import { startStack, repoRoot } from "./stack";
+import { stackOptionsFromEnv } from "./config";
+
+const options = stackOptionsFromEnv(repoRoot);
+const stopping = new AbortController();
+const stop = (code: number) => {
+  if (stopping.signal.aborted) return;
+  console.log("\nstopping…");
+  process.exitCode = code;
+  stopping.abort();
+  // Children get a moment to exit; the stack's close() waits for each of them.
+  setTimeout(() => process.exit(code), 6000).unref();
+};
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+const started = Date.now();
+const stack = await startStack({ ...options, signal: stopping.signal }).catch((error: unknown) => {
+  console.error(`\n✖ could not start: ${error instanceof Error ? error.message : String(error)}`);
+  stop(1);
+  return undefined;
+});
+if (stack) printWelcome(stack);
+
+function printWelcome(stack: NonNullable<Awaited<ReturnType<typeof startStack>>>) {
+  const partner = stack.integrations[0];
+  console.log(`
+  User Access Sync is running (${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  Admin app      ${stack.webUrl}
+  API (Worker)   ${stack.apiUrl}      tRPC /trpc · webhooks /webhooks · cron /__scheduled
+  Demo partner   ${partner?.baseUrl ?? "-"}
+  Database       ${options.dataDir}/dev.db  (libSQL HTTP on port ${options.ports.db})
+
+  Sign in as     ${stack.admin.email}
+  Password       ${stack.admin.password}
+
+  Local clients: ${options.dataDir}/dev.json   ·   Ctrl-C stops everything.
+`);
+}
