@@ -1,0 +1,127 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Faults } from './faults';
+import {
+  DEFAULT_CCTV_PEOPLE_COUNT,
+  DEFAULT_LOCATIONS,
+  DEFAULT_MEMBER_COUNT,
+  DEFAULT_SEED,
+  generateCctvPeople,
+  generateMembers,
+} from './generate';
+import { createRequestHandler } from './server';
+import { readStateFile, writeStateFile } from './state-file';
+import { createCctvStore, createMemberStore, type CctvStore, type MemberStore } from './store';
+
+export * from './types';
+export * from './generate';
+export * from './store';
+export * from './faults';
+export { DEFAULT_LIMIT, MAX_LIMIT } from './server';
+export type { PartnerState } from './state-file';
+
+export interface DemoPartnerOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  apiKey: string;
+  memberCount?: number;
+  seed?: number;
+  /** Mapped partner location ids; the unmapped `loc-closed` is always added by the generator. */
+  locations?: string[];
+  cctvFacilityIds?: string[];
+  cctvPeopleCount?: number;
+  /** Keeps the data across restarts: loaded if present, else generated and written; rewritten after every mutation. */
+  stateFile?: string;
+  faults?: Faults;
+}
+
+export interface DemoPartner {
+  /** Integration base URL, e.g. http://127.0.0.1:4010 */
+  url: string;
+  /** CCTV base URL: `${url}/cctv` */
+  cctvUrl: string;
+  port: number;
+  store: MemberStore;
+  /** CCTV people per facility id. */
+  cctv: Map<string, CctvStore>;
+  /** Live fault settings; change them at any time. */
+  faults: Faults;
+  close(): Promise<void>;
+}
+
+export async function startDemoPartner(options: DemoPartnerOptions): Promise<DemoPartner> {
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    apiKey,
+    memberCount = DEFAULT_MEMBER_COUNT,
+    seed = DEFAULT_SEED,
+    locations = [...DEFAULT_LOCATIONS],
+    cctvFacilityIds = [],
+    cctvPeopleCount = DEFAULT_CCTV_PEOPLE_COUNT,
+    stateFile,
+  } = options;
+  if (!apiKey) throw new Error('startDemoPartner: apiKey is required');
+
+  const saved = stateFile === undefined ? undefined : readStateFile(stateFile);
+  let needsWrite = stateFile !== undefined && saved === undefined;
+
+  const store = createMemberStore(saved?.members ?? generateMembers({ seed, count: memberCount, locations }));
+  // Facilities already in the state file stay served, so nothing saved is silently dropped.
+  const cctv = new Map<string, CctvStore>(
+    Object.entries(saved?.cctv ?? {}).map(([facilityId, people]) => [facilityId, createCctvStore(people)]),
+  );
+  for (const facilityId of cctvFacilityIds) {
+    if (cctv.has(facilityId)) continue;
+    cctv.set(facilityId, createCctvStore(generateCctvPeople({ facilityId, seed, count: cctvPeopleCount })));
+    needsWrite = stateFile !== undefined;
+  }
+
+  if (stateFile !== undefined) {
+    const persist = (): void =>
+      writeStateFile(stateFile, {
+        version: 1,
+        members: store.list(),
+        cctv: Object.fromEntries([...cctv].map(([facilityId, people]) => [facilityId, people.list()])),
+      });
+    store.onChange(persist);
+    for (const people of cctv.values()) people.onChange(persist);
+    if (needsWrite) persist();
+  }
+
+  const faults: Faults = structuredClone(options.faults ?? {});
+  const server = createServer(createRequestHandler({ apiKey, members: store, cctv, faults }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  const url = `http://${urlHost(host)}:${actualPort}`;
+  // Idempotent: tests and signal handlers may both close.
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    }));
+
+  return {
+    url,
+    cctvUrl: `${url}/cctv`,
+    port: actualPort,
+    store,
+    cctv,
+    faults,
+    close,
+  };
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,21 @@
+// Usage: tsx src/cli.ts --file ./local.db [--port 8080] [--host 127.0.0.1]
+// or LIBSQL_HTTP_FILE / LIBSQL_HTTP_PORT / LIBSQL_HTTP_HOST in the environment.
+import { parseArgs } from "node:util";
+import { startLibsqlHttpServer } from "./server.js";
+
+const { values } = parseArgs({
+  options: { file: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
+});
+const file = values.file ?? process.env.LIBSQL_HTTP_FILE;
+if (!file) {
+  console.error("usage: libsql-http --file <path.db> [--port 8080] [--host 127.0.0.1]");
+  process.exit(2);
+}
+const port = Number(values.port ?? process.env.LIBSQL_HTTP_PORT ?? 8080);
+const host = values.host ?? process.env.LIBSQL_HTTP_HOST ?? "127.0.0.1";
+
+const server = await startLibsqlHttpServer({ file, port, host });
+console.log(`libsql-http: serving ${file} at ${server.url}`);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void server.close().then(() => process.exit(0)));
+}

@@ -1,0 +1,151 @@
+import Database from "libsql";
+import { setTimeout as sleep } from "node:timers/promises";
+import { encodeValue, StmtError, type DescribeResult, type SqlValue, type StmtResult } from "./protocol.js";
+import { analyzeSql } from "./sql.js";
+
+/** How long a statement keeps retrying while another connection holds the write lock. */
+const BUSY_WAIT_MS = 5000;
+const STMT_CACHE_SIZE = 64;
+
+export type Params = SqlValue[] | Record<string, SqlValue>;
+
+/** One libSQL connection to the database file, owned by at most one stream at a time. */
+export class Connection {
+  readonly db: Database.Database;
+  private readonly stmts = new Map<string, Database.Statement>();
+  private readonly meta: Database.Statement;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.defaultSafeIntegers(true);
+    // Every connection lives on the one Node thread: a blocking SQLite busy handler would freeze
+    // the event loop that the lock holder needs in order to commit. So SQLite fails fast and
+    // withBusyRetry() waits asynchronously instead. Foreign keys are on, as on libsql-server.
+    // synchronous=NORMAL skips the fsync per commit (WAL stays consistent after a process crash;
+    // only an OS crash can lose the last commits), which is the right trade for a local server.
+    this.db.exec("PRAGMA busy_timeout = 0; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
+    this.meta = this.db.prepare("SELECT total_changes(), changes(), last_insert_rowid()").raw(true);
+  }
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  async execute(sql: string, params: Params, wantRows: boolean): Promise<StmtResult> {
+    const info = analyzeSql(sql);
+    if (info.statements.length === 0) throw new StmtError("SQL string does not contain any statement", "SQL_NO_STATEMENT");
+    if (info.statements.length > 1) throw new StmtError("SQL string contains more than one statement", "SQL_MANY_STATEMENTS");
+    if (!Array.isArray(params) && info.hasAnonymousParams) {
+      throw new StmtError("Arguments do not match SQL parameters: named arguments cannot bind an anonymous `?`", "ARGS_INVALID");
+    }
+    return withBusyRetry(() => {
+      const stmt = this.prepare(sql);
+      const [before] = this.meta.get() as bigint[];
+      let rows: unknown[][] = [];
+      if (stmt.reader && wantRows) rows = stmt.all(params) as unknown[][];
+      else stmt.run(params);
+      // total_changes() tells whether *this* statement wrote; changes() alone keeps the count of
+      // the last INSERT/UPDATE/DELETE, even across later SELECT, DDL or COMMIT statements.
+      const [after, changes, rowid] = this.meta.get() as bigint[];
+      const wrote = after !== before;
+      return {
+        cols: stmt.columns().map((c) => ({ name: c.name, decltype: c.type })),
+        rows: rows.map((row) => row.map(encodeValue)),
+        affected_row_count: wrote ? Number(changes) : 0,
+        last_insert_rowid: wrote ? String(rowid) : null,
+      };
+    });
+  }
+
+  /** Runs each statement of `sql` in turn, stopping at the first error. */
+  async sequence(sql: string): Promise<void> {
+    for (const statement of analyzeSql(sql).statements) {
+      await withBusyRetry(() => this.db.prepare(statement).run());
+    }
+  }
+
+  async describe(sql: string): Promise<DescribeResult> {
+    const info = analyzeSql(sql);
+    if (info.statements.length !== 1) {
+      throw new StmtError("SQL string must contain exactly one statement", info.statements.length ? "SQL_MANY_STATEMENTS" : "SQL_NO_STATEMENT");
+    }
+    return withBusyRetry(() => {
+      const cols = this.prepare(sql).columns().map((c) => ({ name: c.name, decltype: c.type }));
+      const isExplain = info.firstKeyword === "EXPLAIN";
+      // libsql does not expose sqlite3_stmt_readonly(); a write shows up as an
+      // OP_Transaction with a non-zero p2 in the statement's bytecode.
+      const program = isExplain ? [] : (this.db.prepare(`EXPLAIN ${info.statements[0]}`).raw(true).all() as unknown[][]);
+      const writes = program.some((op) => op[1] === "Transaction" && op[3] !== 0n);
+      return { params: info.params.map((name) => ({ name })), cols, is_explain: isExplain, is_readonly: !writes };
+    });
+  }
+
+  /**
+   * Makes the connection fit for another stream: rolls back a transaction left open and restores
+   * the one setting the client itself toggles (`PRAGMA foreign_keys` around migrations).
+   * Returns false if the connection should be discarded instead.
+   */
+  reset(): boolean {
+    try {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      if (this.db.inTransaction) return false;
+      this.db.exec("PRAGMA foreign_keys = ON");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    try {
+      this.db.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let stmt = this.stmts.get(sql);
+    if (stmt !== undefined) {
+      this.stmts.delete(sql); // re-inserted below: the Map's order is the LRU order
+    } else {
+      stmt = this.db.prepare(sql);
+      if (stmt.reader) stmt.raw(true);
+      if (this.stmts.size >= STMT_CACHE_SIZE) this.stmts.delete(this.stmts.keys().next().value!);
+    }
+    this.stmts.set(sql, stmt);
+    return stmt;
+  }
+}
+
+function isRetryableBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  // BUSY_SNAPSHOT means our read snapshot is stale: waiting cannot help, the transaction must restart.
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY") && code !== "SQLITE_BUSY_SNAPSHOT";
+}
+
+/** Runs `fn` (a single statement: retrying it is safe), waiting out SQLITE_BUSY without blocking. */
+async function withBusyRetry<T>(fn: () => T): Promise<T> {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      return fn();
+    } catch (error) {
+      if (!isRetryableBusy(error) || Date.now() + delay > deadline) throw toStmtError(error);
+    }
+    await sleep(delay);
+  }
+}
+
+/** Same messages and codes as libsql-server: "SQLite error: ..." with the primary result code. */
+export function toStmtError(error: unknown): StmtError {
+  if (error instanceof StmtError) return error;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === "string" && code.startsWith("SQLITE_")) {
+    return new StmtError(`SQLite error: ${String(message)}`, code.split("_", 2).join("_"));
+  }
+  if (error instanceof RangeError || error instanceof TypeError) {
+    return new StmtError(`Arguments do not match SQL parameters: ${error.message}`, "ARGS_INVALID");
+  }
+  return new StmtError(String(message ?? error), "SQLITE_UNKNOWN");
+}

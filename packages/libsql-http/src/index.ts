@@ -1,0 +1,1 @@
+export { startLibsqlHttpServer, type LibsqlHttpServer, type LibsqlHttpServerOptions } from "./server.js";

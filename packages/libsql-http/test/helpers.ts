@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, type Client } from "@libsql/client/web";
+import { startLibsqlHttpServer, type LibsqlHttpServer } from "../src/index.js";
+
+export interface TestServer {
+  server: LibsqlHttpServer;
+  file: string;
+  client(options?: { intMode?: "number" | "bigint" | "string" }): Client;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(options: { streamIdleTimeoutMs?: number } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), "libsql-http-"));
+  const file = join(dir, "test.db");
+  const server = await startLibsqlHttpServer({ file, port: 0, ...options });
+  const clients: Client[] = [];
+  return {
+    server,
+    file,
+    client(clientOptions = {}) {
+      const client = createClient({ url: server.url, ...clientOptions });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const client of clients) client.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A raw Hrana pipeline call, for what the client library does not expose. */
+export async function pipeline(url: string, body: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${url}/v2/pipeline`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
