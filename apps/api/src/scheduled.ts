@@ -45,12 +45,13 @@ export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ en
   return { enqueued: messages.length };
 }
 
-export async function handleScheduled(_controller: ScheduledController, env: Bindings): Promise<void> {
+export async function handleScheduled(controller: ScheduledController, env: Bindings): Promise<void> {
   const config = parseConfig(env);
   const ctx: Ctx = {
     actor: { type: "cron" },
     db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
-    now: () => Date.now(),
+    // The night is judged by when the cron was due, not by when a late invocation happens to run.
+    now: () => controller.scheduledTime,
     queues: queuesOf(env),
   };
   const { enqueued } = await startDueNightlyPasses({ ctx });

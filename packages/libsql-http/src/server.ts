@@ -16,6 +16,8 @@ export interface LibsqlHttpServerOptions {
   host?: string;
   /** Milliseconds after which a stream whose baton is not used again is closed (rolled back). Default 10 000. */
   streamIdleTimeoutMs?: number;
+  /** Don't keep the process alive for this server (a test harness that cannot close it). */
+  unref?: boolean;
 }
 
 export interface LibsqlHttpServer {
@@ -49,6 +51,7 @@ export async function startLibsqlHttpServer(options: LibsqlHttpServerOptions): P
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
+  if (options.unref) server.unref();
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   return {

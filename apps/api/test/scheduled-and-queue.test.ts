@@ -1,0 +1,74 @@
+import { describe, it, expect } from "vitest";
+import {
+  env,
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { updateSyncSettings } from "@uas/db";
+import worker from "../src";
+import { createTenant, testDb } from "./support";
+
+/** A queue binding that records what the handler sends, so the fan-out can be inspected. */
+function recordingQueue() {
+  const sent: unknown[] = [];
+  const queue = {
+    send: async (body: unknown) => void sent.push(body),
+    sendBatch: async (messages: Iterable<{ body: unknown }>) => {
+      for (const m of messages) sent.push(m.body);
+    },
+  } as unknown as Queue;
+  return { queue, sent };
+}
+
+async function runCron(scheduledTime: number, syncQueue: Queue) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(
+    createScheduledController({ scheduledTime, cron: "*/15 * * * *" }),
+    { ...env, SYNC_QUEUE: syncQueue },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+}
+
+describe("nightly cron", () => {
+  it("fans out one pass.start per enabled source of each facility whose night has come", async () => {
+    const db = testDb();
+    const tenant = await createTenant(db);
+    await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true, cctvEnabled: true }, Date.now());
+    const { queue, sent } = recordingQueue();
+
+    await runCron(Date.UTC(2026, 10, 24, 3, 5), queue); // 03:05 in London
+    const mine = sent.filter((m) => (m as { facilityId: string }).facilityId === tenant.granted.id);
+    expect(mine).toEqual([
+      { type: "pass.start", version: 1, facilityId: tenant.granted.id, source: "integration", trigger: "nightly", nightlyDate: "2026-11-24" },
+      { type: "pass.start", version: 1, facilityId: tenant.granted.id, source: "cctv", trigger: "nightly", nightlyDate: "2026-11-24" },
+    ]);
+    // The facility whose sources are off is never visited.
+    expect(sent.some((m) => (m as { facilityId: string }).facilityId === tenant.ungranted.id)).toBe(false);
+  });
+
+  it("starts nothing in the facility's daytime", async () => {
+    const db = testDb();
+    const tenant = await createTenant(db);
+    await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
+    const { queue, sent } = recordingQueue();
+    await runCron(Date.UTC(2026, 10, 24, 14, 0), queue);
+    expect(sent.filter((m) => (m as { facilityId: string }).facilityId === tenant.granted.id)).toEqual([]);
+  });
+});
+
+describe("sync queue consumer", () => {
+  it("never acks a message it cannot read: it is retried towards the dead-letter queue", async () => {
+    const batch = createMessageBatch("sync", [
+      { id: "bad-1", timestamp: new Date(), attempts: 1, body: { type: "pass.start", version: 1 } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["bad-1"]);
+  });
+});

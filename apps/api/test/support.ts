@@ -1,0 +1,87 @@
+import { env, SELF } from "cloudflare:test";
+import { hashPassword } from "better-auth/crypto";
+import {
+  createDb,
+  authUser,
+  authAccount,
+  insertOrganisation,
+  insertFacility,
+  grantFacilities,
+  addOrganisationMember,
+  newId,
+  type Db,
+} from "@uas/db";
+
+export const ORIGIN = "http://web.test";
+
+export function testDb(): Db {
+  return createDb({ url: env.DATABASE_URL });
+}
+
+export type Tenant = Awaited<ReturnType<typeof createTenant>>;
+
+/** A fresh organisation with two facilities and an admin granted only the first one. */
+export async function createTenant(db: Db = testDb()) {
+  const now = Date.now();
+  const organisation = await insertOrganisation(db, { name: `Org ${newId("t")}` }, now);
+  const granted = await insertFacility(
+    db,
+    { organisationId: organisation.id, name: "Granted", timeZone: "Europe/London", countryCode: "GB" },
+    now,
+  );
+  const ungranted = await insertFacility(
+    db,
+    { organisationId: organisation.id, name: "Not granted", timeZone: "Europe/London", countryCode: "GB" },
+    now,
+  );
+  const admin = { id: newId("usr"), email: `${newId("admin")}@example.com`, password: "correct horse battery" };
+  await db.insert(authUser).values({
+    id: admin.id,
+    name: "Admin",
+    email: admin.email,
+    emailVerified: true,
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+  });
+  await db.insert(authAccount).values({
+    id: newId("acc"),
+    accountId: admin.id,
+    providerId: "credential",
+    userId: admin.id,
+    password: await hashPassword(admin.password),
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+  });
+  await addOrganisationMember(db, { userId: admin.id, organisationId: organisation.id, role: "owner" });
+  await grantFacilities(db, admin.id, [granted.id]);
+  return { organisation, granted, ungranted, admin };
+}
+
+export async function signIn(email: string, password: string): Promise<string> {
+  const res = await SELF.fetch(`${ORIGIN}/api/auth/sign-in/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: ORIGIN },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  const cookie = res.headers.get("set-cookie");
+  if (!cookie) throw new Error("sign-in set no cookie");
+  return cookie.split(";")[0]!;
+}
+
+type TrpcResponse = { status: number; body: { result?: { data: unknown }; error?: { message: string; data: { code: string; httpStatus: number } } } };
+
+export async function trpcQuery(path: string, input: unknown, cookie?: string): Promise<TrpcResponse> {
+  const url = `${ORIGIN}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
+  const res = await SELF.fetch(url, { headers: cookie ? { cookie } : {} });
+  return { status: res.status, body: await res.json() };
+}
+
+export async function trpcMutation(path: string, input: unknown, cookie?: string): Promise<TrpcResponse> {
+  const res = await SELF.fetch(`${ORIGIN}/trpc/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: ORIGIN, ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(input),
+  });
+  return { status: res.status, body: await res.json() };
+}
