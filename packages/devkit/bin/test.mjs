@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// `npm test`: install what is missing (pnpm, dependencies, Debian's chromium), then run every test:
+// unit, database and Worker suites through turbo, then the browser suite against the real stack.
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ensureInstalled, root, run, toolEnv } from "./bootstrap.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const WORKSPACES = ["packages/domain", "packages/db", "packages/libsql-http", "apps/demo-partner", "apps/api", "apps/web", "apps/e2e"];
+
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  console.log("• installing Debian's chromium for the browser tests (apt-get)");
+  const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
+  const apt = (args) => run(sudo[0] ?? "apt-get", [...(sudo.length ? ["apt-get"] : []), ...args], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+  if (apt(["update", "-qq"]) !== 0 || apt(["install", "-y", "-qq", "chromium"]) !== 0 || !existsSync(CHROMIUM)) {
+    console.error(`✖ could not install chromium; install it (apt-get install chromium) or set CHROMIUM_PATH`);
+    process.exit(1);
+  }
+}
+
+function resultFiles() {
+  return WORKSPACES.map((w) => join(root, w, "test-results", "results.json"));
+}
+
+/** Sums the JSON reports of vitest (jest format) and Playwright into one closing line. */
+function summarise() {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const file of resultFiles()) {
+    if (!existsSync(file)) continue;
+    const report = JSON.parse(readFileSync(file, "utf8"));
+    if (report.stats && "expected" in report.stats) {
+      passed += report.stats.expected + report.stats.flaky;
+      failed += report.stats.unexpected;
+      skipped += report.stats.skipped;
+    } else {
+      passed += report.numPassedTests ?? 0;
+      failed += report.numFailedTests ?? 0;
+      skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    }
+  }
+  return { passed, failed, skipped };
+}
+
+ensureInstalled();
+ensureChromium();
+for (const file of resultFiles()) rmSync(file, { force: true });
+
+const env = toolEnv({ CHROMIUM_PATH: CHROMIUM });
+const unit = run(
+  "pnpm",
+  ["exec", "turbo", "run", "test", "--concurrency=2", "--log-order=grouped", "--", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/results.json"],
+  { env },
+);
+const browser = run("pnpm", ["--filter", "@uas/e2e", "test:e2e"], { env });
+
+const { passed, failed, skipped } = summarise();
+console.log(`\nTotal: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exitCode = unit !== 0 || browser !== 0 || failed > 0 ? 1 : 0;
