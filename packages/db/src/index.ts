@@ -8,3 +8,5 @@ export * from "./queries/tenancy";
 export * from "./queries/sync-settings";
 export * from "./errors";
 export * from "./queries/nightly";
+export * from "./sync";
+export * from "./queries/activity";

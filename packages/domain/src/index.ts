@@ -1,2 +1,3 @@
 export * from "./vocabulary";
 export * from "./nightly-schedule";
+export * from "./sync";

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
 import { OUTCOMES, SYNC_SOURCES } from "@uas/domain";
 import { epochMs, jsonText } from "./columns";
@@ -24,10 +25,13 @@ export const activityEntry = sqliteTable(
     webhookId: text("webhook_id"),
     userId: text("user_id"),
   },
+  // Every index costs on each insert, and a pass writes one entry per record: keep them few.
+  // Newest-first listing merges one (facility, outcome) range per outcome, so one index serves both
+  // "all entries" and "filter by outcome". Search goes through the activity_search FTS5 table
+  // (custom migration). Pruning walks the primary key, which follows time.
   (t) => [
-    index("activity_facility_id_idx").on(t.facilityId, t.id),
-    index("activity_integration_unmapped_idx").on(t.integrationId, t.facilityId, t.id),
+    index("activity_facility_outcome_idx").on(t.facilityId, t.outcome, t.id),
+    index("activity_unmapped_idx").on(t.integrationId, t.id).where(sql`${t.facilityId} IS NULL`),
     index("activity_user_idx").on(t.userId, t.id),
-    index("activity_at_idx").on(t.at),
   ],
 );

@@ -1,0 +1,162 @@
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import { OUTCOMES, type Outcome } from "@uas/domain";
+import type { DbOrTx } from "../database";
+import { activityEntry, facilityIntegration } from "../schema";
+
+export type ActivityEntryRow = typeof activityEntry.$inferSelect;
+
+export type ListActivityInput = {
+  facilityId: string;
+  outcome?: Outcome;
+  /** Matches name, external id, reason and ids (pass, webhook, row); words are ANDed, the last is a prefix. */
+  search?: string;
+  /** Keyset cursor: the previous page's `nextCursor`. */
+  before?: number | null;
+  limit?: number;
+};
+
+export type ActivityPage = { entries: ActivityEntryRow[]; nextCursor: number | null };
+
+const MAX_LIMIT = 200;
+
+const COLUMN_NAMES: [column: string, alias: string][] = [
+  ["id", "id"],
+  ["at", "at"],
+  ["organisation_id", "organisationId"],
+  ["facility_id", "facilityId"],
+  ["source", "source"],
+  ["integration_id", "integrationId"],
+  ["external_id", "externalId"],
+  ["name", "name"],
+  ["outcome", "outcome"],
+  ["reason", "reason"],
+  ["changes", "changes"],
+  ["pass_id", "passId"],
+  ["webhook_id", "webhookId"],
+  ["user_id", "userId"],
+];
+
+function columns(table = "activity_entry"): SQL {
+  return sql.raw(COLUMN_NAMES.map(([column, alias]) => `${table}.${column} AS "${alias}"`).join(", "));
+}
+
+type RawEntry = Omit<ActivityEntryRow, "changes"> & { changes: string | null };
+
+function toEntry(raw: RawEntry): ActivityEntryRow {
+  return { ...raw, changes: raw.changes === null ? null : JSON.parse(raw.changes) };
+}
+
+/** The integrations whose unmapped ("No facility on the source record") entries this facility sees. */
+async function mirroredIntegrationIds(db: DbOrTx, facilityId: string): Promise<string[]> {
+  const rows = await db
+    .select({ integrationId: facilityIntegration.integrationId })
+    .from(facilityIntegration)
+    .where(and(eq(facilityIntegration.facilityId, facilityId), eq(facilityIntegration.enabled, true)));
+  return rows.map((row) => row.integrationId);
+}
+
+/**
+ * A facility's sync activity, newest first. Without a search, each (facility, outcome) index range and
+ * each mirrored integration's unmapped range is read newest-first up to the limit and merged, so a
+ * page costs a few short index scans however many millions of entries exist. With a search, the FTS5
+ * index (scoped by facility token) yields matches newest-first.
+ */
+export async function listActivity(db: DbOrTx, input: ListActivityInput): Promise<ActivityPage> {
+  const limit = Math.max(1, Math.min(input.limit ?? 50, MAX_LIMIT));
+  const before = input.before ?? Number.MAX_SAFE_INTEGER;
+  const integrations = await mirroredIntegrationIds(db, input.facilityId);
+  const query = ftsQuery(input.search ?? "", input.facilityId, integrations);
+  const rows = query === null ? await listRecent(db, input, integrations, before, limit + 1) : await searchRecent(db, query, input.outcome, before, limit + 1);
+  const entries = rows.slice(0, limit).map(toEntry);
+  const last = entries[entries.length - 1];
+  return { entries, nextCursor: rows.length > limit && last ? last.id : null };
+}
+
+async function listRecent(db: DbOrTx, input: ListActivityInput, integrations: string[], before: number, limit: number) {
+  const outcomes = input.outcome ? [input.outcome] : [...OUTCOMES];
+  const ranges: SQL[] = outcomes.map(
+    (outcome) => sql`SELECT * FROM (SELECT ${columns()} FROM activity_entry
+      WHERE facility_id = ${input.facilityId} AND outcome = ${outcome} AND id < ${before} ORDER BY id DESC LIMIT ${limit})`,
+  );
+  for (const integrationId of integrations) {
+    const outcome = input.outcome ? sql` AND outcome = ${input.outcome}` : sql``;
+    ranges.push(sql`SELECT * FROM (SELECT ${columns()} FROM activity_entry
+      WHERE integration_id = ${integrationId} AND facility_id IS NULL${outcome} AND id < ${before} ORDER BY id DESC LIMIT ${limit})`);
+  }
+  return db.all<RawEntry>(sql`SELECT * FROM (${sql.join(ranges, sql` UNION ALL `)}) ORDER BY id DESC LIMIT ${limit}`);
+}
+
+async function searchRecent(db: DbOrTx, match: string, outcome: Outcome | undefined, before: number, limit: number) {
+  const outcomeFilter = outcome ? sql` AND e.outcome = ${outcome}` : sql``;
+  return db.all<RawEntry>(sql`
+    SELECT ${columns("e")}
+    FROM activity_search s JOIN activity_entry e ON e.id = s.rowid
+    WHERE activity_search MATCH ${match} AND s.rowid < ${before}${outcomeFilter}
+    ORDER BY s.rowid DESC LIMIT ${limit}`);
+}
+
+function quoted(text: string): string {
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
+/** Builds the FTS5 expression, or null for an empty search. User text is always quoted: no FTS syntax leaks through. */
+export function ftsQuery(search: string, facilityId: string, integrationIds: readonly string[]): string | null {
+  const words = search
+    .split(/\s+/)
+    .filter((word) => /[\p{L}\p{N}]/u.test(word))
+    .slice(0, 8);
+  if (words.length === 0) return null;
+  const scopes = [facilityId, ...integrationIds.map((id) => `unmapped_${id}`)].map(quoted).join(" OR ");
+  const terms = words.map((word, i) => (i === words.length - 1 ? `${quoted(word)}*` : quoted(word))).join(" AND ");
+  return `scope : (${scopes}) AND body : (${terms})`;
+}
+
+/** One entry, if this facility may see it. */
+export async function getActivityEntry(db: DbOrTx, input: { facilityId: string; id: number }): Promise<ActivityEntryRow | undefined> {
+  const [raw] = await db.all<RawEntry>(sql`SELECT ${columns()} FROM activity_entry WHERE id = ${input.id}`);
+  if (!raw) return undefined;
+  if (raw.facilityId === input.facilityId) return toEntry(raw);
+  if (raw.facilityId === null && raw.integrationId !== null) {
+    const integrations = await mirroredIntegrationIds(db, input.facilityId);
+    if (integrations.includes(raw.integrationId)) return toEntry(raw);
+  }
+  return undefined;
+}
+
+/** A User Access row's sync history, newest first. */
+export async function listUserActivity(db: DbOrTx, input: { facilityId: string; userId: string; limit?: number }) {
+  const limit = Math.max(1, Math.min(input.limit ?? 50, MAX_LIMIT));
+  const rows = await db.all<RawEntry>(sql`
+    SELECT ${columns()} FROM activity_entry WHERE user_id = ${input.userId} AND facility_id = ${input.facilityId}
+    ORDER BY id DESC LIMIT ${limit}`);
+  return rows.map(toEntry);
+}
+
+export const ACTIVITY_RETENTION_DAYS = 90;
+
+/**
+ * Deletes entries older than the retention, oldest first, a batch per statement so no transaction
+ * grows unbounded. Walks the primary key (ids follow time) and stops at the first batch reaching
+ * entries still within the retention.
+ */
+export async function pruneActivity(input: {
+  db: DbOrTx;
+  now: number;
+  retentionDays?: number;
+  batchSize?: number;
+}): Promise<{ deleted: number }> {
+  const cutoff = input.now - (input.retentionDays ?? ACTIVITY_RETENTION_DAYS) * 86_400_000;
+  const batchSize = input.batchSize ?? 5000;
+  let deleted = 0;
+  let after = 0;
+  for (;;) {
+    const [batch] = await input.db.all<{ last: number | null; newest: number | null }>(sql`
+      SELECT max(id) AS last, max(at) AS newest FROM (SELECT id, at FROM activity_entry WHERE id > ${after} ORDER BY id LIMIT ${batchSize})`);
+    if (!batch || batch.last === null || batch.newest === null) break;
+    const result = await input.db.run(sql`DELETE FROM activity_entry WHERE id > ${after} AND id <= ${batch.last} AND at < ${cutoff}`);
+    deleted += result.rowsAffected;
+    if (batch.newest >= cutoff) break;
+    after = batch.last;
+  }
+  return { deleted };
+}

@@ -1,0 +1,175 @@
+import { eq, sql } from "drizzle-orm";
+import { pageKeys, parseListingRecord, planPage, type OutcomeCounts, type SyncSource } from "@uas/domain";
+import type { Db, Tx } from "../database";
+import { syncPass } from "../schema";
+import type { ListingFactory, ListingPage } from "./ports";
+import { failPass, getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
+import { loadFacilityContext, loadLocationMap, planSettingsFor, type FacilitySyncContext } from "./source-context";
+import { loadRows } from "./row-store";
+import { writePagePlan } from "./page-writer";
+import { finishPass } from "./finish-pass";
+
+export type Clock = number | (() => number);
+export const readClock = (clock: Clock): number => (typeof clock === "function" ? clock() : clock);
+
+export class PassNotFoundError extends Error {
+  constructor(passId: string) {
+    super(`Sync pass ${passId} not found`);
+    this.name = "PassNotFoundError";
+  }
+}
+
+class ListingReadError extends Error {
+  constructor(cause: unknown) {
+    super(`Could not read the listing: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "ListingReadError";
+  }
+}
+
+function failureReason(error: unknown): string {
+  if (error instanceof ListingReadError) return error.message;
+  return `Could not apply the listing: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+export type AdvancePassInput = {
+  db: Db;
+  passId: string;
+  listingFor: ListingFactory;
+  /** Pages read in this step; the Worker runs one step per queue message. */
+  maxPages: number;
+  now: Clock;
+  /** "fail" (default) ends the pass as failed on any error; "throw" leaves it running for the caller to retry the step. */
+  onError?: "fail" | "throw";
+};
+
+export type AdvancePassResult = { status: "continue" | "done"; pass: SyncPassRow };
+
+/**
+ * Reads up to `maxPages` pages of the pass's listings, each applied in its own write transaction
+ * together with the saved cursor, so a step can stop or crash anywhere and the next step resumes.
+ * After the last page of every listing, infers removals (finishPass).
+ */
+export async function advancePass(input: AdvancePassInput): Promise<AdvancePassResult> {
+  const { db, passId } = input;
+  let pass = await getPass(db, passId);
+  if (!pass) throw new PassNotFoundError(passId);
+  if (pass.state !== "running") return { status: "done", pass };
+  const locationMaps = new Map<string, Map<string, string>>();
+  try {
+    const context = await loadFacilityContext(db, pass.facilityId);
+    if (!context) throw new Error("the facility no longer exists");
+    for (let pagesRead = 0; ; pagesRead += 1) {
+      const progress = progressOf(pass);
+      const index = progress.targets.findIndex((target) => !target.done);
+      if (index === -1) return { status: "done", pass: await finishPass(db, pass.id, readClock(input.now)) };
+      if (pagesRead >= input.maxPages) return { status: "continue", pass };
+      const target = progress.targets[index] as PassTarget;
+      const listing = input.listingFor({ facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId });
+      const page = await listing.fetchPage(target.cursor).catch((error: unknown) => {
+        throw new ListingReadError(error);
+      });
+      if (page.nextCursor !== null && page.nextCursor === target.cursor) {
+        throw new ListingReadError(new Error("the listing returned the cursor it was given"));
+      }
+      let locationMap: Map<string, string> | null = null;
+      if (target.integrationId !== null) {
+        locationMap = locationMaps.get(target.integrationId) ?? (await loadLocationMap(db, target.integrationId));
+        locationMaps.set(target.integrationId, locationMap);
+      }
+      pass = await applyListingPage(db, { passId, source: pass.source, index, target, page, context, locationMap, now: readClock(input.now) });
+      if (pass.state !== "running") return { status: "done", pass };
+    }
+  } catch (error) {
+    if (input.onError === "throw") throw error;
+    await failPass({ db, passId, reason: failureReason(error), now: readClock(input.now) });
+    return { status: "done", pass: (await getPass(db, passId)) as SyncPassRow };
+  }
+}
+
+/** Loops steps until the pass is done (tests, the bench, and small facilities). */
+export async function runFullPass(input: Omit<AdvancePassInput, "maxPages"> & { maxPages?: number }): Promise<SyncPassRow> {
+  for (;;) {
+    const result = await advancePass({ ...input, maxPages: input.maxPages ?? 50 });
+    if (result.status === "done") return result.pass;
+  }
+}
+
+async function applyListingPage(
+  db: Db,
+  input: {
+    passId: string;
+    source: SyncSource;
+    index: number;
+    target: PassTarget;
+    page: ListingPage;
+    context: FacilitySyncContext;
+    locationMap: Map<string, string> | null;
+    now: number;
+  },
+): Promise<SyncPassRow> {
+  const { context, target, now } = input;
+  // Validation and parsing happen before the write lock is taken.
+  const records = input.page.records.map((raw) => parseListingRecord(input.source, raw));
+  const keys = pageKeys(records);
+  return db.transaction(async (tx) => {
+    const pass = await getPass(tx, input.passId);
+    if (!pass) throw new PassNotFoundError(input.passId);
+    const progress = progressOf(pass);
+    const current = progress.targets[input.index];
+    // Another step (a duplicate queue message) got here first: leave its work as it is.
+    if (pass.state !== "running" || !current || current.done || current.cursor !== target.cursor) return pass;
+
+    const scope = { facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId };
+    const rows = await loadRows(tx, scope, keys);
+    const plan = planPage({
+      source: pass.source,
+      facility: context.facility,
+      settings: planSettingsFor(context, pass.source, target.integrationId),
+      locationMap: input.locationMap,
+      records,
+      existingRows: rows,
+      now,
+    });
+    await writePagePlan(tx, {
+      scope,
+      origin: {
+        organisationId: context.facility.organisationId,
+        source: pass.source,
+        integrationId: target.integrationId,
+        passId: pass.id,
+        webhookId: null,
+        at: now,
+      },
+      plan,
+      rows,
+    });
+    const targets = progress.targets.map((t, i) =>
+      i === input.index ? { ...t, cursor: input.page.nextCursor, done: input.page.nextCursor === null } : t,
+    );
+    return saveProgress(tx, pass.id, plan.counts, input.page.records.length, { ...progress, targets, lastStepAt: now });
+  });
+}
+
+async function saveProgress(
+  tx: Tx,
+  passId: string,
+  counts: OutcomeCounts,
+  records: number,
+  progress: PassProgress,
+): Promise<SyncPassRow> {
+  const [pass] = await tx
+    .update(syncPass)
+    .set({
+      added: sql`${syncPass.added} + ${counts.added}`,
+      updated: sql`${syncPass.updated} + ${counts.updated}`,
+      skipped: sql`${syncPass.skipped} + ${counts.skipped}`,
+      disabled: sql`${syncPass.disabled} + ${counts.disabled}`,
+      processed: sql`${syncPass.processed} + ${counts.processed}`,
+      pagesDone: sql`${syncPass.pagesDone} + 1`,
+      recordsDone: sql`${syncPass.recordsDone} + ${records}`,
+      progress,
+    })
+    .where(eq(syncPass.id, passId))
+    .returning();
+  return pass as SyncPassRow;
+}

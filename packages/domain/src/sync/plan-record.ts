@@ -1,0 +1,194 @@
+import type { Outcome, RequireIdentifier, SyncSource } from "../vocabulary";
+import type { SourcePerson } from "./source-records";
+import { normalisePerson, type NormalisedPerson } from "./normalise";
+import {
+  REMOVAL_REASONS,
+  SKIP_REASONS,
+  invalidContactsNote,
+  requireIdentifierFailure,
+  sourceOffReason,
+} from "./reasons";
+import {
+  SYNCED_DETAIL_FIELDS,
+  personName,
+  sameTagSet,
+  type ChangedField,
+  type ExistingRow,
+  type SyncPatch,
+  type SyncState,
+  type SyncedDetails,
+} from "./ownership";
+
+export type PlanSettings = {
+  sourceEnabled: boolean;
+  /** "Sync from these integrations" for this record's integration; always true for CCTV. */
+  integrationEnabled: boolean;
+  requireIdentifier: RequireIdentifier;
+};
+
+export type PlanFacility = { id: string; countryCode: string };
+
+/** removed: the source said so; moved: no longer at this facility's locations; absent: not in a complete listing. */
+export type RemovalCause = "removed" | "moved" | "absent";
+
+export type PlannedChange =
+  | { kind: "upsert"; person: SourcePerson }
+  | { kind: "removal"; externalId: string; updatedAt: number | null; cause: RemovalCause };
+
+export type RecordPlanInput = {
+  source: SyncSource;
+  change: PlannedChange;
+  facility: PlanFacility;
+  settings: PlanSettings;
+  existingRow: ExistingRow | null;
+  now: number;
+};
+
+export type AppliedOutcome = Exclude<Outcome, "failed">;
+
+/** insert/update change what an admin sees; touch only records the source's newer `updated_at`. */
+export type RecordWrite = "insert" | "update" | "touch";
+
+export type RecordPlan = {
+  outcome: AppliedOutcome;
+  reason: string | null;
+  changes: ChangedField[];
+  /** The name for the activity entry. */
+  name: string;
+  write: RecordWrite | null;
+  /** The row's whole sync-owned state after the write; null when nothing is written. */
+  patch: SyncPatch | null;
+  /** Sync applied the record to the row (Added, Updated, Disabled or Processed): a pass refreshes its last-synced time. */
+  applied: boolean;
+};
+
+const REMOVAL_REASON_BY_CAUSE: Record<RemovalCause, string> = {
+  removed: REMOVAL_REASONS.removedAtSource,
+  moved: REMOVAL_REASONS.noLongerAtFacility,
+  absent: REMOVAL_REASONS.absentFromListing,
+};
+
+function skipped(reason: string, name: string): RecordPlan {
+  return { outcome: "skipped", reason, changes: [], name, write: null, patch: null, applied: false };
+}
+
+function processed(name: string, patch: SyncPatch | null, reason: string | null = null): RecordPlan {
+  return { outcome: "processed", reason, changes: [], name, write: patch ? "touch" : null, patch, applied: true };
+}
+
+function recordName(person: SourcePerson): string {
+  return personName({ firstName: person.firstName?.trim() ?? "", lastName: person.lastName?.trim() ?? "" });
+}
+
+function changeTime(change: PlannedChange): number | null {
+  return change.kind === "upsert" ? change.person.updatedAt : change.updatedAt;
+}
+
+/** Rules 1–9 of product-rules.md "Outcomes", in order: the first that applies wins. */
+export function planRecord(input: RecordPlanInput): RecordPlan {
+  const { change, existingRow: row, settings } = input;
+  const name = change.kind === "upsert" ? recordName(change.person) : row ? personName(row) : "";
+
+  if (!settings.sourceEnabled) return skipped(sourceOffReason(input.source), name);
+  if (!settings.integrationEnabled) return skipped(SKIP_REASONS.integrationOptedOut, name);
+  if (change.kind === "removal" && !row) return skipped(SKIP_REASONS.noMatchingRow, name);
+  if (row && !row.trackSourceUpdates) return skipped(SKIP_REASONS.decoupled, name);
+
+  const at = changeTime(change);
+  // Delivery order is not guaranteed: an event older than what the row took changes nothing.
+  if (row && at !== null && row.sourceUpdatedAt !== null && at < row.sourceUpdatedAt) return processed(name, null);
+
+  if (change.kind === "removal") return planRemoval(row as ExistingRow, change, name, input.now);
+  return planUpsert(input, change.person, row);
+}
+
+function planUpsert(input: RecordPlanInput, person: SourcePerson, row: ExistingRow | null): RecordPlan {
+  const normalised = normalisePerson(person, { countryCode: input.facility.countryCode, storedPhone: row?.mobilePhone });
+  const name = personName(normalised);
+  const failure = requireIdentifierFailure(input.settings.requireIdentifier, normalised);
+  if (failure !== null) return skipped(failure, name);
+
+  const note = invalidContactsNote(normalised.invalid);
+  const patch = stateFrom(normalised, input.now);
+  if (!row) return { outcome: "added", reason: note, changes: [], name, write: "insert", patch, applied: true };
+
+  const changes = diffDetails(row, normalised);
+  if (row.removedAtSourceAt !== null) changes.push({ field: "removedAtSource", from: true, to: false });
+  if (changes.length > 0) return { outcome: "updated", reason: note, changes, name, write: "update", patch, applied: true };
+
+  // Nothing visible differs; a newer `updated_at` is still recorded so later stale events stay stale.
+  const newer = row.sourceUpdatedAt === null || normalised.updatedAt > row.sourceUpdatedAt;
+  return processed(name, newer ? { ...keepState(row), sourceUpdatedAt: normalised.updatedAt, lastSyncedAt: input.now } : null, note);
+}
+
+function planRemoval(
+  row: ExistingRow,
+  change: Extract<PlannedChange, { kind: "removal" }>,
+  name: string,
+  now: number,
+): RecordPlan {
+  const sourceUpdatedAt = latest(row.sourceUpdatedAt, change.updatedAt);
+  if (row.removedAtSourceAt === null) {
+    return {
+      outcome: "disabled",
+      reason: REMOVAL_REASON_BY_CAUSE[change.cause],
+      changes: [{ field: "removedAtSource", from: false, to: true }],
+      name,
+      write: "update",
+      patch: { ...keepState(row), removedAtSourceAt: now, sourceUpdatedAt, lastSyncedAt: now },
+      applied: true,
+    };
+  }
+  // A repeat removal: nothing visible, but a newer one keeps older upserts stale.
+  const newer = sourceUpdatedAt !== row.sourceUpdatedAt;
+  return processed(name, newer ? { ...keepState(row), sourceUpdatedAt, lastSyncedAt: now } : null);
+}
+
+function latest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
+
+function stateFrom(person: NormalisedPerson, now: number): SyncState {
+  return {
+    firstName: person.firstName,
+    lastName: person.lastName,
+    mobilePhone: person.mobilePhone,
+    email: person.email,
+    personType: person.personType,
+    membershipStatus: person.membershipStatus,
+    syncedTags: person.syncedTags,
+    lastSyncedAt: now,
+    sourceUpdatedAt: person.updatedAt,
+    removedAtSourceAt: null,
+  };
+}
+
+/** Copies only the sync-owned state: admin-owned fields must never ride along in a patch. */
+function keepState(row: SyncState): SyncState {
+  return {
+    firstName: row.firstName,
+    lastName: row.lastName,
+    mobilePhone: row.mobilePhone,
+    email: row.email,
+    personType: row.personType,
+    membershipStatus: row.membershipStatus,
+    syncedTags: row.syncedTags,
+    lastSyncedAt: row.lastSyncedAt,
+    sourceUpdatedAt: row.sourceUpdatedAt,
+    removedAtSourceAt: row.removedAtSourceAt,
+  };
+}
+
+export function diffDetails(before: SyncedDetails, after: SyncedDetails): ChangedField[] {
+  const changes: ChangedField[] = [];
+  for (const field of SYNCED_DETAIL_FIELDS) {
+    if (field === "syncedTags") {
+      if (!sameTagSet(before.syncedTags, after.syncedTags)) changes.push({ field, from: before.syncedTags, to: after.syncedTags });
+    } else if (before[field] !== after[field]) {
+      changes.push({ field, from: before[field], to: after[field] });
+    }
+  }
+  return changes;
+}
