@@ -10,3 +10,4 @@ export * from "./errors";
 export * from "./queries/nightly";
 export * from "./sync";
 export * from "./queries/activity";
+export * from "./queries/inbox";
