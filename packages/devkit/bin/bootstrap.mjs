@@ -41,5 +41,5 @@ export function ensureInstalled() {
     must("npm", ["install", "--prefix", toolsDir, "--no-audit", "--no-fund", "--loglevel=error", `pnpm@${PNPM_VERSION}`]);
   }
   console.log("• installing dependencies (pnpm install --frozen-lockfile)");
-  must("pnpm", ["install", "--frozen-lockfile", "--prefer-offline", "--reporter=silent"], { env: toolEnv() });
+  must("pnpm", ["install", "--frozen-lockfile", "--prefer-offline", "--silent"], { env: toolEnv() });
 }
