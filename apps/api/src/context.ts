@@ -12,12 +12,27 @@ export type Queues = {
   invitations: Queue;
 };
 
+/** Operational knobs, from bindings; tests turn them down to exercise limits cheaply. */
+export type Tuning = {
+  /** Listing pages one queue message reads before it enqueues its continuation. */
+  pagesPerStep: number;
+  listing: { pageSize: number; timeoutMs: number; retries: number; minRetryDelayMs: number };
+};
+
+export const DEFAULT_TUNING: Tuning = {
+  pagesPerStep: 5,
+  listing: { pageSize: 1000, timeoutMs: 10_000, retries: 3, minRetryDelayMs: 500 },
+};
+
 /** What every use-case receives: who acts, the database (or a transaction), the clock, the queues. */
 export type Ctx<A extends Actor = Actor> = {
   actor: A;
   db: Db;
   now: () => number;
   queues: Queues;
+  tuning?: Tuning;
 };
+
+export const tuningOf = (ctx: Ctx): Tuning => ctx.tuning ?? DEFAULT_TUNING;
 
 export type AdminCtx = Ctx<Extract<Actor, { type: "admin" }>>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_TUNING, type Tuning } from "./context";
 
 /** Bindings and secrets, parsed once per invocation at the entry; nothing is read from env elsewhere. */
 const appEnvSchema = z.object({
@@ -11,6 +12,11 @@ const appEnvSchema = z.object({
     .transform((value) => value.split(",").map((origin) => origin.trim()))
     .pipe(z.array(z.url()).min(1)),
   APP_ENV: z.enum(["development", "test", "production"]).default("production"),
+  PASS_PAGES_PER_STEP: z.coerce.number().int().min(1).max(100).default(DEFAULT_TUNING.pagesPerStep),
+  LISTING_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.listing.pageSize),
+  LISTING_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_TUNING.listing.timeoutMs),
+  LISTING_RETRIES: z.coerce.number().int().min(0).max(10).default(DEFAULT_TUNING.listing.retries),
+  LISTING_RETRY_DELAY_MS: z.coerce.number().int().min(1).default(DEFAULT_TUNING.listing.minRetryDelayMs),
 });
 
 export type AppConfig = z.infer<typeof appEnvSchema>;
@@ -25,4 +31,16 @@ export function parseConfig(env: Bindings): AppConfig {
     throw new Error(`Invalid Worker configuration: ${fields.join("; ")}`);
   }
   return parsed.data;
+}
+
+export function tuningFromConfig(config: AppConfig): Tuning {
+  return {
+    pagesPerStep: config.PASS_PAGES_PER_STEP,
+    listing: {
+      pageSize: config.LISTING_PAGE_SIZE,
+      timeoutMs: config.LISTING_TIMEOUT_MS,
+      retries: config.LISTING_RETRIES,
+      minRetryDelayMs: config.LISTING_RETRY_DELAY_MS,
+    },
+  };
 }

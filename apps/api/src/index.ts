@@ -10,7 +10,7 @@ export default {
   scheduled(controller, env, ctx) {
     ctx.waitUntil(handleScheduled(controller, env));
   },
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     await handleQueueBatch(batch, env);
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -69,6 +69,6 @@ describe("sync queue consumer", () => {
     await worker.queue(batch, env, ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual([]);
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["bad-1"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["bad-1"]);
   });
 });

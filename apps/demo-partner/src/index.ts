@@ -33,6 +33,8 @@ export interface DemoPartnerOptions {
   cctvPeopleCount?: number;
   /** Keeps the data across restarts: loaded if present, else generated and written; rewritten after every mutation. */
   stateFile?: string;
+  /** Don't keep the process alive for this server (a test harness that cannot close it). */
+  unref?: boolean;
   faults?: Faults;
 }
 
@@ -99,6 +101,7 @@ export async function startDemoPartner(options: DemoPartnerOptions): Promise<Dem
       resolve();
     });
   });
+  if (options.unref) server.unref();
   const actualPort = (server.address() as AddressInfo).port;
   const url = `http://${urlHost(host)}:${actualPort}`;
   // Idempotent: tests and signal handlers may both close.

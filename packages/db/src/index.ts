@@ -11,3 +11,7 @@ export * from "./queries/nightly";
 export * from "./sync";
 export * from "./queries/activity";
 export * from "./queries/inbox";
+export * from "./queries/sources";
+export * from "./queries/users";
+export * from "./queries/integrations";
+export * from "./queries/bulk-delete";

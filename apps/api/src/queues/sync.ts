@@ -1,16 +1,25 @@
 import { createDb } from "@uas/db";
-import { parseConfig, type Bindings } from "../env";
+import { parseConfig, tuningFromConfig, type Bindings } from "../env";
 import { queuesOf } from "../app";
 import type { Ctx } from "../context";
 import { syncQueueMessage, type SyncQueueMessage } from "./messages";
 import { backoffSeconds } from "./retry";
-import { startPassFromMessage } from "../services/passes";
+import { startPassFromMessage, stepPass } from "../services/passes";
+import { applyStoredWebhook } from "../services/webhooks";
 
 async function apply(ctx: Ctx, message: SyncQueueMessage): Promise<void> {
   switch (message.type) {
     case "pass.start":
       await startPassFromMessage({ ctx, input: message });
       return;
+    case "pass.step":
+      await stepPass({ ctx, input: message });
+      return;
+    case "webhook.apply": {
+      const result = await applyStoredWebhook({ ctx, input: message });
+      if (result.status === "failed") console.error("webhook cannot be applied", message.sender, message.webhookId, result.error);
+      return;
+    }
   }
 }
 
@@ -22,6 +31,7 @@ export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Binding
     db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
     now: () => Date.now(),
     queues: queuesOf(env),
+    tuning: tuningFromConfig(config),
   };
   for (const message of batch.messages) {
     const parsed = syncQueueMessage.safeParse(message.body);

@@ -1,10 +1,18 @@
 import { router } from "../trpc/init";
 import { meRouter } from "./me";
 import { syncSettingsRouter } from "./sync-settings";
+import { passesRouter } from "./passes";
+import { activityRouter } from "./activity";
+import { usersRouter } from "./users";
+import { integrationsRouter } from "./integrations";
 
 export const appRouter = router({
   me: meRouter,
   syncSettings: syncSettingsRouter,
+  passes: passesRouter,
+  activity: activityRouter,
+  users: usersRouter,
+  integrations: integrationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

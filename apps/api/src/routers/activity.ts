@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { OUTCOMES } from "@uas/domain";
+import { facilityProcedure, router } from "../trpc/init";
+import { getActivityDetail, listFacilityActivity } from "../services/activity";
+
+export const activityRouter = router({
+  /** Sync activity & troubleshooting: newest first, searchable by name, ID or reason, paged. */
+  list: facilityProcedure
+    .input(
+      z.object({
+        search: z.string().max(200).optional(),
+        outcome: z.enum(OUTCOMES).optional(),
+        cursor: z.number().int().positive().nullish(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => listFacilityActivity({ ctx, input: { facility: ctx.facility, ...input } })),
+
+  /** Sync activity detail: the full record, changed fields and the IDs for support escalation. */
+  get: facilityProcedure
+    .input(z.object({ entryId: z.number().int().positive() }))
+    .query(({ ctx, input }) => getActivityDetail({ ctx, input: { facility: ctx.facility, entryId: input.entryId } })),
+});
