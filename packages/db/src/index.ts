@@ -15,4 +15,3 @@ export * from "./queries/sources";
 export * from "./queries/users";
 export * from "./queries/integrations";
 export * from "./queries/bulk-delete";
-export * from "./queries/bulk-delete";
