@@ -7,6 +7,7 @@ import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
 import { createTrpcContext } from "./trpc/context";
 import { appRouter } from "./routers";
 import type { Queues } from "./context";
+import { webhooks } from "./webhooks";
 
 export type AppVariables = { config: AppConfig; db: Db; auth: Auth; queues: Queues };
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
@@ -30,6 +31,8 @@ export function createApp() {
   });
 
   app.get("/health", (c) => c.json({ ok: true }));
+
+  app.route("/webhooks", webhooks);
 
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, (c) => c.get("auth").handler(c.req.raw));
 

@@ -4,6 +4,7 @@ import { parseConfig, type Bindings } from "./env";
 import { queuesOf } from "./app";
 import type { Ctx } from "./context";
 import type { PassStartMessage } from "./queues/messages";
+import { sweepStuckWebhooks } from "./services/webhooks";
 
 const SEND_BATCH_LIMIT = 100;
 
@@ -56,4 +57,6 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   };
   const { enqueued } = await startDueNightlyPasses({ ctx });
   console.log(`nightly reconciliation: ${enqueued} pass(es) enqueued`);
+  const swept = await sweepStuckWebhooks({ ctx });
+  if (swept.enqueued > 0) console.log(`webhook sweeper: ${swept.enqueued} stored webhook(s) enqueued again`);
 }
