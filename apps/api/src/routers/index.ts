@@ -5,6 +5,7 @@ import { passesRouter } from "./passes";
 import { activityRouter } from "./activity";
 import { usersRouter } from "./users";
 import { integrationsRouter } from "./integrations";
+import { bulkDeleteRouter } from "./bulk-delete";
 
 export const appRouter = router({
   me: meRouter,
@@ -13,6 +14,7 @@ export const appRouter = router({
   activity: activityRouter,
   users: usersRouter,
   integrations: integrationsRouter,
+  bulkDelete: bulkDeleteRouter,
 });
 
 export type AppRouter = typeof appRouter;
