@@ -1,5 +1,6 @@
-declare module "cloudflare:test" {
-  interface ProvidedEnv extends Env {
+// Bindings the Worker tests add (vitest.config.ts); production has none of these but AUTH_SECRET.
+declare namespace Cloudflare {
+  interface Env {
     AUTH_SECRET: string;
     DEMO_PARTNER_URL: string;
     DEMO_PARTNER_KEY: string;

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from "vitest";
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { accessUser, insertIntegration, syncPass, updateSyncSettings } from "@uas/db";
 import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "./support";
@@ -99,6 +99,24 @@ describe("Sync now over the queue", () => {
       expect(entry.reason).toContain("No phone or email on the record (a phone or email is required to log in)");
       expect(entry.sourceLabel).toBe("Demo Partner");
     }
+  });
+
+  it("exports the current filter as CSV, only to admins of the facility", async () => {
+    const url = `http://web.test/api/facilities/${tenant.granted.id}/activity.csv?outcome=skipped`;
+    const res = await SELF.fetch(url, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/csv");
+    const lines = (await res.text()).trim().split("\r\n");
+    expect(lines[0]).toBe("time,outcome,name,external_id,source,reason,changes,pass_id,webhook_id,user_id,entry_id");
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(1).every((line) => line.includes(",Skipped,"))).toBe(true);
+
+    const other = await createTenant();
+    const otherCookie = await signIn(other.admin.email, other.admin.password);
+    const refused = await SELF.fetch(url, { headers: { cookie: otherCookie } });
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).not.toContain("Skipped");
+    expect((await SELF.fetch(url)).status).toBe(401);
   });
 
   it("refuses another facility's pass id", async () => {

@@ -2,6 +2,7 @@ import {
   getSyncSettings,
   updateSyncSettings as writeSyncSettings,
   getLastPass,
+  getSourceHealth,
   listFacilityIntegrations,
   setFacilityIntegration,
   type SyncSettingsPatch,
@@ -15,10 +16,11 @@ type FacilityRef = { id: string; organisationId: string };
 /** Settings → Sync settings for one facility: the two source blocks and the integration opt-ins. */
 export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
   const { facility } = input;
-  const [settings, integrations, ...lastPasses] = await Promise.all([
+  const [settings, integrations, lastPasses, health] = await Promise.all([
     getSyncSettings(ctx.db, facility.id),
     listFacilityIntegrations(ctx.db, facility.id, facility.organisationId),
-    ...SYNC_SOURCES.map((source) => getLastPass(ctx.db, facility.id, source)),
+    Promise.all(SYNC_SOURCES.map((source) => getLastPass(ctx.db, facility.id, source))),
+    Promise.all(SYNC_SOURCES.map((source) => getSourceHealth(ctx.db, facility.id, source))),
   ]);
   if (!settings) throw notFound("Sync settings");
   const enabled = { integration: settings.integrationsEnabled, cctv: settings.cctvEnabled };
@@ -34,10 +36,15 @@ export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { f
         source,
         label: SOURCE_LABELS[source],
         enabled: enabled[source],
+        health: health[i]!,
         lastRun: pass
           ? {
               passId: pass.id,
               state: pass.state,
+              heldCount: pass.heldCount,
+              heldSample: (pass.heldSample ?? []) as Array<{ externalId: string; name: string }>,
+              pagesDone: pass.pagesDone,
+              recordsDone: pass.recordsDone,
               trigger: pass.trigger,
               startedAt: pass.startedAt,
               endedAt: pass.endedAt,

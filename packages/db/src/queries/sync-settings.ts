@@ -1,6 +1,6 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, max } from "drizzle-orm";
 import type { DbOrTx } from "../database";
-import { syncSettings, syncPass, facilityIntegration, integration } from "../schema";
+import { syncSettings, syncPass, facilityIntegration, integration, cctvSource } from "../schema";
 import type { SyncSource } from "@uas/domain";
 
 export type SyncSettingsRow = typeof syncSettings.$inferSelect;
@@ -58,4 +58,37 @@ export async function setFacilityIntegration(
       target: [facilityIntegration.facilityId, facilityIntegration.integrationId],
       set: { enabled: input.enabled },
     });
+}
+
+/** The health line of each source block: last webhook received, last complete pass, last nightly pass. */
+export async function getSourceHealth(db: DbOrTx, facilityId: string, source: SyncSource) {
+  const latest = (state?: "complete", trigger?: "nightly") =>
+    db
+      .select()
+      .from(syncPass)
+      .where(
+        and(
+          eq(syncPass.facilityId, facilityId),
+          eq(syncPass.source, source),
+          state ? eq(syncPass.state, state) : undefined,
+          trigger ? eq(syncPass.trigger, trigger) : undefined,
+        ),
+      )
+      .orderBy(desc(syncPass.startedAt))
+      .limit(1);
+  const lastWebhook =
+    source === "cctv"
+      ? db.select({ at: cctvSource.lastWebhookAt }).from(cctvSource).where(eq(cctvSource.facilityId, facilityId))
+      : db
+          .select({ at: max(integration.lastWebhookAt) })
+          .from(facilityIntegration)
+          .innerJoin(integration, eq(integration.id, facilityIntegration.integrationId))
+          .where(and(eq(facilityIntegration.facilityId, facilityId), eq(facilityIntegration.enabled, true)));
+  const [[complete], [nightly], [webhook]] = await Promise.all([latest("complete"), latest("complete", "nightly"), lastWebhook]);
+  return {
+    lastWebhookAt: webhook?.at ?? null,
+    lastCompletePassAt: complete?.endedAt ?? null,
+    // What the last nightly pass had to change is what continuous sync missed: the missed-webhook meter.
+    lastNightlyRepairs: nightly ? nightly.added + nightly.updated + nightly.disabled : null,
+  };
 }
