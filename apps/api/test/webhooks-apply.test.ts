@@ -1,0 +1,193 @@
+import { describe, it, expect } from "vitest";
+import {
+  env,
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { and, eq } from "drizzle-orm";
+import { accessUser, activityEntry, integration, webhookInbox } from "@uas/db";
+import worker from "../src";
+import { testDb } from "./support";
+import { createWebhookTenant, eventually, inboxRows, member, cctvPerson, signedHeaders, type WebhookTenant } from "./webhooks-helpers";
+
+const db = testDb();
+
+/** A queue binding that records sends, or refuses them like an unavailable queue. */
+function fakeQueue(mode: "record" | "fail") {
+  const sent: unknown[] = [];
+  const refuse = async () => {
+    throw new Error("queue unavailable");
+  };
+  const queue = {
+    send: mode === "fail" ? refuse : async (body: unknown) => void sent.push(body),
+    sendBatch:
+      mode === "fail"
+        ? refuse
+        : async (messages: Iterable<{ body: unknown }>) => {
+            for (const m of messages) sent.push(m.body);
+          },
+  } as unknown as Queue;
+  return { queue, sent };
+}
+
+/** Posts through the Worker's own fetch with a given sync queue, so the enqueue step can be controlled. */
+async function postWithQueue(url: string, secret: string, event: unknown, syncQueue: Queue) {
+  const body = JSON.stringify(event);
+  const headers = signedHeaders(secret, body);
+  const ctx = createExecutionContext();
+  const request = new Request(url, { method: "POST", headers, body }) as Request<unknown, IncomingRequestCfProperties>;
+  const res = await worker.fetch(request, { ...env, SYNC_QUEUE: syncQueue }, ctx);
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body: (await res.json()) as { id: string; status: string }, id: headers["webhook-id"] };
+}
+
+async function deliver(messages: { id: string; body: unknown }[]) {
+  const batch = createMessageBatch(
+    "sync",
+    messages.map((m) => ({ ...m, timestamp: new Date(), attempts: 1 })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+const applyMessage = (sender: string, webhookId: string) => ({ type: "webhook.apply", version: 1, sender, webhookId });
+
+async function entriesOf(webhookId: string) {
+  return db.select().from(activityEntry).where(eq(activityEntry.webhookId, webhookId));
+}
+
+async function rowOf(t: WebhookTenant, externalId: string) {
+  const [row] = await db
+    .select()
+    .from(accessUser)
+    .where(and(eq(accessUser.facilityId, t.granted.id), eq(accessUser.externalId, externalId)));
+  return row;
+}
+
+describe("webhook → queue → engine", () => {
+  it("a signed member.upserted becomes a User Access row, and member.removed disables it", async () => {
+    const t = await createWebhookTenant(db, { sourcesOn: true });
+    const event = member();
+    const { external_id: externalId } = event.data;
+    const body = JSON.stringify(event);
+    const res = await fetchSigned(t.integrationUrl, t.integration.webhookSecret, body);
+    expect(res.status).toBe(202);
+
+    const row = await eventually(() => rowOf(t, externalId));
+    expect(row).toMatchObject({ source: "integration", integrationId: t.integration.id, firstName: "Ada", email: "ada@example.com" });
+    const [inbox] = await eventually(async () => {
+      const rows = await inboxRows(db, t.integrationSender);
+      return rows[0]?.state === "applied" ? rows : null;
+    });
+    expect(inbox?.appliedAt).toEqual(expect.any(Number));
+    expect((await entriesOf(res.webhookId)).map((e) => e.outcome)).toEqual(["added"]);
+
+    const removal = await fetchSigned(
+      t.integrationUrl,
+      t.integration.webhookSecret,
+      JSON.stringify({ type: "member.removed", data: { external_id: externalId, location_ids: ["loc-north"], updated_at: "2026-11-24T10:05:00Z" } }),
+    );
+    expect(removal.status).toBe(202);
+    const removed = await eventually(async () => ((await rowOf(t, externalId))?.removedAtSourceAt ? rowOf(t, externalId) : null));
+    expect(removed?.removedAtSourceAt).toEqual(expect.any(Number));
+  });
+
+  it("a signed person.identified becomes a CCTV row of the facility in the path", async () => {
+    const t = await createWebhookTenant(db, { sourcesOn: true });
+    const event = cctvPerson();
+    const res = await fetchSigned(t.cctvUrl, t.cctv.webhookSecret, JSON.stringify(event));
+    expect(res.status).toBe(202);
+    const row = await eventually(() => rowOf(t, event.data.person_id));
+    expect(row).toMatchObject({ source: "cctv", integrationId: null, firstName: "Grace", email: "grace@example.com" });
+  });
+});
+
+describe("enqueue failure and the sweeper", () => {
+  it("answers 202 when the queue refuses, and the cron's sweeper enqueues the row after a minute", async () => {
+    const t = await createWebhookTenant(db);
+    const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, member(), fakeQueue("fail").queue);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ id: res.id, status: "accepted" });
+    expect((await inboxRows(db, t.integrationSender)).map((r) => r.state)).toEqual(["received"]);
+
+    const early = fakeQueue("record");
+    await runCron(Date.now(), early.queue);
+    expect(early.sent).not.toContainEqual(applyMessage(t.integrationSender, res.id));
+
+    const late = fakeQueue("record");
+    await runCron(Date.now() + 61_000, late.queue);
+    expect(late.sent).toContainEqual(applyMessage(t.integrationSender, res.id));
+    expect((await inboxRows(db, t.integrationSender)).map((r) => r.state)).toEqual(["enqueued"]);
+  });
+
+  it("marks a row enqueued once the queue took it", async () => {
+    const t = await createWebhookTenant(db);
+    const { queue, sent } = fakeQueue("record");
+    const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, member(), queue);
+    expect(sent).toEqual([applyMessage(t.integrationSender, res.id)]);
+    expect((await inboxRows(db, t.integrationSender)).map((r) => r.state)).toEqual(["enqueued"]);
+  });
+});
+
+describe("sync queue consumer for webhook.apply", () => {
+  it("applies a stored webhook once: a re-delivery is acknowledged without applying again", async () => {
+    const t = await createWebhookTenant(db, { sourcesOn: true });
+    const event = member();
+    const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, event, fakeQueue("record").queue);
+
+    const first = await deliver([{ id: "m-1", body: applyMessage(t.integrationSender, res.id) }]);
+    expect(first.explicitAcks).toEqual(["m-1"]);
+    expect(await rowOf(t, event.data.external_id)).toBeDefined();
+    const again = await deliver([{ id: "m-2", body: applyMessage(t.integrationSender, res.id) }]);
+    expect(again.explicitAcks).toEqual(["m-2"]);
+    expect(await entriesOf(res.id)).toHaveLength(1);
+    const [row] = await inboxRows(db, t.integrationSender);
+    expect(row).toMatchObject({ state: "applied", attempts: 1 });
+  });
+
+  it("applies it once even when two deliveries race", async () => {
+    const t = await createWebhookTenant(db, { sourcesOn: true });
+    const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, member(), fakeQueue("record").queue);
+    const results = await Promise.all([
+      deliver([{ id: "r-1", body: applyMessage(t.integrationSender, res.id) }]),
+      deliver([{ id: "r-2", body: applyMessage(t.integrationSender, res.id) }]),
+    ]);
+    // Whichever waited either found it applied (ack) or could not get the write lock (retry); never both applied.
+    expect(results.flatMap((r) => r.explicitAcks).length).toBeGreaterThanOrEqual(1);
+    expect(await entriesOf(res.id)).toHaveLength(1);
+  });
+
+  it("keeps a row that can never apply as failed, with the reason, and acknowledges it", async () => {
+    const t = await createWebhookTenant(db, { sourcesOn: true });
+    const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, member(), fakeQueue("record").queue);
+    await db.delete(integration).where(eq(integration.id, t.integration.id));
+    const result = await deliver([{ id: "f-1", body: applyMessage(t.integrationSender, res.id) }]);
+    expect(result.explicitAcks).toEqual(["f-1"]);
+    const [row] = await db.select().from(webhookInbox).where(eq(webhookInbox.webhookId, res.id));
+    expect(row).toMatchObject({ state: "failed", error: expect.stringContaining("no longer exists") });
+  });
+
+  it("retries a message whose inbox row is missing instead of acknowledging it", async () => {
+    const t = await createWebhookTenant(db);
+    const result = await deliver([{ id: "x-1", body: applyMessage(t.integrationSender, "msg_never_stored") }]);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["x-1"]);
+  });
+});
+
+async function fetchSigned(url: string, secret: string, body: string) {
+  const { SELF } = await import("cloudflare:test");
+  const headers = signedHeaders(secret, body);
+  const res = await SELF.fetch(url, { method: "POST", headers, body });
+  return { status: res.status, webhookId: headers["webhook-id"] };
+}
+
+async function runCron(scheduledTime: number, syncQueue: Queue) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime, cron: "*/15 * * * *" }), { ...env, SYNC_QUEUE: syncQueue }, ctx);
+  await waitOnExecutionContext(ctx);
+}
