@@ -44,14 +44,17 @@ async function postWithQueue(url: string, secret: string, event: unknown, syncQu
   return { status: res.status, body: (await res.json()) as { id: string; status: string }, id: headers["webhook-id"] };
 }
 
-async function deliver(messages: { id: string; body: unknown }[]) {
+/** What the consumer did with each message (the runtime's FetcherQueueResult, which the generated types lack). */
+type QueueOutcome = { explicitAcks: string[]; retryMessages: { msgId: string }[] };
+
+async function deliver(messages: { id: string; body: unknown }[]): Promise<QueueOutcome> {
   const batch = createMessageBatch(
     "sync",
     messages.map((m) => ({ ...m, timestamp: new Date(), attempts: 1 })),
   );
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
+  return (await getQueueResult(batch, ctx)) as QueueOutcome;
 }
 
 const applyMessage = (sender: string, webhookId: string) => ({ type: "webhook.apply", version: 1, sender, webhookId });
