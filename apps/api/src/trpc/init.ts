@@ -7,10 +7,12 @@ import type { AdminCtx } from "../context";
 
 const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
-    // Validation errors name the field: issues carry each failing path.
+    // Validation errors name the field: issues carry each failing path. A zod 4 error is not an
+    // `Error`, so tRPC hands it over as a copy (UnknownCauseError) and `instanceof z.ZodError` fails.
+    const cause = error.cause as { issues?: unknown } | undefined;
     const issues =
-      error.code === "BAD_REQUEST" && error.cause instanceof z.ZodError
-        ? error.cause.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }))
+      error.code === "BAD_REQUEST" && Array.isArray(cause?.issues)
+        ? (cause.issues as z.core.$ZodIssue[]).map((issue) => ({ path: issue.path.join("."), message: issue.message }))
         : undefined;
     return { ...shape, data: { ...shape.data, stack: undefined, issues } };
   },
