@@ -32,7 +32,7 @@ const NOW = Date.UTC(2026, 10, 24, 12);
 type Source = "manual" | "integration" | "cctv";
 
 async function insertUser(db: Db, facilityId: string, source: Source, integrationId: string | null, externalId: string | null) {
-  const id = crypto.randomUUID();
+  const id: string = crypto.randomUUID();
   await db.insert(accessUser).values({
     id,
     facilityId,
@@ -164,6 +164,26 @@ describe("bulk delete: confirm", () => {
     const before = await snapshot(db);
     await expect(confirm(db, w, scope, token)).rejects.toBeInstanceOf(BulkDeleteStaleError);
     expect(await snapshot(db)).toEqual(before);
+  });
+
+  it("notices a write to the last row of a set spanning several fingerprint chunks", async () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => ({
+      id: `au_${String(i).padStart(6, "0")}`,
+      facilityId: w.facility.id,
+      source: "integration" as const,
+      integrationId: w.partnerB.id,
+      externalId: `bulk-${i}`,
+      createdAt: NOW,
+      updatedAt: NOW,
+    }));
+    for (let i = 0; i < rows.length; i += 500) await db.insert(accessUser).values(rows.slice(i, i + 500));
+    const scope: BulkDeleteScope = { kind: "integration", integrationId: w.partnerB.id };
+    const preview = await previewBulkDeleteScope(db, w.facility.id, scope);
+    expect(preview.count).toBe(12_001);
+    await db.update(accessUser).set({ version: 2 }).where(eq(accessUser.id, "au_011999"));
+    await expect(confirm(db, w, scope, preview.token)).rejects.toBeInstanceOf(BulkDeleteStaleError);
+    const again = await previewBulkDeleteScope(db, w.facility.id, scope);
+    expect(await confirm(db, w, scope, again.token)).toEqual({ deleted: 12_001 });
   });
 
   it("fails when a previewed user is gone, and refuses a token of another scope", async () => {

@@ -84,12 +84,13 @@ export async function fingerprintBulkDeleteScope(
     FROM (
       SELECT ${accessUser.id} AS id,
              ${accessUser.id} || ':' || ${accessUser.version} AS pair,
-             (row_number() OVER (ORDER BY ${accessUser.id}) - 1) / ${FINGERPRINT_CHUNK} AS chunk
+             (row_number() OVER (ORDER BY ${accessUser.id}) - 1) / ${sql.raw(String(FINGERPRINT_CHUNK))} AS chunk
       FROM ${accessUser}
       WHERE ${scopeWhere(facilityId, scope)}
     )
     GROUP BY chunk
     ORDER BY chunk`);
+  // A bound JS number arrives as a REAL, and x / 5000.0 would put every row in a chunk of its own.
   const count = chunks.reduce((sum, chunk) => sum + Number(chunk.n), 0);
   const digests = await Promise.all(chunks.map(async (chunk) => hex(await sha256(chunk.pairs))));
   const header = [TOKEN_VERSION, facilityId, scopeLabel(scope), String(count)];
