@@ -123,13 +123,12 @@ export async function getActivityEntry(db: DbOrTx, input: { facilityId: string; 
   return undefined;
 }
 
-/** A User Access row's sync history, newest first. */
-export async function listUserActivity(db: DbOrTx, input: { facilityId: string; userId: string; limit?: number }) {
-  const limit = Math.max(1, Math.min(input.limit ?? 50, MAX_LIMIT));
-  const rows = await db.all<RawEntry>(sql`
-    SELECT ${columns()} FROM activity_entry WHERE user_id = ${input.userId} AND facility_id = ${input.facilityId}
-    ORDER BY id DESC LIMIT ${limit}`);
-  return rows.map(toEntry);
+/** A User Access row's sync history, newest first (through the search index, which holds row ids). */
+export async function listUserActivity(
+  db: DbOrTx,
+  input: { facilityId: string; userId: string; before?: number | null; limit?: number },
+): Promise<ActivityPage> {
+  return listActivity(db, { facilityId: input.facilityId, search: input.userId, before: input.before ?? null, limit: input.limit ?? 50 });
 }
 
 export const ACTIVITY_RETENTION_DAYS = 90;

@@ -33,6 +33,8 @@ export const accessUser = sqliteTable(
     /** The source's `updated_at` of the last record this row took: older events change nothing. */
     sourceUpdatedAt: epochMs("source_updated_at"),
     removedAtSourceAt: epochMs("removed_at_source_at"),
+    /** The source's `updated_at` of that removal: an older upsert refreshes details without bringing the person back. */
+    removalSourceUpdatedAt: epochMs("removal_source_updated_at"),
     /** The last full pass whose listing contained this person (removal sweep). */
     seenPassId: text("seen_pass_id"),
 

@@ -22,12 +22,12 @@ export function chunks<T>(items: readonly T[], size = STATEMENT_CHUNK): T[][] {
 
 type RawRow = [
   string, string, string, string, string, string | null, string | null, string | null, string | null,
-  string[], number | null, number | null, number | null, number, number,
+  string[], number | null, number | null, number | null, number | null, number, number,
 ];
 
 const ROW_JSON = sql`json_group_array(json_array(id, facility_id, external_id, first_name, last_name, email, mobile_phone,
   person_type, membership_status, json(synced_tags), last_synced_at, source_updated_at, removed_at_source_at,
-  access_enabled, track_source_updates))`;
+  removal_source_updated_at, access_enabled, track_source_updates))`;
 
 // One JSON value instead of a result row per person: the driver's per-row objects cost more than the query.
 async function selectRows(db: DbOrTx, where: SQL): Promise<StoredRow[]> {
@@ -47,8 +47,9 @@ async function selectRows(db: DbOrTx, where: SQL): Promise<StoredRow[]> {
     lastSyncedAt: r[10],
     sourceUpdatedAt: r[11],
     removedAtSourceAt: r[12],
-    accessEnabled: r[13] === 1,
-    trackSourceUpdates: r[14] === 1,
+    removalSourceUpdatedAt: r[13],
+    accessEnabled: r[14] === 1,
+    trackSourceUpdates: r[15] === 1,
   }));
 }
 
@@ -102,16 +103,16 @@ export async function writeRows(
       part.map((w) => [
         w.id, w.externalId, w.patch.firstName, w.patch.lastName, w.patch.email, w.patch.mobilePhone,
         w.patch.personType, w.patch.membershipStatus, w.patch.syncedTags, w.patch.lastSyncedAt,
-        w.patch.sourceUpdatedAt, w.patch.removedAtSourceAt, w.write === "touch" ? 0 : 1,
+        w.patch.sourceUpdatedAt, w.patch.removedAtSourceAt, w.patch.removalSourceUpdatedAt, w.write === "touch" ? 0 : 1,
       ]),
     );
     await db.run(sql`
       INSERT INTO access_user (id, facility_id, source, integration_id, external_id, first_name, last_name, email,
         mobile_phone, person_type, membership_status, synced_tags, last_synced_at, source_updated_at,
-        removed_at_source_at, seen_pass_id, version, created_at, updated_at)
+        removed_at_source_at, removal_source_updated_at, seen_pass_id, version, created_at, updated_at)
       SELECT j.value->>0, ${scope.facilityId}, ${scope.source}, ${scope.integrationId}, j.value->>1, j.value->>2,
         j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7, j.value->8, j.value->>9, j.value->>10,
-        j.value->>11, ${input.passId}, j.value->>12, ${input.now}, ${input.now}
+        j.value->>11, j.value->>12, ${input.passId}, j.value->>13, ${input.now}, ${input.now}
       FROM json_each(${json}) AS j WHERE true
       ON CONFLICT (facility_id, source, integration_key, external_id) DO UPDATE SET
         first_name = excluded.first_name,
@@ -124,6 +125,7 @@ export async function writeRows(
         last_synced_at = excluded.last_synced_at,
         source_updated_at = excluded.source_updated_at,
         removed_at_source_at = excluded.removed_at_source_at,
+        removal_source_updated_at = excluded.removal_source_updated_at,
         seen_pass_id = coalesce(excluded.seen_pass_id, access_user.seen_pass_id),
         version = access_user.version + excluded.version,
         updated_at = CASE WHEN excluded.version > 0 THEN excluded.updated_at ELSE access_user.updated_at END`);

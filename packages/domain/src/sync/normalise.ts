@@ -26,6 +26,10 @@ export function normaliseEmail(raw: string | null): NormalisedContact {
 
 /**
  * Normalises a phone to E.164, reading national formats in the facility's country.
+ * "Valid" means a number that can exist in its country (libphonenumber's isPossible: the right
+ * shape and length). Its stricter isValid also rejects ranges reserved for fiction, such as Ofcom's
+ * 07700 900xxx that the source contract's own examples use, which would turn a partner's test data
+ * into missing phones.
  * `alreadyValid` is the E.164 value the row holds: it was validated when stored, and re-parsing a
  * number that has not changed is the costliest step of an unchanged pass (libphonenumber builds
  * its regular expressions on every call).
@@ -36,7 +40,7 @@ export function normalisePhone(raw: string | null, countryCode: string, alreadyV
   if (alreadyValid && phone === alreadyValid && E164_PATTERN.test(phone)) return { value: phone, invalid: false };
   const country = toCountryCode(countryCode);
   const parsed = parsePhoneNumberFromString(phone, country ? { defaultCountry: country } : undefined);
-  if (!parsed || !parsed.isValid()) return { value: null, invalid: true };
+  if (!parsed || !parsed.isPossible()) return { value: null, invalid: true };
   return { value: parsed.number, invalid: false };
 }
 

@@ -22,6 +22,7 @@ export const SYNC_OWNED_FIELDS = [
   "lastSyncedAt",
   "sourceUpdatedAt",
   "removedAtSourceAt",
+  "removalSourceUpdatedAt",
 ] as const;
 export type SyncOwnedField = (typeof SYNC_OWNED_FIELDS)[number];
 
@@ -49,8 +50,15 @@ export type SyncedDetails = {
 /** The complete sync-owned state of a row. Epoch milliseconds throughout. */
 export type SyncState = SyncedDetails & {
   lastSyncedAt: number | null;
+  /** The source's `updated_at` of the details the row holds: older upserts and removals are stale. */
   sourceUpdatedAt: number | null;
+  /** When sync marked the row removed at the source (our clock); null while the person is at the source. */
   removedAtSourceAt: number | null;
+  /**
+   * The source's `updated_at` of that removal (null when inferred from a listing). An upsert older
+   * than it still refreshes the details but does not bring the person back: deliveries arrive out of order.
+   */
+  removalSourceUpdatedAt: number | null;
 };
 
 /** What the plan needs to know about an existing row: its sync state and the admin's two switches. */

@@ -109,11 +109,16 @@ function planUpsert(input: RecordPlanInput, person: SourcePerson, row: ExistingR
   if (failure !== null) return skipped(failure, name);
 
   const note = invalidContactsNote(normalised.invalid);
-  const patch = stateFrom(normalised, input.now);
-  if (!row) return { outcome: "added", reason: note, changes: [], name, write: "insert", patch, applied: true };
+  const fresh = stateFrom(normalised, input.now);
+  if (!row) return { outcome: "added", reason: note, changes: [], name, write: "insert", patch: fresh, applied: true };
 
+  // A removal newer than this record keeps the person removed; the details are still the newest.
+  const removalIsNewer = row.removedAtSourceAt !== null && row.removalSourceUpdatedAt !== null && normalised.updatedAt < row.removalSourceUpdatedAt;
+  const patch = removalIsNewer
+    ? { ...fresh, removedAtSourceAt: row.removedAtSourceAt, removalSourceUpdatedAt: row.removalSourceUpdatedAt }
+    : fresh;
   const changes = diffDetails(row, normalised);
-  if (row.removedAtSourceAt !== null) changes.push({ field: "removedAtSource", from: true, to: false });
+  if (row.removedAtSourceAt !== null && !removalIsNewer) changes.push({ field: "removedAtSource", from: true, to: false });
   if (changes.length > 0) return { outcome: "updated", reason: note, changes, name, write: "update", patch, applied: true };
 
   // Nothing visible differs; a newer `updated_at` is still recorded so later stale events stay stale.
@@ -127,7 +132,6 @@ function planRemoval(
   name: string,
   now: number,
 ): RecordPlan {
-  const sourceUpdatedAt = latest(row.sourceUpdatedAt, change.updatedAt);
   if (row.removedAtSourceAt === null) {
     return {
       outcome: "disabled",
@@ -135,13 +139,14 @@ function planRemoval(
       changes: [{ field: "removedAtSource", from: false, to: true }],
       name,
       write: "update",
-      patch: { ...keepState(row), removedAtSourceAt: now, sourceUpdatedAt, lastSyncedAt: now },
+      patch: { ...keepState(row), removedAtSourceAt: now, removalSourceUpdatedAt: change.updatedAt, lastSyncedAt: now },
       applied: true,
     };
   }
-  // A repeat removal: nothing visible, but a newer one keeps older upserts stale.
-  const newer = sourceUpdatedAt !== row.sourceUpdatedAt;
-  return processed(name, newer ? { ...keepState(row), sourceUpdatedAt, lastSyncedAt: now } : null);
+  // A repeat removal: nothing visible, but a newer one keeps older upserts from bringing the person back.
+  const removalSourceUpdatedAt = latest(row.removalSourceUpdatedAt, change.updatedAt);
+  const newer = removalSourceUpdatedAt !== row.removalSourceUpdatedAt;
+  return processed(name, newer ? { ...keepState(row), removalSourceUpdatedAt, lastSyncedAt: now } : null);
 }
 
 function latest(a: number | null, b: number | null): number | null {
@@ -162,6 +167,7 @@ function stateFrom(person: NormalisedPerson, now: number): SyncState {
     lastSyncedAt: now,
     sourceUpdatedAt: person.updatedAt,
     removedAtSourceAt: null,
+    removalSourceUpdatedAt: null,
   };
 }
 
@@ -178,6 +184,7 @@ function keepState(row: SyncState): SyncState {
     lastSyncedAt: row.lastSyncedAt,
     sourceUpdatedAt: row.sourceUpdatedAt,
     removedAtSourceAt: row.removedAtSourceAt,
+    removalSourceUpdatedAt: row.removalSourceUpdatedAt,
   };
 }
 

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "libsql";
+import { sql } from "drizzle-orm";
+import { createNodeDb, migrateDb } from "../src/node";
+import type { Db } from "../src/database";
+import { insertFacility, insertIntegration, insertOrganisation } from "../src/queries/provisioning";
+import { updateSyncSettings } from "../src/queries/sync-settings";
+import { runFullPass, startPass } from "../src/sync";
+import { benchMember, generatedListing, type Generation } from "./fixtures";
+import { runActivityBench } from "./activity-bench";
+
+const NOW = Date.UTC(2026, 10, 24, 12);
+
+/** The file settings the dev endpoint (libsql-http) uses: WAL, synchronous=NORMAL. */
+export async function openBenchDb(dir: string): Promise<{ db: Db; file: string }> {
+  const file = join(dir, "engine.db");
+  const native = new Database(file);
+  native.exec("PRAGMA journal_mode = WAL");
+  native.close();
+  const db = createNodeDb({ url: `file:${file}` });
+  await db.run(sql`PRAGMA synchronous = NORMAL`);
+  await migrateDb(db);
+  if (process.env.EXP_CKPT) await db.run(sql.raw(`PRAGMA wal_autocheckpoint = ${process.env.EXP_CKPT}`));
+  if (process.env.EXP_CACHE) await db.run(sql.raw(`PRAGMA cache_size = ${process.env.EXP_CACHE}`));
+  if (process.env.EXP_NOFTS) await db.run(sql`DROP TRIGGER activity_search_insert`);
+  if (process.env.EXP_NOIDX) { await db.run(sql`DROP INDEX activity_user_idx`); }
+  return { db, file };
+}
+
+export async function seedFacility(db: Db) {
+  const organisation = await insertOrganisation(db, { name: "Bench Org" }, NOW);
+  const facility = await insertFacility(
+    db,
+    { organisationId: organisation.id, name: "Bench Gym", timeZone: "Europe/London", countryCode: "GB" },
+    NOW,
+  );
+  const integration = await insertIntegration(
+    db,
+    { organisationId: organisation.id, name: "Partner", baseUrl: "http://partner.test", apiKey: "k", locations: { "loc-1": facility.id } },
+    NOW,
+  );
+  await updateSyncSettings(db, facility.id, { integrationsEnabled: true }, NOW);
+  return { organisation, facility, integration };
+}
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+async function passes(size: number): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), "uas-bench-"));
+  try {
+    const { db } = await openBenchDb(dir);
+    const { facility } = await seedFacility(db);
+    const result: Record<string, number> = {};
+    const expected: Record<Generation, Partial<Record<string, number>>> = {
+      first: { added: size },
+      unchanged: { processed: size },
+      changed: { updated: size / 10, disabled: size / 100 },
+    };
+    for (const generation of ["first", "unchanged", "changed"] as const) {
+      const started = performance.now();
+      const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: Date.now() });
+      const done = await runFullPass({
+        db,
+        passId: pass.id,
+        listingFor: () => generatedListing(size, generation),
+        now: () => Date.now(),
+        maxPages: 1000,
+      });
+      result[generation] = (performance.now() - started) / 1000;
+      for (const [outcome, count] of Object.entries(expected[generation])) {
+        const actual = done[outcome as "added"];
+        if (done.state !== "complete" || actual !== count) {
+          throw new Error(`${generation} pass: ${done.state}, ${outcome} ${actual} (expected ${count}); ${done.reason ?? ""}`);
+        }
+      }
+    }
+    return { ...result, peakRssMb: peakRssMb() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The physical floor: the same rows, one native prepared upsert, one transaction. */
+async function rawUpsert(size: number): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), "uas-bench-"));
+  try {
+    const { db, file } = await openBenchDb(dir);
+    const { facility, integration } = await seedFacility(db);
+    db.$client.close();
+    const native = new Database(file);
+    native.exec("PRAGMA synchronous = NORMAL");
+    const upsert = native.prepare(`
+      INSERT INTO access_user (id, facility_id, source, integration_id, external_id, first_name, last_name, email,
+        mobile_phone, person_type, membership_status, synced_tags, last_synced_at, source_updated_at, created_at, updated_at)
+      VALUES (?, ?, 'integration', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (facility_id, source, integration_key, external_id) DO UPDATE SET
+        first_name = excluded.first_name, last_name = excluded.last_name, email = excluded.email,
+        mobile_phone = excluded.mobile_phone, person_type = excluded.person_type,
+        membership_status = excluded.membership_status, synced_tags = excluded.synced_tags,
+        last_synced_at = excluded.last_synced_at, source_updated_at = excluded.source_updated_at,
+        updated_at = excluded.updated_at`);
+    const started = performance.now();
+    native.exec("BEGIN");
+    for (let i = 0; i < size; i += 1) {
+      const m = benchMember(i, "first") as Record<string, string | string[]>;
+      const now = Date.now();
+      upsert.run([
+        `usr_${i}`, facility.id, integration.id, m.external_id, m.first_name, m.last_name, m.email, m.mobile_phone,
+        m.person_type, m.membership_status, JSON.stringify(m.tags), now, Date.parse(m.updated_at as string), now, now,
+      ]);
+    }
+    native.exec("COMMIT");
+    const seconds = (performance.now() - started) / 1000;
+    native.close();
+    return { seconds, peakRssMb: peakRssMb() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runChild(mode: string, size: number): Promise<Record<string, number>> {
+  if (mode === "raw") return rawUpsert(size);
+  if (mode === "passes") return passes(size);
+  if (mode === "activity") return runActivityBench(size);
+  throw new Error(`unknown bench mode ${mode}`);
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `access_user` ADD `removal_source_updated_at` integer;
