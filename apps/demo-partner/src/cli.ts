@@ -10,6 +10,8 @@ const { values } = parseArgs({
     'cctv-facility': { type: 'string', multiple: true },
     members: { type: 'string' },
     seed: { type: 'string' },
+    'webhook-url': { type: 'string' },
+    'webhook-secret': { type: 'string' },
   },
 });
 
@@ -32,7 +34,15 @@ if (!apiKey) {
   process.exit(2);
 }
 
+const webhookUrl = values['webhook-url'] ?? env.DEMO_PARTNER_WEBHOOK_URL;
+const webhookSecret = values['webhook-secret'] ?? env.DEMO_PARTNER_WEBHOOK_SECRET;
+if (Boolean(webhookUrl) !== Boolean(webhookSecret)) {
+  console.error('demo-partner: --webhook-url and --webhook-secret go together');
+  process.exit(2);
+}
+
 const partner = await startDemoPartner({
+  webhookTarget: webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined,
   apiKey,
   port: number(values.port ?? env.DEMO_PARTNER_PORT, 'port') ?? 4010,
   host: values.host ?? env.DEMO_PARTNER_HOST ?? '127.0.0.1',
@@ -46,7 +56,8 @@ const partner = await startDemoPartner({
 console.log(partner.url);
 console.error(
   `demo-partner: ${partner.store.size} members at ${partner.url}/members; ` +
-    `CCTV at ${partner.cctvUrl}/facilities/{id}/people for [${[...partner.cctv.keys()].join(', ')}]`,
+    `CCTV at ${partner.cctvUrl}/facilities/{id}/people for [${[...partner.cctv.keys()].join(', ')}]; ` +
+    (webhookUrl ? `member changes pushed to ${webhookUrl}` : 'no webhook target (member changes are not pushed)'),
 );
 
 const shutdown = (): void => {

@@ -12,11 +12,14 @@ import {
 import { createRequestHandler } from './server';
 import { readStateFile, writeStateFile } from './state-file';
 import { createCctvStore, createMemberStore, type CctvStore, type MemberStore } from './store';
+import { WebhookPusher, cctvEvent, memberEvent, type PushOptions, type WebhookStatus, type WebhookTarget } from './webhooks';
 
 export * from './types';
 export * from './generate';
 export * from './store';
 export * from './faults';
+export * from './webhooks';
+export { MAX_BURST } from './control';
 export { DEFAULT_LIMIT, MAX_LIMIT } from './server';
 export type { PartnerState } from './state-file';
 
@@ -36,6 +39,15 @@ export interface DemoPartnerOptions {
   /** Don't keep the process alive for this server (a test harness that cannot close it). */
   unref?: boolean;
   faults?: Faults;
+  /**
+   * Push every member change (add / change / remove) to the product as a signed webhook: the
+   * integration's webhook URL (`…/webhooks/integrations/{integrationId}`) and its secret (`whsec_…`).
+   */
+  webhookTarget?: WebhookTarget;
+  /** The same for CCTV people, per facility id: `…/webhooks/cctv/{facilityId}` and that source's secret. */
+  cctvWebhookTargets?: Record<string, WebhookTarget>;
+  /** Retry and concurrency settings of the pushers. */
+  webhookPush?: PushOptions;
 }
 
 export interface DemoPartner {
@@ -49,6 +61,11 @@ export interface DemoPartner {
   cctv: Map<string, CctvStore>;
   /** Live fault settings; change them at any time. */
   faults: Faults;
+  /** What the webhook pushers did (null / empty where no target is configured). */
+  webhooks(): WebhookStatus;
+  /** Resolves once every change made so far has been pushed (or given up on). */
+  webhooksIdle(): Promise<void>;
+  /** Stops the server; pushes still waiting to retry are given up. */
   close(): Promise<void>;
 }
 
@@ -92,8 +109,24 @@ export async function startDemoPartner(options: DemoPartnerOptions): Promise<Dem
     if (needsWrite) persist();
   }
 
+  const memberPusher = options.webhookTarget ? new WebhookPusher(options.webhookTarget, options.webhookPush) : undefined;
+  if (memberPusher) store.onChange((change) => void memberPusher.push(memberEvent(change)));
+  const cctvPushers = new Map<string, WebhookPusher>();
+  for (const [facilityId, target] of Object.entries(options.cctvWebhookTargets ?? {})) {
+    const people = cctv.get(facilityId);
+    if (people === undefined) throw new Error(`startDemoPartner: no CCTV facility ${facilityId} for its webhook target`);
+    const pusher = new WebhookPusher(target, options.webhookPush);
+    people.onChange((change) => void pusher.push(cctvEvent(change)));
+    cctvPushers.set(facilityId, pusher);
+  }
+  const webhookStatus = (): WebhookStatus => ({
+    members: memberPusher?.stats ?? null,
+    cctv: Object.fromEntries([...cctvPushers].map(([facilityId, pusher]) => [facilityId, pusher.stats])),
+  });
+  const pushers = [...(memberPusher ? [memberPusher] : []), ...cctvPushers.values()];
+
   const faults: Faults = structuredClone(options.faults ?? {});
-  const server = createServer(createRequestHandler({ apiKey, members: store, cctv, faults }));
+  const server = createServer(createRequestHandler({ apiKey, members: store, cctv, faults, webhookStatus }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -108,6 +141,7 @@ export async function startDemoPartner(options: DemoPartnerOptions): Promise<Dem
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve, reject) => {
+      for (const pusher of pushers) pusher.close();
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeAllConnections();
     }));
@@ -119,6 +153,10 @@ export async function startDemoPartner(options: DemoPartnerOptions): Promise<Dem
     store,
     cctv,
     faults,
+    webhooks: webhookStatus,
+    webhooksIdle: async () => {
+      await Promise.all(pushers.map((pusher) => pusher.idle()));
+    },
     close,
   };
 }

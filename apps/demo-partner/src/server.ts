@@ -1,8 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { handleControl } from './control';
 import { decodeCursor, encodeCursor } from './cursor';
 import { takeListingFault, type Faults, type ListingTarget } from './faults';
+import { isAuthorized, notFound, pathSegments, sendError, sendJson, sendRaw } from './http';
 import type { CctvStore, MemberStore, RecordStore } from './store';
+import type { WebhookStatus } from './webhooks';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -13,6 +15,8 @@ export interface PartnerContext {
   cctv: Map<string, CctvStore>;
   /** Read on every request, so tests can change faults while the server runs. */
   faults: Faults;
+  /** What the webhook pushers have done, for `GET /control/webhooks`. */
+  webhookStatus: () => WebhookStatus;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -29,6 +33,12 @@ export function createRequestHandler(ctx: PartnerContext): Handler {
 
 async function handle(ctx: PartnerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://demo-partner.invalid');
+  if (url.pathname === '/control' || url.pathname.startsWith('/control/')) {
+    if (!isAuthorized(req.headers.authorization, ctx.apiKey)) {
+      return sendError(res, 401, 'unauthorized', 'Missing or invalid bearer token', { 'WWW-Authenticate': 'Bearer' });
+    }
+    return handleControl(ctx, req, res, url);
+  }
   if (req.method !== 'GET') {
     return sendError(res, 405, 'method_not_allowed', 'Only GET is supported', { Allow: 'GET' });
   }
@@ -103,44 +113,4 @@ function one<T>(res: ServerResponse, store: RecordStore<T>, id: string, noun: st
   const record = store.get(id);
   if (record === undefined) return notFound(res, `${noun} not found`);
   sendJson(res, 200, record);
-}
-
-function isAuthorized(header: string | undefined, apiKey: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match) return false;
-  // Hash both sides so the constant-time compare works on equal-length inputs.
-  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(match[1] as string), digest(apiKey));
-}
-
-/** Decoded path segments without the leading empty one; undefined for undecodable escapes. */
-function pathSegments(pathname: string): string[] | undefined {
-  try {
-    return pathname.split('/').slice(1).map(decodeURIComponent);
-  } catch {
-    return undefined;
-  }
-}
-
-function notFound(res: ServerResponse, message = 'Not found'): void {
-  sendError(res, 404, 'not_found', message);
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { error: { code, message } }, headers);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  sendRaw(res, status, JSON.stringify(body), headers);
-}
-
-function sendRaw(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  if (res.destroyed || res.writableEnded) return;
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
 }
