@@ -6,6 +6,10 @@ import {
   organisation,
   integration,
   cctvSource,
+  accessUser,
+  accessGrant,
+  accessLogEntry,
+  newId,
   insertOrganisation,
   insertFacility,
   insertIntegration,
@@ -87,6 +91,7 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
       { facilityId: DEMO.cctvFacilityId, baseUrl: `${wiring.partnerUrl}/cctv`, apiKey: wiring.partnerApiKey },
       now,
     );
+    await seedManualStaff(tx, now);
   });
   return { seeded: true };
 }
@@ -100,4 +105,45 @@ async function rewireDemo(db: Db, wiring: DemoWiring) {
     .update(cctvSource)
     .set({ baseUrl: `${wiring.partnerUrl}/cctv`, apiKey: wiring.partnerApiKey })
     .where(eq(cctvSource.facilityId, DEMO.cctvFacilityId));
+}
+
+const STAFF = [
+  { firstName: "Maya", lastName: "Okafor", email: "maya.okafor@demo.fitness", mobilePhone: "+447700900501", facility: 0 },
+  { firstName: "Tom", lastName: "Reilly", email: "tom.reilly@demo.fitness", mobilePhone: null, facility: 0 },
+  { firstName: "Priya", lastName: "Shah", email: null, mobilePhone: "+447700900503", facility: 0 },
+  { firstName: "Luis", lastName: "Ortega", email: "luis.ortega@demo.fitness", mobilePhone: "+12025550143", facility: 1 },
+  { firstName: "Hannah", lastName: "Berg", email: "hannah.berg@demo.fitness", mobilePhone: null, facility: 1 },
+] as const;
+const DOORS = ["Main entrance", "Staff room", "Pool", "Gym floor"];
+
+/** Manually managed staff with grants and a week of door events, so User Access is not empty before any sync. */
+async function seedManualStaff(tx: Parameters<Parameters<Db["transaction"]>[0]>[0], now: number) {
+  const users = STAFF.map((person) => ({
+    id: newId("usr"),
+    facilityId: DEMO.facilities[person.facility]!.id,
+    source: "manual" as const,
+    firstName: person.firstName,
+    lastName: person.lastName,
+    email: person.email,
+    mobilePhone: person.mobilePhone,
+    personType: "staff",
+    createdAt: now,
+    updatedAt: now,
+  }));
+  await tx.insert(accessUser).values(users);
+  await tx.insert(accessGrant).values(users.map((user) => ({ id: newId("grt"), userId: user.id, name: "All doors", createdAt: now })));
+  const hour = 3_600_000;
+  await tx.insert(accessLogEntry).values(
+    users.flatMap((user, u) =>
+      Array.from({ length: 6 }, (_, i) => ({
+        facilityId: user.facilityId,
+        userId: user.id,
+        personName: `${user.firstName} ${user.lastName}`,
+        externalId: null,
+        door: DOORS[(u + i) % DOORS.length]!,
+        result: i === 4 ? ("denied" as const) : ("granted" as const),
+        at: now - (i * 26 + u) * hour,
+      })),
+    ),
+  );
 }
