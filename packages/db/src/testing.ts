@@ -42,6 +42,7 @@ export async function createIntegration(db: Db, overrides: Partial<NewIntegratio
 
 import type { ListingFactory, ListingPort } from "./sync/ports";
 import { updateSyncSettings, type SyncSettingsPatch } from "./queries/sync-settings";
+import { insertCctvSource } from "./queries/provisioning";
 
 /** A raw integration member as a partner's listing or webhook carries it. */
 export function member(externalId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -90,4 +91,9 @@ export async function createSyncedFacility(db: Db, settings: SyncSettingsPatch =
   const integration = await createIntegration(db, { organisationId: facility.organisationId, locations: { "loc-1": facility.id } });
   await updateSyncSettings(db, facility.id, { integrationsEnabled: true, cctvEnabled: true, ...settings }, NOW);
   return { facility, integration };
+}
+
+/** Connects the CCTV module for a facility. */
+export async function insertCctvSourceFor(db: Db, facilityId: string) {
+  return insertCctvSource(db, { facilityId, baseUrl: "http://cctv.test", apiKey: "key" }, NOW);
 }

@@ -22,13 +22,21 @@ export class PassNotFoundError extends Error {
 class ListingReadError extends Error {
   constructor(cause: unknown) {
     super(`Could not read the listing: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    // Deliberately the port's own message: adapters word it for admins (status, not secrets).
     this.name = "ListingReadError";
   }
 }
 
+/** The innermost message: drizzle's wrapper repeats the statement and its parameters (people's details). */
+function rootMessage(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
 function failureReason(error: unknown): string {
   if (error instanceof ListingReadError) return error.message;
-  return `Could not apply the listing: ${error instanceof Error ? error.message : String(error)}`;
+  return `Could not apply the listing: ${rootMessage(error)}`;
 }
 
 export type AdvancePassInput = {
