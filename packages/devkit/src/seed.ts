@@ -147,3 +147,20 @@ async function seedManualStaff(tx: Parameters<Parameters<Db["transaction"]>[0]>[
     ),
   );
 }
+
+/** Where the demo partner pushes its signed webhooks: the local Worker, with the seeded secrets. */
+export async function demoWebhookTargets(db: Db, apiUrl: string) {
+  const [partner] = await db
+    .select({ secret: integration.webhookSecret })
+    .from(integration)
+    .where(eq(integration.id, DEMO.integrationId));
+  const [cctv] = await db
+    .select({ secret: cctvSource.webhookSecret })
+    .from(cctvSource)
+    .where(eq(cctvSource.facilityId, DEMO.cctvFacilityId));
+  if (!partner || !cctv) throw new Error("the demo integration or CCTV source is missing from the database");
+  return {
+    integration: { url: `${apiUrl}/webhooks/integrations/${DEMO.integrationId}`, secret: partner.secret },
+    cctv: { [DEMO.cctvFacilityId]: { url: `${apiUrl}/webhooks/cctv/${DEMO.cctvFacilityId}`, secret: cctv.secret } },
+  };
+}

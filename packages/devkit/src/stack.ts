@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createNodeDb, migrateDb } from "@uas/db/node";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
 import { startDemoPartner } from "@uas/demo-partner";
-import { seedDemo, DEMO } from "./seed";
+import { seedDemo, demoWebhookTargets, DEMO } from "./seed";
 import { writeDevJson, type DevJson } from "./dev-json";
 import { startProcess, stopProcess, waitForHttp, type Managed } from "./processes";
 
@@ -21,6 +21,8 @@ export type StackOptions = {
   quiet?: boolean;
   /** Fire the nightly cron on start and every quarter hour (wrangler dev does not fire crons itself). */
   cron?: boolean;
+  /** Extra Worker vars (`--var`), e.g. tuning for a benchmark. */
+  vars?: Record<string, string>;
   /** Aborting stops whatever has started, also while the stack is still starting. */
   signal?: AbortSignal;
 };
@@ -50,23 +52,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   options.signal?.addEventListener("abort", () => void close());
 
   try {
+    // The partner's URL is known before it starts, so the demo can be seeded first and the partner
+    // then started with the seeded integration's webhook secret (it pushes signed webhooks on changes).
+    const partnerUrl = `http://127.0.0.1:${ports.partner}`;
+    const apiUrl = `http://127.0.0.1:${ports.api}`;
+    const db = createNodeDb({ url: `file:${dbFile}` });
+    await migrateDb(db);
+    const { seeded } = await seedDemo(db, { partnerUrl, partnerApiKey: secrets.partnerApiKey });
+    const targets = await demoWebhookTargets(db, apiUrl);
+    db.$client.close();
+
     const partner = await startDemoPartner({
       port: ports.partner,
       apiKey: secrets.partnerApiKey,
       stateFile: join(dataDir, "demo-partner.json"),
       cctvFacilityIds: [DEMO.cctvFacilityId],
+      webhookTarget: targets.integration,
+      cctvWebhookTargets: targets.cctv,
     });
     closers.push(() => partner.close());
-
-    const db = createNodeDb({ url: `file:${dbFile}` });
-    await migrateDb(db);
-    const { seeded } = await seedDemo(db, { partnerUrl: partner.url, partnerApiKey: secrets.partnerApiKey });
-    db.$client.close();
 
     const dbServer = await startLibsqlHttpServer({ file: dbFile, port: ports.db });
     closers.push(() => dbServer.close());
 
-    const apiUrl = `http://127.0.0.1:${ports.api}`;
     const webUrl = `http://127.0.0.1:${ports.web}`;
     const webOrigins = [webUrl, `http://localhost:${ports.web}`].join(",");
     const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" };
@@ -86,6 +94,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         "--var", `AUTH_SECRET:${secrets.authSecret}`,
         "--var", `WEB_ORIGIN:${webOrigins}`,
         "--var", "APP_ENV:development",
+        ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       ],
       { cwd: join(repoRoot, "apps/api"), env: childEnv, quiet: options.quiet },
     );

@@ -1,0 +1,131 @@
+/**
+ * `pnpm bench:webhooks`: signed webhooks against the local stack (loopback only, bounded in count
+ * and time). Measures accept latency, throughput, the drain until every accepted event is applied,
+ * and proves none was lost or applied twice. Writes .bench/webhooks.json.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Webhook } from "standardwebhooks";
+import { sql } from "drizzle-orm";
+import { createNodeDb } from "@uas/db/node";
+import { updateSyncSettings } from "@uas/db";
+import { startStack, repoRoot } from "@uas/devkit/stack";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+const DUPLICATE_SHARE = 0.05;
+const DRAIN_TIMEOUT_MS = 120_000;
+const base = Number(process.env.BENCH_PORT_BASE ?? 7100);
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+const stack = await startStack({
+  dataDir: join(tmpdir(), `uas-bench-webhooks-${process.pid}`),
+  fresh: true,
+  ports: { web: base, api: base + 1, db: base + 2, partner: base + 3 },
+  web: false,
+  quiet: process.env.BENCH_VERBOSE !== "1",
+  cron: false,
+  vars: { WEBHOOK_RATE_LIMIT: "off" },
+});
+const dbFile = join(tmpdir(), `uas-bench-webhooks-${process.pid}`, "dev.db");
+const db = createNodeDb({ url: `file:${dbFile}` });
+
+try {
+  const facility = stack.facilities.find((f) => f.name === "Northside")!;
+  const integration = stack.integrations[0]!;
+  await updateSyncSettings(db, facility.id, { integrationsEnabled: true }, Date.now());
+  const url = `${stack.apiUrl}/webhooks/integrations/${integration.id}`;
+  const signer = new Webhook(integration.webhookSecret);
+
+  type Delivery = { id: string; body: string };
+  const deliveries: Delivery[] = Array.from({ length: EVENTS }, (_, i) => ({
+    id: `bench-${i}`,
+    body: JSON.stringify({
+      type: "member.upserted",
+      data: {
+        external_id: `B-${i}`,
+        first_name: "Bench",
+        last_name: `Member ${i}`,
+        email: `bench.${i}@example.com`,
+        mobile_phone: null,
+        person_type: "member",
+        membership_status: "active",
+        tags: ["bench"],
+        location_ids: ["loc-north"],
+        updated_at: new Date(Date.UTC(2026, 10, 24, 12, 0, 0) + i).toISOString(),
+      },
+    }),
+  }));
+  // A share delivered twice with the same webhook-id: must be answered "duplicate" and applied once.
+  const duplicates = deliveries.filter((_, i) => i % Math.round(1 / DUPLICATE_SHARE) === 0);
+  const queue = [...deliveries, ...duplicates];
+
+  const latencies: number[] = [];
+  const statuses = new Map<string, number>();
+  let next = 0;
+  const send = async ({ id, body }: Delivery) => {
+    const timestamp = new Date();
+    const signature = signer.sign(id, timestamp, body);
+    const started = performance.now();
+    const res = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+        "webhook-signature": signature,
+      },
+      body,
+    });
+    const answer = (await res.json()) as { status?: string };
+    latencies.push(performance.now() - started);
+    const key = res.status === 202 ? `202 ${answer.status}` : String(res.status);
+    statuses.set(key, (statuses.get(key) ?? 0) + 1);
+  };
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < queue.length) await send(queue[next++]!);
+    }),
+  );
+  const acceptSeconds = (performance.now() - started) / 1000;
+  const lastAccept = performance.now();
+
+  const accepted = statuses.get("202 accepted") ?? 0;
+  let applied = 0;
+  while (performance.now() - lastAccept < DRAIN_TIMEOUT_MS) {
+    const [row] = await db.all<{ n: number }>(
+      sql`SELECT count(*) AS n FROM webhook_inbox WHERE sender = ${`integration:${integration.id}`} AND state = 'applied'`,
+    );
+    applied = row?.n ?? 0;
+    if (applied >= accepted) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const drainSeconds = (performance.now() - lastAccept) / 1000;
+
+  const [rows] = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM access_user WHERE external_id LIKE 'B-%'`);
+  const [twice] = await db.all<{ n: number }>(sql`
+    SELECT count(*) AS n FROM (SELECT webhook_id FROM activity_entry WHERE webhook_id LIKE 'bench-%'
+    GROUP BY webhook_id HAVING count(*) > 1)`);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const result = {
+    events: EVENTS,
+    accept_p50_ms: Number(percentile(sorted, 50).toFixed(1)),
+    accept_p99_ms: Number(percentile(sorted, 99).toFixed(1)),
+    accepted_per_s: Math.round(queue.length / acceptSeconds),
+    drain_s: Number(drainSeconds.toFixed(2)),
+    lost: EVENTS - Math.min(rows?.n ?? 0, applied),
+    duplicated: twice?.n ?? 0,
+  };
+  console.log(`\nWebhooks: ${EVENTS} events + ${duplicates.length} duplicate deliveries at concurrency ${CONCURRENCY}`);
+  console.table({ ...result, statuses: JSON.stringify(Object.fromEntries(statuses)) });
+  mkdirSync(join(repoRoot, ".bench"), { recursive: true });
+  writeFileSync(join(repoRoot, ".bench", "webhooks.json"), JSON.stringify(result, null, 2) + "\n");
+  const ok = result.lost === 0 && result.duplicated === 0 && result.accept_p99_ms <= 100 && result.drain_s <= 10;
+  console.log(ok ? "targets met (p99 ≤ 100 ms, drain ≤ 10 s, lost 0, duplicated 0)" : "TARGETS MISSED");
+} finally {
+  db.$client.close();
+  await stack.close();
+}
