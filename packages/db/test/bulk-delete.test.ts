@@ -1,5 +1,10 @@
 import { describe, it, expect, beforeEach } from "vitest";
-import { and, eq, inArray } from "drizzle-orm";
+import { Worker } from "node:worker_threads";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { createNodeDb, migrateDb } from "../src/node";
 import {
   createTestDb,
   createFacility,
@@ -274,6 +279,58 @@ describe("bulk delete: confirm", () => {
       expect(await db.select().from(facilityIntegration).orderBy(facilityIntegration.integrationId)).toEqual(optIns);
     }
     expect(await db.$count(accessUser, and(eq(accessUser.facilityId, w.facility.id), eq(accessUser.source, "integration")))).toBe(0);
+  });
+});
+
+/**
+ * A sync that holds the write lock on another thread, adds a user in scope, and commits after `holdMs`.
+ * Resolves once the lock is held.
+ */
+async function concurrentSyncInsert(file: string, user: { id: string; facilityId: string; integrationId: string }, holdMs: number) {
+  const worker = new Worker(
+    `
+    const { parentPort, workerData } = require("node:worker_threads");
+    const Database = require("libsql");
+    const db = new Database(workerData.file);
+    db.exec("BEGIN IMMEDIATE");
+    db.prepare("INSERT INTO access_user (id, facility_id, source, integration_id, external_id, created_at, updated_at) VALUES (?, ?, 'integration', ?, 'LATE-1', 0, 0)")
+      .run(workerData.user.id, workerData.user.facilityId, workerData.user.integrationId);
+    parentPort.postMessage("locked");
+    setTimeout(() => { db.exec("COMMIT"); db.close(); parentPort.postMessage("committed"); }, workerData.holdMs);
+    `,
+    { eval: true, workerData: { file, user, holdMs } },
+  );
+  await new Promise((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  return worker;
+}
+
+describe("bulk delete against a concurrent sync", () => {
+  it("a user committed while the confirm waits for the write lock makes it fail, and deletes nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uas-bulk-delete-"));
+    const file = join(dir, "test.db");
+    const db = createNodeDb({ url: `file:${file}` });
+    try {
+      await db.run(sql`PRAGMA journal_mode = WAL`);
+      await migrateDb(db);
+      const w = await world(db);
+      const { token, count } = await previewBulkDeleteScope(db, w.facility.id, { kind: "all" });
+      const late = { id: "au_late", facilityId: w.facility.id, integrationId: w.partnerB.id };
+      const worker = await concurrentSyncInsert(file, late, 300);
+      // The confirm's BEGIN IMMEDIATE waits on SQLite's busy handler until the other thread commits.
+      await db.run(sql`PRAGMA busy_timeout = 5000`);
+      await expect(confirm(db, w, { kind: "all" }, token)).rejects.toBeInstanceOf(BulkDeleteStaleError);
+      await worker.terminate();
+      const inScope = and(eq(accessUser.facilityId, w.facility.id), eq(accessUser.source, "integration"));
+      expect(await db.$count(accessUser, inScope)).toBe(count + 1);
+      expect(await db.$count(accessGrant)).toBe(6);
+      expect(await db.$count(auditEntry)).toBe(0);
+    } finally {
+      db.$client.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
