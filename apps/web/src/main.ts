@@ -1,6 +1,7 @@
 import { createApp } from "vue";
 import PrimeVue from "primevue/config";
 import ToastService from "primevue/toastservice";
+import ConfirmationService from "primevue/confirmationservice";
 import Aura from "@primeuix/themes/aura";
 import { VueQueryPlugin, QueryClient } from "@tanstack/vue-query";
 import "primeicons/primeicons.css";
@@ -15,6 +16,7 @@ const queryClient = new QueryClient({
 createApp(App)
   .use(PrimeVue, { theme: { preset: Aura, options: { darkModeSelector: ".app-dark" } } })
   .use(ToastService)
+  .use(ConfirmationService)
   .use(VueQueryPlugin, { queryClient })
   .use(router)
   .mount("#app");

@@ -7,9 +7,20 @@ export const router = createRouter({
     { path: "/sign-in", name: "sign-in", component: () => import("./pages/sign-in-page.vue"), meta: { public: true } },
     { path: "/", name: "home", component: () => import("./pages/facility-picker-page.vue") },
     {
-      path: "/facilities/:facilityId/sync",
-      name: "sync-settings",
-      component: () => import("./pages/sync-settings-page.vue"),
+      // Every facility page sits under the facility's nav (Sync settings, User Access, Integrations).
+      path: "/facilities/:facilityId",
+      component: () => import("./pages/facility-layout.vue"),
+      props: true,
+      children: [
+        { path: "", redirect: { name: "sync-settings" } },
+        { path: "sync", name: "sync-settings", component: () => import("./pages/sync-settings-page.vue"), props: true },
+        { path: "users", name: "user-access", component: () => import("./pages/user-access-page.vue"), props: true },
+      ],
+    },
+    {
+      path: "/organisations/:organisationId/integrations",
+      name: "integrations",
+      component: () => import("./pages/integrations-page.vue"),
       props: true,
     },
   ],

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TRPCError } from "@trpc/server";
 import { SOURCES, normaliseEmail, normalisePhone } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
-import { addGrant, createManualUser, getUser, listUsers, removeGrant, updateUser } from "../services/users";
+import { addGrant, createManualUser, getUser, listUserSources, listUsers, removeGrant, updateUser } from "../services/users";
 
 /**
  * A validation failure that needs the facility (a phone number is read in the facility's country):
@@ -130,6 +130,11 @@ export const usersRouter = router({
     )
     .output(z.object({ total: z.number(), offset: z.number(), limit: z.number(), rows: z.array(userRow) }))
     .query(({ ctx, input }) => listUsers({ ctx, input: { ...input, facility: ctx.facility } })),
+
+  /** The source filter's options: Manual, CCTV/Computer Vision, and each integration of the organisation. */
+  sources: facilityProcedure
+    .output(z.object({ integrations: z.array(z.object({ id: z.string(), name: z.string() })) }))
+    .query(({ ctx }) => listUserSources({ ctx, input: { facility: ctx.facility } })),
 
   get: facilityProcedure
     .input(z.object({ userId: id }))

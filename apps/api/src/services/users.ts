@@ -7,6 +7,7 @@ import {
   listAccessLogForUser,
   listAccessUsers,
   listGrants,
+  listOrganisationIntegrations,
   touchAccessUser,
   updateAccessUser,
   type AccessUserFilter,
@@ -103,6 +104,12 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       invitation: (row.invitationState ?? "not_invited") as InvitationState,
     })),
   };
+}
+
+/** The integrations a row's source can be (the list's source filter), connected or not. */
+export async function listUserSources({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
+  const rows = await listOrganisationIntegrations(ctx.db, input.facility.organisationId);
+  return { integrations: rows.map((row) => ({ id: row.id, name: row.name })) };
 }
 
 const HISTORY_LIMIT = 50;
