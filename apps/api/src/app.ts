@@ -6,6 +6,7 @@ import { parseConfig, type AppConfig, type Bindings } from "./env";
 import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
 import { createTrpcContext } from "./trpc/context";
 import { appRouter } from "./routers";
+import { activityCsv } from "./exports/activity-csv";
 import type { Queues } from "./context";
 import { webhooks } from "./webhooks";
 
@@ -33,6 +34,8 @@ export function createApp() {
   app.get("/health", (c) => c.json({ ok: true }));
 
   app.route("/webhooks", webhooks);
+
+  app.route("/api/facilities", activityCsv);
 
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, (c) => c.get("auth").handler(c.req.raw));
 
