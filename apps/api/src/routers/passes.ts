@@ -2,6 +2,7 @@ import { z } from "zod";
 import { REQUIRE_IDENTIFIER_OPTIONS, SYNC_SOURCES } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
 import { getPassStatus, previewPass, resolveHeld, syncNow } from "../services/passes";
+import { syncPersonNow } from "../services/sync-person";
 
 const passId = z.string().min(1).max(64);
 
@@ -29,4 +30,15 @@ export const passesRouter = router({
       }),
     )
     .query(({ ctx, input }) => previewPass({ ctx, input: { facility: ctx.facility, ...input } })),
+
+  /** "Sync this person now": fetch one person from the source, apply them, and explain each step. */
+  syncPerson: facilityProcedure
+    .input(
+      z.object({
+        source: z.enum(SYNC_SOURCES),
+        integrationId: z.string().min(1).max(64).nullable(),
+        externalId: z.string().min(1).max(128),
+      }),
+    )
+    .mutation(({ ctx, input }) => syncPersonNow({ ctx, input: { facility: ctx.facility, ...input } })),
 });

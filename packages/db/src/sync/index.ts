@@ -5,5 +5,12 @@ export * from "./finish-pass";
 export * from "./held-pass";
 export * from "./source-event";
 export * from "./dry-run";
-export { loadFacilityContext, type FacilitySyncContext, type SettingsOverride } from "./source-context";
+export {
+  loadFacilityContext,
+  loadLocationMap,
+  planSettingsFor,
+  type FacilitySyncContext,
+  type SettingsOverride,
+} from "./source-context";
+export { loadPersonRows } from "./row-store";
 export type { HeldSampleItem } from "./sweep";

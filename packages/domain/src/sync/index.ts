@@ -6,3 +6,4 @@ export * from "./locations";
 export * from "./plan-record";
 export * from "./plan-page";
 export * from "./mass-disable";
+export * from "./trace";
