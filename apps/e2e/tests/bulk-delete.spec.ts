@@ -1,10 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createNodeDb } from "@uas/db/node";
 import { accessGrant, accessLogEntry, accessUser, invitation, newId, type Db } from "@uas/db";
 import type { Page, TestInfo } from "@playwright/test";
-import { test, expect, signIn } from "./fixtures";
+import { test, expect, signIn, stackDb } from "./fixtures";
 
 // Riverside: the other specs use Northside, and nothing syncs Riverside unless a test asks.
 const FACILITY = { id: "fac_riverside", name: "Riverside" };
@@ -12,32 +8,6 @@ const INTEGRATION = { id: "int_demo_partner", name: "Demo Partner" };
 const WARNING =
   "This cannot be undone, and any admin customisations on those rows (grants, custom tags, notes) are lost. The users' access log history is kept.";
 const STALE = "The users changed since the preview. Run the preview again.";
-
-/**
- * The stack's data directory. playwright.config.ts names it after the runner's pid, which is this
- * worker's parent; failing that, the newest one whose dev.json serves this run's web port.
- */
-function dataDir(baseURL: string): string {
-  const byParent = join(tmpdir(), `uas-e2e-${process.ppid}`);
-  const servesThisRun = (dir: string) => {
-    const file = join(dir, "dev.json");
-    return existsSync(file) && (JSON.parse(readFileSync(file, "utf8")) as { webUrl: string }).webUrl === baseURL;
-  };
-  if (servesThisRun(byParent)) return byParent;
-  const candidates = readdirSync(tmpdir())
-    .filter((name) => name.startsWith("uas-e2e-"))
-    .map((name) => join(tmpdir(), name))
-    .filter(servesThisRun)
-    .sort((a, b) => statSync(join(b, "dev.json")).mtimeMs - statSync(join(a, "dev.json")).mtimeMs);
-  if (!candidates[0]) throw new Error(`no uas-e2e-* data directory serves ${baseURL}`);
-  return candidates[0];
-}
-
-function openStackDb(testInfo: TestInfo): Db {
-  const baseURL = testInfo.project.use.baseURL;
-  if (!baseURL) throw new Error("no baseURL");
-  return createNodeDb({ url: `file:${join(dataDir(baseURL), "dev.db")}` });
-}
 
 /** Users as a sync would have written them, each with a grant, an invitation and a door event. */
 async function addUsers(db: Db, source: "integration" | "manual" | "cctv", n: number, label: string) {
@@ -110,7 +80,7 @@ async function openWizard(page: Page) {
 test.describe.configure({ mode: "serial" });
 
 test("bulk delete one integration: preview, a stale confirm sent back to preview, then delete exactly the set", async ({ page }, testInfo) => {
-  const db = openStackDb(testInfo);
+  const db = stackDb();
   try {
     const label = `Bd${Date.now() % 100_000}`;
     const synced = await addUsers(db, "integration", 25, label);
@@ -175,7 +145,7 @@ test("bulk delete one integration: preview, a stale confirm sent back to preview
 });
 
 test("bulk delete all integration-synced users with the turn-off ticked turns the Integrations source off", async ({ page }, testInfo) => {
-  const db = openStackDb(testInfo);
+  const db = stackDb();
   try {
     await db.$client.execute({ sql: "UPDATE sync_settings SET integrations_enabled = 1 WHERE facility_id = ?", args: [FACILITY.id] });
     const label = `All${Date.now() % 100_000}`;

@@ -1,4 +1,5 @@
 import { test as base, expect, type Page } from "@playwright/test";
+import { accessUser, createDb, grantFacilities, insertFacility, newId, type Db } from "@uas/db";
 
 export const DEMO_ADMIN = { email: "admin@demo.fitness", password: "demo-admin-2026" };
 
@@ -18,28 +19,8 @@ export { expect };
 /** The stack's libSQL HTTP endpoint: the db port of playwright.config.ts (UAS_E2E_PORT_BASE + 2). */
 export const DB_URL = `http://127.0.0.1:${Number(process.env.UAS_E2E_PORT_BASE ?? 5273) + 2}`;
 
-type SqlArg = string | number | null;
-const protoValue = (value: SqlArg) =>
-  value === null
-    ? { type: "null" }
-    : typeof value === "number"
-      ? { type: "integer", value: String(Math.trunc(value)) }
-      : { type: "text", value };
-
-/** Runs one statement over the libSQL remote protocol (Hrana v2), the way the Worker talks to the database. */
-export async function sqlExecute(sql: string, args: SqlArg[] = []) {
-  const res = await fetch(`${DB_URL}/v2/pipeline`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      baton: null,
-      requests: [{ type: "execute", stmt: { sql, args: args.map(protoValue) } }, { type: "close" }],
-    }),
-  });
-  const body = (await res.json()) as { results: Array<{ type: string; error?: { message: string } }> };
-  const first = body.results[0];
-  if (!res.ok || first?.type !== "ok") throw new Error(`SQL failed: ${first?.error?.message ?? res.status}`);
-}
+/** The stack's database over the libSQL remote protocol, the way the Worker reaches it. */
+export const stackDb = (): Db => createDb({ url: DB_URL });
 
 /** The seeded demo (packages/devkit/src/seed.ts). */
 export const DEMO_IDS = {
@@ -52,25 +33,26 @@ export const DEMO_IDS = {
 
 /** A member synced from the demo partner into Northside, as the sync engine would write it. */
 export async function insertSyncedUser(person: { firstName: string; lastName: string; email: string; externalId?: string }) {
-  const id = `usr_e2e_${crypto.randomUUID().replaceAll("-", "")}`;
+  const id = newId("usr_e2e");
   const now = Date.now();
-  await sqlExecute(
-    `INSERT INTO access_user (id, facility_id, source, integration_id, external_id, first_name, last_name, email,
-       mobile_phone, person_type, membership_status, last_synced_at, created_at, updated_at)
-     VALUES (?, ?, 'integration', ?, ?, ?, ?, ?, '+447911123456', 'Member', 'Active', ?, ?, ?)`,
-    [
+  await stackDb()
+    .insert(accessUser)
+    .values({
       id,
-      DEMO_IDS.northside,
-      DEMO_IDS.integrationId,
-      person.externalId ?? `ext-${id.slice(-8)}`,
-      person.firstName,
-      person.lastName,
-      person.email,
-      now,
-      now,
-      now,
-    ],
-  );
+      facilityId: DEMO_IDS.northside,
+      source: "integration",
+      integrationId: DEMO_IDS.integrationId,
+      externalId: person.externalId ?? `ext-${id.slice(-8)}`,
+      firstName: person.firstName,
+      lastName: person.lastName,
+      email: person.email,
+      mobilePhone: "+447911123456",
+      personType: "Member",
+      membershipStatus: "Active",
+      lastSyncedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
   return id;
 }
 
@@ -82,4 +64,16 @@ export async function screenshot(page: Page, testInfo: import("@playwright/test"
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: "image/png" });
+}
+
+/** A new facility of the demo organisation, granted to the demo admin: a spec that needs "Never run" gets its own. */
+export async function createGrantedFacility(name: string) {
+  const db = stackDb();
+  const facility = await insertFacility(
+    db,
+    { organisationId: DEMO_IDS.organisationId, name, timeZone: "Europe/London", countryCode: "GB" },
+    Date.now(),
+  );
+  await grantFacilities(db, "usr_demo_admin", [facility.id]);
+  return facility;
 }
