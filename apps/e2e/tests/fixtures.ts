@@ -32,14 +32,20 @@ export const DEMO_IDS = {
 } as const;
 
 /** A member synced from the demo partner into Northside, as the sync engine would write it. */
-export async function insertSyncedUser(person: { firstName: string; lastName: string; email: string; externalId?: string }) {
+export async function insertSyncedUser(person: {
+  firstName: string;
+  lastName: string;
+  email: string;
+  externalId?: string;
+  facilityId?: string;
+}) {
   const id = newId("usr_e2e");
   const now = Date.now();
   await stackDb()
     .insert(accessUser)
     .values({
       id,
-      facilityId: DEMO_IDS.northside,
+      facilityId: person.facilityId ?? DEMO_IDS.northside,
       source: "integration",
       integrationId: DEMO_IDS.integrationId,
       externalId: person.externalId ?? `ext-${id.slice(-8)}`,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { OUTCOMES } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
-import { getActivityDetail, listFacilityActivity } from "../services/activity";
+import { getActivityDetail, listFacilityActivity, listPersonActivity } from "../services/activity";
 
 export const activityRouter = router({
   /** Sync activity & troubleshooting: newest first, searchable by name, ID or reason, paged. */
@@ -20,4 +20,9 @@ export const activityRouter = router({
   get: facilityProcedure
     .input(z.object({ entryId: z.number().int().positive() }))
     .query(({ ctx, input }) => getActivityDetail({ ctx, input: { facility: ctx.facility, entryId: input.entryId } })),
+
+  /** One person's sync history, for the user panel. */
+  forUser: facilityProcedure
+    .input(z.object({ userId: z.string().min(1).max(64), limit: z.number().int().min(1).max(100).default(20) }))
+    .query(({ ctx, input }) => listPersonActivity({ ctx, input: { facility: ctx.facility, ...input } })),
 });

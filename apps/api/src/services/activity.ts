@@ -1,4 +1,4 @@
-import { getActivityEntry, listActivity, findIntegrationsByIds, type ActivityEntryRow } from "@uas/db";
+import { getActivityEntry, listActivity, listUserActivity, findIntegrationsByIds, type ActivityEntryRow } from "@uas/db";
 import { CCTV_BADGE, OUTCOME_LABELS, type Outcome } from "@uas/domain";
 import type { Ctx } from "../context";
 import { notFound } from "../errors";
@@ -55,4 +55,16 @@ export async function getActivityDetail({ ctx, input }: { ctx: Ctx; input: { fac
   if (!entry) throw notFound("Activity entry");
   const names = await integrationNames(ctx, input.facility.organisationId, [entry]);
   return entryView(entry, names);
+}
+
+export async function listPersonActivity({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { facility: FacilityRef; userId: string; limit: number };
+}) {
+  const { entries } = await listUserActivity(ctx.db, { facilityId: input.facility.id, userId: input.userId, limit: input.limit });
+  const names = await integrationNames(ctx, input.facility.organisationId, entries);
+  return entries.map((entry) => entryView(entry, names));
 }
