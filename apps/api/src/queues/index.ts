@@ -1,11 +1,14 @@
 import type { Bindings } from "../env";
 import { handleSyncBatch } from "./sync";
+import { handleSyncDeadLetters } from "./dead-letters";
 
 /** One entry for every queue; each queue's consumer lives in its own file. */
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   switch (batch.queue) {
     case "sync":
       return handleSyncBatch(batch, env);
+    case "sync-dlq":
+      return handleSyncDeadLetters(batch, env);
     default:
       console.error(`no consumer for queue ${batch.queue}; retrying so nothing is lost`);
       batch.retryAll({ delaySeconds: 60 });

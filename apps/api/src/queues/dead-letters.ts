@@ -1,0 +1,34 @@
+import { createDb } from "@uas/db";
+import { parseConfig, type Bindings } from "../env";
+import { queuesOf } from "../app";
+import type { Ctx } from "../context";
+import { syncQueueMessage } from "./messages";
+import { backoffSeconds } from "./retry";
+import { recordDeadSyncMessage } from "../services/dead-letters";
+
+/** The sync queue's dead-letter queue: record each message where admins and operators see it, then ack. */
+export async function handleSyncDeadLetters(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  const config = parseConfig(env);
+  const ctx: Ctx = {
+    actor: { type: "system" },
+    db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
+    now: () => Date.now(),
+    queues: queuesOf(env),
+  };
+  for (const message of batch.messages) {
+    const parsed = syncQueueMessage.safeParse(message.body);
+    console.error("dead letter on sync-dlq", message.id, JSON.stringify(message.body).slice(0, 500));
+    if (!parsed.success) {
+      // Unreadable: the log line above is its record; nothing in the database refers to it.
+      message.ack();
+      continue;
+    }
+    try {
+      await recordDeadSyncMessage({ ctx, input: parsed.data });
+      message.ack();
+    } catch (error) {
+      console.error("could not record a dead letter; retrying", message.id, error);
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
+}
