@@ -4,14 +4,24 @@ import { ensureInstalled, run, toolEnv } from "./bootstrap.mjs";
 
 const task = process.argv[2];
 ensureInstalled();
+// Each task is a list of pnpm invocations, run in order; the first failure stops it.
 const tasks = {
-  bench: ["--filter", "@uas/db", "bench"],
-  "bench:webhooks": ["--filter", "@uas/api", "bench:webhooks"],
-  "bench:reliability": ["--filter", "@uas/api", "bench:reliability"],
-  typecheck: ["exec", "turbo", "run", "typecheck"],
+  bench: [
+    ["--filter", "@uas/db", "bench"],
+    ["--filter", "@uas/db", "bench:bulk-delete"],
+  ],
+  "bench:webhooks": [["--filter", "@uas/api", "bench:webhooks"]],
+  "bench:reliability": [["--filter", "@uas/api", "bench:reliability"]],
+  typecheck: [["exec", "turbo", "run", "typecheck"]],
 };
 if (!tasks[task]) {
   console.error(`unknown task ${task}; one of ${Object.keys(tasks).join(", ")}`);
   process.exit(2);
 }
-process.exitCode = run("pnpm", tasks[task], { env: toolEnv() });
+for (const args of tasks[task]) {
+  const status = run("pnpm", args, { env: toolEnv() });
+  if (status !== 0) {
+    process.exitCode = status;
+    break;
+  }
+}
