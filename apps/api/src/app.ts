@@ -2,13 +2,15 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { trpcServer } from "@hono/trpc-server";
 import { createDb, type Db } from "@uas/db";
-import { parseConfig, type AppConfig, type Bindings } from "./env";
+import { parseConfig, type AppConfig } from "./env";
+import type { Bindings } from "./bindings";
 import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
 import { createTrpcContext } from "./trpc/context";
 import { appRouter } from "./routers";
 import { activityCsv } from "./exports/activity-csv";
 import type { Queues } from "./context";
 import { webhooks } from "./webhooks";
+import { devMailbox } from "./email/dev-mailbox";
 
 export type AppVariables = { config: AppConfig; db: Db; auth: Auth; queues: Queues };
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
@@ -36,6 +38,8 @@ export function createApp() {
   app.route("/webhooks", webhooks);
 
   app.route("/api/facilities", activityCsv);
+
+  app.route("/api/dev/mailbox", devMailbox);
 
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, (c) => c.get("auth").handler(c.req.raw));
 

@@ -7,9 +7,15 @@ export type Actor =
   | { type: "system" }
   | { type: "anonymous" };
 
+/** What use-cases need of a queue; Cloudflare's `Queue` binding satisfies it. */
+export type QueueProducer = {
+  send(body: unknown): Promise<unknown>;
+  sendBatch(messages: Iterable<{ body: unknown }>): Promise<unknown>;
+};
+
 export type Queues = {
-  sync: Queue;
-  invitations: Queue;
+  sync: QueueProducer;
+  invitations: QueueProducer;
 };
 
 /** Operational knobs, from bindings; tests turn them down to exercise limits cheaply. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_TUNING, type Tuning } from "./context";
+import { DEFAULT_RESEND_API_URL } from "./email/resend-provider";
 
 /** Bindings and secrets, parsed once per invocation at the entry; nothing is read from env elsewhere. */
 const appEnvSchema = z.object({
@@ -17,13 +18,18 @@ const appEnvSchema = z.object({
   LISTING_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_TUNING.listing.timeoutMs),
   LISTING_RETRIES: z.coerce.number().int().min(0).max(10).default(DEFAULT_TUNING.listing.retries),
   LISTING_RETRY_DELAY_MS: z.coerce.number().int().min(1).default(DEFAULT_TUNING.listing.minRetryDelayMs),
+  /** The email provider (Resend's API; under `npm start` the local mailbox). The key is a secret. */
+  RESEND_API_URL: z.url().default(DEFAULT_RESEND_API_URL),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  EMAIL_FROM: z.string().min(3).default("User Access <invitations@useraccess.invalid>"),
+  /** Where invitations tell people to get the app; without it they say "your phone's app store". */
+  APP_DOWNLOAD_URL: z.url().optional(),
 });
 
 export type AppConfig = z.infer<typeof appEnvSchema>;
 
-export type Bindings = Env & { AUTH_SECRET?: string; DATABASE_AUTH_TOKEN?: string };
 
-export function parseConfig(env: Bindings): AppConfig {
+export function parseConfig(env: unknown): AppConfig {
   const parsed = appEnvSchema.safeParse(env);
   if (!parsed.success) {
     // Name the binding, never its value: these are secrets.

@@ -1,5 +1,5 @@
 import { createApp } from "./app";
-import type { Bindings } from "./env";
+import type { Bindings } from "./bindings";
 import { handleScheduled } from "./scheduled";
 import { handleQueueBatch } from "./queues";
 

@@ -1,5 +1,6 @@
-import type { Bindings } from "../env";
+import type { Bindings } from "../bindings";
 import { handleSyncBatch } from "./sync";
+import { handleInvitationDeadLetters, handleInvitationsBatch } from "./invitations";
 import { handleSyncDeadLetters } from "./dead-letters";
 
 /** One entry for every queue; each queue's consumer lives in its own file. */
@@ -9,6 +10,10 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindin
       return handleSyncBatch(batch, env);
     case "sync-dlq":
       return handleSyncDeadLetters(batch, env);
+    case "invitations":
+      return handleInvitationsBatch(batch, env);
+    case "invitations-dlq":
+      return handleInvitationDeadLetters(batch, env);
     default:
       console.error(`no consumer for queue ${batch.queue}; retrying so nothing is lost`);
       batch.retryAll({ delaySeconds: 60 });

@@ -1,5 +1,6 @@
 import { createDb } from "@uas/db";
-import { parseConfig, tuningFromConfig, type Bindings } from "../env";
+import { parseConfig, tuningFromConfig } from "../env";
+import type { Bindings } from "../bindings";
 import { queuesOf } from "../app";
 import type { Ctx } from "../context";
 import { syncQueueMessage, type SyncQueueMessage } from "./messages";
