@@ -1,6 +1,7 @@
 import { createDb, listFacilitiesWithSourceOn, listNightlyPassKeys } from "@uas/db";
 import { dueNightlyDate, type SyncSource } from "@uas/domain";
-import { parseConfig, type Bindings } from "./env";
+import { parseConfig } from "./env";
+import type { Bindings } from "./bindings";
 import { queuesOf } from "./app";
 import type { Ctx } from "./context";
 import type { PassStartMessage } from "./queues/messages";
