@@ -22,10 +22,6 @@ export async function openBenchDb(dir: string): Promise<{ db: Db; file: string }
   const db = createNodeDb({ url: `file:${file}` });
   await db.run(sql`PRAGMA synchronous = NORMAL`);
   await migrateDb(db);
-  if (process.env.EXP_CKPT) await db.run(sql.raw(`PRAGMA wal_autocheckpoint = ${process.env.EXP_CKPT}`));
-  if (process.env.EXP_CACHE) await db.run(sql.raw(`PRAGMA cache_size = ${process.env.EXP_CACHE}`));
-  if (process.env.EXP_NOFTS) await db.run(sql`DROP TRIGGER activity_search_insert`);
-  if (process.env.EXP_NOIDX) { await db.run(sql`DROP INDEX activity_user_idx`); }
   return { db, file };
 }
 
@@ -62,6 +58,7 @@ async function passes(size: number): Promise<Record<string, number>> {
     };
     for (const generation of ["first", "unchanged", "changed"] as const) {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: Date.now() });
       const done = await runFullPass({
         db,
@@ -71,6 +68,8 @@ async function passes(size: number): Promise<Record<string, number>> {
         maxPages: 1000,
       });
       result[generation] = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      result[`${generation}Cpu`] = (cpu.user + cpu.system) / 1e6;
       for (const [outcome, count] of Object.entries(expected[generation])) {
         const actual = done[outcome as "added"];
         if (done.state !== "complete" || actual !== count) {
@@ -104,6 +103,7 @@ async function rawUpsert(size: number): Promise<Record<string, number>> {
         last_synced_at = excluded.last_synced_at, source_updated_at = excluded.source_updated_at,
         updated_at = excluded.updated_at`);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     native.exec("BEGIN");
     for (let i = 0; i < size; i += 1) {
       const m = benchMember(i, "first") as Record<string, string | string[]>;
@@ -115,8 +115,9 @@ async function rawUpsert(size: number): Promise<Record<string, number>> {
     }
     native.exec("COMMIT");
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     native.close();
-    return { seconds, peakRssMb: peakRssMb() };
+    return { seconds, cpu: (cpu.user + cpu.system) / 1e6, peakRssMb: peakRssMb() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,12 +1,11 @@
-import { eq, sql } from "drizzle-orm";
 import { pageKeys, parseListingRecord, planPage, type OutcomeCounts, type SyncSource } from "@uas/domain";
-import type { Db, Tx } from "../database";
-import { syncPass } from "../schema";
+import type { Db } from "../database";
 import type { ListingFactory, ListingPage } from "./ports";
 import { failPass, getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
 import { loadFacilityContext, loadLocationMap, planSettingsFor, type FacilitySyncContext } from "./source-context";
 import { loadRows } from "./row-store";
 import { writePagePlan } from "./page-writer";
+import { int, json, text, withWriteTransaction } from "./store-handle";
 import { finishPass } from "./finish-pass";
 
 export type Clock = number | (() => number);
@@ -119,20 +118,22 @@ async function applyListingPage(
   // Validation and parsing happen before the write lock is taken.
   const records = input.page.records.map((raw) => parseListingRecord(input.source, raw));
   const keys = pageKeys(records);
-  return db.transaction(async (tx) => {
-    const pass = await getPass(tx, input.passId);
+  await withWriteTransaction(db, async (tx) => {
+    const [pass] = await tx.all<{ facility_id: string; state: string; progress: string | null; started_at: number }>(
+      `SELECT facility_id, state, progress, started_at FROM sync_pass WHERE id = ${text(input.passId)}`,
+    );
     if (!pass) throw new PassNotFoundError(input.passId);
-    const progress = progressOf(pass);
+    const progress = progressOf({ progress: pass.progress === null ? null : JSON.parse(pass.progress), startedAt: pass.started_at });
     const current = progress.targets[input.index];
     // Another step (a duplicate queue message) got here first: leave its work as it is.
-    if (pass.state !== "running" || !current || current.done || current.cursor !== target.cursor) return pass;
+    if (pass.state !== "running" || !current || current.done || current.cursor !== target.cursor) return;
 
-    const scope = { facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId };
+    const scope = { facilityId: pass.facility_id, source: input.source, integrationId: target.integrationId };
     const rows = await loadRows(tx, scope, keys);
     const plan = planPage({
-      source: pass.source,
+      source: input.source,
       facility: context.facility,
-      settings: planSettingsFor(context, pass.source, target.integrationId),
+      settings: planSettingsFor(context, input.source, target.integrationId),
       locationMap: input.locationMap,
       records,
       existingRows: rows,
@@ -142,9 +143,9 @@ async function applyListingPage(
       scope,
       origin: {
         organisationId: context.facility.organisationId,
-        source: pass.source,
+        source: input.source,
         integrationId: target.integrationId,
-        passId: pass.id,
+        passId: input.passId,
         webhookId: null,
         at: now,
       },
@@ -154,30 +155,17 @@ async function applyListingPage(
     const targets = progress.targets.map((t, i) =>
       i === input.index ? { ...t, cursor: input.page.nextCursor, done: input.page.nextCursor === null } : t,
     );
-    return saveProgress(tx, pass.id, plan.counts, input.page.records.length, { ...progress, targets, lastStepAt: now });
+    await tx.script([progressStatement(input.passId, plan.counts, input.page.records.length, { ...progress, targets, lastStepAt: now })]);
   });
+  const pass = await getPass(db, input.passId);
+  if (!pass) throw new PassNotFoundError(input.passId);
+  return pass;
 }
 
-async function saveProgress(
-  tx: Tx,
-  passId: string,
-  counts: OutcomeCounts,
-  records: number,
-  progress: PassProgress,
-): Promise<SyncPassRow> {
-  const [pass] = await tx
-    .update(syncPass)
-    .set({
-      added: sql`${syncPass.added} + ${counts.added}`,
-      updated: sql`${syncPass.updated} + ${counts.updated}`,
-      skipped: sql`${syncPass.skipped} + ${counts.skipped}`,
-      disabled: sql`${syncPass.disabled} + ${counts.disabled}`,
-      processed: sql`${syncPass.processed} + ${counts.processed}`,
-      pagesDone: sql`${syncPass.pagesDone} + 1`,
-      recordsDone: sql`${syncPass.recordsDone} + ${records}`,
-      progress,
-    })
-    .where(eq(syncPass.id, passId))
-    .returning();
-  return pass as SyncPassRow;
+function progressStatement(passId: string, counts: OutcomeCounts, records: number, progress: PassProgress): string {
+  return `UPDATE sync_pass SET added = added + ${int(counts.added)}, updated = updated + ${int(counts.updated)},
+    skipped = skipped + ${int(counts.skipped)}, disabled = disabled + ${int(counts.disabled)},
+    processed = processed + ${int(counts.processed)}, pages_done = pages_done + 1,
+    records_done = records_done + ${int(records)}, progress = ${json(progress)}
+    WHERE id = ${text(passId)}`;
 }

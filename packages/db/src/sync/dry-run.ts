@@ -17,6 +17,7 @@ import type { ListingFactory } from "./ports";
 import { FacilityNotFoundError } from "./passes";
 import { loadFacilityContext, loadLocationMap, mirroredIntegrations, planSettingsFor, withOverride, type SettingsOverride } from "./source-context";
 import { loadRows } from "./row-store";
+import { drizzleHandle } from "./store-handle";
 
 export type DryRunSampleItem = { externalId: string; name: string; reason: string | null; changes: ChangedField[] | null };
 
@@ -67,7 +68,7 @@ export async function dryRunPass(input: DryRunInput): Promise<DryRunResult> {
     do {
       const page = await listing.fetchPage(cursor);
       const records = page.records.map((raw) => parseListingRecord(source, raw));
-      const rows = await loadRows(db, scope, pageKeys(records));
+      const rows = await loadRows(drizzleHandle(db), scope, pageKeys(records));
       const plan = planPage({
         source,
         facility: context.facility,

@@ -43,6 +43,7 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
     if (!sweep.sourceOn) return end({ state: "complete", reason: `${sourceOffReason(pass.source)}, so nobody was removed` });
 
     const candidates = await countSweepCandidates(tx, sweep.scope);
+    if (candidates === 0) return end({ state: "complete" });
     const activeRows = await countActiveRows(tx, pass.facilityId, pass.source);
     const hold = shouldHoldRemovals({
       candidates,

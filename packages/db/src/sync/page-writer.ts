@@ -1,11 +1,11 @@
 import type { PagePlan } from "@uas/domain";
-import type { DbOrTx } from "../database";
-import { markSeen, newRowId, writeRows, type RowScope, type StoredRow } from "./row-store";
-import { insertEntries, type EntryOrigin, type EntryToWrite } from "./activity-store";
+import { markSeenStatements, newRowId, rowWriteStatements, type RowScope, type StoredRow } from "./row-store";
+import { entryStatements, type EntryOrigin, type EntryToWrite } from "./activity-store";
+import type { StoreHandle } from "./store-handle";
 
-/** Turns a page plan into its set-based writes: rows, seen marks, then the page's activity entries. */
+/** Turns a page plan into its set-based writes, one script: rows, seen marks, then the page's activity entries. */
 export async function writePagePlan(
-  db: DbOrTx,
+  db: StoreHandle,
   input: {
     scope: RowScope;
     origin: EntryOrigin;
@@ -17,20 +17,14 @@ export async function writePagePlan(
   const idByKey = new Map<string, string>();
   for (const [key, row] of rows) idByKey.set(key, row.id);
   const writes = plan.writes.map((w) => {
-    const id = idByKey.get(w.externalId) ?? newRowId();
+    const id = idByKey.get(w.externalId) ?? newRowId(origin.at);
     idByKey.set(w.externalId, id);
     return { id, externalId: w.externalId, write: w.write, patch: w.patch };
   });
-  await writeRows(db, scope, { passId: origin.passId, now: origin.at, writes });
-
-  if (origin.passId !== null && plan.marks.length > 0) {
-    const marks = plan.marks.flatMap((m) => {
-      const id = idByKey.get(m.externalId);
-      return id ? [{ id, refresh: m.refresh }] : [];
-    });
-    await markSeen(db, { passId: origin.passId, now: origin.at, marks });
-  }
-
+  const marks = plan.marks.flatMap((m) => {
+    const row = rows.get(m.externalId);
+    return row ? [{ rowid: row.rowid, refresh: m.refresh }] : [];
+  });
   const entries: EntryToWrite[] = plan.entries.map((e) => ({
     facilityId: e.scope === "facility" ? scope.facilityId : null,
     externalId: e.externalId,
@@ -40,5 +34,9 @@ export async function writePagePlan(
     changes: e.changes,
     userId: e.scope === "facility" ? (idByKey.get(e.externalId) ?? null) : null,
   }));
-  await insertEntries(db, origin, entries);
+  await db.script([
+    ...rowWriteStatements(scope, { passId: origin.passId, now: origin.at, writes }),
+    ...(origin.passId === null ? [] : markSeenStatements({ passId: origin.passId, now: origin.at, marks })),
+    ...entryStatements(origin, entries),
+  ]);
 }

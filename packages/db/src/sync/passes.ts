@@ -20,7 +20,7 @@ export type PassProgress = {
 export const STALE_PASS_REASON = "The pass stopped making progress before it finished; nobody was removed";
 export const SUPERSEDED_HOLD_REASON = "Held removals discarded: a newer pass started";
 
-export function progressOf(pass: SyncPassRow): PassProgress {
+export function progressOf(pass: Pick<SyncPassRow, "progress" | "startedAt">): PassProgress {
   const progress = pass.progress as Partial<PassProgress> | null;
   return {
     targets: progress?.targets ?? [],

@@ -1,16 +1,16 @@
-import { sql, type SQL } from "drizzle-orm";
 import type { ExistingRow, RecordWrite, SyncPatch, SyncSource } from "@uas/domain";
-import type { DbOrTx } from "../database";
 import { newId } from "../ids";
+import { int, json, text, type StoreHandle } from "./store-handle";
 
 /**
- * Set-based reads and writes of synced rows. Each statement carries a whole page as one JSON
- * parameter read with json_each: one statement per page whatever its size, no per-row round trips,
- * and no bound-variable limit to chunk around (chunks only cap the statement's size).
+ * Set-based reads and writes of synced rows. Each statement carries up to a page of people as one
+ * JSON value read with json_each: a statement per page whatever its size, no per-row round trips,
+ * and no bound-variable limit (chunks only cap a statement's size).
  */
 
 export type RowScope = { facilityId: string; source: SyncSource; integrationId: string | null };
-export type StoredRow = ExistingRow & { id: string; externalId: string; facilityId: string };
+/** `rowid` is only used within the transaction that read it (a VACUUM may renumber rowids). */
+export type StoredRow = ExistingRow & { id: string; rowid: number; externalId: string; facilityId: string };
 
 export const STATEMENT_CHUNK = 500;
 
@@ -22,16 +22,16 @@ export function chunks<T>(items: readonly T[], size = STATEMENT_CHUNK): T[][] {
 
 type RawRow = [
   string, string, string, string, string, string | null, string | null, string | null, string | null,
-  string[], number | null, number | null, number | null, number | null, number, number,
+  string[], number | null, number | null, number | null, number | null, number, number, number,
 ];
 
-const ROW_JSON = sql`json_group_array(json_array(id, facility_id, external_id, first_name, last_name, email, mobile_phone,
-  person_type, membership_status, json(synced_tags), last_synced_at, source_updated_at, removed_at_source_at,
-  removal_source_updated_at, access_enabled, track_source_updates))`;
-
 // One JSON value instead of a result row per person: the driver's per-row objects cost more than the query.
-async function selectRows(db: DbOrTx, where: SQL): Promise<StoredRow[]> {
-  const [result] = await db.all<{ rows: string }>(sql`SELECT ${ROW_JSON} AS rows FROM access_user WHERE ${where}`);
+async function selectRows(db: StoreHandle, where: string): Promise<StoredRow[]> {
+  const [result] = await db.all<{ rows: string }>(`
+    SELECT json_group_array(json_array(id, facility_id, external_id, first_name, last_name, email, mobile_phone,
+      person_type, membership_status, json(synced_tags), last_synced_at, source_updated_at, removed_at_source_at,
+      removal_source_updated_at, access_enabled, track_source_updates, rowid)) AS rows
+    FROM access_user WHERE ${where}`);
   const raw = JSON.parse(result?.rows ?? "[]") as RawRow[];
   return raw.map((r) => ({
     id: r[0],
@@ -50,18 +50,19 @@ async function selectRows(db: DbOrTx, where: SQL): Promise<StoredRow[]> {
     removalSourceUpdatedAt: r[13],
     accessEnabled: r[14] === 1,
     trackSourceUpdates: r[15] === 1,
+    rowid: r[16],
   }));
 }
 
+function inScope(scope: RowScope): string {
+  return `facility_id = ${text(scope.facilityId)} AND source = ${text(scope.source)} AND integration_key = ${text(scope.integrationId ?? "")}`;
+}
+
 /** This scope's rows for the given people, by external id (one indexed lookup per key, one statement). */
-export async function loadRows(db: DbOrTx, scope: RowScope, externalIds: readonly string[]): Promise<Map<string, StoredRow>> {
+export async function loadRows(db: StoreHandle, scope: RowScope, externalIds: readonly string[]): Promise<Map<string, StoredRow>> {
   const rows = new Map<string, StoredRow>();
   for (const keys of chunks(externalIds, 1000)) {
-    const found = await selectRows(
-      db,
-      sql`facility_id = ${scope.facilityId} AND source = ${scope.source} AND integration_key = ${scope.integrationId ?? ""}
-        AND external_id IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`,
-    );
+    const found = await selectRows(db, `${inScope(scope)} AND external_id IN (SELECT value FROM json_each(${json(keys)}))`);
     for (const row of found) rows.set(row.externalId, row);
   }
   return rows;
@@ -69,51 +70,50 @@ export async function loadRows(db: DbOrTx, scope: RowScope, externalIds: readonl
 
 /** One person's rows in any of the given facilities (a webhook concerns every facility holding them). */
 export async function loadPersonRows(
-  db: DbOrTx,
+  db: StoreHandle,
   input: { facilityIds: readonly string[]; source: SyncSource; integrationId: string | null; externalId: string },
 ): Promise<Map<string, StoredRow>> {
   if (input.facilityIds.length === 0) return new Map();
   const found = await selectRows(
     db,
-    sql`facility_id IN (SELECT value FROM json_each(${JSON.stringify(input.facilityIds)})) AND source = ${input.source}
-      AND integration_key = ${input.integrationId ?? ""} AND external_id = ${input.externalId}`,
+    `facility_id IN (SELECT value FROM json_each(${json(input.facilityIds)})) AND source = ${text(input.source)}
+      AND integration_key = ${text(input.integrationId ?? "")} AND external_id = ${text(input.externalId)}`,
   );
   return new Map(found.map((row) => [row.facilityId, row]));
 }
 
 export type RowWrite = { id: string; externalId: string; write: RecordWrite; patch: SyncPatch };
 
-/** Assigns ids to the rows a plan creates. */
-export function newRowId(): string {
-  return newId("usr");
+/**
+ * Ids for the rows sync creates: time-ordered (creation time, then random), so a page's new rows land
+ * together at the end of the primary-key index instead of dirtying a random leaf each, which made
+ * every page's commit rewrite hundreds of index pages.
+ */
+export function newRowId(now: number): string {
+  const random = newId("").slice(1, 21);
+  return `usr_${Math.max(0, Math.floor(now)).toString(16).padStart(12, "0")}${random}`;
 }
 
 /**
- * Writes whole sync-owned states with INSERT … ON CONFLICT DO UPDATE. The conflict branch names only
+ * Whole sync-owned states, written with INSERT … ON CONFLICT DO UPDATE. The conflict branch names only
  * sync-owned columns, so admin-owned ones cannot be touched. The `version` value is the increment: a
  * touch (only a newer source `updated_at`) is not a change an admin could see, so it does not bump it.
  */
-export async function writeRows(
-  db: DbOrTx,
-  scope: RowScope,
-  input: { passId: string | null; now: number; writes: readonly RowWrite[] },
-): Promise<void> {
-  for (const part of chunks(input.writes)) {
-    const json = JSON.stringify(
-      part.map((w) => [
-        w.id, w.externalId, w.patch.firstName, w.patch.lastName, w.patch.email, w.patch.mobilePhone,
-        w.patch.personType, w.patch.membershipStatus, w.patch.syncedTags, w.patch.lastSyncedAt,
-        w.patch.sourceUpdatedAt, w.patch.removedAtSourceAt, w.patch.removalSourceUpdatedAt, w.write === "touch" ? 0 : 1,
-      ]),
-    );
-    await db.run(sql`
+export function rowWriteStatements(scope: RowScope, input: { passId: string | null; now: number; writes: readonly RowWrite[] }): string[] {
+  return chunks(input.writes).map((part) => {
+    const rows = part.map((w) => [
+      w.id, w.externalId, w.patch.firstName, w.patch.lastName, w.patch.email, w.patch.mobilePhone,
+      w.patch.personType, w.patch.membershipStatus, w.patch.syncedTags, w.patch.lastSyncedAt,
+      w.patch.sourceUpdatedAt, w.patch.removedAtSourceAt, w.patch.removalSourceUpdatedAt, w.write === "touch" ? 0 : 1,
+    ]);
+    return `
       INSERT INTO access_user (id, facility_id, source, integration_id, external_id, first_name, last_name, email,
         mobile_phone, person_type, membership_status, synced_tags, last_synced_at, source_updated_at,
         removed_at_source_at, removal_source_updated_at, seen_pass_id, version, created_at, updated_at)
-      SELECT j.value->>0, ${scope.facilityId}, ${scope.source}, ${scope.integrationId}, j.value->>1, j.value->>2,
-        j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7, j.value->8, j.value->>9, j.value->>10,
-        j.value->>11, j.value->>12, ${input.passId}, j.value->>13, ${input.now}, ${input.now}
-      FROM json_each(${json}) AS j WHERE true
+      SELECT j.value->>0, ${text(scope.facilityId)}, ${text(scope.source)}, ${text(scope.integrationId)}, j.value->>1,
+        j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7, j.value->8, j.value->>9,
+        j.value->>10, j.value->>11, j.value->>12, ${text(input.passId)}, j.value->>13, ${int(input.now)}, ${int(input.now)}
+      FROM json_each(${json(rows)}) AS j WHERE true
       ON CONFLICT (facility_id, source, integration_key, external_id) DO UPDATE SET
         first_name = excluded.first_name,
         last_name = excluded.last_name,
@@ -128,21 +128,26 @@ export async function writeRows(
         removal_source_updated_at = excluded.removal_source_updated_at,
         seen_pass_id = coalesce(excluded.seen_pass_id, access_user.seen_pass_id),
         version = access_user.version + excluded.version,
-        updated_at = CASE WHEN excluded.version > 0 THEN excluded.updated_at ELSE access_user.updated_at END`);
-  }
+        updated_at = CASE WHEN excluded.version > 0 THEN excluded.updated_at ELSE access_user.updated_at END`;
+  });
 }
 
-export type RowMark = { id: string; refresh: boolean };
+/** A row by the rowid read in the same transaction: a direct table lookup, no index walk. */
+export type RowMark = { rowid: number; refresh: boolean };
 
-/** Marks rows the listing contained but the plan did not write, so the end-of-pass sweep passes them by. */
-export async function markSeen(db: DbOrTx, input: { passId: string; now: number; marks: readonly RowMark[] }): Promise<void> {
-  for (const part of chunks(input.marks, 2000)) {
-    const json = JSON.stringify(part.map((m) => [m.id, m.refresh ? 1 : 0]));
-    await db.run(sql`
-      UPDATE access_user SET
-        seen_pass_id = ${input.passId},
-        last_synced_at = CASE WHEN j.value->>1 = 1 THEN ${input.now} ELSE last_synced_at END
-      FROM json_each(${json}) AS j
-      WHERE access_user.id = j.value->>0`);
+/**
+ * Marks rows the listing contained but the plan did not write, so the end-of-pass sweep passes them
+ * by; applied rows also get their last-synced time. This is all an unchanged pass writes to rows.
+ */
+export function markSeenStatements(input: { passId: string; now: number; marks: readonly RowMark[] }): string[] {
+  const statements: string[] = [];
+  for (const refresh of [true, false]) {
+    const rowids = input.marks.filter((m) => m.refresh === refresh).map((m) => m.rowid);
+    for (const part of chunks(rowids, 5000)) {
+      const lastSynced = refresh ? `, last_synced_at = ${int(input.now)}` : "";
+      statements.push(`UPDATE access_user SET seen_pass_id = ${text(input.passId)}${lastSynced}
+        WHERE rowid IN (SELECT value FROM json_each(${json(part)}))`);
+    }
   }
+  return statements;
 }

@@ -13,8 +13,9 @@ import {
 import type { Db, Tx } from "../database";
 import { integration } from "../schema";
 import { facilitiesOfOrganisation, loadFacilityContexts, loadLocationMap, planSettingsFor } from "./source-context";
-import { loadPersonRows, newRowId, writeRows, type StoredRow } from "./row-store";
-import { insertEntries, type EntryToWrite } from "./activity-store";
+import { loadPersonRows, newRowId, rowWriteStatements, type StoredRow } from "./row-store";
+import { entryStatements, type EntryToWrite } from "./activity-store";
+import { drizzleHandle } from "./store-handle";
 
 export type SourceEventTarget = { source: "integration"; integrationId: string } | { source: "cctv"; facilityId: string };
 
@@ -69,7 +70,7 @@ async function applyIntegrationChange(tx: Tx, integrationId: string, change: Sou
   const externalId = externalIdOf(change);
   const locationIds = change.kind === "upsert" ? change.person.locationIds : change.removal.locationIds;
   const mapped = resolveFacilities(locationIds ?? [], await loadLocationMap(tx, integrationId));
-  const rows = await loadPersonRows(tx, {
+  const rows = await loadPersonRows(drizzleHandle(tx), {
     facilityIds: await facilitiesOfOrganisation(tx, partner.organisationId),
     source: "integration",
     integrationId,
@@ -79,7 +80,7 @@ async function applyIntegrationChange(tx: Tx, integrationId: string, change: Sou
   const entryOrigin = { organisationId: partner.organisationId, source: "integration" as const, integrationId, passId: null, webhookId: origin.webhookId, at: origin.now };
   if (concerned.length === 0) {
     const entry: EntryToWrite = { facilityId: null, externalId, name: nameOf(change), outcome: "skipped", reason: SKIP_REASONS.noFacility, changes: null, userId: null };
-    await insertEntries(tx, entryOrigin, [entry]);
+    await drizzleHandle(tx).script(entryStatements(entryOrigin, [entry]));
     return { status: "applied", entries: [{ facilityId: null, outcome: "skipped", reason: entry.reason, userId: null }] };
   }
   // A facility holding the person but no longer among the record's facilities treats it as a removal.
@@ -89,13 +90,13 @@ async function applyIntegrationChange(tx: Tx, integrationId: string, change: Sou
     return { kind: "removal", externalId, updatedAt: change.person.updatedAt, cause: "moved" };
   };
   const entries = await applyToFacilities(tx, { source: "integration", integrationId, concerned, rows, changeFor, origin });
-  await insertEntries(tx, entryOrigin, entries);
+  await drizzleHandle(tx).script(entryStatements(entryOrigin, entries));
   return { status: "applied", entries: entries.map(summary) };
 }
 
 async function applyCctvChange(tx: Tx, facilityId: string, change: SourceChange, origin: Origin): Promise<ApplySourceEventResult> {
   const externalId = externalIdOf(change);
-  const rows = await loadPersonRows(tx, { facilityIds: [facilityId], source: "cctv", integrationId: null, externalId });
+  const rows = await loadPersonRows(drizzleHandle(tx), { facilityIds: [facilityId], source: "cctv", integrationId: null, externalId });
   const changeFor = (): PlannedChange =>
     change.kind === "upsert"
       ? { kind: "upsert", person: change.person }
@@ -105,7 +106,7 @@ async function applyCctvChange(tx: Tx, facilityId: string, change: SourceChange,
   if (!context) return { status: "not_found" };
   const entries = await applyToFacilities(tx, { source: "cctv", integrationId: null, concerned: [facilityId], rows, changeFor, origin });
   const entryOrigin = { organisationId: context.facility.organisationId, source: "cctv" as const, integrationId: null, passId: null, webhookId: origin.webhookId, at: origin.now };
-  await insertEntries(tx, entryOrigin, entries);
+  await drizzleHandle(tx).script(entryStatements(entryOrigin, entries));
   return { status: "applied", entries: entries.map(summary) };
 }
 
@@ -142,12 +143,10 @@ async function applyToFacilities(
     const externalId = change.kind === "upsert" ? change.person.externalId : change.externalId;
     let userId = row?.id ?? null;
     if (plan.write && plan.patch) {
-      userId ??= newRowId();
-      await writeRows(tx, { facilityId, source: input.source, integrationId: input.integrationId }, {
-        passId: null,
-        now: input.origin.now,
-        writes: [{ id: userId, externalId, write: plan.write, patch: plan.patch }],
-      });
+      userId ??= newRowId(input.origin.now);
+      const scope = { facilityId, source: input.source, integrationId: input.integrationId };
+      const writes = [{ id: userId, externalId, write: plan.write, patch: plan.patch }];
+      await drizzleHandle(tx).script(rowWriteStatements(scope, { passId: null, now: input.origin.now, writes }));
     }
     entries.push({
       facilityId,
