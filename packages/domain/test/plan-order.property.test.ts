@@ -73,7 +73,7 @@ describe("the pure plan, over out-of-order and repeated deliveries", () => {
   it("ends where applying each distinct event once in updated_at order ends", () => {
     fc.assert(
       fc.property(deliveries, ({ events, delivered }) => {
-        let row: ExistingRow | null = null;
+        let row = null as ExistingRow | null;
         let now = NOW;
         for (const event of delivered) {
           now += 1000;
@@ -94,7 +94,7 @@ describe("the pure plan, over out-of-order and repeated deliveries", () => {
   it("a repeated event changes nothing the second time", () => {
     fc.assert(
       fc.property(deliveries, ({ delivered }) => {
-        let row: ExistingRow | null = null;
+        let row = null as ExistingRow | null;
         for (const event of delivered) {
           const input = { source: "integration" as const, change: toChange(event), facility, settings: settingsOn, now: NOW };
           const first = planRecord({ ...input, existingRow: row });
