@@ -15,3 +15,6 @@ export * from "./queries/sources";
 export * from "./queries/users";
 export * from "./queries/integrations";
 export * from "./queries/bulk-delete";
+export * from "./queries/invitations";
+export * from "./queries/invitation-batches";
+export * from "./sync/invitation-outbox";

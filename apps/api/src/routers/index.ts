@@ -6,6 +6,7 @@ import { activityRouter } from "./activity";
 import { usersRouter } from "./users";
 import { integrationsRouter } from "./integrations";
 import { bulkDeleteRouter } from "./bulk-delete";
+import { invitationsRouter } from "./invitations";
 
 export const appRouter = router({
   me: meRouter,
@@ -15,6 +16,7 @@ export const appRouter = router({
   users: usersRouter,
   integrations: integrationsRouter,
   bulkDelete: bulkDeleteRouter,
+  invitations: invitationsRouter,
 });
 
 export type AppRouter = typeof appRouter;
