@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { accessUser, activityEntry, syncPass, updateSyncSettings, setFacilityIntegration, type Db } from "../src";
-import { advancePass, failPass, getPass, lastPassBySource, listPasses, startPass, type ListingPort } from "../src/sync";
+import { advancePass, failPass, getPass, lastPassBySource, listPasses, runFullPass, startPass, type ListingPort } from "../src/sync";
 import { createFacility, createIntegration, createSyncedFacility, createTestDb, listingsOf, member, memoryListing } from "../src/testing";
 import { T, entriesOf, integrationPass, members, rowsByExternalId } from "./sync-helpers";
 
@@ -159,6 +159,29 @@ describe("a full pass", () => {
     while (result.status === "continue") result = await advancePass({ db, passId: pass.id, listingFor: listings, maxPages: 2, now: T + 2 });
     expect(result.pass).toMatchObject({ state: "complete", added: 6, pagesDone: 4, nightlyDate: "2026-11-24", trigger: "nightly" });
     expect((await rowsByExternalId(db, facility.id)).get("C-1")?.removedAtSourceAt).toBeNull();
+  });
+});
+
+describe("duplicate steps", () => {
+  it("a step whose page another step already applied leaves it alone: nothing is counted twice", async () => {
+    const { facility, integration } = await createSyncedFacility(db);
+    const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T });
+    const plain = memoryListing(members(6), { pageSize: 2 });
+    const listingFor = listingsOf({ [integration.id]: plain });
+    let raced = false;
+    // The first fetch lets a duplicate queue message run a step before this one writes its page.
+    const racing: ListingPort = {
+      async fetchPage(cursor) {
+        if (!raced) {
+          raced = true;
+          await advancePass({ db, passId: pass.id, listingFor, maxPages: 1, now: T + 1 });
+        }
+        return plain.fetchPage(cursor);
+      },
+    };
+    const done = await runFullPass({ db, passId: pass.id, listingFor: listingsOf({ [integration.id]: racing }), now: T + 2 });
+    expect(done).toMatchObject({ state: "complete", added: 6, pagesDone: 3, recordsDone: 6 });
+    expect(await db.$count(activityEntry)).toBe(6);
   });
 });
 

@@ -1,4 +1,4 @@
-import { pageKeys, parseListingRecord, planPage, type OutcomeCounts, type SyncSource } from "@uas/domain";
+import { pageKeys, parseListingRecord, planPage, type OutcomeCounts } from "@uas/domain";
 import type { Db } from "../database";
 import type { ListingFactory, ListingPage } from "./ports";
 import { failPass, getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
@@ -83,7 +83,7 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
         locationMap = locationMaps.get(target.integrationId) ?? (await loadLocationMap(db, target.integrationId));
         locationMaps.set(target.integrationId, locationMap);
       }
-      pass = await applyListingPage(db, { passId, source: pass.source, index, target, page, context, locationMap, now: readClock(input.now) });
+      pass = await applyListingPage(db, { pass, index, target, page, context, locationMap, now: readClock(input.now) });
       if (pass.state !== "running") return { status: "done", pass };
     }
   } catch (error) {
@@ -101,11 +101,11 @@ export async function runFullPass(input: Omit<AdvancePassInput, "maxPages"> & { 
   }
 }
 
+/** Applies one page; returns the pass as it stands after it (re-read only if another step interfered). */
 async function applyListingPage(
   db: Db,
   input: {
-    passId: string;
-    source: SyncSource;
+    pass: SyncPassRow;
     index: number;
     target: PassTarget;
     page: ListingPage;
@@ -114,26 +114,26 @@ async function applyListingPage(
     now: number;
   },
 ): Promise<SyncPassRow> {
-  const { context, target, now } = input;
+  const { context, target, now, pass } = input;
   // Validation and parsing happen before the write lock is taken.
-  const records = input.page.records.map((raw) => parseListingRecord(input.source, raw));
+  const records = input.page.records.map((raw) => parseListingRecord(pass.source, raw));
   const keys = pageKeys(records);
-  await withWriteTransaction(db, async (tx) => {
-    const [pass] = await tx.all<{ facility_id: string; state: string; progress: string | null; started_at: number }>(
-      `SELECT facility_id, state, progress, started_at FROM sync_pass WHERE id = ${text(input.passId)}`,
+  const applied = await withWriteTransaction(db, async (tx) => {
+    const [stored] = await tx.all<{ state: string; progress: string | null }>(
+      `SELECT state, progress FROM sync_pass WHERE id = ${text(pass.id)}`,
     );
-    if (!pass) throw new PassNotFoundError(input.passId);
-    const progress = progressOf({ progress: pass.progress === null ? null : JSON.parse(pass.progress), startedAt: pass.started_at });
+    if (!stored) throw new PassNotFoundError(pass.id);
+    const progress = progressOf({ progress: stored.progress === null ? null : JSON.parse(stored.progress), startedAt: pass.startedAt });
     const current = progress.targets[input.index];
     // Another step (a duplicate queue message) got here first: leave its work as it is.
-    if (pass.state !== "running" || !current || current.done || current.cursor !== target.cursor) return;
+    if (stored.state !== "running" || !current || current.done || current.cursor !== target.cursor) return null;
 
-    const scope = { facilityId: pass.facility_id, source: input.source, integrationId: target.integrationId };
+    const scope = { facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId };
     const rows = await loadRows(tx, scope, keys);
     const plan = planPage({
-      source: input.source,
+      source: pass.source,
       facility: context.facility,
-      settings: planSettingsFor(context, input.source, target.integrationId),
+      settings: planSettingsFor(context, pass.source, target.integrationId),
       locationMap: input.locationMap,
       records,
       existingRows: rows,
@@ -143,9 +143,9 @@ async function applyListingPage(
       scope,
       origin: {
         organisationId: context.facility.organisationId,
-        source: input.source,
+        source: pass.source,
         integrationId: target.integrationId,
-        passId: input.passId,
+        passId: pass.id,
         webhookId: null,
         at: now,
       },
@@ -155,11 +155,27 @@ async function applyListingPage(
     const targets = progress.targets.map((t, i) =>
       i === input.index ? { ...t, cursor: input.page.nextCursor, done: input.page.nextCursor === null } : t,
     );
-    await tx.script([progressStatement(input.passId, plan.counts, input.page.records.length, { ...progress, targets, lastStepAt: now })]);
+    const saved: PassProgress = { ...progress, targets, lastStepAt: now };
+    await tx.script([progressStatement(pass.id, plan.counts, input.page.records.length, saved)]);
+    return { counts: plan.counts, progress: saved };
   });
-  const pass = await getPass(db, input.passId);
-  if (!pass) throw new PassNotFoundError(input.passId);
-  return pass;
+  if (!applied) {
+    const fresh = await getPass(db, pass.id);
+    if (!fresh) throw new PassNotFoundError(pass.id);
+    return fresh;
+  }
+  const { counts, progress } = applied;
+  return {
+    ...pass,
+    added: pass.added + counts.added,
+    updated: pass.updated + counts.updated,
+    skipped: pass.skipped + counts.skipped,
+    disabled: pass.disabled + counts.disabled,
+    processed: pass.processed + counts.processed,
+    pagesDone: pass.pagesDone + 1,
+    recordsDone: pass.recordsDone + input.page.records.length,
+    progress,
+  };
 }
 
 function progressStatement(passId: string, counts: OutcomeCounts, records: number, progress: PassProgress): string {
