@@ -6,18 +6,32 @@ import { defineConfig } from "vitest/config";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
 import { createNodeDb, migrateDb } from "@uas/db/node";
 import { startDemoPartner } from "@uas/demo-partner";
+import { startMailbox } from "@uas/mailbox";
 
 // The Worker under test talks to a real libSQL database over the same protocol as in production:
 // a fresh, migrated file behind the local libSQL HTTP endpoint. Each test creates its own tenants.
-export default defineConfig(async () => {
-  const file = join(mkdtempSync(join(tmpdir(), "uas-api-test-")), "test.db");
+async function migratedDatabase(prefix: string) {
+  const file = join(mkdtempSync(join(tmpdir(), prefix)), "test.db");
   const db = createNodeDb({ url: `file:${file}` });
   await migrateDb(db);
   db.$client.close();
-  const server = await startLibsqlHttpServer({ file, port: 0, unref: true });
+  return startLibsqlHttpServer({ file, port: 0, unref: true });
+}
+
+export default defineConfig(async () => {
+  const server = await migratedDatabase("uas-api-test-");
+  // Databases of their own for the reliability files (fuzz, tenancy sweep), which compare whole-database
+  // fingerprints before and after each request: nothing else writes there, so any change is theirs.
+  const fuzzDb = await migratedDatabase("uas-api-fuzz-");
+  const tenancyDb = await migratedDatabase("uas-api-tenancy-");
   // A real partner over HTTP for passes: 300 generated members, CCTV people for any facility asked.
   const partnerKey = "test-partner-key";
   const partner = await startDemoPartner({ port: 0, apiKey: partnerKey, unref: true });
+  // A second partner only test/faults.test.ts uses: its faults are set over HTTP (`/control/faults`).
+  const faultyPartner = await startDemoPartner({ port: 0, apiKey: partnerKey, unref: true });
+  // The email provider: the local mailbox speaks Resend's API; tests read what was sent from it.
+  const mailboxKey = "re_test_mailbox";
+  const mailbox = await startMailbox({ port: 0, apiKey: mailboxKey, unref: true });
 
   return {
     plugins: [
@@ -31,10 +45,17 @@ export default defineConfig(async () => {
             APP_ENV: "test",
             DEMO_PARTNER_URL: partner.url,
             DEMO_PARTNER_KEY: partnerKey,
+            RESEND_API_URL: mailbox.url,
+            RESEND_API_KEY: mailboxKey,
             // Small pages and steps, so a 300-member pass crosses many queue messages.
             PASS_PAGES_PER_STEP: "2",
             LISTING_PAGE_SIZE: "40",
             LISTING_RETRY_DELAY_MS: "10",
+            FUZZ_DATABASE_URL: fuzzDb.url,
+            TENANCY_DATABASE_URL: tenancyDb.url,
+            FAULTY_PARTNER_URL: faultyPartner.url,
+            // Cases per fuzz property: small in `npm test`, ≥ 10,000 in `pnpm bench:reliability`.
+            FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
           },
           // A low webhook rate per sender so the Worker test reaches 429 in a few requests
           // (wrangler.jsonc holds the production limit; each test uses its own sender).

@@ -58,6 +58,7 @@ export default defineConfig({
       UAS_API_PORT: String(ports.api),
       UAS_DB_PORT: String(ports.db),
       UAS_PARTNER_PORT: String(ports.partner),
+      UAS_MAILBOX_PORT: "0",
     },
   },
 });

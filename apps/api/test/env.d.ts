@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     AUTH_SECRET: string;
     DEMO_PARTNER_URL: string;
     DEMO_PARTNER_KEY: string;
+    RESEND_API_URL: string;
+    RESEND_API_KEY: string;
   }
 }

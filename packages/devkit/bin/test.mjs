@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { ensureInstalled, root, run, toolEnv } from "./bootstrap.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const WORKSPACES = ["packages/domain", "packages/db", "packages/libsql-http", "apps/demo-partner", "apps/api", "apps/web", "apps/e2e"];
+const WORKSPACES = ["packages/domain", "packages/db", "packages/libsql-http", "packages/mailbox", "apps/demo-partner", "apps/api", "apps/web", "apps/e2e"];
 
 function ensureChromium() {
   if (existsSync(CHROMIUM)) return;

@@ -17,6 +17,8 @@ export function stackOptionsFromEnv(repoRoot: string): StackOptions {
       api: port("UAS_API_PORT", 8787),
       db: port("UAS_DB_PORT", 8080),
       partner: port("UAS_PARTNER_PORT", 8090),
+      // "0" takes any free port (the browser tests' own stack).
+      mailbox: process.env.UAS_MAILBOX_PORT === "0" ? 0 : port("UAS_MAILBOX_PORT", 8025),
     },
     cron: process.env.UAS_CRON !== "0",
   };

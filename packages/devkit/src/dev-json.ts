@@ -12,6 +12,8 @@ export type DevJson = {
   facilities: Array<{ id: string; name: string; timeZone: string }>;
   integrations: Array<{ id: string; name: string; webhookSecret: string; baseUrl: string }>;
   cctv: Array<{ facilityId: string; webhookSecret: string; baseUrl: string }>;
+  /** The local email capture (Resend's API): `GET {url}/emails`, `POST {url}/control/fail-sends`, bearer `apiKey`. */
+  mailbox?: { url: string; apiKey: string };
 };
 
 export async function writeDevJson(input: {
@@ -20,6 +22,7 @@ export async function writeDevJson(input: {
   apiUrl: string;
   webUrl: string;
   admin: { email: string; password: string };
+  mailbox?: { url: string; apiKey: string };
 }): Promise<DevJson> {
   const db = createNodeDb({ url: input.dbUrl });
   try {
@@ -41,6 +44,7 @@ export async function writeDevJson(input: {
       facilities,
       integrations,
       cctv,
+      ...(input.mailbox ? { mailbox: input.mailbox } : {}),
     };
     writeFileSync(input.file, JSON.stringify(devJson, null, 2) + "\n");
     return devJson;

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createNodeDb, migrateDb } from "@uas/db/node";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
 import { startDemoPartner } from "@uas/demo-partner";
+import { startMailbox } from "@uas/mailbox";
 import { seedDemo, demoWebhookTargets, DEMO } from "./seed";
 import { writeDevJson, type DevJson } from "./dev-json";
 import { startProcess, stopProcess, waitForHttp, type Managed } from "./processes";
@@ -15,7 +16,8 @@ export type StackOptions = {
   dataDir: string;
   /** Wipe the data directory first (tests); `npm start` keeps it so data survives restarts. */
   fresh?: boolean;
-  ports: { web: number; api: number; db: number; partner: number };
+  /** `mailbox` 0 (or absent) takes any free port: its URL reaches the Worker as a var. */
+  ports: { web: number; api: number; db: number; partner: number; mailbox?: number };
   /** Start the admin app's dev server too (off for API-only integration tests). */
   web?: boolean;
   quiet?: boolean;
@@ -29,12 +31,23 @@ export type StackOptions = {
 
 export type Stack = DevJson & { close(): Promise<void> };
 
-type Secrets = { authSecret: string; partnerApiKey: string };
+type Secrets = { authSecret: string; partnerApiKey: string; mailboxApiKey?: string };
 
 function loadSecrets(dataDir: string): Secrets {
   const file = join(dataDir, "secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets;
-  const secrets = { authSecret: randomBytes(32).toString("base64url"), partnerApiKey: randomBytes(18).toString("base64url") };
+  if (existsSync(file)) {
+    const secrets = JSON.parse(readFileSync(file, "utf8")) as Secrets;
+    // Data directories from before the mailbox get its key added.
+    if (secrets.mailboxApiKey) return secrets;
+    const added = { ...secrets, mailboxApiKey: `re_local_${randomBytes(18).toString("base64url")}` };
+    writeFileSync(file, JSON.stringify(added, null, 2), { mode: 0o600 });
+    return added;
+  }
+  const secrets = {
+    authSecret: randomBytes(32).toString("base64url"),
+    partnerApiKey: randomBytes(18).toString("base64url"),
+    mailboxApiKey: `re_local_${randomBytes(18).toString("base64url")}`,
+  };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
@@ -75,6 +88,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const dbServer = await startLibsqlHttpServer({ file: dbFile, port: ports.db });
     closers.push(() => dbServer.close());
 
+    // The email provider under `npm start`: Resend's API, captured instead of delivered (Mailbox page).
+    const mailboxApiKey = secrets.mailboxApiKey as string;
+    const mailbox = await startMailbox({ port: ports.mailbox ?? 0, apiKey: mailboxApiKey, stateFile: join(dataDir, "mailbox.json") });
+    closers.push(() => mailbox.close());
+
     const webUrl = `http://127.0.0.1:${ports.web}`;
     const webOrigins = [webUrl, `http://localhost:${ports.web}`].join(",");
     const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" };
@@ -94,6 +112,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         "--var", `AUTH_SECRET:${secrets.authSecret}`,
         "--var", `WEB_ORIGIN:${webOrigins}`,
         "--var", "APP_ENV:development",
+        "--var", `RESEND_API_URL:${mailbox.url}`,
+        "--var", `RESEND_API_KEY:${mailboxApiKey}`,
         ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       ],
       { cwd: join(repoRoot, "apps/api"), env: childEnv, quiet: options.quiet },
@@ -137,6 +157,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       apiUrl,
       webUrl,
       admin: { email: DEMO.admin.email, password: DEMO.admin.password },
+      mailbox: { url: mailbox.url, apiKey: mailboxApiKey },
     });
     return { ...devJson, seeded, close } as Stack & { seeded: boolean };
   } catch (error) {

@@ -30,6 +30,7 @@ function printWelcome(stack: NonNullable<Awaited<ReturnType<typeof startStack>>>
   Admin app      ${stack.webUrl}
   API (Worker)   ${stack.apiUrl}      tRPC /trpc · webhooks /webhooks · cron /__scheduled
   Demo partner   ${partner?.baseUrl ?? "-"}
+  Mailbox        ${stack.mailbox?.url ?? "-"}      emails the Worker sends (Mailbox page in the admin app)
   Database       ${options.dataDir}/dev.db  (libSQL HTTP on port ${options.ports.db})
 
   Sign in as     ${stack.admin.email}

@@ -37,7 +37,7 @@ export type Mailbox = {
  */
 export async function startMailbox(options: MailboxOptions): Promise<Mailbox> {
   const store = new EmailStore(options.stateFile);
-  const failSends: FailSends = { enabled: false, rate: 1, status: 500, ...options.failSends };
+  const failSends: FailSends = { enabled: false, rate: 1, status: 500, match: null, ...options.failSends };
   const ctx: MailboxContext = {
     apiKey: options.apiKey,
     store,

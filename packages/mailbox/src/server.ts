@@ -3,8 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmailStore, EmailTag } from "./store";
 import { validateEmail } from "./validate";
 
-/** The failure switch: while enabled, this share of sends fails with `status` (the provider is down). */
-export type FailSends = { enabled: boolean; rate: number; status: 429 | 500 | 503 };
+/**
+ * The failure switch: while enabled, this share of sends fails with `status` (the provider is down);
+ * with `match`, only sends to a recipient containing it (tests sharing a mailbox stay apart).
+ */
+export type FailSends = { enabled: boolean; rate: number; status: 429 | 500 | 503; match: string | null };
 
 export type MailboxContext = {
   apiKey: string;
@@ -126,7 +129,9 @@ async function postEmail(ctx: MailboxContext, req: IncomingMessage, res: ServerR
   const checked = validateEmail(body.value);
   if (!checked.ok) return sendError(res, 422, checked.message);
   // The switch acts like an outage: nothing is stored and the key stays unused.
-  if (ctx.failSends.enabled && ctx.random() < ctx.failSends.rate) {
+  const { match } = ctx.failSends;
+  const concerned = match === null || checked.email.to.some((to) => to.toLowerCase().includes(match.toLowerCase()));
+  if (ctx.failSends.enabled && concerned && ctx.random() < ctx.failSends.rate) {
     return sendError(res, ctx.failSends.status, "The mailbox is set to fail sends (POST /control/fail-sends).");
   }
   const outcome = ctx.store.send(checked.email, key, ctx.now());
@@ -137,11 +142,13 @@ async function postEmail(ctx: MailboxContext, req: IncomingMessage, res: ServerR
 async function setFailSends(ctx: MailboxContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req);
   if (typeof body === "string" || body.value === null || typeof body.value !== "object") return sendError(res, 422, "Expected a JSON object.");
-  const { enabled, rate, status } = body.value as Partial<Record<keyof FailSends, unknown>>;
+  const { enabled, rate, status, match } = body.value as Partial<Record<keyof FailSends, unknown>>;
   if (typeof enabled !== "boolean") return sendError(res, 422, "`enabled` must be true or false.");
   if (rate !== undefined && (typeof rate !== "number" || !(rate >= 0 && rate <= 1))) return sendError(res, 422, "`rate` must be a number from 0 to 1.");
   if (status !== undefined && status !== 429 && status !== 500 && status !== 503) return sendError(res, 422, "`status` must be 429, 500 or 503.");
+  if (match !== undefined && match !== null && (typeof match !== "string" || match === "")) return sendError(res, 422, "`match` must be a non-empty string or null.");
   ctx.failSends.enabled = enabled;
+  ctx.failSends.match = typeof match === "string" ? match : null;
   ctx.failSends.rate = typeof rate === "number" ? rate : 1;
   ctx.failSends.status = status ?? 500;
   return sendJson(res, 200, ctx.failSends);

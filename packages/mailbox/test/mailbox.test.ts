@@ -92,7 +92,7 @@ describe("the failure switch", () => {
       headers: { authorization: `Bearer ${KEY}` },
       body: JSON.stringify({ enabled: true }),
     });
-    expect(await on.json()).toEqual({ enabled: true, rate: 1, status: 500 });
+    expect(await on.json()).toEqual({ enabled: true, rate: 1, status: 500, match: null });
     const failed = await post(mailbox, email(), { "idempotency-key": "invite/usr_9" });
     expect(failed).toMatchObject({ status: 500, body: { name: "application_error" } });
     expect(mailbox.store.size).toBe(0);
@@ -100,6 +100,13 @@ describe("the failure switch", () => {
     mailbox.failSends.enabled = false;
     const ok = await post(mailbox, email(), { "idempotency-key": "invite/usr_9" });
     expect(ok.status).toBe(200);
+    expect(mailbox.store.size).toBe(1);
+  });
+
+  it("with a match, fails only sends to matching recipients", async () => {
+    const mailbox = await start({ failSends: { enabled: true, match: "@fail.example" } });
+    expect((await post(mailbox, email({ to: ["ada@FAIL.example"] }))).status).toBe(500);
+    expect((await post(mailbox, email({ to: ["ada@example.com"] }))).status).toBe(200);
     expect(mailbox.store.size).toBe(1);
   });
 
