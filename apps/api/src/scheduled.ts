@@ -6,6 +6,7 @@ import { queuesOf } from "./app";
 import type { Ctx } from "./context";
 import type { PassStartMessage } from "./queues/messages";
 import { sweepStuckWebhooks } from "./services/webhooks";
+import { sweepInvitations } from "./services/invitations";
 
 const SEND_BATCH_LIMIT = 100;
 
@@ -60,4 +61,8 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   console.log(`nightly reconciliation: ${enqueued} pass(es) enqueued`);
   const swept = await sweepStuckWebhooks({ ctx });
   if (swept.enqueued > 0) console.log(`webhook sweeper: ${swept.enqueued} stored webhook(s) enqueued again`);
+  const invitations = await sweepInvitations({ ctx });
+  if (invitations.relayed + invitations.requeued > 0) {
+    console.log(`invitation sweeper: ${invitations.relayed} handed to the queue, ${invitations.requeued} handed again`);
+  }
 }

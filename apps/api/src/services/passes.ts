@@ -14,6 +14,7 @@ import { conflict, notFound } from "../errors";
 import type { PassStartMessage, PassStepMessage } from "../queues/messages";
 import { loadListingFactory } from "../sources/listing-factory";
 import { findFacility } from "./facilities";
+import { relayInvitationsAfterCommit } from "./invitations";
 
 type FacilityRef = { id: string; organisationId: string };
 
@@ -80,6 +81,7 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
   const tuning = tuningOf(ctx);
   const listingFor = await loadListingFactory(ctx.db, facility, tuning.listing);
   const result = await advancePass({ db: ctx.db, passId: pass.id, listingFor, maxPages: tuning.pagesPerStep, now: ctx.now });
+  await relayInvitationsAfterCommit(ctx);
   if (result.status === "continue") await enqueueStep(ctx, pass.id);
 }
 

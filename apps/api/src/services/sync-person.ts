@@ -11,6 +11,7 @@ import { tuningOf, type Ctx } from "../context";
 import { notFound } from "../errors";
 import { getJson } from "../sources/listing-client";
 import { cctvListingUrl, memberListingUrl } from "../sources/listing-factory";
+import { relayInvitationsAfterCommit } from "./invitations";
 
 type FacilityRef = { id: string; organisationId: string };
 
@@ -84,6 +85,7 @@ export async function syncPersonNow({ ctx, input }: { ctx: Ctx; input: SyncPerso
     webhookId: null,
     now,
   });
+  if (applied.status === "applied") await relayInvitationsAfterCommit(ctx);
   // "No facility on the source record" entries belong to no facility: they are this facility's answer too.
   const entry =
     applied.status === "applied"

@@ -12,6 +12,7 @@ import {
 } from "@uas/db";
 import type { Ctx } from "../context";
 import type { WebhookApplyMessage } from "../queues/messages";
+import { relayInvitationsAfterCommit } from "./invitations";
 
 type InboxKey = { sender: string; webhookId: string };
 
@@ -79,7 +80,7 @@ export async function applyStoredWebhook({ ctx, input }: { ctx: Ctx; input: Inbo
   const target = targetOf(input.sender);
   const now = ctx.now();
 
-  return ctx.db.transaction(async (tx) => {
+  const applied = await ctx.db.transaction(async (tx): Promise<AppliedWebhook> => {
     const { claimed } = await claimInboxRowForApply(tx, input, now);
     if (!claimed) return { status: "already_done" };
     const result = await applySourceEvent({
@@ -99,6 +100,8 @@ export async function applyStoredWebhook({ ctx, input }: { ctx: Ctx; input: Inbo
     await markInboxFailed(tx, input, error);
     return { status: "failed", error };
   });
+  if (applied.status === "applied") await relayInvitationsAfterCommit(ctx);
+  return applied;
 }
 
 function targetOf(sender: string): SourceEventTarget {

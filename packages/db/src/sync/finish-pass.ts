@@ -4,6 +4,8 @@ import type { Db, DbOrTx } from "../database";
 import { syncPass } from "../schema";
 import { getPass, progressOf, type SyncPassRow } from "./passes";
 import { loadFacilityContext, planSettingsFor, type FacilitySyncContext } from "./source-context";
+import { drizzleHandle } from "./store-handle";
+import { passInvitationStatements } from "./invitation-outbox";
 import { applySweep, countActiveRows, countSweepCandidates, sampleSweepCandidates, type SweepScope } from "./sweep";
 
 /** The listings a complete pass may sweep: CCTV's, or each integration still mirrored at the end. */
@@ -35,6 +37,10 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
     if (!pass || pass.state !== "running") return pass as SyncPassRow;
     const sweep = await sweepScopeOf(tx, pass);
     const end = async (values: Partial<typeof syncPass.$inferInsert>) => {
+      // Auto-send's end-of-pass step, in this transaction (invitation-outbox.ts).
+      if (values.state === "complete" && sweep?.sourceOn) {
+        await drizzleHandle(tx).script(passInvitationStatements({ ...sweep.scope, source: pass.source, now }));
+      }
       const [ended] = await tx.update(syncPass).set({ endedAt: now, ...values }).where(eq(syncPass.id, pass.id)).returning();
       return ended as SyncPassRow;
     };

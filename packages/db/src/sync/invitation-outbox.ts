@@ -43,14 +43,23 @@ export function autoInvitationStatements(userIds: readonly string[], now: number
 }
 
 /**
- * After a complete pass: every eligible row of that source in the facility. Rows never invited are
+ * After a complete pass: every eligible row of that source in the facility, of the listings still
+ * mirrored (an opted-out integration's members are no longer synced). Rows never invited are
  * queued (so turning Auto-send on invites everyone already synced), and a failed send is queued again
  * (its retry "at the next pass"), under the same idempotency key. Sent or queued rows are left alone.
  */
-export function passInvitationStatements(input: { facilityId: string; source: SyncSource; now: number }): string[] {
+export function passInvitationStatements(input: {
+  facilityId: string;
+  source: SyncSource;
+  /** Integration ids, or `[""]` for CCTV: the sweep scope's listings. */
+  integrationKeys: readonly string[];
+  now: number;
+}): string[] {
+  if (input.integrationKeys.length === 0) return [];
   return [
     insertQueued(
       `u.facility_id = ${text(input.facilityId)} AND u.source = ${text(input.source)}
+        AND u.integration_key IN (SELECT value FROM json_each(${json(input.integrationKeys)}))
         AND NOT EXISTS (SELECT 1 FROM invitation i WHERE i.user_id = u.id AND i.state <> 'failed')`,
       input.now,
       `ON CONFLICT(user_id) DO UPDATE SET state = 'queued', email = excluded.email, queued_at = excluded.queued_at,

@@ -2,6 +2,7 @@ import type { PagePlan } from "@uas/domain";
 import { markSeenStatements, newRowId, rowWriteStatements, type RowScope, type StoredRow } from "./row-store";
 import { entryStatements, type EntryOrigin, type EntryToWrite } from "./activity-store";
 import type { StoreHandle } from "./store-handle";
+import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 
 /** Turns a page plan into its set-based writes, one script: rows, seen marks, then the page's activity entries. */
 export async function writePagePlan(
@@ -38,5 +39,6 @@ export async function writePagePlan(
     ...rowWriteStatements(scope, { passId: origin.passId, now: origin.at, writes }),
     ...(origin.passId === null ? [] : markSeenStatements({ passId: origin.passId, now: origin.at, marks })),
     ...entryStatements(origin, entries),
+    ...autoInvitationStatements(appliedUserIds(entries), origin.at),
   ]);
 }

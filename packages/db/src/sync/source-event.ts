@@ -16,6 +16,7 @@ import { facilitiesOfOrganisation, loadFacilityContexts, loadLocationMap, planSe
 import { loadPersonRows, newRowId, rowWriteStatements, type StoredRow } from "./row-store";
 import { entryStatements, type EntryToWrite } from "./activity-store";
 import { drizzleHandle } from "./store-handle";
+import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 
 export type SourceEventTarget = { source: "integration"; integrationId: string } | { source: "cctv"; facilityId: string };
 
@@ -45,6 +46,7 @@ export async function applySourceEvent(input: ApplySourceEventInput): Promise<Ap
   const change = parsed.change;
   return input.db.transaction(async (tx) => {
     const applied = input.source === "integration" ? await applyIntegrationChange(tx, input.integrationId, change, input) : await applyCctvChange(tx, input.facilityId, change, input);
+    if (applied.status === "applied") await drizzleHandle(tx).script(autoInvitationStatements(appliedUserIds(applied.entries), input.now));
     return applied;
   });
 }
