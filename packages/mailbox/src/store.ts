@@ -22,9 +22,11 @@ export type StoredEmail = {
   last_event: "delivered";
   /** The Idempotency-Key it was sent with, if any. */
   idempotency_key: string | null;
+  /** Requests this email answered: above 1, the sender repeated a send and the key kept it to one email. */
+  requests: number;
 };
 
-export type NewEmail = Omit<StoredEmail, "object" | "id" | "created_at" | "last_event" | "idempotency_key">;
+export type NewEmail = Omit<StoredEmail, "object" | "id" | "created_at" | "last_event" | "idempotency_key" | "requests">;
 
 export type SendOutcome =
   | { kind: "created"; email: StoredEmail }
@@ -94,7 +96,11 @@ export class EmailStore {
       if (known) {
         if (known.fingerprint !== fingerprint) return { kind: "key_conflict" };
         const stored = this.get(known.id);
-        if (stored) return { kind: "replayed", email: stored };
+        if (stored) {
+          stored.requests += 1;
+          this.persist();
+          return { kind: "replayed", email: stored };
+        }
       }
     }
     const stored: StoredEmail = {
@@ -104,6 +110,7 @@ export class EmailStore {
       ...email,
       last_event: "delivered",
       idempotency_key: idempotencyKey,
+      requests: 1,
     };
     this.state.emails.push(stored);
     if (idempotencyKey !== null) this.state.keys[idempotencyKey] = { id: stored.id, fingerprint };

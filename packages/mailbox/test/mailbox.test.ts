@@ -57,6 +57,7 @@ describe("POST /emails", () => {
     const again = await post(mailbox, email(), { "idempotency-key": "invite/usr_1" });
     expect(again).toEqual(first);
     expect(mailbox.store.size).toBe(1);
+    expect(mailbox.store.get(String(first.body.id))?.requests).toBe(2);
     // Another key is another email.
     await post(mailbox, email(), { "idempotency-key": "invite/usr_2" });
     expect(mailbox.store.size).toBe(2);
