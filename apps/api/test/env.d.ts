@@ -4,6 +4,13 @@ declare namespace Cloudflare {
     AUTH_SECRET: string;
     DEMO_PARTNER_URL: string;
     DEMO_PARTNER_KEY: string;
+    /** Reliability files (fuzz, tenancy sweep) each get a database nothing else writes to. */
+    FUZZ_DATABASE_URL: string;
+    TENANCY_DATABASE_URL: string;
+    /** A demo partner whose faults test/faults.test.ts sets over HTTP. */
+    FAULTY_PARTNER_URL: string;
+    /** Cases per fuzz property ("" = the file's default). */
+    FUZZ_RUNS: string;
     RESEND_API_URL: string;
     RESEND_API_KEY: string;
   }

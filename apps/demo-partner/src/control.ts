@@ -3,6 +3,7 @@ import { notFound, pathSegments, readJson, sendError, sendJson } from './http';
 import type { PartnerContext } from './server';
 import type { RecordStore } from './store';
 import type { CctvPerson, Member } from './types';
+import type { Faults, ListingTarget } from './faults';
 
 export const MAX_BURST = 5000;
 
@@ -15,6 +16,8 @@ export const MAX_BURST = 5000;
  *   POST /control/cctv/{facilityId}/people        add or change a CCTV person
  *   POST /control/cctv/{facilityId}/people/{id}/remove
  *   GET  /control/webhooks                        what the pushers did
+ *   GET  /control/faults                          the live fault settings
+ *   POST /control/faults                          replace them (`{}` clears every fault)
  */
 export async function handleControl(ctx: PartnerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const segments = pathSegments(url.pathname)?.slice(1);
@@ -22,6 +25,7 @@ export async function handleControl(ctx: PartnerContext, req: IncomingMessage, r
   const [first, second, third, fourth, fifth, ...rest] = segments;
 
   if (req.method === 'GET' && first === 'webhooks' && second === undefined) return sendJson(res, 200, ctx.webhookStatus());
+  if (req.method === 'GET' && first === 'faults' && second === undefined) return sendJson(res, 200, ctx.faults);
   if (req.method !== 'POST') return sendError(res, 405, 'method_not_allowed', 'Control endpoints take POST', { Allow: 'POST' });
 
   if (first === 'members') {
@@ -29,6 +33,7 @@ export async function handleControl(ctx: PartnerContext, req: IncomingMessage, r
     if (third === 'remove' && fourth === undefined) return remove(res, ctx.members, second);
   }
   if (first === 'burst' && second === undefined) return burst(res, ctx, url.searchParams.get('n'));
+  if (first === 'faults' && second === undefined) return setFaults(req, res, ctx.faults);
   if (first === 'cctv' && second !== undefined && third === 'people' && rest.length === 0) {
     const store = ctx.cctv.get(second);
     if (store === undefined) return notFound(res, 'Unknown facility');
@@ -58,6 +63,55 @@ async function upsert<T extends object>(req: IncomingMessage, res: ServerRespons
   } catch (error) {
     sendError(res, 400, 'invalid_request', (error as Error).message);
   }
+}
+
+/**
+ * Replaces the live faults (the server reads them on every request), so a test in another process
+ * (the Worker tests run inside workerd) can fail page k, time out, or answer malformed pages.
+ */
+async function setFaults(req: IncomingMessage, res: ServerResponse, faults: Faults): Promise<void> {
+  const body = await readJson(req);
+  const parsed = body === undefined ? undefined : parseFaults(body.value);
+  if (parsed === undefined) {
+    return sendError(res, 400, 'invalid_request', 'Expected {"delayMs"?, "failPage"?: {page, target?, times?, status?}, "malformedPage"?: {page, target?, times?, kind?}}');
+  }
+  for (const key of Object.keys(faults) as Array<keyof Faults>) delete faults[key];
+  Object.assign(faults, parsed);
+  sendJson(res, 200, faults);
+}
+
+function parseFaults(value: unknown): Faults | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const input = value as Record<string, unknown>;
+  if (Object.keys(input).some((key) => !['delayMs', 'failPage', 'malformedPage'].includes(key))) return undefined;
+  const faults: Faults = {};
+  if (input.delayMs !== undefined) {
+    if (!isInt(input.delayMs, 0, 600_000)) return undefined;
+    faults.delayMs = input.delayMs;
+  }
+  for (const key of ['failPage', 'malformedPage'] as const) {
+    const raw = input[key];
+    if (raw === undefined) continue;
+    if (typeof raw !== 'object' || raw === null) return undefined;
+    const fault = raw as Record<string, unknown>;
+    if (!isInt(fault.page, 1, 1_000_000)) return undefined;
+    if (fault.target !== undefined && fault.target !== 'members' && fault.target !== 'cctv') return undefined;
+    if (fault.times !== undefined && !isInt(fault.times, 1, 1_000_000)) return undefined;
+    const target = fault.target as ListingTarget | undefined;
+    const base = { page: fault.page, ...(target ? { target } : {}), ...(fault.times ? { times: fault.times } : {}) };
+    if (key === 'failPage') {
+      if (fault.status !== undefined && fault.status !== 500 && fault.status !== 503) return undefined;
+      faults.failPage = { ...base, ...(fault.status ? { status: fault.status } : {}) };
+    } else {
+      if (fault.kind !== undefined && fault.kind !== 'truncated-json' && fault.kind !== 'wrong-shape') return undefined;
+      faults.malformedPage = { ...base, ...(fault.kind ? { kind: fault.kind } : {}) };
+    }
+  }
+  return faults;
+}
+
+function isInt(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
 function remove<T>(res: ServerResponse, store: RecordStore<T>, id: string): void {

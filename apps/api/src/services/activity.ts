@@ -1,4 +1,4 @@
-import { getActivityEntry, listActivity, listUserActivity, findIntegrationsByIds, type ActivityEntryRow } from "@uas/db";
+import { findAccessUser, getActivityEntry, listActivity, listUserActivity, findIntegrationsByIds, type ActivityEntryRow } from "@uas/db";
 import { CCTV_BADGE, OUTCOME_LABELS, type Outcome } from "@uas/domain";
 import type { Ctx } from "../context";
 import { notFound } from "../errors";
@@ -64,6 +64,8 @@ export async function listPersonActivity({
   ctx: Ctx;
   input: { facility: FacilityRef; userId: string; limit: number };
 }) {
+  // Another facility's user (or none) is NOT_FOUND, like users.get, rather than an empty history.
+  if (!(await findAccessUser(ctx.db, input.facility.id, input.userId))) throw notFound("User");
   const { entries } = await listUserActivity(ctx.db, { facilityId: input.facility.id, userId: input.userId, limit: input.limit });
   const names = await integrationNames(ctx, input.facility.organisationId, entries);
   return entries.map((entry) => entryView(entry, names));

@@ -1,0 +1,225 @@
+/// <reference types="@cloudflare/vitest-pool-workers/types" />
+/**
+ * Shared by the reliability files (fuzz, tenancy, faults): the Worker called through its own `fetch` and
+ * `queue` with a database of the file's own and recording queues, and whole-database fingerprints.
+ */
+import { env, createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { hashPassword } from "better-auth/crypto";
+import { addOrganisationMember, authAccount, authUser, createDb, grantFacilities, newId, type Db } from "@uas/db";
+import worker from "../src";
+import { ORIGIN } from "./support";
+
+/** A queue binding that records what the Worker sends instead of delivering it. */
+export function recordingQueue() {
+  const sent: unknown[] = [];
+  const queue = {
+    send: async (body: unknown) => void sent.push(body),
+    sendBatch: async (messages: Iterable<{ body: unknown }>) => {
+      for (const m of messages) sent.push(m.body);
+    },
+  } as unknown as Queue;
+  return { queue, sent };
+}
+
+export type Harness = ReturnType<typeof workerHarness>;
+
+/**
+ * The Worker over another database, with queues that only record: nothing runs in the background, so a
+ * change in the database between two reads was made by the request in between.
+ */
+export function workerHarness(databaseUrl: string, vars: Record<string, string> = {}) {
+  const sync = recordingQueue();
+  const invitations = recordingQueue();
+  const bindings = {
+    ...env,
+    DATABASE_URL: databaseUrl,
+    SYNC_QUEUE: sync.queue,
+    INVITATIONS_QUEUE: invitations.queue,
+    ...vars,
+  } as typeof env;
+  const db = createDb({ url: databaseUrl });
+
+  async function fetch(request: Request): Promise<Response> {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, bindings, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  }
+
+  /** Delivers messages to the Worker's queue handler, as the runtime would. */
+  async function deliver(queue: string, messages: Array<{ id: string; body: unknown; attempts?: number }>, extra: Record<string, string> = {}) {
+    const batch = createMessageBatch(
+      queue,
+      messages.map((m) => ({ id: m.id, body: m.body, timestamp: new Date(), attempts: m.attempts ?? 1 })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch, { ...bindings, ...extra } as typeof env, ctx);
+    return (await getQueueResult(batch, ctx)) as unknown as { explicitAcks: string[]; retryMessages: Array<{ msgId: string }> };
+  }
+
+  async function signIn(email: string, password: string): Promise<string> {
+    const res = await fetch(
+      new Request(`${ORIGIN}/api/auth/sign-in/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: ORIGIN },
+        body: JSON.stringify({ email, password }),
+      }),
+    );
+    if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+    const cookie = res.headers.get("set-cookie");
+    if (!cookie) throw new Error("sign-in set no cookie");
+    return cookie.split(";")[0]!;
+  }
+
+  /** A tRPC call; the raw text is kept so a test can look for data that must not be in it. */
+  async function trpc(type: "query" | "mutation", path: string, input: unknown, cookie?: string) {
+    const headers: Record<string, string> = { origin: ORIGIN, ...(cookie ? { cookie } : {}) };
+    const request =
+      type === "query"
+        ? new Request(`${ORIGIN}/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
+        : new Request(`${ORIGIN}/trpc/${path}`, {
+            method: "POST",
+            headers: { ...headers, "content-type": "application/json" },
+            body: input === undefined ? "" : JSON.stringify(input),
+          });
+    const res = await fetch(request);
+    const text = await res.text();
+    return { status: res.status, text, body: parseJson(text) as TrpcBody | undefined };
+  }
+
+  return { env: bindings, db, fetch, deliver, signIn, trpc, sync, invitations };
+}
+
+export type TrpcBody = {
+  result?: { data: unknown };
+  error?: { message: string; data: { code: string; httpStatus: number; issues?: Array<{ path: string; message: string }> } };
+};
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+// ——— Database fingerprints ———
+
+type TableInfo = { name: string; columns: string[] };
+const tablesByDb = new WeakMap<Db, Promise<TableInfo[]>>();
+
+/** Every real table (FTS5 shadow tables and sqlite_sequence included; the contentless virtual table is not readable). */
+async function tablesOf(db: Db): Promise<TableInfo[]> {
+  let tables = tablesByDb.get(db);
+  if (!tables) {
+    tables = (async () => {
+      const { rows } = await db.$client.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name",
+      );
+      const out: TableInfo[] = [];
+      for (const row of rows) {
+        const name = String(row.name);
+        const info = await db.$client.execute({ sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", args: [name] });
+        out.push({ name, columns: info.rows.map((c) => String(c.name)) });
+      }
+      return out;
+    })();
+    tablesByDb.set(db, tables);
+  }
+  return tables;
+}
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+export type Fingerprint = { counts: Record<string, number>; hashes: Record<string, string> };
+
+/**
+ * Row counts of every table and a SHA-256 of each table's content, byte for byte (`quote()` of every
+ * column, rows in a fixed order), in one round trip. `mentioning` keeps only the rows whose text contains
+ * one of the given strings (a tenant's ids): the part of the database that belongs to that tenant.
+ */
+export async function fingerprint(db: Db, mentioning?: readonly string[]): Promise<Fingerprint> {
+  const tables = await tablesOf(db);
+  const selects = tables.map((table, i) => {
+    const row = table.columns.map((c) => `quote(${ident(c)})`).join(" || char(31) || ");
+    const filter =
+      mentioning && mentioning.length > 0
+        ? `WHERE ${mentioning.map((m) => `instr(r, '${m.replaceAll("'", "''")}') > 0`).join(" OR ")}`
+        : "";
+    return `SELECT ${i} AS t, count(*) AS n, group_concat(r, char(30) ORDER BY r) AS content FROM (SELECT ${row} AS r FROM ${ident(table.name)}) ${filter}`;
+  });
+  const { rows } = await db.$client.execute(selects.join(" UNION ALL "));
+  const counts: Record<string, number> = {};
+  const hashes: Record<string, string> = {};
+  for (const row of rows) {
+    const table = tables[Number(row.t)]!;
+    counts[table.name] = Number(row.n);
+    hashes[table.name] = await sha256(String(row.content ?? ""));
+  }
+  return { counts, hashes };
+}
+
+/** The tables whose count or content differ; empty when the two fingerprints are the same. */
+export function changedTables(before: Fingerprint, after: Fingerprint): string[] {
+  const names = new Set([...Object.keys(before.hashes), ...Object.keys(after.hashes)]);
+  return [...names].filter((n) => before.counts[n] !== after.counts[n] || before.hashes[n] !== after.hashes[n]).sort();
+}
+
+export async function sha256(text: string | Uint8Array): Promise<string> {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// ——— Standard Webhooks over raw bytes ———
+
+/**
+ * `v1,<base64 HMAC-SHA256>` over `{id}.{timestamp}.{body bytes}` with the secret's bytes. The reference
+ * library signs strings only; bodies that are not valid UTF-8 need the bytes signed as they are sent.
+ */
+export async function signBytes(secret: string, id: string, timestamp: string, body: Uint8Array): Promise<string> {
+  const raw = Uint8Array.from(atob(secret.replace(/^whsec_/, "")), (c) => c.charCodeAt(0));
+  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const prefix = new TextEncoder().encode(`${id}.${timestamp}.`);
+  const signed = new Uint8Array(prefix.length + body.length);
+  signed.set(prefix, 0);
+  signed.set(body, prefix.length);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, signed));
+  return `v1,${btoa(String.fromCharCode(...mac))}`;
+}
+
+// ——— Figures for `pnpm bench:reliability` ———
+
+export const FIGURES_MARKER = "RELIABILITY_FIGURES ";
+
+/** One line the bench script picks out of the test output and merges into .bench/reliability.json. */
+export function reportFigures(figures: Record<string, number | string>): void {
+  console.log(`${FIGURES_MARKER}${JSON.stringify(figures)}`);
+}
+
+/** Cases per fuzz property: FUZZ_RUNS (the bench sets it), else the file's default for `npm test`. */
+export function fuzzRuns(fallback: number): number {
+  const raw = Number(env.FUZZ_RUNS);
+  return Number.isInteger(raw) && raw > 0 ? raw : fallback;
+}
+
+// ——— Tenants ———
+
+/** Another admin of an organisation, granted only the given facilities. */
+export async function createAdmin(db: Db, input: { organisationId: string; role: "owner" | "admin"; facilityIds: string[] }) {
+  const now = Date.now();
+  const admin = { id: newId("usr"), email: `${newId("admin")}@example.com`, password: "correct horse battery" };
+  await db.insert(authUser).values({ id: admin.id, name: "Admin", email: admin.email, emailVerified: true, createdAt: new Date(now), updatedAt: new Date(now) });
+  await db.insert(authAccount).values({
+    id: newId("acc"),
+    accountId: admin.id,
+    providerId: "credential",
+    userId: admin.id,
+    password: await hashPassword(admin.password),
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+  });
+  await addOrganisationMember(db, { userId: admin.id, organisationId: input.organisationId, role: input.role });
+  await grantFacilities(db, admin.id, input.facilityIds);
+  return admin;
+}

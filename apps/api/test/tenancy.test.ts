@@ -1,0 +1,429 @@
+/**
+ * Tenancy sweep: every tRPC procedure of the router, found at test time, called by an admin of one
+ * facility with the ids of another facility (same organisation) and of another organisation. Each must
+ * be refused (401/403/404), answer nothing of the other tenant, and change nothing. Inputs are built from
+ * each procedure's own zod schemas; a procedure the builder cannot serve fails the sweep.
+ */
+import { describe, it, expect, beforeAll } from "vitest";
+import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { accessUser, facility, insertCctvSource, newId, organisation } from "@uas/db";
+import { createTenant } from "./support";
+import { changedTables, createAdmin, fingerprint, reportFigures, signBytes, workerHarness, type Harness } from "./reliability-support";
+import { buildInputs, CannotBuildInput, listProcedures, validate, type ProcedureInfo } from "./zod-inputs";
+
+const h: Harness = workerHarness(env.TENANCY_DATABASE_URL, { WEBHOOK_RATE_LIMIT: "off" });
+const db = h.db;
+const BASE = "http://api.test";
+
+type Seeded = Awaited<ReturnType<typeof seedFacility>>;
+
+/** Calls as an admin and insists on success: the victims' data is made through the product itself. */
+function caller(cookie: string) {
+  return async <T = Record<string, unknown>>(type: "query" | "mutation", path: string, input: unknown): Promise<T> => {
+    const res = await h.trpc(type, path, input, cookie);
+    if (res.status !== 200) throw new Error(`seeding ${path} answered ${res.status}: ${res.text.slice(0, 500)}`);
+    return res.body?.result?.data as T;
+  };
+}
+
+async function postSigned(url: string, secret: string, event: unknown) {
+  const body = new TextEncoder().encode(JSON.stringify(event));
+  const id = newId("msg");
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const res = await h.fetch(
+    new Request(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": await signBytes(secret, id, timestamp, body),
+      },
+      body,
+    }),
+  );
+  return { status: res.status, id, text: await res.text() };
+}
+
+/** Applies what the webhook receiver queued (the recording queue holds it), through the Worker's consumer. */
+async function applyQueuedWebhooks() {
+  const messages = h.sync.sent.splice(0).filter((m) => (m as { type: string }).type === "webhook.apply");
+  if (messages.length === 0) return;
+  const result = await h.deliver(
+    "sync",
+    messages.map((body, i) => ({ id: `apply-${i}-${newId("m")}`, body })),
+  );
+  expect(result.retryMessages).toEqual([]);
+}
+
+/** A facility full of the things procedures address: users, a grant, a synced person, activity, a pass, a batch. */
+async function seedFacility(cookie: string, input: { facilityId: string; integrationId: string; integrationSecret: string; location: string; tag: string }) {
+  const call = caller(cookie);
+  const { facilityId, integrationId } = input;
+  const marker = `${input.tag}-${newId("v").slice(-10)}`;
+  await call("mutation", "syncSettings.update", { facilityId, patch: { integrationsEnabled: true, cctvEnabled: true } });
+  const user = await call<{ id: string }>("mutation", "users.create", {
+    facilityId,
+    firstName: `Victim${marker}`,
+    lastName: `Person${marker}`,
+    email: `${marker}@victim.example.com`,
+    mobilePhone: null,
+  });
+  const withGrant = await call<{ grants: Array<{ id: string; name: string }> }>("mutation", "users.grants.add", {
+    facilityId,
+    userId: user.id,
+    name: `Grant${marker}`,
+  });
+  const externalId = `EXT-${marker}`;
+  const event = {
+    type: "member.upserted",
+    data: {
+      external_id: externalId,
+      first_name: `Synced${marker}`,
+      last_name: `Member${marker}`,
+      email: `synced-${marker}@victim.example.com`,
+      mobile_phone: null,
+      location_ids: [input.location],
+      updated_at: "2026-11-24T10:00:00Z",
+    },
+  };
+  const posted = await postSigned(`${BASE}/webhooks/integrations/${integrationId}`, input.integrationSecret, event);
+  expect(posted.status, posted.text).toBe(202);
+  await applyQueuedWebhooks();
+  const activity = await call<{ entries: Array<{ id: number; externalId: string; userId: string | null }> }>("query", "activity.list", {
+    facilityId,
+    limit: 50,
+  });
+  const entry = activity.entries.find((e) => e.externalId === externalId);
+  if (!entry?.userId) throw new Error(`the synced person ${externalId} has no activity entry in ${facilityId}`);
+  const pass = await call<{ pass: { passId: string } }>("mutation", "passes.syncNow", { facilityId, source: "integration" });
+  const batch = await call<{ batchId: string }>("mutation", "invitations.send", {
+    facilityId,
+    audience: { kind: "users", userIds: [user.id] },
+    resend: false,
+  });
+  const preview = await call<{ token: string }>("query", "bulkDelete.preview", { facilityId, scope: { kind: "integration", integrationId } });
+  return {
+    facilityId,
+    marker,
+    userId: user.id,
+    syncedUserId: entry.userId,
+    grantId: withGrant.grants[0]!.id,
+    grantName: withGrant.grants[0]!.name,
+    externalId,
+    entryId: entry.id,
+    passId: pass.pass.passId,
+    batchId: batch.batchId,
+    token: preview.token,
+  };
+}
+
+type Scenario = {
+  name: string;
+  cookie: () => string;
+  /** Values by field name; `rootScope` (facilityId / organisationId at the top of the input) may differ. */
+  values: Record<string, unknown>;
+  rootScope?: { facilityId: string; organisationId: string };
+  /** Strings of the other tenant that must never be in an answer. */
+  secrets: () => string[];
+  /** Ids whose rows must not change even when the call itself may succeed. */
+  victimIds: () => string[];
+  /** Which procedures the scenario applies to, and why others are left out. */
+  applies: (p: ProcedureInfo, inputs: unknown[]) => boolean;
+  /** Only inputs that carry at least one of the other tenant's values (own-scope scenario). */
+  onlyForeignInputs?: boolean;
+};
+
+/**
+ * Own-scope calls where a foreign id only narrows what is listed or counted: the answer may be 200 as long
+ * as it holds nothing of the other tenant and the other tenant's rows do not change. Every other
+ * procedure must refuse. A new procedure is strict until someone argues it belongs here.
+ */
+const FILTER_ONLY: Record<string, string> = {
+  "users.list": "integrationId filters the facility's own list",
+  "invitations.preview": "userIds select among the facility's own users; unknown ids count as nobody",
+  "invitations.send": "userIds select among the facility's own users; unknown ids queue nothing",
+};
+
+const hasRootField = (p: ProcedureInfo, field: string) =>
+  p.inputs.some((schema) => {
+    const def = (schema as unknown as { _zod: { def: { type: string; shape?: Record<string, unknown> } } })._zod.def;
+    return def.type === "object" && def.shape !== undefined && field in def.shape;
+  });
+
+describe("tenancy sweep over every tRPC procedure", () => {
+  const procedures = listProcedures();
+  let ownerA: { cookie: string };
+  let facilityAdminA: { cookie: string };
+  let org: { A: string; B: string; Aname: string; Bname: string };
+  let fac: { A1: string; A2: string; B1: string; B2: string; names: Record<string, string> };
+  let integ: { A: { id: string; name: string; apiKey: string; secret: string }; B: { id: string; name: string; apiKey: string; secret: string } };
+  let cctvSecrets: { A2: string; B1: string; A1: string };
+  let victimA2: Seeded;
+  let victimB1: Seeded;
+  let ownA1: Seeded;
+
+  beforeAll(async () => {
+    const a = await createTenant(db);
+    const b = await createTenant(db);
+    const tag = newId("t").slice(-8);
+    // Distinctive names, so finding one in an answer means it leaked.
+    const names = {
+      [a.granted.id]: `Alpha One ${tag}`,
+      [a.ungranted.id]: `Alpha Two Hidden ${tag}`,
+      [b.granted.id]: `Bravo One Hidden ${tag}`,
+      [b.ungranted.id]: `Bravo Two Hidden ${tag}`,
+    };
+    for (const [id, name] of Object.entries(names)) await db.update(facility).set({ name }).where(eq(facility.id, id));
+    await db.update(organisation).set({ name: `Alpha Org ${tag}` }).where(eq(organisation.id, a.organisation.id));
+    await db.update(organisation).set({ name: `Bravo Org Hidden ${tag}` }).where(eq(organisation.id, b.organisation.id));
+    org = { A: a.organisation.id, B: b.organisation.id, Aname: `Alpha Org ${tag}`, Bname: `Bravo Org Hidden ${tag}` };
+    fac = { A1: a.granted.id, A2: a.ungranted.id, B1: b.granted.id, B2: b.ungranted.id, names };
+
+    ownerA = { cookie: await h.signIn(a.admin.email, a.admin.password) };
+    const adminA = await createAdmin(db, { organisationId: org.A, role: "admin", facilityIds: [fac.A1] });
+    facilityAdminA = { cookie: await h.signIn(adminA.email, adminA.password) };
+    const adminA2 = await createAdmin(db, { organisationId: org.A, role: "admin", facilityIds: [fac.A2] });
+    const a2Cookie = await h.signIn(adminA2.email, adminA2.password);
+    const ownerB = await h.signIn(b.admin.email, b.admin.password);
+
+    // Both organisations map a location of the same name: a webhook of one must still stay in its own.
+    const connect = async (cookie: string, organisationId: string, name: string, apiKey: string, locations: Array<{ locationId: string; facilityId: string }>) => {
+      const page = await caller(cookie)<{ integrationId: string; integrations: Array<{ id: string; webhookSecret: string | null }> }>(
+        "mutation",
+        "integrations.connect",
+        { organisationId, name, baseUrl: "https://partner.example.com", apiKey, locations },
+      );
+      const secret = page.integrations.find((i) => i.id === page.integrationId)?.webhookSecret;
+      if (!secret) throw new Error("no webhook secret shown to the owner");
+      return { id: page.integrationId, name, apiKey, secret };
+    };
+    integ = {
+      A: await connect(ownerA.cookie, org.A, `Alpha Partner ${tag}`, `sk_alpha_${tag}_secretkey`, [
+        { locationId: "loc-a1", facilityId: fac.A1 },
+        { locationId: "loc-a2", facilityId: fac.A2 },
+        { locationId: "loc-shared", facilityId: fac.A1 },
+      ]),
+      B: await connect(ownerB, org.B, `Bravo Partner Hidden ${tag}`, `sk_bravo_${tag}_secretkey`, [
+        { locationId: "loc-b1", facilityId: fac.B1 },
+        { locationId: "loc-shared", facilityId: fac.B1 },
+      ]),
+    };
+    const now = Date.now();
+    cctvSecrets = {
+      A1: (await insertCctvSource(db, { facilityId: fac.A1, baseUrl: "https://cctv.example.com", apiKey: `cctv_a1_${tag}` }, now)).webhookSecret,
+      A2: (await insertCctvSource(db, { facilityId: fac.A2, baseUrl: "https://cctv.example.com", apiKey: `cctv_a2_${tag}` }, now)).webhookSecret,
+      B1: (await insertCctvSource(db, { facilityId: fac.B1, baseUrl: "https://cctv.example.com", apiKey: `cctv_b1_${tag}` }, now)).webhookSecret,
+    };
+
+    ownA1 = await seedFacility(ownerA.cookie, { facilityId: fac.A1, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a1", tag: "a1" });
+    victimA2 = await seedFacility(a2Cookie, { facilityId: fac.A2, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a2", tag: "a2" });
+    victimB1 = await seedFacility(ownerB, { facilityId: fac.B1, integrationId: integ.B.id, integrationSecret: integ.B.secret, location: "loc-b1", tag: "b1" });
+    h.sync.sent.length = 0;
+    h.invitations.sent.length = 0;
+  }, 60_000);
+
+  const idsOf = (v: Seeded, facilityId: string, organisationId: string, integrationId: string) => ({
+    facilityId,
+    organisationId,
+    integrationId,
+    userId: v.userId,
+    userIds: [v.userId],
+    grantId: v.grantId,
+    passId: v.passId,
+    entryId: v.entryId,
+    batchId: v.batchId,
+    externalId: v.externalId,
+    token: v.token,
+    // The partner's own location id: not a tenant object, the same in every scenario.
+    locationId: "loc-sweep",
+  });
+
+  const seededSecrets = (v: Seeded) => [v.userId, v.syncedUserId, v.grantId, v.grantName, v.passId, v.batchId, v.externalId, v.marker, v.token];
+
+  function scenarios(): Scenario[] {
+    const orgB = () => [org.B, org.Bname, fac.B1, fac.B2, fac.names[fac.B1]!, fac.names[fac.B2]!, integ.B.id, integ.B.name, integ.B.apiKey, integ.B.secret, cctvSecrets.B1, ...seededSecrets(victimB1)];
+    // Same organisation: its name and integrations are the organisation's, seen by every admin of it.
+    const facA2 = () => [fac.A2, fac.names[fac.A2]!, integ.A.apiKey, integ.A.secret, cctvSecrets.A2, ...seededSecrets(victimA2)];
+    const orgBIds = () => [org.B, fac.B1, fac.B2, integ.B.id, victimB1.userId, victimB1.syncedUserId, victimB1.passId, victimB1.batchId];
+    const facA2Ids = () => [fac.A2, victimA2.userId, victimA2.syncedUserId, victimA2.passId, victimA2.batchId];
+    return [
+      {
+        name: "another organisation's ids",
+        cookie: () => ownerA.cookie,
+        values: idsOf(victimB1, fac.B1, org.B, integ.B.id),
+        secrets: orgB,
+        victimIds: orgBIds,
+        applies: () => true,
+      },
+      {
+        name: "another facility of the same organisation, as a facility admin",
+        cookie: () => facilityAdminA.cookie,
+        values: idsOf(victimA2, fac.A2, org.A, integ.A.id),
+        secrets: facA2,
+        victimIds: facA2Ids,
+        applies: () => true,
+      },
+      {
+        name: "another facility of the same organisation, as the organisation's owner",
+        cookie: () => ownerA.cookie,
+        values: idsOf(victimA2, fac.A2, org.A, integ.A.id),
+        secrets: facA2,
+        victimIds: facA2Ids,
+        // Organisation-level procedures are the owner's to use on their own organisation; the two scenarios
+        // above cover them. Facility ones must still need a grant for the facility.
+        applies: (p) => hasRootField(p, "facilityId"),
+      },
+      {
+        name: "own facility and organisation, another organisation's objects",
+        cookie: () => ownerA.cookie,
+        values: idsOf(victimB1, fac.B1, org.B, integ.B.id),
+        rootScope: { facilityId: fac.A1, organisationId: org.A },
+        secrets: orgB,
+        victimIds: orgBIds,
+        applies: () => true,
+        onlyForeignInputs: true,
+      },
+    ];
+  }
+
+  it("finds every procedure, and builds a valid input for each from its schema", () => {
+    expect(procedures.length).toBeGreaterThan(10);
+    const problems: string[] = [];
+    for (const p of procedures) {
+      try {
+        for (const input of buildInputs(p, (key) => idsOf(ownA1, fac.A1, org.A, integ.A.id)[key as keyof ReturnType<typeof idsOf>])) {
+          const check = validate(p, input);
+          if (!check.ok) problems.push(`${p.path}: built input fails its own schema: ${JSON.stringify(check.issues).slice(0, 300)}`);
+        }
+      } catch (error) {
+        problems.push(`${p.path}: ${error instanceof CannotBuildInput ? error.message : String(error)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("refuses every procedure another tenant's ids, answers none of its data, and changes nothing", async () => {
+    const failures: string[] = [];
+    const checked = new Set<string>();
+    let calls = 0;
+    let leaks = 0;
+    for (const scenario of scenarios()) {
+      for (const p of procedures) {
+        const fill = (key: string, path: Array<string | number>) => {
+          if (scenario.rootScope && path.length === 1 && (key === "facilityId" || key === "organisationId")) return scenario.rootScope[key];
+          return scenario.values[key];
+        };
+        let inputs: unknown[];
+        try {
+          inputs = buildInputs(p, fill);
+        } catch (error) {
+          failures.push(`${scenario.name} › ${p.path}: ${String(error)}`);
+          continue;
+        }
+        if (!scenario.applies(p, inputs)) continue;
+        const foreign = scenario.victimIds();
+        for (const input of inputs) {
+          const inputText = JSON.stringify(input) ?? "";
+          if (scenario.onlyForeignInputs && !foreign.some((id) => inputText.includes(id))) continue;
+          const where = `${scenario.name} › ${p.path} ${inputText.slice(0, 200)}`;
+          const valid = validate(p, input);
+          if (!valid.ok) {
+            failures.push(`${where}: the built input fails its own schema ${JSON.stringify(valid.issues).slice(0, 200)}`);
+            continue;
+          }
+          const before = await fingerprint(db);
+          const victimBefore = await fingerprint(db, foreign);
+          const res = await h.trpc(p.type === "query" ? "query" : "mutation", p.path, input, scenario.cookie());
+          calls += 1;
+          checked.add(p.path);
+          const after = await fingerprint(db);
+          const victimAfter = await fingerprint(db, foreign);
+
+          // Nothing of the other tenant in the raw answer (strings the caller sent are not a leak).
+          const leaked = scenario.secrets().filter((s) => s && !inputText.includes(s) && res.text.includes(s));
+          if (leaked.length > 0) {
+            leaks += 1;
+            failures.push(`${where}: answer (${res.status}) holds the other tenant's ${leaked.join(", ")}`);
+          }
+          if (res.status >= 500) failures.push(`${where}: answered ${res.status} ${res.text.slice(0, 200)}`);
+          const victimChanged = changedTables(victimBefore, victimAfter);
+          if (victimChanged.length > 0) failures.push(`${where}: the other tenant's rows changed in ${victimChanged.join(", ")}`);
+
+          if (p.inputs.length === 0) {
+            // Nothing to address: it can only answer about the caller. It must still leak and change nothing.
+            const changed = changedTables(before, after);
+            if (changed.length > 0) failures.push(`${where}: changed ${changed.join(", ")}`);
+            continue;
+          }
+          const refused = [401, 403, 404].includes(res.status);
+          // Own scope: a foreign id in a field may also be refused as invalid, naming that field.
+          const namesForeignField =
+            res.status === 400 &&
+            scenario.rootScope !== undefined &&
+            (res.body?.error?.data.issues ?? []).some((issue) => foreign.some((id) => JSON.stringify(valueAt(input, issue.path)) === JSON.stringify(id)));
+          const filterOnly = scenario.rootScope !== undefined && p.path in FILTER_ONLY && res.status === 200;
+          if (!refused && !namesForeignField && !filterOnly) {
+            failures.push(`${where}: not refused: ${res.status} ${res.text.slice(0, 200)}`);
+          }
+          if (!filterOnly) {
+            const changed = changedTables(before, after);
+            if (changed.length > 0) failures.push(`${where}: changed ${changed.join(", ")}`);
+          }
+        }
+      }
+    }
+    const notChecked = procedures.map((p) => p.path).filter((path) => !checked.has(path));
+    reportFigures({ tenancy_procedures: procedures.length, tenancy_procedures_checked: checked.size, tenancy_calls: calls, tenancy_leaks: leaks });
+    console.log(`tenancy sweep: ${checked.size}/${procedures.length} procedures, ${calls} calls, ${leaks} leaks, ${failures.length} failures`);
+    expect(notChecked).toEqual([]);
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it("a webhook signed for one integration never touches another organisation's rows", async () => {
+    const bIds = [org.B, fac.B1, fac.B2, integ.B.id, victimB1.userId, victimB1.syncedUserId, victimB1.passId, victimB1.batchId];
+    const victimBefore = await fingerprint(db, bIds);
+    const [victimRow] = await db.select().from(accessUser).where(eq(accessUser.id, victimB1.syncedUserId));
+
+    // Signed by A's integration, naming B's person, B's location and a location both organisations map.
+    const upsert = {
+      type: "member.upserted",
+      data: {
+        external_id: victimB1.externalId,
+        first_name: "Hijacked",
+        last_name: "Name",
+        email: "hijack@example.com",
+        mobile_phone: null,
+        location_ids: ["loc-shared", "loc-b1"],
+        updated_at: "2026-11-25T10:00:00Z",
+      },
+    };
+    const removal = { type: "member.removed", data: { external_id: victimB1.externalId, location_ids: ["loc-shared", "loc-b1"], updated_at: "2026-11-25T11:00:00Z" } };
+    expect((await postSigned(`${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, upsert)).status).toBe(202);
+    await applyQueuedWebhooks();
+    // The event did apply, to A's own facility only.
+    const [own] = await db.select().from(accessUser).where(eq(accessUser.externalId, victimB1.externalId)).then((rows) => rows.filter((r) => r.facilityId === fac.A1));
+    expect(own).toMatchObject({ firstName: "Hijacked", integrationId: integ.A.id });
+    expect((await postSigned(`${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, removal)).status).toBe(202);
+    await applyQueuedWebhooks();
+
+    // A's secrets on B's endpoints: refused, nothing stored.
+    const before = await fingerprint(db);
+    expect((await postSigned(`${BASE}/webhooks/integrations/${integ.B.id}`, integ.A.secret, upsert)).status).toBe(401);
+    expect((await postSigned(`${BASE}/webhooks/cctv/${fac.B1}`, cctvSecrets.A1, { type: "person.removed", data: { person_id: "cv-1", updated_at: "2026-11-25T11:00:00Z" } })).status).toBe(401);
+    expect(changedTables(before, await fingerprint(db))).toEqual([]);
+
+    expect(changedTables(victimBefore, await fingerprint(db, bIds))).toEqual([]);
+    const [victimAfter] = await db.select().from(accessUser).where(eq(accessUser.id, victimB1.syncedUserId));
+    expect(victimAfter).toEqual(victimRow);
+  });
+});
+
+/** The value at an issue path such as `locations.0.facilityId`. */
+function valueAt(input: unknown, path: string): unknown {
+  return path
+    .split(".")
+    .filter(Boolean)
+    .reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined), input);
+}
