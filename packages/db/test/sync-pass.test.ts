@@ -162,6 +162,23 @@ describe("a full pass", () => {
   });
 });
 
+describe("a CCTV pass", () => {
+  it("reads the facility's people listing, with the CCTV sentence when the source is off", async () => {
+    const { facility } = await createSyncedFacility(db);
+    const person = (id: string) => ({ person_id: id, first_name: "Grace", last_name: id, email: null, mobile_phone: "+44 7911 123456", updated_at: "2026-11-24T09:00:00Z" });
+    const cctvPass = async (records: unknown[], now: number) => {
+      const { pass } = await startPass({ db, facilityId: facility.id, source: "cctv", trigger: "manual", now });
+      return runFullPass({ db, passId: pass.id, listingFor: listingsOf({ "": memoryListing(records) }), now: now + 1 });
+    };
+    expect(await cctvPass([person("cv-1"), person("cv-2")], T)).toMatchObject({ state: "complete", source: "cctv", added: 2 });
+    expect((await rowsByExternalId(db, facility.id)).get("cv-1")).toMatchObject({ source: "cctv", integrationId: null, mobilePhone: "+447911123456" });
+    expect(await cctvPass([person("cv-1")], T + 1000)).toMatchObject({ processed: 1, disabled: 1 });
+    await updateSyncSettings(db, facility.id, { cctvEnabled: false }, T);
+    const off = await cctvPass([person("cv-1")], T + 2000);
+    expect((await entriesOf(db, off.id)).map((e) => e.reason)).toEqual(["CCTV/Computer Vision sync is turned off for this facility"]);
+  });
+});
+
 describe("duplicate steps", () => {
   it("a step whose page another step already applied leaves it alone: nothing is counted twice", async () => {
     const { facility, integration } = await createSyncedFacility(db);
