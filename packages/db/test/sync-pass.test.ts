@@ -25,6 +25,19 @@ describe("a full pass", () => {
     expect(rows.get("M-000")).toMatchObject({ lastSyncedAt: T + 60_001, seenPassId: second.id, version: 1 });
   });
 
+  it("stores partner text exactly, quotes and all", async () => {
+    const { facility, integration } = await createSyncedFacility(db);
+    const hostile = "O'Brien'); DROP TABLE access_user; --";
+    const pass = await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records: [member("Q'1", { last_name: hostile, tags: ["it's", "\u0000nul"] })],
+      now: T,
+    });
+    expect(pass.added).toBe(1);
+    expect((await rowsByExternalId(db, facility.id)).get("Q'1")).toMatchObject({ lastName: hostile, syncedTags: ["\u0000nul", "it's"] });
+  });
+
   it("updates changed rows and lists each changed field", async () => {
     const { facility, integration } = await createSyncedFacility(db);
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(3), now: T });
