@@ -223,3 +223,112 @@ export async function createAdmin(db: Db, input: { organisationId: string; role:
   await grantFacilities(db, admin.id, input.facilityIds);
   return admin;
 }
+
+// ——— Seeding a facility through the product ———
+
+export type Seeded = Awaited<ReturnType<typeof seedFacility>>;
+
+const API = "http://api.test";
+
+/** Calls as an admin and insists on success: the victims' data is made through the product itself. */
+export function caller(h: Harness, cookie: string) {
+  return async <T = Record<string, unknown>>(type: "query" | "mutation", path: string, input: unknown): Promise<T> => {
+    const res = await h.trpc(type, path, input, cookie);
+    if (res.status !== 200) throw new Error(`seeding ${path} answered ${res.status}: ${res.text.slice(0, 500)}`);
+    return res.body?.result?.data as T;
+  };
+}
+
+/** A signed webhook through the harness (its queue records the enqueue). */
+export async function postSigned(h: Harness, url: string, secret: string, event: unknown) {
+  const body = new TextEncoder().encode(JSON.stringify(event));
+  const id = newId("msg");
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const res = await h.fetch(
+    new Request(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": await signBytes(secret, id, timestamp, body),
+      },
+      body,
+    }),
+  );
+  return { status: res.status, id, text: await res.text() };
+}
+
+/** Applies what the webhook receiver queued (the recording queue holds it), through the Worker's consumer. */
+export async function applyQueuedWebhooks(h: Harness) {
+  const messages = h.sync.sent.splice(0).filter((m) => (m as { type: string }).type === "webhook.apply");
+  if (messages.length === 0) return;
+  const result = await h.deliver(
+    "sync",
+    messages.map((body, i) => ({ id: `apply-${i}-${newId("m")}`, body })),
+  );
+  if (result.retryMessages.length > 0) throw new Error(`the consumer retried ${result.retryMessages.length} webhook.apply message(s)`);
+}
+
+/** A facility full of the things procedures address: users, a grant, a synced person, activity, a pass, a batch. */
+export async function seedFacility(h: Harness, cookie: string, input: { facilityId: string; integrationId: string; integrationSecret: string; location: string; tag: string }) {
+  const call = caller(h, cookie);
+  const { facilityId, integrationId } = input;
+  const marker = `${input.tag}-${newId("v").slice(-10)}`;
+  await call("mutation", "syncSettings.update", { facilityId, patch: { integrationsEnabled: true, cctvEnabled: true } });
+  const user = await call<{ id: string }>("mutation", "users.create", {
+    facilityId,
+    firstName: `Victim${marker}`,
+    lastName: `Person${marker}`,
+    email: `${marker}@victim.example.com`,
+    mobilePhone: null,
+  });
+  const withGrant = await call<{ grants: Array<{ id: string; name: string }> }>("mutation", "users.grants.add", {
+    facilityId,
+    userId: user.id,
+    name: `Grant${marker}`,
+  });
+  const externalId = `EXT-${marker}`;
+  const event = {
+    type: "member.upserted",
+    data: {
+      external_id: externalId,
+      first_name: `Synced${marker}`,
+      last_name: `Member${marker}`,
+      email: `synced-${marker}@victim.example.com`,
+      mobile_phone: null,
+      location_ids: [input.location],
+      updated_at: "2026-11-24T10:00:00Z",
+    },
+  };
+  const posted = await postSigned(h, `${API}/webhooks/integrations/${integrationId}`, input.integrationSecret, event);
+  if (posted.status !== 202) throw new Error(`seeding webhook answered ${posted.status}: ${posted.text}`);
+  await applyQueuedWebhooks(h);
+  const activity = await call<{ entries: Array<{ id: number; externalId: string; userId: string | null }> }>("query", "activity.list", {
+    facilityId,
+    limit: 50,
+  });
+  const entry = activity.entries.find((e) => e.externalId === externalId);
+  if (!entry?.userId) throw new Error(`the synced person ${externalId} has no activity entry in ${facilityId}`);
+  const pass = await call<{ pass: { passId: string } }>("mutation", "passes.syncNow", { facilityId, source: "integration" });
+  const batch = await call<{ batchId: string }>("mutation", "invitations.send", {
+    facilityId,
+    audience: { kind: "users", userIds: [user.id] },
+    resend: false,
+  });
+  const preview = await call<{ token: string }>("query", "bulkDelete.preview", { facilityId, scope: { kind: "integration", integrationId } });
+  return {
+    facilityId,
+    marker,
+    userId: user.id,
+    syncedUserId: entry.userId,
+    grantId: withGrant.grants[0]!.id,
+    grantName: withGrant.grants[0]!.name,
+    externalId,
+    entryId: entry.id,
+    passId: pass.pass.passId,
+    batchId: batch.batchId,
+    token: preview.token,
+  };
+}
+

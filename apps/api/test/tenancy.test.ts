@@ -9,115 +9,24 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { accessUser, facility, insertCctvSource, newId, organisation } from "@uas/db";
 import { createTenant } from "./support";
-import { changedTables, createAdmin, fingerprint, reportFigures, signBytes, workerHarness, type Harness } from "./reliability-support";
+import {
+  applyQueuedWebhooks,
+  caller,
+  changedTables,
+  createAdmin,
+  fingerprint,
+  postSigned,
+  reportFigures,
+  seedFacility,
+  workerHarness,
+  type Harness,
+  type Seeded,
+} from "./reliability-support";
 import { buildInputs, CannotBuildInput, listProcedures, validate, type ProcedureInfo } from "./zod-inputs";
 
 const h: Harness = workerHarness(env.TENANCY_DATABASE_URL, { WEBHOOK_RATE_LIMIT: "off" });
 const db = h.db;
 const BASE = "http://api.test";
-
-type Seeded = Awaited<ReturnType<typeof seedFacility>>;
-
-/** Calls as an admin and insists on success: the victims' data is made through the product itself. */
-function caller(cookie: string) {
-  return async <T = Record<string, unknown>>(type: "query" | "mutation", path: string, input: unknown): Promise<T> => {
-    const res = await h.trpc(type, path, input, cookie);
-    if (res.status !== 200) throw new Error(`seeding ${path} answered ${res.status}: ${res.text.slice(0, 500)}`);
-    return res.body?.result?.data as T;
-  };
-}
-
-async function postSigned(url: string, secret: string, event: unknown) {
-  const body = new TextEncoder().encode(JSON.stringify(event));
-  const id = newId("msg");
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const res = await h.fetch(
-    new Request(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": id,
-        "webhook-timestamp": timestamp,
-        "webhook-signature": await signBytes(secret, id, timestamp, body),
-      },
-      body,
-    }),
-  );
-  return { status: res.status, id, text: await res.text() };
-}
-
-/** Applies what the webhook receiver queued (the recording queue holds it), through the Worker's consumer. */
-async function applyQueuedWebhooks() {
-  const messages = h.sync.sent.splice(0).filter((m) => (m as { type: string }).type === "webhook.apply");
-  if (messages.length === 0) return;
-  const result = await h.deliver(
-    "sync",
-    messages.map((body, i) => ({ id: `apply-${i}-${newId("m")}`, body })),
-  );
-  expect(result.retryMessages).toEqual([]);
-}
-
-/** A facility full of the things procedures address: users, a grant, a synced person, activity, a pass, a batch. */
-async function seedFacility(cookie: string, input: { facilityId: string; integrationId: string; integrationSecret: string; location: string; tag: string }) {
-  const call = caller(cookie);
-  const { facilityId, integrationId } = input;
-  const marker = `${input.tag}-${newId("v").slice(-10)}`;
-  await call("mutation", "syncSettings.update", { facilityId, patch: { integrationsEnabled: true, cctvEnabled: true } });
-  const user = await call<{ id: string }>("mutation", "users.create", {
-    facilityId,
-    firstName: `Victim${marker}`,
-    lastName: `Person${marker}`,
-    email: `${marker}@victim.example.com`,
-    mobilePhone: null,
-  });
-  const withGrant = await call<{ grants: Array<{ id: string; name: string }> }>("mutation", "users.grants.add", {
-    facilityId,
-    userId: user.id,
-    name: `Grant${marker}`,
-  });
-  const externalId = `EXT-${marker}`;
-  const event = {
-    type: "member.upserted",
-    data: {
-      external_id: externalId,
-      first_name: `Synced${marker}`,
-      last_name: `Member${marker}`,
-      email: `synced-${marker}@victim.example.com`,
-      mobile_phone: null,
-      location_ids: [input.location],
-      updated_at: "2026-11-24T10:00:00Z",
-    },
-  };
-  const posted = await postSigned(`${BASE}/webhooks/integrations/${integrationId}`, input.integrationSecret, event);
-  expect(posted.status, posted.text).toBe(202);
-  await applyQueuedWebhooks();
-  const activity = await call<{ entries: Array<{ id: number; externalId: string; userId: string | null }> }>("query", "activity.list", {
-    facilityId,
-    limit: 50,
-  });
-  const entry = activity.entries.find((e) => e.externalId === externalId);
-  if (!entry?.userId) throw new Error(`the synced person ${externalId} has no activity entry in ${facilityId}`);
-  const pass = await call<{ pass: { passId: string } }>("mutation", "passes.syncNow", { facilityId, source: "integration" });
-  const batch = await call<{ batchId: string }>("mutation", "invitations.send", {
-    facilityId,
-    audience: { kind: "users", userIds: [user.id] },
-    resend: false,
-  });
-  const preview = await call<{ token: string }>("query", "bulkDelete.preview", { facilityId, scope: { kind: "integration", integrationId } });
-  return {
-    facilityId,
-    marker,
-    userId: user.id,
-    syncedUserId: entry.userId,
-    grantId: withGrant.grants[0]!.id,
-    grantName: withGrant.grants[0]!.name,
-    externalId,
-    entryId: entry.id,
-    passId: pass.pass.passId,
-    batchId: batch.batchId,
-    token: preview.token,
-  };
-}
 
 type Scenario = {
   name: string;
@@ -190,7 +99,7 @@ describe("tenancy sweep over every tRPC procedure", () => {
 
     // Both organisations map a location of the same name: a webhook of one must still stay in its own.
     const connect = async (cookie: string, organisationId: string, name: string, apiKey: string, locations: Array<{ locationId: string; facilityId: string }>) => {
-      const page = await caller(cookie)<{ integrationId: string; integrations: Array<{ id: string; webhookSecret: string | null }> }>(
+      const page = await caller(h, cookie)<{ integrationId: string; integrations: Array<{ id: string; webhookSecret: string | null }> }>(
         "mutation",
         "integrations.connect",
         { organisationId, name, baseUrl: "https://partner.example.com", apiKey, locations },
@@ -217,9 +126,9 @@ describe("tenancy sweep over every tRPC procedure", () => {
       B1: (await insertCctvSource(db, { facilityId: fac.B1, baseUrl: "https://cctv.example.com", apiKey: `cctv_b1_${tag}` }, now)).webhookSecret,
     };
 
-    ownA1 = await seedFacility(ownerA.cookie, { facilityId: fac.A1, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a1", tag: "a1" });
-    victimA2 = await seedFacility(a2Cookie, { facilityId: fac.A2, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a2", tag: "a2" });
-    victimB1 = await seedFacility(ownerB, { facilityId: fac.B1, integrationId: integ.B.id, integrationSecret: integ.B.secret, location: "loc-b1", tag: "b1" });
+    ownA1 = await seedFacility(h, ownerA.cookie, { facilityId: fac.A1, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a1", tag: "a1" });
+    victimA2 = await seedFacility(h, a2Cookie, { facilityId: fac.A2, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a2", tag: "a2" });
+    victimB1 = await seedFacility(h, ownerB, { facilityId: fac.B1, integrationId: integ.B.id, integrationSecret: integ.B.secret, location: "loc-b1", tag: "b1" });
     h.sync.sent.length = 0;
     h.invitations.sent.length = 0;
   }, 60_000);
@@ -400,18 +309,18 @@ describe("tenancy sweep over every tRPC procedure", () => {
       },
     };
     const removal = { type: "member.removed", data: { external_id: victimB1.externalId, location_ids: ["loc-shared", "loc-b1"], updated_at: "2026-11-25T11:00:00Z" } };
-    expect((await postSigned(`${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, upsert)).status).toBe(202);
-    await applyQueuedWebhooks();
+    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, upsert)).status).toBe(202);
+    await applyQueuedWebhooks(h);
     // The event did apply, to A's own facility only.
     const [own] = await db.select().from(accessUser).where(eq(accessUser.externalId, victimB1.externalId)).then((rows) => rows.filter((r) => r.facilityId === fac.A1));
     expect(own).toMatchObject({ firstName: "Hijacked", integrationId: integ.A.id });
-    expect((await postSigned(`${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, removal)).status).toBe(202);
-    await applyQueuedWebhooks();
+    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, removal)).status).toBe(202);
+    await applyQueuedWebhooks(h);
 
     // A's secrets on B's endpoints: refused, nothing stored.
     const before = await fingerprint(db);
-    expect((await postSigned(`${BASE}/webhooks/integrations/${integ.B.id}`, integ.A.secret, upsert)).status).toBe(401);
-    expect((await postSigned(`${BASE}/webhooks/cctv/${fac.B1}`, cctvSecrets.A1, { type: "person.removed", data: { person_id: "cv-1", updated_at: "2026-11-25T11:00:00Z" } })).status).toBe(401);
+    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.B.id}`, integ.A.secret, upsert)).status).toBe(401);
+    expect((await postSigned(h, `${BASE}/webhooks/cctv/${fac.B1}`, cctvSecrets.A1, { type: "person.removed", data: { person_id: "cv-1", updated_at: "2026-11-25T11:00:00Z" } })).status).toBe(401);
     expect(changedTables(before, await fingerprint(db))).toEqual([]);
 
     expect(changedTables(victimBefore, await fingerprint(db, bIds))).toEqual([]);
