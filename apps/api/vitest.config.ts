@@ -32,6 +32,8 @@ export default defineConfig(async () => {
   // The email provider: the local mailbox speaks Resend's API; tests read what was sent from it.
   const mailboxKey = "re_test_mailbox";
   const mailbox = await startMailbox({ port: 0, apiKey: mailboxKey, unref: true });
+  // A partner with a dozen members, so the invitation tests send a handful of emails per pass.
+  const smallPartner = await startDemoPartner({ port: 0, apiKey: partnerKey, memberCount: 12, unref: true });
 
   return {
     plugins: [
@@ -47,6 +49,10 @@ export default defineConfig(async () => {
             DEMO_PARTNER_KEY: partnerKey,
             RESEND_API_URL: mailbox.url,
             RESEND_API_KEY: mailboxKey,
+            SMALL_PARTNER_URL: smallPartner.url,
+            // One quick queue retry on a provider outage, then the row is recorded as failed.
+            INVITATION_SEND_RETRIES: "1",
+            INVITATION_RETRY_DELAY_SECONDS: "0",
             // Small pages and steps, so a 300-member pass crosses many queue messages.
             PASS_PAGES_PER_STEP: "2",
             LISTING_PAGE_SIZE: "40",

@@ -24,6 +24,9 @@ const appEnvSchema = z.object({
   EMAIL_FROM: z.string().min(3).default("User Access <invitations@useraccess.invalid>"),
   /** Where invitations tell people to get the app; without it they say "your phone's app store". */
   APP_DOWNLOAD_URL: z.url().optional(),
+  /** Deliveries retried in the queue on a provider outage before the invitation is recorded as failed. */
+  INVITATION_SEND_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  INVITATION_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
 });
 
 export type AppConfig = z.infer<typeof appEnvSchema>;

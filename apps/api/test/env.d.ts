@@ -13,5 +13,7 @@ declare namespace Cloudflare {
     FUZZ_RUNS: string;
     RESEND_API_URL: string;
     RESEND_API_KEY: string;
+    /** A demo partner with 12 members (invitation tests). */
+    SMALL_PARTNER_URL: string;
   }
 }

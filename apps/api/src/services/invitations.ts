@@ -22,8 +22,6 @@ export const CLAIM_LEASE_MS = 2 * 60_000;
 /** Queued rows handed to the queue this long ago and not sent are handed again by the sweeper. */
 export const STALE_AFTER_MS = 15 * 60_000;
 const SWEEP_LIMIT = 500;
-/** Deliveries of one message that may hit a provider outage before the row is recorded as failed. */
-export const MAX_SEND_DELIVERIES = 3;
 
 async function enqueue(ctx: Ctx, userIds: string[]): Promise<void> {
   for (let i = 0; i < userIds.length; i += SEND_BATCH_LIMIT) {
@@ -89,6 +87,7 @@ export async function sendQueuedInvitation({
   input,
 }: {
   ctx: Ctx;
+  /** `delivery`: this message's delivery attempt, from 1. */
   input: { userId: string; mailer: Mailer; delivery: number };
 }): Promise<SendOutcome> {
   const claim = await claimInvitationForSend(ctx.db, { userId: input.userId, now: ctx.now(), leaseMs: CLAIM_LEASE_MS });
@@ -111,9 +110,9 @@ export async function sendQueuedInvitation({
     await markInvitationSent(ctx.db, { ...outcome, providerMessageId: result.providerMessageId, now: ctx.now() });
     return { status: "sent" };
   }
-  if (result.retryable && input.delivery < MAX_SEND_DELIVERIES) {
+  if (result.retryable && input.delivery <= input.mailer.retries) {
     await releaseInvitationClaim(ctx.db, { ...outcome, error: result.error });
-    return { status: "retry", delaySeconds: 10 * 2 ** input.delivery, reason: result.error };
+    return { status: "retry", delaySeconds: input.mailer.retryDelaySeconds * 2 ** (input.delivery - 1), reason: result.error };
   }
   await markInvitationFailed(ctx.db, { ...outcome, error: result.error });
   return { status: "failed" };
