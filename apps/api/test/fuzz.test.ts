@@ -392,7 +392,7 @@ type WebhookCase = {
   signing: Signing;
   id: { kind: "fresh" | "duplicate" | "random"; value: string };
   timestamp: { kind: "now" | "near" | "stale" | "junk" | "empty"; offset: number; junk: string };
-  drop: Array<"webhook-id" | "webhook-timestamp" | "webhook-signature">;
+  drop: ReadonlyArray<"webhook-id" | "webhook-timestamp" | "webhook-signature">;
   contentType: string | null;
   extraHeaders: Array<[string, string]>;
   junkSignature: string;
@@ -471,7 +471,7 @@ function expectedWebhookStatus(c: WebhookCase, headers: Headers, signedWithOwnSe
   if (!authentic) return 401;
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(c.body.bytes));
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(c.body.bytes));
   } catch {
     return 400;
   }
