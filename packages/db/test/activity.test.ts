@@ -67,6 +67,10 @@ describe("activity log", () => {
     const stranger = await createFacility(db);
     expect((await listActivity(db, { facilityId: stranger.id })).entries).toEqual([]);
     expect((await listActivity(db, { facilityId: stranger.id, search: "ada" })).entries).toEqual([]);
+    const rowId = (await rowsByExternalId(db, facility.id)).get("M-000")?.id ?? "";
+    expect((await listActivity(db, { facilityId: stranger.id, search: rowId })).entries).toEqual([]);
+    expect((await listUserActivity(db, { facilityId: sameOrg.id, userId: rowId })).entries).toEqual([]);
+    expect((await listUserActivity(db, { facilityId: facility.id, userId: rowId })).entries.map((e) => e.externalId)).toEqual(["M-000"]);
     expect((await listActivity(db, { facilityId: sameOrg.id })).entries).toEqual([]);
     await setFacilityIntegration(db, { facilityId: sameOrg.id, integrationId: integration.id, enabled: true });
     expect((await listActivity(db, { facilityId: sameOrg.id })).entries.map((e) => e.externalId)).toEqual(["X-1"]);

@@ -8,7 +8,7 @@ export type ActivityEntryRow = typeof activityEntry.$inferSelect;
 export type ListActivityInput = {
   facilityId: string;
   outcome?: Outcome;
-  /** Matches name, external id, reason and ids (pass, webhook, row); words are ANDed, the last is a prefix. */
+  /** Matches name, external id, reason and ids (pass, webhook, row); words are ANDed, the last is a prefix. A row id alone lists that row's entries. */
   search?: string;
   /** Keyset cursor: the previous page's `nextCursor`. */
   before?: number | null;
@@ -64,12 +64,45 @@ async function mirroredIntegrationIds(db: DbOrTx, facilityId: string): Promise<s
 export async function listActivity(db: DbOrTx, input: ListActivityInput): Promise<ActivityPage> {
   const limit = Math.max(1, Math.min(input.limit ?? 50, MAX_LIMIT));
   const before = input.before ?? Number.MAX_SAFE_INTEGER;
+  const search = input.search?.trim() ?? "";
+  const row = /^\S+$/.test(search) ? await syncedRow(db, input.facilityId, search) : undefined;
+  if (row) return rowActivity(db, { ...input, row, before, limit });
   const integrations = await mirroredIntegrationIds(db, input.facilityId);
-  const query = ftsQuery(input.search ?? "", input.facilityId, integrations);
+  const query = ftsQuery(search, input.facilityId, integrations);
   const rows = query === null ? await listRecent(db, input, integrations, before, limit + 1) : await searchRecent(db, query, input.outcome, before, limit + 1);
+  return toPage(rows, limit);
+}
+
+function toPage(rows: RawEntry[], limit: number): ActivityPage {
   const entries = rows.slice(0, limit).map(toEntry);
   const last = entries[entries.length - 1];
   return { entries, nextCursor: rows.length > limit && last ? last.id : null };
+}
+
+/** A synced row of this facility, when the search is its id. */
+async function syncedRow(db: DbOrTx, facilityId: string, id: string) {
+  const [row] = await db.all<{ id: string; externalId: string }>(sql`
+    SELECT id, external_id AS externalId FROM access_user
+    WHERE id = ${id} AND facility_id = ${facilityId} AND external_id IS NOT NULL`);
+  return row;
+}
+
+/**
+ * A row's entries. Row ids are not in the search index (a unique token per entry made indexing a
+ * third slower), so the row's external id finds its entries, and the row id filters them.
+ */
+async function rowActivity(
+  db: DbOrTx,
+  input: ListActivityInput & { row: { id: string; externalId: string }; before: number; limit: number },
+): Promise<ActivityPage> {
+  const match = `scope : (${quoted(input.facilityId)}) AND body : (${quoted(input.row.externalId)})`;
+  const outcomeFilter = input.outcome ? sql` AND e.outcome = ${input.outcome}` : sql``;
+  const rows = await db.all<RawEntry>(sql`
+    SELECT ${columns("e")}
+    FROM activity_search s JOIN activity_entry e ON e.id = s.rowid
+    WHERE activity_search MATCH ${match} AND s.rowid < ${input.before} AND e.user_id = ${input.row.id}${outcomeFilter}
+    ORDER BY s.rowid DESC LIMIT ${input.limit + 1}`);
+  return toPage(rows, input.limit);
 }
 
 async function listRecent(db: DbOrTx, input: ListActivityInput, integrations: string[], before: number, limit: number) {
@@ -123,12 +156,15 @@ export async function getActivityEntry(db: DbOrTx, input: { facilityId: string; 
   return undefined;
 }
 
-/** A User Access row's sync history, newest first (through the search index, which holds row ids). */
+/** A User Access row's sync history, newest first (empty for a row sync never wrote). */
 export async function listUserActivity(
   db: DbOrTx,
   input: { facilityId: string; userId: string; before?: number | null; limit?: number },
 ): Promise<ActivityPage> {
-  return listActivity(db, { facilityId: input.facilityId, search: input.userId, before: input.before ?? null, limit: input.limit ?? 50 });
+  const row = await syncedRow(db, input.facilityId, input.userId);
+  if (!row) return { entries: [], nextCursor: null };
+  const limit = Math.max(1, Math.min(input.limit ?? 50, MAX_LIMIT));
+  return rowActivity(db, { facilityId: input.facilityId, row, before: input.before ?? Number.MAX_SAFE_INTEGER, limit });
 }
 
 export const ACTIVITY_RETENTION_DAYS = 90;
