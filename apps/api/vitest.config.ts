@@ -20,10 +20,11 @@ async function migratedDatabase(prefix: string) {
 
 export default defineConfig(async () => {
   const server = await migratedDatabase("uas-api-test-");
-  // Databases of their own for the reliability files (fuzz, tenancy sweep), which compare whole-database
-  // fingerprints before and after each request: nothing else writes there, so any change is theirs.
+  // Databases of their own for the reliability files (fuzz, tenancy sweep, faults): the first two compare
+  // whole-database fingerprints around each request, and the cron of the faults file sweeps every facility.
   const fuzzDb = await migratedDatabase("uas-api-fuzz-");
   const tenancyDb = await migratedDatabase("uas-api-tenancy-");
+  const faultsDb = await migratedDatabase("uas-api-faults-");
   // A real partner over HTTP for passes: 300 generated members, CCTV people for any facility asked.
   const partnerKey = "test-partner-key";
   const partner = await startDemoPartner({ port: 0, apiKey: partnerKey, unref: true });
@@ -59,6 +60,7 @@ export default defineConfig(async () => {
             LISTING_RETRY_DELAY_MS: "10",
             FUZZ_DATABASE_URL: fuzzDb.url,
             TENANCY_DATABASE_URL: tenancyDb.url,
+            FAULTS_DATABASE_URL: faultsDb.url,
             FAULTY_PARTNER_URL: faultyPartner.url,
             // Cases per fuzz property: small in `npm test`, ≥ 10,000 in `pnpm bench:reliability`.
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

@@ -7,6 +7,7 @@ declare namespace Cloudflare {
     /** Reliability files (fuzz, tenancy sweep) each get a database nothing else writes to. */
     FUZZ_DATABASE_URL: string;
     TENANCY_DATABASE_URL: string;
+    FAULTS_DATABASE_URL: string;
     /** A demo partner whose faults test/faults.test.ts sets over HTTP. */
     FAULTY_PARTNER_URL: string;
     /** Cases per fuzz property ("" = the file's default). */

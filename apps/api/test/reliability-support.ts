@@ -3,7 +3,14 @@
  * Shared by the reliability files (fuzz, tenancy, faults): the Worker called through its own `fetch` and
  * `queue` with a database of the file's own and recording queues, and whole-database fingerprints.
  */
-import { env, createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  env,
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { hashPassword } from "better-auth/crypto";
 import { addOrganisationMember, authAccount, authUser, createDb, grantFacilities, newId, type Db } from "@uas/db";
 import worker from "../src";
@@ -57,6 +64,13 @@ export function workerHarness(databaseUrl: string, vars: Record<string, string> 
     return (await getQueueResult(batch, ctx)) as unknown as { explicitAcks: string[]; retryMessages: Array<{ msgId: string }> };
   }
 
+  /** One cron invocation, as the runtime fires it. */
+  async function scheduled(scheduledTime: number) {
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime, cron: "*/15 * * * *" }), bindings, ctx);
+    await waitOnExecutionContext(ctx);
+  }
+
   async function signIn(email: string, password: string): Promise<string> {
     const res = await fetch(
       new Request(`${ORIGIN}/api/auth/sign-in/email`, {
@@ -87,7 +101,7 @@ export function workerHarness(databaseUrl: string, vars: Record<string, string> 
     return { status: res.status, text, body: parseJson(text) as TrpcBody | undefined };
   }
 
-  return { env: bindings, db, fetch, deliver, signIn, trpc, sync, invitations };
+  return { env: bindings, db, fetch, deliver, scheduled, signIn, trpc, sync, invitations };
 }
 
 export type TrpcBody = {
