@@ -1,6 +1,6 @@
 import { pageKeys, parseListingRecord, planPage, type OutcomeCounts } from "@uas/domain";
 import type { Db } from "../database";
-import type { ListingFactory, ListingPage } from "./ports";
+import type { ListingFactory, ListingPage, ListingPort } from "./ports";
 import { failPass, getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
 import { loadFacilityContext, loadLocationMap, planSettingsFor, type FacilitySyncContext } from "./source-context";
 import { loadRows } from "./row-store";
@@ -62,6 +62,7 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
   if (!pass) throw new PassNotFoundError(passId);
   if (pass.state !== "running") return { status: "done", pass };
   const locationMaps = new Map<string, Map<string, string>>();
+  const listings = new Map<string, ListingPort>();
   try {
     const context = await loadFacilityContext(db, pass.facilityId);
     if (!context) throw new Error("the facility no longer exists");
@@ -71,7 +72,9 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
       if (index === -1) return { status: "done", pass: await finishPass(db, pass.id, readClock(input.now)) };
       if (pagesRead >= input.maxPages) return { status: "continue", pass };
       const target = progress.targets[index] as PassTarget;
-      const listing = input.listingFor({ facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId });
+      const listingKey = target.integrationId ?? "";
+      const listing = listings.get(listingKey) ?? input.listingFor({ facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId });
+      listings.set(listingKey, listing);
       const page = await listing.fetchPage(target.cursor).catch((error: unknown) => {
         throw new ListingReadError(error);
       });
