@@ -98,7 +98,7 @@ export function planRecord(input: RecordPlanInput): RecordPlan {
   // Delivery order is not guaranteed: an event older than what the row took changes nothing.
   if (row && at !== null && row.sourceUpdatedAt !== null && at < row.sourceUpdatedAt) return processed(name, null);
 
-  if (change.kind === "removal") return planRemoval(row as ExistingRow, change, name, input.now);
+  if (change.kind === "removal") return row ? planRemoval(row, change, name, input.now) : skipped(SKIP_REASONS.noMatchingRow, name);
   return planUpsert(input, change.person, row);
 }
 
