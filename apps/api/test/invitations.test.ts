@@ -24,7 +24,9 @@ afterEach(async () => {
   await failSends({ enabled: false });
 });
 
-async function deliver(queue: string, messages: Array<{ id: string; body: unknown }>) {
+type QueueResult = { explicitAcks: string[]; retryMessages: Array<{ msgId: string }> };
+
+async function deliver(queue: string, messages: Array<{ id: string; body: unknown }>): Promise<QueueResult> {
   const batch = createMessageBatch(queue, messages.map((m) => ({ ...m, timestamp: new Date(), attempts: 1 })));
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
@@ -102,7 +104,7 @@ describe("the invitations consumer", () => {
     ]);
     // The loser of the claim retries after the lease instead of dropping the message.
     const acked = results.flatMap((r) => r.explicitAcks);
-    const retried = results.flatMap((r) => r.retryMessages.map((m: { msgId: string }) => m.msgId));
+    const retried = results.flatMap((r) => r.retryMessages.map((m) => m.msgId));
     expect(acked.length + retried.length).toBe(3);
     expect(await findInvitation(db, user.id)).toMatchObject({ state: "sent", attempts: 1 });
     const emails = (await mailboxEmails(tenant.granted.id)).filter((e) => e.to.includes(email));
@@ -133,7 +135,7 @@ describe("the invitations consumer", () => {
   it("never acks a message it cannot read; a dead-lettered send is recorded as failed", async () => {
     const bad = await deliver("invitations", [{ id: "bad", body: { type: "invitation.send", version: 2 } }]);
     expect(bad.explicitAcks).toEqual([]);
-    expect(bad.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["bad"]);
+    expect(bad.retryMessages.map((m) => m.msgId)).toEqual(["bad"]);
 
     const { user } = await queuedManualUser();
     const dead = await deliver("invitations-dlq", [sendMessage(user.id, "d1")]);
