@@ -4,7 +4,7 @@ import type { ListingFactory, ListingPage, ListingPort } from "./ports";
 import { failPass, getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
 import { loadFacilityContext, loadLocationMap, planSettingsFor, type FacilitySyncContext } from "./source-context";
 import { loadRows } from "./row-store";
-import { writePagePlan } from "./page-writer";
+import { pagePlanStatements } from "./page-writer";
 import { int, json, text, withWriteTransaction } from "./store-handle";
 import { finishPass } from "./finish-pass";
 
@@ -142,7 +142,7 @@ async function applyListingPage(
       existingRows: rows,
       now,
     });
-    await writePagePlan(tx, {
+    const writes = pagePlanStatements({
       scope,
       origin: {
         organisationId: context.facility.organisationId,
@@ -159,7 +159,7 @@ async function applyListingPage(
       i === input.index ? { ...t, cursor: input.page.nextCursor, done: input.page.nextCursor === null } : t,
     );
     const saved: PassProgress = { ...progress, targets, lastStepAt: now };
-    await tx.script([progressStatement(pass.id, plan.counts, input.page.records.length, saved)]);
+    await tx.script([...writes, progressStatement(pass.id, plan.counts, input.page.records.length, saved)]);
     return { counts: plan.counts, progress: saved };
   });
   if (!applied) {

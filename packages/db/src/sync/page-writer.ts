@@ -1,19 +1,17 @@
 import type { PagePlan } from "@uas/domain";
 import { markSeenStatements, newRowId, rowWriteStatements, type RowScope, type StoredRow } from "./row-store";
 import { entryStatements, type EntryOrigin, type EntryToWrite } from "./activity-store";
-import type { StoreHandle } from "./store-handle";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 
-/** Turns a page plan into its set-based writes, one script: rows, seen marks, then the page's activity entries. */
-export async function writePagePlan(
-  db: StoreHandle,
+/** A page plan's set-based writes, for one script: rows, seen marks, the page's activity entries, invitations. */
+export function pagePlanStatements(
   input: {
     scope: RowScope;
     origin: EntryOrigin;
     plan: PagePlan;
     rows: ReadonlyMap<string, StoredRow>;
   },
-): Promise<void> {
+): string[] {
   const { scope, origin, plan, rows } = input;
   const idByKey = new Map<string, string>();
   for (const [key, row] of rows) idByKey.set(key, row.id);
@@ -35,10 +33,10 @@ export async function writePagePlan(
     changes: e.changes,
     userId: e.scope === "facility" ? (idByKey.get(e.externalId) ?? null) : null,
   }));
-  await db.script([
+  return [
     ...rowWriteStatements(scope, { passId: origin.passId, now: origin.at, writes }),
     ...(origin.passId === null ? [] : markSeenStatements({ passId: origin.passId, now: origin.at, marks })),
     ...entryStatements(origin, entries),
     ...autoInvitationStatements(appliedUserIds(entries), origin.at),
-  ]);
+  ];
 }
