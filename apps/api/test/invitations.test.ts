@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { env, createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { findInvitation, insertManualUser, invitation } from "@uas/db";
+import { accessUser, findInvitation, insertManualUser, invitation } from "@uas/db";
 import worker from "../src";
 import { renderInvitationEmail } from "../src/email/invitation-email";
 import { createTenant, testDb, trpcQuery } from "./support";
@@ -130,6 +130,15 @@ describe("the invitations consumer", () => {
     const emails = (await mailboxEmails(tenant.granted.id)).filter((e) => e.to.includes(email));
     expect(emails).toHaveLength(1);
     expect(emails[0]!.requests).toBe(2);
+  });
+
+  it("sends nothing to someone who lost access after the invitation was queued, and records why", async () => {
+    const { tenant, user, email } = await queuedManualUser();
+    await db.update(accessUser).set({ accessEnabled: false }).where(eq(accessUser.id, user.id));
+    const result = await deliver("invitations", [sendMessage(user.id, "x1")]);
+    expect(result.explicitAcks).toEqual(["x1"]);
+    expect(await findInvitation(db, user.id)).toMatchObject({ state: "failed", error: "The person no longer has access, so nothing was sent" });
+    expect((await mailboxEmails(tenant.granted.id)).filter((e) => e.to.includes(email))).toEqual([]);
   });
 
   it("never acks a message it cannot read; a dead-lettered send is recorded as failed", async () => {

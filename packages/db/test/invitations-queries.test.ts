@@ -105,6 +105,19 @@ describe("the consumer's claim", () => {
     expect(invitationIdempotencyKey("usr_1", 2)).toBe("invite/usr_1/2");
   });
 
+  it("reports the person's email and access as they are now", async () => {
+    const facility = await createFacility(db);
+    const [userId] = await people(facility.id, [{}]);
+    await queued(facility.id, [userId!]);
+    await db.update(accessUser).set({ email: "changed@example.com", accessEnabled: false }).where(eq(accessUser.id, userId!));
+    expect(await claimInvitationForSend(db, { userId: userId!, now: T, leaseMs: 1000 })).toMatchObject({
+      status: "claimed",
+      invitation: { email: "changed@example.com", hasAccess: false },
+    });
+    await markInvitationSent(db, { userId: userId!, generation: 0, providerMessageId: "m", now: T, email: "changed@example.com" });
+    expect(await findInvitation(db, userId!)).toMatchObject({ email: "changed@example.com" });
+  });
+
   it("records a failure, or releases the claim with the error for a retry; an older generation marks nothing", async () => {
     const facility = await createFacility(db);
     const [a, b] = await people(facility.id, [{}, {}]);

@@ -96,6 +96,13 @@ export async function sendQueuedInvitation({
     return { status: "retry", delaySeconds: Math.max(1, Math.ceil((claim.claimedUntil - ctx.now()) / 1000) + 1), reason: "claimed by another consumer" };
   }
   const row = claim.invitation;
+  const outcome = { userId: row.userId, generation: row.generation };
+  // Things may have changed since it was queued: it goes only to someone who can still open the doors.
+  if (!row.hasAccess || row.email === null) {
+    const error = row.hasAccess ? "The person has no email address, so nothing was sent" : "The person no longer has access, so nothing was sent";
+    await markInvitationFailed(ctx.db, { ...outcome, error });
+    return { status: "failed" };
+  }
   const email = renderInvitationEmail({
     facilityId: row.facilityId,
     facilityName: row.facilityName,
@@ -105,9 +112,8 @@ export async function sendQueuedInvitation({
     appUrl: input.mailer.appUrl,
   });
   const result = await input.mailer.provider.send(email, { idempotencyKey: invitationIdempotencyKey(row.userId, row.generation) });
-  const outcome = { userId: row.userId, generation: row.generation };
   if (result.ok) {
-    await markInvitationSent(ctx.db, { ...outcome, providerMessageId: result.providerMessageId, now: ctx.now() });
+    await markInvitationSent(ctx.db, { ...outcome, providerMessageId: result.providerMessageId, now: ctx.now(), email: row.email });
     return { status: "sent" };
   }
   if (result.retryable && input.delivery <= input.mailer.retries) {

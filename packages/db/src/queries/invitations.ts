@@ -47,7 +47,10 @@ export type ClaimedInvitation = {
   facilityId: string;
   facilityName: string;
   firstName: string;
-  email: string;
+  /** The person's email now (an admin may have changed it since the row was queued); null: none. */
+  email: string | null;
+  /** Effective access now: access switch on and not removed at the source. */
+  hasAccess: boolean;
   generation: number;
   attempts: number;
 };
@@ -64,10 +67,10 @@ export type InvitationClaim =
  * the next delivery takes it, sending again under the same idempotency key (same generation).
  */
 export async function claimInvitationForSend(db: DbOrTx, input: { userId: string; now: number; leaseMs: number }): Promise<InvitationClaim> {
-  const [claimed] = await db.all<{ facility_id: string; email: string; generation: number; attempts: number }>(sql`
+  const [claimed] = await db.all<{ facility_id: string; generation: number; attempts: number }>(sql`
     UPDATE invitation SET claimed_until = ${input.now + input.leaseMs}, attempts = attempts + 1
     WHERE user_id = ${input.userId} AND state = 'queued' AND (claimed_until IS NULL OR claimed_until <= ${input.now})
-    RETURNING facility_id, email, generation, attempts`);
+    RETURNING facility_id, generation, attempts`);
   if (!claimed) {
     const [row] = await db.all<{ state: string; claimed_until: number | null }>(
       sql`SELECT state, claimed_until FROM invitation WHERE user_id = ${input.userId}`,
@@ -75,9 +78,9 @@ export async function claimInvitationForSend(db: DbOrTx, input: { userId: string
     if (row?.state === "queued" && row.claimed_until !== null) return { status: "busy", claimedUntil: row.claimed_until };
     return { status: "done" };
   }
-  const [details] = await db.all<{ facility_name: string | null; first_name: string | null }>(sql`
-    SELECT (SELECT name FROM facility WHERE id = ${claimed.facility_id}) AS facility_name,
-      (SELECT first_name FROM access_user WHERE id = ${input.userId}) AS first_name`);
+  const [details] = await db.all<{ facility_name: string | null; first_name: string | null; email: string | null; has_access: number | null }>(sql`
+    SELECT f.name AS facility_name, u.first_name, u.email, (u.access_enabled = 1 AND u.removed_at_source_at IS NULL) AS has_access
+    FROM access_user u JOIN facility f ON f.id = u.facility_id WHERE u.id = ${input.userId}`);
   return {
     status: "claimed",
     invitation: {
@@ -85,7 +88,8 @@ export async function claimInvitationForSend(db: DbOrTx, input: { userId: string
       facilityId: claimed.facility_id,
       facilityName: details?.facility_name ?? "",
       firstName: details?.first_name ?? "",
-      email: claimed.email,
+      email: details?.email ? details.email : null,
+      hasAccess: details?.has_access === 1,
       generation: claimed.generation,
       attempts: claimed.attempts,
     },
@@ -100,10 +104,13 @@ export function invitationIdempotencyKey(userId: string, generation: number): st
 type Outcome = { userId: string; generation: number };
 
 /** Only the generation that was claimed: a re-send queued meanwhile is not marked by an older send. */
-export async function markInvitationSent(db: DbOrTx, input: Outcome & { providerMessageId: string | null; now: number }): Promise<boolean> {
+export async function markInvitationSent(
+  db: DbOrTx,
+  input: Outcome & { providerMessageId: string | null; now: number; email?: string | undefined },
+): Promise<boolean> {
   const result = await db.run(sql`
     UPDATE invitation SET state = 'sent', sent_at = ${input.now}, provider_message_id = ${input.providerMessageId},
-      error = NULL, claimed_until = NULL
+      error = NULL, claimed_until = NULL, email = coalesce(${input.email ?? null}, email)
     WHERE user_id = ${input.userId} AND generation = ${input.generation} AND state = 'queued'`);
   return result.rowsAffected === 1;
 }
