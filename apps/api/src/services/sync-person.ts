@@ -1,5 +1,6 @@
 import {
   applySourceEvent,
+  drizzleHandle,
   loadFacilityContext,
   loadLocationMap,
   loadPersonRows,
@@ -67,7 +68,7 @@ export async function syncPersonNow({ ctx, input }: { ctx: Ctx; input: SyncPerso
 
   const context = await loadFacilityContext(ctx.db, facility.id);
   if (!context) throw notFound("Facility");
-  const rows = await loadPersonRows(ctx.db, { facilityIds: [facility.id], source, integrationId, externalId });
+  const rows = await loadPersonRows(drizzleHandle(ctx.db), { facilityIds: [facility.id], source, integrationId, externalId });
   const steps = traceDecision({
     source,
     change: body === null ? null : parsed.change,

@@ -63,8 +63,8 @@ export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { f
     integrations: integrations.map((row) => ({
       integrationId: row.integrationId,
       name: row.name,
-      // A facility mirrors a connected integration unless it has turned it off.
-      enabled: row.enabled ?? true,
+      // A facility mirrors an integration it was mapped to (or turned on here); others start off.
+      enabled: row.enabled ?? false,
     })),
   };
 }

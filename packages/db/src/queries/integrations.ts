@@ -101,6 +101,14 @@ export async function updateIntegration(
     statements.push(db.delete(integrationLocation).where(eq(integrationLocation.integrationId, integrationId)));
     if (locations.length > 0) {
       statements.push(db.insert(integrationLocation).values(locations.map((entry) => ({ integrationId, ...entry }))));
+      // A facility newly on the map mirrors the integration; a facility that turned it off stays off.
+      const facilityIds = [...new Set(locations.map((entry) => entry.facilityId))];
+      statements.push(
+        db
+          .insert(facilityIntegration)
+          .values(facilityIds.map((facilityId) => ({ facilityId, integrationId, enabled: true })))
+          .onConflictDoNothing(),
+      );
     }
   }
   const [first, ...rest] = statements;

@@ -14,3 +14,4 @@ export {
 } from "./source-context";
 export { loadPersonRows } from "./row-store";
 export type { HeldSampleItem } from "./sweep";
+export { drizzleHandle } from "./store-handle";
