@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from "vitest";
-import { getSyncSettings } from "@uas/db";
+import { getSyncSettings, insertIntegration, updateIntegration } from "@uas/db";
 import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "./support";
 
 describe("sync settings over tRPC", () => {
@@ -77,5 +77,31 @@ describe("sign-in and tenancy", () => {
     const { body } = await trpcQuery("me.get", undefined, cookie);
     const facilities = (body.result?.data as { facilities: Array<{ id: string }> }).facilities;
     expect(facilities.map((f) => f.id)).toEqual([tenant.granted.id]);
+  });
+});
+
+describe("Sync from these integrations", () => {
+  it("lists a facility as mirroring an integration once it is on the location map, and not before", async () => {
+    const tenant = await createTenant();
+    const cookie = await signIn(tenant.admin.email, tenant.admin.password);
+    const db = testDb();
+    const partner = await insertIntegration(
+      db,
+      { organisationId: tenant.organisation.id, name: "Partner", baseUrl: "http://partner.test", apiKey: "k", locations: {} },
+      Date.now(),
+    );
+    const mirrors = async () => {
+      const { body } = await trpcQuery("syncSettings.get", { facilityId: tenant.granted.id }, cookie);
+      return (body.result?.data as { integrations: Array<{ integrationId: string; enabled: boolean }> }).integrations;
+    };
+    expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: false }]);
+
+    await updateIntegration(db, partner.id, {}, [{ locationId: "loc-1", facilityId: tenant.granted.id }]);
+    expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: true }]);
+
+    // A facility's own choice survives later edits of the map.
+    await trpcMutation("syncSettings.setIntegration", { facilityId: tenant.granted.id, integrationId: partner.id, enabled: false }, cookie);
+    await updateIntegration(db, partner.id, {}, [{ locationId: "loc-2", facilityId: tenant.granted.id }]);
+    expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: false }]);
   });
 });
