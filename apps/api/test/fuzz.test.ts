@@ -18,7 +18,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { and, eq } from "drizzle-orm";
-import { cctvSource, integration, webhookInbox } from "@uas/db";
+import { accessUser, activityEntry, cctvSource, integration, webhookInbox } from "@uas/db";
 import { parseSourceEvent, type SyncSource } from "@uas/domain";
 import { createWebhookTenant, type WebhookTenant } from "./webhooks-helpers";
 import {
@@ -51,7 +51,7 @@ const DUPLICATE_ID = "msg_fuzz_stored_once";
 
 const WEBHOOK_RUNS = fuzzRuns(400);
 const TRPC_RUNS = fuzzRuns(300);
-const figures = { webhook_cases: 0, trpc_cases: 0, fuzz_5xx: 0, fuzz_db_changes: 0, accepted: 0, by_status: {} as Record<string, number> };
+const figures = { webhook_cases: 0, trpc_cases: 0, apply_cases: 0, fuzz_5xx: 0, fuzz_db_changes: 0, accepted: 0, by_status: {} as Record<string, number> };
 
 let own: WebhookTenant;
 let other: WebhookTenant;
@@ -84,9 +84,10 @@ beforeAll(async () => {
 
 afterAll(() => {
   reportFigures({
-    fuzz_cases: figures.webhook_cases + figures.trpc_cases,
+    fuzz_cases: figures.webhook_cases + figures.trpc_cases + figures.apply_cases,
     fuzz_webhook_cases: figures.webhook_cases,
     fuzz_trpc_cases: figures.trpc_cases,
+    fuzz_apply_cases: figures.apply_cases,
     fuzz_5xx: figures.fuzz_5xx,
     fuzz_db_changes: figures.fuzz_db_changes,
     fuzz_accepted: figures.accepted,
@@ -136,7 +137,8 @@ function parseJson(text: string): unknown {
 
 // ——— Arbitraries: bodies ———
 
-const text = (max: number) => fc.string({ unit: "binary", maxLength: max });
+const plainText = (max: number) => fc.string({ unit: "binary", maxLength: max });
+const text = plainText;
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
 const isoDate = fc
   .date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2099-12-31T23:59:59Z"), noInvalidDate: true })
@@ -170,7 +172,7 @@ function validMember(externalId: string) {
 }
 
 /** Events as the contract describes them, any field values it allows. */
-const validEvent = (source: SyncSource): fc.Arbitrary<Record<string, unknown>> =>
+const validEvent = (source: SyncSource, text: (max: number) => fc.Arbitrary<string> = plainText): fc.Arbitrary<Record<string, unknown>> =>
   source === "integration"
     ? fc.oneof(
         fc.record({
@@ -629,6 +631,9 @@ describe("fuzzing every tRPC mutation's input", () => {
       externalId: seeded.externalId,
       token: seeded.token,
       locationId: "loc-fuzz",
+      // A source that answers (an integration edited to it is fetched by "Sync this person now").
+      baseUrl: env.DEMO_PARTNER_URL,
+      apiKey: env.DEMO_PARTNER_KEY,
     };
     for (const p of mutations) {
       const inputs = buildInputs(p, (key) => values[key]);
@@ -728,4 +733,72 @@ describe("fuzzing every tRPC mutation's input", () => {
       { numRuns: TRPC_RUNS, endOnFailure: true },
     );
   }, Math.max(50_000, TRPC_RUNS * 60));
+});
+
+// ——— What the receiver accepts, the consumer can apply ———
+
+describe("fuzzing the consumer with accepted events", () => {
+  const APPLY_RUNS = Math.max(50, Math.round(fuzzRuns(500) / 5));
+  /** Field values that are valid but hard: nasty unicode, quotes and SQL, NUL, long strings. */
+  const hardText = (max: number) =>
+    fc.oneof(
+      { weight: 3, arbitrary: plainText(max) },
+      { weight: 2, arbitrary: nastyString.filter((v) => v.length <= Math.max(max, 1) && v.length > 0) },
+      { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 60_000 }).map((n) => "'\"".repeat(n / 2).slice(0, n)) },
+    );
+  const applyCase = fc.constantFrom<SyncSource>("integration", "cctv").chain((source) =>
+    fc.record({ source: fc.constant(source), event: validEvent(source, hardText) }),
+  );
+
+  // A tenant of its own, sources on: the tRPC fuzz above may have rotated or disconnected the other's.
+  let t: WebhookTenant;
+  beforeAll(async () => {
+    t = await createWebhookTenant(db, { sourcesOn: true });
+  });
+
+  it(`applies every event the receiver accepted: acknowledged, applied once, never retried (${APPLY_RUNS} cases)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(applyCase, async ({ source, event }) => {
+        const bytes = utf8(JSON.stringify(event));
+        const webhookId = `msg_${crypto.randomUUID()}`;
+        h.sync.sent.length = 0;
+        const url = source === "integration" ? t.integrationUrl : t.cctvUrl;
+        const secret = source === "integration" ? t.integration.webhookSecret : t.cctv.webhookSecret;
+        const res = await send({ url, body: bytes, headers: await signedHeaders(secret, webhookId, nowSeconds(), bytes) });
+        figures.apply_cases += 1;
+        count(res.status);
+        const where = `${JSON.stringify(event).slice(0, 300)} → ${res.status} ${res.text.slice(0, 200)}`;
+        if (bytes.length > MAX_BODY) return expect(res.status, where).toBe(413);
+        expect(res.status, where).toBe(202);
+        const messages = h.sync.sent.splice(0);
+        expect(messages, where).toHaveLength(1);
+        const result = await h.deliver("sync", [{ id: webhookId, body: messages[0] }]);
+        expect(result.retryMessages, where).toEqual([]);
+        expect(result.explicitAcks, where).toEqual([webhookId]);
+        const [row] = await db
+          .select()
+          .from(webhookInbox)
+          .where(and(eq(webhookInbox.sender, source === "integration" ? t.integrationSender : t.cctvSender), eq(webhookInbox.webhookId, webhookId)));
+        expect(row?.state, `${where} ${row?.error ?? ""}`).toBe("applied");
+        const entries = await db.select().from(activityEntry).where(eq(activityEntry.webhookId, webhookId));
+        expect(entries.length, where).toBeGreaterThan(0);
+
+        // The same event again (a partner's retry under a new id) finds what the first stored, byte for
+        // byte: nothing is added or updated a second time, and the person has one row.
+        const againId = `msg_${crypto.randomUUID()}`;
+        expect((await send({ url, body: bytes, headers: await signedHeaders(secret, againId, nowSeconds(), bytes) })).status, where).toBe(202);
+        const again = await h.deliver("sync", [{ id: againId, body: h.sync.sent.splice(0)[0] }]);
+        expect(again.explicitAcks, where).toEqual([againId]);
+        const second = await db.select().from(activityEntry).where(eq(activityEntry.webhookId, againId));
+        expect(second.map((e) => e.outcome).filter((o) => o !== "processed" && o !== "skipped"), `${where}: ${JSON.stringify(second.map((e) => [e.outcome, e.reason, e.changes]))}`).toEqual([]);
+        const data = event.data as { external_id?: string; person_id?: string };
+        const rows = await db
+          .select({ id: accessUser.id })
+          .from(accessUser)
+          .where(and(eq(accessUser.facilityId, t.granted.id), eq(accessUser.externalId, (data.external_id ?? data.person_id)!)));
+        expect(rows.length, where).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: APPLY_RUNS, endOnFailure: true },
+    );
+  }, Math.max(50_000, APPLY_RUNS * 300));
 });

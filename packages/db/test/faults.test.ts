@@ -6,11 +6,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { drizzle } from "drizzle-orm/libsql";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Client, Transaction } from "@libsql/client";
 import { accessUser, activityEntry, schema, type Db } from "../src";
-import { advancePass, getPass, runFullPass, startPass, type SyncPassRow } from "../src/sync";
+import { advancePass, applySourceEvent, getPass, runFullPass, startPass, type SyncPassRow } from "../src/sync";
 import { createSyncedFacility, createTestDb, listingsOf, member, memoryListing } from "../src/testing";
+import { json, text } from "../src/sync/store-handle";
 import { T } from "./sync-helpers";
 
 /**
@@ -210,3 +211,42 @@ function causes(error: unknown): string {
   for (let e: unknown = error; e instanceof Error; e = e.cause) parts.push(e.message);
   return parts.join(" ← ");
 }
+
+describe("text a source may send that SQL text cannot carry as is", () => {
+  it("a NUL, quotes or an unpaired surrogate in an id or a name: applied once, matched again, stored as valid UTF-8", async () => {
+    const db = await createTestDb();
+    const { facility, integration } = await createSyncedFacility(db);
+    const odd = [
+      { external_id: "nul\u0000id", first_name: "nul\u0000name" },
+      { external_id: "lone\ud83did", first_name: "lone\udc00name", tags: ["\ud800"], location_ids: ["loc-1", "\udfff"] },
+      { external_id: "quote'\"\\id", first_name: "'; DROP TABLE access_user; --" },
+    ];
+    for (const [i, fields] of odd.entries()) {
+      const event = { type: "member.upserted", data: member(`X-${i}`, fields) };
+      const first = await applySourceEvent({ db, source: "integration", integrationId: integration.id, event, webhookId: `w-${i}`, now: T + i });
+      expect(first, JSON.stringify(fields)).toMatchObject({ status: "applied", entries: [{ outcome: "added" }] });
+      // The same record again (a retry under another id) is the same person, unchanged.
+      const again = await applySourceEvent({ db, source: "integration", integrationId: integration.id, event, webhookId: `w-${i}-again`, now: T + 100 + i });
+      expect(again, JSON.stringify(fields)).toMatchObject({ status: "applied", entries: [{ outcome: "processed" }] });
+    }
+    // Read in SQL, byte for byte: the embedded driver returns text only up to a NUL.
+    const rows = await db.all<{ id: string; name: string; tags: string }>(
+      sql`SELECT hex(external_id) AS id, hex(first_name) AS name, synced_tags AS tags FROM access_user WHERE facility_id = ${facility.id} ORDER BY external_id`,
+    );
+    const hex = (value: string) => [...new TextEncoder().encode(value)].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+    expect(rows.map((r) => [r.id, r.name])).toEqual([
+      [hex("lone\ufffdid"), hex("lone\ufffdname")],
+      [hex("nul\u0000id"), hex("nul\u0000name")],
+      [hex("quote'\"\\id"), hex("'; DROP TABLE access_user; --")],
+    ]);
+    expect(JSON.parse(rows[0]!.tags)).toEqual(["\ufffd"]);
+  });
+
+  it("the store's SQL literals carry a NUL and an unpaired surrogate without ending the statement or storing bad UTF-8", async () => {
+    const db = await createTestDb();
+    const [row] = await db.all<{ n: number; same: number; tag: string }>(
+      sql.raw(`SELECT length(CAST(${text("a\u0000b'c")} AS BLOB)) AS n, ${text("a\u0000b'c")} = 'a' || char(0) || 'b''c' AS same, ${json(["x\ud800"])} ->> 0 AS tag`),
+    );
+    expect(row).toEqual({ n: 5, same: 1, tag: "x\ufffd" });
+  });
+});

@@ -53,9 +53,15 @@ export async function withWriteTransaction<T>(db: Db, work: (handle: StoreHandle
   }
 }
 
-/** A SQL string literal. Single quotes are the only character SQLite needs escaped inside one. */
+/**
+ * A SQL string literal. Single quotes are the only character SQLite needs escaped inside one; a NUL
+ * cannot be in one at all (the SQL is read as a C string, so the statement would end there: a partner's
+ * id with a NUL made every apply of its event fail), so it is spliced in as `char(0)`.
+ */
 export function text(value: string | null): string {
-  return value === null ? "NULL" : `'${value.replaceAll("'", "''")}'`;
+  if (value === null) return "NULL";
+  const literal = (part: string) => `'${part.replaceAll("'", "''")}'`;
+  return value.includes("\u0000") ? `(${value.split("\u0000").map(literal).join(" || char(0) || ")})` : literal(value);
 }
 
 export function int(value: number | null): string {
@@ -64,7 +70,13 @@ export function int(value: number | null): string {
   return String(value);
 }
 
-/** JSON text as a literal: JSON.stringify escapes control characters, so the literal is plain text. */
+/**
+ * JSON text as a literal: JSON.stringify escapes control characters, so the literal is plain text. It
+ * also escapes unpaired surrogates (`\ud83d`), which SQLite's JSON functions would decode to invalid
+ * UTF-8 the database cannot read back; those become U+FFFD (sources' strings are already well-formed,
+ * this keeps any other writer from storing bytes nobody can read).
+ */
 export function json(value: unknown): string {
-  return text(JSON.stringify(value));
+  const encoded = JSON.stringify(value);
+  return text(encoded.includes("\\ud") ? encoded.replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g, "$1\\ufffd") : encoded);
 }

@@ -88,28 +88,47 @@ function issuesOf(error: z.ZodError, prefix: string): SchemaIssue[] {
   }));
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * JSON may carry an unpaired UTF-16 surrogate ("\ud83d" alone), which is not text: written through
+ * SQLite's JSON functions it becomes invalid UTF-8 that the database cannot read back (the local libSQL
+ * endpoint aborted on it). It becomes U+FFFD, as a lenient UTF-8 decoder does; the same input always
+ * maps to the same string, so ids still match across events and listings. Everything else (quotes,
+ * NULs) is kept exactly.
+ */
+function wellFormed(value: string): string;
+function wellFormed(value: string | null | undefined): string | null;
+function wellFormed(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return SURROGATE.test(value) ? value.replace(LONE_SURROGATE, "\uFFFD") : value;
+}
+
+const wellFormedList = (values: string[] | null | undefined): string[] => (values ?? []).map((v) => wellFormed(v));
+
 function memberToPerson(data: z.output<typeof integrationMemberSchema>): SourcePerson {
   return {
-    externalId: data.external_id,
-    firstName: data.first_name ?? null,
-    lastName: data.last_name ?? null,
-    email: data.email ?? null,
-    mobilePhone: data.mobile_phone ?? null,
-    personType: data.person_type ?? null,
-    membershipStatus: data.membership_status ?? null,
-    tags: data.tags ?? [],
-    locationIds: data.location_ids ?? [],
+    externalId: wellFormed(data.external_id),
+    firstName: wellFormed(data.first_name),
+    lastName: wellFormed(data.last_name),
+    email: wellFormed(data.email),
+    mobilePhone: wellFormed(data.mobile_phone),
+    personType: wellFormed(data.person_type),
+    membershipStatus: wellFormed(data.membership_status),
+    tags: wellFormedList(data.tags),
+    locationIds: wellFormedList(data.location_ids),
     updatedAt: Date.parse(data.updated_at),
   };
 }
 
 function cctvToPerson(data: z.output<typeof cctvPersonSchema>): SourcePerson {
   return {
-    externalId: data.person_id,
-    firstName: data.first_name ?? null,
-    lastName: data.last_name ?? null,
-    email: data.email ?? null,
-    mobilePhone: data.mobile_phone ?? null,
+    externalId: wellFormed(data.person_id),
+    firstName: wellFormed(data.first_name),
+    lastName: wellFormed(data.last_name),
+    email: wellFormed(data.email),
+    mobilePhone: wellFormed(data.mobile_phone),
     personType: null,
     membershipStatus: null,
     tags: [],
@@ -121,7 +140,7 @@ function cctvToPerson(data: z.output<typeof cctvPersonSchema>): SourcePerson {
 function readableId(raw: unknown, key: string): string | null {
   if (typeof raw !== "object" || raw === null) return null;
   const value = (raw as Record<string, unknown>)[key];
-  return personId.safeParse(value).success ? (value as string) : null;
+  return personId.safeParse(value).success ? wellFormed(value as string) : null;
 }
 
 /** One item of a listing page (the same shape as the upsert event's `data`). */
@@ -148,8 +167,8 @@ export function parseSourceEvent(source: SyncSource, raw: unknown): ParsedSource
       change: {
         kind: "removal",
         removal: {
-          externalId: event.data.external_id,
-          locationIds: event.data.location_ids ?? [],
+          externalId: wellFormed(event.data.external_id),
+          locationIds: wellFormedList(event.data.location_ids),
           updatedAt: Date.parse(event.data.updated_at),
         },
       },
@@ -163,7 +182,7 @@ export function parseSourceEvent(source: SyncSource, raw: unknown): ParsedSource
     ok: true,
     change: {
       kind: "removal",
-      removal: { externalId: event.data.person_id, locationIds: null, updatedAt: Date.parse(event.data.updated_at) },
+      removal: { externalId: wellFormed(event.data.person_id), locationIds: null, updatedAt: Date.parse(event.data.updated_at) },
     },
   };
 }
