@@ -1,5 +1,4 @@
 import Database from "libsql";
-import { setTimeout as sleep } from "node:timers/promises";
 import { encodeValue, StmtError, type DescribeResult, type SqlValue, type StmtResult } from "./protocol.js";
 import { analyzeSql } from "./sql.js";
 
@@ -48,6 +47,7 @@ export class Connection {
       // the last INSERT/UPDATE/DELETE, even across later SELECT, DDL or COMMIT statements.
       const [after, changes, rowid] = this.meta.get() as bigint[];
       const wrote = after !== before;
+      if (!this.db.inTransaction) notifyLockRelease();
       return {
         cols: stmt.columns().map((c) => ({ name: c.name, decltype: c.type })),
         rows: rows.map((row) => row.map(encodeValue)),
@@ -62,6 +62,7 @@ export class Connection {
     for (const statement of analyzeSql(sql).statements) {
       await withBusyRetry(() => this.db.prepare(statement).run());
     }
+    if (!this.db.inTransaction) notifyLockRelease();
   }
 
   async describe(sql: string): Promise<DescribeResult> {
@@ -89,6 +90,7 @@ export class Connection {
     try {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
       if (this.db.inTransaction) return false;
+      notifyLockRelease();
       this.db.exec("PRAGMA foreign_keys = ON");
       return true;
     } catch {
@@ -124,6 +126,30 @@ function isRetryableBusy(error: unknown): boolean {
   return typeof code === "string" && code.startsWith("SQLITE_BUSY") && code !== "SQLITE_BUSY_SNAPSHOT";
 }
 
+/**
+ * Statements waiting out another connection's write lock. Every connection lives in this process, so
+ * the holder can wake them the moment it commits instead of leaving them to poll: under concurrent
+ * writers that turns tens of milliseconds of backoff into a wait just as long as the lock is held.
+ */
+const lockWaiters = new Set<() => void>();
+
+function waitForLockRelease(maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      lockWaiters.delete(wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, maxMs);
+    lockWaiters.add(wake);
+  });
+}
+
+/** Called when a connection is back in autocommit: any write lock it held is released. */
+export function notifyLockRelease(): void {
+  for (const wake of [...lockWaiters]) wake();
+}
+
 /** Runs `fn` (a single statement: retrying it is safe), waiting out SQLITE_BUSY without blocking. */
 async function withBusyRetry<T>(fn: () => T): Promise<T> {
   const deadline = Date.now() + BUSY_WAIT_MS;
@@ -133,7 +159,8 @@ async function withBusyRetry<T>(fn: () => T): Promise<T> {
     } catch (error) {
       if (!isRetryableBusy(error) || Date.now() + delay > deadline) throw toStmtError(error);
     }
-    await sleep(delay);
+    // Woken by the holder's commit; the timeout only covers a writer outside this process.
+    await waitForLockRelease(delay);
   }
 }
 
