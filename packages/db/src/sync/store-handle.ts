@@ -60,7 +60,8 @@ export async function withWriteTransaction<T>(db: Db, work: (handle: StoreHandle
  */
 export function text(value: string | null): string {
   if (value === null) return "NULL";
-  const literal = (part: string) => `'${part.replaceAll("'", "''")}'`;
+  // Most pages hold no quote: skip the copy a replace would make of a page-sized string.
+  const literal = (part: string) => `'${part.includes("'") ? part.replaceAll("'", "''") : part}'`;
   return value.includes("\u0000") ? `(${value.split("\u0000").map(literal).join(" || char(0) || ")})` : literal(value);
 }
 

@@ -59,12 +59,23 @@ function trimmedOrNull(value: string | null): string | null {
 }
 
 export function normaliseTags(tags: readonly string[]): string[] {
+  if (isNormalisedTagList(tags)) return tags.slice();
   const set = new Set<string>();
   for (const tag of tags) {
     const text = tag.trim();
     if (text !== "") set.add(text);
   }
   return [...set].sort();
+}
+
+/** Partners usually send tags already clean and sorted; checking is cheaper than rebuilding. */
+function isNormalisedTagList(tags: readonly string[]): boolean {
+  for (let i = 0; i < tags.length; i += 1) {
+    const tag = tags[i] as string;
+    if (tag === "" || tag.trim() !== tag) return false;
+    if (i > 0 && !((tags[i - 1] as string) < tag)) return false;
+  }
+  return true;
 }
 
 export function normalisePerson(

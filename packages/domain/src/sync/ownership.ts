@@ -84,5 +84,7 @@ export function sameTagSet(a: readonly string[], b: readonly string[]): boolean 
 }
 
 export function personName(details: { firstName: string; lastName: string }): string {
-  return [details.firstName, details.lastName].filter((part) => part !== "").join(" ");
+  if (details.firstName === "") return details.lastName;
+  if (details.lastName === "") return details.firstName;
+  return `${details.firstName} ${details.lastName}`;
 }
