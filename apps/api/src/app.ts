@@ -12,7 +12,8 @@ import type { Queues } from "./context";
 import { webhooks } from "./webhooks";
 import { devMailbox } from "./email/dev-mailbox";
 
-export type AppVariables = { config: AppConfig; db: Db; auth: Auth; queues: Queues };
+/** `auth` is built on first use: webhooks and other routes without sessions never pay for it. */
+export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues };
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
 
 export function queuesOf(env: Bindings): Queues {
@@ -28,7 +29,8 @@ export function createApp() {
     const db = createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN });
     c.set("config", config);
     c.set("db", db);
-    c.set("auth", createAuth(db, config));
+    let auth: Auth | undefined;
+    c.set("auth", () => (auth ??= createAuth(db, config)));
     c.set("queues", queuesOf(c.env));
     await next();
   });
@@ -41,7 +43,7 @@ export function createApp() {
 
   app.route("/api/dev/mailbox", devMailbox);
 
-  app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, (c) => c.get("auth").handler(c.req.raw));
+  app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, (c) => c.get("auth")().handler(c.req.raw));
 
   app.use(
     "/trpc/*",
@@ -51,7 +53,7 @@ export function createApp() {
       createContext: (_opts, c) =>
         createTrpcContext(
           { db: c.get("db"), now: () => Date.now(), queues: c.get("queues") },
-          c.get("auth"),
+          c.get("auth")(),
           c,
         ) as unknown as Record<string, unknown>,
     }),

@@ -20,7 +20,7 @@ const COLUMNS = ["time", "outcome", "name", "external_id", "source", "reason", "
 
 /** Sync activity as CSV for the current search and outcome filter (a file download, so not tRPC). */
 export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", async (c) => {
-  const session = await c.get("auth").api.getSession({ headers: c.req.raw.headers });
+  const session = await c.get("auth")().api.getSession({ headers: c.req.raw.headers });
   if (!session) return c.json({ error: { code: "unauthorized", message: "Sign in to continue" } }, 401);
   const facility = await findGrantedFacility(c.get("db"), session.user.id, c.req.param("facilityId"));
   if (!facility) return c.json({ error: { code: "not_found", message: "Facility not found" } }, 404);
