@@ -1,3 +1,4 @@
+import { errorSummary } from "./log";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { trpcServer } from "@hono/trpc-server";
@@ -63,7 +64,7 @@ export function createApp() {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
-    console.error("unhandled", error);
+    console.error("unhandled", errorSummary(error));
     return c.json({ error: { code: "internal_error", message: "Something went wrong" } }, 500);
   });
 

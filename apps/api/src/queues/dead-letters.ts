@@ -1,3 +1,4 @@
+import { errorSummary } from "../log";
 import { createDb } from "@uas/db";
 import { parseConfig } from "../env";
 import type { Bindings } from "../bindings";
@@ -18,7 +19,7 @@ export async function handleSyncDeadLetters(batch: MessageBatch<unknown>, env: B
   };
   for (const message of batch.messages) {
     const parsed = syncQueueMessage.safeParse(message.body);
-    console.error("dead letter on sync-dlq", message.id, JSON.stringify(message.body).slice(0, 500));
+    console.error("dead letter on sync-dlq", message.id, (message.body as { type?: unknown } | null)?.type);
     if (!parsed.success) {
       // Unreadable: the log line above is its record; nothing in the database refers to it.
       message.ack();
@@ -28,7 +29,7 @@ export async function handleSyncDeadLetters(batch: MessageBatch<unknown>, env: B
       await recordDeadSyncMessage({ ctx, input: parsed.data });
       message.ack();
     } catch (error) {
-      console.error("could not record a dead letter; retrying", message.id, error);
+      console.error("could not record a dead letter; retrying", message.id, errorSummary(error));
       message.retry({ delaySeconds: backoffSeconds(message.attempts) });
     }
   }

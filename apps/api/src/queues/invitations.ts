@@ -7,6 +7,7 @@ import { mailerFromConfig } from "../email/mailer";
 import { invitationSendMessage, invitationsQueueMessage } from "./messages";
 import { backoffSeconds } from "./retry";
 import { failDeadLetteredInvitation, relayInvitations, sendQueuedInvitation } from "../services/invitations";
+import { errorSummary } from "../log";
 
 function contextOf(env: Bindings): { ctx: Ctx; config: ReturnType<typeof parseConfig> } {
   const config = parseConfig(env);
@@ -44,7 +45,7 @@ export async function handleInvitationsBatch(batch: MessageBatch<unknown>, env: 
         message.ack();
       }
     } catch (error) {
-      console.error("invitations message failed", message.id, error);
+      console.error("invitations message failed", message.id, errorSummary(error));
       message.retry({ delaySeconds: backoffSeconds(message.attempts) });
     }
   }
@@ -57,10 +58,10 @@ export async function handleInvitationDeadLetters(batch: MessageBatch<unknown>, 
     const parsed = invitationSendMessage.safeParse(message.body);
     try {
       if (parsed.success) await failDeadLetteredInvitation({ ctx, input: { userId: parsed.data.userId } });
-      else console.error("dead-lettered invitations message", message.id, message.body);
+      else console.error("dead-lettered invitations message", message.id);
       message.ack();
     } catch (error) {
-      console.error("could not record a dead-lettered invitation", message.id, error);
+      console.error("could not record a dead-lettered invitation", message.id, errorSummary(error));
       message.retry({ delaySeconds: backoffSeconds(message.attempts) });
     }
   }

@@ -7,6 +7,7 @@ import { syncQueueMessage, type SyncQueueMessage } from "./messages";
 import { backoffSeconds } from "./retry";
 import { startPassFromMessage, stepPass } from "../services/passes";
 import { applyStoredWebhook } from "../services/webhooks";
+import { errorSummary } from "../log";
 
 async function apply(ctx: Ctx, message: SyncQueueMessage): Promise<void> {
   switch (message.type) {
@@ -46,7 +47,7 @@ export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Binding
       await apply(ctx, parsed.data);
       message.ack();
     } catch (error) {
-      console.error("sync message failed", message.id, error);
+      console.error("sync message failed", message.id, errorSummary(error));
       message.retry({ delaySeconds: backoffSeconds(message.attempts) });
     }
   }

@@ -1,3 +1,4 @@
+import { errorSummary } from "../log";
 import {
   claimInvitationForSend,
   claimStaleInvitations,
@@ -60,7 +61,7 @@ export async function relayInvitationsAfterCommit(ctx: Ctx): Promise<void> {
   try {
     await relayInvitations({ ctx });
   } catch (error) {
-    console.error("invitations committed but not enqueued; the sweeper will hand them over", error);
+    console.error("invitations committed but not enqueued; the sweeper will hand them over", errorSummary(error));
   }
 }
 

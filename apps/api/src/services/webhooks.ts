@@ -1,3 +1,4 @@
+import { errorSummary } from "../log";
 import {
   applySourceEvent,
   claimInboxRowForApply,
@@ -43,7 +44,7 @@ export async function receiveWebhook({
   try {
     await enqueueInboxRows(ctx, [{ sender: input.sender.sender, webhookId: input.webhookId }]);
   } catch (error) {
-    console.error("webhook stored but not enqueued; the sweeper will retry", input.sender.sender, error);
+    console.error("webhook stored but not enqueued; the sweeper will retry", input.sender.sender, errorSummary(error));
   }
   return { status: "accepted" };
 }
