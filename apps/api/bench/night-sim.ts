@@ -1,0 +1,668 @@
+/**
+ * `pnpm --filter @uas/api bench:night`: a night of the nightly reconciliation for SIM_FACILITIES facilities
+ * × SIM_MEMBERS members, driven through the Worker's REAL handlers (the default export's `scheduled` and
+ * `queue`: scheduled.ts, queues/index.ts → queues/sync.ts → services/passes.ts → the engine).
+ *
+ * - Database: a libSQL FILE served by packages/libsql-http in its own process, which is what the Worker
+ *   talks to under `wrangler dev` (Hrana over HTTP through @libsql/client/web, a client per invocation).
+ *   Migrations and the set-based provisioning go through the same endpoint.
+ * - Partner listings over HTTP from one demo partner process (night-sim-child.ts). SIM_SOURCE:
+ *   `integration` (default): one integration per organisation of SIM_FACILITIES_PER_ORG facilities (1 by
+ *   default: independent sites; 10 = chains, where each facility's pass reads the whole organisation's
+ *   listing), a partner location per facility, the organisation's members spread over its locations (the
+ *   generator puts ~15 % at two locations, ~5 % at none or an unmapped one), one listing server per
+ *   organisation, all in the one process; `cctv`: each facility's own CCTV listing; `both`.
+ * - Queues: night-sim-queue.ts, configured from wrangler.jsonc (max_batch_size 10, retries, DLQs).
+ * - Time: organisations spread over 19 time zones; the cron fires every 15 minutes through a simulated
+ *   day (its scheduledTime), and the queues are drained after each cron, so passes start in waves as
+ *   each zone's night (03:00 local) comes. Consumers use the real clock, as in production.
+ * - Nights: SIM_NIGHTS (1) = the first sync; 2 adds a steady night after SIM_CHURN (2 %) of people changed
+ *   at the partner (a fifth as many left and joined).
+ *
+ * Measured per message (between acks) and per invocation (a batch: what Workers' limits apply to):
+ * subrequests (every outbound fetch, database HTTP calls and listings; globalThis.fetch is wrapped),
+ * queue binding calls, CPU ms (process.cpuUsage around the handler: an upper bound, it includes undici's
+ * HTTP work that workerd does natively), wall ms, memory (heap growth within a message/invocation, this
+ * process's heap and RSS). This process runs with V8's old space capped at SIM_HEAP_MB (128, an isolate's
+ * memory; 0 lifts it), so a handler that needed more would crash the run. Batches run one at a time; the
+ * database endpoint and the partner are separate processes, their CPU is reported apart.
+ *
+ * Other env: SIM_DATE (2026-01-14, a winter day), PASS_PAGES_PER_STEP / LISTING_PAGE_SIZE (the Worker's
+ * own vars, passed through), SIM_KEEP=1 keeps the data directory, SIM_WRITE=0 skips the figures file.
+ * Figures are merged into `<repo>/.bench/reliability.json` (other keys kept). Exits 1 on a limit breach or
+ * a pass that did not complete.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+import { getHeapStatistics } from "node:v8";
+import { sql } from "drizzle-orm";
+import { migrate } from "drizzle-orm/libsql/migrator";
+import {
+  createDb,
+  cctvSource,
+  facility,
+  facilityIntegration,
+  integration,
+  integrationLocation,
+  newWebhookSecret,
+  organisation,
+  syncSettings,
+  type Db,
+} from "@uas/db";
+import { dueNightlyDate } from "@uas/domain";
+import type { Bindings } from "../src/bindings";
+import { readQueuesConfig, SimQueues } from "./night-sim-queue";
+import type { ChurnResult, PartnerConfig } from "./night-sim-child";
+
+// The Worker side runs with V8's old space capped at an isolate's 128 MB (SIM_HEAP_MB; 0: no cap): if the
+// handlers needed more, this process would die of OOM. Re-executes itself once with the flag.
+const HEAP_MB = Number(process.env.SIM_HEAP_MB ?? 128);
+if (HEAP_MB > 0 && process.env.SIM_HEAP_CAPPED !== "1") {
+  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, fileURLToPath(import.meta.url)], {
+    stdio: "inherit",
+    env: { ...process.env, SIM_HEAP_CAPPED: "1" },
+  });
+  process.exit(child.status ?? 1);
+}
+
+// ---------------------------------------------------------------------------------------------- config
+const intEnv = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
+  return value;
+};
+const FACILITIES = intEnv("SIM_FACILITIES", 2000);
+const MEMBERS = intEnv("SIM_MEMBERS", 500);
+const PER_ORG = Math.max(1, intEnv("SIM_FACILITIES_PER_ORG", 1));
+const SOURCE = (process.env.SIM_SOURCE ?? "integration") as "integration" | "cctv" | "both";
+const NIGHTS = Math.max(1, intEnv("SIM_NIGHTS", 1));
+const CHURN = intEnv("SIM_CHURN", 0.02);
+const SIM_DATE = process.env.SIM_DATE ?? "2026-01-14";
+const KEEP = process.env.SIM_KEEP === "1";
+const WRITE = process.env.SIM_WRITE !== "0";
+if (!["integration", "cctv", "both"].includes(SOURCE)) throw new Error("SIM_SOURCE must be integration, cctv or both");
+
+/** Workers / Queues limits the figures are compared with. */
+const LIMITS = {
+  cpuMsDefault: 30_000,
+  cpuMsMaxQueueConsumer: 300_000,
+  subrequestsPaid: 1_000,
+  subrequestsFree: 50,
+  memoryMb: 128,
+  wallMsQueueConsumer: 15 * 60_000,
+  queueMessagesPerSecond: 5_000,
+};
+
+const apiDir = fileURLToPath(new URL("..", import.meta.url));
+const repoRoot = join(apiDir, "..", "..");
+const benchFile = join(repoRoot, ".bench", "reliability.json");
+const dataDir = join(tmpdir(), `uas-night-sim-${process.pid}`);
+const dbFile = join(dataDir, "night.db");
+const migrationsFolder = join(repoRoot, "packages", "db", "migrations");
+const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+
+/** Where facilities are (weights: a share of organisations), winter offsets; one zone per organisation. */
+const ZONES: Array<[zone: string, country: string, weight: number]> = [
+  ["Europe/London", "GB", 14],
+  ["Europe/Dublin", "IE", 2],
+  ["Europe/Berlin", "DE", 8],
+  ["Europe/Paris", "FR", 7],
+  ["Europe/Madrid", "ES", 5],
+  ["Europe/Amsterdam", "NL", 3],
+  ["Europe/Stockholm", "SE", 2],
+  ["America/New_York", "US", 14],
+  ["America/Toronto", "CA", 4],
+  ["America/Chicago", "US", 9],
+  ["America/Mexico_City", "MX", 2],
+  ["America/Denver", "US", 4],
+  ["America/Los_Angeles", "US", 10],
+  ["America/Sao_Paulo", "BR", 3],
+  ["Pacific/Auckland", "NZ", 1],
+  ["Australia/Sydney", "AU", 6],
+  ["Australia/Melbourne", "AU", 3],
+  ["Asia/Tokyo", "JP", 2],
+  ["Asia/Singapore", "SG", 1],
+];
+
+// ------------------------------------------------------------------------------------- measurement
+type Kind = "db" | "partner" | "other";
+/** heapMsg: peak heap since the last settled message; heapInv / rssInv: peaks within the current invocation. */
+const meter = { fetches: 0, db: 0, partner: 0, other: 0, dbMs: 0, partnerMs: 0, heapMsg: 0, heapInv: 0, rssInv: 0 };
+let dbOrigin = "";
+let partnerOrigins: string[] = [];
+
+function sampleMemory(): NodeJS.MemoryUsage {
+  const m = process.memoryUsage();
+  if (m.heapUsed > meter.heapMsg) meter.heapMsg = m.heapUsed;
+  if (m.heapUsed > meter.heapInv) meter.heapInv = m.heapUsed;
+  if (m.rss > meter.rssInv) meter.rssInv = m.rss;
+  return m;
+}
+
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  const kind: Kind = url.startsWith(dbOrigin) ? "db" : partnerOrigins.some((o) => url.startsWith(o)) ? "partner" : "other";
+  sampleMemory();
+  meter.fetches += 1;
+  meter[kind] += 1;
+  const started = performance.now();
+  try {
+    return await realFetch(input, init);
+  } finally {
+    if (kind === "db") meter.dbMs += performance.now() - started;
+    else if (kind === "partner") meter.partnerMs += performance.now() - started;
+  }
+};
+
+type Snapshot = {
+  cpu: NodeJS.CpuUsage;
+  t: number;
+  fetches: number;
+  db: number;
+  partner: number;
+  other: number;
+  binding: number;
+  dbMs: number;
+  partnerMs: number;
+};
+let queues: SimQueues;
+const snapshot = (): Snapshot => ({
+  cpu: process.cpuUsage(),
+  t: performance.now(),
+  fetches: meter.fetches,
+  db: meter.db,
+  partner: meter.partner,
+  other: meter.other,
+  binding: queues.bindingCalls,
+  dbMs: meter.dbMs,
+  partnerMs: meter.partnerMs,
+});
+
+/** One unit of work: a message (attributed between acks) or an invocation (a batch, or a cron). */
+type Cost = {
+  type: string;
+  night: number;
+  fetches: number;
+  db: number;
+  partner: number;
+  other: number;
+  binding: number;
+  cpuMs: number;
+  wallMs: number;
+  dbWaitMs: number;
+  partnerWaitMs: number;
+  heapGrowthMb: number;
+  heapMaxMb: number;
+  rssMaxMb: number;
+  /** Invocations only: RSS growth from the start of the invocation to its peak. */
+  rssGrowthMb?: number;
+};
+const MB = 1024 * 1024;
+function costBetween(type: string, night: number, a: Snapshot, b: Snapshot, heapAtStart: number, heapPeak: number): Cost {
+  return {
+    type,
+    night,
+    fetches: b.fetches - a.fetches,
+    db: b.db - a.db,
+    partner: b.partner - a.partner,
+    other: b.other - a.other,
+    binding: b.binding - a.binding,
+    cpuMs: (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1000,
+    wallMs: b.t - a.t,
+    dbWaitMs: b.dbMs - a.dbMs,
+    partnerWaitMs: b.partnerMs - a.partnerMs,
+    heapGrowthMb: Math.max(0, heapPeak - heapAtStart) / MB,
+    heapMaxMb: heapPeak / MB,
+    rssMaxMb: meter.rssInv / MB,
+  };
+}
+
+const messageCosts: Cost[] = [];
+const invocationCosts: Cost[] = [];
+const cronCosts: Cost[] = [];
+const handlerErrors: string[] = [];
+
+/** Runs `work` as one invocation: console quietened (errors kept), costs attributed per settled message. */
+async function measured<T>(
+  kind: "queue" | "cron",
+  night: number,
+  label: string,
+  work: (settle: (type: string) => void) => Promise<T>,
+): Promise<T> {
+  const log = console.log;
+  const error = console.error;
+  const warn = console.warn;
+  console.log = () => undefined;
+  console.error = (...args: unknown[]) => {
+    handlerErrors.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ").slice(0, 300));
+  };
+  console.warn = console.error;
+  meter.heapInv = 0;
+  meter.rssInv = 0;
+  const { heapUsed: heapAtStart, rss: rssAtStart } = sampleMemory();
+  meter.heapMsg = heapAtStart;
+  const start = snapshot();
+  let last = start;
+  let lastHeap = heapAtStart;
+  const settle = (type: string) => {
+    const heapNow = sampleMemory().heapUsed;
+    const now = snapshot();
+    messageCosts.push(costBetween(type, night, last, now, lastHeap, meter.heapMsg));
+    last = now;
+    lastHeap = heapNow;
+    meter.heapMsg = heapNow;
+  };
+  try {
+    return await work(settle);
+  } finally {
+    sampleMemory();
+    const end = snapshot();
+    const cost = costBetween(label, night, start, end, heapAtStart, meter.heapInv);
+    cost.rssGrowthMb = Math.max(0, meter.rssInv - rssAtStart) / MB;
+    (kind === "cron" ? cronCosts : invocationCosts).push(cost);
+    console.log = log;
+    console.error = error;
+    console.warn = warn;
+  }
+}
+
+// ---------------------------------------------------------------------------------------- children
+type Child = { proc: ChildProcess; ready: Record<string, unknown>; lines: AsyncIterator<string> };
+async function startChild(args: string[]): Promise<Child> {
+  const proc = spawn(process.execPath, ["--import", "tsx", join(apiDir, "bench", "night-sim-child.ts"), ...args], {
+    cwd: apiDir,
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) throw new Error(`child ${args[0]} exited before it was ready`);
+    if (next.value.startsWith("READY ")) return { proc, ready: JSON.parse(next.value.slice(6)) as Record<string, unknown>, lines };
+  }
+}
+async function stopChild(child: Child | undefined) {
+  if (!child || child.proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.proc.once("exit", resolve));
+  child.proc.kill("SIGTERM");
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  if (child.proc.exitCode === null) child.proc.kill("SIGKILL");
+}
+/** CPU seconds a child has used so far (/proc: utime + stime). */
+function childCpuSeconds(child: Child | undefined): number {
+  if (!child?.proc.pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${child.proc.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+// ------------------------------------------------------------------------------------------- model
+const pad = (n: number, width: number) => String(n).padStart(width, "0");
+type Org = { id: string; zone: string; country: string; facilities: Array<{ id: string; location: string }> };
+function buildOrganisations(): Org[] {
+  const orgCount = Math.ceil(FACILITIES / PER_ORG);
+  const totalWeight = ZONES.reduce((sum, [, , w]) => sum + w, 0);
+  const orgs: Org[] = [];
+  for (let o = 0; o < orgCount; o++) {
+    // Deterministic weighted spread: the org's position in [0,1) picks its zone by cumulative weight.
+    let at = ((o + 0.5) / orgCount) * totalWeight;
+    const [zone, country] = ZONES.find(([, , w]) => (at -= w) < 0) ?? ZONES[ZONES.length - 1]!;
+    const facilities = [];
+    for (let f = o * PER_ORG; f < Math.min(FACILITIES, (o + 1) * PER_ORG); f++) {
+      facilities.push({ id: `fac_sim_${pad(f + 1, 6)}`, location: `loc-${pad(f + 1, 6)}` });
+    }
+    orgs.push({ id: `org_sim_${pad(o + 1, 5)}`, zone, country, facilities });
+  }
+  return orgs;
+}
+
+async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>, size = 400) {
+  for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
+}
+
+/** Set-based provisioning straight into the file: organisations, facilities, settings, sources. */
+async function seed(db: Db, orgs: Org[], partner: { integrations: Record<string, string>; cctvUrl: string | null }, apiKey: string) {
+  const now = Date.now();
+  const integrations = SOURCE !== "cctv";
+  const cctv = SOURCE !== "integration";
+  await db.transaction(async (tx) => {
+    await insertChunked(
+      orgs.map((o) => ({ id: o.id, name: `Sim organisation ${o.id}`, createdAt: now })),
+      (chunk) => tx.insert(organisation).values(chunk),
+    );
+    const facilities = orgs.flatMap((o) =>
+      o.facilities.map((f) => ({ id: f.id, organisationId: o.id, name: `Sim ${f.id}`, timeZone: o.zone, countryCode: o.country, nightlyHour: 3, createdAt: now })),
+    );
+    await insertChunked(facilities, (chunk) => tx.insert(facility).values(chunk));
+    await insertChunked(
+      facilities.map((f) => ({ facilityId: f.id, integrationsEnabled: integrations, cctvEnabled: cctv, updatedAt: now })),
+      (chunk) => tx.insert(syncSettings).values(chunk),
+    );
+    if (integrations) {
+      await insertChunked(
+        orgs.map((o) => ({
+          id: `int_sim_${o.id.slice(8)}`,
+          organisationId: o.id,
+          name: "Sim partner",
+          baseUrl: partner.integrations[o.id]!,
+          apiKey,
+          webhookSecret: newWebhookSecret(),
+          createdAt: now,
+        })),
+        (chunk) => tx.insert(integration).values(chunk),
+      );
+      const mappings = orgs.flatMap((o) => o.facilities.map((f) => ({ integrationId: `int_sim_${o.id.slice(8)}`, facilityId: f.id, location: f.location })));
+      await insertChunked(
+        mappings.map((m) => ({ integrationId: m.integrationId, locationId: m.location, facilityId: m.facilityId })),
+        (chunk) => tx.insert(integrationLocation).values(chunk),
+      );
+      await insertChunked(
+        mappings.map((m) => ({ facilityId: m.facilityId, integrationId: m.integrationId, enabled: true })),
+        (chunk) => tx.insert(facilityIntegration).values(chunk),
+      );
+    }
+    if (cctv) {
+      await insertChunked(
+        facilities.map((f) => ({ facilityId: f.id, baseUrl: partner.cctvUrl!, apiKey, webhookSecret: newWebhookSecret(), createdAt: now })),
+        (chunk) => tx.insert(cctvSource).values(chunk),
+      );
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------- the run
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+const max = (values: number[]) => values.reduce((m, v) => (v > m ? v : m), 0);
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+const started = Date.now();
+let dbChild: Child | undefined;
+let partnerChild: Child | undefined;
+const nights: Array<Record<string, number | string>> = [];
+
+try {
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const orgs = buildOrganisations();
+  const apiKey = randomBytes(18).toString("base64url");
+  console.log(
+    `night-sim: ${FACILITIES} facilities × ${MEMBERS} members, source ${SOURCE}` +
+      (SOURCE !== "cctv" ? ` (${orgs.length} organisations of up to ${PER_ORG} facilities, one integration each)` : "") +
+      `, ${NIGHTS} night(s); data in ${dataDir}`,
+  );
+
+  // The partner first (its URLs go into the seeded sources), then the database file, then its endpoint.
+  const partnerConfig: PartnerConfig = {
+    apiKey,
+    seed: 42,
+    organisations: SOURCE === "cctv" ? [] : orgs.map((o) => ({ id: o.id, locations: o.facilities.map((f) => f.location), members: o.facilities.length * MEMBERS })),
+    cctv: SOURCE === "integration" ? null : { facilityIds: orgs.flatMap((o) => o.facilities.map((f) => f.id)), peoplePerFacility: MEMBERS },
+  };
+  const partnerConfigFile = join(dataDir, "partner.json");
+  writeFileSync(partnerConfigFile, JSON.stringify(partnerConfig));
+  let t = Date.now();
+  partnerChild = await startChild(["partner", partnerConfigFile]);
+  const partner = partnerChild.ready as { integrations: Record<string, string>; cctvUrl: string | null };
+  partnerOrigins = [...new Set([...Object.values(partner.integrations), ...(partner.cctvUrl ? [partner.cctvUrl] : [])].map((u) => new URL(u).origin))];
+  console.log(`  demo partner ready in ${round((Date.now() - t) / 1000)} s (${partnerOrigins.length} listing server(s), one process)`);
+
+  // The endpoint over an empty file; migrations and provisioning go through it (so this process never
+  // loads the native driver: its RSS is the Worker side's).
+  t = Date.now();
+  dbChild = await startChild(["db", dbFile]);
+  dbOrigin = new URL(dbChild.ready.url as string).origin;
+  const admin = createDb({ url: dbOrigin });
+  await migrate(admin, { migrationsFolder });
+  await seed(admin, orgs, partner, apiKey);
+  admin.$client.close();
+  console.log(`  database at ${dbOrigin} migrated and seeded (set-based, over HTTP) in ${round((Date.now() - t) / 1000)} s`);
+
+  // The Worker: its default export, with bindings as wrangler would give them.
+  queues = new SimQueues(readQueuesConfig(join(apiDir, "wrangler.jsonc")));
+  const producerBindings = Object.fromEntries(queues.config.producers.map((p) => [p.binding, queues.producer(p.queue)]));
+  const passthrough = Object.fromEntries(
+    ["PASS_PAGES_PER_STEP", "LISTING_PAGE_SIZE", "LISTING_TIMEOUT_MS", "LISTING_RETRIES"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+  );
+  const env = {
+    DATABASE_URL: dbOrigin,
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    WEB_ORIGIN: "http://127.0.0.1:5173",
+    APP_ENV: "production",
+    WEBHOOK_RATE_LIMIT: "off",
+    RESEND_API_URL: "http://127.0.0.1:9",
+    WEBHOOK_RATE_LIMITER: { limit: async () => ({ success: true }) },
+    ...producerBindings,
+    ...passthrough,
+  } as unknown as Bindings;
+  const { default: worker } = await import("../src/index");
+  const waits: Array<Promise<unknown>> = [];
+  const executionContext = { waitUntil: (p: Promise<unknown>) => void waits.push(p), passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
+
+  const simDay0 = Date.parse(`${SIM_DATE}T00:00:00Z`);
+  if (!Number.isFinite(simDay0)) throw new Error("SIM_DATE must be YYYY-MM-DD");
+  // Start the day at the first quarter hour when no facility's night is under way, so each night is one pass.
+  const zones = [...new Set(orgs.map((o) => o.zone))];
+  const quiet = Array.from({ length: 96 }, (_, q) => simDay0 + q * 15 * MIN).find((at) =>
+    zones.every((zone) => dueNightlyDate(at, zone, 3) === null),
+  );
+  if (quiet === undefined) console.warn("  warning: every quarter hour of the day is someone's night; a facility may get two passes");
+  const dayStart = quiet ?? simDay0;
+
+  sampleMemory();
+  const baseline = process.memoryUsage();
+  console.log(
+    `  Worker side baseline: RSS ${round(baseline.rss / MB)} MB, heap ${round(baseline.heapUsed / MB)} MB, heap limit ${round(getHeapStatistics().heap_size_limit / MB)} MB\n`,
+  );
+
+  for (let night = 1; night <= NIGHTS; night++) {
+    let churn: ChurnResult | null = null;
+    if (night > 1 && CHURN > 0) {
+      partnerChild.proc.stdin!.write(`${JSON.stringify({ cmd: "churn", rate: CHURN, seed: 1000 + night, at: new Date().toISOString() })}\n`);
+      for (;;) {
+        const next = await partnerChild.lines.next();
+        if (next.done) throw new Error("the partner exited");
+        if (next.value.startsWith("DONE ")) {
+          churn = JSON.parse(next.value.slice(5)) as ChurnResult;
+          break;
+        }
+      }
+    }
+    const nightStarted = Date.now();
+    const cpuDb0 = childCpuSeconds(dbChild);
+    const cpuPartner0 = childCpuSeconds(partnerChild);
+    const firstMessage = messageCosts.length;
+    const firstInvocation = invocationCosts.length;
+    let maxFanOut = 0;
+    for (let q = 0; q < 96; q++) {
+      const scheduledTime = dayStart + (night - 1) * DAY + q * 15 * MIN;
+      const before = queues.stats.get("sync")!.sent;
+      await measured("cron", night, "cron", async () => {
+        worker.scheduled!({ scheduledTime, cron: "*/15 * * * *", noRetry: () => undefined } as ScheduledController, env, executionContext);
+        await Promise.all(waits.splice(0));
+      });
+      maxFanOut = Math.max(maxFanOut, queues.stats.get("sync")!.sent - before);
+      for (let name = queues.nextQueue(); name !== undefined; name = queues.nextQueue()) {
+        await measured("queue", night, name, async (settle) => {
+          const { outcome, bodies, error } = await queues.deliver(
+            name,
+            (batch) => worker.queue!(batch, env, executionContext) as Promise<void>,
+            (_index, body) => settle(`${name}:${(body as { type?: string }).type ?? "?"}`),
+          );
+          if (error) handlerErrors.push(`queue ${name} handler threw: ${String(error)}`);
+          return { outcome, bodies };
+        });
+      }
+    }
+    const nightSeconds = (Date.now() - nightStarted) / 1000;
+    const msgs = messageCosts.slice(firstMessage);
+    const count = (type: string) => msgs.filter((m) => m.type === type).length;
+
+    // What the night wrote, read back from the file (WAL: a reader beside the endpoint).
+    const check = createDb({ url: dbOrigin });
+    const one = async <T>(query: ReturnType<typeof sql>) => (await check.all<T>(query))[0]!;
+    const passes = await check.all<{ state: string; n: number; pages: number; records: number }>(sql`
+      SELECT state, count(*) AS n, sum(pages_done) AS pages, sum(records_done) AS records FROM sync_pass
+      WHERE started_at >= ${nightStarted} GROUP BY state`);
+    const failed = await check.all<{ reason: string | null }>(sql`
+      SELECT reason FROM sync_pass WHERE started_at >= ${nightStarted} AND state <> 'complete' LIMIT 5`);
+    const passTotal = passes.reduce((s, p) => s + p.n, 0);
+    const written = await one<{ rows: number; disabled: number; created: number; changed: number }>(sql`
+      SELECT
+        sum(seen_pass_id IN (SELECT id FROM sync_pass WHERE started_at >= ${nightStarted})) AS rows,
+        sum(removed_at_source_at >= ${nightStarted}) AS disabled,
+        sum(created_at >= ${nightStarted}) AS created,
+        sum(created_at < ${nightStarted} AND updated_at >= ${nightStarted}) AS changed
+      FROM access_user`);
+    const entries = await check.all<{ outcome: string; n: number }>(sql`
+      SELECT outcome, count(*) AS n FROM activity_entry WHERE at >= ${nightStarted} GROUP BY outcome ORDER BY outcome`);
+    const users = await one<{ n: number }>(sql`SELECT count(*) AS n FROM access_user`);
+    check.$client.close();
+    const entryTotal = entries.reduce((s, e) => s + e.n, 0);
+    const pages = passes.reduce((s, p) => s + (p.pages ?? 0), 0);
+    const dbBytes = [dbFile, `${dbFile}-wal`].reduce((s, f) => s + (existsSync(f) ? statSync(f).size : 0), 0);
+
+    const summary = {
+      night,
+      seconds: round(nightSeconds),
+      messages: msgs.length,
+      pass_start: count("sync:pass.start"),
+      pass_step: count("sync:pass.step"),
+      other_messages: msgs.length - count("sync:pass.start") - count("sync:pass.step"),
+      invocations: invocationCosts.length - firstInvocation,
+      max_cron_fan_out: maxFanOut,
+      passes: passTotal,
+      passes_not_complete: passTotal - (passes.find((p) => p.state === "complete")?.n ?? 0),
+      pages,
+      records_listed: passes.reduce((s, p) => s + (p.records ?? 0), 0),
+      rows_total: users.n,
+      rows_written: (written.rows ?? 0) + (written.disabled ?? 0),
+      rows_created: written.created ?? 0,
+      rows_changed: written.changed ?? 0,
+      rows_disabled: written.disabled ?? 0,
+      activity_entries: entryTotal,
+      pass_row_writes: passTotal * 2 + pages,
+      worker_cpu_s: round(invocationCosts.slice(firstInvocation).reduce((sum, c) => sum + c.cpuMs, 0) / 1000),
+      worker_db_wait_s: round(invocationCosts.slice(firstInvocation).reduce((sum, c) => sum + c.dbWaitMs, 0) / 1000),
+      db_mb: round(dbBytes / MB),
+      db_endpoint_cpu_s: round(childCpuSeconds(dbChild) - cpuDb0),
+      partner_cpu_s: round(childCpuSeconds(partnerChild) - cpuPartner0),
+      ...(churn ? { churn_changed: churn.changed, churn_removed: churn.removed, churn_added: churn.added } : {}),
+    };
+    nights.push(summary);
+    console.log(`night ${night}: ${JSON.stringify(summary)}`);
+    console.log(`  activity entries by outcome: ${entries.map((e) => `${e.outcome} ${e.n}`).join(", ")}`);
+    if (failed.length > 0) console.log(`  passes not complete, e.g.: ${failed.map((f) => f.reason).join(" | ")}`);
+  }
+} finally {
+  await stopChild(dbChild);
+  await stopChild(partnerChild);
+  if (!KEEP) rmSync(dataDir, { recursive: true, force: true });
+}
+
+// ------------------------------------------------------------------------------------------ report
+const seconds = round((Date.now() - started) / 1000);
+const stepCosts = messageCosts.filter((m) => m.type === "sync:pass.step");
+const startCosts = messageCosts.filter((m) => m.type === "sync:pass.start");
+const rows: Array<[string, Cost[]]> = [
+  ["pass.start messages", startCosts],
+  ["pass.step messages", stepCosts],
+  ["all messages", messageCosts],
+  ["queue invocations (batches)", invocationCosts],
+  ["cron invocations", cronCosts],
+];
+const col = (v: string | number, w: number) => String(v).padStart(w);
+console.log(
+  `\n${"".padEnd(29)}${col("count", 7)} | ${col("subreq p95", 10)} ${col("max", 5)} | ${col("db", 4)} ${col("partner", 7)} ${col("queue", 5)} | ${col("CPU ms p50", 10)} ${col("p95", 7)} ${col("max", 7)} | ${col("wall ms max", 11)} | ${col("heap+ MB max", 12)} | ${col("RSS MB max", 10)} ${col("RSS+", 5)}`,
+);
+for (const [label, costs] of rows) {
+  const worst = costs.reduce<Cost | undefined>((w, c) => (!w || c.fetches > w.fetches ? c : w), undefined);
+  console.log(
+    `${label.padEnd(29)}${col(costs.length, 7)} | ${col(percentile(costs.map((c) => c.fetches), 95), 10)} ${col(max(costs.map((c) => c.fetches)), 5)} | ${col(
+      worst?.db ?? 0,
+      4,
+    )} ${col(worst?.partner ?? 0, 7)} ${col(max(costs.map((c) => c.binding)), 5)} | ${col(round(percentile(costs.map((c) => c.cpuMs), 50)), 10)} ${col(round(percentile(costs.map((c) => c.cpuMs), 95)), 7)} ${col(
+      round(max(costs.map((c) => c.cpuMs))),
+      7,
+    )} | ${col(round(max(costs.map((c) => c.wallMs))), 11)} | ${col(round(max(costs.map((c) => c.heapGrowthMb))), 12)} | ${col(round(max(costs.map((c) => c.rssMaxMb))), 10)} ${col(costs[0]?.rssGrowthMb === undefined ? "" : round(max(costs.map((c) => c.rssGrowthMb ?? 0))), 5)}`,
+  );
+}
+const maxSubrequestsMessage = max(messageCosts.map((c) => c.fetches));
+const maxSubrequestsInvocation = max(invocationCosts.map((c) => c.fetches));
+const maxCpuMessage = max(messageCosts.map((c) => c.cpuMs));
+const maxCpuInvocation = max([...invocationCosts, ...cronCosts].map((c) => c.cpuMs));
+const maxHeapGrowth = max([...invocationCosts, ...cronCosts].map((c) => c.heapGrowthMb));
+const maxRss = max([...invocationCosts, ...cronCosts].map((c) => c.rssMaxMb));
+const maxHeap = max([...invocationCosts, ...cronCosts].map((c) => c.heapMaxMb));
+const breaches = [
+  maxSubrequestsInvocation > LIMITS.subrequestsPaid ? `subrequests ${maxSubrequestsInvocation} > ${LIMITS.subrequestsPaid} per invocation` : null,
+  maxCpuInvocation > LIMITS.cpuMsDefault ? `CPU ${round(maxCpuInvocation)} ms > ${LIMITS.cpuMsDefault} ms per invocation` : null,
+  maxHeapGrowth > LIMITS.memoryMb ? `heap growth ${round(maxHeapGrowth)} MB > ${LIMITS.memoryMb} MB` : null,
+  max(invocationCosts.map((c) => c.wallMs)) > LIMITS.wallMsQueueConsumer ? "wall clock > 15 min" : null,
+].filter((b): b is string => b !== null);
+const perFacilityNight = round(messageCosts.length / NIGHTS / FACILITIES / (SOURCE === "both" ? 2 : 1), 2);
+const dbWait = stepCosts.reduce((s, c) => s + c.dbWaitMs, 0);
+const partnerWait = stepCosts.reduce((s, c) => s + c.partnerWaitMs, 0);
+const stepWall = stepCosts.reduce((s, c) => s + c.wallMs, 0);
+console.log(`
+against the limits (per invocation = a batch of up to 10 messages, what Workers enforce):
+  subrequests  max ${maxSubrequestsMessage} per message, ${maxSubrequestsInvocation} per invocation  (paid 1,000; free 50)
+  CPU          max ${round(maxCpuMessage)} ms per message, ${round(maxCpuInvocation)} ms per invocation  (30,000 ms default; queue consumers up to 300,000)
+  memory       heap growth within an invocation max ${round(maxHeapGrowth)} MB; this process's heap max ${round(maxHeap)} MB, RSS max ${round(maxRss)} MB (Node + tsx + harness; an isolate has 128 MB)
+  queue        ${perFacilityNight} messages per facility per source per night; largest message ${max([...queues.stats.values()].map((s) => s.maxMessageBytes))} bytes (128 KB)
+  pass.step time: ${round((100 * dbWait) / Math.max(1, stepWall))} % waiting on the database, ${round((100 * partnerWait) / Math.max(1, stepWall))} % on listings
+  ${breaches.length === 0 ? "no limit exceeded" : `LIMIT EXCEEDED: ${breaches.join("; ")}`}
+  handler errors logged: ${handlerErrors.length}${handlerErrors.length ? ` (first: ${handlerErrors.slice(0, 3).join(" | ")})` : ""}
+  queues: ${[...queues.stats].map(([name, s]) => `${name} sent ${s.sent}, delivered ${s.delivered}, retried ${s.retried}, dead-lettered ${s.deadLettered}`).join("; ")}
+  total ${seconds} s`);
+
+const figures: Record<string, number | string> = {
+  sim_facilities: FACILITIES,
+  sim_members_per_facility: MEMBERS,
+  sim_messages: messageCosts.length,
+  sim_max_subrequests_per_message: maxSubrequestsMessage,
+  sim_max_cpu_ms_per_message: round(maxCpuMessage),
+  sim_max_rss_mb: round(maxRss),
+  sim_seconds: seconds,
+  sim_source: SOURCE,
+  sim_facilities_per_org: PER_ORG,
+  sim_nights: NIGHTS,
+  sim_p95_subrequests_per_message: percentile(messageCosts.map((c) => c.fetches), 95),
+  sim_p95_cpu_ms_per_message: round(percentile(messageCosts.map((c) => c.cpuMs), 95)),
+  sim_max_subrequests_per_invocation: maxSubrequestsInvocation,
+  sim_max_cpu_ms_per_invocation: round(maxCpuInvocation),
+  sim_max_heap_growth_mb: round(maxHeapGrowth),
+  sim_messages_per_facility_night: perFacilityNight,
+  sim_limit_breaches: breaches.length,
+  sim_handler_errors: handlerErrors.length,
+  ...Object.fromEntries(
+    nights.flatMap((n) =>
+      ["messages", "pass_start", "pass_step", "pages", "rows_written", "activity_entries", "passes_not_complete", "seconds"].map((k) => [`sim_night${n.night}_${k}`, n[k]!]),
+    ),
+  ),
+  sim_measured_at: new Date().toISOString(),
+};
+if (WRITE) {
+  const existing = existsSync(benchFile) ? (JSON.parse(readFileSync(benchFile, "utf8")) as Record<string, unknown>) : {};
+  mkdirSync(join(repoRoot, ".bench"), { recursive: true });
+  writeFileSync(benchFile, `${JSON.stringify({ ...existing, ...figures }, null, 2)}\n`);
+  console.log(`\nmerged ${Object.keys(figures).length} figures into ${benchFile}`);
+}
+const incomplete = nights.some((n) => Number(n.passes_not_complete) > 0 || Number(n.passes) !== FACILITIES * (SOURCE === "both" ? 2 : 1));
+if (breaches.length > 0 || incomplete) process.exitCode = 1;
