@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, it, expect, beforeAll } from "vitest";
 import { and, eq } from "drizzle-orm";
 import {
@@ -45,7 +46,7 @@ async function syncedTenant(db: Db) {
     {
       organisationId: tenant.organisation.id,
       name: "Partner",
-      baseUrl: "http://partner.test",
+      baseUrl: env.DEMO_PARTNER_URL,
       apiKey: "key",
       locations: { a: tenant.granted.id, b: tenant.ungranted.id },
     },

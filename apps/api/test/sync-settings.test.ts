@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, it, expect, beforeAll } from "vitest";
 import { getSyncSettings, insertIntegration, updateIntegration } from "@uas/db";
 import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "./support";
@@ -87,7 +88,7 @@ describe("Sync from these integrations", () => {
     const db = testDb();
     const partner = await insertIntegration(
       db,
-      { organisationId: tenant.organisation.id, name: "Partner", baseUrl: "http://partner.test", apiKey: "k", locations: {} },
+      { organisationId: tenant.organisation.id, name: "Partner", baseUrl: env.DEMO_PARTNER_URL, apiKey: "k", locations: {} },
       Date.now(),
     );
     const mirrors = async () => {

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, it, expect, beforeAll } from "vitest";
 import { eq } from "drizzle-orm";
 import {
@@ -65,7 +66,7 @@ describe("users over tRPC", () => {
       {
         organisationId: tenant.organisation.id,
         name: "Acme Members",
-        baseUrl: "http://partner.test",
+        baseUrl: env.DEMO_PARTNER_URL,
         apiKey: "key",
         locations: { north: tenant.granted.id },
       },

@@ -1,5 +1,5 @@
 /// <reference types="@cloudflare/vitest-pool-workers/types" />
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { eq } from "drizzle-orm";
 import {
@@ -26,13 +26,13 @@ export async function createWebhookTenant(db: Db = testDb(), options: { sourcesO
     {
       organisationId: tenant.organisation.id,
       name: "Partner",
-      baseUrl: "http://partner.test",
+      baseUrl: env.DEMO_PARTNER_URL,
       apiKey: "key",
       locations: { "loc-north": tenant.granted.id },
     },
     now,
   );
-  const cctv = await insertCctvSource(db, { facilityId: tenant.granted.id, baseUrl: "http://cctv.test", apiKey: "key" }, now);
+  const cctv = await insertCctvSource(db, { facilityId: tenant.granted.id, baseUrl: `${env.DEMO_PARTNER_URL}/cctv`, apiKey: "key" }, now);
   if (options.sourcesOn) {
     await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true, cctvEnabled: true }, now);
   }
