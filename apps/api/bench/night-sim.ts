@@ -137,7 +137,7 @@ type Kind = "db" | "partner" | "other";
 /** heapMsg: peak heap since the last settled message; heapInv / rssInv: peaks within the current invocation. */
 const meter = { fetches: 0, db: 0, partner: 0, other: 0, dbMs: 0, partnerMs: 0, heapMsg: 0, heapInv: 0, rssInv: 0 };
 let dbOrigin = "";
-let partnerOrigins: string[] = [];
+let partnerOrigins = new Set<string>();
 
 function sampleMemory(): NodeJS.MemoryUsage {
   const m = process.memoryUsage();
@@ -150,7 +150,8 @@ function sampleMemory(): NodeJS.MemoryUsage {
 const realFetch = globalThis.fetch;
 globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  const kind: Kind = url.startsWith(dbOrigin) ? "db" : partnerOrigins.some((o) => url.startsWith(o)) ? "partner" : "other";
+  const origin = url.slice(0, url.indexOf("/", url.indexOf("//") + 2) >>> 0);
+  const kind: Kind = origin === dbOrigin ? "db" : partnerOrigins.has(origin) ? "partner" : "other";
   sampleMemory();
   meter.fetches += 1;
   meter[kind] += 1;
@@ -408,7 +409,7 @@ try {
       `, ${NIGHTS} night(s); data in ${dataDir}`,
   );
 
-  // The partner first (its URLs go into the seeded sources), then the database file, then its endpoint.
+  // The partner first: its URLs go into the seeded sources.
   const partnerConfig: PartnerConfig = {
     apiKey,
     seed: 42,
@@ -420,8 +421,8 @@ try {
   let t = Date.now();
   partnerChild = await startChild(["partner", partnerConfigFile]);
   const partner = partnerChild.ready as { integrations: Record<string, string>; cctvUrl: string | null };
-  partnerOrigins = [...new Set([...Object.values(partner.integrations), ...(partner.cctvUrl ? [partner.cctvUrl] : [])].map((u) => new URL(u).origin))];
-  console.log(`  demo partner ready in ${round((Date.now() - t) / 1000)} s (${partnerOrigins.length} listing server(s), one process)`);
+  partnerOrigins = new Set([...Object.values(partner.integrations), ...(partner.cctvUrl ? [partner.cctvUrl] : [])].map((u) => new URL(u).origin));
+  console.log(`  demo partner ready in ${round((Date.now() - t) / 1000)} s (${partnerOrigins.size} listing server(s), one process)`);
 
   // The endpoint over an empty file; migrations and provisioning go through it (so this process never
   // loads the native driver: its RSS is the Worker side's).
