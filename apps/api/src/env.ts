@@ -13,7 +13,9 @@ const appEnvSchema = z.object({
     .transform((value) => value.split(",").map((origin) => origin.trim()))
     .pipe(z.array(z.url()).min(1)),
   APP_ENV: z.enum(["development", "test", "production"]).default("production"),
-  PASS_PAGES_PER_STEP: z.coerce.number().int().min(1).max(100).default(DEFAULT_TUNING.pagesPerStep),
+  // A step costs about 15 + 6 × pages subrequests and a batch holds 10 messages: 12 pages keeps a
+  // batch under Workers' 1,000 subrequests (docs/scaling.md).
+  PASS_PAGES_PER_STEP: z.coerce.number().int().min(1).max(12).default(DEFAULT_TUNING.pagesPerStep),
   LISTING_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.listing.pageSize),
   LISTING_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_TUNING.listing.timeoutMs),
   LISTING_RETRIES: z.coerce.number().int().min(0).max(10).default(DEFAULT_TUNING.listing.retries),

@@ -1,4 +1,4 @@
-import { createDb, listFacilitiesWithSourceOn, listNightlyPassKeys } from "@uas/db";
+import { createDb, listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity } from "@uas/db";
 import { dueNightlyDate, type SyncSource } from "@uas/domain";
 import { parseConfig } from "./env";
 import type { Bindings } from "./bindings";
@@ -9,6 +9,7 @@ import { sweepStuckWebhooks } from "./services/webhooks";
 import { sweepInvitations } from "./services/invitations";
 
 const SEND_BATCH_LIMIT = 100;
+const PRUNE_BATCHES_PER_CRON = 20;
 
 /**
  * The nightly reconciliation: every facility with a source on whose night has come and that has not
@@ -65,4 +66,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   if (invitations.relayed + invitations.requeued > 0) {
     console.log(`invitation sweeper: ${invitations.relayed} handed to the queue, ${invitations.requeued} handed again`);
   }
+  // Activity entries are kept 90 days; each quarter hour prunes a bounded slice of what is older.
+  const pruned = await pruneActivity({ db: ctx.db, now: ctx.now(), maxBatches: PRUNE_BATCHES_PER_CRON });
+  if (pruned.deleted > 0) console.log(`activity retention: ${pruned.deleted} entries older than 90 days pruned`);
 }

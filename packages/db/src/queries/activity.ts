@@ -179,12 +179,14 @@ export async function pruneActivity(input: {
   now: number;
   retentionDays?: number;
   batchSize?: number;
+  /** Bounds one call's work (the cron prunes a slice every quarter hour). */
+  maxBatches?: number;
 }): Promise<{ deleted: number }> {
   const cutoff = input.now - (input.retentionDays ?? ACTIVITY_RETENTION_DAYS) * 86_400_000;
   const batchSize = input.batchSize ?? 5000;
   let deleted = 0;
   let after = 0;
-  for (;;) {
+  for (let batches = 0; batches < (input.maxBatches ?? Number.POSITIVE_INFINITY); batches += 1) {
     const [batch] = await input.db.all<{ last: number | null; newest: number | null }>(sql`
       SELECT max(id) AS last, max(at) AS newest FROM (SELECT id, at FROM activity_entry WHERE id > ${after} ORDER BY id LIMIT ${batchSize})`);
     if (!batch || batch.last === null || batch.newest === null) break;
