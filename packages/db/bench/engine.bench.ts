@@ -21,7 +21,10 @@ function metric(result: ChildResult, name: string): number {
 
 function child(mode: string, size: number): ChildResult {
   const script = fileURLToPath(import.meta.url);
-  const run = spawnSync(process.execPath, [...process.execArgv, script, "--child", mode, String(size)], {
+  // Each size runs in its own process with V8's old space capped at a Worker isolate's 128 MB: the
+  // engine must fit there, and the cap keeps V8 from growing its heap just because it may.
+  const heapCap = mode === "passes" ? ["--max-old-space-size=128"] : [];
+  const run = spawnSync(process.execPath, [...process.execArgv, ...heapCap, script, "--child", mode, String(size)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 16 * 1024 * 1024,
