@@ -10,6 +10,7 @@ import { createTrpcContext } from "./trpc/context";
 import { appRouter } from "./routers";
 import { activityCsv } from "./exports/activity-csv";
 import type { Queues } from "./context";
+import { queuesOf } from "./invocation";
 import { webhooks } from "./webhooks";
 import { devMailbox } from "./email/dev-mailbox";
 
@@ -17,9 +18,6 @@ import { devMailbox } from "./email/dev-mailbox";
 export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues };
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
 
-export function queuesOf(env: Bindings): Queues {
-  return { sync: env.SYNC_QUEUE, invitations: env.INVITATIONS_QUEUE };
-}
 
 export function createApp() {
   const app = new Hono<AppEnv>();

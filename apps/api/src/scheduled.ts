@@ -1,8 +1,7 @@
-import { createDb, listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity } from "@uas/db";
+import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity } from "@uas/db";
 import { dueNightlyDate, type SyncSource } from "@uas/domain";
-import { parseConfig } from "./env";
 import type { Bindings } from "./bindings";
-import { queuesOf } from "./app";
+import { invocationCtx } from "./invocation";
 import type { Ctx } from "./context";
 import type { PassStartMessage } from "./queues/messages";
 import { sweepStuckWebhooks } from "./services/webhooks";
@@ -50,14 +49,8 @@ export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ en
 }
 
 export async function handleScheduled(controller: ScheduledController, env: Bindings): Promise<void> {
-  const config = parseConfig(env);
-  const ctx: Ctx = {
-    actor: { type: "cron" },
-    db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
-    // The night is judged by when the cron was due, not by when a late invocation happens to run.
-    now: () => controller.scheduledTime,
-    queues: queuesOf(env),
-  };
+  // The night is judged by when the cron was due, not by when a late invocation happens to run.
+  const { ctx } = invocationCtx(env, { type: "cron" }, () => controller.scheduledTime);
   const { enqueued } = await startDueNightlyPasses({ ctx });
   console.log(`nightly reconciliation: ${enqueued} pass(es) enqueued`);
   const swept = await sweepStuckWebhooks({ ctx });

@@ -1,22 +1,13 @@
 import { errorSummary } from "../log";
-import { createDb } from "@uas/db";
-import { parseConfig } from "../env";
 import type { Bindings } from "../bindings";
-import { queuesOf } from "../app";
-import type { Ctx } from "../context";
+import { invocationCtx } from "../invocation";
 import { syncQueueMessage } from "./messages";
 import { backoffSeconds } from "./retry";
 import { recordDeadSyncMessage } from "../services/dead-letters";
 
 /** The sync queue's dead-letter queue: record each message where admins and operators see it, then ack. */
 export async function handleSyncDeadLetters(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const config = parseConfig(env);
-  const ctx: Ctx = {
-    actor: { type: "system" },
-    db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
-    now: () => Date.now(),
-    queues: queuesOf(env),
-  };
+  const { ctx } = invocationCtx(env, { type: "system" });
   for (const message of batch.messages) {
     const parsed = syncQueueMessage.safeParse(message.body);
     console.error("dead letter on sync-dlq", message.id, (message.body as { type?: unknown } | null)?.type);

@@ -1,7 +1,6 @@
-import { createDb } from "@uas/db";
-import { parseConfig } from "../env";
+import type { AppConfig } from "../env";
 import type { Bindings } from "../bindings";
-import { queuesOf } from "../app";
+import { invocationCtx } from "../invocation";
 import type { Ctx } from "../context";
 import { mailerFromConfig } from "../email/mailer";
 import { invitationSendMessage, invitationsQueueMessage } from "./messages";
@@ -9,15 +8,8 @@ import { backoffSeconds } from "./retry";
 import { failDeadLetteredInvitation, relayInvitations, sendQueuedInvitation } from "../services/invitations";
 import { errorSummary } from "../log";
 
-function contextOf(env: Bindings): { ctx: Ctx; config: ReturnType<typeof parseConfig> } {
-  const config = parseConfig(env);
-  const ctx: Ctx = {
-    actor: { type: "system" },
-    db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
-    now: () => Date.now(),
-    queues: queuesOf(env),
-  };
-  return { ctx, config };
+function contextOf(env: Bindings): { ctx: Ctx; config: AppConfig } {
+  return invocationCtx(env, { type: "system" });
 }
 
 /** `invitations`: send one invitation per message, or continue a relay; each message acked on its own. */

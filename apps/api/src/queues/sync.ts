@@ -1,7 +1,5 @@
-import { createDb } from "@uas/db";
-import { parseConfig, tuningFromConfig } from "../env";
 import type { Bindings } from "../bindings";
-import { queuesOf } from "../app";
+import { invocationCtx } from "../invocation";
 import type { Ctx } from "../context";
 import { syncQueueMessage, type SyncQueueMessage } from "./messages";
 import { backoffSeconds } from "./retry";
@@ -27,14 +25,7 @@ async function apply(ctx: Ctx, message: SyncQueueMessage): Promise<void> {
 
 /** Validates each message, applies it, and acks message by message; failures retry with backoff. */
 export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const config = parseConfig(env);
-  const ctx: Ctx = {
-    actor: { type: "system" },
-    db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
-    now: () => Date.now(),
-    queues: queuesOf(env),
-    tuning: tuningFromConfig(config),
-  };
+  const { ctx } = invocationCtx(env, { type: "system" });
   for (const message of batch.messages) {
     const parsed = syncQueueMessage.safeParse(message.body);
     if (!parsed.success) {
