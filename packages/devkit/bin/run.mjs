@@ -9,6 +9,7 @@ const tasks = {
   bench: [
     ["--filter", "@uas/db", "bench"],
     ["--filter", "@uas/db", "bench:bulk-delete"],
+    ["--filter", "@uas/db", "bench:users"],
   ],
   "bench:webhooks": [["--filter", "@uas/api", "bench:webhooks"]],
   "bench:reliability": [["--filter", "@uas/api", "bench:reliability"]],
