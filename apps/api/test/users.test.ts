@@ -176,6 +176,9 @@ describe("users over tRPC", () => {
     expect((await list({ state: "access_on" })).rows.map((r) => r.lastName)).toEqual(["Camera", "Lovelace"]);
     expect((await list({ state: "removed_at_source" })).rows.map((r) => r.id)).toEqual([removed.id]);
     expect((await list({ state: "disabled_by_admin" })).rows.map((r) => r.id)).toEqual([off.id]);
+    // Searches and minority states count their total in the same scan, also past the last page.
+    expect((await list({ search: "lovelace ada" })).total).toBe(1);
+    expect(await list({ state: "disabled_by_admin", offset: 2, limit: 2 })).toMatchObject({ total: 1, rows: [] });
 
     const page2 = await list({ offset: 2, limit: 2 });
     expect(page2.total).toBe(4);

@@ -78,6 +78,26 @@ export async function listAccessUsers(db: DbOrTx, filter: AccessUserFilter, page
   const order = sparse
     ? [sql`+${accessUser.lastName}`, sql`+${accessUser.firstName}`, sql`rowid`]
     : [asc(accessUser.lastName), asc(accessUser.firstName), sql`rowid`];
+  const rowsOf = (ids: SQL) =>
+    db
+      .select(listColumns)
+      .from(accessUser)
+      .leftJoin(integration, eq(integration.id, accessUser.integrationId))
+      .leftJoin(invitation, eq(invitation.userId, accessUser.id))
+      .where(sql`${accessUser}.rowid IN ${ids}`)
+      .orderBy(asc(accessUser.lastName), asc(accessUser.firstName), sql`${accessUser}.rowid`);
+  const countAll = async () => (await db.select({ total: sql<number>`count(*)` }).from(accessUser).where(where))[0]?.total ?? 0;
+
+  if (sparse) {
+    // A search scans the facility anyway: one scan yields the page and, through a window count, the total.
+    const matches = await db.all<{ rid: number; total: number }>(sql`
+      SELECT rowid AS rid, count(*) OVER () AS total FROM ${accessUser} WHERE ${where}
+      ORDER BY ${sql.join(order, sql`, `)} LIMIT ${page.limit} OFFSET ${page.offset}`);
+    if (matches.length === 0) return { rows: [], total: page.offset === 0 ? 0 : await countAll() };
+    const rows = await rowsOf(sql`(${sql.join(matches.map((m) => sql`${m.rid}`), sql`, `)})`);
+    return { rows, total: matches[0]!.total };
+  }
+
   const pageIds = db
     .select({ rowid: sql`rowid` })
     .from(accessUser)
@@ -85,17 +105,8 @@ export async function listAccessUsers(db: DbOrTx, filter: AccessUserFilter, page
     .orderBy(...order)
     .limit(page.limit)
     .offset(page.offset);
-  const [rows, [count]] = await Promise.all([
-    db
-      .select(listColumns)
-      .from(accessUser)
-      .leftJoin(integration, eq(integration.id, accessUser.integrationId))
-      .leftJoin(invitation, eq(invitation.userId, accessUser.id))
-      .where(sql`${accessUser}.rowid IN ${pageIds}`)
-      .orderBy(asc(accessUser.lastName), asc(accessUser.firstName), sql`${accessUser}.rowid`),
-    db.select({ total: sql<number>`count(*)` }).from(accessUser).where(where),
-  ]);
-  return { rows, total: count?.total ?? 0 };
+  const [rows, total] = await Promise.all([rowsOf(sql`${pageIds}`), countAll()]);
+  return { rows, total };
 }
 
 export type AccessUserRow = typeof accessUser.$inferSelect;
