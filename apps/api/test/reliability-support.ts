@@ -14,19 +14,7 @@ import {
 import { hashPassword } from "better-auth/crypto";
 import { addOrganisationMember, authAccount, authUser, createDb, grantFacilities, newId, type Db } from "@uas/db";
 import worker from "../src";
-import { ORIGIN } from "./support";
-
-/** A queue binding that records what the Worker sends instead of delivering it. */
-export function recordingQueue() {
-  const sent: unknown[] = [];
-  const queue = {
-    send: async (body: unknown) => void sent.push(body),
-    sendBatch: async (messages: Iterable<{ body: unknown }>) => {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue;
-  return { queue, sent };
-}
+import { ORIGIN, recordingQueue } from "./support";
 
 export type Harness = ReturnType<typeof workerHarness>;
 

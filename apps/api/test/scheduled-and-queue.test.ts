@@ -9,19 +9,8 @@ import {
 } from "cloudflare:test";
 import { updateSyncSettings } from "@uas/db";
 import worker from "../src";
-import { createTenant, testDb } from "./support";
+import { createTenant, recordingQueue, testDb } from "./support";
 
-/** A queue binding that records what the handler sends, so the fan-out can be inspected. */
-function recordingQueue() {
-  const sent: unknown[] = [];
-  const queue = {
-    send: async (body: unknown) => void sent.push(body),
-    sendBatch: async (messages: Iterable<{ body: unknown }>) => {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue;
-  return { queue, sent };
-}
 
 async function runCron(scheduledTime: number, syncQueue: Queue) {
   const ctx = createExecutionContext();

@@ -85,3 +85,15 @@ export async function trpcMutation(path: string, input: unknown, cookie?: string
   });
   return { status: res.status, body: await res.json() };
 }
+
+/** A queue binding that records what the Worker sends instead of delivering it. */
+export function recordingQueue() {
+  const sent: unknown[] = [];
+  const queue = {
+    send: async (body: unknown) => void sent.push(body),
+    sendBatch: async (messages: Iterable<{ body: unknown }>) => {
+      for (const m of messages) sent.push(m.body);
+    },
+  } as unknown as Queue;
+  return { queue, sent };
+}
