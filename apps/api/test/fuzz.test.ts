@@ -20,7 +20,7 @@ import fc from "fast-check";
 import { and, eq } from "drizzle-orm";
 import { accessUser, activityEntry, cctvSource, integration, webhookInbox } from "@uas/db";
 import { parseSourceEvent, type SyncSource } from "@uas/domain";
-import { createWebhookTenant, type WebhookTenant } from "./webhooks-helpers";
+import { createWebhookTenant, member, type WebhookTenant } from "./webhooks-helpers";
 import {
   changedTables,
   fingerprint,
@@ -154,21 +154,7 @@ const personId = fc.string({ unit: "binary", minLength: 1, maxLength: 64 });
 const locations = fc.array(fc.oneof(fc.constantFrom("loc-north", "loc-river", "loc-closed"), text(40)), { maxLength: 5 });
 
 function validMember(externalId: string) {
-  return {
-    type: "member.upserted",
-    data: {
-      external_id: externalId,
-      first_name: "Ada",
-      last_name: "Lovelace",
-      email: "ada@example.com",
-      mobile_phone: "+447700900123",
-      person_type: "member",
-      membership_status: "active",
-      tags: ["gold"],
-      location_ids: ["loc-north"],
-      updated_at: "2026-11-24T09:59:58Z",
-    },
-  };
+  return member({ external_id: externalId });
 }
 
 /** Events as the contract describes them, any field values it allows. */

@@ -14,7 +14,7 @@ import {
 import { hashPassword } from "better-auth/crypto";
 import { addOrganisationMember, authAccount, authUser, createDb, grantFacilities, newId, type Db } from "@uas/db";
 import worker from "../src";
-import { ORIGIN, recordingQueue } from "./support";
+import { ORIGIN, recordingQueue, signIn as signInThrough } from "./support";
 
 export type Harness = ReturnType<typeof workerHarness>;
 
@@ -59,19 +59,7 @@ export function workerHarness(databaseUrl: string, vars: Record<string, string> 
     await waitOnExecutionContext(ctx);
   }
 
-  async function signIn(email: string, password: string): Promise<string> {
-    const res = await fetch(
-      new Request(`${ORIGIN}/api/auth/sign-in/email`, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin: ORIGIN },
-        body: JSON.stringify({ email, password }),
-      }),
-    );
-    if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-    const cookie = res.headers.get("set-cookie");
-    if (!cookie) throw new Error("sign-in set no cookie");
-    return cookie.split(";")[0]!;
-  }
+  const signIn = (email: string, password: string) => signInThrough(email, password, fetch);
 
   /** A tRPC call; the raw text is kept so a test can look for data that must not be in it. */
   async function trpc(type: "query" | "mutation", path: string, input: unknown, cookie?: string) {

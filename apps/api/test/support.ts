@@ -57,12 +57,19 @@ export async function createTenant(db: Db = testDb()) {
   return { organisation, granted, ungranted, admin };
 }
 
-export async function signIn(email: string, password: string): Promise<string> {
-  const res = await SELF.fetch(`${ORIGIN}/api/auth/sign-in/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: ORIGIN },
-    body: JSON.stringify({ email, password }),
-  });
+/** Signs in through the Worker (or, for the reliability harness, through its own `fetch`). */
+export async function signIn(
+  email: string,
+  password: string,
+  fetcher: (request: Request) => Promise<Response> = (request) => SELF.fetch(request),
+): Promise<string> {
+  const res = await fetcher(
+    new Request(`${ORIGIN}/api/auth/sign-in/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: ORIGIN },
+      body: JSON.stringify({ email, password }),
+    }),
+  );
   if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
   const cookie = res.headers.get("set-cookie");
   if (!cookie) throw new Error("sign-in set no cookie");
