@@ -63,6 +63,25 @@ export async function loadPersonRows(
   return new Map(found.map((row) => [row.facilityId, row]));
 }
 
+/** Several people's rows in any of the given facilities (a batch of webhooks from one sender), one statement. */
+export async function loadPeopleRows(
+  db: StoreHandle,
+  input: { facilityIds: readonly string[]; source: SyncSource; integrationId: string | null; externalIds: readonly string[] },
+): Promise<StoredRow[]> {
+  if (input.facilityIds.length === 0 || input.externalIds.length === 0) return [];
+  const found: StoredRow[] = [];
+  for (const keys of chunks(input.externalIds, 1000)) {
+    found.push(
+      ...(await selectRows(
+        db,
+        `facility_id IN (SELECT value FROM json_each(${json(input.facilityIds)})) AND source = ${text(input.source)}
+          AND integration_key = ${text(input.integrationId ?? "")} AND external_id IN (SELECT value FROM json_each(${json(keys)}))`,
+      )),
+    );
+  }
+  return found;
+}
+
 export type RowWrite = { id: string; externalId: string; write: RecordWrite; patch: SyncPatch };
 
 /**
