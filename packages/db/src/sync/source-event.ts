@@ -1,27 +1,27 @@
-import { eq } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import {
-  SKIP_REASONS,
+  eventExternalId,
   parseSourceEvent,
-  planRecord,
-  resolveFacilities,
+  planSourceEvent,
   type AppliedOutcome,
-  type PlannedChange,
+  type EventFacility,
+  type ExistingRow,
   type SchemaIssue,
   type SourceChange,
   type SyncSource,
 } from "@uas/domain";
-import type { Db, Tx } from "../database";
-import { integration } from "../schema";
-import { facilitiesOfOrganisation, loadFacilityContexts, loadLocationMap, planSettingsFor } from "./source-context";
-import { loadPersonRows, newRowId, rowWriteStatements, type StoredRow } from "./row-store";
+import type { Db, DbOrTx } from "../database";
+import { facility, integration, integrationLocation } from "../schema";
+import { loadFacilityContexts, planSettingsFor } from "./source-context";
+import { loadPeopleRows, newRowId, rowWriteStatements, type RowWrite } from "./row-store";
 import { entryStatements, type EntryToWrite } from "./activity-store";
-import { drizzleHandle } from "./store-handle";
+import { drizzleHandle, int, json, withWriteTransaction, type StoreHandle } from "./store-handle";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 
 export type SourceEventTarget = { source: "integration"; integrationId: string } | { source: "cctv"; facilityId: string };
 
 export type ApplySourceEventInput = SourceEventTarget & {
-  db: Db;
+  db: DbOrTx;
   /** The webhook body (or a "Sync this person now" record wrapped as an event); validated here. */
   event: unknown;
   webhookId: string | null;
@@ -35,6 +35,23 @@ export type ApplySourceEventResult =
   | { status: "invalid"; issues: SchemaIssue[] }
   | { status: "not_found" };
 
+/** What applying needs to know of a sender, read once per batch. */
+type SenderContext = {
+  source: SyncSource;
+  integrationId: string | null;
+  organisationId: string;
+  locationMap: ReadonlyMap<string, string> | null;
+  /** CCTV: the endpoint's facility. */
+  senderFacilityId: string | null;
+  /** The facilities whose rows the sender's events can concern (an integration's whole organisation). */
+  facilities: ReadonlyMap<string, EventFacility>;
+};
+
+type ParsedEvent = { target: SourceEventTarget; change: SourceChange; webhookId: string | null };
+
+export const senderKeyOf = (target: SourceEventTarget) =>
+  target.source === "integration" ? `integration:${target.integrationId}` : `cctv:${target.facilityId}`;
+
 /**
  * Applies one source event to every facility it concerns, in one write transaction (so it serialises
  * with pass pages). Idempotent: the same event again finds nothing to change (Processed), and an
@@ -43,122 +60,280 @@ export type ApplySourceEventResult =
 export async function applySourceEvent(input: ApplySourceEventInput): Promise<ApplySourceEventResult> {
   const parsed = parseSourceEvent(input.source, input.event);
   if (!parsed.ok) return { status: "invalid", issues: parsed.issues };
-  const change = parsed.change;
+  const target: SourceEventTarget = input.source === "integration" ? { source: "integration", integrationId: input.integrationId } : { source: "cctv", facilityId: input.facilityId };
   return input.db.transaction(async (tx) => {
-    const applied = input.source === "integration" ? await applyIntegrationChange(tx, input.integrationId, change, input) : await applyCctvChange(tx, input.facilityId, change, input);
-    if (applied.status === "applied") await drizzleHandle(tx).script(autoInvitationStatements(appliedUserIds(applied.entries), input.now));
-    return applied;
+    const senders = await loadSenderContexts(tx, [target]);
+    const [result] = await writeEvents(drizzleHandle(tx), senders, [{ target, change: parsed.change, webhookId: input.webhookId }], input.now);
+    return result as ApplySourceEventResult;
   });
 }
 
-type Origin = { webhookId: string | null; now: number };
+export type InboxKey = { sender: string; webhookId: string };
+export type InboxApplyStatus = "applied" | "already_done" | "failed" | "missing";
+export type InboxApplyResult = InboxKey & { status: InboxApplyStatus; error?: string };
 
-function externalIdOf(change: SourceChange): string {
-  return change.kind === "upsert" ? change.person.externalId : change.removal.externalId;
-}
+/**
+ * Applies a batch of stored webhooks (a queue batch) in one write transaction: the rows are claimed
+ * (marked applied) in the same transaction as the changes, so a re-delivery, even a concurrent one, finds
+ * them applied; a crash rolls both back. Reads and writes are set-based: a handful of statements per
+ * batch, whatever its size. Events are applied in the order they arrived, each against the state the
+ * earlier ones left. An event that can never apply (its sender is gone, its payload fails the contract)
+ * keeps the reason on its inbox row.
+ */
+export async function applyInboxEvents(db: Db, input: { keys: readonly InboxKey[]; now: number }): Promise<InboxApplyResult[]> {
+  const results = new Map<string, InboxApplyResult>();
+  const keyOf = (key: InboxKey) => `${key.sender}\u0000${key.webhookId}`;
+  for (const key of input.keys) results.set(keyOf(key), { ...key, status: "missing" });
+  if (input.keys.length === 0) return [];
 
-function nameOf(change: SourceChange): string {
-  if (change.kind === "removal") return "";
-  return [change.person.firstName?.trim(), change.person.lastName?.trim()].filter(Boolean).join(" ");
-}
-
-async function applyIntegrationChange(tx: Tx, integrationId: string, change: SourceChange, origin: Origin): Promise<ApplySourceEventResult> {
-  const [partner] = await tx
-    .select({ id: integration.id, organisationId: integration.organisationId })
-    .from(integration)
-    .where(eq(integration.id, integrationId))
-    .limit(1);
-  if (!partner) return { status: "not_found" };
-  const externalId = externalIdOf(change);
-  const locationIds = change.kind === "upsert" ? change.person.locationIds : change.removal.locationIds;
-  const mapped = resolveFacilities(locationIds ?? [], await loadLocationMap(tx, integrationId));
-  const rows = await loadPersonRows(drizzleHandle(tx), {
-    facilityIds: await facilitiesOfOrganisation(tx, partner.organisationId),
-    source: "integration",
-    integrationId,
-    externalId,
+  const stored = await db.$client.execute({
+    sql: `SELECT sender, webhook_id AS webhookId, payload, state FROM webhook_inbox
+      WHERE (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(?)) ORDER BY received_at, rowid`,
+    args: [JSON.stringify(input.keys.map((k) => [k.sender, k.webhookId]))],
   });
-  const concerned = [...new Set([...mapped, ...rows.keys()])];
-  const entryOrigin = { organisationId: partner.organisationId, source: "integration" as const, integrationId, passId: null, webhookId: origin.webhookId, at: origin.now };
-  if (concerned.length === 0) {
-    const entry: EntryToWrite = { facilityId: null, externalId, name: nameOf(change), outcome: "skipped", reason: SKIP_REASONS.noFacility, changes: null, userId: null };
-    await drizzleHandle(tx).script(entryStatements(entryOrigin, [entry]));
-    return { status: "applied", entries: [{ facilityId: null, outcome: "skipped", reason: entry.reason, userId: null }] };
+  type Pending = InboxKey & { target: SourceEventTarget | null; parsed: ReturnType<typeof parseSourceEvent> | null };
+  const pending: Pending[] = [];
+  for (const row of stored.rows as unknown as Array<InboxKey & { payload: string; state: string }>) {
+    const result = results.get(keyOf(row));
+    if (!result) continue;
+    if (row.state === "applied" || row.state === "failed") {
+      result.status = "already_done";
+      continue;
+    }
+    const target = targetOfSender(row.sender);
+    pending.push({ sender: row.sender, webhookId: row.webhookId, target, parsed: target ? parseSourceEvent(target.source, parseJson(row.payload)) : null });
   }
-  // A facility holding the person but no longer among the record's facilities treats it as a removal.
-  const changeFor = (facilityId: string): PlannedChange => {
-    if (change.kind === "removal") return { kind: "removal", externalId, updatedAt: change.removal.updatedAt, cause: "removed" };
-    if (mapped.includes(facilityId)) return { kind: "upsert", person: change.person };
-    return { kind: "removal", externalId, updatedAt: change.person.updatedAt, cause: "moved" };
+  if (pending.length === 0) return [...results.values()];
+
+  const targets = pending.flatMap((p) => (p.target ? [p.target] : []));
+  const senders = await loadSenderContexts(db, targets);
+
+  await withWriteTransaction(db, async (handle) => {
+    const claimed = await handle.all<InboxKey>(`UPDATE webhook_inbox SET state = 'applied', applied_at = ${int(input.now)},
+        attempts = attempts + 1, error = NULL
+      WHERE state IN ('received', 'enqueued') AND (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(${json(pending.map((p) => [p.sender, p.webhookId]))}))
+      RETURNING sender, webhook_id AS webhookId`);
+    const claimedKeys = new Set(claimed.map(keyOf));
+    const events: ParsedEvent[] = [];
+    const failures: Array<InboxKey & { error: string }> = [];
+    for (const item of pending) {
+      const result = results.get(keyOf(item)) as InboxApplyResult;
+      if (!claimedKeys.has(keyOf(item))) {
+        result.status = "already_done";
+        continue;
+      }
+      const error =
+        !item.target || !senders.has(senderKeyOf(item.target))
+          ? "The sender no longer exists"
+          : item.parsed && !item.parsed.ok
+            ? `The payload does not match the contract: ${item.parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
+            : null;
+      if (error !== null || !item.target || !item.parsed?.ok) {
+        failures.push({ ...item, error: error ?? "The payload does not match the contract" });
+        Object.assign(result, { status: "failed", error: error ?? undefined });
+        continue;
+      }
+      events.push({ target: item.target, change: item.parsed.change, webhookId: item.webhookId });
+      result.status = "applied";
+    }
+    await writeEvents(handle, senders, events, input.now, inboxFailedStatements(failures));
+  });
+  return [...results.values()];
+}
+
+function inboxFailedStatements(failures: ReadonlyArray<InboxKey & { error: string }>): string[] {
+  if (failures.length === 0) return [];
+  return [
+    `UPDATE webhook_inbox SET state = 'failed', applied_at = NULL, error = f.value->>2
+      FROM json_each(${json(failures.map((f) => [f.sender, f.webhookId, f.error]))}) AS f
+      WHERE webhook_inbox.sender = f.value->>0 AND webhook_inbox.webhook_id = f.value->>1`,
+  ];
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function targetOfSender(sender: string): SourceEventTarget | null {
+  const separator = sender.indexOf(":");
+  const kind = sender.slice(0, separator);
+  const id = sender.slice(separator + 1);
+  if (separator < 0 || !id) return null;
+  if (kind === "integration") return { source: "integration", integrationId: id };
+  if (kind === "cctv") return { source: "cctv", facilityId: id };
+  return null;
+}
+
+/** Every distinct sender's organisation, location map and facility settings: a few statements per batch. */
+async function loadSenderContexts(db: DbOrTx, targets: readonly SourceEventTarget[]): Promise<Map<string, SenderContext>> {
+  const integrationIds = [...new Set(targets.flatMap((t) => (t.source === "integration" ? [t.integrationId] : [])))];
+  const cctvFacilityIds = [...new Set(targets.flatMap((t) => (t.source === "cctv" ? [t.facilityId] : [])))];
+  const partners =
+    integrationIds.length === 0
+      ? []
+      : await db.select({ id: integration.id, organisationId: integration.organisationId }).from(integration).where(inArray(integration.id, integrationIds));
+  const organisationIds = [...new Set(partners.map((p) => p.organisationId))];
+  const organisationFacilities =
+    organisationIds.length === 0
+      ? []
+      : await db.select({ id: facility.id, organisationId: facility.organisationId }).from(facility).where(inArray(facility.organisationId, organisationIds));
+  const locations =
+    partners.length === 0
+      ? []
+      : await db
+          .select({ integrationId: integrationLocation.integrationId, locationId: integrationLocation.locationId, facilityId: integrationLocation.facilityId })
+          .from(integrationLocation)
+          .where(inArray(integrationLocation.integrationId, partners.map((p) => p.id)));
+  const contexts = await loadFacilityContexts(db, [...new Set([...organisationFacilities.map((f) => f.id), ...cctvFacilityIds])]);
+
+  const senders = new Map<string, SenderContext>();
+  const facilitiesFor = (facilityIds: readonly string[], source: SyncSource, integrationId: string | null) => {
+    const facilities = new Map<string, EventFacility>();
+    for (const id of facilityIds) {
+      const context = contexts.get(id);
+      if (context) facilities.set(id, { facility: context.facility, settings: planSettingsFor(context, source, integrationId) });
+    }
+    return facilities;
   };
-  const entries = await applyToFacilities(tx, { source: "integration", integrationId, concerned, rows, changeFor, origin });
-  await drizzleHandle(tx).script(entryStatements(entryOrigin, entries));
-  return { status: "applied", entries: entries.map(summary) };
-}
-
-async function applyCctvChange(tx: Tx, facilityId: string, change: SourceChange, origin: Origin): Promise<ApplySourceEventResult> {
-  const externalId = externalIdOf(change);
-  const rows = await loadPersonRows(drizzleHandle(tx), { facilityIds: [facilityId], source: "cctv", integrationId: null, externalId });
-  const changeFor = (): PlannedChange =>
-    change.kind === "upsert"
-      ? { kind: "upsert", person: change.person }
-      : { kind: "removal", externalId, updatedAt: change.removal.updatedAt, cause: "removed" };
-  const contexts = await loadFacilityContexts(tx, [facilityId]);
-  const context = contexts.get(facilityId);
-  if (!context) return { status: "not_found" };
-  const entries = await applyToFacilities(tx, { source: "cctv", integrationId: null, concerned: [facilityId], rows, changeFor, origin });
-  const entryOrigin = { organisationId: context.facility.organisationId, source: "cctv" as const, integrationId: null, passId: null, webhookId: origin.webhookId, at: origin.now };
-  await drizzleHandle(tx).script(entryStatements(entryOrigin, entries));
-  return { status: "applied", entries: entries.map(summary) };
-}
-
-function summary(entry: EntryToWrite): AppliedEntry {
-  return { facilityId: entry.facilityId, outcome: entry.outcome, reason: entry.reason, userId: entry.userId };
-}
-
-async function applyToFacilities(
-  tx: Tx,
-  input: {
-    source: SyncSource;
-    integrationId: string | null;
-    concerned: string[];
-    rows: Map<string, StoredRow>;
-    changeFor: (facilityId: string) => PlannedChange;
-    origin: Origin;
-  },
-): Promise<EntryToWrite[]> {
-  const contexts = await loadFacilityContexts(tx, input.concerned);
-  const entries: EntryToWrite[] = [];
-  for (const facilityId of input.concerned) {
+  for (const partner of partners) {
+    const locationMap = new Map(locations.filter((l) => l.integrationId === partner.id).map((l) => [l.locationId, l.facilityId]));
+    const ids = organisationFacilities.filter((f) => f.organisationId === partner.organisationId).map((f) => f.id);
+    senders.set(senderKeyOf({ source: "integration", integrationId: partner.id }), {
+      source: "integration",
+      integrationId: partner.id,
+      organisationId: partner.organisationId,
+      locationMap,
+      senderFacilityId: null,
+      facilities: facilitiesFor(ids, "integration", partner.id),
+    });
+  }
+  for (const facilityId of cctvFacilityIds) {
     const context = contexts.get(facilityId);
     if (!context) continue;
-    const row = input.rows.get(facilityId) ?? null;
-    const change = input.changeFor(facilityId);
-    const plan = planRecord({
-      source: input.source,
-      change,
-      facility: context.facility,
-      settings: planSettingsFor(context, input.source, input.integrationId),
-      existingRow: row,
-      now: input.origin.now,
-    });
-    const externalId = change.kind === "upsert" ? change.person.externalId : change.externalId;
-    let userId = row?.id ?? null;
-    if (plan.write && plan.patch) {
-      userId ??= newRowId(input.origin.now);
-      const scope = { facilityId, source: input.source, integrationId: input.integrationId };
-      const writes = [{ id: userId, externalId, write: plan.write, patch: plan.patch }];
-      await drizzleHandle(tx).script(rowWriteStatements(scope, { passId: null, now: input.origin.now, writes }));
-    }
-    entries.push({
-      facilityId,
-      externalId,
-      name: plan.name,
-      outcome: plan.outcome,
-      reason: plan.reason,
-      changes: plan.changes.length > 0 ? plan.changes : null,
-      userId,
+    senders.set(senderKeyOf({ source: "cctv", facilityId }), {
+      source: "cctv",
+      integrationId: null,
+      organisationId: context.facility.organisationId,
+      locationMap: null,
+      senderFacilityId: facilityId,
+      facilities: facilitiesFor([facilityId], "cctv", null),
     });
   }
-  return entries;
+  return senders;
+}
+
+type CurrentRow = ExistingRow & { id: string };
+
+/**
+ * Plans the events in order, each against the state the earlier ones left, then writes rows, activity
+ * entries, invitations and `extra` statements as one script. Rows are read once per sender.
+ */
+async function writeEvents(
+  handle: StoreHandle,
+  senders: ReadonlyMap<string, SenderContext>,
+  events: readonly ParsedEvent[],
+  now: number,
+  extra: readonly string[] = [],
+): Promise<ApplySourceEventResult[]> {
+  // sender → external id → facility id → the row as it stands after the events so far.
+  const current = new Map<string, Map<string, Map<string, CurrentRow>>>();
+  const bySender = groupBy(events, (e) => senderKeyOf(e.target));
+  for (const [key, senderEvents] of bySender) {
+    const sender = senders.get(key);
+    if (!sender) continue;
+    const people = new Map<string, Map<string, CurrentRow>>();
+    const rows = await loadPeopleRows(handle, {
+      facilityIds: [...sender.facilities.keys()],
+      source: sender.source,
+      integrationId: sender.integrationId,
+      externalIds: [...new Set(senderEvents.map((e) => eventExternalId(e.change)))],
+    });
+    for (const row of rows) {
+      const person = people.get(row.externalId) ?? new Map<string, CurrentRow>();
+      person.set(row.facilityId, row);
+      people.set(row.externalId, person);
+    }
+    current.set(key, people);
+  }
+
+  const writes = new Map<string, { scope: { facilityId: string; source: SyncSource; integrationId: string | null }; write: RowWrite }>();
+  const statements: string[] = [];
+  const appliedEntries: EntryToWrite[] = [];
+  const results: ApplySourceEventResult[] = [];
+  for (const event of events) {
+    const key = senderKeyOf(event.target);
+    const sender = senders.get(key);
+    if (!sender) {
+      results.push({ status: "not_found" });
+      continue;
+    }
+    const externalId = eventExternalId(event.change);
+    const people = current.get(key) as Map<string, Map<string, CurrentRow>>;
+    const rows = people.get(externalId) ?? new Map<string, CurrentRow>();
+    people.set(externalId, rows);
+    const planned = planSourceEvent({
+      source: sender.source,
+      change: event.change,
+      locationMap: sender.locationMap,
+      senderFacilityId: sender.senderFacilityId,
+      rows,
+      facilities: sender.facilities,
+      now,
+    });
+    const entries: EntryToWrite[] = planned.map((entry) => {
+      const row = entry.facilityId === null ? undefined : rows.get(entry.facilityId);
+      let userId = row?.id ?? null;
+      if (entry.facilityId !== null && entry.write) {
+        userId ??= newRowId(now);
+        const writeKey = `${entry.facilityId}\u0000${externalId}`;
+        const earlier = writes.get(writeKey)?.write;
+        writes.set(writeKey, {
+          scope: { facilityId: entry.facilityId, source: sender.source, integrationId: sender.integrationId },
+          write: {
+            id: userId,
+            externalId,
+            write: earlier && earlier.write !== "touch" ? earlier.write : entry.write.write,
+            patch: entry.write.patch,
+          },
+        });
+        rows.set(entry.facilityId, {
+          ...entry.write.patch,
+          id: userId,
+          trackSourceUpdates: row?.trackSourceUpdates ?? true,
+          accessEnabled: row?.accessEnabled ?? true,
+        });
+      }
+      return { facilityId: entry.facilityId, externalId, name: entry.name, outcome: entry.outcome, reason: entry.reason, changes: entry.changes, userId };
+    });
+    statements.push(
+      ...entryStatements(
+        { organisationId: sender.organisationId, source: sender.source, integrationId: sender.integrationId, passId: null, webhookId: event.webhookId, at: now },
+        entries,
+      ),
+    );
+    appliedEntries.push(...entries);
+    results.push({ status: "applied", entries: entries.map(({ facilityId, outcome, reason, userId }) => ({ facilityId, outcome, reason, userId })) });
+  }
+
+  const rowStatements = [...groupBy(writes.values(), (w) => `${w.scope.facilityId}\u0000${w.scope.source}\u0000${w.scope.integrationId ?? ""}`).values()].flatMap(
+    (group) => rowWriteStatements(group[0]!.scope, { passId: null, now, writes: group.map((w) => w.write) }),
+  );
+  await handle.script([...rowStatements, ...statements, ...autoInvitationStatements(appliedUserIds(appliedEntries), now), ...extra]);
+  return results;
+}
+
+// Map.groupBy is not in Node 20, where the store's tests run.
+function groupBy<T>(items: Iterable<T>, keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }

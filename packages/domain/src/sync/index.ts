@@ -7,3 +7,4 @@ export * from "./plan-record";
 export * from "./plan-page";
 export * from "./mass-disable";
 export * from "./trace";
+export * from "./plan-event";

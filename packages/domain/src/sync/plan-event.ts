@@ -1,0 +1,98 @@
+import type { SyncSource } from "../vocabulary";
+import type { SourceChange } from "./source-records";
+import type { ChangedField, ExistingRow, SyncPatch } from "./ownership";
+import { resolveFacilities } from "./locations";
+import { SKIP_REASONS } from "./reasons";
+import { planRecord, type AppliedOutcome, type PlanFacility, type PlanSettings, type PlannedChange, type RecordWrite } from "./plan-record";
+
+export type EventFacility = { facility: PlanFacility; settings: PlanSettings };
+
+export type EventPlanInput = {
+  source: SyncSource;
+  change: SourceChange;
+  /** Integration events: the partner's location id → facility id. CCTV events: null. */
+  locationMap: ReadonlyMap<string, string> | null;
+  /** CCTV events: the facility the camera system belongs to (the endpoint's). Integration events: null. */
+  senderFacilityId: string | null;
+  /** The person's rows of this source in the sender's organisation, by facility id. */
+  rows: ReadonlyMap<string, ExistingRow>;
+  /** Facilities the event may concern (their settings), by id; a facility missing here is left alone. */
+  facilities: ReadonlyMap<string, EventFacility>;
+  now: number;
+};
+
+export type EventPlanEntry = {
+  /** null: "No facility on the source record", shown to every facility mirroring the integration. */
+  facilityId: string | null;
+  externalId: string;
+  name: string;
+  outcome: AppliedOutcome;
+  reason: string | null;
+  changes: ChangedField[] | null;
+  /** The row's write for this facility, when there is one. */
+  write: { write: RecordWrite; patch: SyncPatch } | null;
+};
+
+export function eventExternalId(change: SourceChange): string {
+  return change.kind === "upsert" ? change.person.externalId : change.removal.externalId;
+}
+
+function eventName(change: SourceChange): string {
+  if (change.kind === "removal") return "";
+  return [change.person.firstName?.trim(), change.person.lastName?.trim()].filter(Boolean).join(" ");
+}
+
+/**
+ * Plans one webhook event for every facility it concerns: for an integration, the facilities its
+ * locations map to and every facility already holding the person (one no longer among the record's
+ * facilities treats the event as a removal); for CCTV, the endpoint's facility. One entry per facility.
+ */
+export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
+  const { change } = input;
+  const externalId = eventExternalId(change);
+  let concerned: string[];
+  let changeFor: (facilityId: string) => PlannedChange;
+  if (input.source === "cctv") {
+    concerned = input.senderFacilityId === null ? [] : [input.senderFacilityId];
+    changeFor = () =>
+      change.kind === "upsert"
+        ? { kind: "upsert", person: change.person }
+        : { kind: "removal", externalId, updatedAt: change.removal.updatedAt, cause: "removed" };
+  } else {
+    const locationIds = change.kind === "upsert" ? change.person.locationIds : change.removal.locationIds;
+    const mapped = resolveFacilities(locationIds ?? [], input.locationMap ?? new Map());
+    concerned = [...new Set([...mapped, ...input.rows.keys()])];
+    if (concerned.length === 0) {
+      return [{ facilityId: null, externalId, name: eventName(change), outcome: "skipped", reason: SKIP_REASONS.noFacility, changes: null, write: null }];
+    }
+    changeFor = (facilityId) => {
+      if (change.kind === "removal") return { kind: "removal", externalId, updatedAt: change.removal.updatedAt, cause: "removed" };
+      if (mapped.includes(facilityId)) return { kind: "upsert", person: change.person };
+      return { kind: "removal", externalId, updatedAt: change.person.updatedAt, cause: "moved" };
+    };
+  }
+
+  const entries: EventPlanEntry[] = [];
+  for (const facilityId of concerned) {
+    const target = input.facilities.get(facilityId);
+    if (!target) continue;
+    const plan = planRecord({
+      source: input.source,
+      change: changeFor(facilityId),
+      facility: target.facility,
+      settings: target.settings,
+      existingRow: input.rows.get(facilityId) ?? null,
+      now: input.now,
+    });
+    entries.push({
+      facilityId,
+      externalId,
+      name: plan.name,
+      outcome: plan.outcome,
+      reason: plan.reason,
+      changes: plan.changes.length > 0 ? plan.changes : null,
+      write: plan.write && plan.patch ? { write: plan.write, patch: plan.patch } : null,
+    });
+  }
+  return entries;
+}
