@@ -7,7 +7,7 @@ import {
   getQueueResult,
   waitOnExecutionContext,
 } from "cloudflare:test";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { accessUser, activityEntry, integration, webhookInbox } from "@uas/db";
 import worker from "../src";
 import { testDb } from "./support";
@@ -172,6 +172,28 @@ describe("sync queue consumer for webhook.apply", () => {
     expect(result.explicitAcks).toEqual(["f-1"]);
     const [row] = await db.select().from(webhookInbox).where(eq(webhookInbox.webhookId, res.id));
     expect(row).toMatchObject({ state: "failed", error: expect.stringContaining("no longer exists") });
+  });
+
+  it("applies a batch's webhooks together; an event the database refuses is retried alone and the rest acked", async () => {
+    const t = await createWebhookTenant(db, { sourcesOn: true });
+    const queue = fakeQueue("record").queue;
+    const poison = `BOOM-${crypto.randomUUID()}`;
+    const events = [member(), member({ external_id: poison }), member(), member()];
+    const posted = [];
+    for (const event of events) posted.push(await postWithQueue(t.integrationUrl, t.integration.webhookSecret, event, queue));
+    await db.run(sql.raw(`CREATE TRIGGER refuse_poison BEFORE INSERT ON activity_entry WHEN NEW.external_id = '${poison}'
+      BEGIN SELECT RAISE(ABORT, 'refused'); END`));
+    try {
+      const result = await deliver(posted.map((p, i) => ({ id: `b-${i}`, body: applyMessage(t.integrationSender, p.id) })));
+      expect(result.explicitAcks.sort()).toEqual(["b-0", "b-2", "b-3"]);
+      expect(result.retryMessages.map((m) => m.msgId)).toEqual(["b-1"]);
+    } finally {
+      await db.run(sql.raw("DROP TRIGGER refuse_poison"));
+    }
+    for (const [i, p] of posted.entries()) expect(await entriesOf(p.id)).toHaveLength(i === 1 ? 0 : 1);
+    const retried = await deliver([{ id: "b-1-again", body: applyMessage(t.integrationSender, posted[1]!.id) }]);
+    expect(retried.explicitAcks).toEqual(["b-1-again"]);
+    expect(await rowOf(t, poison)).toBeDefined();
   });
 
   it("retries a message whose inbox row is missing instead of acknowledging it", async () => {

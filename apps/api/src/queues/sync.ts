@@ -1,45 +1,63 @@
 import type { Bindings } from "../bindings";
 import { invocationCtx } from "../invocation";
 import type { Ctx } from "../context";
-import { syncQueueMessage, type SyncQueueMessage } from "./messages";
+import { syncQueueMessage, type PassStartMessage, type PassStepMessage, type WebhookApplyMessage } from "./messages";
+import { ACK, conclude, settle, validDeliveries, type Delivery, type Settlement } from "./consume";
 import { backoffSeconds } from "./retry";
 import { startPassFromMessage, stepPass } from "../services/passes";
-import { applyStoredWebhook } from "../services/webhooks";
+import { applyStoredWebhooks, type AppliedWebhook } from "../services/webhooks";
 import { errorSummary } from "../log";
 
-async function apply(ctx: Ctx, message: SyncQueueMessage): Promise<void> {
-  switch (message.type) {
-    case "pass.start":
-      await startPassFromMessage({ ctx, input: message });
-      return;
-    case "pass.step":
-      await stepPass({ ctx, input: message });
-      return;
-    case "webhook.apply": {
-      const result = await applyStoredWebhook({ ctx, input: message });
-      if (result.status === "failed") console.error("webhook cannot be applied", message.sender, message.webhookId, result.error);
-      return;
-    }
+/**
+ * `sync`: webhooks of a batch are applied together in one transaction (a handful of statements per
+ * batch, not per event); pass messages one by one. Every message is acked or retried on its own.
+ */
+export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  const { ctx } = invocationCtx(env, { type: "system" });
+  const deliveries = validDeliveries(batch, syncQueueMessage);
+  const webhooks = deliveries.filter((d): d is Delivery<WebhookApplyMessage> => d.body.type === "webhook.apply");
+  if (webhooks.length > 0) await applyWebhookDeliveries(ctx, webhooks);
+  for (const { message, body } of deliveries) {
+    if (body.type === "pass.start") await settle(message, () => startPass(ctx, body));
+    if (body.type === "pass.step") await settle(message, () => step(ctx, body));
   }
 }
 
-/** Validates each message, applies it, and acks message by message; failures retry with backoff. */
-export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const { ctx } = invocationCtx(env, { type: "system" });
-  for (const message of batch.messages) {
-    const parsed = syncQueueMessage.safeParse(message.body);
-    if (!parsed.success) {
-      // A malformed message can never succeed; retrying walks it to the dead-letter queue, where it stays visible.
-      console.error("invalid sync message", message.id, parsed.error.issues);
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
-      continue;
+async function startPass(ctx: Ctx, body: PassStartMessage): Promise<Settlement> {
+  await startPassFromMessage({ ctx, input: body });
+  return ACK;
+}
+
+async function step(ctx: Ctx, body: PassStepMessage): Promise<Settlement> {
+  await stepPass({ ctx, input: body });
+  return ACK;
+}
+
+/**
+ * The batch in one transaction; if that fails (one event the database refuses, say), each event on its
+ * own, so one bad event does not hold back the rest of the batch on its way to the dead-letter queue.
+ */
+async function applyWebhookDeliveries(ctx: Ctx, deliveries: Delivery<WebhookApplyMessage>[]): Promise<void> {
+  try {
+    const results = await applyStoredWebhooks({ ctx, input: deliveries.map((d) => d.body) });
+    for (const [i, { message }] of deliveries.entries()) conclude(message, settlementOf(results[i] as AppliedWebhook, message));
+    return;
+  } catch (error) {
+    if (deliveries.length === 1) {
+      console.error("sync message failed", deliveries[0]!.message.id, errorSummary(error));
+      deliveries[0]!.message.retry({ delaySeconds: backoffSeconds(deliveries[0]!.message.attempts) });
+      return;
     }
-    try {
-      await apply(ctx, parsed.data);
-      message.ack();
-    } catch (error) {
-      console.error("sync message failed", message.id, errorSummary(error));
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
-    }
+    console.error("webhook batch failed; applying its events one by one", errorSummary(error));
   }
+  for (const { message, body } of deliveries) {
+    await settle(message, async () => settlementOf((await applyStoredWebhooks({ ctx, input: [body] }))[0] as AppliedWebhook, message));
+  }
+}
+
+function settlementOf(result: AppliedWebhook, message: Message<unknown>): Settlement {
+  if (result.status === "failed") console.error("webhook cannot be applied", result.sender, result.webhookId, result.error);
+  // Not in the inbox (yet): a message can only be sent after its row commits, so this is an anomaly to retry into the DLQ.
+  if (result.status === "missing") return { status: "retry", delaySeconds: backoffSeconds(message.attempts), reason: `webhook ${result.webhookId} of ${result.sender} is not in the inbox` };
+  return ACK;
 }

@@ -1,14 +1,10 @@
 import { errorSummary } from "../log";
 import {
-  applySourceEvent,
-  claimInboxRowForApply,
-  getInboxRow,
+  applyInboxEvents,
   listStuckInboxRows,
   markInboxEnqueued,
-  markInboxFailed,
   storeInboxRow,
-  type Db,
-  type SourceEventTarget,
+  type InboxApplyResult,
   type WebhookSenderRow,
 } from "@uas/db";
 import type { Ctx } from "../context";
@@ -67,48 +63,18 @@ export async function sweepStuckWebhooks({ ctx }: { ctx: Ctx }): Promise<{ enque
   return { enqueued: stuck.length };
 }
 
-export type AppliedWebhook = { status: "applied" | "already_done" | "failed"; error?: string };
+export type AppliedWebhook = InboxApplyResult;
 
 /**
- * Applies one stored webhook through the sync engine. The row is claimed (marked applied) in the same
- * write transaction as the engine's changes: a re-delivery, even a concurrent one, finds it applied and
- * is acknowledged without applying twice; a crash rolls both back, so the retry applies it.
+ * Applies stored webhooks through the sync engine, a queue batch at a time. Each row is claimed (marked
+ * applied) in the same write transaction as the engine's changes: a re-delivery, even a concurrent one,
+ * finds it applied and is acknowledged without applying twice; a crash rolls both back, so the retry
+ * applies it. Results are in the order of the input.
  */
-export async function applyStoredWebhook({ ctx, input }: { ctx: Ctx; input: InboxKey }): Promise<AppliedWebhook> {
-  const row = await getInboxRow(ctx.db, input);
-  if (!row) throw new Error(`webhook ${input.webhookId} of ${input.sender} is not in the inbox`);
-  if (row.state === "applied" || row.state === "failed") return { status: "already_done" };
-  const target = targetOf(input.sender);
-  const now = ctx.now();
-
-  const applied = await ctx.db.transaction(async (tx): Promise<AppliedWebhook> => {
-    const { claimed } = await claimInboxRowForApply(tx, input, now);
-    if (!claimed) return { status: "already_done" };
-    const result = await applySourceEvent({
-      ...target,
-      // The engine opens its own transaction; on a transaction that is a savepoint inside this one.
-      db: tx as unknown as Db,
-      event: JSON.parse(row.payload) as unknown,
-      webhookId: input.webhookId,
-      now,
-    });
-    if (result.status === "applied") return { status: "applied" };
-    // Neither outcome can change on a retry: the row keeps the reason and the message is acknowledged.
-    const error =
-      result.status === "not_found"
-        ? "The sender no longer exists"
-        : `The payload does not match the contract: ${result.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
-    await markInboxFailed(tx, input, error);
-    return { status: "failed", error };
-  });
-  if (applied.status === "applied") await relayInvitationsAfterCommit(ctx);
-  return applied;
-}
-
-function targetOf(sender: string): SourceEventTarget {
-  const [source, ...rest] = sender.split(":");
-  const id = rest.join(":");
-  if (source === "integration" && id) return { source: "integration", integrationId: id };
-  if (source === "cctv" && id) return { source: "cctv", facilityId: id };
-  throw new Error(`unknown webhook sender ${sender}`);
+export async function applyStoredWebhooks({ ctx, input }: { ctx: Ctx; input: readonly InboxKey[] }): Promise<AppliedWebhook[]> {
+  const keys = input.map(({ sender, webhookId }) => ({ sender, webhookId }));
+  const results = await applyInboxEvents(ctx.db, { keys, now: ctx.now() });
+  const byKey = new Map(results.map((r) => [`${r.sender}\u0000${r.webhookId}`, r]));
+  if (results.some((r) => r.status === "applied")) await relayInvitationsAfterCommit(ctx);
+  return keys.map((key) => byKey.get(`${key.sender}\u0000${key.webhookId}`) ?? { ...key, status: "missing" });
 }
