@@ -20,15 +20,18 @@ const SEND_BATCH_LIMIT = 100;
 
 /**
  * Stores a verified, schema-valid webhook in the inbox (the durable point: a 202 is answered only after
- * this), then hands it to the sync queue. A failed enqueue is logged, not surfaced: the row is durable and
- * the sweeper enqueues it later, so the sender must not be told to retry.
+ * this), then hands it to the sync queue. The hand-over runs through `defer` (the request's waitUntil), so
+ * the sender's answer does not wait on the queue. A failed enqueue is logged, not surfaced: the row is
+ * durable and the sweeper enqueues it later, so the sender must not be told to retry.
  */
 export async function receiveWebhook({
   ctx,
   input,
+  defer,
 }: {
   ctx: Ctx;
   input: { sender: WebhookSenderRow; webhookId: string; payload: string };
+  defer?: (work: Promise<void>) => void;
 }): Promise<{ status: "accepted" | "duplicate" }> {
   const { stored } = await storeInboxRow(ctx.db, {
     sender: input.sender,
@@ -37,11 +40,11 @@ export async function receiveWebhook({
     receivedAt: ctx.now(),
   });
   if (!stored) return { status: "duplicate" };
-  try {
-    await enqueueInboxRows(ctx, [{ sender: input.sender.sender, webhookId: input.webhookId }]);
-  } catch (error) {
+  const handOver = enqueueInboxRows(ctx, [{ sender: input.sender.sender, webhookId: input.webhookId }]).catch((error: unknown) => {
     console.error("webhook stored but not enqueued; the sweeper will retry", input.sender.sender, errorSummary(error));
-  }
+  });
+  if (defer) defer(handOver);
+  else await handOver;
   return { status: "accepted" };
 }
 

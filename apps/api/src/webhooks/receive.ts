@@ -28,7 +28,11 @@ export function receiveEvent(source: SyncSource) {
       now: () => Date.now(),
       queues: c.get("queues"),
     };
-    const { status } = await receiveWebhook({ ctx, input: { sender, webhookId, payload: text } });
+    const { status } = await receiveWebhook({
+      ctx,
+      input: { sender, webhookId, payload: text },
+      defer: (work) => c.executionCtx.waitUntil(work),
+    });
     return c.json({ id: webhookId, status }, 202);
   };
 }
