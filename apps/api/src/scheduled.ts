@@ -1,4 +1,4 @@
-import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity } from "@uas/db";
+import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity, pruneRememberedRemovals } from "@uas/db";
 import { dueNightlyDate, type SyncSource } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { invocationCtx } from "./invocation";
@@ -62,4 +62,6 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   // Activity entries are kept 90 days; each quarter hour prunes a bounded slice of what is older.
   const pruned = await pruneActivity({ db: ctx.db, now: ctx.now(), maxBatches: PRUNE_BATCHES_PER_CRON });
   if (pruned.deleted > 0) console.log(`activity retention: ${pruned.deleted} entries older than 90 days pruned`);
+  const forgotten = await pruneRememberedRemovals({ db: ctx.db, now: ctx.now() });
+  if (forgotten.deleted > 0) console.log(`retention: ${forgotten.deleted} remembered removals older than 90 days forgotten`);
 }

@@ -10,6 +10,7 @@ export * from "./errors";
 export * from "./queries/nightly";
 export * from "./sync";
 export * from "./queries/activity";
+export * from "./queries/source-removals";
 export * from "./queries/inbox";
 export * from "./queries/sources";
 export * from "./queries/users";

@@ -182,5 +182,5 @@ describe("applyInboxEvents (a queue batch in one transaction)", () => {
       }),
       { numRuns: 40 },
     );
-  });
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { accessUser, activityEntry, integrationLocation, setFacilityIntegration, type Db } from "../src";
+import { accessUser, activityEntry, integrationLocation, pruneRememberedRemovals, setFacilityIntegration, sourceRemoval, type Db } from "../src";
 import { advancePass, applySourceEvent, runFullPass, startPass } from "../src/sync";
 import { createFacility, createSyncedFacility, createTestDb, insertCctvSourceFor, listingsOf, member, memoryListing } from "../src/testing";
 import { T, integrationPass, members, rowsByExternalId } from "./sync-helpers";
@@ -66,6 +66,36 @@ describe("applySourceEvent", () => {
     expect((await rowsByExternalId(db, facility.id)).get("M-1")).toMatchObject({ lastName: "Late", removedAtSourceAt: T + 2 });
     expect(await apply(upserted(member("M-1", { updated_at: "2026-11-24T13:00:00Z" })), T + 4)).toMatchObject({ entries: [{ outcome: "updated" }] });
     expect((await rowsByExternalId(db, facility.id)).get("M-1")?.removedAtSourceAt).toBeNull();
+  });
+
+  it("remembers a removal that arrives before the person's first upsert; an older upsert adds them removed", async () => {
+    const { facility, integration } = await createSyncedFacility(db);
+    const apply = (event: unknown, now: number) => applySourceEvent({ db, source: "integration", integrationId: integration.id, event, webhookId: null, now });
+    expect(await apply(removed("M-1", "2026-11-24T12:00:00Z"), T)).toMatchObject({ entries: [{ outcome: "skipped", reason: "No matching User Access record" }] });
+    expect(await apply(removed("M-2", "2026-11-24T12:00:00Z"), T)).toMatchObject({ entries: [{ outcome: "skipped" }] });
+    expect(await db.$count(sourceRemoval)).toBe(2);
+
+    // In updated_at order: M-1 joined at 10:00 and left at 12:00; M-2 left at 12:00 and joined again at 13:00.
+    expect(await apply(upserted(member("M-1", { updated_at: "2026-11-24T10:00:00Z" })), T + 1)).toMatchObject({
+      entries: [{ outcome: "added", reason: "Removed at the source" }],
+    });
+    expect(await apply(upserted(member("M-2", { updated_at: "2026-11-24T13:00:00Z" })), T + 1)).toMatchObject({ entries: [{ outcome: "added", reason: null }] });
+    const rows = await rowsByExternalId(db, facility.id);
+    expect(rows.get("M-1")).toMatchObject({ removedAtSourceAt: T + 1, accessEnabled: true });
+    expect(rows.get("M-2")).toMatchObject({ removedAtSourceAt: null });
+    // Once the row exists it carries the removal itself; the memory is gone.
+    expect(await db.$count(sourceRemoval)).toBe(0);
+    // A newer upsert brings M-1 back, as it would have in order.
+    expect(await apply(upserted(member("M-1", { updated_at: "2026-11-24T14:00:00Z" })), T + 2)).toMatchObject({ entries: [{ outcome: "updated" }] });
+    expect((await rowsByExternalId(db, facility.id)).get("M-1")?.removedAtSourceAt).toBeNull();
+  });
+
+  it("forgets remembered removals after the retention", async () => {
+    const { integration } = await createSyncedFacility(db);
+    await applySourceEvent({ db, source: "integration", integrationId: integration.id, event: removed("M-1", "2026-11-24T12:00:00Z"), webhookId: null, now: T });
+    expect(await pruneRememberedRemovals({ db, now: T + 89 * 86_400_000 })).toEqual({ deleted: 0 });
+    expect(await pruneRememberedRemovals({ db, now: T + 91 * 86_400_000 })).toEqual({ deleted: 1 });
+    expect(await db.$count(sourceRemoval)).toBe(0);
   });
 
   it("a removal for a person with no row, or a record no facility maps, is Skipped", async () => {

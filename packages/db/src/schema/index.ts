@@ -9,3 +9,4 @@ export * from "./webhook-inbox";
 export * from "./invitation";
 export * from "./access-log";
 export * from "./audit";
+export * from "./source-removal";

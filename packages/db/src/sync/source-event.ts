@@ -15,7 +15,7 @@ import { facility, integration, integrationLocation } from "../schema";
 import { loadFacilityContexts, planSettingsFor } from "./source-context";
 import { loadPeopleRows, newRowId, rowWriteStatements, type RowWrite } from "./row-store";
 import { entryStatements, type EntryToWrite } from "./activity-store";
-import { drizzleHandle, int, json, withWriteTransaction, type StoreHandle } from "./store-handle";
+import { drizzleHandle, int, json, text, withWriteTransaction, type StoreHandle } from "./store-handle";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 
 export type SourceEventTarget = { source: "integration"; integrationId: string } | { source: "cctv"; facilityId: string };
@@ -241,6 +241,8 @@ async function writeEvents(
 ): Promise<ApplySourceEventResult[]> {
   // sender → external id → facility id → the row as it stands after the events so far.
   const current = new Map<string, Map<string, Map<string, CurrentRow>>>();
+  // sender → external id → facility id → a remembered removal's `updated_at` (the person has no row there).
+  const remembered = new Map<string, Map<string, Map<string, number>>>();
   const bySender = groupBy(events, (e) => senderKeyOf(e.target));
   for (const [key, senderEvents] of bySender) {
     const sender = senders.get(key);
@@ -258,7 +260,10 @@ async function writeEvents(
       people.set(row.externalId, person);
     }
     current.set(key, people);
+    remembered.set(key, await loadRememberedRemovals(handle, sender, [...new Set(senderEvents.map((e) => eventExternalId(e.change)))]));
   }
+  const removals = new Map<string, RememberedRemoval>();
+  const forgotten = new Map<string, RememberedRemoval>();
 
   const writes = new Map<string, { scope: { facilityId: string; source: SyncSource; integrationId: string | null }; write: RowWrite }>();
   const statements: string[] = [];
@@ -275,6 +280,9 @@ async function writeEvents(
     const people = current.get(key) as Map<string, Map<string, CurrentRow>>;
     const rows = people.get(externalId) ?? new Map<string, CurrentRow>();
     people.set(externalId, rows);
+    const senderRemovals = remembered.get(key) as Map<string, Map<string, number>>;
+    const personRemovals = senderRemovals.get(externalId) ?? new Map<string, number>();
+    senderRemovals.set(externalId, personRemovals);
     const planned = planSourceEvent({
       source: sender.source,
       change: event.change,
@@ -282,11 +290,26 @@ async function writeEvents(
       senderFacilityId: sender.senderFacilityId,
       rows,
       facilities: sender.facilities,
+      remembered: personRemovals,
       now,
     });
     const entries: EntryToWrite[] = planned.map((entry) => {
       const row = entry.facilityId === null ? undefined : rows.get(entry.facilityId);
       let userId = row?.id ?? null;
+      if (entry.facilityId !== null) {
+        const removalKey = `${entry.facilityId}\u0000${externalId}`;
+        const removal = { facilityId: entry.facilityId, source: sender.source, integrationKey: sender.integrationId ?? "", externalId };
+        if (entry.rememberRemoval !== null) {
+          personRemovals.set(entry.facilityId, entry.rememberRemoval);
+          removals.set(removalKey, { ...removal, updatedAt: entry.rememberRemoval });
+          forgotten.delete(removalKey);
+        } else if (entry.write?.write === "insert" && personRemovals.has(entry.facilityId)) {
+          // The row now carries what the removal said; the memory has done its work.
+          personRemovals.delete(entry.facilityId);
+          removals.delete(removalKey);
+          forgotten.set(removalKey, { ...removal, updatedAt: 0 });
+        }
+      }
       if (entry.facilityId !== null && entry.write) {
         userId ??= newRowId(now);
         const writeKey = `${entry.facilityId}\u0000${externalId}`;
@@ -322,8 +345,47 @@ async function writeEvents(
   const rowStatements = [...groupBy(writes.values(), (w) => `${w.scope.facilityId}\u0000${w.scope.source}\u0000${w.scope.integrationId ?? ""}`).values()].flatMap(
     (group) => rowWriteStatements(group[0]!.scope, { passId: null, now, writes: group.map((w) => w.write) }),
   );
-  await handle.script([...rowStatements, ...statements, ...autoInvitationStatements(appliedUserIds(appliedEntries), now), ...extra]);
+  await handle.script([
+    ...rowStatements,
+    ...statements,
+    ...rememberedRemovalStatements([...removals.values()], [...forgotten.values()], now),
+    ...autoInvitationStatements(appliedUserIds(appliedEntries), now),
+    ...extra,
+  ]);
   return results;
+}
+
+type RememberedRemoval = { facilityId: string; source: SyncSource; integrationKey: string; externalId: string; updatedAt: number };
+
+async function loadRememberedRemovals(handle: StoreHandle, sender: SenderContext, externalIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
+  const found = new Map<string, Map<string, number>>();
+  if (sender.facilities.size === 0 || externalIds.length === 0) return found;
+  const rows = await handle.all<{ facilityId: string; externalId: string; updatedAt: number }>(`
+    SELECT facility_id AS facilityId, external_id AS externalId, source_updated_at AS updatedAt FROM source_removal
+    WHERE facility_id IN (SELECT value FROM json_each(${json([...sender.facilities.keys()])})) AND source = ${text(sender.source)}
+      AND integration_key = ${text(sender.integrationId ?? "")} AND external_id IN (SELECT value FROM json_each(${json(externalIds)}))`);
+  for (const row of rows) {
+    const person = found.get(row.externalId) ?? new Map<string, number>();
+    person.set(row.facilityId, Number(row.updatedAt));
+    found.set(row.externalId, person);
+  }
+  return found;
+}
+
+function rememberedRemovalStatements(remember: readonly RememberedRemoval[], forget: readonly RememberedRemoval[], now: number): string[] {
+  const statements: string[] = [];
+  if (remember.length > 0) {
+    statements.push(`INSERT INTO source_removal (facility_id, source, integration_key, external_id, source_updated_at, recorded_at)
+      SELECT r.value->>0, r.value->>1, r.value->>2, r.value->>3, r.value->>4, ${int(now)}
+      FROM json_each(${json(remember.map((r) => [r.facilityId, r.source, r.integrationKey, r.externalId, r.updatedAt]))}) AS r WHERE true
+      ON CONFLICT (facility_id, source, integration_key, external_id) DO UPDATE SET
+        source_updated_at = max(source_removal.source_updated_at, excluded.source_updated_at), recorded_at = excluded.recorded_at`);
+  }
+  if (forget.length > 0) {
+    statements.push(`DELETE FROM source_removal WHERE (facility_id, source, integration_key, external_id) IN
+      (SELECT f.value->>0, f.value->>1, f.value->>2, f.value->>3 FROM json_each(${json(forget.map((r) => [r.facilityId, r.source, r.integrationKey, r.externalId]))}) AS f)`);
+  }
+  return statements;
 }
 
 // Map.groupBy is not in Node 20, where the store's tests run.

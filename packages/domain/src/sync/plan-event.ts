@@ -2,7 +2,7 @@ import type { SyncSource } from "../vocabulary";
 import type { SourceChange } from "./source-records";
 import type { ChangedField, ExistingRow, SyncPatch } from "./ownership";
 import { resolveFacilities } from "./locations";
-import { SKIP_REASONS } from "./reasons";
+import { REMOVAL_REASONS, SKIP_REASONS } from "./reasons";
 import { planRecord, type AppliedOutcome, type PlanFacility, type PlanSettings, type PlannedChange, type RecordWrite } from "./plan-record";
 
 export type EventFacility = { facility: PlanFacility; settings: PlanSettings };
@@ -18,6 +18,8 @@ export type EventPlanInput = {
   rows: ReadonlyMap<string, ExistingRow>;
   /** Facilities the event may concern (their settings), by id; a facility missing here is left alone. */
   facilities: ReadonlyMap<string, EventFacility>;
+  /** Removals remembered for the person where they had no row (their `updated_at`), by facility id. */
+  remembered?: ReadonlyMap<string, number>;
   now: number;
 };
 
@@ -31,6 +33,8 @@ export type EventPlanEntry = {
   changes: ChangedField[] | null;
   /** The row's write for this facility, when there is one. */
   write: { write: RecordWrite; patch: SyncPatch } | null;
+  /** A removal of a person with no row here: remember its `updated_at` for an older upsert still on its way. */
+  rememberRemoval: number | null;
 };
 
 export function eventExternalId(change: SourceChange): string {
@@ -46,6 +50,10 @@ function eventName(change: SourceChange): string {
  * Plans one webhook event for every facility it concerns: for an integration, the facilities its
  * locations map to and every facility already holding the person (one no longer among the record's
  * facilities treats the event as a removal); for CCTV, the endpoint's facility. One entry per facility.
+ *
+ * Deliveries arrive out of order, so a removal of a person who has no row yet is remembered (still
+ * Skipped, rule 3): when an older upsert then adds them, the row is Added already removed at the source,
+ * as applying the events in `updated_at` order would have left it.
  */
 export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
   const { change } = input;
@@ -63,7 +71,7 @@ export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
     const mapped = resolveFacilities(locationIds ?? [], input.locationMap ?? new Map());
     concerned = [...new Set([...mapped, ...input.rows.keys()])];
     if (concerned.length === 0) {
-      return [{ facilityId: null, externalId, name: eventName(change), outcome: "skipped", reason: SKIP_REASONS.noFacility, changes: null, write: null }];
+      return [{ facilityId: null, externalId, name: eventName(change), outcome: "skipped", reason: SKIP_REASONS.noFacility, changes: null, write: null, rememberRemoval: null }];
     }
     changeFor = (facilityId) => {
       if (change.kind === "removal") return { kind: "removal", externalId, updatedAt: change.removal.updatedAt, cause: "removed" };
@@ -76,14 +84,27 @@ export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
   for (const facilityId of concerned) {
     const target = input.facilities.get(facilityId);
     if (!target) continue;
-    const plan = planRecord({
+    const planned = changeFor(facilityId);
+    let plan = planRecord({
       source: input.source,
-      change: changeFor(facilityId),
+      change: planned,
       facility: target.facility,
       settings: target.settings,
       existingRow: input.rows.get(facilityId) ?? null,
       now: input.now,
     });
+    const remembered = input.remembered?.get(facilityId) ?? null;
+    if (planned.kind === "upsert" && plan.outcome === "added" && plan.patch && remembered !== null && remembered > planned.person.updatedAt) {
+      plan = {
+        ...plan,
+        reason: [REMOVAL_REASONS.removedAtSource, plan.reason].filter(Boolean).join("; "),
+        patch: { ...plan.patch, removedAtSourceAt: input.now, removalSourceUpdatedAt: remembered },
+      };
+    }
+    const rememberRemoval =
+      planned.kind === "removal" && planned.updatedAt !== null && plan.outcome === "skipped" && plan.reason === SKIP_REASONS.noMatchingRow
+        ? Math.max(planned.updatedAt, remembered ?? planned.updatedAt)
+        : null;
     entries.push({
       facilityId,
       externalId,
@@ -92,6 +113,7 @@ export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
       reason: plan.reason,
       changes: plan.changes.length > 0 ? plan.changes : null,
       write: plan.write && plan.patch ? { write: plan.write, patch: plan.patch } : null,
+      rememberRemoval,
     });
   }
   return entries;
