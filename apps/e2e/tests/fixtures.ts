@@ -1,5 +1,21 @@
 import { test as base, expect, type Page } from "@playwright/test";
-import { accessUser, createDb, grantFacilities, insertFacility, newId, type Db } from "@uas/db";
+import { and, eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
+import {
+  accessUser,
+  activityEntry,
+  createDb,
+  grantFacilities,
+  insertCctvSource,
+  insertFacility,
+  integration,
+  integrationLocation,
+  newId,
+  updateSyncSettings,
+  webhookInbox,
+  type Db,
+  type SyncSettingsPatch,
+} from "@uas/db";
 
 export const DEMO_ADMIN = { email: "admin@demo.fitness", password: "demo-admin-2026" };
 
@@ -82,4 +98,109 @@ export async function createGrantedFacility(name: string) {
   );
   await grantFacilities(db, "usr_demo_admin", [facility.id]);
   return facility;
+}
+
+// ---- Signed webhooks against the stack's Worker (wrangler dev), as a partner sends them ----
+
+/** The stack's Worker under `wrangler dev`: the api port of playwright.config.ts (UAS_E2E_PORT_BASE + 1). */
+export const API_URL = `http://127.0.0.1:${Number(process.env.UAS_E2E_PORT_BASE ?? 5273) + 1}`;
+
+/** Turns sources on (or off) for a facility, as Settings → Sync settings would. */
+export async function setSyncSettings(facilityId: string, patch: SyncSettingsPatch) {
+  await updateSyncSettings(stackDb(), facilityId, patch, Date.now());
+}
+
+/** The integration's current webhook secret (`whsec_…`), read at call time: a spec may have rotated it. */
+export async function integrationWebhookSecret(integrationId: string = DEMO_IDS.integrationId) {
+  const [row] = await stackDb()
+    .select({ secret: integration.webhookSecret })
+    .from(integration)
+    .where(eq(integration.id, integrationId));
+  if (!row) throw new Error(`integration ${integrationId} is not in the stack's database`);
+  return row.secret;
+}
+
+/**
+ * Maps one more partner location id of an integration to a facility (the integration's location map).
+ * Returns the undo, so a spec leaves the seeded map as it found it.
+ */
+export async function mapIntegrationLocation(input: { locationId: string; facilityId: string; integrationId?: string }) {
+  const integrationId = input.integrationId ?? DEMO_IDS.integrationId;
+  await stackDb().insert(integrationLocation).values({ integrationId, locationId: input.locationId, facilityId: input.facilityId });
+  return async () => {
+    await stackDb()
+      .delete(integrationLocation)
+      .where(and(eq(integrationLocation.integrationId, integrationId), eq(integrationLocation.locationId, input.locationId)));
+  };
+}
+
+/** A CCTV/Computer Vision source for a facility (the seed has one for Northside only); returns its webhook secret. */
+export async function createCctvSource(facilityId: string) {
+  const row = await insertCctvSource(
+    stackDb(),
+    { facilityId, baseUrl: "https://cctv.example/api", apiKey: "sk_test_e2e_cctv_0123456789" },
+    Date.now(),
+  );
+  return row.webhookSecret;
+}
+
+export type SignedDelivery = {
+  /** Full URL, or a path on the Worker such as `/webhooks/integrations/int_demo_partner`. */
+  url: string;
+  /** The `whsec_…` secret the sender signs with (the `standardwebhooks` library's `new Webhook(secret)`). */
+  secret: string;
+  webhookId: string;
+  /** The raw body: signed and sent byte for byte. */
+  body: string;
+  /** The signed `webhook-timestamp`; now by default. */
+  timestamp?: Date;
+};
+
+/** Signs a delivery with the `standardwebhooks` library and POSTs it; returns the status and the parsed JSON answer. */
+export async function sendSignedWebhook(delivery: SignedDelivery) {
+  const timestamp = delivery.timestamp ?? new Date();
+  const signature = new Webhook(delivery.secret).sign(delivery.webhookId, timestamp, delivery.body);
+  const url = delivery.url.startsWith("http") ? delivery.url : `${API_URL}${delivery.url}`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": delivery.webhookId,
+      "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+      "webhook-signature": signature,
+    },
+    body: delivery.body,
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = { unparsed: text };
+  }
+  return { status: response.status, headers: response.headers, json: json as Record<string, unknown> };
+}
+
+/** The activity entries written for one webhook id (the sync engine stamps each with it). */
+export async function activityOfWebhook(webhookId: string) {
+  return stackDb().select().from(activityEntry).where(eq(activityEntry.webhookId, webhookId));
+}
+
+/** The inbox rows stored for one webhook id (a refused request must leave none). */
+export async function inboxRowsOfWebhook(webhookId: string) {
+  return stackDb().select().from(webhookInbox).where(eq(webhookInbox.webhookId, webhookId));
+}
+
+/** The User Access rows a source holds for one person id. */
+export async function accessUsersOfSource(input: { externalId: string; source: "integration" | "cctv"; facilityId?: string }) {
+  return stackDb()
+    .select()
+    .from(accessUser)
+    .where(
+      and(
+        eq(accessUser.externalId, input.externalId),
+        eq(accessUser.source, input.source),
+        input.facilityId ? eq(accessUser.facilityId, input.facilityId) : undefined,
+      ),
+    );
 }
