@@ -122,8 +122,11 @@ async function applyListingPage(
   const records = input.page.records.map((raw) => parseListingRecord(pass.source, raw));
   const keys = pageKeys(records);
   const applied = await withWriteTransaction(db, async (tx) => {
-    const [stored] = await tx.all<{ state: string; progress: string | null }>(
-      `SELECT state, progress FROM sync_pass WHERE id = ${text(pass.id)}`,
+    // Auto-send is read in the page's transaction: when it is off, the outbox statement could not queue
+    // anyone, so it is left out (it costs an indexed lookup per person).
+    const [stored] = await tx.all<{ state: string; progress: string | null; autoSend: number | null }>(
+      `SELECT state, progress, (SELECT auto_send_invitations FROM sync_settings WHERE facility_id = ${text(pass.facilityId)}) AS autoSend
+      FROM sync_pass WHERE id = ${text(pass.id)}`,
     );
     if (!stored) throw new PassNotFoundError(pass.id);
     const progress = progressOf({ progress: stored.progress === null ? null : JSON.parse(stored.progress), startedAt: pass.startedAt });
@@ -154,6 +157,7 @@ async function applyListingPage(
       },
       plan,
       rows,
+      autoInvitations: stored.autoSend === 1,
     });
     const targets = progress.targets.map((t, i) =>
       i === input.index ? { ...t, cursor: input.page.nextCursor, done: input.page.nextCursor === null } : t,

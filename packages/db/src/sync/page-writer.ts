@@ -10,6 +10,8 @@ export function pagePlanStatements(
     origin: EntryOrigin;
     plan: PagePlan;
     rows: ReadonlyMap<string, StoredRow>;
+    /** false when the facility's Auto-send is off (read in the same transaction): no outbox statement. */
+    autoInvitations?: boolean;
   },
 ): string[] {
   const { scope, origin, plan, rows } = input;
@@ -37,6 +39,6 @@ export function pagePlanStatements(
     ...rowWriteStatements(scope, { passId: origin.passId, now: origin.at, writes }),
     ...(origin.passId === null ? [] : markSeenStatements({ passId: origin.passId, now: origin.at, marks })),
     ...entryStatements(origin, entries),
-    ...autoInvitationStatements(appliedUserIds(entries), origin.at),
+    ...(input.autoInvitations === false ? [] : autoInvitationStatements(appliedUserIds(entries), origin.at)),
   ];
 }
