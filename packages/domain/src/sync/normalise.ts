@@ -1,4 +1,6 @@
 import { parsePhoneNumberFromString, isSupportedCountry, type CountryCode } from "libphonenumber-js";
+import { Metadata, parsePhoneNumberFromString as parseWithMetadata, type MetadataJson } from "libphonenumber-js/core";
+import metadata from "libphonenumber-js/min/metadata";
 import type { SourcePerson } from "./source-records";
 import type { SyncedDetails } from "./ownership";
 
@@ -39,9 +41,81 @@ export function normalisePhone(raw: string | null, countryCode: string, alreadyV
   if (phone === "") return { value: null, invalid: false };
   if (alreadyValid && phone === alreadyValid && E164_PATTERN.test(phone)) return { value: phone, invalid: false };
   const country = toCountryCode(countryCode);
-  const parsed = parsePhoneNumberFromString(phone, country ? { defaultCountry: country } : undefined);
+  const options = country ? { defaultCountry: country } : undefined;
+  const fast = E164_PATTERN.test(phone) ? normaliseE164(phone, options) : undefined;
+  if (fast !== undefined) return fast;
+  const parsed = parsePhoneNumberFromString(phone, options);
   if (!parsed || !parsed.isPossible()) return { value: null, invalid: true };
   return { value: parsed.number, invalid: false };
+}
+
+/**
+ * The answer libphonenumber gives for a number already in E.164, without its costliest step. Where
+ * several countries share a calling code (+44: GB, GG, IM, JE; +1: the US, Canada, …), parsing picks
+ * the exact country by testing the number against each one's patterns, building their regular
+ * expressions on every call; isPossible then checks the national number's length against that
+ * country's possible lengths. When every country of the calling code agrees on that length, the pick
+ * cannot change the answer. So the number is parsed with metadata that lists only each calling code's
+ * main country (everything else as it is), and the length is checked against all of them. Where the
+ * pick could matter (a national prefix the parse may strip, countries that disagree on the length)
+ * this returns undefined and the full parse decides. A calling code of one country parses exactly as
+ * with the full metadata.
+ */
+function normaliseE164(phone: string, options: { defaultCountry: CountryCode } | undefined): NormalisedContact | undefined {
+  const parsed = parseWithMetadata(phone, options ?? {}, mainCountryMetadata);
+  if (!parsed) return undefined;
+  const plan = callingCodePlan(parsed.countryCallingCode);
+  if (plan === "single") return parsed.isPossible() ? { value: parsed.number, invalid: false } : { value: null, invalid: true };
+  if (plan === null || parsed.number !== phone || plan.nationalPrefix?.test(parsed.nationalNumber)) return undefined;
+  const length = parsed.nationalNumber.length;
+  let possible: boolean | undefined;
+  for (const lengths of plan.lengths) {
+    const verdict = lengths.includes(length);
+    if (possible !== undefined && verdict !== possible) return undefined;
+    possible = verdict;
+  }
+  return possible ? { value: phone, invalid: false } : { value: null, invalid: true };
+}
+
+const mainCountryMetadata = {
+  ...metadata,
+  country_calling_codes: Object.fromEntries(
+    Object.entries(metadata.country_calling_codes).map(([code, countries]) => [code, countries.slice(0, 1)]),
+  ),
+} as MetadataJson;
+
+/** The countries' possible lengths and the main country's national prefix pattern; "single": one country. */
+type CallingCodePlan = { lengths: readonly (readonly number[])[]; nationalPrefix: RegExp | null } | "single" | null;
+type NumberingPlanInternals = { possibleLengths(): number[] | undefined; nationalPrefixForParsing(): string | undefined };
+const callingCodePlans = new Map<string, CallingCodePlan>();
+
+function callingCodePlan(callingCode: string): CallingCodePlan {
+  let plan = callingCodePlans.get(callingCode);
+  if (plan === undefined) {
+    plan = readCallingCodePlan(callingCode);
+    callingCodePlans.set(callingCode, plan);
+  }
+  return plan;
+}
+
+function readCallingCodePlan(callingCode: string): CallingCodePlan {
+  const countries = (metadata.country_calling_codes as Record<string, CountryCode[] | undefined>)[callingCode] ?? [];
+  if (countries.length <= 1) return "single";
+  const read = new Metadata(metadata);
+  const planOf = (country: CountryCode) => {
+    read.selectNumberingPlan(country);
+    return read.numberingPlan as unknown as NumberingPlanInternals;
+  };
+  const lengths: number[][] = [];
+  for (const country of countries) {
+    const possible = planOf(country).possibleLengths();
+    // Without possible lengths libphonenumber answers differently (or throws): leave it to the full parse.
+    if (!possible) return null;
+    lengths.push(possible);
+  }
+  // The pattern parsing tries on the national number before stripping a prefix (main country's plan).
+  const prefix = planOf(countries[0] as CountryCode).nationalPrefixForParsing();
+  return { lengths, nationalPrefix: prefix ? new RegExp(`^(?:${prefix})`) : null };
 }
 
 function toCountryCode(code: string): CountryCode | undefined {
