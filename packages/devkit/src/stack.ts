@@ -25,6 +25,11 @@ export type StackOptions = {
   cron?: boolean;
   /** Extra Worker vars (`--var`), e.g. tuning for a benchmark. */
   vars?: Record<string, string>;
+  /**
+   * Run the Worker through wrangler's API with the devtools inspector off (load benchmarks): the same
+   * runtime, without wrangler forwarding and logging every inspector event (apps/api/scripts/serve-without-inspector.mjs).
+   */
+  inspector?: boolean;
   /** Aborting stops whatever has started, also while the stack is still starting. */
   signal?: AbortSignal;
 };
@@ -97,27 +102,37 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const webOrigins = [webUrl, `http://localhost:${ports.web}`].join(",");
     const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" };
 
-    const api = startProcess(
-      "api",
-      join(repoRoot, "apps/api/node_modules/.bin/wrangler"),
-      [
-        "dev",
-        "--port", String(ports.api),
-        "--ip", "127.0.0.1",
-        "--inspector-port", String(ports.api + 10_000),
-        "--test-scheduled",
-        "--show-interactive-dev-session=false",
-        "--persist-to", join(dataDir, "wrangler"),
-        "--var", `DATABASE_URL:${dbServer.url}`,
-        "--var", `AUTH_SECRET:${secrets.authSecret}`,
-        "--var", `WEB_ORIGIN:${webOrigins}`,
-        "--var", "APP_ENV:development",
-        "--var", `RESEND_API_URL:${mailbox.url}`,
-        "--var", `RESEND_API_KEY:${mailboxApiKey}`,
-        ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-      ],
-      { cwd: join(repoRoot, "apps/api"), env: childEnv, quiet: options.quiet },
-    );
+    const workerVars: Record<string, string> = {
+      DATABASE_URL: dbServer.url,
+      AUTH_SECRET: secrets.authSecret,
+      WEB_ORIGIN: webOrigins,
+      APP_ENV: "development",
+      RESEND_API_URL: mailbox.url,
+      RESEND_API_KEY: mailboxApiKey,
+      ...options.vars,
+    };
+    const api =
+      options.inspector === false
+        ? startProcess("api", process.execPath, [join(repoRoot, "apps/api/scripts/serve-without-inspector.mjs")], {
+            cwd: join(repoRoot, "apps/api"),
+            env: { ...childEnv, UAS_SERVE_OPTIONS: JSON.stringify({ port: ports.api, persistTo: join(dataDir, "wrangler"), vars: workerVars }) },
+            quiet: options.quiet,
+          })
+        : startProcess(
+            "api",
+            join(repoRoot, "apps/api/node_modules/.bin/wrangler"),
+            [
+              "dev",
+              "--port", String(ports.api),
+              "--ip", "127.0.0.1",
+              "--inspector-port", String(ports.api + 10_000),
+              "--test-scheduled",
+              "--show-interactive-dev-session=false",
+              "--persist-to", join(dataDir, "wrangler"),
+              ...Object.entries(workerVars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+            ],
+            { cwd: join(repoRoot, "apps/api"), env: childEnv, quiet: options.quiet },
+          );
     closers.push(() => stopProcess(api));
     await waitForHttp(`${apiUrl}/health`, 60_000, () => api.child.exitCode === null);
 
