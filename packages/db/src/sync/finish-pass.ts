@@ -6,7 +6,7 @@ import { getPass, progressOf, type SyncPassRow } from "./passes";
 import { loadFacilityContext, planSettingsFor, type FacilitySyncContext } from "./source-context";
 import { drizzleHandle } from "./store-handle";
 import { passInvitationStatements } from "./invitation-outbox";
-import { applySweep, countActiveRows, countSweepCandidates, sampleSweepCandidates, type SweepScope } from "./sweep";
+import { applySweepTo, readSweep, sampleSweepCandidates, type SweepScope } from "./sweep";
 
 /** The listings a complete pass may sweep: CCTV's, or each integration still mirrored at the end. */
 export async function sweepScopeOf(
@@ -48,9 +48,9 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
     // Turning a source off must never disable anyone.
     if (!sweep.sourceOn) return end({ state: "complete", reason: `${sourceOffReason(pass.source)}, so nobody was removed` });
 
-    const candidates = await countSweepCandidates(tx, sweep.scope);
+    const { candidateRowids, activeRows } = await readSweep(tx, sweep.scope);
+    const candidates = candidateRowids.length;
     if (candidates === 0) return end({ state: "complete" });
-    const activeRows = await countActiveRows(tx, pass.facilityId, pass.source);
     const hold = shouldHoldRemovals({
       candidates,
       activeRows,
@@ -61,7 +61,7 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
       const sample = await sampleSweepCandidates(tx, sweep.scope, HELD_SAMPLE_SIZE);
       return end({ state: "held", heldCount: candidates, heldSample: sample, progress: { ...progressOf(pass), heldAt: now } });
     }
-    const disabled = await applySweep(tx, sweep.scope, { organisationId: sweep.context.facility.organisationId, now });
+    const disabled = await applySweepTo(tx, sweep.scope, candidateRowids, { organisationId: sweep.context.facility.organisationId, now });
     return end({ state: "complete", disabled: pass.disabled + disabled });
   });
 }

@@ -15,26 +15,34 @@ export function pagePlanStatements(
   },
 ): string[] {
   const { scope, origin, plan, rows } = input;
-  const idByKey = new Map<string, string>();
-  for (const [key, row] of rows) idByKey.set(key, row.id);
+  // Ids of the rows this page creates; every other person's id is their stored row's.
+  const newIds = new Map<string, string>();
+  const idOf = (key: string) => rows.get(key)?.id ?? newIds.get(key);
   const writes = plan.writes.map((w) => {
-    const id = idByKey.get(w.externalId) ?? newRowId(origin.at);
-    idByKey.set(w.externalId, id);
+    let id = idOf(w.externalId);
+    if (id === undefined) {
+      id = newRowId(origin.at);
+      newIds.set(w.externalId, id);
+    }
     return { id, externalId: w.externalId, write: w.write, patch: w.patch };
   });
-  const marks = plan.marks.flatMap((m) => {
+  const marks: { rowid: number; refresh: boolean }[] = [];
+  for (const m of plan.marks) {
     const row = rows.get(m.externalId);
-    return row ? [{ rowid: row.rowid, refresh: m.refresh }] : [];
+    if (row) marks.push({ rowid: row.rowid, refresh: m.refresh });
+  }
+  const entries: EntryToWrite[] = plan.entries.map((e) => {
+    const facility = e.scope === "facility";
+    return {
+      facilityId: facility ? scope.facilityId : null,
+      externalId: e.externalId,
+      name: e.name,
+      outcome: e.outcome,
+      reason: e.reason,
+      changes: e.changes,
+      userId: facility ? (idOf(e.externalId) ?? null) : null,
+    };
   });
-  const entries: EntryToWrite[] = plan.entries.map((e) => ({
-    facilityId: e.scope === "facility" ? scope.facilityId : null,
-    externalId: e.externalId,
-    name: e.name,
-    outcome: e.outcome,
-    reason: e.reason,
-    changes: e.changes,
-    userId: e.scope === "facility" ? (idByKey.get(e.externalId) ?? null) : null,
-  }));
   return [
     ...rowWriteStatements(scope, { passId: origin.passId, now: origin.at, writes }),
     ...(origin.passId === null ? [] : markSeenStatements({ passId: origin.passId, now: origin.at, marks })),

@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { REMOVAL_REASONS, type SyncSource } from "@uas/domain";
 import type { DbOrTx } from "../database";
+import { int, json, text } from "./store-handle";
 
 /**
  * The end-of-pass removal sweep. A row is removed at the source when the pass read its listing to the
@@ -70,5 +71,58 @@ export async function applySweep(
     UPDATE access_user SET removed_at_source_at = ${origin.now}, last_synced_at = ${origin.now},
       version = version + 1, updated_at = ${origin.now}
     WHERE ${candidates(scope)}`);
+  return result.rowsAffected;
+}
+
+/** The candidates' conditions beyond facility and source, as SQL text (see `candidates`). */
+function candidateText(scope: SweepScope): string {
+  const unchanged = scope.unchangedSince === undefined ? "" : ` AND updated_at <= ${int(scope.unchangedSince)}`;
+  return `integration_key IN (SELECT value FROM json_each(${json(scope.integrationKeys)}))
+    AND removed_at_source_at IS NULL AND track_source_updates = 1
+    AND (seen_pass_id IS NULL OR seen_pass_id <> ${text(scope.passId)})
+    AND (last_synced_at IS NULL OR last_synced_at < ${int(scope.passStartedAt)})${unchanged}`;
+}
+
+/**
+ * The sweep's candidates (their rowids, valid only within the caller's transaction) and the source's
+ * active rows at the facility, from one walk over the facility's rows of that source: counting both,
+ * then disabling by a second and a third walk cost most of a pass's end.
+ */
+export async function readSweep(db: DbOrTx, scope: SweepScope): Promise<{ candidateRowids: number[]; activeRows: number }> {
+  const candidate = scope.integrationKeys.length === 0 ? "false" : candidateText(scope);
+  const [row] = await db.all<{ rowids: string; active: number }>(
+    sql.raw(`SELECT json_group_array(rowid) FILTER (WHERE ${candidate}) AS rowids,
+      count(*) FILTER (WHERE removed_at_source_at IS NULL) AS active
+    FROM access_user WHERE facility_id = ${text(scope.facilityId)} AND source = ${text(scope.source)}`),
+  );
+  return { candidateRowids: JSON.parse(row?.rowids ?? "[]") as number[], activeRows: row?.active ?? 0 };
+}
+
+/**
+ * applySweep for candidates `readSweep` found in the same transaction: the rows are read by rowid (and
+ * must still be candidates), entries in the order applySweep writes them. Returns how many were disabled.
+ */
+export async function applySweepTo(
+  db: DbOrTx,
+  scope: SweepScope,
+  candidateRowids: readonly number[],
+  origin: { organisationId: string; now: number },
+): Promise<number> {
+  if (scope.integrationKeys.length === 0 || candidateRowids.length === 0) return 0;
+  const where = `rowid IN (SELECT value FROM json_each(${json(candidateRowids)}))
+    AND facility_id = ${text(scope.facilityId)} AND source = ${text(scope.source)} AND ${candidateText(scope)}`;
+  await db.run(
+    sql.raw(`INSERT INTO activity_entry (at, organisation_id, facility_id, source, integration_id, external_id, name, outcome,
+      reason, changes, pass_id, webhook_id, user_id)
+    SELECT ${int(origin.now)}, ${text(origin.organisationId)}, facility_id, source, integration_id, external_id,
+      trim(first_name || ' ' || last_name), 'disabled', ${text(REMOVAL_REASONS.absentFromListing)}, ${text(DISABLED_CHANGES)},
+      ${text(scope.passId)}, NULL, id
+    FROM access_user WHERE ${where} ORDER BY integration_key, external_id`),
+  );
+  const result = await db.run(
+    sql.raw(`UPDATE access_user SET removed_at_source_at = ${int(origin.now)}, last_synced_at = ${int(origin.now)},
+      version = version + 1, updated_at = ${int(origin.now)}
+    WHERE ${where}`),
+  );
   return result.rowsAffected;
 }

@@ -70,10 +70,16 @@ export function pageKeys(records: readonly ParsedListingRecord[]): string[] {
 export function planPage(input: PagePlanInput): PagePlan {
   const entries: PlannedEntry[] = [];
   const counts = emptyCounts();
-  const current = new Map<string, ExistingRow>();
   const writes = new Map<string, PageWrite>();
   const present = new Map<string, boolean>();
-  const rowOf = (key: string) => current.get(key) ?? input.existingRows.get(key) ?? null;
+  // A person listed again on the same page is planned against the row as the page left it: the stored
+  // row's admin switches with the patch written for them (built only when someone is listed twice).
+  const rowOf = (key: string): ExistingRow | null => {
+    const stored = input.existingRows.get(key) ?? null;
+    const written = writes.get(key);
+    if (!written) return stored;
+    return { ...written.patch, trackSourceUpdates: stored?.trackSourceUpdates ?? true, accessEnabled: stored?.accessEnabled ?? true };
+  };
   const push = (entry: PlannedEntry) => {
     entries.push(entry);
     counts[entry.outcome] += 1;
@@ -133,11 +139,6 @@ export function planPage(input: PagePlanInput): PagePlan {
       const isNew = earlier ? earlier.isNew : !input.existingRows.has(person.externalId);
       const write = earlier && earlier.write !== "touch" ? earlier.write : plan.write;
       writes.set(person.externalId, { externalId: person.externalId, write, patch: plan.patch, isNew });
-      current.set(person.externalId, {
-        ...plan.patch,
-        trackSourceUpdates: row?.trackSourceUpdates ?? true,
-        accessEnabled: row?.accessEnabled ?? true,
-      });
     }
   }
 

@@ -87,18 +87,19 @@ function changeTime(change: PlannedChange): number | null {
 /** Rules 1–9 of product-rules.md "Outcomes", in order: the first that applies wins. */
 export function planRecord(input: RecordPlanInput): RecordPlan {
   const { change, existingRow: row, settings } = input;
-  const name = change.kind === "upsert" ? recordName(change.person) : row ? personName(row) : "";
+  // The source's name, for the outcomes decided before normalising (an applied upsert names the normalised person).
+  const name = () => (change.kind === "upsert" ? recordName(change.person) : row ? personName(row) : "");
 
-  if (!settings.sourceEnabled) return skipped(sourceOffReason(input.source), name);
-  if (!settings.integrationEnabled) return skipped(SKIP_REASONS.integrationOptedOut, name);
-  if (change.kind === "removal" && !row) return skipped(SKIP_REASONS.noMatchingRow, name);
-  if (row && !row.trackSourceUpdates) return skipped(SKIP_REASONS.decoupled, name);
+  if (!settings.sourceEnabled) return skipped(sourceOffReason(input.source), name());
+  if (!settings.integrationEnabled) return skipped(SKIP_REASONS.integrationOptedOut, name());
+  if (change.kind === "removal" && !row) return skipped(SKIP_REASONS.noMatchingRow, name());
+  if (row && !row.trackSourceUpdates) return skipped(SKIP_REASONS.decoupled, name());
 
   const at = changeTime(change);
   // Delivery order is not guaranteed: an event older than what the row took changes nothing.
-  if (row && at !== null && row.sourceUpdatedAt !== null && at < row.sourceUpdatedAt) return processed(name, null);
+  if (row && at !== null && row.sourceUpdatedAt !== null && at < row.sourceUpdatedAt) return processed(name(), null);
 
-  if (change.kind === "removal") return row ? planRemoval(row, change, name, input.now) : skipped(SKIP_REASONS.noMatchingRow, name);
+  if (change.kind === "removal") return row ? planRemoval(row, change, name(), input.now) : skipped(SKIP_REASONS.noMatchingRow, name());
   return planUpsert(input, change.person, row);
 }
 
@@ -109,17 +110,19 @@ function planUpsert(input: RecordPlanInput, person: SourcePerson, row: ExistingR
   if (failure !== null) return skipped(failure, name);
 
   const note = invalidContactsNote(normalised.invalid);
-  const fresh = stateFrom(normalised, input.now);
-  if (!row) return { outcome: "added", reason: note, changes: [], name, write: "insert", patch: fresh, applied: true };
+  if (!row) return { outcome: "added", reason: note, changes: [], name, write: "insert", patch: stateFrom(normalised, input.now), applied: true };
 
   // A removal newer than this record keeps the person removed; the details are still the newest.
   const removalIsNewer = row.removedAtSourceAt !== null && row.removalSourceUpdatedAt !== null && normalised.updatedAt < row.removalSourceUpdatedAt;
-  const patch = removalIsNewer
-    ? { ...fresh, removedAtSourceAt: row.removedAtSourceAt, removalSourceUpdatedAt: row.removalSourceUpdatedAt }
-    : fresh;
   const changes = diffDetails(row, normalised);
   if (row.removedAtSourceAt !== null && !removalIsNewer) changes.push({ field: "removedAtSource", from: true, to: false });
-  if (changes.length > 0) return { outcome: "updated", reason: note, changes, name, write: "update", patch, applied: true };
+  if (changes.length > 0) {
+    const fresh = stateFrom(normalised, input.now);
+    const patch = removalIsNewer
+      ? { ...fresh, removedAtSourceAt: row.removedAtSourceAt, removalSourceUpdatedAt: row.removalSourceUpdatedAt }
+      : fresh;
+    return { outcome: "updated", reason: note, changes, name, write: "update", patch, applied: true };
+  }
 
   // Nothing visible differs; a newer `updated_at` is still recorded so later stale events stay stale.
   const newer = row.sourceUpdatedAt === null || normalised.updatedAt > row.sourceUpdatedAt;
