@@ -87,20 +87,23 @@ function changeTime(change: PlannedChange): number | null {
 /** Rules 1–9 of product-rules.md "Outcomes", in order: the first that applies wins. */
 export function planRecord(input: RecordPlanInput): RecordPlan {
   const { change, existingRow: row, settings } = input;
-  // The source's name, for the outcomes decided before normalising (an applied upsert names the normalised person).
-  const name = () => (change.kind === "upsert" ? recordName(change.person) : row ? personName(row) : "");
 
-  if (!settings.sourceEnabled) return skipped(sourceOffReason(input.source), name());
-  if (!settings.integrationEnabled) return skipped(SKIP_REASONS.integrationOptedOut, name());
-  if (change.kind === "removal" && !row) return skipped(SKIP_REASONS.noMatchingRow, name());
-  if (row && !row.trackSourceUpdates) return skipped(SKIP_REASONS.decoupled, name());
+  if (!settings.sourceEnabled) return skipped(sourceOffReason(input.source), changeName(change, row));
+  if (!settings.integrationEnabled) return skipped(SKIP_REASONS.integrationOptedOut, changeName(change, row));
+  if (change.kind === "removal" && !row) return skipped(SKIP_REASONS.noMatchingRow, changeName(change, row));
+  if (row && !row.trackSourceUpdates) return skipped(SKIP_REASONS.decoupled, changeName(change, row));
 
   const at = changeTime(change);
   // Delivery order is not guaranteed: an event older than what the row took changes nothing.
-  if (row && at !== null && row.sourceUpdatedAt !== null && at < row.sourceUpdatedAt) return processed(name(), null);
+  if (row && at !== null && row.sourceUpdatedAt !== null && at < row.sourceUpdatedAt) return processed(changeName(change, row), null);
 
-  if (change.kind === "removal") return row ? planRemoval(row, change, name(), input.now) : skipped(SKIP_REASONS.noMatchingRow, name());
+  if (change.kind === "removal") return row ? planRemoval(row, change, changeName(change, row), input.now) : skipped(SKIP_REASONS.noMatchingRow, "");
   return planUpsert(input, change.person, row);
+}
+
+/** The name for outcomes decided before normalising (an applied upsert is named after the normalised person). */
+function changeName(change: PlannedChange, row: ExistingRow | null): string {
+  return change.kind === "upsert" ? recordName(change.person) : row ? personName(row) : "";
 }
 
 function planUpsert(input: RecordPlanInput, person: SourcePerson, row: ExistingRow | null): RecordPlan {
