@@ -194,11 +194,20 @@ function keepState(row: SyncState): SyncState {
   };
 }
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function diffDetails(before: SyncedDetails, after: SyncedDetails): ChangedField[] {
   const changes: ChangedField[] = [];
   for (const field of SYNCED_DETAIL_FIELDS) {
     if (field === "syncedTags") {
-      if (!sameTagSet(before.syncedTags, after.syncedTags)) changes.push({ field, from: before.syncedTags, to: after.syncedTags });
+      // Stored and normalised lists are both sorted sets: equal lists are the usual case, checked without a Set.
+      if (!sameList(before.syncedTags, after.syncedTags) && !sameTagSet(before.syncedTags, after.syncedTags)) {
+        changes.push({ field, from: before.syncedTags, to: after.syncedTags });
+      }
     } else if (before[field] !== after[field]) {
       changes.push({ field, from: before[field], to: after[field] });
     }
