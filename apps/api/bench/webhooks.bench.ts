@@ -123,6 +123,9 @@ try {
   }
   const drainSeconds = (performance.now() - lastAccept) / 1000;
 
+  const states = await db.all<{ state: string; n: number }>(
+    sql`SELECT state, count(*) AS n FROM webhook_inbox WHERE sender = ${`integration:${integration.id}`} GROUP BY state`,
+  );
   const [rows] = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM access_user WHERE external_id LIKE 'B-%'`);
   const [twice] = await db.all<{ n: number }>(sql`
     SELECT count(*) AS n FROM (SELECT webhook_id FROM activity_entry WHERE webhook_id LIKE 'bench-%'
@@ -138,7 +141,12 @@ try {
     duplicated: twice?.n ?? 0,
   };
   console.log(`\nWebhooks: ${EVENTS} events + ${duplicates.length} duplicate deliveries at concurrency ${CONCURRENCY}`);
-  console.table({ ...result, statuses: JSON.stringify(Object.fromEntries(statuses)), sender_retries: senderRetries });
+  console.table({
+    ...result,
+    statuses: JSON.stringify(Object.fromEntries(statuses)),
+    inbox: JSON.stringify(Object.fromEntries(states.map((s) => [s.state, s.n]))),
+    sender_retries: senderRetries,
+  });
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
   writeFileSync(join(repoRoot, ".bench", "webhooks.json"), JSON.stringify(result, null, 2) + "\n");
   const ok = result.lost === 0 && result.duplicated === 0 && result.accept_p99_ms <= 100 && result.drain_s <= 10;

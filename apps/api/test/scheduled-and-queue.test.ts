@@ -61,3 +61,21 @@ describe("sync queue consumer", () => {
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["bad-1"]);
   });
 });
+
+describe("sync queue consumer budget", () => {
+  it("runs at most ten pass messages per invocation and hands the rest back to the queue as they are", async () => {
+    const { queue, sent } = recordingQueue();
+    // Steps of passes that do not exist: each is a cheap no-op, and acknowledged.
+    const bodies = Array.from({ length: 13 }, (_, i) => ({ type: "pass.step", version: 1, passId: `pass_missing_${i}` }));
+    const batch = createMessageBatch(
+      "sync",
+      bodies.map((body, i) => ({ id: `s-${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch, { ...env, SYNC_QUEUE: queue }, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toHaveLength(13);
+    expect(result.retryMessages).toEqual([]);
+    expect(sent).toEqual(bodies.slice(10));
+  });
+});

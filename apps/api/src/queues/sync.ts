@@ -9,17 +9,38 @@ import { applyStoredWebhooks, type AppliedWebhook } from "../services/webhooks";
 import { errorSummary } from "../log";
 
 /**
+ * Pass messages one invocation runs; the batch's others go back to the queue as fresh messages. A batch
+ * can hold up to 100 messages (wrangler.jsonc) so webhooks are applied in large sets, but each pass step
+ * costs about 80 subrequests: ten keep an invocation within Workers' 1,000 (docs/scaling.md).
+ */
+export const PASS_MESSAGES_PER_INVOCATION = 10;
+
+/**
  * `sync`: webhooks of a batch are applied together in one transaction (a handful of statements per
- * batch, not per event); pass messages one by one. Every message is acked or retried on its own.
+ * batch, not per event); pass messages one by one, up to the invocation's budget. Every message is acked
+ * or retried on its own.
  */
 export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const { ctx } = invocationCtx(env, { type: "system" });
   const deliveries = validDeliveries(batch, syncQueueMessage);
   const webhooks = deliveries.filter((d): d is Delivery<WebhookApplyMessage> => d.body.type === "webhook.apply");
   if (webhooks.length > 0) await applyWebhookDeliveries(ctx, webhooks);
-  for (const { message, body } of deliveries) {
-    if (body.type === "pass.start") await settle(message, () => startPass(ctx, body));
-    if (body.type === "pass.step") await settle(message, () => step(ctx, body));
+  const passes = deliveries.filter((d): d is Delivery<PassStartMessage | PassStepMessage> => d.body.type !== "webhook.apply");
+  for (const { message, body } of passes.slice(0, PASS_MESSAGES_PER_INVOCATION)) {
+    await settle(message, () => (body.type === "pass.start" ? startPass(ctx, body) : step(ctx, body)));
+  }
+  const later = passes.slice(PASS_MESSAGES_PER_INVOCATION);
+  if (later.length > 0) await handBack(ctx, later);
+}
+
+/** Pass messages past the budget: sent again as they are (each is idempotent), then acknowledged. */
+async function handBack(ctx: Ctx, deliveries: Delivery<PassStartMessage | PassStepMessage>[]): Promise<void> {
+  try {
+    await ctx.queues.sync.sendBatch(deliveries.map(({ body }) => ({ body })));
+    for (const { message } of deliveries) message.ack();
+  } catch (error) {
+    console.error("could not hand pass messages back to the queue; retrying them", errorSummary(error));
+    for (const { message } of deliveries) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
   }
 }
 
