@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import type { DbOrTx } from "../database";
-import { cctvSource, facility, integration, webhookInbox } from "../schema";
+import type { Db, DbOrTx } from "../database";
+import { webhookInbox } from "../schema";
 
 export type WebhookSecrets = { current: string; previous: string | null; previousValidUntil: number | null };
 
@@ -12,38 +12,41 @@ export type WebhookSenderRow =
 export const integrationSender = (integrationId: string) => `integration:${integrationId}`;
 export const cctvSender = (facilityId: string) => `cctv:${facilityId}`;
 
-export async function findIntegrationSender(db: DbOrTx, integrationId: string): Promise<WebhookSenderRow | null> {
-  const [row] = await db
-    .select({
-      organisationId: integration.organisationId,
-      current: integration.webhookSecret,
-      previous: integration.previousWebhookSecret,
-      previousValidUntil: integration.previousSecretValidUntil,
-    })
-    .from(integration)
-    .where(eq(integration.id, integrationId))
-    .limit(1);
+// The accept path runs on every webhook, so its statements are plain SQL on the client: building them
+// with drizzle's query builder cost more CPU than the rest of the request.
+type SenderSecretsRow = { organisationId: string; current: string; previous: string | null; previousValidUntil: number | null };
+
+function secretsOf(row: SenderSecretsRow): WebhookSecrets {
+  return {
+    current: row.current,
+    previous: row.previous,
+    previousValidUntil: row.previousValidUntil === null ? null : Number(row.previousValidUntil),
+  };
+}
+
+export async function findIntegrationSender(db: Db, integrationId: string): Promise<WebhookSenderRow | null> {
+  const { rows } = await db.$client.execute({
+    sql: `SELECT organisation_id AS organisationId, webhook_secret AS current, previous_webhook_secret AS previous,
+        previous_secret_valid_until AS previousValidUntil
+      FROM integration WHERE id = ? LIMIT 1`,
+    args: [integrationId],
+  });
+  const row = rows[0] as unknown as SenderSecretsRow | undefined;
   if (!row) return null;
-  const { organisationId, ...secrets } = row;
-  return { source: "integration", sender: integrationSender(integrationId), integrationId, organisationId, secrets };
+  return { source: "integration", sender: integrationSender(integrationId), integrationId, organisationId: row.organisationId, secrets: secretsOf(row) };
 }
 
 /** A facility without a CCTV source configured is as unknown to the webhook as a missing one. */
-export async function findCctvSender(db: DbOrTx, facilityId: string): Promise<WebhookSenderRow | null> {
-  const [row] = await db
-    .select({
-      organisationId: facility.organisationId,
-      current: cctvSource.webhookSecret,
-      previous: cctvSource.previousWebhookSecret,
-      previousValidUntil: cctvSource.previousSecretValidUntil,
-    })
-    .from(cctvSource)
-    .innerJoin(facility, eq(facility.id, cctvSource.facilityId))
-    .where(eq(cctvSource.facilityId, facilityId))
-    .limit(1);
+export async function findCctvSender(db: Db, facilityId: string): Promise<WebhookSenderRow | null> {
+  const { rows } = await db.$client.execute({
+    sql: `SELECT f.organisation_id AS organisationId, c.webhook_secret AS current, c.previous_webhook_secret AS previous,
+        c.previous_secret_valid_until AS previousValidUntil
+      FROM cctv_source c JOIN facility f ON f.id = c.facility_id WHERE c.facility_id = ? LIMIT 1`,
+    args: [facilityId],
+  });
+  const row = rows[0] as unknown as SenderSecretsRow | undefined;
   if (!row) return null;
-  const { organisationId, ...secrets } = row;
-  return { source: "cctv", sender: cctvSender(facilityId), facilityId, organisationId, secrets };
+  return { source: "cctv", sender: cctvSender(facilityId), facilityId, organisationId: row.organisationId, secrets: secretsOf(row) };
 }
 
 export type NewInboxRow = {
@@ -58,48 +61,33 @@ export type NewInboxRow = {
  * (sender, webhook id) decides duplicates: `ON CONFLICT DO NOTHING` and the rows affected, so two
  * concurrent deliveries of one id cannot both be stored.
  */
-export async function storeInboxRow(db: DbOrTx, row: NewInboxRow): Promise<{ stored: boolean }> {
-  const insert = db
-    .insert(webhookInbox)
-    .values({
-      sender: row.sender.sender,
-      webhookId: row.webhookId,
-      organisationId: row.sender.organisationId,
-      receivedAt: row.receivedAt,
-      payload: row.payload,
-      state: "received",
-    })
-    .onConflictDoNothing();
+export async function storeInboxRow(db: Db, row: NewInboxRow): Promise<{ stored: boolean }> {
   const touch =
     row.sender.source === "integration"
-      ? db.update(integration).set({ lastWebhookAt: row.receivedAt }).where(eq(integration.id, row.sender.integrationId))
-      : db.update(cctvSource).set({ lastWebhookAt: row.receivedAt }).where(eq(cctvSource.facilityId, row.sender.facilityId));
-  const [inserted] = await batchOf(db, insert, touch);
-  return { stored: inserted.rowsAffected === 1 };
-}
-
-// `batch` exists on the database, not on a transaction; inside one, run the statements in order.
-async function batchOf<A, B>(db: DbOrTx, a: PromiseLike<A> & object, b: PromiseLike<B> & object): Promise<[A, B]> {
-  if ("batch" in db) return (await db.batch([a, b] as never)) as unknown as [A, B];
-  return [await a, await b];
+      ? { sql: "UPDATE integration SET last_webhook_at = ? WHERE id = ?", args: [row.receivedAt, row.sender.integrationId] }
+      : { sql: "UPDATE cctv_source SET last_webhook_at = ? WHERE facility_id = ?", args: [row.receivedAt, row.sender.facilityId] };
+  const [inserted] = await db.$client.batch(
+    [
+      {
+        sql: `INSERT INTO webhook_inbox (sender, webhook_id, organisation_id, received_at, payload, state, attempts)
+          VALUES (?, ?, ?, ?, ?, 'received', 0) ON CONFLICT DO NOTHING`,
+        args: [row.sender.sender, row.webhookId, row.sender.organisationId, row.receivedAt, row.payload],
+      },
+      touch,
+    ],
+    "write",
+  );
+  return { stored: inserted?.rowsAffected === 1 };
 }
 
 /** Marks rows as handed to the queue; never moves a row back from applied or failed. */
-export async function markInboxEnqueued(db: DbOrTx, keys: { sender: string; webhookId: string }[]) {
+export async function markInboxEnqueued(db: Db, keys: { sender: string; webhookId: string }[]) {
   if (keys.length === 0) return;
-  const pairs = sql.join(
-    keys.map((key) => sql`(${key.sender}, ${key.webhookId})`),
-    sql`, `,
-  );
-  await db
-    .update(webhookInbox)
-    .set({ state: "enqueued" })
-    .where(
-      and(
-        eq(webhookInbox.state, "received"),
-        sql`(${webhookInbox.sender}, ${webhookInbox.webhookId}) in (values ${pairs})`,
-      ),
-    );
+  await db.$client.execute({
+    sql: `UPDATE webhook_inbox SET state = 'enqueued'
+      WHERE state = 'received' AND (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(?))`,
+    args: [JSON.stringify(keys.map((key) => [key.sender, key.webhookId]))],
+  });
 }
 
 export async function getInboxRow(db: DbOrTx, key: { sender: string; webhookId: string }) {
