@@ -108,11 +108,16 @@ export async function applyInboxEvents(db: Db, input: { keys: readonly InboxKey[
   const targets = pending.flatMap((p) => (p.target ? [p.target] : []));
   const senders = await loadSenderContexts(db, targets);
 
+  const parsedEvents = pending.flatMap((p): ParsedEvent[] => (p.target && p.parsed?.ok ? [{ target: p.target, change: p.parsed.change, webhookId: p.webhookId }] : []));
   await withWriteTransaction(db, async (handle) => {
-    const claimed = await handle.all<InboxKey>(`UPDATE webhook_inbox SET state = 'applied', applied_at = ${int(input.now)},
-        attempts = attempts + 1, error = NULL
-      WHERE state IN ('received', 'enqueued') AND (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(${json(pending.map((p) => [p.sender, p.webhookId]))}))
-      RETURNING sender, webhook_id AS webhookId`);
+    // The claim and the reads go out together (one round trip); events another consumer claimed first are dropped below.
+    const [claimed, loaded] = await Promise.all([
+      handle.all<InboxKey>(`UPDATE webhook_inbox SET state = 'applied', applied_at = ${int(input.now)},
+          attempts = attempts + 1, error = NULL
+        WHERE state IN ('received', 'enqueued') AND (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(${json(pending.map((p) => [p.sender, p.webhookId]))}))
+        RETURNING sender, webhook_id AS webhookId`),
+      loadEventState(handle, senders, parsedEvents),
+    ]);
     const claimedKeys = new Set(claimed.map(keyOf));
     const events: ParsedEvent[] = [];
     const failures: Array<InboxKey & { error: string }> = [];
@@ -136,7 +141,7 @@ export async function applyInboxEvents(db: Db, input: { keys: readonly InboxKey[
       events.push({ target: item.target, change: item.parsed.change, webhookId: item.webhookId });
       result.status = "applied";
     }
-    await writeEvents(handle, senders, events, input.now, inboxFailedStatements(failures));
+    await writeEvents(handle, senders, events, input.now, inboxFailedStatements(failures), loaded);
   });
   return [...results.values()];
 }
@@ -232,36 +237,49 @@ type CurrentRow = ExistingRow & { id: string };
  * Plans the events in order, each against the state the earlier ones left, then writes rows, activity
  * entries, invitations and `extra` statements as one script. Rows are read once per sender.
  */
+type LoadedState = {
+  /** sender → external id → facility id → the row as it stands (after the events planned so far). */
+  current: Map<string, Map<string, Map<string, CurrentRow>>>;
+  /** sender → external id → facility id → a remembered removal's `updated_at` (the person has no row there). */
+  remembered: Map<string, Map<string, Map<string, number>>>;
+};
+
+/**
+ * The rows and remembered removals the events concern. The reads are issued together, so the client
+ * sends them as one pipeline: inside the write transaction, every round trip is time the lock is held.
+ */
+async function loadEventState(handle: StoreHandle, senders: ReadonlyMap<string, SenderContext>, events: readonly ParsedEvent[]): Promise<LoadedState> {
+  const state: LoadedState = { current: new Map(), remembered: new Map() };
+  const reads = [...groupBy(events, (e) => senderKeyOf(e.target))].map(async ([key, senderEvents]) => {
+    const sender = senders.get(key);
+    if (!sender) return;
+    const externalIds = [...new Set(senderEvents.map((e) => eventExternalId(e.change)))];
+    const [rows, remembered] = await Promise.all([
+      loadPeopleRows(handle, { facilityIds: [...sender.facilities.keys()], source: sender.source, integrationId: sender.integrationId, externalIds }),
+      loadRememberedRemovals(handle, sender, externalIds),
+    ]);
+    const people = new Map<string, Map<string, CurrentRow>>();
+    for (const row of rows) {
+      const person = people.get(row.externalId) ?? new Map<string, CurrentRow>();
+      person.set(row.facilityId, row);
+      people.set(row.externalId, person);
+    }
+    state.current.set(key, people);
+    state.remembered.set(key, remembered);
+  });
+  await Promise.all(reads);
+  return state;
+}
+
 async function writeEvents(
   handle: StoreHandle,
   senders: ReadonlyMap<string, SenderContext>,
   events: readonly ParsedEvent[],
   now: number,
   extra: readonly string[] = [],
+  loaded?: LoadedState,
 ): Promise<ApplySourceEventResult[]> {
-  // sender → external id → facility id → the row as it stands after the events so far.
-  const current = new Map<string, Map<string, Map<string, CurrentRow>>>();
-  // sender → external id → facility id → a remembered removal's `updated_at` (the person has no row there).
-  const remembered = new Map<string, Map<string, Map<string, number>>>();
-  const bySender = groupBy(events, (e) => senderKeyOf(e.target));
-  for (const [key, senderEvents] of bySender) {
-    const sender = senders.get(key);
-    if (!sender) continue;
-    const people = new Map<string, Map<string, CurrentRow>>();
-    const rows = await loadPeopleRows(handle, {
-      facilityIds: [...sender.facilities.keys()],
-      source: sender.source,
-      integrationId: sender.integrationId,
-      externalIds: [...new Set(senderEvents.map((e) => eventExternalId(e.change)))],
-    });
-    for (const row of rows) {
-      const person = people.get(row.externalId) ?? new Map<string, CurrentRow>();
-      person.set(row.facilityId, row);
-      people.set(row.externalId, person);
-    }
-    current.set(key, people);
-    remembered.set(key, await loadRememberedRemovals(handle, sender, [...new Set(senderEvents.map((e) => eventExternalId(e.change)))]));
-  }
+  const { current, remembered } = loaded ?? (await loadEventState(handle, senders, events));
   const removals = new Map<string, RememberedRemoval>();
   const forgotten = new Map<string, RememberedRemoval>();
 
