@@ -12,7 +12,12 @@ const tasks = {
     ["--filter", "@uas/db", "bench:users"],
   ],
   "bench:webhooks": [["--filter", "@uas/api", "bench:webhooks"]],
-  "bench:reliability": [["--filter", "@uas/api", "bench:reliability"]],
+  // The load bench (webhooks during a nightly pass) merges its load_* figures into the same file.
+  "bench:reliability": [
+    ["--filter", "@uas/api", "bench:reliability"],
+    ["--filter", "@uas/api", "bench:load"],
+  ],
+  "bench:load": [["--filter", "@uas/api", "bench:load"]],
   typecheck: [["exec", "turbo", "run", "typecheck"]],
 };
 if (!tasks[task]) {
