@@ -6,6 +6,7 @@ import type { Ctx } from "./context";
 import type { PassStartMessage } from "./queues/messages";
 import { sweepStuckWebhooks } from "./services/webhooks";
 import { sweepInvitations } from "./services/invitations";
+import { resumeStalledPasses } from "./services/passes";
 
 const SEND_BATCH_LIMIT = 100;
 const PRUNE_BATCHES_PER_CRON = 20;
@@ -53,6 +54,8 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   const { ctx } = invocationCtx(env, { type: "cron" }, () => controller.scheduledTime);
   const { enqueued } = await startDueNightlyPasses({ ctx });
   console.log(`nightly reconciliation: ${enqueued} pass(es) enqueued`);
+  const resumed = await resumeStalledPasses({ ctx });
+  if (resumed.resumed > 0) console.log(`pass watchdog: ${resumed.resumed} stalled pass(es) handed a step again`);
   const swept = await sweepStuckWebhooks({ ctx });
   if (swept.enqueued > 0) console.log(`webhook sweeper: ${swept.enqueued} stored webhook(s) enqueued again`);
   const invitations = await sweepInvitations({ ctx });

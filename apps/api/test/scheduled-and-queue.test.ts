@@ -7,7 +7,7 @@ import {
   getQueueResult,
   waitOnExecutionContext,
 } from "cloudflare:test";
-import { updateSyncSettings } from "@uas/db";
+import { startPass, updateSyncSettings } from "@uas/db";
 import worker from "../src";
 import { createTenant, recordingQueue, testDb } from "./support";
 
@@ -77,5 +77,23 @@ describe("sync queue consumer budget", () => {
     expect(result.explicitAcks).toHaveLength(13);
     expect(result.retryMessages).toEqual([]);
     expect(sent).toEqual(bodies.slice(10));
+  });
+});
+
+describe("pass watchdog", () => {
+  it("hands a running pass that made no step for ten minutes a step again, and leaves a recent one alone", async () => {
+    const db = testDb();
+    const tenant = await createTenant(db);
+    await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
+    const startedAt = Date.UTC(2026, 10, 24, 14, 0);
+    const { pass } = await startPass({ db, facilityId: tenant.granted.id, source: "integration", trigger: "manual", now: startedAt });
+    const step = { type: "pass.step", version: 1, passId: pass.id };
+
+    const soon = recordingQueue();
+    await runCron(startedAt + 5 * 60_000, soon.queue);
+    expect(soon.sent).not.toContainEqual(step);
+    const later = recordingQueue();
+    await runCron(startedAt + 11 * 60_000, later.queue);
+    expect(later.sent).toContainEqual(step);
   });
 });

@@ -127,6 +127,18 @@ describe("enqueue failure and the sweeper", () => {
     expect((await inboxRows(db, t.integrationSender)).map((r) => r.state)).toEqual(["enqueued"]);
   });
 
+  it("sends a row again when its message was lost: handed over ten minutes ago and still not applied", async () => {
+    const t = await createWebhookTenant(db);
+    const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, member(), fakeQueue("record").queue);
+    expect((await inboxRows(db, t.integrationSender)).map((r) => r.state)).toEqual(["enqueued"]);
+    const soon = fakeQueue("record");
+    await runCron(Date.now() + 5 * 60_000, soon.queue);
+    expect(soon.sent).not.toContainEqual(applyMessage(t.integrationSender, res.id));
+    const later = fakeQueue("record");
+    await runCron(Date.now() + 11 * 60_000, later.queue);
+    expect(later.sent).toContainEqual(applyMessage(t.integrationSender, res.id));
+  });
+
   it("marks a row enqueued once the queue took it", async () => {
     const t = await createWebhookTenant(db);
     const { queue, sent } = fakeQueue("record");

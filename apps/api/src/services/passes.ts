@@ -1,4 +1,5 @@
 import {
+  listStalledPasses,
   startPass,
   advancePass,
   getPass,
@@ -83,6 +84,19 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
   const result = await advancePass({ db: ctx.db, passId: pass.id, listingFor, maxPages: tuning.pagesPerStep, now: ctx.now });
   await relayInvitationsAfterCommit(ctx);
   if (result.status === "continue") await enqueueStep(ctx, pass.id);
+}
+
+/** A running pass with no step for this long is handed a step again (its continuation may be lost). */
+export const STALLED_AFTER_MS = 10 * 60_000;
+const RESUME_LIMIT = 100;
+
+/** Run from the cron: passes whose step message went missing continue instead of waiting to go stale. */
+export async function resumeStalledPasses({ ctx }: { ctx: Ctx }): Promise<{ resumed: number }> {
+  const stalled = await listStalledPasses(ctx.db, { lastStepBefore: ctx.now() - STALLED_AFTER_MS, limit: RESUME_LIMIT });
+  if (stalled.length > 0) {
+    await ctx.queues.sync.sendBatch(stalled.map((passId): { body: PassStepMessage } => ({ body: { type: "pass.step", version: 1, passId } })));
+  }
+  return { resumed: stalled.length };
 }
 
 /** "Sync now": a full pass of one source for this facility, or the one already running. */

@@ -15,6 +15,8 @@ type InboxKey = { sender: string; webhookId: string };
 
 /** A row still `received` this long after it arrived lost its enqueue; the sweeper sends it again. */
 export const STUCK_AFTER_MS = 60_000;
+/** A row handed to the queue this long ago and still not applied may have lost its message: sent again. */
+export const LOST_AFTER_MS = 10 * 60_000;
 const SWEEP_LIMIT = 500;
 const SEND_BATCH_LIMIT = 100;
 
@@ -59,9 +61,10 @@ async function enqueueInboxRows(ctx: Ctx, keys: InboxKey[]): Promise<void> {
   }
 }
 
-/** Run from the cron: enqueues rows whose enqueue failed after they were stored. */
+/** Run from the cron: enqueues rows whose enqueue failed after they were stored, or whose message was lost. */
 export async function sweepStuckWebhooks({ ctx }: { ctx: Ctx }): Promise<{ enqueued: number }> {
-  const stuck = await listStuckInboxRows(ctx.db, { receivedBefore: ctx.now() - STUCK_AFTER_MS, limit: SWEEP_LIMIT });
+  const now = ctx.now();
+  const stuck = await listStuckInboxRows(ctx.db, { receivedBefore: now - STUCK_AFTER_MS, handedOverBefore: now - LOST_AFTER_MS, limit: SWEEP_LIMIT });
   await enqueueInboxRows(ctx, stuck);
   return { enqueued: stuck.length };
 }

@@ -125,12 +125,22 @@ export async function markInboxFailed(db: DbOrTx, key: { sender: string; webhook
     .where(and(eq(webhookInbox.sender, key.sender), eq(webhookInbox.webhookId, key.webhookId)));
 }
 
-/** Rows stored but never handed to the queue (the enqueue after the 202 failed), oldest first. */
-export async function listStuckInboxRows(db: DbOrTx, input: { receivedBefore: number; limit: number }) {
-  return db
-    .select({ sender: webhookInbox.sender, webhookId: webhookInbox.webhookId })
-    .from(webhookInbox)
-    .where(and(eq(webhookInbox.state, "received"), lt(webhookInbox.receivedAt, input.receivedBefore)))
-    .orderBy(asc(webhookInbox.receivedAt))
-    .limit(input.limit);
+/**
+ * Rows whose message may be lost, oldest first: stored but never handed to the queue (the enqueue after
+ * the 202 failed), or handed over long ago and still not applied (a message lost on its way; the claim
+ * makes a second delivery harmless).
+ */
+export async function listStuckInboxRows(db: DbOrTx, input: { receivedBefore: number; handedOverBefore: number; limit: number }) {
+  const stuck = (state: "received" | "enqueued", before: number) =>
+    db
+      .select({ sender: webhookInbox.sender, webhookId: webhookInbox.webhookId, receivedAt: webhookInbox.receivedAt })
+      .from(webhookInbox)
+      .where(and(eq(webhookInbox.state, state), lt(webhookInbox.receivedAt, before)))
+      .orderBy(asc(webhookInbox.receivedAt))
+      .limit(input.limit);
+  const rows = [...(await stuck("received", input.receivedBefore)), ...(await stuck("enqueued", input.handedOverBefore))];
+  return rows
+    .sort((a, b) => a.receivedAt - b.receivedAt)
+    .slice(0, input.limit)
+    .map(({ sender, webhookId }) => ({ sender, webhookId }));
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { PassTrigger, SyncSource } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
 import { syncPass } from "../schema";
@@ -160,4 +160,17 @@ export async function lastPassBySource(db: DbOrTx, facilityId: string): Promise<
   const [integration] = await listPasses(db, { facilityId, source: "integration", limit: 1 });
   const [cctv] = await listPasses(db, { facilityId, source: "cctv", limit: 1 });
   return { integration, cctv };
+}
+
+/**
+ * Running passes with no step for a while, oldest first: their continuation message may have been lost
+ * (a step enqueues the next one after it commits). Handing them a step again is harmless: a step whose
+ * cursor another step already moved leaves that work as it is.
+ */
+export async function listStalledPasses(db: DbOrTx, input: { lastStepBefore: number; limit: number }): Promise<string[]> {
+  const rows = await db.all<{ id: string }>(sql`
+    SELECT id FROM sync_pass
+    WHERE state = 'running' AND coalesce(json_extract(progress, '$.lastStepAt'), started_at) < ${input.lastStepBefore}
+    ORDER BY started_at LIMIT ${input.limit}`);
+  return rows.map((row) => row.id);
 }
