@@ -127,9 +127,12 @@ describe("enqueue failure and the sweeper", () => {
     expect((await inboxRows(db, t.integrationSender)).map((r) => r.state)).toEqual(["enqueued"]);
   });
 
-  it("sends a row again when its message was lost: handed over ten minutes ago and still not applied", async () => {
+  it("sends a row again when its message was lost: sent by the sweeper ten minutes ago and still not applied", async () => {
     const t = await createWebhookTenant(db);
-    const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, member(), fakeQueue("record").queue);
+    const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, member(), fakeQueue("fail").queue);
+    const first = fakeQueue("record");
+    await runCron(Date.now() + 61_000, first.queue);
+    expect(first.sent).toContainEqual(applyMessage(t.integrationSender, res.id));
     expect((await inboxRows(db, t.integrationSender)).map((r) => r.state)).toEqual(["enqueued"]);
     const soon = fakeQueue("record");
     await runCron(Date.now() + 5 * 60_000, soon.queue);
@@ -139,12 +142,16 @@ describe("enqueue failure and the sweeper", () => {
     expect(later.sent).toContainEqual(applyMessage(t.integrationSender, res.id));
   });
 
-  it("marks a row enqueued once the queue took it", async () => {
+  it("hands a stored row to the queue without another write; the sweeper sends it again only if it stays unapplied", async () => {
     const t = await createWebhookTenant(db);
     const { queue, sent } = fakeQueue("record");
     const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, member(), queue);
     expect(sent).toEqual([applyMessage(t.integrationSender, res.id)]);
-    expect((await inboxRows(db, t.integrationSender)).map((r) => r.state)).toEqual(["enqueued"]);
+    expect((await inboxRows(db, t.integrationSender)).map((r) => r.state)).toEqual(["received"]);
+    await deliver([{ id: "h-1", body: applyMessage(t.integrationSender, res.id) }]);
+    const late = fakeQueue("record");
+    await runCron(Date.now() + 61_000, late.queue);
+    expect(late.sent).not.toContainEqual(applyMessage(t.integrationSender, res.id));
   });
 });
 

@@ -42,7 +42,9 @@ export async function receiveWebhook({
     receivedAt: ctx.now(),
   });
   if (!stored) return { status: "duplicate" };
-  const handOver = enqueueInboxRows(ctx, [{ sender: input.sender.sender, webhookId: input.webhookId }]).catch((error: unknown) => {
+  // Not marked `enqueued`: that would be a third database round trip on every webhook. A row still
+  // `received` a minute on is sent again by the sweeper (a second message is harmless: the claim).
+  const handOver = sendApplyMessages(ctx, [{ sender: input.sender.sender, webhookId: input.webhookId }]).catch((error: unknown) => {
     console.error("webhook stored but not enqueued; the sweeper will retry", input.sender.sender, errorSummary(error));
   });
   if (defer) defer(handOver);
@@ -50,13 +52,20 @@ export async function receiveWebhook({
   return { status: "accepted" };
 }
 
+async function sendApplyMessages(ctx: Ctx, keys: InboxKey[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += SEND_BATCH_LIMIT) {
+    const slice = keys.slice(i, i + SEND_BATCH_LIMIT);
+    await ctx.queues.sync.sendBatch(
+      slice.map((key): { body: WebhookApplyMessage } => ({ body: { type: "webhook.apply", version: 1, sender: key.sender, webhookId: key.webhookId } })),
+    );
+  }
+}
+
+/** The sweeper marks what it sent, so the next sweep waits for the lost-message delay before sending it again. */
 async function enqueueInboxRows(ctx: Ctx, keys: InboxKey[]): Promise<void> {
   for (let i = 0; i < keys.length; i += SEND_BATCH_LIMIT) {
     const slice = keys.slice(i, i + SEND_BATCH_LIMIT);
-    const messages = slice.map((key): { body: WebhookApplyMessage } => ({
-      body: { type: "webhook.apply", version: 1, sender: key.sender, webhookId: key.webhookId },
-    }));
-    await ctx.queues.sync.sendBatch(messages);
+    await sendApplyMessages(ctx, slice);
     await markInboxEnqueued(ctx.db, slice);
   }
 }
