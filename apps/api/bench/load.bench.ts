@@ -89,6 +89,8 @@ const stack = await startStack({
   quiet: process.env.BENCH_VERBOSE !== "1",
   cron: false,
   vars: { WEBHOOK_RATE_LIMIT: "off" },
+  // Measures the product, not wrangler's devtools relay (see apps/api/scripts/serve-without-inspector.mjs).
+  inspector: false,
 });
 const db = createNodeDb({ url: `file:${join(dataDir, "dev.db")}` });
 let closed = false;
