@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { accessUser, updateSyncSettings, type Db } from "../src";
+import { accessUser, invitation, updateSyncSettings, type Db } from "../src";
 import { PassNotHeldError, applySourceEvent, getPass, resolveHeldPass, startPass } from "../src/sync";
 import { createSyncedFacility, createTestDb, member } from "../src/testing";
 import { T, entriesOf, integrationPass, members, rowsByExternalId } from "./sync-helpers";
@@ -72,6 +72,19 @@ describe("the mass-disable brake", () => {
     const resolved = await resolveHeldPass({ db, passId: pass.id, decision: "allow", now: T + 5000 });
     expect(resolved.disabled).toBe(19);
     expect((await rowsByExternalId(db, facility.id)).get("M-095")?.removedAtSourceAt).toBeNull();
+  });
+
+  it("resolving a held pass runs Auto-send's end-of-pass step, like any pass that completes", async () => {
+    const allowed = await heldPass();
+    await updateSyncSettings(db, allowed.facility.id, { autoSendInvitations: true }, T + 2000);
+    await resolveHeldPass({ db, passId: allowed.pass.id, decision: "allow", now: T + 5000 });
+    // The 20 removed people are no longer eligible.
+    expect(await db.$count(invitation, eq(invitation.facilityId, allowed.facility.id))).toBe(80);
+
+    const rejected = await heldPass();
+    await updateSyncSettings(db, rejected.facility.id, { autoSendInvitations: true }, T + 2000);
+    await resolveHeldPass({ db, passId: rejected.pass.id, decision: "reject", now: T + 5000 });
+    expect(await db.$count(invitation, eq(invitation.facilityId, rejected.facility.id))).toBe(100);
   });
 
   it("reject disables nobody", async () => {

@@ -4,6 +4,8 @@ import { syncPass } from "../schema";
 import { getPass, progressOf, type SyncPassRow } from "./passes";
 import { sweepScopeOf } from "./finish-pass";
 import { applySweep } from "./sweep";
+import { drizzleHandle } from "./store-handle";
+import { passInvitationStatements } from "./invitation-outbox";
 
 export const HELD_ALLOWED_REASON = "Held removals allowed by an admin";
 export const HELD_REJECTED_REASON = "Held removals rejected by an admin";
@@ -29,13 +31,15 @@ export async function resolveHeldPass(input: {
     const pass = await getPass(tx, input.passId);
     if (!pass || pass.state !== "held") throw new PassNotHeldError(input.passId);
     let disabled = 0;
+    const sweep = await sweepScopeOf(tx, pass);
     if (input.decision === "allow") {
-      const sweep = await sweepScopeOf(tx, pass);
       const heldAt = progressOf(pass).heldAt ?? pass.endedAt ?? input.now;
       if (sweep && sweep.sourceOn) {
         disabled = await applySweep(tx, { ...sweep.scope, unchangedSince: heldAt }, { organisationId: sweep.context.facility.organisationId, now: input.now });
       }
     }
+    // Either way the pass completes: Auto-send's end-of-pass step runs now, as for any complete pass.
+    if (sweep?.sourceOn) await drizzleHandle(tx).script(passInvitationStatements({ ...sweep.scope, source: pass.source, now: input.now }));
     const [resolved] = await tx
       .update(syncPass)
       .set({
