@@ -129,7 +129,9 @@ export async function resolveHeld({
   const pass = await getPass(ctx.db, input.passId);
   if (!pass || pass.facilityId !== input.facility.id) throw notFound("Sync pass");
   try {
-    return passView(await resolveHeldPass({ db: ctx.db, passId: pass.id, decision: input.decision, now: ctx.now() }));
+    const resolved = await resolveHeldPass({ db: ctx.db, passId: pass.id, decision: input.decision, now: ctx.now() });
+    await relayInvitationsAfterCommit(ctx);
+    return passView(resolved);
   } catch (error) {
     if (error instanceof PassNotHeldError) throw conflict("This pass is no longer held for review");
     throw error;
