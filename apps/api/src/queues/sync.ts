@@ -9,9 +9,10 @@ import { applyStoredWebhooks, type AppliedWebhook } from "../services/webhooks";
 import { errorSummary } from "../log";
 
 /**
- * Pass messages one invocation runs; the batch's others go back to the queue as fresh messages. A batch
- * can hold up to 100 messages (wrangler.jsonc) so webhooks are applied in large sets, but each pass step
- * costs about 80 subrequests: ten keep an invocation within Workers' 1,000 (docs/scaling.md).
+ * Pass messages one invocation runs; any others go back to the queue as fresh messages. Each pass step
+ * costs up to about 90 subrequests: ten keep an invocation within Workers' 1,000 (docs/scaling.md). With
+ * `max_batch_size` 10 (wrangler.jsonc) this never triggers; it guards a larger batch setting, which would
+ * otherwise break the budget (and which, during the nightly fan-out, would mostly re-send messages).
  */
 export const PASS_MESSAGES_PER_INVOCATION = 10;
 
