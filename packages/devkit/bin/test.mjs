@@ -39,7 +39,9 @@ function summarise() {
       skipped += report.stats.skipped;
     } else {
       passed += report.numPassedTests ?? 0;
-      failed += report.numFailedTests ?? 0;
+      // A file whose setup (beforeAll) failed has no failed test of its own: count the file.
+      const brokenFiles = (report.testResults ?? []).filter((r) => r.status === "failed" && (r.assertionResults ?? []).every((a) => a.status !== "failed")).length;
+      failed += (report.numFailedTests ?? 0) + brokenFiles;
       skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     }
   }

@@ -2,8 +2,12 @@ import Database from "libsql";
 import { encodeValue, StmtError, type DescribeResult, type SqlValue, type StmtResult } from "./protocol.js";
 import { analyzeSql } from "./sql.js";
 
-/** How long a statement keeps retrying while another connection holds the write lock. */
-const BUSY_WAIT_MS = 5000;
+/**
+ * How long a statement keeps retrying while another connection holds the write lock. Generous, as a
+ * server's busy timeout is: a pass step now writes up to 5,000 records in one transaction, and on a
+ * loaded 2-core machine that (or a few queued behind it) can take longer than 5 s.
+ */
+const BUSY_WAIT_MS = 20_000;
 const STMT_CACHE_SIZE = 64;
 
 export type Params = SqlValue[] | Record<string, SqlValue>;
