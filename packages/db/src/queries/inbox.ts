@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../database";
 import { webhookInbox } from "../schema";
 
@@ -97,24 +97,6 @@ export async function getInboxRow(db: DbOrTx, key: { sender: string; webhookId: 
     .where(and(eq(webhookInbox.sender, key.sender), eq(webhookInbox.webhookId, key.webhookId)))
     .limit(1);
   return row ?? null;
-}
-
-/**
- * Claims a row for applying: counts the attempt and marks it applied unless it already was. Run in the
- * same write transaction as the apply, so a concurrent re-delivery waits and then finds it applied.
- */
-export async function claimInboxRowForApply(db: DbOrTx, key: { sender: string; webhookId: string }, now: number) {
-  const result = await db
-    .update(webhookInbox)
-    .set({ state: "applied", appliedAt: now, attempts: sql`${webhookInbox.attempts} + 1`, error: null })
-    .where(
-      and(
-        eq(webhookInbox.sender, key.sender),
-        eq(webhookInbox.webhookId, key.webhookId),
-        inArray(webhookInbox.state, ["received", "enqueued"]),
-      ),
-    );
-  return { claimed: result.rowsAffected === 1 };
 }
 
 /** A row that can never apply (its sender is gone, its payload fails the contract): kept with the reason. */

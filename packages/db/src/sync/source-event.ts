@@ -163,7 +163,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-export function targetOfSender(sender: string): SourceEventTarget | null {
+function targetOfSender(sender: string): SourceEventTarget | null {
   const separator = sender.indexOf(":");
   const kind = sender.slice(0, separator);
   const id = sender.slice(separator + 1);
