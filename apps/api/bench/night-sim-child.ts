@@ -13,7 +13,7 @@
 import { createInterface } from "node:readline";
 import { readFileSync } from "node:fs";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
-import { startDemoPartner, type CctvPerson, type DemoPartner, type Member } from "@uas/demo-partner";
+import { createRng, startDemoPartner, type CctvPerson, type DemoPartner, type Member, type Rng } from "@uas/demo-partner";
 
 export type PartnerConfig = {
   apiKey: string;
@@ -104,29 +104,6 @@ if (mode === "db") {
   process.exit(2);
 }
 
-/** mulberry32, as the demo partner's generator uses (its own is not exported). */
-function createRng(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (maxExclusive: number) => Math.floor(next() * maxExclusive);
-  return {
-    pick: <T>(items: readonly T[]): T => items[int(items.length)] as T,
-    shuffle: <T>(items: T[]): T[] => {
-      for (let i = items.length - 1; i > 0; i--) {
-        const j = int(i + 1);
-        [items[i], items[j]] = [items[j] as T, items[i] as T];
-      }
-      return items;
-    },
-  };
-}
-
 type Store<T> = { list(): T[]; upsert(record: T): T; remove(id: string): T | undefined };
 type Person = Member | CctvPerson;
 
@@ -137,7 +114,7 @@ type Person = Member | CctvPerson;
  */
 function churnStore<T extends Person>(
   store: Store<T>,
-  rng: ReturnType<typeof createRng>,
+  rng: Rng,
   command: ChurnCommand,
   result: ChurnResult,
   fresh: (n: number) => T,

@@ -18,6 +18,7 @@ export * from './types';
 export * from './generate';
 export * from './store';
 export * from './faults';
+export { createRng, type Rng } from './random';
 export * from './webhooks';
 export { MAX_BURST } from './control';
 export { DEFAULT_LIMIT, MAX_LIMIT } from './server';
