@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { trpcServer } from "@hono/trpc-server";
 import { createDb, type Db } from "@uas/db";
-import { parseConfig, type AppConfig } from "./env";
+import { ConfigError, parseConfig, secretBoxOf, type AppConfig } from "./env";
+import type { SecretBox } from "@uas/db";
 import type { Bindings } from "./bindings";
 import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
 import { createTrpcContext } from "./trpc/context";
@@ -15,7 +16,7 @@ import { webhooks } from "./webhooks";
 import { devMailbox } from "./email/dev-mailbox";
 
 /** `auth` is built on first use: webhooks and other routes without sessions never pay for it. */
-export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues };
+export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues; secrets: SecretBox };
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
 
 
@@ -31,6 +32,7 @@ export function createApp() {
     let auth: Auth | undefined;
     c.set("auth", () => (auth ??= createAuth(db, config)));
     c.set("queues", queuesOf(c.env));
+    c.set("secrets", secretBoxOf(config));
     await next();
   });
 
@@ -51,7 +53,7 @@ export function createApp() {
       endpoint: "/trpc",
       createContext: (_opts, c) =>
         createTrpcContext(
-          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues") },
+          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), secrets: c.get("secrets") },
           c.get("auth")(),
           c,
         ) as unknown as Record<string, unknown>,
@@ -62,6 +64,11 @@ export function createApp() {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof ConfigError) {
+      // Names the bindings at fault, never their values: the deploy must be fixed, not retried.
+      console.error(error.message);
+      return c.json({ error: { code: "misconfigured", message: error.message } }, 503);
+    }
     console.error("unhandled", errorSummary(error));
     return c.json({ error: { code: "internal_error", message: "Something went wrong" } }, 500);
   });

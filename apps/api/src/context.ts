@@ -1,4 +1,4 @@
-import type { Db } from "@uas/db";
+import type { Db, SecretBox } from "@uas/db";
 
 export type Actor =
   | { type: "admin"; userId: string; email: string }
@@ -36,6 +36,8 @@ export type Ctx<A extends Actor = Actor> = {
   db: Db;
   now: () => number;
   queues: Queues;
+  /** Seals and opens partner API keys and webhook secrets (SECRETS_KEY). */
+  secrets: SecretBox;
   tuning?: Tuning;
 };
 

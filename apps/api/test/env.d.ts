@@ -2,6 +2,8 @@
 declare namespace Cloudflare {
   interface Env {
     AUTH_SECRET: string;
+    DATABASE_AUTH_TOKEN: string;
+    SECRETS_KEY: string;
     DEMO_PARTNER_URL: string;
     DEMO_PARTNER_KEY: string;
     /** Reliability files (fuzz, tenancy sweep) each get a database nothing else writes to. */

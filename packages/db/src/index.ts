@@ -19,3 +19,6 @@ export * from "./queries/bulk-delete";
 export * from "./queries/invitations";
 export * from "./queries/invitation-batches";
 export * from "./sync/invitation-outbox";
+export * from "./secrets";
+export * from "./queries/sealed-secrets";
+export * from "./queries/audit";
