@@ -14,6 +14,7 @@ import type { Queues } from "./context";
 import { queuesOf } from "./invocation";
 import { webhooks } from "./webhooks";
 import { devMailbox } from "./email/dev-mailbox";
+import { signInThrottle } from "./sign-in-throttle";
 
 /** `auth` is built on first use: webhooks and other routes without sessions never pay for it. */
 export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues; secrets: SecretBox };
@@ -44,6 +45,7 @@ export function createApp() {
 
   app.route("/api/dev/mailbox", devMailbox);
 
+  app.post(`${AUTH_BASE_PATH}/sign-in/email`, signInThrottle);
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, (c) => c.get("auth")().handler(c.req.raw));
 
   app.use(

@@ -1,4 +1,4 @@
-import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity, pruneAppliedInboxRows, pruneRememberedRemovals } from "@uas/db";
+import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity, pruneAppliedInboxRows, pruneRememberedRemovals, pruneSignInThrottle } from "@uas/db";
 import { dueNightlyDate, type SyncSource } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { invocationCtx } from "./invocation";
@@ -8,6 +8,7 @@ import { sweepStuckWebhooks } from "./services/webhooks";
 import { sweepInvitations } from "./services/invitations";
 import { resumeStalledPasses } from "./services/passes";
 import { resealSecrets } from "./services/sealed-secrets";
+import { SIGN_IN_WINDOW_MS } from "./sign-in-throttle";
 
 const SEND_BATCH_LIMIT = 100;
 const PRUNE_BATCHES_PER_CRON = 20;
@@ -75,6 +76,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
 export async function housekeeping(ctx: Ctx): Promise<void> {
   const inbox = await pruneAppliedInboxRows({ db: ctx.db, now: ctx.now() });
   if (inbox.deleted > 0) console.log(`inbox retention: ${inbox.deleted} applied webhooks older than 14 days deleted`);
+  await pruneSignInThrottle(ctx.db, { before: ctx.now() - SIGN_IN_WINDOW_MS, limit: 1000 });
   const sealed = await resealSecrets({ ctx });
   if (sealed.resealed > 0) console.log(`secrets at rest: ${sealed.resealed} secret(s) sealed with the current key`);
 }

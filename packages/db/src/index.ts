@@ -22,3 +22,4 @@ export * from "./sync/invitation-outbox";
 export * from "./secrets";
 export * from "./queries/sealed-secrets";
 export * from "./queries/audit";
+export * from "./queries/sign-in-throttle";
