@@ -20,3 +20,9 @@ declare namespace Cloudflare {
     SMALL_PARTNER_URL: string;
   }
 }
+
+/** Vite's raw imports (a file's text), e.g. wrangler.jsonc in test/config.test.ts. */
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}
