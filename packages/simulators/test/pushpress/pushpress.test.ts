@@ -89,7 +89,8 @@ describe('PushPress authentication and limits', () => {
   });
 
   it('answers 429 with Retry-After past its rate limit and counts calls per key', async () => {
-    const sim = await start({ rateLimitPerSecond: 3 });
+    const frozen = Date.now();
+    const sim = await start({ rateLimitPerSecond: 3, now: () => frozen });
     const statuses = await Promise.all([1, 2, 3, 4, 5].map(() => api(sim, '/company').then((r) => ({ status: r.status, retryAfter: r.headers.get('retry-after') }))));
     expect(statuses.filter((s) => s.status === 429)).toHaveLength(2);
     expect(statuses.find((s) => s.status === 429)?.retryAfter).toMatch(/^\d+$/);
