@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, queryInt, secretEquals, sendJson } from '../shared/http';
 import type { DailyQuota, PerSecondLimit } from '../shared/limits';
+import type { FilterCache } from '../shared/store';
 import { applyListingTraps, type Traps } from '../shared/traps';
 import { parseClubTime } from '../shared/zoned-time';
-import { toApi, type AbcClub } from './members';
+import { toApi, type AbcClub, type AbcMember } from './members';
 
 export const API_PREFIX = '/rest';
 export const DEFAULT_SIZE = 200;
@@ -24,6 +25,7 @@ export interface AbcContext {
   traps: Traps;
   calls: DailyQuota;
   rateLimit: PerSecondLimit | undefined;
+  listing: FilterCache<AbcMember>;
 }
 
 function fail(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -73,14 +75,14 @@ export function handleApi(ctx: AbcContext, req: IncomingMessage, res: ServerResp
     to = end.trim() === '' ? Number.POSITIVE_INFINITY : parseClubTime(end, ctx.club.timeZone);
     if (Number.isNaN(from) || Number.isNaN(to)) return fail(res, 400, 'lastModifiedTimestampRange must be "YYYY-MM-DD HH:mm:ss.000000,YYYY-MM-DD HH:mm:ss.000000" in the club time zone');
   }
-  const rows = ctx.club.store
-    .list()
-    .filter(
-      (m) =>
-        (activeStatus === null || m.isActive === (activeStatus.toLowerCase() === 'active')) &&
-        (memberStatus === undefined || m.memberStatus.toLowerCase() === memberStatus) &&
-        (from === undefined || (m.modifiedMs >= from && m.modifiedMs <= (to as number))),
-    );
+  const rows = ctx.listing.rows(
+    ctx.club.store,
+    JSON.stringify([activeStatus, memberStatus, from, to]),
+    (m) =>
+      (activeStatus === null || m.isActive === (activeStatus.toLowerCase() === 'active')) &&
+      (memberStatus === undefined || m.memberStatus.toLowerCase() === memberStatus) &&
+      (from === undefined || (m.modifiedMs >= from && m.modifiedMs <= (to as number))),
+  );
   const first = (page - 1) * size;
   const { rows: visible, total } = applyListingTraps(ctx.traps, rows, first, size);
   const members = visible.slice(first, first + size).map((m) => toApi(m, ctx.club.timeZone));

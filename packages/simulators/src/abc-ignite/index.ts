@@ -1,6 +1,7 @@
 import { hasBearer, isInt, listen, readJsonObject, segmentsAfter, sendJson } from '../shared/http';
 import { DailyQuota, PerSecondLimit } from '../shared/limits';
 import { readState, stateWriter } from '../shared/state-file';
+import { FilterCache } from '../shared/store';
 import { parseTraps, replaceTraps, type Traps } from '../shared/traps';
 import { API_PREFIX, handleApi, type AbcContext, type AbcCredentials } from './api';
 import { AbcClub, AbcError, generateMembers, toApi, type AbcMember, type MemberPatch } from './members';
@@ -58,6 +59,7 @@ export async function startAbcIgniteSimulator(options: AbcIgniteSimulatorOptions
     traps: {},
     calls: new DailyQuota(Number.MAX_SAFE_INTEGER, now),
     rateLimit: options.rateLimitPerSecond === undefined ? undefined : new PerSecondLimit(options.rateLimitPerSecond, now),
+    listing: new FilterCache(),
   };
 
   const server = await listen(

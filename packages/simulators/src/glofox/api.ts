@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, queryInt, secretEquals, sendJson } from '../shared/http';
 import type { PerSecondLimit, DailyQuota } from '../shared/limits';
+import type { FilterCache } from '../shared/store';
 import { applyListingTraps, type Traps } from '../shared/traps';
-import type { GlofoxBranch } from './members';
+import type { GlofoxBranch, GlofoxMember } from './members';
 
 export const API_PREFIX = '/prod';
 export const DEFAULT_LIMIT = 50;
@@ -25,6 +26,7 @@ export interface GlofoxContext {
   calls: DailyQuota;
   /** Branches that exist but this token has no access to: 403 rather than 404. */
   otherBranchIds: ReadonlySet<string>;
+  listing: FilterCache<GlofoxMember>;
 }
 
 function fail(res: ServerResponse, status: number, messageCode: string, message: string, headers: Record<string, string> = {}): void {
@@ -66,9 +68,11 @@ export function handleApi(ctx: GlofoxContext, req: IncomingMessage, res: ServerR
   const end = timeParam(url, 'utc_modified_end_date');
   if (Number.isNaN(start) || Number.isNaN(end)) return fail(res, 400, 'INVALID_PARAMETER', 'utc_modified_start_date / utc_modified_end_date must be Unix seconds or an ISO 8601 date');
 
-  const rows = ctx.branch.store
-    .list()
-    .filter((m) => (active === 'any' || m.active === (active === 'true')) && (start === undefined || m.modified >= start) && (end === undefined || m.modified <= end));
+  const rows = ctx.listing.rows(
+    ctx.branch.store,
+    JSON.stringify([active, start, end]),
+    (m) => (active === 'any' || m.active === (active === 'true')) && (start === undefined || m.modified >= start) && (end === undefined || m.modified <= end),
+  );
   const first = (page - 1) * limit;
   const { rows: visible, total } = applyListingTraps(ctx.traps, rows, first, limit);
   const data = visible.slice(first, first + limit);

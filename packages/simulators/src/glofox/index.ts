@@ -3,6 +3,7 @@ import { hasBearer, isInt, listen, readJsonObject, segmentsAfter, sendJson } fro
 import { Deliverer } from '../shared/deliver';
 import { DailyQuota, PerSecondLimit } from '../shared/limits';
 import { readState, stateWriter } from '../shared/state-file';
+import { FilterCache } from '../shared/store';
 import { parseTraps, replaceTraps, type Traps } from '../shared/traps';
 import { API_PREFIX, handleApi, type GlofoxContext, type GlofoxCredentials } from './api';
 import { GlofoxBranch, GlofoxError, generateMembers, type GlofoxMember, type MemberPatch } from './members';
@@ -75,6 +76,7 @@ export async function startGlofoxSimulator(options: GlofoxSimulatorOptions): Pro
     rateLimit: new PerSecondLimit(options.rateLimitPerSecond ?? 10, now),
     calls: new DailyQuota(Number.MAX_SAFE_INTEGER, now),
     otherBranchIds: new Set(options.otherBranchIds ?? []),
+    listing: new FilterCache(),
   };
 
   const server = await listen(

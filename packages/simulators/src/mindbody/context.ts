@@ -1,6 +1,7 @@
 import type { DailyQuota, PerSecondLimit } from '../shared/limits';
 import type { Traps } from '../shared/traps';
 import type { MindbodySite } from './site';
+import type { FilterCache } from '../shared/store';
 import type { SiteClient } from './types';
 import type { SubscriptionRegistry } from './webhooks';
 
@@ -28,6 +29,5 @@ export interface MindbodyContext {
   requireHttps: boolean;
   controlKey: string;
   now: () => number;
-  /** The last listing's filtered rows, reused while the data and the filters stay the same. */
-  listingCache?: { key: string; version: number; rows: SiteClient[] };
+  listingCache: FilterCache<SiteClient>;
 }

@@ -1,6 +1,7 @@
 import { hasBearer, listen, segmentsAfter, sendJson } from '../shared/http';
 import { DailyQuota, PerSecondLimit } from '../shared/limits';
 import { readState, stateWriter } from '../shared/state-file';
+import { FilterCache } from '../shared/store';
 import type { Traps } from '../shared/traps';
 import type { MindbodyContext, StaffUser } from './context';
 import { handleControl } from './control';
@@ -117,6 +118,7 @@ export async function startMindbodySimulator(options: MindbodySimulatorOptions):
     requireHttps: options.requireHttps ?? false,
     controlKey: options.controlKey,
     now,
+    listingCache: new FilterCache(),
   };
 
   const server = await listen(

@@ -130,32 +130,23 @@ function listClients(ctx: MindbodyContext, res: ServerResponse, url: URL): void 
   if (since !== undefined && Number.isNaN(since)) return fail(res, 400, 'InvalidParameter', `request.lastModifiedDate "${rawSince}" is not a date.`);
   const search = param(url, 'searchText')?.toLowerCase();
 
-  // A full pass asks for hundreds of pages with the same filters: filter once per data version.
-  const key = JSON.stringify([clientIds, includeInactive, isProspect, since, search]);
-  const version = ctx.site.store.version;
-  let cache = ctx.listingCache;
-  if (cache === undefined || cache.key !== key || cache.version !== version) {
-    const wanted = clientIds.length > 0 ? new Set(clientIds) : undefined;
-    const rows = ctx.site.store.list().filter(({ client }) => {
-      if (wanted && !wanted.has(client.Id)) return false;
-      if (!wanted && includeInactive !== true && !client.Active) return false;
-      if (isProspect !== undefined && client.IsProspect !== isProspect) return false;
-      if (since !== undefined && Date.parse(client.LastModifiedDateTime) < since) return false;
-      if (search && !`${client.FirstName} ${client.LastName} ${client.Email ?? ''}`.toLowerCase().includes(search)) return false;
-      return true;
-    });
-    cache = ctx.listingCache = { key, version, rows };
-  }
+  const wanted = clientIds.length > 0 ? new Set(clientIds) : undefined;
+  const filtered = ctx.listingCache.rows(ctx.site.store, JSON.stringify([clientIds, includeInactive, isProspect, since, search]), ({ client }) => {
+    if (wanted && !wanted.has(client.Id)) return false;
+    if (!wanted && includeInactive !== true && !client.Active) return false;
+    if (isProspect !== undefined && client.IsProspect !== isProspect) return false;
+    if (since !== undefined && Date.parse(client.LastModifiedDateTime) < since) return false;
+    if (search && !`${client.FirstName} ${client.LastName} ${client.Email ?? ''}`.toLowerCase().includes(search)) return false;
+    return true;
+  });
   const page = paging(url);
   if (typeof page === 'string') return fail(res, 400, 'InvalidParameter', page);
-  const { rows, total } = applyListingTraps(ctx.traps, cache.rows, page.offset, page.limit);
-  return paged(
-    res,
-    url,
-    'Clients',
-    rows.map((entry) => entry.client),
-    total,
-  );
+  const { rows, total } = applyListingTraps(ctx.traps, filtered, page.offset, page.limit);
+  const clients = rows.slice(page.offset, page.offset + page.limit).map((entry) => entry.client);
+  sendJson(res, 200, {
+    PaginationResponse: { RequestedLimit: page.limit, RequestedOffset: page.offset, PageSize: clients.length, TotalResults: total },
+    Clients: clients,
+  });
 }
 
 function oneClient(ctx: MindbodyContext, res: ServerResponse, url: URL): SiteClient | undefined {

@@ -61,8 +61,7 @@ function customers(ctx: PushPressContext, res: ServerResponse, url: URL, id: str
   const role = url.searchParams.get('role');
   const email = url.searchParams.get('email')?.toLowerCase();
   if (role !== null && !(CUSTOMER_ROLES as readonly string[]).includes(role)) return fail(res, 400, `role must be one of ${CUSTOMER_ROLES.join(', ')}`);
-  const all = ctx.company.customers.list();
-  const rows = role === null && email === undefined ? all : all.filter((c) => (role === null || c.role === role) && (email === undefined || c.email.toLowerCase() === email));
+  const rows = ctx.customerListing.rows(ctx.company.customers, JSON.stringify([role, email]), (c) => (role === null || c.role === role) && (email === undefined || c.email.toLowerCase() === email));
   pageOf(ctx, res, url, rows);
 }
 
@@ -74,8 +73,7 @@ function enrollments(ctx: PushPressContext, res: ServerResponse, url: URL, id: s
   const customerId = url.searchParams.get('customerId');
   const status = url.searchParams.get('status');
   if (status !== null && !(ENROLLMENT_STATUSES as readonly string[]).includes(status)) return fail(res, 400, `status must be one of ${ENROLLMENT_STATUSES.join(', ')}`);
-  const all = ctx.company.enrollments.list();
-  const rows = customerId === null && status === null ? all : all.filter((e) => (customerId === null || e.customerId === customerId) && (status === null || e.status === status));
+  const rows = ctx.enrollmentListing.rows(ctx.company.enrollments, JSON.stringify([customerId, status]), (e) => (customerId === null || e.customerId === customerId) && (status === null || e.status === status));
   pageOf(ctx, res, url, rows);
 }
 

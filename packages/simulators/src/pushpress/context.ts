@@ -1,6 +1,8 @@
 import type { DailyQuota, PerSecondLimit } from '../shared/limits';
+import type { FilterCache } from '../shared/store';
 import type { Traps } from '../shared/traps';
 import type { PushPressCompany } from './company';
+import type { Customer, Enrollment } from './types';
 import type { WebhookRegistry } from './webhooks';
 
 export interface PushPressApiKey {
@@ -22,4 +24,6 @@ export interface PushPressContext {
   rateLimit: PerSecondLimit | undefined;
   controlKey: string;
   now: () => number;
+  customerListing: FilterCache<Customer>;
+  enrollmentListing: FilterCache<Enrollment>;
 }

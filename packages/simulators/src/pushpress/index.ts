@@ -1,6 +1,7 @@
 import { hasBearer, listen, segmentsAfter, sendJson } from '../shared/http';
 import { DailyQuota, PerSecondLimit } from '../shared/limits';
 import { readState, stateWriter } from '../shared/state-file';
+import { FilterCache } from '../shared/store';
 import type { Traps } from '../shared/traps';
 import { API_PREFIX, handleApi } from './api';
 import { PushPressCompany } from './company';
@@ -87,6 +88,8 @@ export async function startPushPressSimulator(options: PushPressSimulatorOptions
     rateLimit: options.rateLimitPerSecond === undefined ? undefined : new PerSecondLimit(options.rateLimitPerSecond, now),
     controlKey: options.controlKey,
     now,
+    customerListing: new FilterCache(),
+    enrollmentListing: new FilterCache(),
   };
   const server = await listen(
     'pushpress-simulator',

@@ -9,6 +9,8 @@ export interface DeliveryPolicy {
   timeoutMs: number;
   /** Waits before each retry; its length is the number of retries (attempts = length + 1). */
   retryDelaysMs: readonly number[];
+  /** Requests in flight at once (default 16): a burst of changes is delivered in parallel, not all at once. */
+  concurrency?: number;
 }
 
 export interface DeliveryRequest {
@@ -50,6 +52,8 @@ export class Deliverer {
   readonly #counters: DeliveryCounters = { attempted: 0, delivered: 0, failedAttempts: 0, failedMessages: 0, pending: 0, recent: [] };
   readonly #inFlight = new Set<Promise<DeliveryRecord>>();
   readonly #wakers = new Set<() => void>();
+  readonly #waiting: Array<() => void> = [];
+  #running = 0;
   #closed = false;
 
   constructor(policy: DeliveryPolicy) {
@@ -114,6 +118,17 @@ export class Deliverer {
   }
 
   async #attempt(request: DeliveryRequest): Promise<AttemptOutcome> {
+    if (this.#running >= (this.#policy.concurrency ?? 16)) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#running += 1;
+    try {
+      return await this.#post(request);
+    } finally {
+      this.#running -= 1;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  async #post(request: DeliveryRequest): Promise<AttemptOutcome> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#policy.timeoutMs);
     try {

@@ -62,3 +62,18 @@ export class RecordStore<T> {
     for (const record of records) this.upsert(record);
   }
 }
+
+/**
+ * The filtered rows of the last listing, reused while the data and the filters stay the same: a full pass
+ * asks for hundreds of pages with one filter, and filtering 100,000 people per page would dominate.
+ */
+export class FilterCache<T> {
+  #last: { key: string; version: number; rows: readonly T[] } | undefined;
+
+  rows(store: RecordStore<T>, key: string, keep: (record: T) => boolean): readonly T[] {
+    if (this.#last === undefined || this.#last.key !== key || this.#last.version !== store.version) {
+      this.#last = { key, version: store.version, rows: store.list().filter(keep) };
+    }
+    return this.#last.rows;
+  }
+}
