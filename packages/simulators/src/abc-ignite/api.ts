@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, queryInt, secretEquals, sendJson } from '../shared/http';
 import type { DailyQuota, PerSecondLimit } from '../shared/limits';
 import type { FilterCache } from '../shared/store';
-import { applyListingTraps, type Traps } from '../shared/traps';
+import { applyListingTraps, takeFailure, type Traps } from '../shared/traps';
 import { parseClubTime } from '../shared/zoned-time';
 import { toApi, type AbcClub, type AbcMember } from './members';
 
@@ -41,6 +41,8 @@ export function handleApi(ctx: AbcContext, req: IncomingMessage, res: ServerResp
   ctx.calls.count(credential.appId);
   if (ctx.rateLimit && !ctx.rateLimit.take()) return fail(res, 429, 'Too many requests', { 'Retry-After': String(ctx.rateLimit.retryAfterSeconds()) });
 
+  const outage = takeFailure(ctx.traps);
+  if (outage !== undefined) return fail(res, outage, 'Injected outage: service unavailable', outage === 503 ? { 'Retry-After': '1' } : {});
   const [clubNumber, resource, memberId, ...rest] = segments;
   if (clubNumber !== ctx.club.clubNumber && !ctx.otherClubNumbers.has(clubNumber ?? '')) return fail(res, 404, `Club ${clubNumber ?? ''} not found`);
   if (clubNumber !== ctx.club.clubNumber || !(credential.clubNumbers ?? [ctx.club.clubNumber]).includes(clubNumber)) {

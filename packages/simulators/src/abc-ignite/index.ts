@@ -78,7 +78,8 @@ export async function startAbcIgniteSimulator(options: AbcIgniteSimulatorOptions
       /**
        * POST /control/members (add, or change when `memberId` exists: firstName, lastName, email, primaryPhone, isActive,
        * memberStatus, memberStatusReason, isPastDue, pastDueBalance, nextBillingDate) · GET /control/members/{id} (as the API shows it)
-       * POST /control/generate {count, seed} · GET|POST /control/traps (emptyWithReason, onePageThenNothing, shrinkTo) · GET /control/usage
+       * POST /control/generate {count, seed} · POST /control/burst {count} · GET|POST /control/traps (emptyWithReason, onePageThenNothing,
+       * shrinkTo, failNext) · GET /control/usage
        */
       async function handleControl([first, second]: string[]): Promise<void> {
         if (req.method === 'GET') {
@@ -102,8 +103,12 @@ export async function startAbcIgniteSimulator(options: AbcIgniteSimulatorOptions
             club.generate(body.count, (body.seed as number | undefined) ?? 42);
             return sendJson(res, 200, { members: club.store.size });
           }
+          if (first === 'burst') {
+            if (!isInt(body.count, 1, 10_000)) return sendJson(res, 400, { message: 'count must be an integer from 1 to 10,000' });
+            return sendJson(res, 200, { changed: club.burst(body.count) });
+          }
           if (first === 'traps') {
-            const traps = parseTraps(body, ['emptyWithReason', 'onePageThenNothing', 'shrinkTo']);
+            const traps = parseTraps(body, ['emptyWithReason', 'onePageThenNothing', 'shrinkTo', 'failNext']);
             if (typeof traps === 'string') return sendJson(res, 400, { message: traps });
             replaceTraps(ctx.traps, traps);
             return sendJson(res, 200, ctx.traps);

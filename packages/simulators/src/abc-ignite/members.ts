@@ -113,6 +113,13 @@ export class AbcClub {
     this.onChange();
   }
 
+  /** `count` members change their phone at once (found by the next delta poll). */
+  burst(count: number): number {
+    const targets = this.store.list().slice(0, count);
+    for (const m of targets) this.upsert({ memberId: m.memberId, primaryPhone: m.primaryPhone === '+447700900999' ? null : '+447700900999' });
+    return targets.length;
+  }
+
   upsert(patch: MemberPatch): { member: AbcMember; created: boolean } {
     if (patch.memberStatus !== undefined && !(MEMBER_STATUSES as readonly string[]).includes(patch.memberStatus)) {
       throw new AbcError(400, `memberStatus must be one of ${MEMBER_STATUSES.join(', ')}`);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, queryInt, secretEquals, sendJson } from '../shared/http';
 import type { PerSecondLimit, DailyQuota } from '../shared/limits';
 import type { FilterCache } from '../shared/store';
-import { applyListingTraps, type Traps } from '../shared/traps';
+import { applyListingTraps, takeFailure, type Traps } from '../shared/traps';
 import type { GlofoxBranch, GlofoxMember } from './members';
 
 export const API_PREFIX = '/prod';
@@ -40,6 +40,8 @@ export function handleApi(ctx: GlofoxContext, req: IncomingMessage, res: ServerR
   if (matching.length === 0) return fail(res, 401, 'UNAUTHORIZED', 'The x-api-key header is missing or invalid');
   ctx.calls.count(apiKey as string);
   if (!ctx.rateLimit.take()) return fail(res, 429, 'TOO_MANY_REQUESTS', 'Rate limit exceeded', { 'Retry-After': String(ctx.rateLimit.retryAfterSeconds()) });
+  const outage = takeFailure(ctx.traps);
+  if (outage !== undefined) return fail(res, outage, 'SERVICE_UNAVAILABLE', 'Injected outage', outage === 503 ? { 'Retry-After': '1' } : {});
   const token = header(req, 'x-glofox-api-token');
   const credential = token === undefined ? undefined : matching.find((c) => secretEquals(token, c.apiToken));
   if (credential === undefined) return fail(res, 401, 'INVALID_TOKEN', 'The x-glofox-api-token header is missing or invalid');

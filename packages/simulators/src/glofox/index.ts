@@ -94,7 +94,7 @@ export async function startGlofoxSimulator(options: GlofoxSimulatorOptions): Pro
 
       /**
        * POST /control/members (add, or change when `_id` exists) · POST /control/members/{id}/deactivate (MEMBER_UPDATED, active false)
-       * POST /control/generate {count, seed} · GET|POST /control/traps (successFalse, onePageThenNothing, shrinkTo)
+       * POST /control/generate {count, seed} · POST /control/burst {count} · GET|POST /control/traps (successFalse, onePageThenNothing, shrinkTo, failNext)
        * GET /control/webhooks · POST /control/webhook-target {url, secret} · GET /control/usage (calls, throttled)
        */
       async function handleControl([first, second, third]: string[]): Promise<void> {
@@ -117,8 +117,12 @@ export async function startGlofoxSimulator(options: GlofoxSimulatorOptions): Pro
             branch.generate(body.count, (body.seed as number | undefined) ?? 42);
             return sendJson(res, 200, { members: branch.store.size });
           }
+          if (first === 'burst') {
+            if (!isInt(body.count, 1, 10_000)) return sendJson(res, 400, { message: 'count must be an integer from 1 to 10,000' });
+            return sendJson(res, 200, { changed: branch.burst(body.count) });
+          }
           if (first === 'traps') {
-            const traps = parseTraps(body, ['successFalse', 'onePageThenNothing', 'shrinkTo']);
+            const traps = parseTraps(body, ['successFalse', 'onePageThenNothing', 'shrinkTo', 'failNext']);
             if (typeof traps === 'string') return sendJson(res, 400, { message: traps });
             replaceTraps(ctx.traps, traps);
             return sendJson(res, 200, ctx.traps);

@@ -131,6 +131,13 @@ export class GlofoxBranch {
     return { member, created: existing === undefined };
   }
 
+  /** `count` members change their phone at once, each with MEMBER_UPDATED. */
+  burst(count: number): number {
+    const targets = this.store.list().slice(0, count);
+    for (const m of targets) this.upsert({ _id: m._id, phone: m.phone === '+447700900999' ? null : '+447700900999' });
+    return targets.length;
+  }
+
   /** Glofox has no delete event: a removal is a MEMBER_UPDATED with `active: false`. */
   deactivate(id: string): GlofoxMember {
     if (!this.store.get(id)) throw new GlofoxError(404, `No member ${id}`);

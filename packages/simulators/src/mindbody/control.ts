@@ -7,6 +7,7 @@ import { EVENT_IDS } from './types';
 import { publicSubscription } from './webhooks';
 
 export const MAX_GENERATED = 1_000_000;
+export const MAX_BURST = 10_000;
 
 /**
  * The simulator's remote control (bearer `controlKey`): what the site's staff and Mindbody itself do.
@@ -17,6 +18,7 @@ export const MAX_GENERATED = 1_000_000;
  *   POST /control/clients/{id}/contracts            sell (no `Id`), change or `Cancel` a contract
  *   POST /control/merge                             {keptClientId, removedClientId}: clientProfileMerger.created
  *   POST /control/generate                          {count, seed}: replace every client with generated ones
+ *   POST /control/burst                             {count}: the first `count` clients change at once (client.updated each)
  *   GET  /control/usage   POST /control/usage/reset the Public API call counters per key and day
  *   GET  /control/traps   POST /control/traps       listing traps (onePageThenNothing, shrinkTo)
  *   GET  /control/webhooks                          subscriptions with their metrics, delivery counters
@@ -69,12 +71,16 @@ export async function handleControl(ctx: MindbodyContext, req: IncomingMessage, 
       ctx.site.generate(body.count, (body.seed as number | undefined) ?? 42);
       return sendJson(res, 200, { clients: ctx.site.store.size, ms: Date.now() - started });
     }
+    if (first === 'burst' && second === undefined) {
+      if (!isInt(body.count, 1, MAX_BURST)) return sendJson(res, 400, { message: `count must be an integer from 1 to ${MAX_BURST}` });
+      return sendJson(res, 200, { changed: ctx.site.burst(body.count) });
+    }
     if (first === 'usage' && second === 'reset') {
       ctx.quota.reset();
       return sendJson(res, 200, ctx.quota.snapshot());
     }
     if (first === 'traps' && second === undefined) {
-      const traps = parseTraps(body, ['onePageThenNothing', 'shrinkTo']);
+      const traps = parseTraps(body, ['onePageThenNothing', 'shrinkTo', 'failNext']);
       if (typeof traps === 'string') return sendJson(res, 400, { message: traps });
       replaceTraps(ctx.traps, traps);
       return sendJson(res, 200, ctx.traps);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, readJsonObject, secretEquals, sendJson } from '../shared/http';
-import { applyListingTraps } from '../shared/traps';
+import { applyListingTraps, takeFailure } from '../shared/traps';
 import type { MindbodyContext } from './context';
 import { isoSeconds, type SiteClient } from './types';
 
@@ -30,6 +30,9 @@ export async function handlePublicApi(ctx: MindbodyContext, req: IncomingMessage
   if (ctx.burst && !ctx.burst.take()) {
     return fail(res, 429, 'TooManyRequests', 'Too many requests; slow down.', { 'Retry-After': String(ctx.burst.retryAfterSeconds()) });
   }
+
+  const outage = takeFailure(ctx.traps);
+  if (outage !== undefined) return fail(res, outage, 'Unknown', 'Injected outage: the service is unavailable.', outage === 503 ? { 'Retry-After': '1' } : {});
 
   const rawSite = header(req, 'siteid');
   const siteId = rawSite === undefined || !/^-?\d+$/.test(rawSite) ? Number.NaN : Number(rawSite);

@@ -5,6 +5,7 @@ import type { SubscriptionRegistry } from './webhooks';
 
 export interface ClientPatch {
   Id?: string;
+  MiddleName?: string | null;
   FirstName?: string;
   LastName?: string;
   Email?: string | null;
@@ -92,6 +93,13 @@ export class MindbodySite {
     this.#emit(existing ? 'client.updated' : 'client.created', clientEventData(client));
     this.onChange();
     return { entry, created: existing === undefined };
+  }
+
+  /** `count` clients change at once (a middle initial comes or goes), each with its client.updated: load for webhook receivers. */
+  burst(count: number): number {
+    const targets = this.store.list().slice(0, count);
+    for (const entry of targets) this.upsert({ Id: entry.client.Id, MiddleName: entry.client.MiddleName === null ? 'B' : null });
+    return targets.length;
   }
 
   /** Mindbody never deletes a client: it deactivates it (Active false) and says so with client.deactivated. */
@@ -260,7 +268,7 @@ export class MindbodySite {
         fields[key] = value;
       }
     }
-    for (const key of ['Email', 'MobilePhone', 'HomePhone', 'WorkPhone'] as const) {
+    for (const key of ['MiddleName', 'Email', 'MobilePhone', 'HomePhone', 'WorkPhone'] as const) {
       const value = patch[key];
       if (value !== undefined) {
         if (value !== null && typeof value !== 'string') throw new SiteError(400, `${key} must be a string or null`);

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, queryInt, readJsonObject, secretEquals, sendEmpty, sendJson } from '../shared/http';
-import { applyListingTraps } from '../shared/traps';
+import { applyListingTraps, takeFailure } from '../shared/traps';
 import type { PushPressApiKey, PushPressContext } from './context';
 import { CUSTOMER_ROLES, ENROLLMENT_STATUSES, WEBHOOK_EVENT_TYPES } from './types';
+import { plans } from './generate';
 import { newSigningSecret } from './webhooks';
 
 export const API_PREFIX = '/v3';
@@ -20,6 +21,8 @@ export async function handleApi(ctx: PushPressContext, req: IncomingMessage, res
   if (apiKey === undefined) return fail(res, 401, 'Unauthorized: the API-KEY header is missing or not a valid key');
   ctx.calls.count(apiKey.key);
   if (ctx.rateLimit && !ctx.rateLimit.take()) return fail(res, 429, 'Too many requests', { 'Retry-After': String(ctx.rateLimit.retryAfterSeconds()) });
+  const outage = takeFailure(ctx.traps);
+  if (outage !== undefined) return fail(res, outage, 'Injected outage: service unavailable', outage === 503 ? { 'Retry-After': '1' } : {});
   const companyId = header(req, 'company-id');
   if (companyId === undefined || companyId === '') return fail(res, 400, 'The company-id header is required');
   if (companyId !== ctx.company.company.id) return fail(res, 404, `Company ${companyId} not found`);
@@ -32,6 +35,10 @@ export async function handleApi(ctx: PushPressContext, req: IncomingMessage, res
     if (req.method !== 'GET' || action !== undefined) return fail(res, 405, 'Method not allowed');
     if (apiKey.canReadCustomers === false) return fail(res, 403, `This API key lacks the permission to read ${resource}`);
     return resource === 'customers' ? customers(ctx, res, url, id) : enrollments(ctx, res, url, id);
+  }
+  if (resource === 'plans' && id !== undefined && action === undefined && req.method === 'GET') {
+    const plan = plans(ctx.company.company.id).find((p) => p.id === id);
+    return plan ? sendJson(res, 200, plan) : fail(res, 404, `Plan ${id} not found`);
   }
   if (resource === 'webhooks') return webhooks(ctx, req, res, apiKey, id, action);
   return fail(res, 404, 'Not found');

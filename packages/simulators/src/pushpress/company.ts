@@ -100,6 +100,13 @@ export class PushPressCompany {
     return { customer, created: existing === undefined };
   }
 
+  /** `count` customers change their phone at once, each with customer.details.changed. */
+  burst(count: number): number {
+    const targets = this.customers.list().slice(0, count);
+    for (const c of targets) this.upsertCustomer({ id: c.id, phone: c.phone === '+447700900999' ? null : '+447700900999' });
+    return targets.length;
+  }
+
   /** customer.deleted: the customer is gone from the listing and from fetch-one (404). */
   deleteCustomer(id: string): Customer {
     const removed = this.customers.remove(id);

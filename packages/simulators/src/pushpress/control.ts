@@ -12,6 +12,7 @@ import { WEBHOOK_EVENT_TYPES } from './types';
  *   POST /control/customers/{id}/enrollments        add (no `id`) or change {id, status, paidUntil, endDate}
  *   POST /control/enrollments/{id}/delete           enrollment.deleted
  *   POST /control/generate                          {count, seed}
+ *   POST /control/burst                             {count}: that many customers change at once
  *   GET|POST /control/traps                         onePageThenNothing, shrinkTo
  *   GET  /control/webhooks                          webhooks and delivery counters
  *   POST /control/webhooks                          {url, signingSecret?, eventTypes?}: an active webhook with a known secret
@@ -47,8 +48,12 @@ export async function handleControl(ctx: PushPressContext, req: IncomingMessage,
       ctx.company.generate(body.count, (body.seed as number | undefined) ?? 42);
       return sendJson(res, 200, { customers: ctx.company.customers.size, enrollments: ctx.company.enrollments.size, ms: Date.now() - started });
     }
+    if (first === 'burst' && second === undefined) {
+      if (!isInt(body.count, 1, 10_000)) return sendJson(res, 400, { message: 'count must be an integer from 1 to 10,000' });
+      return sendJson(res, 200, { changed: ctx.company.burst(body.count) });
+    }
     if (first === 'traps' && second === undefined) {
-      const traps = parseTraps(body, ['onePageThenNothing', 'shrinkTo']);
+      const traps = parseTraps(body, ['onePageThenNothing', 'shrinkTo', 'failNext']);
       if (typeof traps === 'string') return sendJson(res, 400, { message: traps });
       replaceTraps(ctx.traps, traps);
       return sendJson(res, 200, ctx.traps);

@@ -1,8 +1,19 @@
 import { FIRST_NAMES, LAST_NAMES, createRng, emailSlug, fictionalMobile, generatedModifiedMs, seededUuid } from '../shared/rng';
-import { day, type Customer, type CustomerRole, type Enrollment, type EnrollmentStatus } from './types';
+import { day, type Customer, type CustomerRole, type Enrollment, type EnrollmentStatus, type Plan } from './types';
 
 export const DEFAULT_COMPANY_ID = 'cmp_8f2d1c0e-northside';
 const DAY = 24 * 3600 * 1000;
+
+/** The company's plans (`GET /plans/{id}`); enrollments point at them by `planId`. */
+export function plans(companyId: string): Plan[] {
+  const policies = (allow24HourAccess: boolean) => ({ allowClassCheckins: true, allowOpenGymCheckins: true, allow24HourAccess });
+  return [
+    { id: 'plan_unlimited', name: 'Unlimited 24/7', companyId, recurrenceDetails: { type: 'recurring' }, policies: policies(true), category: { name: 'Memberships' } },
+    { id: 'plan_offpeak', name: 'Off-Peak', companyId, recurrenceDetails: { type: 'recurring' }, policies: policies(false), category: { name: 'Memberships' } },
+    { id: 'plan_10pack', name: '10 Class Pack', companyId, recurrenceDetails: { type: 'session-pack', occurrences: 10 }, policies: policies(false), category: { name: 'Packs' } },
+  ];
+}
+const PLAN_IDS = ['plan_unlimited', 'plan_unlimited', 'plan_offpeak', 'plan_10pack'] as const;
 const EMPTY_ADDRESS = { line1: '', line2: '', city: '', country: '', state: '', zip: '' };
 
 export interface GeneratedCompany {
@@ -50,7 +61,7 @@ export function generateCustomers(options: { seed: number; count: number; compan
           ? rng.weighted<EnrollmentStatus>([['active', 0.8], ['alert', 0.08], ['paused', 0.06], ['pendcancel', 0.04], ['pendactivation', 0.02]])
           : rng.weighted<EnrollmentStatus>([['canceled', 0.7], ['completed', 0.3]]);
       const paidUntil = role === 'member' ? generatedModifiedMs(rng) + (20 + rng.int(40)) * DAY : generatedModifiedMs(rng) - 30 * DAY;
-      enrollments.push(enrollment(seededUuid(rng), id, companyId, status, since, paidUntil, role === 'member' ? null : paidUntil));
+      enrollments.push({ ...enrollment(seededUuid(rng), id, companyId, status, since, paidUntil, role === 'member' ? null : paidUntil), planId: rng.pick(PLAN_IDS) });
     }
   }
   return { customers, enrollments };

@@ -78,3 +78,12 @@ export const WEBHOOK_EVENT_TYPES = [
 export function day(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+export interface Plan {
+  id: string;
+  name: string;
+  companyId: string;
+  recurrenceDetails: { type: 'recurring' } | { type: 'non-recurring' } | { type: 'session-pack'; occurrences: number } | { type: 'limited-recurring'; occurrences: number };
+  policies: { allowClassCheckins: boolean; allowOpenGymCheckins: boolean; allow24HourAccess: boolean };
+  category: { name: string };
+}

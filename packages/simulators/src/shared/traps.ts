@@ -14,6 +14,8 @@ export interface Traps {
   successFalse?: { message: string };
   /** ABC Ignite: listing requests answer HTTP 200 with no members and the reason only in `status.message`. */
   emptyWithReason?: { message: string };
+  /** The next `times` authenticated API requests fail with this 5xx (an outage), then the trap clears itself. */
+  failNext?: { status: 500 | 502 | 503; times: number };
 }
 
 export type TrapName = keyof Traps;
@@ -31,6 +33,13 @@ export function parseTraps(value: unknown, allowed: readonly TrapName[]): Traps 
   if (input.shrinkTo !== undefined) {
     if (!isInt(input.shrinkTo, 0, 10_000_000)) return 'shrinkTo must be an integer ≥ 0';
     traps.shrinkTo = input.shrinkTo;
+  }
+  if (input.failNext !== undefined) {
+    const raw = input.failNext as { status?: unknown; times?: unknown } | null;
+    if (typeof raw !== 'object' || raw === null || ![500, 502, 503].includes(raw.status as number) || !isInt(raw.times ?? 1, 1, 1_000_000)) {
+      return 'failNext must be {"status": 500|502|503, "times": n}';
+    }
+    traps.failNext = { status: raw.status as 500 | 502 | 503, times: (raw.times as number | undefined) ?? 1 };
   }
   for (const key of ['successFalse', 'emptyWithReason'] as const) {
     const raw = input[key];
@@ -58,4 +67,13 @@ export function applyListingTraps<T>(traps: Traps, people: readonly T[], firstIn
     return firstIndex === 0 ? { rows: visible, total: firstPage } : { rows: [], total: firstPage };
   }
   return { rows: visible, total: visible.length };
+}
+
+/** The status of an injected outage for this request (and one fewer left), or undefined. */
+export function takeFailure(traps: Traps): number | undefined {
+  const failure = traps.failNext;
+  if (failure === undefined) return undefined;
+  failure.times -= 1;
+  if (failure.times <= 0) delete traps.failNext;
+  return failure.status;
 }

@@ -64,6 +64,9 @@ describe('PushPress listing and fetch-one', () => {
     for await (const page of await client.enrollment.list({ customerId: created.id, limit: 100 })) enrollments.push(...page.result.data.resultArray);
     expect(enrollments).toEqual([expect.objectContaining({ id: enrollment.id, paidUntil: '2027-01-31', status: 'active' })]);
     expect((await json<{ paidUntil: string }>(api(sim, `/enrollments/${enrollment.id}`))).paidUntil).toBe('2027-01-31');
+    const plan = await client.plans.get({ id: 'plan_unlimited' });
+    expect(plan).toMatchObject({ id: 'plan_unlimited', policies: { allow24HourAccess: true } });
+    expect((await api(sim, '/plans/plan_nope')).status).toBe(404);
 
     await control(sim.url, `/customers/${created.id}/delete`, {});
     const gone = await api(sim, `/customers/${created.id}`);

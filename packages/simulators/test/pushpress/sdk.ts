@@ -28,6 +28,7 @@ export interface PushPressClient {
     rotateSecret(request: { uuid: string }): Promise<{ webhookUuid: string; signingSecret: string }>;
   };
   company: { get(request?: object): Promise<{ id: string; name: string }> };
+  plans: { get(request: { id: string }): Promise<{ id: string; name: string; policies: { allow24HourAccess: boolean } }> };
 }
 
 export async function loadPushPressSdk(): Promise<PushPressSdk> {
