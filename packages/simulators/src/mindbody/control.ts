@@ -3,7 +3,7 @@ import { isInt, readJsonObject, sendJson } from '../shared/http';
 import { parseTraps, replaceTraps } from '../shared/traps';
 import type { MindbodyContext } from './context';
 import { SiteError, type ClientPatch } from './site';
-import { EVENT_IDS } from './types';
+import { EVENT_IDS, SUBSCRIPTION_STATUSES, type SubscriptionStatus } from './types';
 import { publicSubscription } from './webhooks';
 
 export const MAX_GENERATED = 1_000_000;
@@ -23,6 +23,7 @@ export const MAX_BURST = 10_000;
  *   GET  /control/traps   POST /control/traps       listing traps (onePageThenNothing, shrinkTo)
  *   GET  /control/webhooks                          subscriptions with their metrics, delivery counters
  *   POST /control/subscriptions                     {webhookUrl, messageSignatureKey?, eventIds?}: an Active subscription
+ *   POST /control/subscriptions/{id}/status         {status, message?}: e.g. DeactivatedByAdmin
  *   POST /control/events                            {eventId, eventData}: push any signed event
  *   POST /control/messages/{messageId}/replay       send a delivered message again, same messageId
  */
@@ -98,6 +99,14 @@ export async function handleControl(ctx: MindbodyContext, req: IncomingMessage, 
         ...(typeof body.messageSignatureKey === 'string' ? { messageSignatureKey: body.messageSignatureKey } : {}),
       });
       return sendJson(res, 201, { ...publicSubscription(subscription), messageSignatureKey: subscription.messageSignatureKey });
+    }
+    if (first === 'subscriptions' && second !== undefined && third === 'status' && rest.length === 0) {
+      // What Mindbody's own staff can do to a subscription (e.g. DeactivatedByAdmin), which the API does not allow.
+      const subscription = ctx.webhooks.subscriptions.get(second);
+      if (subscription === undefined) return sendJson(res, 404, { message: `No subscription ${second}` });
+      if (!(SUBSCRIPTION_STATUSES as readonly string[]).includes(body.status as string)) return sendJson(res, 400, { message: `status must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` });
+      ctx.webhooks.setStatus(subscription, body.status as SubscriptionStatus, typeof body.message === 'string' ? body.message : null, 'Mindbody');
+      return sendJson(res, 200, publicSubscription(subscription));
     }
     if (first === 'events' && second === undefined) {
       if (typeof body.eventId !== 'string' || typeof body.eventData !== 'object' || body.eventData === null) {

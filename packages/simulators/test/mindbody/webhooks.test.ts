@@ -138,6 +138,12 @@ describe('Mindbody Webhooks API', () => {
     expect((await control(sim.url, `/messages/${pushed.messageIds[0]}/replay`, {})).status).toBe(202);
     const [first, second] = await target.waitForPosts(2);
     expect(second!.body).toBe(first!.body);
+    const state = await json<{ subscriptions: Array<{ subscriptionId: string }> }>(control(sim.url, '/webhooks'));
+    const id = state.subscriptions[0]!.subscriptionId;
+    expect(await json(control(sim.url, `/subscriptions/${id}/status`, { status: 'DeactivatedByAdmin', message: 'Terms' }))).toMatchObject({ status: 'DeactivatedByAdmin', statusChangeMessage: 'Terms' });
+    await control(sim.url, '/events', { eventId: 'client.updated', eventData: { clientId: '1' } });
+    await sim.webhooksIdle();
+    expect(target.posts()).toHaveLength(2);
     expect(second!.headers['x-mindbody-signature']).toBe(first!.headers['x-mindbody-signature']);
     expect(JSON.parse(first!.body)).toMatchObject({ eventId: 'clientContract.updated', eventData: { siteId: sim.siteId, clientContractId: 5 } });
   });
