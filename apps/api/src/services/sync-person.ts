@@ -85,6 +85,7 @@ export async function syncPersonNow({ ctx, input }: { ctx: Ctx; input: SyncPerso
     event,
     webhookId: null,
     now,
+    onlyFacilityId: facility.id,
   });
   if (applied.status === "applied") await relayInvitationsAfterCommit(ctx);
   // "No facility on the source record" entries belong to no facility: they are this facility's answer too.
