@@ -1,9 +1,9 @@
-import { errorSummary } from "./log";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { trpcServer } from "@hono/trpc-server";
 import { createDb, type Db } from "@uas/db";
 import { parseConfig, type AppConfig } from "./env";
+import { internalError } from "./errors";
 import type { Bindings } from "./bindings";
 import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
 import { createTrpcContext } from "./trpc/context";
@@ -62,8 +62,8 @@ export function createApp() {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
-    console.error("unhandled", errorSummary(error));
-    return c.json({ error: { code: "internal_error", message: "Something went wrong" } }, 500);
+    const { errorId, message } = internalError(error, `${c.req.method} ${c.req.path}`);
+    return c.json({ error: { code: "internal_error", message, errorId } }, 500);
   });
 
   return app;
