@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { trpcServer } from "@hono/trpc-server";
 import { createDb, type Db } from "@uas/db";
-import { parseConfig, type AppConfig } from "./env";
+import { parseConfig, partnerUrlPolicyFromConfig, type AppConfig } from "./env";
 import { internalError } from "./errors";
 import type { Bindings } from "./bindings";
 import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
@@ -51,7 +51,7 @@ export function createApp() {
       endpoint: "/trpc",
       createContext: (_opts, c) =>
         createTrpcContext(
-          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues") },
+          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), partnerUrls: partnerUrlPolicyFromConfig(c.get("config")) },
           c.get("auth")(),
           c,
         ) as unknown as Record<string, unknown>,

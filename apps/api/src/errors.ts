@@ -5,6 +5,8 @@ export class AppError extends Error {
   constructor(
     readonly kind: "not_found" | "forbidden" | "conflict" | "bad_request" | "unauthorized",
     message: string,
+    /** A bad_request about particular fields: reported like a schema failure, each issue naming its field. */
+    readonly issues?: Array<{ path: Array<string | number>; message: string }>,
   ) {
     super(message);
     this.name = "AppError";
@@ -15,6 +17,7 @@ export const notFound = (what: string) => new AppError("not_found", `${what} not
 export const forbidden = (message = "You do not have access to this") => new AppError("forbidden", message);
 export const conflict = (message: string) => new AppError("conflict", message);
 export const badRequest = (message: string) => new AppError("bad_request", message);
+export const invalidField = (path: Array<string | number>, message: string) => new AppError("bad_request", message, [{ path, message }]);
 
 /**
  * An unexpected failure, as a client sees it: a generic message and an id, never the error's own message
