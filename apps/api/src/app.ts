@@ -1,10 +1,10 @@
-import { errorSummary } from "./log";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { trpcServer } from "@hono/trpc-server";
 import { createDb, type Db } from "@uas/db";
-import { ConfigError, parseConfig, secretBoxOf, type AppConfig } from "./env";
+import { ConfigError, parseConfig, partnerUrlPolicyFromConfig, secretBoxOf, type AppConfig } from "./env";
 import type { SecretBox } from "@uas/db";
+import { internalError } from "./errors";
 import type { Bindings } from "./bindings";
 import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
 import { createTrpcContext } from "./trpc/context";
@@ -15,6 +15,7 @@ import { queuesOf } from "./invocation";
 import { webhooks } from "./webhooks";
 import { devMailbox } from "./email/dev-mailbox";
 import { signInThrottle } from "./sign-in-throttle";
+import { accessCheck } from "./door/check";
 
 /** `auth` is built on first use: webhooks and other routes without sessions never pay for it. */
 export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues; secrets: SecretBox };
@@ -41,6 +42,8 @@ export function createApp() {
 
   app.route("/webhooks", webhooks);
 
+  app.route("/v1/access", accessCheck);
+
   app.route("/api/facilities", activityCsv);
 
   app.route("/api/dev/mailbox", devMailbox);
@@ -55,7 +58,7 @@ export function createApp() {
       endpoint: "/trpc",
       createContext: (_opts, c) =>
         createTrpcContext(
-          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), secrets: c.get("secrets") },
+          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), secrets: c.get("secrets"), partnerUrls: partnerUrlPolicyFromConfig(c.get("config")) },
           c.get("auth")(),
           c,
         ) as unknown as Record<string, unknown>,
@@ -71,8 +74,8 @@ export function createApp() {
       console.error(error.message);
       return c.json({ error: { code: "misconfigured", message: error.message } }, 503);
     }
-    console.error("unhandled", errorSummary(error));
-    return c.json({ error: { code: "internal_error", message: "Something went wrong" } }, 500);
+    const { errorId, message } = internalError(error, `${c.req.method} ${c.req.path}`);
+    return c.json({ error: { code: "internal_error", message, errorId } }, 500);
   });
 
   return app;

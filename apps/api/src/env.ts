@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createSecretBox, parseSecretsKeySpec, SecretsKeyError, type SecretBox } from "@uas/db";
 import { DEFAULT_TUNING, type Tuning } from "./context";
 import { DEFAULT_RESEND_API_URL } from "./email/resend-provider";
+import type { PartnerUrlPolicy } from "./sources/partner-url";
 
 /** Bindings and secrets, parsed at the entry (once per isolate's env); nothing is read from env elsewhere. */
 const appEnvSchema = z.object({
@@ -43,7 +44,7 @@ const appEnvSchema = z.object({
   INVITATION_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
 }).superRefine((config, ctx) => {
   if (config.APP_ENV !== "production") return;
-  // What a deploy that skipped a step would otherwise run with (docs/adr/0010-hardening.md).
+  // What a deploy that skipped a step would otherwise run with (docs/adr/0012-hardening-infra.md).
   const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
   for (const origin of config.WEB_ORIGIN) {
     const url = new URL(origin);
@@ -86,6 +87,11 @@ function parseConfigUncached(env: unknown): AppConfig {
     throw new ConfigError(`Invalid Worker configuration: ${fields.join("; ")}`);
   }
   return parsed.data;
+}
+
+/** Development and tests reach the demo partner and simulators on this machine; production never does. */
+export function partnerUrlPolicyFromConfig(config: AppConfig): PartnerUrlPolicy {
+  return { allowLoopback: config.APP_ENV !== "production" };
 }
 
 export function tuningFromConfig(config: AppConfig): Tuning {

@@ -1,5 +1,5 @@
 import { createDb } from "@uas/db";
-import { parseConfig, secretBoxOf, tuningFromConfig, type AppConfig } from "./env";
+import { parseConfig, partnerUrlPolicyFromConfig, secretBoxOf, tuningFromConfig, type AppConfig } from "./env";
 import type { Bindings } from "./bindings";
 import type { Actor, Ctx, Queues } from "./context";
 
@@ -17,6 +17,7 @@ export function invocationCtx(env: Bindings, actor: Actor, now: () => number = (
     queues: queuesOf(env),
     secrets: secretBoxOf(config),
     tuning: tuningFromConfig(config),
+    partnerUrls: partnerUrlPolicyFromConfig(config),
   };
   return { ctx, config };
 }

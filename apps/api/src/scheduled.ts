@@ -9,6 +9,7 @@ import { sweepInvitations } from "./services/invitations";
 import { resumeStalledPasses } from "./services/passes";
 import { resealSecrets } from "./services/sealed-secrets";
 import { SIGN_IN_WINDOW_MS } from "./sign-in-throttle";
+import { endAccessGraces } from "./services/access-time";
 
 const SEND_BATCH_LIMIT = 100;
 const PRUNE_BATCHES_PER_CRON = 20;
@@ -64,6 +65,10 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   if (invitations.relayed + invitations.requeued > 0) {
     console.log(`invitation sweeper: ${invitations.relayed} handed to the queue, ${invitations.requeued} handed again`);
   }
+  const graces = await endAccessGraces({ ctx });
+  if (graces.ended > 0) {
+    console.log(`access rules: ${graces.ended} grace period(s) ended; cleared ${graces.latenessP99Ms} ms after their end (p99), ${graces.latenessMaxMs} ms at most`);
+  }
   // Activity entries are kept 90 days; each quarter hour prunes a bounded slice of what is older.
   const pruned = await pruneActivity({ db: ctx.db, now: ctx.now(), maxBatches: PRUNE_BATCHES_PER_CRON });
   if (pruned.deleted > 0) console.log(`activity retention: ${pruned.deleted} entries older than 90 days pruned`);
@@ -72,7 +77,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   await housekeeping(ctx);
 }
 
-/** Retention and secrets at rest (docs/adr/0010-hardening.md): each step bounded, each independent of the others. */
+/** Retention and secrets at rest (docs/adr/0012-hardening-infra.md): each step bounded, each independent of the others. */
 export async function housekeeping(ctx: Ctx): Promise<void> {
   const inbox = await pruneAppliedInboxRows({ db: ctx.db, now: ctx.now() });
   if (inbox.deleted > 0) console.log(`inbox retention: ${inbox.deleted} applied webhooks older than 14 days deleted`);

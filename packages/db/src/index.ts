@@ -23,3 +23,4 @@ export * from "./secrets";
 export * from "./queries/sealed-secrets";
 export * from "./queries/audit";
 export * from "./queries/sign-in-throttle";
+export * from "./access";

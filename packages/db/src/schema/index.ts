@@ -11,3 +11,4 @@ export * from "./access-log";
 export * from "./audit";
 export * from "./source-removal";
 export * from "./sign-in-throttle";
+export * from "./access-rules";
