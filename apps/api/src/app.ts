@@ -13,6 +13,7 @@ import type { Queues } from "./context";
 import { queuesOf } from "./invocation";
 import { webhooks } from "./webhooks";
 import { devMailbox } from "./email/dev-mailbox";
+import { accessCheck } from "./door/check";
 
 /** `auth` is built on first use: webhooks and other routes without sessions never pay for it. */
 export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues };
@@ -37,6 +38,8 @@ export function createApp() {
   app.get("/health", (c) => c.json({ ok: true }));
 
   app.route("/webhooks", webhooks);
+
+  app.route("/v1/access", accessCheck);
 
   app.route("/api/facilities", activityCsv);
 

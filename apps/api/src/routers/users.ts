@@ -87,7 +87,7 @@ const userRow = z.object({
   source: z.enum(SOURCES),
   sourceLabel: z.string(),
   trackSourceUpdates: z.boolean(),
-  disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source"])),
+  disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source", "no_matching_rule_or_grant"])),
   invitation: z.enum(["not_invited", "queued", "sent", "failed"]),
 });
 
@@ -105,7 +105,12 @@ const userView = userRow.omit({ disabledReasons: true, invitation: true }).exten
   detailsEditable: z.boolean(),
   access: z.object({
     effective: z.boolean(),
-    disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source"])),
+    disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source", "no_matching_rule_or_grant"])),
+    until: z.number().nullable(),
+    grace: z
+      .object({ until: z.number(), membershipStatus: z.string().nullable(), membershipStatusLabel: z.string().nullable() })
+      .nullable(),
+    paidUntil: z.number().nullable(),
   }),
   invitation: z.object({
     state: z.enum(["not_invited", "queued", "sent", "failed"]),

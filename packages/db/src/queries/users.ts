@@ -4,6 +4,7 @@ import type { Source } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
 import { accessGrant, accessLogEntry, accessUser, integration, invitation } from "../schema";
 import { newId } from "../ids";
+import { effectiveAccess } from "../access/effective-access";
 
 /** The User Access list's filters. Every filter is evaluated in the database. */
 export type AccessUserFilter = {
@@ -14,6 +15,8 @@ export type AccessUserFilter = {
   /** Only with source "integration": one connected integration. */
   integrationId?: string | undefined;
   state?: "access_on" | "disabled_by_admin" | "removed_at_source" | undefined;
+  /** The clock effective access is judged at (grace ends and paid-until dates). */
+  now: number;
 };
 
 export type AccessUserPage = { offset: number; limit: number };
@@ -28,7 +31,7 @@ function filterWhere(filter: AccessUserFilter): SQL {
   const conditions: Array<SQL | undefined> = [eq(u.facilityId, filter.facilityId)];
   if (filter.source) conditions.push(eq(u.source, filter.source));
   if (filter.source === "integration" && filter.integrationId) conditions.push(eq(u.integrationId, filter.integrationId));
-  if (filter.state === "access_on") conditions.push(eq(u.accessEnabled, true), isNull(u.removedAtSourceAt));
+  if (filter.state === "access_on") conditions.push(effectiveAccess("access_user", filter.now));
   if (filter.state === "disabled_by_admin") conditions.push(eq(u.accessEnabled, false));
   if (filter.state === "removed_at_source") conditions.push(isNotNull(u.removedAtSourceAt));
   const words = (filter.search?.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 5);
@@ -80,7 +83,7 @@ export async function listAccessUsers(db: DbOrTx, filter: AccessUserFilter, page
     : [asc(accessUser.lastName), asc(accessUser.firstName), sql`rowid`];
   const rowsOf = (ids: SQL) =>
     db
-      .select(listColumns)
+      .select({ ...listColumns, hasAccess: sql<number>`${effectiveAccess("access_user", filter.now)}` })
       .from(accessUser)
       .leftJoin(integration, eq(integration.id, accessUser.integrationId))
       .leftJoin(invitation, eq(invitation.userId, accessUser.id))

@@ -17,6 +17,7 @@ import { loadPeopleRows, newRowId, rowWriteStatements, type RowWrite } from "./r
 import { entryStatements, type EntryToWrite } from "./activity-store";
 import { drizzleHandle, int, json, text, withWriteTransaction, type StoreHandle } from "./store-handle";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
+import { accessGraceStatements } from "../access/effective-access";
 
 export type SourceEventTarget = { source: "integration"; integrationId: string } | { source: "cctv"; facilityId: string };
 
@@ -381,6 +382,7 @@ async function writeEvents(
     ...rowStatements,
     ...statements,
     ...rememberedRemovalStatements([...removals.values()], [...forgotten.values()], now),
+    ...accessGraceStatements(appliedUserIds(appliedEntries), now),
     ...autoInvitationStatements(appliedUserIds(appliedEntries), now),
     ...extra,
   ]);
