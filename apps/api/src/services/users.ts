@@ -10,7 +10,6 @@ import {
   listAccessUsers,
   listGrants,
   listOrganisationIntegrations,
-  touchAccessUser,
   updateAccessUser,
   type AccessUserFilter,
   type AccessUserPatch,
@@ -254,7 +253,6 @@ export async function addGrant({
     if (isUniqueViolation(error)) throw conflict(`${input.name} is already granted`);
     throw error;
   }
-  await touchAccessUser(ctx.db, found.user.id, ctx.now());
   return getUser({ ctx, input: { facility: input.facility, userId: found.user.id } });
 }
 
@@ -265,8 +263,7 @@ export async function removeGrant({
   ctx: Ctx;
   input: { facility: FacilityRef; userId: string; grantId: string };
 }) {
-  const removed = await deleteGrant(ctx.db, input.facility.id, input.userId, input.grantId);
+  const removed = await deleteGrant(ctx.db, input.facility.id, input.userId, input.grantId, ctx.now());
   if (!removed) throw notFound("Grant");
-  await touchAccessUser(ctx.db, input.userId, ctx.now());
   return getUser({ ctx, input: { facility: input.facility, userId: input.userId } });
 }

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Source } from "@uas/domain";
-import type { DbOrTx } from "../database";
+import type { Db, DbOrTx } from "../database";
 import { accessGrant, accessLogEntry, accessUser, integration, invitation } from "../schema";
 import { newId } from "../ids";
 import { effectiveAccess } from "../access/effective-access";
@@ -187,22 +187,37 @@ export async function listGrants(db: DbOrTx, userId: string) {
     .orderBy(asc(accessGrant.name));
 }
 
-export async function insertGrant(db: DbOrTx, userId: string, name: string, now: number) {
-  const [row] = await db.insert(accessGrant).values({ id: newId("grt"), userId, name, createdAt: now }).returning();
-  return row!;
+/**
+ * Adds a grant and bumps the row's version in one transaction: the version is what a bulk-delete
+ * preview's token fingerprints, so a grant must never land without it. (A transaction rather than a
+ * batch: a failed statement of a libSQL batch over HTTP leaves a rejected promise nobody awaits.)
+ */
+export async function insertGrant(db: Db, userId: string, name: string, now: number) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(accessGrant).values({ id: newId("grt"), userId, name, createdAt: now }).returning();
+    await bumpVersion(tx, userId, now);
+    return row!;
+  });
 }
 
-/** Deletes a grant only if it belongs to this user of this facility; returns whether one was removed. */
-export async function deleteGrant(db: DbOrTx, facilityId: string, userId: string, grantId: string) {
+/**
+ * Deletes a grant only if it belongs to this user of this facility, bumping the row's version in the
+ * same transaction (see insertGrant); returns whether one was removed.
+ */
+export async function deleteGrant(db: Db, facilityId: string, userId: string, grantId: string, now: number) {
   const owned = db
     .select({ id: accessUser.id })
     .from(accessUser)
     .where(and(eq(accessUser.facilityId, facilityId), eq(accessUser.id, userId)));
-  const removed = await db
-    .delete(accessGrant)
-    .where(and(eq(accessGrant.id, grantId), eq(accessGrant.userId, userId), inArray(accessGrant.userId, owned)))
-    .returning({ id: accessGrant.id });
-  return removed.length > 0;
+  return db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(accessGrant)
+      .where(and(eq(accessGrant.id, grantId), eq(accessGrant.userId, userId), inArray(accessGrant.userId, owned)))
+      .returning({ id: accessGrant.id });
+    if (removed.length === 0) return false;
+    await bumpVersion(tx, userId, now);
+    return true;
+  });
 }
 
 /** The person's door events, newest first (access_log_user_idx). */
@@ -220,8 +235,8 @@ export async function listAccessLogForUser(db: DbOrTx, facilityId: string, userI
     .limit(limit);
 }
 
-/** Grant a version bump to the row so bulk-delete previews notice grant changes too. */
-export async function touchAccessUser(db: DbOrTx, userId: string, now: number) {
+/** A version bump, so bulk-delete previews notice grant changes too. */
+async function bumpVersion(db: DbOrTx, userId: string, now: number) {
   await db
     .update(accessUser)
     .set({ updatedAt: now, version: sql`${accessUser.version} + 1` })
