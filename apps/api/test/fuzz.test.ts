@@ -18,7 +18,8 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { and, eq } from "drizzle-orm";
-import { accessUser, activityEntry, cctvSource, integration, webhookInbox } from "@uas/db";
+import { accessUser, activityEntry, cctvSource, integration, newId, saveDoorApiKey, webhookInbox } from "@uas/db";
+import { newDoorApiKey } from "../src/door/keys";
 import { parseSourceEvent, type SyncSource } from "@uas/domain";
 import { createWebhookTenant, member, type WebhookTenant } from "./webhooks-helpers";
 import {
@@ -784,6 +785,72 @@ describe("a control character in any string of any procedure's input", () => {
 });
 
 // ——— What the receiver accepts, the consumer can apply ———
+
+// ——— The door's check ———
+
+describe("fuzzing POST /v1/access/check", () => {
+  const DOOR_STATUSES = [200, 400, 401, 404];
+  let doorKey: string;
+  let userId: string;
+
+  beforeAll(async () => {
+    const key = await newDoorApiKey();
+    doorKey = key.key;
+    await saveDoorApiKey(db, { facilityId: own.granted.id, keyHash: key.hash, keyPrefix: key.prefix, createdBy: null, now: Date.now() });
+    const [row] = await db
+      .insert(accessUser)
+      .values({ id: newId("usr"), facilityId: own.granted.id, source: "manual", firstName: "Door", email: "door@example.com", mobilePhone: "+447700900555", createdAt: Date.now(), updatedAt: Date.now() })
+      .returning();
+    userId = row!.id;
+  });
+
+  const doorCase = fc.record({
+    body: fc.oneof(
+      fc.constantFrom("userId", "email", "phone", "none").chain((field) =>
+        fc.array(mutation, { maxLength: 3 }).map((mutations) => ({ field, mutations })),
+      ),
+      anyJson.map((junk) => ({ junk })),
+    ),
+    facility: fc.constantFrom("own", "other", "unknown"),
+    key: fc.constantFrom("valid", "wrong", "missing", "junk"),
+    junkKey: headerText,
+  });
+
+  it(`answers only 200/400/401/404, never a 5xx, and changes nothing (${TRPC_RUNS} cases)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(doorCase, async (c) => {
+        const facilityId = c.facility === "own" ? own.granted.id : c.facility === "other" ? other.granted.id : "fac_unknown";
+        const identifier = { userId, email: "door@example.com", phone: "07700 900555" };
+        const body =
+          "junk" in c.body
+            ? c.body.junk
+            : mutate(c.body.field === "none" ? { facilityId } : { facilityId, [c.body.field]: identifier[c.body.field as keyof typeof identifier] }, c.body.mutations);
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (c.key === "valid") headers.authorization = `Bearer ${doorKey}`;
+        if (c.key === "wrong") headers.authorization = `Bearer ${doorKey.slice(0, -2)}xx`;
+        if (c.key === "junk" && c.junkKey) headers.authorization = c.junkKey;
+        const before = await fingerprint(db);
+        const res = await h.fetch(new Request(`${API}/v1/access/check`, { method: "POST", headers, body: toJson(body) }));
+        const text = await res.text();
+        figures.trpc_cases += 1;
+        count(res.status);
+        const where = `${toJson(body).slice(0, 200)} (${c.key}) → ${res.status} ${text.slice(0, 200)}`;
+        expect(DOOR_STATUSES, where).toContain(res.status);
+        const json = JSON.parse(text) as Record<string, unknown>;
+        if (res.status === 200) {
+          expect(c.key, where).toBe("valid");
+          expect(Object.keys(json).sort(), where).toEqual(["allowed", "reason", "until"]);
+        } else {
+          expect(typeof (json.error as { code?: unknown })?.code, where).toBe("string");
+          if (res.status === 404) expect(c.key, where).toBe("valid");
+          expect(text).not.toContain(doorKey);
+        }
+        expect(changedTables(before, await fingerprint(db)), where).toEqual([]);
+      }),
+      { numRuns: TRPC_RUNS, endOnFailure: true },
+    );
+  }, Math.max(50_000, TRPC_RUNS * 100));
+});
 
 describe("fuzzing the consumer with accepted events", () => {
   const APPLY_RUNS = Math.max(50, Math.round(fuzzRuns(500) / 5));

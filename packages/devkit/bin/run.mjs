@@ -18,6 +18,8 @@ const tasks = {
     ["--filter", "@uas/api", "bench:load"],
   ],
   "bench:load": [["--filter", "@uas/api", "bench:load"]],
+  // The door's check: p99 at 200 checks/s against 100,000 users on the local stack (.bench/access.json).
+  "bench:access": [["--filter", "@uas/api", "bench:access"]],
   typecheck: [["exec", "turbo", "run", "typecheck"]],
 };
 if (!tasks[task]) {
