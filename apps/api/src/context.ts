@@ -15,6 +15,7 @@ export type QueueProducer = {
 
 export type Queues = {
   sync: QueueProducer;
+  webhooks: QueueProducer;
   invitations: QueueProducer;
 };
 
