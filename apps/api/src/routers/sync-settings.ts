@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { id } from "../inputs";
 import { REQUIRE_IDENTIFIER_OPTIONS } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
 import { getSyncSettingsView, setIntegrationOptIn, updateSyncSettings } from "../services/sync-settings";
@@ -23,7 +24,7 @@ export const syncSettingsRouter = router({
     .mutation(({ ctx, input }) => updateSyncSettings({ ctx, input: { facility: ctx.facility, patch: input.patch } })),
 
   setIntegration: facilityProcedure
-    .input(z.object({ integrationId: z.string().min(1).max(64), enabled: z.boolean() }))
+    .input(z.object({ integrationId: id(), enabled: z.boolean() }))
     .mutation(({ ctx, input }) =>
       setIntegrationOptIn({
         ctx,

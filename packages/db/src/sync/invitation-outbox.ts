@@ -1,5 +1,6 @@
 import type { AppliedOutcome, SyncSource } from "@uas/domain";
 import { int, json, text, type StoreHandle } from "./store-handle";
+import { effectiveAccessSql } from "../access/effective-access";
 
 /**
  * Auto-send's transactional outbox. The engine adds these statements to the script that applies a
@@ -19,12 +20,11 @@ export function appliedUserIds(entries: ReadonlyArray<{ outcome: AppliedOutcome;
 
 /**
  * Who auto-send invites: a synced row still tracking its source (a decoupled row is managed by hand),
- * with effective access (switch on AND not removed at the source), an email, in a facility with
- * Auto-send on.
+ * with effective access (the access rules' one definition), an email, in a facility with Auto-send on.
  */
-const ELIGIBLE = `s.auto_send_invitations = 1
+const eligible = (now: number) => `s.auto_send_invitations = 1
   AND u.source <> 'manual' AND u.track_source_updates = 1
-  AND u.access_enabled = 1 AND u.removed_at_source_at IS NULL
+  AND ${effectiveAccessSql("u", now)}
   AND u.email IS NOT NULL AND u.email <> ''`;
 
 function insertQueued(where: string, now: number, onConflict: string): string {
@@ -32,7 +32,7 @@ function insertQueued(where: string, now: number, onConflict: string): string {
   return `INSERT INTO invitation (user_id, facility_id, email, state, "trigger", attempts, queued_at)
     SELECT u.id, u.facility_id, u.email, 'queued', 'auto', 0, ${int(now)}
     FROM access_user u JOIN sync_settings s ON s.facility_id = u.facility_id
-    WHERE ${where} AND ${ELIGIBLE}
+    WHERE ${where} AND ${eligible(now)}
     ${onConflict}`;
 }
 
