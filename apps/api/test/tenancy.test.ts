@@ -130,6 +130,7 @@ describe("tenancy sweep over every tRPC procedure", () => {
     victimA2 = await seedFacility(h, a2Cookie, { facilityId: fac.A2, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a2", tag: "a2" });
     victimB1 = await seedFacility(h, ownerB, { facilityId: fac.B1, integrationId: integ.B.id, integrationSecret: integ.B.secret, location: "loc-b1", tag: "b1" });
     h.sync.sent.length = 0;
+    h.webhooks.sent.length = 0;
     h.invitations.sent.length = 0;
   }, 60_000);
 
