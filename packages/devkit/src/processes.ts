@@ -7,7 +7,7 @@ export function startProcess(
   name: string,
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; quiet?: boolean },
+  options: { cwd: string; env: NodeJS.ProcessEnv; quiet?: boolean; drop?: (line: string) => boolean },
 ): Managed {
   // Not detached: children share our process group, so a group kill (Ctrl-C, a test runner's teardown)
   // reaches them even if this process dies before it can stop them itself.
@@ -15,7 +15,9 @@ export function startProcess(
   const prefix = `[${name}] `;
   const forward = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     if (options.quiet) return;
-    for (const line of chunk.toString().split("\n")) if (line.trim()) stream.write(prefix + line + "\n");
+    for (const line of chunk.toString().split("\n")) {
+      if (line.trim() && !options.drop?.(line)) stream.write(prefix + line + "\n");
+    }
   };
   child.stdout?.on("data", forward(process.stdout));
   child.stderr?.on("data", forward(process.stderr));
