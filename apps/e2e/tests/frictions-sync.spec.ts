@@ -160,11 +160,14 @@ test("leaving with an unsaved Require identifier choice asks first (2)", async (
 
   const users = page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "User Access" });
   // Stay: the choice is still there, unsaved.
+  const asked: string[] = [];
   page.once("dialog", (dialog) => {
-    expect(dialog.message()).toContain("Require identifier change is not saved");
+    asked.push(dialog.message());
     void dialog.dismiss();
   });
   await users.click();
+  await expect.poll(() => asked).toEqual(["Your Require identifier change is not saved. Leave and discard it?"]);
+  await expect(page).toHaveURL(/\/sync$/);
   await expect(page.getByRole("heading", { name: /Sync settings/ })).toBeVisible();
   await expect(page.getByRole("combobox", { name: "Require identifier" })).toContainText("Both required");
 
