@@ -40,7 +40,9 @@ export async function waitForHttp(url: string, timeoutMs: number, isAlive: () =>
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`process serving ${url} exited`);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      // A probe given up on early makes workerd log a "Broken pipe" stack for it: on a loaded machine
+      // the first answers take several seconds, so each probe waits up to 10 s.
+      const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, Math.min(10_000, deadline - Date.now()))) });
       if (res.status < 500) return;
       lastError = new Error(`status ${res.status}`);
     } catch (error) {
