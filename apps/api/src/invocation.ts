@@ -1,5 +1,5 @@
 import { createDb } from "@uas/db";
-import { parseConfig, tuningFromConfig, type AppConfig } from "./env";
+import { parseConfig, partnerUrlPolicyFromConfig, tuningFromConfig, type AppConfig } from "./env";
 import type { Bindings } from "./bindings";
 import type { Actor, Ctx, Queues } from "./context";
 
@@ -16,6 +16,7 @@ export function invocationCtx(env: Bindings, actor: Actor, now: () => number = (
     now,
     queues: queuesOf(env),
     tuning: tuningFromConfig(config),
+    partnerUrls: partnerUrlPolicyFromConfig(config),
   };
   return { ctx, config };
 }

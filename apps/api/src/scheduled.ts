@@ -7,6 +7,7 @@ import type { PassStartMessage } from "./queues/messages";
 import { sweepStuckWebhooks } from "./services/webhooks";
 import { sweepInvitations } from "./services/invitations";
 import { resumeStalledPasses } from "./services/passes";
+import { endAccessGraces } from "./services/access-time";
 
 const SEND_BATCH_LIMIT = 100;
 const PRUNE_BATCHES_PER_CRON = 20;
@@ -61,6 +62,10 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   const invitations = await sweepInvitations({ ctx });
   if (invitations.relayed + invitations.requeued > 0) {
     console.log(`invitation sweeper: ${invitations.relayed} handed to the queue, ${invitations.requeued} handed again`);
+  }
+  const graces = await endAccessGraces({ ctx });
+  if (graces.ended > 0) {
+    console.log(`access rules: ${graces.ended} grace period(s) ended; cleared ${graces.latenessP99Ms} ms after their end (p99), ${graces.latenessMaxMs} ms at most`);
   }
   // Activity entries are kept 90 days; each quarter hour prunes a bounded slice of what is older.
   const pruned = await pruneActivity({ db: ctx.db, now: ctx.now(), maxBatches: PRUNE_BATCHES_PER_CRON });

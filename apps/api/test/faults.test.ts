@@ -7,13 +7,14 @@
  *      partner over `/control/faults`);
  *  (e) two cron invocations at once, their pass.start messages consumed at once, and "Sync now" racing
  *      them: one pass.
+ *  (f) a grant added or removed while the row's version bump fails (issue 18): nothing changes.
  * (c), a database error at every statement of a pass, is packages/db/test/faults.test.ts.
  * (d), invitations, belongs to the invitations work and is not here.
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import { env } from "cloudflare:test";
 import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
-import { accessUser, activityEntry, insertIntegration, newId, syncPass, updateSyncSettings, webhookInbox } from "@uas/db";
+import { accessGrant, accessUser, activityEntry, insertIntegration, newId, syncPass, updateSyncSettings, webhookInbox } from "@uas/db";
 import { createTenant, type Tenant } from "./support";
 import { createWebhookTenant, type WebhookTenant } from "./webhooks-helpers";
 import { postSigned, workerHarness } from "./reliability-support";
@@ -313,3 +314,48 @@ describe("(e) two cron invocations at once", () => {
   });
 });
 
+
+describe("(f) a grant change whose version bump fails", () => {
+  it("changes neither the grants nor the row: the bulk-delete preview's fingerprint never misses a grant", async () => {
+    const t = await createTenant(db);
+    const cookie = await h.signIn(t.admin.email, t.admin.password);
+    const created = await h.trpc("mutation", "users.create", { facilityId: t.granted.id, firstName: "Grace", lastName: "Hopper", email: `grace.${newId("g").slice(-8)}@example.com`, mobilePhone: null }, cookie);
+    expect(created.status).toBe(200);
+    const userId = (created.body?.result?.data as { id: string }).id;
+    const state = async () => ({
+      grants: (await db.select().from(accessGrant).where(eq(accessGrant.userId, userId))).map((g) => g.name),
+      version: (await db.select().from(accessUser).where(eq(accessUser.id, userId)))[0]!.version,
+    });
+
+    const trigger = `fault_${newId("t").slice(-12)}`;
+    const failBump = () => db.run(sql.raw(`CREATE TRIGGER ${trigger} BEFORE UPDATE ON access_user WHEN NEW.id = '${userId}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END`));
+    const dropTrigger = () => db.run(sql.raw(`DROP TRIGGER ${trigger}`));
+
+    const before = await state();
+    await failBump();
+    try {
+      const add = await h.trpc("mutation", "users.grants.add", { facilityId: t.granted.id, userId, name: "Pool" }, cookie);
+      expect(add.status).toBe(500);
+      expect(await state()).toEqual(before);
+    } finally {
+      await dropTrigger();
+    }
+
+    const added = await h.trpc("mutation", "users.grants.add", { facilityId: t.granted.id, userId, name: "Pool" }, cookie);
+    expect(added.status).toBe(200);
+    const withGrant = await state();
+    expect(withGrant).toEqual({ grants: ["Pool"], version: before.version + 1 });
+    const grantId = (added.body?.result?.data as { grants: Array<{ id: string }> }).grants[0]!.id;
+
+    await failBump();
+    try {
+      const remove = await h.trpc("mutation", "users.grants.remove", { facilityId: t.granted.id, userId, grantId }, cookie);
+      expect(remove.status).toBe(500);
+      expect(await state()).toEqual(withGrant);
+    } finally {
+      await dropTrigger();
+    }
+    expect((await h.trpc("mutation", "users.grants.remove", { facilityId: t.granted.id, userId, grantId }, cookie)).status).toBe(200);
+    expect(await state()).toEqual({ grants: [], version: before.version + 2 });
+  });
+});

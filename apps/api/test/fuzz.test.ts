@@ -32,7 +32,7 @@ import {
   type Fingerprint,
   type Seeded,
 } from "./reliability-support";
-import { buildInputs, listProcedures, validate, type ProcedureInfo } from "./zod-inputs";
+import { buildInputs, isIdLike, listProcedures, validate, type ProcedureInfo } from "./zod-inputs";
 
 const h = workerHarness(env.FUZZ_DATABASE_URL, { WEBHOOK_RATE_LIMIT: "off" });
 const db = h.db;
@@ -719,6 +719,68 @@ describe("fuzzing every tRPC mutation's input", () => {
       { numRuns: TRPC_RUNS, endOnFailure: true },
     );
   }, Math.max(50_000, TRPC_RUNS * 60));
+});
+
+// ——— Control characters in any string of any input ———
+
+describe("a control character in any string of any procedure's input", () => {
+  /** C0, DEL and C1 controls; line breaks are refused too wherever one line is expected. */
+  const CONTROLS = ["\u0000", "\u0007", "\u001b", "\u007f", "\u0085", "\u0008"];
+
+  function stringLeaves(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
+    if (typeof value === "string") return [path];
+    if (Array.isArray(value)) return value.flatMap((item, i) => stringLeaves(item, [...path, i]));
+    if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => stringLeaves(item, [...path, key]));
+    return [];
+  }
+
+  function withValueAt(value: unknown, path: Array<string | number>, replace: (old: string) => string): unknown {
+    if (path.length === 0) return replace(value as string);
+    const [head, ...rest] = path;
+    const copy = (Array.isArray(value) ? [...value] : { ...(value as Record<string, unknown>) }) as Record<string | number, unknown>;
+    copy[head!] = withValueAt(copy[head!], rest, replace);
+    return copy;
+  }
+
+  it("is refused by the schema and answered 400 naming that field (or the union holding it), never a 5xx, for every procedure", async () => {
+    const cookie = await h.signIn(own.admin.email, own.admin.password);
+    const scope: Record<string, unknown> = { facilityId: own.granted.id, organisationId: own.organisation.id, integrationId: own.integration.id };
+    // Only the scope must be real (it is checked before the rest of the input); the field under test is refused at parse.
+    const fill = (key: string) => scope[key] ?? (/Ids$/.test(key) ? ["id_sample"] : isIdLike(key) ? "id_sample" : undefined);
+    const failures: string[] = [];
+    let calls = 0;
+    for (const p of listProcedures()) {
+      for (const input of buildInputs(p, fill)) {
+        for (const [n, leaf] of stringLeaves(input).entries()) {
+          const control = CONTROLS[(calls + n) % CONTROLS.length]!;
+          const bad = withValueAt(input, leaf, (old) => `${old.slice(0, 1)}${control}${old.slice(1)}`);
+          const where = `${p.path} ${leaf.join(".")} ${JSON.stringify(control)}`;
+          if (validate(p, bad).ok) failures.push(`${where}: the schema accepts it`);
+          const res = await h.trpc(p.type === "query" ? "query" : "mutation", p.path, bad, cookie);
+          calls += 1;
+          const issues = res.body?.error?.data.issues ?? [];
+          const leafPath = leaf.join(".");
+          const named = issues.some((issue) => issue.path !== "" && (issue.path === leafPath || leafPath.startsWith(`${issue.path}.`)));
+          if (res.status !== 400 || !named) failures.push(`${where}: ${res.status} ${res.text.slice(0, 200)}`);
+        }
+      }
+    }
+    figures.trpc_cases += calls;
+    expect(calls).toBeGreaterThan(30);
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it("is refused in the Hono routes' inputs too", async () => {
+    const cookie = await h.signIn(own.admin.email, own.admin.password);
+    for (const control of CONTROLS) {
+      const res = await h.fetch(new Request(`http://web.test/api/facilities/${own.granted.id}/activity.csv?search=${encodeURIComponent(`a${control}b`)}`, { headers: { cookie } }));
+      expect(res.status, JSON.stringify(control)).toBe(400);
+      expect(((await res.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path)).toEqual(["search"]);
+      // An id in a path is looked up, not parsed: it is simply not found.
+      const path = await h.fetch(new Request(`http://web.test/api/facilities/${encodeURIComponent(`${own.granted.id}${control}`)}/activity.csv`, { headers: { cookie } }));
+      expect(path.status, JSON.stringify(control)).toBe(404);
+    }
+  });
 });
 
 // ——— What the receiver accepts, the consumer can apply ———

@@ -47,8 +47,8 @@ try {
   await seed(facility.id, USERS);
   await seed(neighbour.id, USERS / 10);
 
-  const list = (filter: Omit<AccessUserFilter, "facilityId">, offset = 0) =>
-    listAccessUsers(db, { facilityId: facility.id, ...filter }, { offset, limit: 50 });
+  const list = (filter: Omit<AccessUserFilter, "facilityId" | "now">, offset = 0) =>
+    listAccessUsers(db, { facilityId: facility.id, now: Date.now(), ...filter }, { offset, limit: 50 });
   const pages = await time(RUNS, (i) => list({}, [0, USERS / 2, USERS - 50][i % 3]));
   const searches = [
     (i: number) => ({ text: `Last${(i * 37) % 997}`, phoneDigits: null }),

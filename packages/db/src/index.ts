@@ -19,3 +19,4 @@ export * from "./queries/bulk-delete";
 export * from "./queries/invitations";
 export * from "./queries/invitation-batches";
 export * from "./sync/invitation-outbox";
+export * from "./access";

@@ -46,7 +46,7 @@ describe("auto-send: the count asked before turning it on", () => {
     // A manual user with an email: Auto-send is for synced users only.
     await insertManualUser(db, { facilityId: facility.id, firstName: "Manu", lastName: "Al", email: "manu@example.com", mobilePhone: null }, T);
 
-    const shown = await countAutoSendCandidates(drizzleHandle(db), facility.id);
+    const shown = await countAutoSendCandidates(drizzleHandle(db), facility.id, T);
     expect(shown).toBe(2); // M-003 (its send failed) and M-004
 
     await updateSyncSettings(db, facility.id, { autoSendInvitations: true }, T);
@@ -59,12 +59,12 @@ describe("auto-send: the count asked before turning it on", () => {
   it("counts nobody of a source that is off or an integration the facility opted out of", async () => {
     const { facility, integration } = await createSyncedFacility(db);
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(3), now: T });
-    expect(await countAutoSendCandidates(drizzleHandle(db), facility.id)).toBe(3);
+    expect(await countAutoSendCandidates(drizzleHandle(db), facility.id, T)).toBe(3);
     await setFacilityIntegration(db, { facilityId: facility.id, integrationId: integration.id, enabled: false });
-    expect(await countAutoSendCandidates(drizzleHandle(db), facility.id)).toBe(0);
+    expect(await countAutoSendCandidates(drizzleHandle(db), facility.id, T)).toBe(0);
     await setFacilityIntegration(db, { facilityId: facility.id, integrationId: integration.id, enabled: true });
     await updateSyncSettings(db, facility.id, { integrationsEnabled: false }, T);
-    expect(await countAutoSendCandidates(drizzleHandle(db), facility.id)).toBe(0);
+    expect(await countAutoSendCandidates(drizzleHandle(db), facility.id, T)).toBe(0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { id } from "../inputs";
 import { REQUIRE_IDENTIFIER_OPTIONS } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
 import { getSyncSettingsView, previewAutoSend, setIntegrationOptIn, updateSyncSettings } from "../services/sync-settings";
@@ -28,7 +29,7 @@ export const syncSettingsRouter = router({
     .query(({ ctx }) => previewAutoSend({ ctx, input: { facility: ctx.facility } })),
 
   setIntegration: facilityProcedure
-    .input(z.object({ integrationId: z.string().min(1).max(64), enabled: z.boolean() }))
+    .input(z.object({ integrationId: id(), enabled: z.boolean() }))
     .mutation(({ ctx, input }) =>
       setIntegrationOptIn({
         ctx,

@@ -106,6 +106,6 @@ export async function setIntegrationOptIn({
 
 /** Before Auto-send is turned on: how many people the next pass would email (the outbox's own rule). */
 export async function previewAutoSend({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
-  const people = await countAutoSendCandidates(drizzleHandle(ctx.db), input.facility.id);
+  const people = await countAutoSendCandidates(drizzleHandle(ctx.db), input.facility.id, ctx.now());
   return { people };
 }

@@ -1,6 +1,8 @@
 import {
   deleteGrant,
   findAccessUser,
+  getAccessRuleSet,
+  refreshAccessGrace,
   insertGrant,
   insertManualUser,
   isUniqueViolation,
@@ -8,19 +10,21 @@ import {
   listAccessUsers,
   listGrants,
   listOrganisationIntegrations,
-  touchAccessUser,
   updateAccessUser,
   type AccessUserFilter,
   type AccessUserPatch,
 } from "@uas/db";
-import { CCTV_BADGE, MANUAL_BADGE, type Source } from "@uas/domain";
+import { CCTV_BADGE, MANUAL_BADGE, decideAccess, membershipStatusLabel, type Source } from "@uas/domain";
 import type { Ctx } from "../context";
 import { badRequest, conflict, notFound } from "../errors";
 
 type FacilityRef = { id: string; organisationId: string; countryCode: string };
 
-/** Why a person has no access; both can hold at once. Effective access = switch on AND not removed at source. */
-export type DisabledReason = "switched_off_by_admin" | "removed_at_source";
+/**
+ * Why a person has no access; the first two can hold at once. Effective access is the access rules'
+ * one definition (decideAccess in the domain, effectiveAccessSql in the database).
+ */
+export type DisabledReason = "switched_off_by_admin" | "removed_at_source" | "no_matching_rule_or_grant";
 export type InvitationState = "not_invited" | "queued" | "sent" | "failed";
 
 /** The details sync overwrites; an admin may edit them only on manual rows or decoupled ones. */
@@ -48,10 +52,11 @@ export function sourceLabel(source: Source, integrationName: string | null): str
   return integrationName ?? "Integration";
 }
 
-function disabledReasons(row: { accessEnabled: boolean; removedAtSourceAt: number | null }): DisabledReason[] {
+function disabledReasons(row: { accessEnabled: boolean; removedAtSourceAt: number | null }, hasAccess: boolean): DisabledReason[] {
   const reasons: DisabledReason[] = [];
   if (!row.accessEnabled) reasons.push("switched_off_by_admin");
   if (row.removedAtSourceAt !== null) reasons.push("removed_at_source");
+  if (reasons.length === 0 && !hasAccess) reasons.push("no_matching_rule_or_grant");
   return reasons;
 }
 
@@ -65,7 +70,7 @@ export function phoneDigitsOf(search: string): string | null {
   return digits.length >= 3 ? digits : null;
 }
 
-export type ListUsersInput = Omit<AccessUserFilter, "facilityId" | "search"> & {
+export type ListUsersInput = Omit<AccessUserFilter, "facilityId" | "search" | "now"> & {
   facility: FacilityRef;
   search?: string | undefined;
   offset: number;
@@ -83,6 +88,7 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       source: input.source,
       integrationId: input.integrationId,
       state: input.state,
+      now: ctx.now(),
     },
     { offset: input.offset, limit: input.limit },
   );
@@ -100,7 +106,7 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       source: row.source,
       sourceLabel: sourceLabel(row.source, row.integrationName),
       trackSourceUpdates: row.trackSourceUpdates,
-      disabledReasons: disabledReasons(row),
+      disabledReasons: disabledReasons(row, row.hasAccess === 1),
       invitation: (row.invitationState ?? "not_invited") as InvitationState,
     })),
   };
@@ -118,12 +124,16 @@ const HISTORY_LIMIT = 50;
 export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef; userId: string } }) {
   const found = await findAccessUser(ctx.db, input.facility.id, input.userId);
   if (!found) throw notFound("User");
-  const [grants, history] = await Promise.all([
+  const [grants, history, ruleSet] = await Promise.all([
     listGrants(ctx.db, found.user.id),
     listAccessLogForUser(ctx.db, input.facility.id, found.user.id, HISTORY_LIMIT),
+    getAccessRuleSet(ctx.db, input.facility.id),
   ]);
   const { user } = found;
-  const reasons = disabledReasons(user);
+  const now = ctx.now();
+  const decision = decideAccess(ruleSet, { ...user, hasGrant: grants.length > 0 }, now);
+  const reasons = disabledReasons(user, decision.allowed);
+  const graceRunning = user.graceUntil !== null && user.graceUntil > now;
   return {
     id: user.id,
     source: user.source,
@@ -146,7 +156,20 @@ export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: Fac
     appMessage: user.appMessage,
     /** Manual rows always; synced rows only while decoupled (Track source updates off). */
     detailsEditable: user.source === "manual" || !user.trackSourceUpdates,
-    access: { effective: reasons.length === 0, disabledReasons: reasons },
+    access: {
+      effective: decision.allowed,
+      disabledReasons: reasons,
+      /** When access ends by itself (paid-until or a grace end); null when no end is known. */
+      until: decision.until,
+      grace: graceRunning
+        ? {
+            until: user.graceUntil!,
+            membershipStatus: user.graceStatus,
+            membershipStatusLabel: user.graceStatus === null ? null : membershipStatusLabel(user.graceStatus),
+          }
+        : null,
+      paidUntil: user.paidUntil,
+    },
     invitation: found.invitation
       ? { ...found.invitation, state: found.invitation.state as InvitationState }
       : { state: "not_invited" as InvitationState, queuedAt: null, sentAt: null, error: null },
@@ -168,6 +191,7 @@ export async function createManualUser({
 }) {
   const { facility, ...details } = input;
   const row = await insertManualUser(ctx.db, { facilityId: facility.id, ...details }, ctx.now());
+  await refreshAccessGrace(ctx.db, [row.id], ctx.now());
   return getUser({ ctx, input: { facility, userId: row.id } });
 }
 
@@ -202,6 +226,8 @@ export async function updateUser({
     if (!email && !phone) throw badRequest("Enter an email or a mobile phone: people sign in with a code sent to one of them");
   }
   await updateAccessUser(ctx.db, input.facility.id, user.id, patch, ctx.now());
+  // Custom tags, person type and status can change what the rules say; the grace follows (ADR 0010).
+  await refreshAccessGrace(ctx.db, [user.id], ctx.now());
   return getUser({ ctx, input: { facility: input.facility, userId: user.id } });
 }
 
@@ -227,7 +253,6 @@ export async function addGrant({
     if (isUniqueViolation(error)) throw conflict(`${input.name} is already granted`);
     throw error;
   }
-  await touchAccessUser(ctx.db, found.user.id, ctx.now());
   return getUser({ ctx, input: { facility: input.facility, userId: found.user.id } });
 }
 
@@ -238,8 +263,7 @@ export async function removeGrant({
   ctx: Ctx;
   input: { facility: FacilityRef; userId: string; grantId: string };
 }) {
-  const removed = await deleteGrant(ctx.db, input.facility.id, input.userId, input.grantId);
+  const removed = await deleteGrant(ctx.db, input.facility.id, input.userId, input.grantId, ctx.now());
   if (!removed) throw notFound("Grant");
-  await touchAccessUser(ctx.db, input.userId, ctx.now());
   return getUser({ ctx, input: { facility: input.facility, userId: input.userId } });
 }

@@ -1,3 +1,4 @@
+import { effectiveAccess } from "../access/effective-access";
 import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../database";
 
@@ -79,7 +80,7 @@ export async function claimInvitationForSend(db: DbOrTx, input: { userId: string
     return { status: "done" };
   }
   const [details] = await db.all<{ facility_name: string | null; first_name: string | null; email: string | null; has_access: number | null }>(sql`
-    SELECT f.name AS facility_name, u.first_name, u.email, (u.access_enabled = 1 AND u.removed_at_source_at IS NULL) AS has_access
+    SELECT f.name AS facility_name, u.first_name, u.email, ${effectiveAccess("u", input.now)} AS has_access
     FROM access_user u JOIN facility f ON f.id = u.facility_id WHERE u.id = ${input.userId}`);
   return {
     status: "claimed",

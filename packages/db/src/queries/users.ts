@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Source } from "@uas/domain";
-import type { DbOrTx } from "../database";
+import type { Db, DbOrTx } from "../database";
 import { accessGrant, accessLogEntry, accessUser, integration, invitation } from "../schema";
 import { newId } from "../ids";
+import { effectiveAccess } from "../access/effective-access";
 
 /** The User Access list's filters. Every filter is evaluated in the database. */
 export type AccessUserFilter = {
@@ -14,6 +15,8 @@ export type AccessUserFilter = {
   /** Only with source "integration": one connected integration. */
   integrationId?: string | undefined;
   state?: "access_on" | "disabled_by_admin" | "removed_at_source" | undefined;
+  /** The clock effective access is judged at (grace ends and paid-until dates). */
+  now: number;
 };
 
 export type AccessUserPage = { offset: number; limit: number };
@@ -28,7 +31,7 @@ function filterWhere(filter: AccessUserFilter): SQL {
   const conditions: Array<SQL | undefined> = [eq(u.facilityId, filter.facilityId)];
   if (filter.source) conditions.push(eq(u.source, filter.source));
   if (filter.source === "integration" && filter.integrationId) conditions.push(eq(u.integrationId, filter.integrationId));
-  if (filter.state === "access_on") conditions.push(eq(u.accessEnabled, true), isNull(u.removedAtSourceAt));
+  if (filter.state === "access_on") conditions.push(effectiveAccess("access_user", filter.now));
   if (filter.state === "disabled_by_admin") conditions.push(eq(u.accessEnabled, false));
   if (filter.state === "removed_at_source") conditions.push(isNotNull(u.removedAtSourceAt));
   const words = (filter.search?.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 5);
@@ -80,7 +83,7 @@ export async function listAccessUsers(db: DbOrTx, filter: AccessUserFilter, page
     : [asc(accessUser.lastName), asc(accessUser.firstName), sql`rowid`];
   const rowsOf = (ids: SQL) =>
     db
-      .select(listColumns)
+      .select({ ...listColumns, hasAccess: sql<number>`${effectiveAccess("access_user", filter.now)}` })
       .from(accessUser)
       .leftJoin(integration, eq(integration.id, accessUser.integrationId))
       .leftJoin(invitation, eq(invitation.userId, accessUser.id))
@@ -184,22 +187,37 @@ export async function listGrants(db: DbOrTx, userId: string) {
     .orderBy(asc(accessGrant.name));
 }
 
-export async function insertGrant(db: DbOrTx, userId: string, name: string, now: number) {
-  const [row] = await db.insert(accessGrant).values({ id: newId("grt"), userId, name, createdAt: now }).returning();
-  return row!;
+/**
+ * Adds a grant and bumps the row's version in one transaction: the version is what a bulk-delete
+ * preview's token fingerprints, so a grant must never land without it. (A transaction rather than a
+ * batch: a failed statement of a libSQL batch over HTTP leaves a rejected promise nobody awaits.)
+ */
+export async function insertGrant(db: Db, userId: string, name: string, now: number) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(accessGrant).values({ id: newId("grt"), userId, name, createdAt: now }).returning();
+    await bumpVersion(tx, userId, now);
+    return row!;
+  });
 }
 
-/** Deletes a grant only if it belongs to this user of this facility; returns whether one was removed. */
-export async function deleteGrant(db: DbOrTx, facilityId: string, userId: string, grantId: string) {
+/**
+ * Deletes a grant only if it belongs to this user of this facility, bumping the row's version in the
+ * same transaction (see insertGrant); returns whether one was removed.
+ */
+export async function deleteGrant(db: Db, facilityId: string, userId: string, grantId: string, now: number) {
   const owned = db
     .select({ id: accessUser.id })
     .from(accessUser)
     .where(and(eq(accessUser.facilityId, facilityId), eq(accessUser.id, userId)));
-  const removed = await db
-    .delete(accessGrant)
-    .where(and(eq(accessGrant.id, grantId), eq(accessGrant.userId, userId), inArray(accessGrant.userId, owned)))
-    .returning({ id: accessGrant.id });
-  return removed.length > 0;
+  return db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(accessGrant)
+      .where(and(eq(accessGrant.id, grantId), eq(accessGrant.userId, userId), inArray(accessGrant.userId, owned)))
+      .returning({ id: accessGrant.id });
+    if (removed.length === 0) return false;
+    await bumpVersion(tx, userId, now);
+    return true;
+  });
 }
 
 /** The person's door events, newest first (access_log_user_idx). */
@@ -217,8 +235,8 @@ export async function listAccessLogForUser(db: DbOrTx, facilityId: string, userI
     .limit(limit);
 }
 
-/** Grant a version bump to the row so bulk-delete previews notice grant changes too. */
-export async function touchAccessUser(db: DbOrTx, userId: string, now: number) {
+/** A version bump, so bulk-delete previews notice grant changes too. */
+async function bumpVersion(db: DbOrTx, userId: string, now: number) {
   await db
     .update(accessUser)
     .set({ updatedAt: now, version: sql`${accessUser.version} + 1` })
