@@ -55,7 +55,7 @@ describe("partnerUrlProblem", () => {
 
 describe("requests to a partner", () => {
   it("never follow a redirect: a 3xx is an error, not retried", async () => {
-    const seen: Array<string | undefined> = [];
+    const seen: Array<RequestInit["redirect"]> = [];
     const redirecting = (async (_url: string, init?: RequestInit) => {
       seen.push(init?.redirect);
       return new Response(null, { status: 302, headers: { location: "http://169.254.169.254/latest/meta-data/" } });
