@@ -782,6 +782,17 @@ describe("a control character in any string of any procedure's input", () => {
       // An id in a path is looked up, not parsed: it is simply not found.
       const path = await h.fetch(new Request(`http://web.test/api/facilities/${encodeURIComponent(`${own.granted.id}${control}`)}/activity.csv`, { headers: { cookie } }));
       expect(path.status, JSON.stringify(control)).toBe(404);
+      // The door's question: its ids and identifiers are refused before the key is even looked at.
+      for (const [field, body] of [
+        ["userId", { facilityId: own.granted.id, userId: `usr${control}1` }],
+        ["facilityId", { facilityId: `${own.granted.id}${control}`, email: "ada@example.com" }],
+        ["email", { facilityId: own.granted.id, email: `ada${control}@example.com` }],
+      ] as const) {
+        const door = await h.fetch(new Request("http://api.test/v1/access/check", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer nope" }, body: JSON.stringify(body) }));
+        expect(door.status, `${field} ${JSON.stringify(control)}`).toBe(400);
+        const issues = ((await door.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path);
+        expect(issues, `${field} ${JSON.stringify(control)}`).toContain(field);
+      }
     }
   });
 });
