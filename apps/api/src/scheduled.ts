@@ -17,8 +17,9 @@ const PRUNE_BATCHES_PER_CRON = 20;
  * had tonight's pass gets one `pass.start` message per source. The cron only fans out; passes run in
  * queue consumers, so no invocation does unbounded work. A second or late cron is harmless: the pass
  * is keyed by the facility-local day (unique index), so the consumer starts each day's pass once.
- * Each facility starts at a stable minute of its nightly hour (a hash of its id), so a zone's facilities
- * spread over four crons instead of one; local time is worked out once per time zone, not per facility.
+ * Each facility starts at the cron of the quarter hour holding a stable minute of its nightly hour (a hash
+ * of its id), so a zone's facilities spread over the hour's four crons instead of one; local time is
+ * worked out once per time zone, not per facility.
  */
 export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ enqueued: number }> {
   const now = ctx.now();
