@@ -44,7 +44,7 @@ const appEnvSchema = z.object({
   INVITATION_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
 }).superRefine((config, ctx) => {
   if (config.APP_ENV !== "production") return;
-  // What a deploy that skipped a step would otherwise run with (docs/adr/0012-hardening-infra.md).
+  // What a deploy that skipped a step would otherwise run with (docs/adr/0013-hardening-infra.md).
   const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
   for (const origin of config.WEB_ORIGIN) {
     const url = new URL(origin);

@@ -21,7 +21,7 @@ async function emailOf(request: Request): Promise<string | null> {
 const limitOf = (key: string) => (key.startsWith("account:") ? SIGN_IN_LIMITS.account : SIGN_IN_LIMITS.address);
 
 /**
- * Sign-in brute force (docs/adr/0012-hardening-infra.md): every attempt is counted per account and per client
+ * Sign-in brute force (docs/adr/0013-hardening-infra.md): every attempt is counted per account and per client
  * address before the password is checked, in the database every isolate shares; past the limit the
  * answer is 429 with Retry-After, whatever the password. An attempt that turns out not to be a wrong
  * password is given back (a success also clears the account's count), so only failures accumulate.

@@ -205,7 +205,7 @@ describe("the cron ends graces", () => {
     const running = await person(db, tenant.granted.id, { graceUntil: now + DAY_MS, graceStatus: "expired" });
     const { queue } = recordingQueue();
     const result = await endAccessGraces({
-      ctx: { actor: { type: "cron" }, db, now: () => now, queues: { sync: queue, invitations: queue }, secrets: createSecretBox(env.SECRETS_KEY) },
+      ctx: { actor: { type: "cron" }, db, now: () => now, queues: { sync: queue, webhooks: queue, invitations: queue }, secrets: createSecretBox(env.SECRETS_KEY) },
     });
     expect(result.ended).toBeGreaterThanOrEqual(1);
     expect(result.latenessMaxMs).toBeGreaterThanOrEqual(60_000);

@@ -5,7 +5,7 @@
  *   sealed:v1:<key id>:<base64url 12-byte IV>:<base64url ciphertext and tag>
  *
  * The keyring comes from one setting, SECRETS_KEY = "<id>:<base64 32 bytes>[,<id>:<base64 32 bytes>…]":
- * the first key seals, every key opens (rotation: docs/adr/0012-hardening-infra.md). A value without the
+ * the first key seals, every key opens (rotation: docs/adr/0013-hardening-infra.md). A value without the
  * prefix was written before encryption and is read as it is until the cron seals it.
  */
 export const SEALED_PREFIX = "sealed:v1:";

@@ -6,7 +6,7 @@ export const RESEAL_LIMIT = 200;
 
 /**
  * Seals what is not sealed with the current key: values written before encryption (plain) and values
- * sealed with a key being retired (rotation, docs/adr/0012-hardening-infra.md). Each value is written back only
+ * sealed with a key being retired (rotation, docs/adr/0013-hardening-infra.md). Each value is written back only
  * if it has not changed since it was read.
  */
 export async function resealSecrets({ ctx, limit = RESEAL_LIMIT }: { ctx: Ctx; limit?: number }): Promise<{ resealed: number; remaining: boolean }> {

@@ -3,7 +3,7 @@ import { epochMs } from "./columns";
 
 /**
  * Failed sign-ins per account (`account:<email>`) and per client address (`ip:<address>`) in a fixed
- * window, shared by every isolate through the database (docs/adr/0012-hardening-infra.md).
+ * window, shared by every isolate through the database (docs/adr/0013-hardening-infra.md).
  */
 export const signInThrottle = sqliteTable(
   "sign_in_throttle",

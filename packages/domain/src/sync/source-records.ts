@@ -103,7 +103,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * - JSON may carry an unpaired UTF-16 surrogate ("\ud83d" alone), which is not text: written through
  *   SQLite's JSON functions it becomes invalid UTF-8 that the database cannot read back (the local libSQL
  *   endpoint aborted on it). It becomes U+FFFD, as a lenient UTF-8 decoder does.
- * - Control characters are stripped (docs/adr/0012-hardening-infra.md): a NUL cut the text short in SQLite's
+ * - Control characters are stripped (docs/adr/0013-hardening-infra.md): a NUL cut the text short in SQLite's
  *   text functions (search could not see past it) and nothing of a name or an address needs one. A run
  *   holding a tab or a line break becomes one space, so "Anne\nMarie" stays two words; the rest go.
  * The same input always maps to the same string, so values still match across events and listings.
