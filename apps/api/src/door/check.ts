@@ -3,12 +3,13 @@ import { z } from "zod";
 import type { AppEnv } from "../app";
 import { AppError } from "../errors";
 import { checkDoorAccess } from "../services/access-check";
+import { oneLine } from "../inputs";
 
-const id = z.string().min(1).max(128);
+const id = z.string().min(1).max(128).check(oneLine);
 const checkBody = z.union([
   z.object({ facilityId: id, userId: id }).strict(),
-  z.object({ facilityId: id, email: z.string().min(3).max(320) }).strict(),
-  z.object({ facilityId: id, phone: z.string().min(3).max(32) }).strict(),
+  z.object({ facilityId: id, email: z.string().min(3).max(320).check(oneLine) }).strict(),
+  z.object({ facilityId: id, phone: z.string().min(3).max(32).check(oneLine) }).strict(),
 ]);
 
 const answer = z.object({
