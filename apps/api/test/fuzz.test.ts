@@ -561,7 +561,7 @@ describe("fuzzing the webhook endpoints", () => {
             const [row] = await db.select().from(webhookInbox).where(key);
             expect(row?.payload, where).toBe(new TextDecoder().decode(c.body.bytes));
             await db.delete(webhookInbox).where(key);
-            h.sync.sent.length = 0;
+            h.webhooks.sent.length = 0;
           }
           await resetStamps();
         } else {
@@ -628,6 +628,7 @@ describe("fuzzing every tRPC mutation's input", () => {
       bases.set(p.path, inputs);
     }
     h.sync.sent.length = 0;
+    h.webhooks.sent.length = 0;
     h.invitations.sent.length = 0;
     baseline = await fingerprint(db);
   }, 30_000);
@@ -708,6 +709,7 @@ describe("fuzzing every tRPC mutation's input", () => {
           // A valid input did its work: that is the new starting point.
           baseline = after;
           h.sync.sent.length = 0;
+          h.webhooks.sent.length = 0;
           h.invitations.sent.length = 0;
         } else {
           if (changed.length > 0) {
@@ -780,6 +782,17 @@ describe("a control character in any string of any procedure's input", () => {
       // An id in a path is looked up, not parsed: it is simply not found.
       const path = await h.fetch(new Request(`http://web.test/api/facilities/${encodeURIComponent(`${own.granted.id}${control}`)}/activity.csv`, { headers: { cookie } }));
       expect(path.status, JSON.stringify(control)).toBe(404);
+      // The door's question: its ids and identifiers are refused before the key is even looked at.
+      for (const [field, body] of [
+        ["userId", { facilityId: own.granted.id, userId: `usr${control}1` }],
+        ["facilityId", { facilityId: `${own.granted.id}${control}`, email: "ada@example.com" }],
+        ["email", { facilityId: own.granted.id, email: `ada${control}@example.com` }],
+      ] as const) {
+        const door = await h.fetch(new Request("http://api.test/v1/access/check", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer nope" }, body: JSON.stringify(body) }));
+        expect(door.status, `${field} ${JSON.stringify(control)}`).toBe(400);
+        const issues = ((await door.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path);
+        expect(issues, `${field} ${JSON.stringify(control)}`).toContain(field);
+      }
     }
   });
 });
@@ -876,7 +889,7 @@ describe("fuzzing the consumer with accepted events", () => {
       fc.asyncProperty(applyCase, async ({ source, event }) => {
         const bytes = utf8(JSON.stringify(event));
         const webhookId = `msg_${crypto.randomUUID()}`;
-        h.sync.sent.length = 0;
+        h.webhooks.sent.length = 0;
         const url = source === "integration" ? t.integrationUrl : t.cctvUrl;
         const secret = source === "integration" ? t.integration.webhookSecret : t.cctv.webhookSecret;
         const res = await send({ url, body: bytes, headers: await signedHeaders(secret, webhookId, nowSeconds(), bytes) });
@@ -888,9 +901,9 @@ describe("fuzzing the consumer with accepted events", () => {
           return;
         }
         expect(res.status, where).toBe(202);
-        const messages = h.sync.sent.splice(0);
+        const messages = h.webhooks.sent.splice(0);
         expect(messages, where).toHaveLength(1);
-        const result = await h.deliver("sync", [{ id: webhookId, body: messages[0] }]);
+        const result = await h.deliver("webhooks", [{ id: webhookId, body: messages[0] }]);
         expect(result.retryMessages, where).toEqual([]);
         expect(result.explicitAcks, where).toEqual([webhookId]);
         const [row] = await db
@@ -905,7 +918,7 @@ describe("fuzzing the consumer with accepted events", () => {
         // byte: nothing is added or updated a second time, and the person has one row.
         const againId = `msg_${crypto.randomUUID()}`;
         expect((await send({ url, body: bytes, headers: await signedHeaders(secret, againId, nowSeconds(), bytes) })).status, where).toBe(202);
-        const again = await h.deliver("sync", [{ id: againId, body: h.sync.sent.splice(0)[0] }]);
+        const again = await h.deliver("webhooks", [{ id: againId, body: h.webhooks.sent.splice(0)[0] }]);
         expect(again.explicitAcks, where).toEqual([againId]);
         const second = await db.select().from(activityEntry).where(eq(activityEntry.webhookId, againId));
         expect(second.map((e) => e.outcome).filter((o) => o !== "processed" && o !== "skipped"), `${where}: ${JSON.stringify(second.map((e) => [e.outcome, e.reason, e.changes]))}`).toEqual([]);

@@ -3,7 +3,7 @@ import Papa from "papaparse";
 import { z } from "zod";
 import { search } from "../inputs";
 import { findGrantedFacility } from "@uas/db";
-import { OUTCOMES } from "@uas/domain";
+import { OUTCOMES, fieldLabel } from "@uas/domain";
 import type { AppEnv } from "../app";
 import { listFacilityActivity } from "../services/activity";
 import type { Ctx } from "../context";
@@ -25,7 +25,8 @@ const querySchema = z.object({
 const FORMULA_START = /^[=+\-@\t\r\n＝＋－＠]/;
 const unparse = (rows: string[][]) => Papa.unparse(rows, { header: false, escapeFormulae: FORMULA_START });
 
-const COLUMNS = ["time", "outcome", "name", "external_id", "source", "reason", "changes", "pass_id", "webhook_id", "user_id", "entry_id"];
+// Headed in the words of the activity detail, for admins opening the file in a spreadsheet.
+const COLUMNS = ["Time", "Outcome", "Name", "External ID", "Source", "Reason", "Changed fields", "Pass ID", "Webhook ID", "User ID", "Entry ID"];
 
 /** Sync activity as CSV for the current search and outcome filter (a file download, so not tRPC). */
 export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", async (c) => {
@@ -62,7 +63,7 @@ export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", a
           e.externalId,
           e.sourceLabel,
           e.reason ?? "",
-          e.changes.map((change) => `${change.field}: ${String(change.from ?? "")} → ${String(change.to ?? "")}`).join("; "),
+          e.changes.map((change) => `${fieldLabel(change.field)}: ${String(change.from ?? "")} → ${String(change.to ?? "")}`).join("; "),
           e.passId ?? "",
           e.webhookId ?? "",
           e.userId ?? "",

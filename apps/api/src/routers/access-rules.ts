@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { facilityProcedure, router } from "../trpc/init";
 import { oneLine } from "../inputs";
+import { facilityProcedure, router } from "../trpc/init";
 import { getAccessRulesView, previewAccessRules, rotateDoorApiKey, saveAccessRules } from "../services/access-rules";
 
 const value = z.string().trim().min(1, "Choose a value").max(128).check(oneLine);
