@@ -16,6 +16,7 @@ export type QueueProducer = {
 
 export type Queues = {
   sync: QueueProducer;
+  webhooks: QueueProducer;
   invitations: QueueProducer;
 };
 

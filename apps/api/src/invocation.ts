@@ -4,7 +4,7 @@ import type { Bindings } from "./bindings";
 import type { Actor, Ctx, Queues } from "./context";
 
 export function queuesOf(env: Bindings): Queues {
-  return { sync: env.SYNC_QUEUE, invitations: env.INVITATIONS_QUEUE };
+  return { sync: env.SYNC_QUEUE, webhooks: env.WEBHOOKS_QUEUE, invitations: env.INVITATIONS_QUEUE };
 }
 
 /** The use-case context of one invocation (request, cron, queue batch): parsed bindings, a fresh client. */

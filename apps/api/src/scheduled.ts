@@ -1,5 +1,5 @@
 import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity, pruneRememberedRemovals } from "@uas/db";
-import { dueNightlyDate, type SyncSource } from "@uas/domain";
+import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, type SyncSource } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { invocationCtx } from "./invocation";
 import type { Ctx } from "./context";
@@ -17,12 +17,16 @@ const PRUNE_BATCHES_PER_CRON = 20;
  * had tonight's pass gets one `pass.start` message per source. The cron only fans out; passes run in
  * queue consumers, so no invocation does unbounded work. A second or late cron is harmless: the pass
  * is keyed by the facility-local day (unique index), so the consumer starts each day's pass once.
+ * Each facility starts at the cron of the quarter hour holding a stable minute of its nightly hour (a hash
+ * of its id), so a zone's facilities spread over the hour's four crons instead of one; local time is
+ * worked out once per time zone, not per facility.
  */
 export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ enqueued: number }> {
   const now = ctx.now();
   const facilities = await listFacilitiesWithSourceOn(ctx.db);
+  const localTimeIn = localTimesAt(now);
   const due = facilities.flatMap((f) => {
-    const day = dueNightlyDate(now, f.timeZone, f.nightlyHour);
+    const day = dueNightlyDateAt(localTimeIn(f.timeZone), f.nightlyHour, nightlyStartOffsetMinutes(f.facilityId));
     if (!day) return [];
     const sources: SyncSource[] = [];
     if (f.integrationsEnabled) sources.push("integration");

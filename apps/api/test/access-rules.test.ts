@@ -204,7 +204,7 @@ describe("the cron ends graces", () => {
     const ended = await person(db, tenant.granted.id, { graceUntil: now - 60_000, graceStatus: "expired" });
     const running = await person(db, tenant.granted.id, { graceUntil: now + DAY_MS, graceStatus: "expired" });
     const { queue } = recordingQueue();
-    const result = await endAccessGraces({ ctx: { actor: { type: "cron" }, db, now: () => now, queues: { sync: queue, invitations: queue } } });
+    const result = await endAccessGraces({ ctx: { actor: { type: "cron" }, db, now: () => now, queues: { sync: queue, webhooks: queue, invitations: queue } } });
     expect(result.ended).toBeGreaterThanOrEqual(1);
     expect(result.latenessMaxMs).toBeGreaterThanOrEqual(60_000);
     const [a] = await db.select().from(accessUser).where(eq(accessUser.id, ended.id));

@@ -9,6 +9,7 @@ import { insertIntegration, integration, updateSyncSettings } from "@uas/db";
 import { partnerUrlProblem, PRODUCTION_URL_POLICY } from "../src/sources/partner-url";
 import { getJson, SourceHttpError } from "../src/sources/listing-client";
 import { createTenant, type Tenant } from "./support";
+import { buildInputs, isIdLike, listProcedures } from "./zod-inputs";
 import { workerHarness } from "./reliability-support";
 
 const DEVELOPMENT = { allowLoopback: true };
@@ -54,7 +55,7 @@ describe("partnerUrlProblem", () => {
 
 describe("requests to a partner", () => {
   it("never follow a redirect: a 3xx is an error, not retried", async () => {
-    const seen: Array<RequestRedirect | undefined> = [];
+    const seen: Array<RequestInit["redirect"]> = [];
     const redirecting = (async (_url: string, init?: RequestInit) => {
       seen.push(init?.redirect);
       return new Response(null, { status: 302, headers: { location: "http://169.254.169.254/latest/meta-data/" } });
@@ -116,5 +117,41 @@ describe("base URLs over tRPC in production", () => {
     expect(res.status).toBe(200);
     const steps = (res.body?.result?.data as { steps: Array<{ step: string; status: string; detail: string }> }).steps;
     expect(steps).toEqual([{ step: "fetch", status: "stop", detail: expect.stringContaining("the source's URL is refused") }]);
+  });
+
+  it("every procedure that takes a URL refuses a private one, naming the field, so a new one cannot forget the rule", async () => {
+    const created = await connect("https://partner.example.com/api");
+    const scope: Record<string, unknown> = {
+      facilityId: tenant.granted.id,
+      organisationId: tenant.organisation.id,
+      integrationId: (created.body?.result?.data as { integrationId: string }).integrationId,
+    };
+    const fill = (key: string) => scope[key] ?? (/Ids$/.test(key) ? ["id_sample"] : isIdLike(key) ? "id_sample" : undefined);
+    const urlLeaves = (value: unknown, path: string[] = []): string[][] =>
+      value !== null && typeof value === "object"
+        ? Object.entries(value).flatMap(([key, item]) => urlLeaves(item, [...path, key]))
+        : typeof value === "string" && /url$/i.test(path.at(-1) ?? "")
+          ? [path]
+          : [];
+    const failures: string[] = [];
+    let checked = 0;
+    for (const p of listProcedures()) {
+      for (const input of buildInputs(p, fill)) {
+        for (const leaf of urlLeaves(input)) {
+          const bad = structuredClone(input) as Record<string, unknown>;
+          let holder = bad;
+          for (const key of leaf.slice(0, -1)) holder = holder[key] as Record<string, unknown>;
+          holder[leaf.at(-1)!] = "https://169.254.169.254/latest/meta-data/";
+          // A changed URL needs the key again: give one, so only the URL rule can refuse.
+          if (leaf.at(-2) === "patch") holder.apiKey = "sk_live_1234567890";
+          const res = await h.trpc(p.type === "query" ? "query" : "mutation", p.path, bad, cookie);
+          checked += 1;
+          const paths = res.body?.error?.data.issues?.map((issue) => issue.path) ?? [];
+          if (res.status !== 400 || !paths.includes(leaf.join("."))) failures.push(`${p.path} ${leaf.join(".")}: ${res.status} ${res.text.slice(0, 200)}`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(2);
+    expect(failures).toEqual([]);
   });
 });

@@ -138,7 +138,7 @@ describe("nightly reconciliation end to end", () => {
     const { createExecutionContext, createScheduledController, waitOnExecutionContext } = await import("cloudflare:test");
     const fire = async () => {
       const ctx = createExecutionContext();
-      await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2026, 10, 24, 3, 15), cron: "*/15 * * * *" }), env, ctx);
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2026, 10, 24, 4, 15), cron: "*/15 * * * *" }), env, ctx);
       await waitOnExecutionContext(ctx);
     };
     await Promise.all([fire(), fire()]);

@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { accessUser, facility, insertCctvSource, newId, organisation } from "@uas/db";
+import { accessUser, facility, insertCctvSource, integration, newId, organisation } from "@uas/db";
 import { createTenant } from "./support";
 import {
   applyQueuedWebhooks,
@@ -130,6 +130,7 @@ describe("tenancy sweep over every tRPC procedure", () => {
     victimA2 = await seedFacility(h, a2Cookie, { facilityId: fac.A2, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a2", tag: "a2" });
     victimB1 = await seedFacility(h, ownerB, { facilityId: fac.B1, integrationId: integ.B.id, integrationSecret: integ.B.secret, location: "loc-b1", tag: "b1" });
     h.sync.sent.length = 0;
+    h.webhooks.sent.length = 0;
     h.invitations.sent.length = 0;
   }, 60_000);
 
@@ -289,6 +290,77 @@ describe("tenancy sweep over every tRPC procedure", () => {
     expect(notChecked).toEqual([]);
     expect(failures).toEqual([]);
   }, 120_000);
+
+  it("a call on one's own facility never writes another facility's rows, even for a person both facilities hold", async () => {
+    // The organisation's integration maps a location to each facility and holds one person at both; the
+    // partner answers (the demo partner: that person is gone there, so "Sync this person now" finds a removal).
+    const shared = `SHARED-${ownA1.marker}`;
+    const event = {
+      type: "member.upserted",
+      data: { external_id: shared, first_name: "Shared", last_name: "Person", email: `${shared.toLowerCase()}@example.com`, mobile_phone: null, location_ids: ["loc-a1", "loc-a2"], updated_at: "2020-01-01T00:00:00Z" },
+    };
+    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, event)).status).toBe(202);
+    await applyQueuedWebhooks(h);
+    const held = await db.select().from(accessUser).where(eq(accessUser.externalId, shared));
+    expect(held.map((row) => row.facilityId).sort()).toEqual([fac.A1, fac.A2].sort());
+    const sharedA2 = held.find((row) => row.facilityId === fac.A2)!.id;
+    const [stored] = await db.select().from(integration).where(eq(integration.id, integ.A.id));
+    await db.update(integration).set({ baseUrl: env.DEMO_PARTNER_URL, apiKey: env.DEMO_PARTNER_KEY }).where(eq(integration.id, integ.A.id));
+
+    const values: Record<string, unknown> = { ...idsOf(ownA1, fac.A1, org.A, integ.A.id), externalId: shared };
+    const victims = [fac.A2, sharedA2, victimA2.userId, victimA2.syncedUserId, victimA2.passId, victimA2.batchId];
+    const failures: string[] = [];
+    let calls = 0;
+    try {
+      for (const p of procedures.filter((procedure) => hasRootField(procedure, "facilityId"))) {
+        for (const input of buildInputs(p, (key) => values[key])) {
+          const where = `${p.path} ${JSON.stringify(input).slice(0, 200)}`;
+          const before = await fingerprint(db, victims);
+          const res = await h.trpc(p.type === "query" ? "query" : "mutation", p.path, input, facilityAdminA.cookie);
+          calls += 1;
+          if (res.status >= 500) failures.push(`${where}: answered ${res.status} ${res.text.slice(0, 200)}`);
+          const changed = changedTables(before, await fingerprint(db, victims));
+          if (changed.length > 0) failures.push(`${where}: the other facility's rows changed in ${changed.join(", ")}`);
+        }
+      }
+    } finally {
+      await db.update(integration).set({ baseUrl: stored!.baseUrl, apiKey: stored!.apiKey }).where(eq(integration.id, integ.A.id));
+      h.sync.sent.length = 0;
+      h.invitations.sent.length = 0;
+    }
+    expect(calls).toBeGreaterThan(10);
+    expect(failures).toEqual([]);
+  }, 60_000);
+
+  it("the door check answers only about the key's facility: 401 for another facility, 404 for another's people, nothing changed", async () => {
+    const { key } = await caller(h, ownerA.cookie)<{ key: string }>("mutation", "accessRules.rotateDoorKey", { facilityId: fac.A1 });
+    const ask = async (body: unknown, bearer = key) => {
+      const res = await h.fetch(
+        new Request(`${BASE}/v1/access/check`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+          body: JSON.stringify(body),
+        }),
+      );
+      return { status: res.status, text: await res.text() };
+    };
+    expect((await ask({ facilityId: fac.A1, userId: ownA1.userId })).status).toBe(200);
+    const before = await fingerprint(db);
+    for (const victim of [victimA2, victimB1]) {
+      for (const userId of [victim.userId, victim.syncedUserId]) {
+        const foreign = await ask({ facilityId: fac.A1, userId });
+        expect(foreign.status).toBe(404);
+        expect(foreign.text).not.toContain(userId);
+      }
+    }
+    for (const [facilityId, userId] of [[fac.A2, victimA2.userId], [fac.B1, victimB1.userId], [fac.B2, victimB1.userId]] as const) {
+      const refused = await ask({ facilityId, userId });
+      expect(refused.status).toBe(401);
+      expect(refused.text).not.toContain(userId);
+    }
+    expect((await ask({ facilityId: fac.A1, userId: ownA1.userId }, "uasd_guess")).status).toBe(401);
+    expect(changedTables(before, await fingerprint(db))).toEqual([]);
+  });
 
   it("a webhook signed for one integration never touches another organisation's rows", async () => {
     const bIds = [org.B, fac.B1, fac.B2, integ.B.id, victimB1.userId, victimB1.syncedUserId, victimB1.passId, victimB1.batchId];

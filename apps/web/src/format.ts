@@ -63,3 +63,10 @@ export function formatRelative(ms: number, now = Date.now()): string {
 export function fullName(person: { firstName: string; lastName: string }): string {
   return [person.firstName, person.lastName].filter((part) => part !== "").join(" ") || "(no name)";
 }
+
+const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
+
+/** "14 Dec": the panel's "Access until 14 Dec". */
+export function formatDayMonth(ms: number): string {
+  return dayMonth.format(new Date(ms));
+}

@@ -1,14 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { id as ids, oneLine } from "../inputs";
 import type { AppEnv } from "../app";
 import { AppError } from "../errors";
 import { checkDoorAccess } from "../services/access-check";
 
-const id = z.string().min(1).max(128);
+const id = ids(128);
 const checkBody = z.union([
   z.object({ facilityId: id, userId: id }).strict(),
-  z.object({ facilityId: id, email: z.string().min(3).max(320) }).strict(),
-  z.object({ facilityId: id, phone: z.string().min(3).max(32) }).strict(),
+  z.object({ facilityId: id, email: z.string().min(3).max(320).check(oneLine) }).strict(),
+  z.object({ facilityId: id, phone: z.string().min(3).max(32).check(oneLine) }).strict(),
 ]);
 
 const answer = z.object({

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { oneLine } from "../inputs";
 import { facilityProcedure, router } from "../trpc/init";
 import { getAccessRulesView, previewAccessRules, rotateDoorApiKey, saveAccessRules } from "../services/access-rules";
 
-const value = z.string().trim().min(1, "Choose a value").max(128);
+const value = z.string().trim().min(1, "Choose a value").max(128).check(oneLine);
 
 const accessRule = z.discriminatedUnion("kind", [
   z

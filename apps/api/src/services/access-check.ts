@@ -1,4 +1,4 @@
-import { findDoorApiKey, findDoorCandidates, getAccessRuleSet, type DoorIdentifier } from "@uas/db";
+import { loadDoorCheck, type DoorIdentifier } from "@uas/db";
 import { decideAccess, normaliseEmail, normalisePhone, type AccessDecision } from "@uas/domain";
 import { eq } from "drizzle-orm";
 import { facility } from "@uas/db";
@@ -19,20 +19,18 @@ const unauthorized = () => new AppError("unauthorized", "Missing or wrong door A
 
 /**
  * May this person open this facility's doors now? The key, the person's rows and the rules are read
- * at once (one round trip's latency); a key that does not match answers 401 before anything about
+ * in one batch (one round trip); a key that does not match answers 401 before anything about
  * the person is used. An email or phone may name several rows (a manual and a synced one): any that
  * is allowed admits, with the latest end.
  */
 export async function checkDoorAccess({ ctx, input }: { ctx: Ctx; input: DoorQuestion }): Promise<DoorAnswer> {
   const now = ctx.now();
   const identifier = await doorIdentifier(ctx, input);
-  const [key, presentedHash, candidates, ruleSet] = await Promise.all([
-    findDoorApiKey(ctx.db, input.facilityId),
+  const [{ keyHash, candidates, ruleSet }, presentedHash] = await Promise.all([
+    loadDoorCheck(ctx.db, { facilityId: input.facilityId, identifier, now }),
     hashDoorApiKey(input.key),
-    identifier ? findDoorCandidates(ctx.db, { facilityId: input.facilityId, identifier, now }) : Promise.resolve([]),
-    getAccessRuleSet(ctx.db, input.facilityId),
   ]);
-  if (!key || !sameDigest(key.keyHash, presentedHash)) throw unauthorized();
+  if (keyHash === null || !sameDigest(keyHash, presentedHash)) throw unauthorized();
   if (candidates.length === 0) throw notFound("User");
   const decisions = candidates.map((row) => decideAccess(ruleSet, row, now));
   const allowed = decisions.filter((d) => d.allowed);

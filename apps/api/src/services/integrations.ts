@@ -91,7 +91,7 @@ async function assertOwnFacilities(ctx: Ctx, organisationId: string, locations: 
 
 export type ConnectInput = OrgInput & { name: string; baseUrl: string; apiKey: string; locations: LocationMapEntry[] };
 
-/** The Base URL field's rule (ADR 0010): checked here, where the environment's policy is known. */
+/** The Base URL field's rule (ADR 0012): checked here, where the environment's policy is known. */
 function assertPartnerUrl(ctx: Ctx, baseUrl: string, path: Array<string | number>) {
   const problem = partnerUrlProblem(baseUrl, partnerUrlPolicyOf(ctx));
   if (problem) throw invalidField(path, problem);

@@ -1,7 +1,7 @@
 import ipaddr from "ipaddr.js";
 
 /**
- * Where the Worker may send a partner's API key (ADR 0010). Production: https to a public host only.
+ * Where the Worker may send a partner's API key (ADR 0012). Production: https to a public host only.
  * Development and tests also reach the demo partner and simulators on this machine (loopback, http too).
  */
 export type PartnerUrlPolicy = { allowLoopback: boolean };

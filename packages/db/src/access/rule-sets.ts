@@ -13,15 +13,16 @@ export type StoredAccessRuleSet = AccessRuleSet & {
   updatedAt: number | null;
 };
 
+/** A stored rule as the domain's AccessRule. */
+export function ruleOf(row: typeof accessRule.$inferSelect): AccessRule {
+  return row.kind === "tags" ? { kind: "tags", tags: row.tags } : { kind: "person_type", personType: row.personType, statuses: row.statuses };
+}
+
 export async function getAccessRuleSet(db: DbOrTx, facilityId: string): Promise<StoredAccessRuleSet> {
   const [set] = await db.select().from(accessRuleSet).where(eq(accessRuleSet.facilityId, facilityId));
   if (!set) return { ...STARTING_RULE_SET, saved: false, updatedAt: null };
   const rows = await db.select().from(accessRule).where(eq(accessRule.facilityId, facilityId)).orderBy(asc(accessRule.position));
-  const rules = rows.map((row): AccessRule =>
-    row.kind === "tags"
-      ? { kind: "tags", tags: row.tags }
-      : { kind: "person_type", personType: row.personType, statuses: row.statuses },
-  );
+  const rules = rows.map(ruleOf);
   return { rules, graceDays: set.graceDays, saved: true, updatedAt: set.updatedAt };
 }
 
