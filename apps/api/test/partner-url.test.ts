@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import { insertIntegration, integration, updateSyncSettings } from "@uas/db";
 import { partnerUrlProblem, PRODUCTION_URL_POLICY } from "../src/sources/partner-url";
 import { getJson, SourceHttpError } from "../src/sources/listing-client";
-import { createTenant, type Tenant } from "./support";
+import { createTenant, TEST_DATABASE_URL, type Tenant } from "./support";
 import { buildInputs, isIdLike, listProcedures } from "./zod-inputs";
 import { workerHarness } from "./reliability-support";
 
@@ -79,7 +79,7 @@ describe("requests to a partner", () => {
 });
 
 describe("base URLs over tRPC in production", () => {
-  const h = workerHarness(env.DATABASE_URL, { APP_ENV: "production" });
+  const h = workerHarness(TEST_DATABASE_URL, { APP_ENV: "production" });
   let tenant: Tenant;
   let cookie: string;
   beforeAll(async () => {
