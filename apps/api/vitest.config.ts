@@ -3,19 +3,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { randomBytes } from "node:crypto";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
+import { newSecretsKey } from "@uas/db";
 import { createNodeDb, migrateDb } from "@uas/db/node";
 import { startDemoPartner } from "@uas/demo-partner";
 import { startMailbox } from "@uas/mailbox";
 
 // The Worker under test talks to a real libSQL database over the same protocol as in production:
 // a fresh, migrated file behind the local libSQL HTTP endpoint. Each test creates its own tenants.
+// Every test database answers to one bearer token (the Worker's DATABASE_AUTH_TOKEN, as with Turso).
+const databaseAuthToken = randomBytes(32).toString("base64url");
+
 async function migratedDatabase(prefix: string) {
   const file = join(mkdtempSync(join(tmpdir(), prefix)), "test.db");
   const db = createNodeDb({ url: `file:${file}` });
   await migrateDb(db);
   db.$client.close();
-  return startLibsqlHttpServer({ file, port: 0, unref: true });
+  return startLibsqlHttpServer({ file, port: 0, unref: true, authToken: databaseAuthToken });
 }
 
 export default defineConfig(async () => {
@@ -43,6 +48,9 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             DATABASE_URL: server.url,
+            DATABASE_AUTH_TOKEN: databaseAuthToken,
+            // Two keys, the second retired: tests seal with the first and can check that rotation re-seals.
+            SECRETS_KEY: `${newSecretsKey("test2")},${newSecretsKey("test1")}`,
             AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
             WEB_ORIGIN: "http://web.test",
             APP_ENV: "test",

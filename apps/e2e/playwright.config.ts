@@ -7,7 +7,9 @@ import { join } from "node:path";
 // UAS_E2E_PORT_BASE lets two suites run side by side (each takes base … base+3).
 const base = Number(process.env.UAS_E2E_PORT_BASE ?? 5273);
 const ports = { web: base, api: base + 1, db: base + 2, partner: base + 3 };
-const dataDir = join(tmpdir(), `uas-e2e-${process.pid}`);
+// Set once in the runner and inherited by its workers, so the fixtures find the stack's dev.json and
+// secrets.json (the database's bearer token, the key that seals webhook secrets).
+const dataDir = (process.env.UAS_E2E_DATA_DIR ??= join(tmpdir(), `uas-e2e-${process.pid}`));
 
 export default defineConfig({
   testDir: "./tests",

@@ -32,7 +32,7 @@ const [mode, arg] = process.argv.slice(2);
 if (mode === "db") {
   if (!arg) throw new Error("usage: night-sim-child.ts db <file.db>");
   const server = await startLibsqlHttpServer({ file: arg, port: 0 });
-  console.log(`READY ${JSON.stringify({ url: server.url })}`);
+  console.log(`READY ${JSON.stringify({ url: server.url, authToken: server.authToken })}`);
   process.once("SIGTERM", () => void server.close().finally(() => process.exit(0)));
 } else if (mode === "partner") {
   if (!arg) throw new Error("usage: night-sim-child.ts partner <config.json>");

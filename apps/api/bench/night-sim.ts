@@ -45,6 +45,7 @@ import { sql } from "drizzle-orm";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import {
   createDb,
+  newSecretsKey,
   cctvSource,
   facility,
   facilityIntegration,
@@ -139,6 +140,7 @@ type Kind = "db" | "partner" | "other";
 /** heapMsg: peak heap since the last settled message; heapInv / rssInv: peaks within the current invocation. */
 const meter = { fetches: 0, db: 0, partner: 0, other: 0, dbMs: 0, partnerMs: 0, heapMsg: 0, heapInv: 0, rssInv: 0 };
 let dbOrigin = "";
+let dbAuthToken = "";
 let partnerOrigins = new Set<string>();
 
 function sampleMemory(): NodeJS.MemoryUsage {
@@ -431,7 +433,8 @@ try {
   t = Date.now();
   dbChild = await startChild(["db", dbFile]);
   dbOrigin = new URL(dbChild.ready.url as string).origin;
-  const admin = createDb({ url: dbOrigin });
+  dbAuthToken = dbChild.ready.authToken as string;
+  const admin = createDb({ url: dbOrigin, authToken: dbAuthToken });
   await migrate(admin, { migrationsFolder });
   await seed(admin, orgs, partner, apiKey);
   admin.$client.close();
@@ -445,9 +448,12 @@ try {
   );
   const env = {
     DATABASE_URL: dbOrigin,
+    DATABASE_AUTH_TOKEN: dbAuthToken,
     AUTH_SECRET: randomBytes(32).toString("base64url"),
+    SECRETS_KEY: newSecretsKey("sim"),
     WEB_ORIGIN: "http://127.0.0.1:5173",
-    APP_ENV: "production",
+    // Not "production": production refuses a local WEB_ORIGIN and WEBHOOK_RATE_LIMIT=off (src/env.ts).
+    APP_ENV: "test",
     WEBHOOK_RATE_LIMIT: "off",
     RESEND_API_URL: "http://127.0.0.1:9",
     WEBHOOK_RATE_LIMITER: { limit: async () => ({ success: true }) },
@@ -518,7 +524,7 @@ try {
     const count = (type: string) => msgs.filter((m) => m.type === type).length;
 
     // What the night wrote, read back from the file (WAL: a reader beside the endpoint).
-    const check = createDb({ url: dbOrigin });
+    const check = createDb({ url: dbOrigin, authToken: dbAuthToken });
     const one = async <T>(query: ReturnType<typeof sql>) => (await check.all<T>(query))[0]!;
     const passes = await check.all<{ state: string; n: number; pages: number; records: number }>(sql`
       SELECT state, count(*) AS n, sum(pages_done) AS pages, sum(records_done) AS records FROM sync_pass

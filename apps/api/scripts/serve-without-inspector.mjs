@@ -11,6 +11,8 @@ import { unstable_startWorker } from "wrangler";
 const options = JSON.parse(process.env.UAS_SERVE_OPTIONS ?? "{}");
 const worker = await unstable_startWorker({
   config: "wrangler.jsonc",
+  // The development environment of wrangler.jsonc, as `npm start` selects it.
+  env: "development",
   bindings: Object.fromEntries(Object.entries(options.vars ?? {}).map(([name, value]) => [name, { type: "plain_text", value: String(value) }])),
   dev: {
     inspector: false,

@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { trpcServer } from "@hono/trpc-server";
 import { createDb, type Db } from "@uas/db";
-import { parseConfig, partnerUrlPolicyFromConfig, type AppConfig } from "./env";
+import { ConfigError, parseConfig, partnerUrlPolicyFromConfig, secretBoxOf, type AppConfig } from "./env";
+import type { SecretBox } from "@uas/db";
 import { internalError } from "./errors";
 import type { Bindings } from "./bindings";
 import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
@@ -13,10 +14,11 @@ import type { Queues } from "./context";
 import { queuesOf } from "./invocation";
 import { webhooks } from "./webhooks";
 import { devMailbox } from "./email/dev-mailbox";
+import { signInThrottle } from "./sign-in-throttle";
 import { accessCheck } from "./door/check";
 
 /** `auth` is built on first use: webhooks and other routes without sessions never pay for it. */
-export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues };
+export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues; secrets: SecretBox };
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
 
 
@@ -32,6 +34,7 @@ export function createApp() {
     let auth: Auth | undefined;
     c.set("auth", () => (auth ??= createAuth(db, config)));
     c.set("queues", queuesOf(c.env));
+    c.set("secrets", secretBoxOf(config));
     await next();
   });
 
@@ -45,6 +48,7 @@ export function createApp() {
 
   app.route("/api/dev/mailbox", devMailbox);
 
+  app.post(`${AUTH_BASE_PATH}/sign-in/email`, signInThrottle);
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, (c) => c.get("auth")().handler(c.req.raw));
 
   app.use(
@@ -54,7 +58,7 @@ export function createApp() {
       endpoint: "/trpc",
       createContext: (_opts, c) =>
         createTrpcContext(
-          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), partnerUrls: partnerUrlPolicyFromConfig(c.get("config")) },
+          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), secrets: c.get("secrets"), partnerUrls: partnerUrlPolicyFromConfig(c.get("config")) },
           c.get("auth")(),
           c,
         ) as unknown as Record<string, unknown>,
@@ -65,6 +69,11 @@ export function createApp() {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof ConfigError) {
+      // Names the bindings at fault, never their values: the deploy must be fixed, not retried.
+      console.error(error.message);
+      return c.json({ error: { code: "misconfigured", message: error.message } }, 503);
+    }
     const { errorId, message } = internalError(error, `${c.req.method} ${c.req.path}`);
     return c.json({ error: { code: "internal_error", message, errorId } }, 500);
   });

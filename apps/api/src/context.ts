@@ -1,4 +1,4 @@
-import type { Db } from "@uas/db";
+import type { Db, SecretBox } from "@uas/db";
 import { PRODUCTION_URL_POLICY, type PartnerUrlPolicy } from "./sources/partner-url";
 
 export type Actor =
@@ -38,6 +38,8 @@ export type Ctx<A extends Actor = Actor> = {
   db: Db;
   now: () => number;
   queues: Queues;
+  /** Seals and opens partner API keys and webhook secrets (SECRETS_KEY). */
+  secrets: SecretBox;
   tuning?: Tuning;
   /** Where partner keys may be sent; without it, production's rule (https to a public host). */
   partnerUrls?: PartnerUrlPolicy;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createSecretBox, parseSecretsKeySpec, SecretsKeyError, type SecretBox } from "@uas/db";
 import { DEFAULT_TUNING, type Tuning } from "./context";
 import { DEFAULT_RESEND_API_URL } from "./email/resend-provider";
 import type { PartnerUrlPolicy } from "./sources/partner-url";
@@ -14,6 +15,17 @@ const appEnvSchema = z.object({
     .transform((value) => value.split(",").map((origin) => origin.trim()))
     .pipe(z.array(z.url()).min(1)),
   APP_ENV: z.enum(["development", "test", "production"]).default("production"),
+  /** The key ring that seals partner API keys and webhook secrets at rest (packages/db/src/secrets.ts). */
+  SECRETS_KEY: z.string().superRefine((spec, ctx) => {
+    try {
+      parseSecretsKeySpec(spec);
+    } catch (error) {
+      if (!(error instanceof SecretsKeyError)) throw error;
+      ctx.addIssue({ code: "custom", message: error.message });
+    }
+  }),
+  /** `off` only for local load benchmarks: refused in production. */
+  WEBHOOK_RATE_LIMIT: z.enum(["on", "off"]).default("on"),
   // A step costs about 15 + 6 × pages subrequests and a batch holds 10 messages: 12 pages keeps a
   // batch under Workers' 1,000 subrequests (docs/scaling.md).
   PASS_PAGES_PER_STEP: z.coerce.number().int().min(1).max(12).default(DEFAULT_TUNING.pagesPerStep),
@@ -30,9 +42,29 @@ const appEnvSchema = z.object({
   /** Deliveries retried in the queue on a provider outage before the invitation is recorded as failed. */
   INVITATION_SEND_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   INVITATION_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+}).superRefine((config, ctx) => {
+  if (config.APP_ENV !== "production") return;
+  // What a deploy that skipped a step would otherwise run with (docs/adr/0013-hardening-infra.md).
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  for (const origin of config.WEB_ORIGIN) {
+    const url = new URL(origin);
+    if (isLoopback(url.hostname)) issue("WEB_ORIGIN", `${origin} is a local address; set the admin app's public origin`);
+    else if (url.protocol !== "https:") issue("WEB_ORIGIN", `${origin} must be https in production`);
+  }
+  if (isLoopback(new URL(config.DATABASE_URL).hostname)) issue("DATABASE_URL", "is a local address; set the Turso database URL");
+  if (!config.DATABASE_AUTH_TOKEN) issue("DATABASE_AUTH_TOKEN", "is missing (wrangler secret put DATABASE_AUTH_TOKEN)");
+  if (config.WEBHOOK_RATE_LIMIT === "off") issue("WEBHOOK_RATE_LIMIT", "off is for local benchmarks only");
 });
 
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || host === "0.0.0.0" || /^127\./.test(host);
+}
+
 export type AppConfig = z.infer<typeof appEnvSchema>;
+
+/** The Worker cannot run with these bindings: answered as a clear 503, never a half-configured run. */
+export class ConfigError extends Error {}
 
 
 // The runtime hands every invocation of an isolate the same `env` object: parse it once, not per request
@@ -52,7 +84,7 @@ function parseConfigUncached(env: unknown): AppConfig {
   if (!parsed.success) {
     // Name the binding, never its value: these are secrets.
     const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid Worker configuration: ${fields.join("; ")}`);
+    throw new ConfigError(`Invalid Worker configuration: ${fields.join("; ")}`);
   }
   return parsed.data;
 }
@@ -72,4 +104,16 @@ export function tuningFromConfig(config: AppConfig): Tuning {
       minRetryDelayMs: config.LISTING_RETRY_DELAY_MS,
     },
   };
+}
+
+// One box per parsed configuration (per isolate's env), so its keys are imported once, not per request.
+const secretBoxes = new WeakMap<AppConfig, SecretBox>();
+
+export function secretBoxOf(config: AppConfig): SecretBox {
+  let box = secretBoxes.get(config);
+  if (!box) {
+    box = createSecretBox(config.SECRETS_KEY);
+    secretBoxes.set(config, box);
+  }
+  return box;
 }

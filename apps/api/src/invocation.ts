@@ -1,5 +1,5 @@
 import { createDb } from "@uas/db";
-import { parseConfig, partnerUrlPolicyFromConfig, tuningFromConfig, type AppConfig } from "./env";
+import { parseConfig, partnerUrlPolicyFromConfig, secretBoxOf, tuningFromConfig, type AppConfig } from "./env";
 import type { Bindings } from "./bindings";
 import type { Actor, Ctx, Queues } from "./context";
 
@@ -15,6 +15,7 @@ export function invocationCtx(env: Bindings, actor: Actor, now: () => number = (
     db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
     now,
     queues: queuesOf(env),
+    secrets: secretBoxOf(config),
     tuning: tuningFromConfig(config),
     partnerUrls: partnerUrlPolicyFromConfig(config),
   };

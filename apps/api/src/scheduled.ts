@@ -1,4 +1,4 @@
-import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity, pruneRememberedRemovals } from "@uas/db";
+import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity, pruneAppliedInboxRows, pruneRememberedRemovals, pruneSignInThrottle } from "@uas/db";
 import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, type SyncSource } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { invocationCtx } from "./invocation";
@@ -7,6 +7,8 @@ import type { PassStartMessage } from "./queues/messages";
 import { sweepStuckWebhooks } from "./services/webhooks";
 import { sweepInvitations } from "./services/invitations";
 import { resumeStalledPasses } from "./services/passes";
+import { resealSecrets } from "./services/sealed-secrets";
+import { SIGN_IN_WINDOW_MS } from "./sign-in-throttle";
 import { endAccessGraces } from "./services/access-time";
 
 const SEND_BATCH_LIMIT = 100;
@@ -17,8 +19,9 @@ const PRUNE_BATCHES_PER_CRON = 20;
  * had tonight's pass gets one `pass.start` message per source. The cron only fans out; passes run in
  * queue consumers, so no invocation does unbounded work. A second or late cron is harmless: the pass
  * is keyed by the facility-local day (unique index), so the consumer starts each day's pass once.
- * Each facility starts at a stable minute of its nightly hour (a hash of its id), so a zone's facilities
- * spread over four crons instead of one; local time is worked out once per time zone, not per facility.
+ * Each facility starts at the cron of the quarter hour holding a stable minute of its nightly hour (a hash
+ * of its id), so a zone's facilities spread over the hour's four crons instead of one; local time is
+ * worked out once per time zone, not per facility.
  */
 export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ enqueued: number }> {
   const now = ctx.now();
@@ -75,4 +78,14 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   if (pruned.deleted > 0) console.log(`activity retention: ${pruned.deleted} entries older than 90 days pruned`);
   const forgotten = await pruneRememberedRemovals({ db: ctx.db, now: ctx.now() });
   if (forgotten.deleted > 0) console.log(`retention: ${forgotten.deleted} remembered removals older than 90 days forgotten`);
+  await housekeeping(ctx);
+}
+
+/** Retention and secrets at rest (docs/adr/0013-hardening-infra.md): each step bounded, each independent of the others. */
+export async function housekeeping(ctx: Ctx): Promise<void> {
+  const inbox = await pruneAppliedInboxRows({ db: ctx.db, now: ctx.now() });
+  if (inbox.deleted > 0) console.log(`inbox retention: ${inbox.deleted} applied webhooks older than 14 days deleted`);
+  await pruneSignInThrottle(ctx.db, { before: ctx.now() - SIGN_IN_WINDOW_MS, limit: 1000 });
+  const sealed = await resealSecrets({ ctx });
+  if (sealed.resealed > 0) console.log(`secrets at rest: ${sealed.resealed} secret(s) sealed with the current key`);
 }

@@ -1,7 +1,7 @@
-import { SELF } from "cloudflare:test";
+import { SELF, env } from "cloudflare:test";
 import { describe, it, expect, beforeAll } from "vitest";
 import { eq } from "drizzle-orm";
-import { accessUser, auditEntry, doorApiKey, insertGrant, newId, type Db } from "@uas/db";
+import { accessUser, auditEntry, createSecretBox, doorApiKey, insertGrant, newId, type Db } from "@uas/db";
 import { DAY_MS } from "@uas/domain";
 import { ORIGIN, createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "./support";
 import { endAccessGraces } from "../src/services/access-time";
@@ -204,7 +204,9 @@ describe("the cron ends graces", () => {
     const ended = await person(db, tenant.granted.id, { graceUntil: now - 60_000, graceStatus: "expired" });
     const running = await person(db, tenant.granted.id, { graceUntil: now + DAY_MS, graceStatus: "expired" });
     const { queue } = recordingQueue();
-    const result = await endAccessGraces({ ctx: { actor: { type: "cron" }, db, now: () => now, queues: { sync: queue, webhooks: queue, invitations: queue } } });
+    const result = await endAccessGraces({
+      ctx: { actor: { type: "cron" }, db, now: () => now, queues: { sync: queue, webhooks: queue, invitations: queue }, secrets: createSecretBox(env.SECRETS_KEY) },
+    });
     expect(result.ended).toBeGreaterThanOrEqual(1);
     expect(result.latenessMaxMs).toBeGreaterThanOrEqual(60_000);
     const [a] = await db.select().from(accessUser).where(eq(accessUser.id, ended.id));

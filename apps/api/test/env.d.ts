@@ -2,6 +2,8 @@
 declare namespace Cloudflare {
   interface Env {
     AUTH_SECRET: string;
+    DATABASE_AUTH_TOKEN: string;
+    SECRETS_KEY: string;
     DEMO_PARTNER_URL: string;
     DEMO_PARTNER_KEY: string;
     /** Reliability files (fuzz, tenancy sweep) each get a database nothing else writes to. */
@@ -17,4 +19,10 @@ declare namespace Cloudflare {
     /** A demo partner with 12 members (invitation tests). */
     SMALL_PARTNER_URL: string;
   }
+}
+
+/** Vite's raw imports (a file's text), e.g. wrangler.jsonc in test/config.test.ts. */
+declare module "*?raw" {
+  const text: string;
+  export default text;
 }

@@ -151,7 +151,9 @@ const isoDate = fc
       d.toISOString().replace(/\.\d{3}Z$/, "-05:30"),
     ),
   );
-const personId = fc.string({ unit: "binary", minLength: 1, maxLength: 64 });
+/** Ids as the contract allows them: any text but control characters (an id with one is refused, see below). */
+const CONTROL_CHARACTER = /[\u0000-\u001F\u007F-\u009F]/;
+const personId = fc.string({ unit: "binary", minLength: 1, maxLength: 64 }).filter((id) => !CONTROL_CHARACTER.test(id));
 const locations = fc.array(fc.oneof(fc.constantFrom("loc-north", "loc-river", "loc-closed"), text(40)), { maxLength: 5 });
 
 function validMember(externalId: string) {
@@ -932,4 +934,47 @@ describe("fuzzing the consumer with accepted events", () => {
       { numRuns: APPLY_RUNS, endOnFailure: true },
     );
   }, Math.max(50_000, APPLY_RUNS * 300));
+});
+
+// ——— Control characters where text enters (docs/adr/0013-hardening-infra.md) ———
+
+describe("fuzzing control characters in source text", () => {
+  const RUNS = Math.max(50, Math.round(fuzzRuns(300) / 6));
+  const controlled = fc
+    .tuple(fc.string({ maxLength: 20 }), fc.array(fc.integer({ min: 0, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f), { minLength: 1, maxLength: 4 }), fc.string({ maxLength: 20 }))
+    .map(([before, codes, after]) => `${before}${String.fromCharCode(...codes)}${after}`);
+
+  let t: WebhookTenant;
+  beforeAll(async () => {
+    t = await createWebhookTenant(db, { sourcesOn: true });
+  });
+
+  it(`stores no control character from a source's names, and refuses an id holding one (${RUNS} cases)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(controlled, controlled, fc.boolean(), async (name, id, badId) => {
+        const externalId = badId ? id : `M-${crypto.randomUUID()}`;
+        const event = { type: "member.upserted", data: { external_id: externalId, first_name: name, last_name: name, email: `${crypto.randomUUID()}@example.com`, location_ids: ["loc-north"], updated_at: "2026-11-24T10:00:00Z" } };
+        const bytes = utf8(JSON.stringify(event));
+        const webhookId = `msg_${crypto.randomUUID()}`;
+        h.sync.sent.length = 0;
+        const res = await send({ url: t.integrationUrl, body: bytes, headers: await signedHeaders(t.integration.webhookSecret, webhookId, nowSeconds(), bytes) });
+        const where = `${JSON.stringify(event)} → ${res.status} ${res.text.slice(0, 200)}`;
+        if (badId) {
+          expect(res.status, where).toBe(400);
+          expect(res.text, where).toContain("data.external_id");
+          return;
+        }
+        expect(res.status, where).toBe(202);
+        const result = await h.deliver("sync", [{ id: webhookId, body: h.sync.sent.splice(0)[0] }]);
+        expect(result.explicitAcks, where).toEqual([webhookId]);
+        const [row] = await db
+          .select({ firstName: accessUser.firstName, lastName: accessUser.lastName })
+          .from(accessUser)
+          .where(and(eq(accessUser.facilityId, t.granted.id), eq(accessUser.externalId, externalId)));
+        expect(row, where).toBeDefined();
+        for (const value of [row!.firstName, row!.lastName]) expect(CONTROL_CHARACTER.test(value ?? ""), `${where}: ${JSON.stringify(value)}`).toBe(false);
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  }, Math.max(50_000, RUNS * 400));
 });

@@ -4,6 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { and, eq } from "drizzle-orm";
 import {
   accessUser,
+  auditEntry,
   facilityIntegration,
   integration,
   integrationLocation,
@@ -17,7 +18,7 @@ type Integration = {
   id: string;
   name: string;
   connected: boolean;
-  webhookSecret: string | null;
+  webhookSecretHint: string | null;
   previousSecretValidUntil: number | null;
   health: string;
   syncedMembers: number;
@@ -28,6 +29,13 @@ type Page = { integrations: Integration[]; facilities: Array<{ id: string; name:
 
 const issuesOf = (body: { error?: unknown }): Issue[] =>
   (body.error as { data: { issues?: Issue[] } } | undefined)?.data.issues ?? [];
+
+/** "Show secret": the current webhook secret, as the owner's button fetches it. */
+async function revealSecret(organisationId: string, integrationId: string, cookie: string): Promise<string> {
+  const { status, body } = await trpcMutation("integrations.revealSecret", { organisationId, integrationId }, cookie);
+  if (status !== 200) throw new Error(`revealSecret answered ${status}`);
+  return (body.result?.data as { webhookSecret: string }).webhookSecret;
+}
 
 /** Posts a signed (schema-free) webhook: 401 means the signature was refused, anything else that it passed. */
 async function webhookStatus(integrationId: string, secret: string) {
@@ -68,7 +76,7 @@ describe("integrations over tRPC", () => {
     cookie = await signIn(tenant.admin.email, tenant.admin.password);
   });
 
-  it("connects an integration with its location map, and shows the webhook secret to the owner", async () => {
+  it("connects an integration with its location map; the list masks the webhook secret, and Show secret reveals it (audited)", async () => {
     const { status, body } = await trpcMutation("integrations.connect", connectInput(), cookie);
     expect(status).toBe(200);
     const page = body.result?.data as Page;
@@ -81,13 +89,29 @@ describe("integrations over tRPC", () => {
       previousSecretValidUntil: null,
       syncedMembers: 0,
     });
-    expect(connected.webhookSecret).toMatch(/^whsec_/);
+    expect(connected.webhookSecretHint).toMatch(/^whsec_….{4}$/);
     expect(connected.locations.map((l) => [l.locationId, l.facilityName])).toEqual([
       ["loc-1", "Granted"],
       ["loc-2", "Not granted"],
     ]);
     expect(page.facilities.map((f) => f.name)).toEqual(["Granted", "Not granted"]);
     expect(JSON.stringify(body)).not.toContain("sk_live_1234567890");
+
+    // The secrets are sealed at rest: neither the API key nor the webhook secret is in the row.
+    const [stored] = await db.select().from(integration).where(eq(integration.id, page.integrationId!));
+    expect(stored!.apiKey).toMatch(/^sealed:v1:test2:/);
+    expect(stored!.webhookSecret).toMatch(/^sealed:v1:test2:/);
+    expect(stored!.apiKey).not.toContain("1234567890");
+
+    const secret = await revealSecret(tenant.organisation.id, page.integrationId!, cookie);
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret.endsWith(connected.webhookSecretHint!.slice(-4))).toBe(true);
+    expect(JSON.stringify(page)).not.toContain(secret);
+    expect(await webhookStatus(page.integrationId!, secret)).not.toBe(401);
+    const audits = await db.select().from(auditEntry).where(eq(auditEntry.organisationId, tenant.organisation.id));
+    expect(audits.filter((a) => a.action === "integration.webhook_secret_revealed")).toEqual([
+      expect.objectContaining({ actorUserId: tenant.admin.id, detail: expect.objectContaining({ integrationId: page.integrationId }) }),
+    ]);
   });
 
   it("names invalid fields, refuses another organisation's facility, and connects nothing", async () => {
@@ -169,19 +193,22 @@ describe("integrations over tRPC", () => {
   it("rotates the webhook secret; the previous one keeps working until the grace period ends", async () => {
     const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Rotating" }, cookie)).body.result?.data as Page;
     const integrationId = created.integrationId!;
-    const oldSecret = created.integrations.find((i) => i.id === integrationId)!.webhookSecret!;
+    const oldSecret = await revealSecret(tenant.organisation.id, integrationId, cookie);
+    const [sealedBefore] = await db.select().from(integration).where(eq(integration.id, integrationId));
 
     const before = Date.now();
     const rotated = await trpcMutation("integrations.rotateSecret", { organisationId: tenant.organisation.id, integrationId }, cookie);
     expect(rotated.status).toBe(200);
-    const view = (rotated.body.result?.data as Page).integrations.find((i) => i.id === integrationId)!;
+    const view = { ...(rotated.body.result?.data as Page).integrations.find((i) => i.id === integrationId)!, webhookSecret: await revealSecret(tenant.organisation.id, integrationId, cookie) };
     expect(view.webhookSecret).toMatch(/^whsec_/);
     expect(view.webhookSecret).not.toBe(oldSecret);
     const day = 24 * 3_600_000;
     expect(view.previousSecretValidUntil).toBeGreaterThanOrEqual(before + day);
     expect(view.previousSecretValidUntil).toBeLessThanOrEqual(Date.now() + day);
     const [stored] = await db.select().from(integration).where(eq(integration.id, integrationId));
-    expect(stored).toMatchObject({ webhookSecret: view.webhookSecret, previousWebhookSecret: oldSecret });
+    // The previous secret is the sealed value it was; the new one is sealed too.
+    expect(stored).toMatchObject({ previousWebhookSecret: sealedBefore!.webhookSecret });
+    expect(stored!.webhookSecret).toMatch(/^sealed:v1:test2:/);
 
     // Both secrets verify during the grace period…
     expect(await webhookStatus(integrationId, view.webhookSecret!)).not.toBe(401);
@@ -210,7 +237,7 @@ describe("integrations over tRPC", () => {
     const page = body.result?.data as Page & { removed: boolean };
     expect(page.removed).toBe(false);
     expect(page.integrations.find((i) => i.id === integrationId)).toMatchObject({
-      connected: false, health: "disconnected", webhookSecret: null, syncedMembers: 1, locations: [],
+      connected: false, health: "disconnected", webhookSecretHint: null, syncedMembers: 1, locations: [],
     });
     const optIns = await db.select().from(facilityIntegration).where(eq(facilityIntegration.integrationId, integrationId));
     expect(optIns.map((o) => o.enabled)).toEqual([false, false]);

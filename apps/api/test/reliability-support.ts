@@ -34,7 +34,7 @@ export function workerHarness(databaseUrl: string, vars: Record<string, string> 
     INVITATIONS_QUEUE: invitations.queue,
     ...vars,
   } as typeof env;
-  const db = createDb({ url: databaseUrl });
+  const db = createDb({ url: databaseUrl, authToken: env.DATABASE_AUTH_TOKEN });
 
   async function fetch(request: Request): Promise<Response> {
     const ctx = createExecutionContext();

@@ -40,11 +40,12 @@ describe("nightly cron", () => {
     expect(sent.some((m) => (m as { facilityId: string }).facilityId === tenant.ungranted.id)).toBe(false);
   });
 
-  it("starts a facility at its own minute of the nightly hour, not before", async () => {
+  it("starts a facility at the cron of the quarter hour holding its own minute, not before", async () => {
     const db = testDb();
     const tenant = await createTenant(db);
     await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
-    const start = Date.UTC(2026, 10, 24, 3, nightlyStartOffsetMinutes(tenant.granted.id)); // London is on UTC in November
+    const minute = nightlyStartOffsetMinutes(tenant.granted.id);
+    const start = Date.UTC(2026, 10, 24, 3, minute - (minute % 15)); // London is on UTC in November
     const mine = (sent: unknown[]) => sent.filter((m) => (m as { facilityId: string }).facilityId === tenant.granted.id);
 
     const early = recordingQueue();

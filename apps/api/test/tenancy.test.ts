@@ -99,12 +99,16 @@ describe("tenancy sweep over every tRPC procedure", () => {
 
     // Both organisations map a location of the same name: a webhook of one must still stay in its own.
     const connect = async (cookie: string, organisationId: string, name: string, apiKey: string, locations: Array<{ locationId: string; facilityId: string }>) => {
-      const page = await caller(h, cookie)<{ integrationId: string; integrations: Array<{ id: string; webhookSecret: string | null }> }>(
+      const page = await caller(h, cookie)<{ integrationId: string }>(
         "mutation",
         "integrations.connect",
         { organisationId, name, baseUrl: "https://partner.example.com", apiKey, locations },
       );
-      const secret = page.integrations.find((i) => i.id === page.integrationId)?.webhookSecret;
+      // The list masks it: "Show secret" is the one way to see it.
+      const { webhookSecret: secret } = await caller(h, cookie)<{ webhookSecret: string }>("mutation", "integrations.revealSecret", {
+        organisationId,
+        integrationId: page.integrationId,
+      });
       if (!secret) throw new Error("no webhook secret shown to the owner");
       return { id: page.integrationId, name, apiKey, secret };
     };
@@ -290,6 +294,23 @@ describe("tenancy sweep over every tRPC procedure", () => {
     expect(notChecked).toEqual([]);
     expect(failures).toEqual([]);
   }, 120_000);
+
+  it("answers no secret in full to anyone, the owner included, but through Show secret", async () => {
+    // Every query of the router on the owner's own scope, and every mutation's answer is covered by the
+    // sweep above: a partner API key, a webhook secret or a CCTV key must not be in any of them.
+    const own = [integ.A.secret, integ.A.apiKey, cctvSecrets.A1, cctvSecrets.A2];
+    const found: string[] = [];
+    for (const p of procedures.filter((procedure) => procedure.type === "query")) {
+      for (const input of buildInputs(p, (key) => idsOf(ownA1, fac.A1, org.A, integ.A.id)[key as keyof ReturnType<typeof idsOf>])) {
+        const res = await h.trpc("query", p.path, input, ownerA.cookie);
+        const held = own.filter((secret) => res.text.includes(secret));
+        if (held.length > 0) found.push(`${p.path} (${res.status}) holds ${held.length} secret(s)`);
+      }
+    }
+    expect(found).toEqual([]);
+    // The stored values are sealed: reading the database gives none of them either.
+    expect(JSON.stringify(await db.select().from(integration).where(eq(integration.id, integ.A.id)))).not.toContain(integ.A.apiKey);
+  });
 
   it("a call on one's own facility never writes another facility's rows, even for a person both facilities hold", async () => {
     // The organisation's integration maps a location to each facility and holds one person at both; the

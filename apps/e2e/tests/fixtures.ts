@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test as base, expect, type Page } from "@playwright/test";
 import { and, eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
@@ -5,12 +7,14 @@ import {
   accessUser,
   activityEntry,
   createDb,
+  createSecretBox,
   grantFacilities,
   insertCctvSource,
   insertFacility,
   integration,
   integrationLocation,
   newId,
+  newWebhookSecret,
   updateSyncSettings,
   webhookInbox,
   type Db,
@@ -35,8 +39,18 @@ export { expect };
 /** The stack's libSQL HTTP endpoint: the db port of playwright.config.ts (UAS_E2E_PORT_BASE + 2). */
 export const DB_URL = `http://127.0.0.1:${Number(process.env.UAS_E2E_PORT_BASE ?? 5273) + 2}`;
 
-/** The stack's database over the libSQL remote protocol, the way the Worker reaches it. */
-export const stackDb = (): Db => createDb({ url: DB_URL });
+/** What the stack's devkit generated for this run (playwright.config.ts sets UAS_E2E_DATA_DIR). */
+function stackSecrets(): { databaseAuthToken: string; secretsKey: string } {
+  const dataDir = process.env.UAS_E2E_DATA_DIR;
+  if (!dataDir) throw new Error("UAS_E2E_DATA_DIR is not set: run the specs through playwright.config.ts");
+  return JSON.parse(readFileSync(join(dataDir, "secrets.json"), "utf8"));
+}
+
+/** The stack's database over the libSQL remote protocol, the way the Worker reaches it (with its bearer token). */
+export const stackDb = (): Db => createDb({ url: DB_URL, authToken: stackSecrets().databaseAuthToken });
+
+/** Seals and opens webhook secrets and API keys as the Worker does (SECRETS_KEY). */
+const stackSecretBox = () => createSecretBox(stackSecrets().secretsKey);
 
 /** The seeded demo (packages/devkit/src/seed.ts). */
 export const DEMO_IDS = {
@@ -117,7 +131,7 @@ export async function integrationWebhookSecret(integrationId: string = DEMO_IDS.
     .from(integration)
     .where(eq(integration.id, integrationId));
   if (!row) throw new Error(`integration ${integrationId} is not in the stack's database`);
-  return row.secret;
+  return (await stackSecretBox()).open(row.secret);
 }
 
 /**
@@ -136,12 +150,14 @@ export async function mapIntegrationLocation(input: { locationId: string; facili
 
 /** A CCTV/Computer Vision source for a facility (the seed has one for Northside only); returns its webhook secret. */
 export async function createCctvSource(facilityId: string) {
-  const row = await insertCctvSource(
+  const box = await stackSecretBox();
+  const webhookSecret = newWebhookSecret();
+  await insertCctvSource(
     stackDb(),
-    { facilityId, baseUrl: "https://cctv.example/api", apiKey: "sk_test_e2e_cctv_0123456789" },
+    { facilityId, baseUrl: "https://cctv.example/api", apiKey: await box.seal("sk_test_e2e_cctv_0123456789"), webhookSecret: await box.seal(webhookSecret) },
     Date.now(),
   );
-  return row.webhookSecret;
+  return webhookSecret;
 }
 
 export type SignedDelivery = {

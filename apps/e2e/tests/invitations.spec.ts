@@ -29,7 +29,7 @@ async function waitUntilSent(email: string, facilityId: string) {
   await expect
     .poll(
       async () => {
-        const { rows } = await listAccessUsers(db, { facilityId }, { offset: 0, limit: 10 });
+        const { rows } = await listAccessUsers(db, { facilityId, now: Date.now() }, { offset: 0, limit: 10 });
         const row = rows.find((r) => r.email === email);
         return row ? (await findInvitation(db, row.id))?.state : undefined;
       },

@@ -19,4 +19,8 @@ export * from "./queries/bulk-delete";
 export * from "./queries/invitations";
 export * from "./queries/invitation-batches";
 export * from "./sync/invitation-outbox";
+export * from "./secrets";
+export * from "./queries/sealed-secrets";
+export * from "./queries/audit";
+export * from "./queries/sign-in-throttle";
 export * from "./access";

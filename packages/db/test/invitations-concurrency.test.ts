@@ -34,7 +34,7 @@ beforeAll(async () => {
   await migrateDb(local);
   local.$client.close();
   server = await startLibsqlHttpServer({ file, port: 0 });
-  db = createDb({ url: server.url });
+  db = createDb({ url: server.url, authToken: server.authToken });
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { createNodeDb, } from "@uas/db/node";
-import { facility, integration, cctvSource } from "@uas/db";
+import { facility, integration, cctvSource, type SecretBox } from "@uas/db";
 import { DEMO } from "./seed";
 
 /** What a local client needs to talk to the stack; outside tools read these exact names. */
@@ -14,11 +14,16 @@ export type DevJson = {
   cctv: Array<{ facilityId: string; webhookSecret: string; baseUrl: string }>;
   /** The local email capture (Resend's API): `GET {url}/emails`, `POST {url}/control/fail-sends`, bearer `apiKey`. */
   mailbox?: { url: string; apiKey: string };
+  /** The libSQL HTTP endpoint the Worker uses: `createClient({ url, authToken })`. */
+  database: { url: string; authToken: string };
 };
 
 export async function writeDevJson(input: {
   file: string;
   dbUrl: string;
+  database: { url: string; authToken: string };
+  /** Opens the sealed webhook secrets: outside test suites sign with the plain ones. */
+  secrets: SecretBox;
   apiUrl: string;
   webUrl: string;
   admin: { email: string; password: string };
@@ -36,14 +41,17 @@ export async function writeDevJson(input: {
         .select({ facilityId: cctvSource.facilityId, webhookSecret: cctvSource.webhookSecret, baseUrl: cctvSource.baseUrl })
         .from(cctvSource),
     ]);
+    const open = <T extends { webhookSecret: string }>(row: T) =>
+      input.secrets.open(row.webhookSecret).then((webhookSecret) => ({ ...row, webhookSecret }));
     const devJson: DevJson = {
       apiUrl: input.apiUrl,
       webUrl: input.webUrl,
       admin: input.admin,
       organisationId: DEMO.organisationId,
       facilities,
-      integrations,
-      cctv,
+      integrations: await Promise.all(integrations.map(open)),
+      cctv: await Promise.all(cctv.map(open)),
+      database: input.database,
       ...(input.mailbox ? { mailbox: input.mailbox } : {}),
     };
     writeFileSync(input.file, JSON.stringify(devJson, null, 2) + "\n");

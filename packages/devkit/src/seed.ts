@@ -16,7 +16,9 @@ import {
   insertCctvSource,
   grantFacilities,
   addOrganisationMember,
+  newWebhookSecret,
   type Db,
+  type SecretBox,
 } from "@uas/db";
 
 export const DEMO = {
@@ -32,7 +34,8 @@ export const DEMO = {
   admin: { id: "usr_demo_admin", name: "Demo Admin", email: "admin@demo.fitness", password: "demo-admin-2026" },
 } as const;
 
-export type DemoWiring = { partnerUrl: string; partnerApiKey: string };
+/** `secrets` seals the partner key and webhook secrets as the Worker does (SECRETS_KEY). */
+export type DemoWiring = { partnerUrl: string; partnerApiKey: string; secrets: SecretBox };
 
 /** Seeds the demo once (first start); afterwards only re-points it at this run's demo partner. */
 export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Promise<{ seeded: boolean }> {
@@ -41,6 +44,8 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
     await rewireDemo(db, wiring);
     return { seeded: false };
   }
+  const sealedApiKey = await wiring.secrets.seal(wiring.partnerApiKey);
+  const [integrationSecret, cctvSecret] = await Promise.all([wiring.secrets.seal(newWebhookSecret()), wiring.secrets.seal(newWebhookSecret())]);
   await db.transaction(async (tx) => {
     await insertOrganisation(tx, { id: DEMO.organisationId, name: DEMO.organisationName }, now);
     for (const f of DEMO.facilities) {
@@ -81,14 +86,15 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
         organisationId: DEMO.organisationId,
         name: DEMO.integrationName,
         baseUrl: wiring.partnerUrl,
-        apiKey: wiring.partnerApiKey,
+        apiKey: sealedApiKey,
+        webhookSecret: integrationSecret,
         locations: Object.fromEntries(DEMO.facilities.map((f) => [f.location, f.id])),
       },
       now,
     );
     await insertCctvSource(
       tx,
-      { facilityId: DEMO.cctvFacilityId, baseUrl: `${wiring.partnerUrl}/cctv`, apiKey: wiring.partnerApiKey },
+      { facilityId: DEMO.cctvFacilityId, baseUrl: `${wiring.partnerUrl}/cctv`, apiKey: sealedApiKey, webhookSecret: cctvSecret },
       now,
     );
     await seedManualStaff(tx, now);
@@ -97,13 +103,14 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
 }
 
 async function rewireDemo(db: Db, wiring: DemoWiring) {
+  const apiKey = await wiring.secrets.seal(wiring.partnerApiKey);
   await db
     .update(integration)
-    .set({ baseUrl: wiring.partnerUrl, apiKey: wiring.partnerApiKey })
+    .set({ baseUrl: wiring.partnerUrl, apiKey })
     .where(eq(integration.id, DEMO.integrationId));
   await db
     .update(cctvSource)
-    .set({ baseUrl: `${wiring.partnerUrl}/cctv`, apiKey: wiring.partnerApiKey })
+    .set({ baseUrl: `${wiring.partnerUrl}/cctv`, apiKey })
     .where(eq(cctvSource.facilityId, DEMO.cctvFacilityId));
 }
 
@@ -149,7 +156,7 @@ async function seedManualStaff(tx: Parameters<Parameters<Db["transaction"]>[0]>[
 }
 
 /** Where the demo partner pushes its signed webhooks: the local Worker, with the seeded secrets. */
-export async function demoWebhookTargets(db: Db, apiUrl: string) {
+export async function demoWebhookTargets(db: Db, apiUrl: string, secrets: SecretBox) {
   const [partner] = await db
     .select({ secret: integration.webhookSecret })
     .from(integration)
@@ -160,7 +167,7 @@ export async function demoWebhookTargets(db: Db, apiUrl: string) {
     .where(eq(cctvSource.facilityId, DEMO.cctvFacilityId));
   if (!partner || !cctv) throw new Error("the demo integration or CCTV source is missing from the database");
   return {
-    integration: { url: `${apiUrl}/webhooks/integrations/${DEMO.integrationId}`, secret: partner.secret },
-    cctv: { [DEMO.cctvFacilityId]: { url: `${apiUrl}/webhooks/cctv/${DEMO.cctvFacilityId}`, secret: cctv.secret } },
+    integration: { url: `${apiUrl}/webhooks/integrations/${DEMO.integrationId}`, secret: await secrets.open(partner.secret) },
+    cctv: { [DEMO.cctvFacilityId]: { url: `${apiUrl}/webhooks/cctv/${DEMO.cctvFacilityId}`, secret: await secrets.open(cctv.secret) } },
   };
 }

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createNodeDb, migrateDb } from "@uas/db/node";
+import { createSecretBox, newSecretsKey } from "@uas/db";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
 import { startDemoPartner } from "@uas/demo-partner";
 import { startMailbox } from "@uas/mailbox";
@@ -37,23 +38,31 @@ export type StackOptions = {
 
 export type Stack = DevJson & { close(): Promise<void> };
 
-type Secrets = { authSecret: string; partnerApiKey: string; mailboxApiKey?: string };
+type Secrets = {
+  authSecret: string;
+  partnerApiKey: string;
+  mailboxApiKey: string;
+  /** The local libSQL endpoint's bearer token (the Worker's DATABASE_AUTH_TOKEN, as with Turso). */
+  databaseAuthToken: string;
+  /** The Worker's SECRETS_KEY: seals partner API keys and webhook secrets in the database. */
+  secretsKey: string;
+};
 
-function loadSecrets(dataDir: string): Secrets {
+/** What each secret is when a data directory lacks it (made before the secret existed: added, the rest kept). */
+const NEW_SECRETS: { [K in keyof Secrets]: () => string } = {
+  authSecret: () => randomBytes(32).toString("base64url"),
+  partnerApiKey: () => randomBytes(18).toString("base64url"),
+  mailboxApiKey: () => `re_local_${randomBytes(18).toString("base64url")}`,
+  databaseAuthToken: () => randomBytes(32).toString("base64url"),
+  secretsKey: () => newSecretsKey("local1"),
+};
+
+export function loadSecrets(dataDir: string): Secrets {
   const file = join(dataDir, "secrets.json");
-  if (existsSync(file)) {
-    const secrets = JSON.parse(readFileSync(file, "utf8")) as Secrets;
-    // Data directories from before the mailbox get its key added.
-    if (secrets.mailboxApiKey) return secrets;
-    const added = { ...secrets, mailboxApiKey: `re_local_${randomBytes(18).toString("base64url")}` };
-    writeFileSync(file, JSON.stringify(added, null, 2), { mode: 0o600 });
-    return added;
-  }
-  const secrets = {
-    authSecret: randomBytes(32).toString("base64url"),
-    partnerApiKey: randomBytes(18).toString("base64url"),
-    mailboxApiKey: `re_local_${randomBytes(18).toString("base64url")}`,
-  };
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Partial<Secrets>) : {};
+  const missing = (Object.keys(NEW_SECRETS) as Array<keyof Secrets>).filter((name) => !stored[name]);
+  if (missing.length === 0) return stored as Secrets;
+  const secrets = { ...stored, ...Object.fromEntries(missing.map((name) => [name, NEW_SECRETS[name]()])) } as Secrets;
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
@@ -75,10 +84,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // then started with the seeded integration's webhook secret (it pushes signed webhooks on changes).
     const partnerUrl = `http://127.0.0.1:${ports.partner}`;
     const apiUrl = `http://127.0.0.1:${ports.api}`;
+    const secretBox = createSecretBox(secrets.secretsKey);
     const db = createNodeDb({ url: `file:${dbFile}` });
     await migrateDb(db);
-    const { seeded } = await seedDemo(db, { partnerUrl, partnerApiKey: secrets.partnerApiKey });
-    const targets = await demoWebhookTargets(db, apiUrl);
+    const { seeded } = await seedDemo(db, { partnerUrl, partnerApiKey: secrets.partnerApiKey, secrets: secretBox });
+    const targets = await demoWebhookTargets(db, apiUrl, secretBox);
     db.$client.close();
 
     const partner = await startDemoPartner({
@@ -91,11 +101,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     closers.push(() => partner.close());
 
-    const dbServer = await startLibsqlHttpServer({ file: dbFile, port: ports.db });
+    const dbServer = await startLibsqlHttpServer({ file: dbFile, port: ports.db, authToken: secrets.databaseAuthToken });
     closers.push(() => dbServer.close());
 
     // The email provider under `npm start`: Resend's API, captured instead of delivered (Mailbox page).
-    const mailboxApiKey = secrets.mailboxApiKey as string;
+    const mailboxApiKey = secrets.mailboxApiKey;
     const mailbox = await startMailbox({ port: ports.mailbox ?? 0, apiKey: mailboxApiKey, stateFile: join(dataDir, "mailbox.json") });
     closers.push(() => mailbox.close());
 
@@ -105,7 +115,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const workerVars: Record<string, string> = {
       DATABASE_URL: dbServer.url,
+      DATABASE_AUTH_TOKEN: dbServer.authToken,
       AUTH_SECRET: secrets.authSecret,
+      SECRETS_KEY: secrets.secretsKey,
       WEB_ORIGIN: webOrigins,
       APP_ENV: "development",
       RESEND_API_URL: mailbox.url,
@@ -124,6 +136,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             join(repoRoot, "apps/api/node_modules/.bin/wrangler"),
             [
               "dev",
+              "--env", "development",
               "--port", String(ports.api),
               "--ip", "127.0.0.1",
               "--inspector-port", String(ports.api + 10_000),
@@ -170,6 +183,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const devJson = await writeDevJson({
       file: join(dataDir, "dev.json"),
       dbUrl: `file:${dbFile}`,
+      database: { url: dbServer.url, authToken: dbServer.authToken },
+      secrets: secretBox,
       apiUrl,
       webUrl,
       admin: { email: DEMO.admin.email, password: DEMO.admin.password },

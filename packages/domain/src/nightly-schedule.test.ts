@@ -50,9 +50,11 @@ describe("nightlyStartOffsetMinutes", () => {
 });
 
 describe("dueNightlyDate with a start offset", () => {
-  it("is not due before the facility's minute, and due from it until the window's end", () => {
-    expect(dueNightlyDate(Date.UTC(2026, 10, 24, 3, 36), "Europe/London", 3, 37)).toBeNull();
-    expect(dueNightlyDate(Date.UTC(2026, 10, 24, 3, 37), "Europe/London", 3, 37)).toBe("2026-11-24");
+  it("is not due before the quarter hour holding the facility's minute, and due from it until the window's end", () => {
+    expect(dueNightlyDate(Date.UTC(2026, 10, 24, 3, 29), "Europe/London", 3, 37)).toBeNull();
+    expect(dueNightlyDate(Date.UTC(2026, 10, 24, 3, 30), "Europe/London", 3, 37)).toBe("2026-11-24");
+    expect(dueNightlyDate(Date.UTC(2026, 10, 24, 3, 44), "Europe/London", 3, 45)).toBeNull();
+    expect(dueNightlyDate(Date.UTC(2026, 10, 24, 3, 45), "Europe/London", 3, 59)).toBe("2026-11-24");
     expect(dueNightlyDate(Date.UTC(2026, 10, 24, 8, 59), "Europe/London", 3, 37)).toBe("2026-11-24");
     expect(dueNightlyDate(Date.UTC(2026, 10, 24, 9, 0), "Europe/London", 3, 37)).toBeNull();
   });
@@ -124,10 +126,10 @@ describe("once per calendar day in the facility's zone, whatever its offset, acr
           expect(new Set(dates).size, `offset ${offset}`).toBe(dates.length);
           for (let i = 1; i < dates.length; i++) expect(dates[i], `offset ${offset}`).toBe(days(dates[i - 1]!, 2)[1]);
           for (const d of days(from, 7)) expect(dates, `offset ${offset}: ${d}`).toContain(d);
-          // The first cron to see a night is never before the facility's minute, local time.
+          // The first cron to see a night is never before the quarter hour holding the facility's minute.
           for (const { date, firstCron } of seen) {
             const local = localTimesAt(firstCron)(zone);
-            if (local.date === date) expect(local.minuteOfDay, `offset ${offset}: ${date}`).toBeGreaterThanOrEqual(hour * 60 + offset);
+            if (local.date === date) expect(local.minuteOfDay, `offset ${offset}: ${date}`).toBeGreaterThanOrEqual(hour * 60 + offset - (offset % 15));
           }
         }
       });

@@ -4,7 +4,7 @@ export const NIGHTLY_WINDOW_HOURS = 6;
 /** Facilities' nightly starts are spread over this many minutes after the nightly hour. */
 export const NIGHTLY_START_SPREAD_MINUTES = 60;
 
-/** The cron's period: a start is never put in the window's last quarter hour, where no cron could see it. */
+/** The cron's period: a facility starts at the cron of the quarter hour that holds its minute. */
 const CRON_PERIOD_MINUTES = 15;
 
 const MINUTES_PER_DAY = 24 * 60;
@@ -54,13 +54,14 @@ export function nightlyStartOffsetMinutes(facilityId: string): number {
 
 /**
  * The facility-local calendar day whose nightly reconciliation is due at a local time, or null outside the
- * facility's night: from its nightly hour plus its start offset until NIGHTLY_WINDOW_HOURS after the
- * nightly hour (the offset delays the start, not the end). A cron that fires late still finds the day
- * due; the caller makes "once per day" hold by keying the pass on this date.
+ * facility's night: from the start of the quarter hour holding its start offset (so every pass starts
+ * within the nightly hour, at one of its four crons) until NIGHTLY_WINDOW_HOURS after the nightly hour
+ * (the offset delays the start, not the end). A cron that fires late still finds the day due; the caller
+ * makes "once per day" hold by keying the pass on this date.
  */
 export function dueNightlyDateAt(local: LocalTime, nightlyHour: number, startOffsetMinutes = 0): string | null {
   const windowEnd = Math.min((nightlyHour + NIGHTLY_WINDOW_HOURS) * 60, MINUTES_PER_DAY);
-  const start = Math.min(nightlyHour * 60 + startOffsetMinutes, windowEnd - CRON_PERIOD_MINUTES);
+  const start = nightlyHour * 60 + startOffsetMinutes - (startOffsetMinutes % CRON_PERIOD_MINUTES);
   return local.minuteOfDay >= start && local.minuteOfDay < windowEnd ? local.date : null;
 }
 

@@ -86,3 +86,49 @@ describe("the contract's record shapes", () => {
     expect(parseSourceEvent("integration", { type: "member.deleted", data: member }).ok).toBe(false);
   });
 });
+
+describe("control characters where text enters from a source", () => {
+  const at = "2026-11-24T10:00:00Z";
+
+  it("strips NUL and other control characters from names and contacts; a tab or line break becomes a space", () => {
+    const parsed = parseSourceEvent("integration", {
+      type: "member.upserted",
+      data: {
+        external_id: "M-1",
+        first_name: "Nul\u0000Byte",
+        last_name: "Anne\r\nMarie\u0007",
+        email: "ada\u0000@example.com",
+        mobile_phone: "+44\u001b7700900123",
+        tags: ["vip\u0000", "\u0085gold"],
+        location_ids: ["loc\u0000-1"],
+        updated_at: at,
+      },
+    });
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok || parsed.change.kind !== "upsert") throw new Error("expected an upsert");
+    expect(parsed.change.person).toMatchObject({
+      firstName: "NulByte",
+      lastName: "Anne Marie",
+      email: "ada@example.com",
+      mobilePhone: "+447700900123",
+      tags: ["vip", "gold"],
+      locationIds: ["loc-1"],
+    });
+  });
+
+  it("does the same in listing records, and keeps every other character exactly", () => {
+    const parsed = parseListingRecord("cctv", { person_id: "cv-1", first_name: "Zoë 😀 O'Brien\u0000", updated_at: at });
+    expect(parsed).toMatchObject({ ok: true, person: { firstName: "Zoë 😀 O'Brien" } });
+  });
+
+  it("refuses a person id with a control character (cleaning it could make two people one), naming the field", () => {
+    const event = parseSourceEvent("integration", { type: "member.upserted", data: { external_id: "M\u00001", updated_at: at } });
+    expect(event.ok).toBe(false);
+    if (event.ok) return;
+    expect(event.issues.map((issue) => issue.path)).toContain("data.external_id");
+    const removal = parseSourceEvent("cctv", { type: "person.removed", data: { person_id: "\u0000", updated_at: at } });
+    expect(removal.ok).toBe(false);
+    // A listing record with such an id still names its row, so the pass does not take it for missing.
+    expect(parseListingRecord("integration", { external_id: "M\u00001", updated_at: at })).toMatchObject({ ok: false, externalId: "M\u00001" });
+  });
+});

@@ -1,5 +1,6 @@
 // Usage: tsx src/cli.ts --file ./local.db [--port 8080] [--host 127.0.0.1]
-// or LIBSQL_HTTP_FILE / LIBSQL_HTTP_PORT / LIBSQL_HTTP_HOST in the environment.
+// or LIBSQL_HTTP_FILE / LIBSQL_HTTP_PORT / LIBSQL_HTTP_HOST in the environment; LIBSQL_HTTP_AUTH_TOKEN sets
+// the bearer token clients must send (a random one is made and printed otherwise).
 import { parseArgs } from "node:util";
 import { startLibsqlHttpServer } from "./server.js";
 
@@ -14,8 +15,9 @@ if (!file) {
 const port = Number(values.port ?? process.env.LIBSQL_HTTP_PORT ?? 8080);
 const host = values.host ?? process.env.LIBSQL_HTTP_HOST ?? "127.0.0.1";
 
-const server = await startLibsqlHttpServer({ file, port, host });
+const server = await startLibsqlHttpServer({ file, port, host, authToken: process.env.LIBSQL_HTTP_AUTH_TOKEN || undefined });
 console.log(`libsql-http: serving ${file} at ${server.url}`);
+if (!process.env.LIBSQL_HTTP_AUTH_TOKEN) console.log(`libsql-http: auth token ${server.authToken}`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => void server.close().then(() => process.exit(0)));
 }

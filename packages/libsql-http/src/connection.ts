@@ -12,10 +12,39 @@ const STMT_CACHE_SIZE = 64;
 
 export type Params = SqlValue[] | Record<string, SqlValue>;
 
+/**
+ * A statement and, for a query, the same query wrapped so that text holding a NUL comes back exactly.
+ * The native driver reads text as a C string, so "Nul\0Byte" would come back as "Nul" (SQLite stores it
+ * whole, and Turso returns it whole). The wrapper returns, beside each column, that column's value as a
+ * blob when it is text containing a NUL (NULL otherwise), and the blob's bytes replace the cut text.
+ */
+type Prepared = { stmt: Database.Statement; exact: Database.Statement | null };
+
+/** Statements whose result can be read through a CTE: the rest (PRAGMA, EXPLAIN, RETURNING) are read as they are. */
+const WRAPPABLE = new Set(["SELECT", "VALUES", "WITH"]);
+
+function exactTextQuery(statement: string, columnCount: number): string {
+  const names = Array.from({ length: columnCount }, (_, i) => `c${i}`);
+  const asBlob = names.map((c) => `CASE WHEN typeof(${c}) = 'text' AND instr(${c}, char(0)) > 0 THEN CAST(${c} AS BLOB) END`);
+  // The CTE's column list names the columns by position, so duplicate or unnamed result columns still work.
+  return `WITH uas_exact_text(${names.join(", ")}) AS (\n${statement}\n) SELECT *, ${asBlob.join(", ")} FROM uas_exact_text`;
+}
+
+function restoreCutText(rows: unknown[][], columnCount: number): unknown[][] {
+  for (const row of rows) {
+    for (let i = 0; i < columnCount; i++) {
+      const whole = row[columnCount + i];
+      if (whole != null) row[i] = Buffer.from(whole as Uint8Array).toString("utf8");
+    }
+    row.length = columnCount;
+  }
+  return rows;
+}
+
 /** One libSQL connection to the database file, owned by at most one stream at a time. */
 export class Connection {
   readonly db: Database.Database;
-  private readonly stmts = new Map<string, Database.Statement>();
+  private readonly stmts = new Map<string, Prepared>();
   private readonly meta: Database.Statement;
 
   constructor(file: string) {
@@ -42,11 +71,14 @@ export class Connection {
       throw new StmtError("Arguments do not match SQL parameters: named arguments cannot bind an anonymous `?`", "ARGS_INVALID");
     }
     return withBusyRetry(() => {
-      const stmt = this.prepare(sql);
+      const { stmt, exact } = this.prepare(sql, info.statements[0]!, info.firstKeyword);
       const [before] = this.meta.get() as bigint[];
       let rows: unknown[][] = [];
-      if (stmt.reader && wantRows) rows = stmt.all(params) as unknown[][];
-      else stmt.run(params);
+      if (stmt.reader && wantRows) {
+        rows = exact ? restoreCutText(exact.all(params) as unknown[][], stmt.columns().length) : (stmt.all(params) as unknown[][]);
+      } else {
+        stmt.run(params);
+      }
       // total_changes() tells whether *this* statement wrote; changes() alone keeps the count of
       // the last INSERT/UPDATE/DELETE, even across later SELECT, DDL or COMMIT statements.
       const [after, changes, rowid] = this.meta.get() as bigint[];
@@ -75,7 +107,7 @@ export class Connection {
       throw new StmtError("SQL string must contain exactly one statement", info.statements.length ? "SQL_MANY_STATEMENTS" : "SQL_NO_STATEMENT");
     }
     return withBusyRetry(() => {
-      const cols = this.prepare(sql).columns().map((c) => ({ name: c.name, decltype: c.type }));
+      const cols = this.prepare(sql, info.statements[0]!, info.firstKeyword).stmt.columns().map((c) => ({ name: c.name, decltype: c.type }));
       const isExplain = info.firstKeyword === "EXPLAIN";
       // libsql does not expose sqlite3_stmt_readonly(); a write shows up as an
       // OP_Transaction with a non-zero p2 in the statement's bytecode.
@@ -110,17 +142,32 @@ export class Connection {
     }
   }
 
-  private prepare(sql: string): Database.Statement {
-    let stmt = this.stmts.get(sql);
-    if (stmt !== undefined) {
+  private prepare(sql: string, statement: string, firstKeyword: string): Prepared {
+    let prepared = this.stmts.get(sql);
+    if (prepared !== undefined) {
       this.stmts.delete(sql); // re-inserted below: the Map's order is the LRU order
     } else {
-      stmt = this.db.prepare(sql);
-      if (stmt.reader) stmt.raw(true);
+      const stmt = this.db.prepare(sql);
+      let exact: Database.Statement | null = null;
+      if (stmt.reader) {
+        stmt.raw(true);
+        if (WRAPPABLE.has(firstKeyword)) exact = this.prepareExact(statement, stmt.columns().length);
+      }
+      prepared = { stmt, exact };
       if (this.stmts.size >= STMT_CACHE_SIZE) this.stmts.delete(this.stmts.keys().next().value!);
     }
-    this.stmts.set(sql, stmt);
-    return stmt;
+    this.stmts.set(sql, prepared);
+    return prepared;
+  }
+
+  /** The wrapped query, or null where SQLite refuses it (a WITH … INSERT … RETURNING, say). */
+  private prepareExact(statement: string, columnCount: number): Database.Statement | null {
+    if (columnCount === 0) return null;
+    try {
+      return this.db.prepare(exactTextQuery(statement, columnCount)).raw(true);
+    } catch {
+      return null;
+    }
   }
 }
 

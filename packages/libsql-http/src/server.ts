@@ -1,3 +1,4 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,12 +19,19 @@ export interface LibsqlHttpServerOptions {
   streamIdleTimeoutMs?: number;
   /** Don't keep the process alive for this server (a test harness that cannot close it). */
   unref?: boolean;
+  /**
+   * The bearer token every pipeline request must carry (`createClient({ url, authToken })`, as with
+   * Turso). Default: a random one, returned as `authToken`. There is no way to turn it off.
+   */
+  authToken?: string;
 }
 
 export interface LibsqlHttpServer {
   /** Base URL for `createClient({ url })`, e.g. `http://127.0.0.1:8080`. */
   url: string;
   port: number;
+  /** What clients pass as `authToken`. */
+  authToken: string;
   close(): Promise<void>;
 }
 
@@ -39,9 +47,12 @@ export async function startLibsqlHttpServer(options: LibsqlHttpServerOptions): P
   setup.db.exec("PRAGMA journal_mode = WAL");
   setup.close();
 
+  const authToken = options.authToken ?? randomBytes(32).toString("base64url");
+  if (authToken.length < 16) throw new Error("authToken must be at least 16 characters");
+  const guard = requestGuard(authToken, host);
   const streams = new StreamManager(file, streamIdleTimeoutMs);
   const server = createServer((req, res) => {
-    handle(streams, req, res).catch((error: unknown) => {
+    handle(streams, guard, req, res).catch((error: unknown) => {
       const status = error instanceof ProtocolError ? error.status : 500;
       const code = error instanceof ProtocolError ? error.code : "INTERNAL_ERROR";
       send(res, status, { message: error instanceof Error ? error.message : String(error), code });
@@ -57,6 +68,7 @@ export async function startLibsqlHttpServer(options: LibsqlHttpServerOptions): P
   return {
     url: `http://${urlHost}:${actualPort}`,
     port: actualPort,
+    authToken,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -66,8 +78,47 @@ export async function startLibsqlHttpServer(options: LibsqlHttpServerOptions): P
   };
 }
 
-async function handle(streams: StreamManager, req: IncomingMessage, res: ServerResponse): Promise<void> {
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * What a request must show before it reaches the database. The endpoint serves a developer's machine,
+ * where any web page the browser opens can send it requests:
+ * - the Host must be a loopback name (or the address it listens on), so a DNS-rebound name is refused;
+ * - a pipeline must be `Content-Type: application/json`, which a page cannot send cross-origin without
+ *   a CORS preflight (this server answers none), unlike `text/plain`;
+ * - and it must carry the bearer token, compared in constant time.
+ */
+function requestGuard(authToken: string, listenHost: string) {
+  const allowedHosts = new Set([...LOOPBACK_NAMES, listenHost.includes(":") ? `[${listenHost}]` : listenHost]);
+  const expected = createHash("sha256").update(`Bearer ${authToken}`).digest();
+  return (req: IncomingMessage, path: string): ProtocolError | null => {
+    const hostHeader = req.headers.host;
+    if (!hostHeader) return new ProtocolError("The Host header is missing", "HOST_MISSING", 400);
+    const hostName = hostHeader.replace(/:\d+$/, "").toLowerCase();
+    if (!allowedHosts.has(hostName)) return new ProtocolError(`Host ${JSON.stringify(hostName)} is not served here`, "HOST_FORBIDDEN", 403);
+    if (path !== "/v2/pipeline") return null;
+    const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    if (contentType !== "application/json") return new ProtocolError("Content-Type must be application/json", "UNSUPPORTED_MEDIA_TYPE", 415);
+    const given = createHash("sha256").update(req.headers.authorization ?? "").digest();
+    if (!timingSafeEqual(given, expected)) return new ProtocolError("A valid bearer token is required", "UNAUTHORIZED", 401);
+    return null;
+  };
+}
+
+async function handle(
+  streams: StreamManager,
+  guard: ReturnType<typeof requestGuard>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const refused = guard(req, path);
+  if (refused) {
+    req.resume();
+    const headers: Record<string, string> = refused.status === 401 ? { "www-authenticate": "Bearer" } : {};
+    send(res, refused.status, { message: refused.message, code: refused.code }, headers);
+    return;
+  }
   if (req.method === "POST" && path === "/v2/pipeline") {
     send(res, 200, await runPipeline(streams, await readJson(req)));
   } else if (req.method === "GET" && (path === "/" || path === "/health" || path === "/v2")) {
@@ -88,11 +139,11 @@ async function readJson(req: IncomingMessage): Promise<PipelineRequest> {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   // Exactly "application/json": the client only parses error bodies with that content type.
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  res.writeHead(status, { ...headers, "content-type": "application/json" }).end(JSON.stringify(body));
 }

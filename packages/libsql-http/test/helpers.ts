@@ -20,7 +20,7 @@ export async function startTestServer(options: { streamIdleTimeoutMs?: number } 
     server,
     file,
     client(clientOptions = {}) {
-      const client = createClient({ url: server.url, ...clientOptions });
+      const client = createClient({ url: server.url, authToken: server.authToken, ...clientOptions });
       clients.push(client);
       return client;
     },
@@ -33,10 +33,10 @@ export async function startTestServer(options: { streamIdleTimeoutMs?: number } 
 }
 
 /** A raw Hrana pipeline call, for what the client library does not expose. */
-export async function pipeline(url: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${url}/v2/pipeline`, {
+export async function pipeline(server: LibsqlHttpServer, body: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${server.url}/v2/pipeline`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${server.authToken}` },
     body: JSON.stringify(body),
   });
   return { status: res.status, json: await res.json() };

@@ -18,20 +18,24 @@ describe("HTTP surface", () => {
   });
 
   it("rejects unknown and reused batons with a JSON error", async () => {
-    const bad = await pipeline(t.server.url, { baton: "nope", requests: [{ type: "close" }] });
+    const bad = await pipeline(t.server, { baton: "nope", requests: [{ type: "close" }] });
     expect(bad.status).toBe(400);
     expect(bad.json.code).toBe("STREAM_EXPIRED");
 
-    const first = await pipeline(t.server.url, { requests: [{ type: "execute", stmt: { sql: "SELECT 1" } }] });
+    const first = await pipeline(t.server, { requests: [{ type: "execute", stmt: { sql: "SELECT 1" } }] });
     expect(typeof first.json.baton).toBe("string");
-    const second = await pipeline(t.server.url, { baton: first.json.baton, requests: [{ type: "close" }] });
+    const second = await pipeline(t.server, { baton: first.json.baton, requests: [{ type: "close" }] });
     expect(second.json).toMatchObject({ baton: null, results: [{ type: "ok", response: { type: "close" } }] });
-    const reused = await pipeline(t.server.url, { baton: first.json.baton, requests: [{ type: "close" }] });
+    const reused = await pipeline(t.server, { baton: first.json.baton, requests: [{ type: "close" }] });
     expect(reused.status).toBe(400);
   });
 
   it("answers malformed bodies with 400", async () => {
-    const res = await fetch(`${t.server.url}/v2/pipeline`, { method: "POST", body: "{" });
+    const res = await fetch(`${t.server.url}/v2/pipeline`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.server.authToken}` },
+      body: "{",
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get("content-type")).toBe("application/json");
   });
@@ -39,7 +43,7 @@ describe("HTTP surface", () => {
 
 describe("pipeline requests", () => {
   it("executes with stored SQL, batches with conditions, and reports autocommit", async () => {
-    const { json } = await pipeline(t.server.url, {
+    const { json } = await pipeline(t.server, {
       requests: [
         { type: "store_sql", sql_id: 1, sql: "SELECT ? + ? AS sum" },
         { type: "execute", stmt: { sql_id: 1, args: [int(2), int(40)], want_rows: true } },
@@ -84,14 +88,14 @@ describe("pipeline requests", () => {
   });
 
   it("fails the whole request with 400 for an unknown sql_id", async () => {
-    const res = await pipeline(t.server.url, { requests: [{ type: "execute", stmt: { sql_id: 99 } }] });
+    const res = await pipeline(t.server, { requests: [{ type: "execute", stmt: { sql_id: 99 } }] });
     expect(res.status).toBe(400);
     expect(res.json.message).toContain("99");
   });
 
   it("describes statements", async () => {
-    await pipeline(t.server.url, { requests: [{ type: "sequence", sql: "CREATE TABLE d (id INTEGER PRIMARY KEY, label TEXT)" }, { type: "close" }] });
-    const { json } = await pipeline(t.server.url, {
+    await pipeline(t.server, { requests: [{ type: "sequence", sql: "CREATE TABLE d (id INTEGER PRIMARY KEY, label TEXT)" }, { type: "close" }] });
+    const { json } = await pipeline(t.server, {
       requests: [
         { type: "describe", sql: "SELECT id, label FROM d WHERE id = :id AND label = ?3" },
         { type: "describe", sql: "INSERT INTO d (label) VALUES (?)" },
@@ -110,7 +114,7 @@ describe("pipeline requests", () => {
   });
 
   it("rejects mixing positional and named arguments", async () => {
-    const { json } = await pipeline(t.server.url, {
+    const { json } = await pipeline(t.server, {
       requests: [{ type: "execute", stmt: { sql: "SELECT ?, :a", args: [int(1)], named_args: [{ name: "a", value: int(2) }] } }, { type: "close" }],
     });
     expect(json.results[0].error.code).toBe("ARGS_BOTH_POSITIONAL_AND_NAMED");

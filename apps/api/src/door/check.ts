@@ -38,7 +38,7 @@ export const accessCheck = new Hono<AppEnv>().post("/check", async (c) => {
   const key = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
   try {
     const result = await checkDoorAccess({
-      ctx: { actor: { type: "system" }, db: c.get("db"), now: () => Date.now(), queues: c.get("queues") },
+      ctx: { actor: { type: "system" }, db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), secrets: c.get("secrets") },
       input: { facilityId, identifier, key },
     });
     return c.json(answer.parse(result), 200, { "cache-control": "no-store" });

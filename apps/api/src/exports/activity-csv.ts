@@ -45,6 +45,7 @@ export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", a
     db: c.get("db"),
     now: () => Date.now(),
     queues: c.get("queues"),
+    secrets: c.get("secrets"),
   };
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({

@@ -8,6 +8,7 @@ import {
   listIntegrations,
   listMyOrganisations,
   organisationFacilities,
+  revealWebhookSecret,
   rotateSecret,
   updateIntegrationSettings,
 } from "../services/integrations";
@@ -60,7 +61,8 @@ const integrationView = z.object({
   baseUrl: z.string(),
   connected: z.boolean(),
   apiKeyHint: z.string().nullable(),
-  webhookSecret: z.string().nullable(),
+  /** `whsec_…abcd`: the secret itself only through `revealSecret`. */
+  webhookSecretHint: z.string().nullable(),
   previousSecretValidUntil: z.number().nullable(),
   lastWebhookAt: z.number().nullable(),
   health: z.enum(["waiting", "receiving", "quiet", "disconnected"]),
@@ -116,6 +118,12 @@ export const integrationsRouter = router({
     )
     .output(pageView)
     .mutation(({ ctx, input }) => rotateSecret({ ctx, input: { ...input, organisationId: ctx.organisationId } })),
+
+  /** "Show secret": the current webhook secret, audited. A mutation: it records who saw it. */
+  revealSecret: organisationProcedure
+    .input(z.object({ integrationId: id }))
+    .output(z.object({ webhookSecret: z.string() }))
+    .mutation(({ ctx, input }) => revealWebhookSecret({ ctx, input: { ...input, organisationId: ctx.organisationId } })),
 
   disconnect: organisationProcedure
     .input(z.object({ integrationId: id }))

@@ -10,6 +10,8 @@ import {
   listOrganisationFacilities,
   listOrganisationIntegrations,
   listOwnedOrganisations,
+  newWebhookSecret,
+  recordAudit,
   rotateWebhookSecret,
   updateIntegration,
   type IntegrationPatch,
@@ -40,6 +42,11 @@ function apiKeyHint(apiKey: string): string {
   return apiKey.length > 8 ? `…${apiKey.slice(-4)}` : "…";
 }
 
+/** What the list shows of a webhook secret: enough to tell two apart, never enough to sign. */
+export function webhookSecretHint(secret: string): string {
+  return `whsec_…${secret.slice(-4)}`;
+}
+
 /** The Integrations page: every integration of the organisation with its health and location map. */
 export async function listIntegrations({ ctx, input }: { ctx: Ctx; input: OrgInput }) {
   const now = ctx.now();
@@ -52,7 +59,7 @@ export async function listIntegrations({ ctx, input }: { ctx: Ctx; input: OrgInp
     ctx.db,
     rows.map((row) => row.id),
   );
-  const integrations = rows.map((row) => {
+  const integrations = await Promise.all(rows.map(async (row) => {
     const connected = row.apiKey !== DISCONNECTED_API_KEY;
     const health: IntegrationHealth = !connected
       ? "disconnected"
@@ -67,9 +74,9 @@ export async function listIntegrations({ ctx, input }: { ctx: Ctx; input: OrgInp
       name: row.name,
       baseUrl: row.baseUrl,
       connected,
-      apiKeyHint: connected ? apiKeyHint(row.apiKey) : null,
-      // Owners see the secret to paste it into the partner's webhook settings; it is gone once disconnected.
-      webhookSecret: connected ? row.webhookSecret : null,
+      apiKeyHint: connected ? apiKeyHint(await ctx.secrets.open(row.apiKey)) : null,
+      // Masked: the secret itself is shown only on "Show secret" (revealWebhookSecret, audited).
+      webhookSecretHint: connected ? webhookSecretHint(await ctx.secrets.open(row.webhookSecret)) : null,
       previousSecretValidUntil: connected && previousValid ? row.previousSecretValidUntil : null,
       lastWebhookAt: row.lastWebhookAt,
       health,
@@ -79,7 +86,7 @@ export async function listIntegrations({ ctx, input }: { ctx: Ctx; input: OrgInp
         .filter((entry) => entry.integrationId === row.id)
         .map(({ locationId, facilityId, facilityName }) => ({ locationId, facilityId, facilityName })),
     };
-  });
+  }));
   return { organisationId: input.organisationId, facilities, integrations };
 }
 
@@ -112,6 +119,7 @@ function sameTarget(a: string, b: string): boolean {
 export async function connectIntegration({ ctx, input }: { ctx: Ctx; input: ConnectInput }) {
   await assertOwnFacilities(ctx, input.organisationId, input.locations);
   assertPartnerUrl(ctx, input.baseUrl, ["baseUrl"]);
+  const [apiKey, webhookSecret] = await Promise.all([ctx.secrets.seal(input.apiKey), ctx.secrets.seal(newWebhookSecret())]);
   const row = await ctx.db.transaction((tx) =>
     insertIntegration(
       tx,
@@ -119,7 +127,8 @@ export async function connectIntegration({ ctx, input }: { ctx: Ctx; input: Conn
         organisationId: input.organisationId,
         name: input.name,
         baseUrl: input.baseUrl,
-        apiKey: input.apiKey,
+        apiKey,
+        webhookSecret,
         locations: Object.fromEntries(input.locations.map((entry) => [entry.locationId, entry.facilityId])),
       },
       ctx.now(),
@@ -150,7 +159,8 @@ export async function updateIntegrationSettings({
     if (apiKey === undefined) throw invalidField(["patch", "apiKey"], "The base URL changed: enter the API key again");
   }
   if (input.locations) await assertOwnFacilities(ctx, input.organisationId, input.locations);
-  await updateIntegration(ctx.db, row.id, input.patch, input.locations);
+  const patch = input.patch.apiKey === undefined ? input.patch : { ...input.patch, apiKey: await ctx.secrets.seal(input.patch.apiKey) };
+  await updateIntegration(ctx.db, row.id, patch, input.locations);
   return listIntegrations({ ctx, input });
 }
 
@@ -164,7 +174,7 @@ export async function rotateSecret({
 }) {
   const row = await connectedIntegration(ctx, input);
   const graceHours = input.graceHours ?? DEFAULT_GRACE_HOURS;
-  await rotateWebhookSecret(ctx.db, row.id, ctx.now() + graceHours * HOUR);
+  await rotateWebhookSecret(ctx.db, row.id, ctx.now() + graceHours * HOUR, await ctx.secrets.seal(newWebhookSecret()));
   return listIntegrations({ ctx, input });
 }
 
@@ -178,7 +188,24 @@ export async function disconnect({ ctx, input }: { ctx: Ctx; input: OrgInput & {
   const row = await findIntegrationOfOrganisation(ctx.db, input.organisationId, input.integrationId);
   if (!row) throw notFound("Integration");
   const kept = await hasSyncedMembers(ctx.db, input.organisationId, row.id);
-  if (kept) await disconnectIntegration(ctx.db, input.organisationId, row.id);
+  if (kept) await disconnectIntegration(ctx.db, input.organisationId, row.id, await ctx.secrets.seal(newWebhookSecret()));
   else await deleteIntegration(ctx.db, row.id);
   return { removed: !kept, ...(await listIntegrations({ ctx, input })) };
+}
+
+/**
+ * "Show secret": the integration's current webhook secret, to paste into the partner's settings. Each
+ * reveal is audited (who, which integration, when) before the secret is returned.
+ */
+export async function revealWebhookSecret({ ctx, input }: { ctx: AdminCtx; input: OrgInput & { integrationId: string } }) {
+  const row = await connectedIntegration(ctx, input);
+  const webhookSecret = await ctx.secrets.open(row.webhookSecret);
+  await recordAudit(ctx.db, {
+    organisationId: input.organisationId,
+    actorUserId: ctx.actor.userId,
+    action: "integration.webhook_secret_revealed",
+    detail: { integrationId: row.id, integrationName: row.name },
+    at: ctx.now(),
+  });
+  return { webhookSecret };
 }

@@ -42,7 +42,7 @@ function eventFor(source: SyncSource, externalId: string, body: unknown, now: nu
 export async function syncPersonNow({ ctx, input }: { ctx: Ctx; input: SyncPersonInput }): Promise<{ steps: TraceStep[] }> {
   const { facility, source, externalId } = input;
   const integrationId = source === "integration" ? input.integrationId : null;
-  const credentials = await loadSourceCredentials(ctx.db, { organisationId: facility.organisationId, facilityId: facility.id });
+  const credentials = await loadSourceCredentials(ctx.db, { organisationId: facility.organisationId, facilityId: facility.id }, ctx.secrets);
   const target = integrationId ? credentials.integrations.get(integrationId) : source === "cctv" ? credentials.cctv : undefined;
   if (!target) throw notFound(source === "cctv" ? "CCTV/Computer Vision source" : "Integration");
 

@@ -1,4 +1,4 @@
-import { loadSourceCredentials, type Db, type ListingFactory } from "@uas/db";
+import { loadSourceCredentials, type Db, type ListingFactory, type SecretBox } from "@uas/db";
 import { httpListing, type HttpSourceOptions } from "./listing-client";
 
 export type ListingTuning = Pick<HttpSourceOptions, "pageSize" | "timeoutMs" | "retries" | "minRetryDelayMs">;
@@ -19,8 +19,9 @@ export async function loadListingFactory(
   db: Db,
   facility: { id: string; organisationId: string },
   tuning: ListingOptions,
+  secrets: SecretBox,
 ): Promise<ListingFactory> {
-  const credentials = await loadSourceCredentials(db, { organisationId: facility.organisationId, facilityId: facility.id });
+  const credentials = await loadSourceCredentials(db, { organisationId: facility.organisationId, facilityId: facility.id }, secrets);
   return (target) => {
     if (target.source === "cctv") {
       if (!credentials.cctv) throw new Error("CCTV/Computer Vision is not configured for this facility");

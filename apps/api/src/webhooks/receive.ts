@@ -27,6 +27,7 @@ export function receiveEvent(source: SyncSource) {
       db: c.get("db"),
       now: () => Date.now(),
       queues: c.get("queues"),
+      secrets: c.get("secrets"),
     };
     const { status } = await receiveWebhook({
       ctx,

@@ -126,3 +126,32 @@ export async function listStuckInboxRows(db: DbOrTx, input: { receivedBefore: nu
     .slice(0, input.limit)
     .map(({ sender, webhookId }) => ({ sender, webhookId }));
 }
+
+/** How long an applied webhook's raw body (people's data) is kept: long past any partner retry. */
+export const INBOX_RETENTION_DAYS = 14;
+
+/**
+ * Deletes applied inbox rows received more than `retentionDays` ago, oldest first, at most
+ * `batchSize × maxBatches` rows a call (the cron prunes a slice every quarter hour). Each batch is one
+ * statement that walks the (state, received_at) index. Rows that failed, or are not applied yet, stay:
+ * an operator decides about those.
+ */
+export async function pruneAppliedInboxRows(input: {
+  db: DbOrTx;
+  now: number;
+  retentionDays?: number;
+  batchSize?: number;
+  maxBatches?: number;
+}): Promise<{ deleted: number }> {
+  const cutoff = input.now - (input.retentionDays ?? INBOX_RETENTION_DAYS) * 86_400_000;
+  const batchSize = input.batchSize ?? 500;
+  let deleted = 0;
+  for (let batches = 0; batches < (input.maxBatches ?? 10); batches += 1) {
+    const result = await input.db.run(sql`
+      DELETE FROM webhook_inbox WHERE rowid IN (
+        SELECT rowid FROM webhook_inbox WHERE state = 'applied' AND received_at < ${cutoff} ORDER BY received_at LIMIT ${batchSize})`);
+    deleted += result.rowsAffected;
+    if (result.rowsAffected < batchSize) break;
+  }
+  return { deleted };
+}

@@ -9,7 +9,6 @@ import {
   organisation,
   organisationMember,
 } from "../schema";
-import { newWebhookSecret } from "../ids";
 
 /**
  * A disconnected integration keeps its row, so the members it synced keep their badge (the partner's
@@ -116,15 +115,15 @@ export async function updateIntegration(
 }
 
 /**
- * A new webhook secret; the one it replaces keeps verifying signatures until `previousValidUntil`,
- * so the partner can switch over without losing events. A second rotation inside the grace period
- * retires the oldest secret at once (only one previous secret is kept).
+ * A new webhook secret (sealed by the caller, see secrets.ts); the one it replaces keeps verifying
+ * signatures until `previousValidUntil`, so the partner can switch over without losing events. A second
+ * rotation inside the grace period retires the oldest secret at once (only one previous secret is kept).
  */
-export async function rotateWebhookSecret(db: DbOrTx, integrationId: string, previousValidUntil: number) {
+export async function rotateWebhookSecret(db: DbOrTx, integrationId: string, previousValidUntil: number, newSecret: string) {
   const [row] = await db
     .update(integration)
     .set({
-      webhookSecret: newWebhookSecret(),
+      webhookSecret: newSecret,
       previousWebhookSecret: sql`${integration.webhookSecret}`,
       previousSecretValidUntil: previousValidUntil,
     })
@@ -158,16 +157,17 @@ export async function deleteIntegration(db: DbOrTx, integrationId: string) {
 /**
  * Disconnects an integration whose members stay ("Members already synced stay until you remove them"):
  * the location map goes, every facility of the organisation is opted out (so no pass mirrors it), the
- * API key is cleared and the webhook secret replaced by one nobody knows (so its webhooks are refused).
+ * API key is cleared and the webhook secret replaced by one nobody knows (so its webhooks are refused;
+ * the caller seals it like any other).
  */
-export async function disconnectIntegration(db: Db, organisationId: string, integrationId: string) {
+export async function disconnectIntegration(db: Db, organisationId: string, integrationId: string, unknownSecret: string) {
   const facilities = await listOrganisationFacilities(db, organisationId);
   const optOuts = facilities.map((f) => ({ facilityId: f.id, integrationId, enabled: false }));
   const clear = db
     .update(integration)
     .set({
       apiKey: DISCONNECTED_API_KEY,
-      webhookSecret: newWebhookSecret(),
+      webhookSecret: unknownSecret,
       previousWebhookSecret: null,
       previousSecretValidUntil: null,
     })

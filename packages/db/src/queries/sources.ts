@@ -1,11 +1,15 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../database";
 import { cctvSource, integration } from "../schema";
+import type { SecretBox } from "../secrets";
 
 export type SourceCredentials = { baseUrl: string; apiKey: string };
 
-/** Where and how to read the listings of a facility's sources (integrations of its organisation, its CCTV). */
-export async function loadSourceCredentials(db: DbOrTx, input: { organisationId: string; facilityId: string }) {
+/**
+ * Where and how to read the listings of a facility's sources (integrations of its organisation, its
+ * CCTV), with the API keys opened (they are stored sealed, see secrets.ts).
+ */
+export async function loadSourceCredentials(db: DbOrTx, input: { organisationId: string; facilityId: string }, secrets: SecretBox) {
   const [integrations, cctv] = await Promise.all([
     db
       .select({ id: integration.id, baseUrl: integration.baseUrl, apiKey: integration.apiKey })
@@ -17,9 +21,11 @@ export async function loadSourceCredentials(db: DbOrTx, input: { organisationId:
       .where(eq(cctvSource.facilityId, input.facilityId))
       .limit(1),
   ]);
+  const opened = await Promise.all(integrations.map(async (row) => [row.id, { baseUrl: row.baseUrl, apiKey: await secrets.open(row.apiKey) }] as const));
+  const ownCctv = cctv[0];
   return {
-    integrations: new Map<string, SourceCredentials>(integrations.map((row) => [row.id, { baseUrl: row.baseUrl, apiKey: row.apiKey }])),
-    cctv: cctv[0] as SourceCredentials | undefined,
+    integrations: new Map<string, SourceCredentials>(opened),
+    cctv: ownCctv ? { baseUrl: ownCctv.baseUrl, apiKey: await secrets.open(ownCctv.apiKey) } : undefined,
   };
 }
 

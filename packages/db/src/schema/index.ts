@@ -10,4 +10,5 @@ export * from "./invitation";
 export * from "./access-log";
 export * from "./audit";
 export * from "./source-removal";
+export * from "./sign-in-throttle";
 export * from "./access-rules";

@@ -6,7 +6,14 @@ import type { SyncSource } from "../vocabulary";
  * optional fields become null, and `updated_at` is required: it orders deliveries.
  */
 
-const personId = z.string().min(1).max(128);
+/** C0 controls (NUL included), DEL and C1 controls: no meaning in a name, an address, a tag or an id. */
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+const CONTROL_RUNS = /[\u0000-\u001F\u007F-\u009F]+/g;
+const WHITESPACE_CONTROL = /[\t\n\v\f\r]/;
+
+// An id with a control character is refused rather than cleaned: cleaning could make two people one.
+const anyPersonId = z.string().min(1).max(128);
+const personId = anyPersonId.refine((id) => !CONTROL.test(id), "Must not contain control characters (such as NUL)");
 // Missing and null are folded to null/[] when mapping (below): a zod transform per field doubled the
 // parse time of a listing page.
 const optionalText = z.string().nullish();
@@ -92,17 +99,27 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
- * JSON may carry an unpaired UTF-16 surrogate ("\ud83d" alone), which is not text: written through
- * SQLite's JSON functions it becomes invalid UTF-8 that the database cannot read back (the local libSQL
- * endpoint aborted on it). It becomes U+FFFD, as a lenient UTF-8 decoder does; the same input always
- * maps to the same string, so ids still match across events and listings. Everything else (quotes,
- * NULs) is kept exactly.
+ * Text as it enters from a source (webhook bodies, listings), made fit to store and search:
+ * - JSON may carry an unpaired UTF-16 surrogate ("\ud83d" alone), which is not text: written through
+ *   SQLite's JSON functions it becomes invalid UTF-8 that the database cannot read back (the local libSQL
+ *   endpoint aborted on it). It becomes U+FFFD, as a lenient UTF-8 decoder does.
+ * - Control characters are stripped (docs/adr/0013-hardening-infra.md): a NUL cut the text short in SQLite's
+ *   text functions (search could not see past it) and nothing of a name or an address needs one. A run
+ *   holding a tab or a line break becomes one space, so "Anne\nMarie" stays two words; the rest go.
+ * The same input always maps to the same string, so values still match across events and listings.
+ * Quotes and everything else are kept exactly. Ids never get here with a control character (refused).
  */
+function withoutLoneSurrogates(value: string): string {
+  return SURROGATE.test(value) ? value.replace(LONE_SURROGATE, "\uFFFD") : value;
+}
+
 function wellFormed(value: string): string;
 function wellFormed(value: string | null | undefined): string | null;
 function wellFormed(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  return SURROGATE.test(value) ? value.replace(LONE_SURROGATE, "\uFFFD") : value;
+  let text = withoutLoneSurrogates(value);
+  if (CONTROL.test(text)) text = text.replace(CONTROL_RUNS, (run) => (WHITESPACE_CONTROL.test(run) ? " " : ""));
+  return text;
 }
 
 const wellFormedList = (values: string[] | null | undefined): string[] => (values ?? []).map((v) => wellFormed(v));
@@ -140,7 +157,8 @@ function cctvToPerson(data: z.output<typeof cctvPersonSchema>): SourcePerson {
 function readableId(raw: unknown, key: string): string | null {
   if (typeof raw !== "object" || raw === null) return null;
   const value = (raw as Record<string, unknown>)[key];
-  return personId.safeParse(value).success ? wellFormed(value as string) : null;
+  // Loosely: a record whose id is refused still names its row, which must not look missing and be swept.
+  return anyPersonId.safeParse(value).success ? withoutLoneSurrogates(value as string) : null;
 }
 
 /** One item of a listing page (the same shape as the upsert event's `data`). */
