@@ -44,14 +44,14 @@ describe("activity CSV export", () => {
     expect(res.status).toBe(200);
     const parsed = Papa.parse<Record<string, string>>(await res.text(), { header: true, skipEmptyLines: true });
     expect(parsed.errors).toEqual([]);
-    const byId = new Map(parsed.data.map((line) => [line.external_id, line]));
+    const byId = new Map(parsed.data.map((line) => [line["External ID"], line]));
     for (const [i, value] of HOSTILE.entries()) {
       const line = byId.get(`'${value}#${i}`);
       expect(line, JSON.stringify(value)).toBeDefined();
-      expect(line!.name).toBe(`'${value}`);
-      expect(line!.reason).toBe("'=cmd|' /C calc'!A0");
+      expect(line!.Name).toBe(`'${value}`);
+      expect(line!.Reason).toBe("'=cmd|' /C calc'!A0");
     }
-    expect(byId.get("M-1")?.name).toBe("Ada-Lovelace O'Neil");
+    expect(byId.get("M-1")?.Name).toBe("Ada-Lovelace O'Neil");
     for (const line of parsed.data) {
       for (const cell of Object.values(line)) expect(cell, JSON.stringify(line)).not.toMatch(/^[=+\-@\t\r\n＝＋－＠]/);
     }
