@@ -1,3 +1,4 @@
 export * from "./vocabulary";
 export * from "./nightly-schedule";
 export * from "./sync";
+export * from "./users";

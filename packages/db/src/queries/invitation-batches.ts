@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx } from "../database";
 import { newId } from "../ids";
+import { effectiveAccessSql } from "./effective-access";
 
 /**
  * "Send invitations…": who the admin chose, how many get an email and why the others are skipped,
@@ -22,7 +23,7 @@ export type BulkInvitationCounts = {
 
 // One skip reason per person, first that applies: no email, no access, already invited.
 const NO_EMAIL = sql`(u.email IS NULL OR u.email = '')`;
-const NO_ACCESS = sql`(u.access_enabled = 0 OR u.removed_at_source_at IS NOT NULL)`;
+const NO_ACCESS = sql`(NOT ${effectiveAccessSql("u")})`;
 /** Sent, or queued (on its way): a second email only when the admin ticks Re-send. */
 const INVITED = sql`(i.state IN ('sent', 'queued'))`;
 

@@ -1,5 +1,6 @@
 import type { AppliedOutcome, SyncSource } from "@uas/domain";
 import { int, json, text, type StoreHandle } from "./store-handle";
+import { effectiveAccessCondition } from "../queries/effective-access";
 
 /**
  * Auto-send's transactional outbox. The engine adds these statements to the script that applies a
@@ -24,7 +25,7 @@ export function appliedUserIds(entries: ReadonlyArray<{ outcome: AppliedOutcome;
  */
 const ELIGIBLE = `s.auto_send_invitations = 1
   AND u.source <> 'manual' AND u.track_source_updates = 1
-  AND u.access_enabled = 1 AND u.removed_at_source_at IS NULL
+  AND ${effectiveAccessCondition("u")}
   AND u.email IS NOT NULL AND u.email <> ''`;
 
 function insertQueued(where: string, now: number, onConflict: string): string {

@@ -1,0 +1,2 @@
+export * from "./user-list";
+export * from "./user-import";
