@@ -1,4 +1,7 @@
 import {
+  accessUserFacets,
+  accessUserTiles,
+  createInvitationBatch,
   deleteGrant,
   findAccessUser,
   insertGrant,
@@ -13,13 +16,17 @@ import {
   type AccessUserFilter,
   type AccessUserPatch,
 } from "@uas/db";
-import { CCTV_BADGE, MANUAL_BADGE, type Source } from "@uas/domain";
-import type { Ctx } from "../context";
+import { CCTV_BADGE, MANUAL_BADGE, membershipStatusLabel, type Source, type UserSort } from "@uas/domain";
+import type { AdminCtx, Ctx } from "../context";
 import { badRequest, conflict, notFound } from "../errors";
+import { relayInvitationsAfterCommit } from "./invitations";
 
 type FacilityRef = { id: string; organisationId: string; countryCode: string };
 
-/** Why a person has no access; both can hold at once. Effective access = switch on AND not removed at source. */
+/**
+ * Why a person has no access; both can hold at once. Whether they have it is the database's one
+ * definition (effectiveAccessSql); these only explain it.
+ */
 export type DisabledReason = "switched_off_by_admin" | "removed_at_source";
 export type InvitationState = "not_invited" | "queued" | "sent" | "failed";
 
@@ -68,6 +75,7 @@ export function phoneDigitsOf(search: string): string | null {
 export type ListUsersInput = Omit<AccessUserFilter, "facilityId" | "search"> & {
   facility: FacilityRef;
   search?: string | undefined;
+  sort: UserSort;
   offset: number;
   limit: number;
 };
@@ -82,9 +90,14 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       search: search ? { text: search, phoneDigits: phoneDigitsOf(search) } : undefined,
       source: input.source,
       integrationId: input.integrationId,
-      state: input.state,
+      access: input.access,
+      membershipStatus: input.membershipStatus,
+      personType: input.personType,
+      tag: input.tag,
+      invitation: input.invitation,
     },
     { offset: input.offset, limit: input.limit },
+    input.sort,
   );
   return {
     total,
@@ -102,7 +115,27 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       trackSourceUpdates: row.trackSourceUpdates,
       disabledReasons: disabledReasons(row),
       invitation: (row.invitationState ?? "not_invited") as InvitationState,
+      personType: row.personType,
+      membershipStatus: row.membershipStatus,
+      lastSyncedAt: row.lastSyncedAt,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
     })),
+  };
+}
+
+/** The stat tiles, counted with the one definition of effective access. */
+export async function getUserTiles({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
+  return accessUserTiles(ctx.db, input.facility.id);
+}
+
+/** The chips' options from the facility's data; membership statuses with the friendly labels. */
+export async function getUserFilterOptions({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
+  const facets = await accessUserFacets(ctx.db, input.facility.id);
+  return {
+    membershipStatuses: facets.membershipStatuses.map((value) => ({ value, label: membershipStatusLabel(value) })),
+    personTypes: facets.personTypes,
+    tags: facets.tags,
   };
 }
 
@@ -123,7 +156,6 @@ export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: Fac
     listAccessLogForUser(ctx.db, input.facility.id, found.user.id, HISTORY_LIMIT),
   ]);
   const { user } = found;
-  const reasons = disabledReasons(user);
   return {
     id: user.id,
     source: user.source,
@@ -146,7 +178,7 @@ export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: Fac
     appMessage: user.appMessage,
     /** Manual rows always; synced rows only while decoupled (Track source updates off). */
     detailsEditable: user.source === "manual" || !user.trackSourceUpdates,
-    access: { effective: reasons.length === 0, disabledReasons: reasons },
+    access: { effective: found.hasAccess, disabledReasons: disabledReasons(user) },
     invitation: found.invitation
       ? { ...found.invitation, state: found.invitation.state as InvitationState }
       : { state: "not_invited" as InvitationState, queuedAt: null, sentAt: null, error: null },
@@ -158,6 +190,29 @@ export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: Fac
 }
 
 export type UserView = Awaited<ReturnType<typeof getUser>>;
+
+/**
+ * The panel's invitation button. It goes through the invitation outbox like "Send invitations…" (ADR
+ * 0008): one row per person, so a click while the email is on its way joins it instead of sending a
+ * second. "Resend" of a sent invitation is a new email under a new idempotency key; a failed one is
+ * queued again.
+ */
+export async function sendUserInvitation({ ctx, input }: { ctx: AdminCtx; input: { facility: FacilityRef; userId: string } }) {
+  const found = await findAccessUser(ctx.db, input.facility.id, input.userId);
+  if (!found) throw notFound("User");
+  const name = [found.user.firstName, found.user.lastName].filter(Boolean).join(" ") || "This person";
+  if (!found.user.email) throw badRequest(`${name} has no email address: invitations are sent by email. They can still sign in with their phone.`);
+  if (!found.hasAccess) throw badRequest(`${name} has no access: an invitation is sent only to people who can open the doors`);
+  await createInvitationBatch(ctx.db, {
+    facilityId: input.facility.id,
+    audience: { kind: "users", userIds: [found.user.id] },
+    resend: found.invitation?.state === "sent",
+    createdBy: ctx.actor.email,
+    now: ctx.now(),
+  });
+  await relayInvitationsAfterCommit(ctx);
+  return getUser({ ctx, input: { facility: input.facility, userId: found.user.id } });
+}
 
 export async function createManualUser({
   ctx,

@@ -2,15 +2,20 @@ import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../database";
 import { accessGrant, accessLogEntry, accessUser, integration, invitation } from "../schema";
 import { newId } from "../ids";
+import { effectiveAccessSql } from "./effective-access";
 
 export type AccessUserRow = typeof accessUser.$inferSelect;
 
-/** One row of this facility, with its integration's name and invitation; undefined for another facility's id. */
+/**
+ * One row of this facility, with its integration's name, its effective access (effectiveAccessSql) and
+ * its invitation; undefined for another facility's id.
+ */
 export async function findAccessUser(db: DbOrTx, facilityId: string, userId: string) {
   const [row] = await db
     .select({
       user: accessUser,
       integrationName: integration.name,
+      hasAccess: sql<number>`${effectiveAccessSql("access_user")}`,
       invitation: {
         state: invitation.state,
         queuedAt: invitation.queuedAt,
@@ -24,7 +29,7 @@ export async function findAccessUser(db: DbOrTx, facilityId: string, userId: str
     .where(and(eq(accessUser.facilityId, facilityId), eq(accessUser.id, userId)))
     .limit(1);
   if (!row) return undefined;
-  return { ...row, invitation: row.invitation?.state ? row.invitation : null };
+  return { ...row, hasAccess: row.hasAccess === 1, invitation: row.invitation?.state ? row.invitation : null };
 }
 
 export type ManualUserInput = {

@@ -1,33 +1,12 @@
 import Papa from "papaparse";
 import { z } from "zod";
 import { normaliseEmail, normalisePhone, normaliseTags } from "../sync/normalise";
+import { IMPORT_COLUMNS, IMPORT_MAX_ROWS, IMPORT_TAG_SEPARATOR, type ImportField } from "./import-template";
 
 /**
  * "Import (CSV)": reading the admin's file into people to add or update, and every line that cannot be
  * imported with its line number and reason. Pure: matching against existing users happens in the store.
  */
-
-/** The template's columns, in order, named as the help page names the fields. */
-export const IMPORT_COLUMNS = [
-  { field: "firstName", header: "First name" },
-  { field: "lastName", header: "Last name" },
-  { field: "email", header: "Email" },
-  { field: "mobilePhone", header: "Mobile phone" },
-  { field: "personType", header: "Person type" },
-  { field: "membershipStatus", header: "Membership status" },
-  { field: "customTags", header: "Custom tags" },
-] as const;
-export type ImportField = (typeof IMPORT_COLUMNS)[number]["field"];
-
-/** Tags within the Custom tags cell. */
-export const IMPORT_TAG_SEPARATOR = ";";
-export const IMPORT_MAX_ROWS = 20_000;
-
-export const IMPORT_TEMPLATE_CSV = [
-  IMPORT_COLUMNS.map((c) => c.header).join(","),
-  "Ada,Lovelace,ada@example.com,+447700900123,Member,Active,Pool; Early bird",
-  "Grace,Hopper,,07700 900456,Staff,,",
-].join("\r\n") + "\r\n";
 
 /** One person read from a line: names trimmed, email lower-cased, phone in E.164; null = the cell was empty. */
 export type ImportPerson = {
