@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { IMPORT_TEMPLATE_CSV, parseUserImport } from "./user-import";
+import { IMPORT_TEMPLATE_CSV } from "./import-template";
+import { parseUserImport } from "./user-import";
 
 const parse = (csv: string) => parseUserImport(csv, "GB");
 
