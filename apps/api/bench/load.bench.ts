@@ -33,7 +33,7 @@ import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { sql } from "drizzle-orm";
 import { createNodeDb } from "@uas/db/node";
-import { dueNightlyDate, type RequireIdentifier } from "@uas/domain";
+import { dueNightlyDate, nightlyStartOffsetMinutes, type RequireIdentifier } from "@uas/domain";
 import { startStack, repoRoot } from "@uas/devkit/stack";
 import { startListingServer } from "./load-listing";
 import {
@@ -164,7 +164,7 @@ try {
   log(`${MEMBERS} members (${b.changed.size} changed, ${b.departed.size} gone tonight); ${events.length} events, ${plan.repeats} repeats, ${plan.outOfOrder} out of order; ${joiners.size} joiners`);
 
   // The nightly cron as wrangler fires it, at a chosen time: last night's 03:00 hour primes, tonight's is measured.
-  const due = (t: number) => dueNightlyDate(t, context.time_zone, context.nightly_hour);
+  const due = (t: number) => dueNightlyDate(t, context.time_zone, context.nightly_hour, nightlyStartOffsetMinutes(facility.id));
   let tonight = Math.floor(now / (15 * 60_000)) * 15 * 60_000;
   while (!due(tonight)) tonight -= 15 * 60_000;
   let lastNight = tonight - DAY;

@@ -28,9 +28,10 @@
  * database endpoint and the partner are separate processes, their CPU is reported apart.
  *
  * Other env: SIM_DATE (2026-01-14, a winter day), PASS_PAGES_PER_STEP / LISTING_PAGE_SIZE (the Worker's
- * own vars, passed through), SIM_KEEP=1 keeps the data directory, SIM_WRITE=0 skips the figures file.
- * Figures are merged into `<repo>/.bench/reliability.json` (other keys kept). Exits 1 on a limit breach or
- * a pass that did not complete.
+ * own vars, passed through), SIM_KEEP=1 keeps the data directory, SIM_WRITE=0 skips the figures files.
+ * Figures are written to `<repo>/.bench/night.json` and merged, prefixed `sim_`, into `.bench/reliability.json`
+ * (other benches' keys kept, the last run's `sim_` keys replaced; `npm run bench:reliability` runs this
+ * with SIM_FACILITIES=200 SIM_NIGHTS=2). Exits 1 on a limit breach or a pass that did not complete.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -103,6 +104,7 @@ const LIMITS = {
 const apiDir = fileURLToPath(new URL("..", import.meta.url));
 const repoRoot = join(apiDir, "..", "..");
 const benchFile = join(repoRoot, ".bench", "reliability.json");
+const nightFile = join(repoRoot, ".bench", "night.json");
 const dataDir = join(tmpdir(), `uas-night-sim-${process.pid}`);
 const dbFile = join(dataDir, "night.db");
 const migrationsFolder = join(repoRoot, "packages", "db", "migrations");
@@ -660,10 +662,14 @@ const figures: Record<string, number | string> = {
   sim_measured_at: new Date().toISOString(),
 };
 if (WRITE) {
-  const existing = existsSync(benchFile) ? (JSON.parse(readFileSync(benchFile, "utf8")) as Record<string, unknown>) : {};
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
-  writeFileSync(benchFile, `${JSON.stringify({ ...existing, ...figures }, null, 2)}\n`);
-  console.log(`\nmerged ${Object.keys(figures).length} figures into ${benchFile}`);
+  const unprefixed = Object.fromEntries(Object.entries(figures).map(([key, value]) => [key.replace(/^sim_/, ""), value]));
+  writeFileSync(nightFile, `${JSON.stringify(unprefixed, null, 2)}\n`);
+  const existing = existsSync(benchFile) ? (JSON.parse(readFileSync(benchFile, "utf8")) as Record<string, unknown>) : {};
+  const kept = Object.fromEntries(Object.entries(existing).filter(([key]) => !key.startsWith("sim_")));
+  const prefixed = Object.fromEntries(Object.entries(figures).map(([key, value]) => [key.startsWith("sim_") ? key : `sim_${key}`, value]));
+  writeFileSync(benchFile, `${JSON.stringify({ ...kept, ...prefixed }, null, 2)}\n`);
+  console.log(`\nwrote ${nightFile}; merged ${Object.keys(prefixed).length} sim_ figures into ${benchFile}`);
 }
 const incomplete = nights.some((n) => Number(n.passes_not_complete) > 0 || Number(n.passes) !== FACILITIES * (SOURCE === "both" ? 2 : 1));
 if (breaches.length > 0 || incomplete) process.exitCode = 1;

@@ -1,9 +1,9 @@
-import { errorSummary } from "./log";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { trpcServer } from "@hono/trpc-server";
 import { createDb, type Db } from "@uas/db";
-import { parseConfig, type AppConfig } from "./env";
+import { parseConfig, partnerUrlPolicyFromConfig, type AppConfig } from "./env";
+import { internalError } from "./errors";
 import type { Bindings } from "./bindings";
 import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
 import { createTrpcContext } from "./trpc/context";
@@ -13,6 +13,7 @@ import type { Queues } from "./context";
 import { queuesOf } from "./invocation";
 import { webhooks } from "./webhooks";
 import { devMailbox } from "./email/dev-mailbox";
+import { accessCheck } from "./door/check";
 
 /** `auth` is built on first use: webhooks and other routes without sessions never pay for it. */
 export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues };
@@ -38,6 +39,8 @@ export function createApp() {
 
   app.route("/webhooks", webhooks);
 
+  app.route("/v1/access", accessCheck);
+
   app.route("/api/facilities", activityCsv);
 
   app.route("/api/dev/mailbox", devMailbox);
@@ -51,7 +54,7 @@ export function createApp() {
       endpoint: "/trpc",
       createContext: (_opts, c) =>
         createTrpcContext(
-          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues") },
+          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), partnerUrls: partnerUrlPolicyFromConfig(c.get("config")) },
           c.get("auth")(),
           c,
         ) as unknown as Record<string, unknown>,
@@ -62,8 +65,8 @@ export function createApp() {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
-    console.error("unhandled", errorSummary(error));
-    return c.json({ error: { code: "internal_error", message: "Something went wrong" } }, 500);
+    const { errorId, message } = internalError(error, `${c.req.method} ${c.req.path}`);
+    return c.json({ error: { code: "internal_error", message, errorId } }, 500);
   });
 
   return app;

@@ -1,4 +1,5 @@
 import type { Db } from "@uas/db";
+import { PRODUCTION_URL_POLICY, type PartnerUrlPolicy } from "./sources/partner-url";
 
 export type Actor =
   | { type: "admin"; userId: string; email: string }
@@ -15,6 +16,7 @@ export type QueueProducer = {
 
 export type Queues = {
   sync: QueueProducer;
+  webhooks: QueueProducer;
   invitations: QueueProducer;
 };
 
@@ -37,8 +39,11 @@ export type Ctx<A extends Actor = Actor> = {
   now: () => number;
   queues: Queues;
   tuning?: Tuning;
+  /** Where partner keys may be sent; without it, production's rule (https to a public host). */
+  partnerUrls?: PartnerUrlPolicy;
 };
 
 export const tuningOf = (ctx: Ctx): Tuning => ctx.tuning ?? DEFAULT_TUNING;
+export const partnerUrlPolicyOf = (ctx: Ctx): PartnerUrlPolicy => ctx.partnerUrls ?? PRODUCTION_URL_POLICY;
 
 export type AdminCtx = Ctx<Extract<Actor, { type: "admin" }>>;

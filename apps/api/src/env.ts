@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_TUNING, type Tuning } from "./context";
 import { DEFAULT_RESEND_API_URL } from "./email/resend-provider";
+import type { PartnerUrlPolicy } from "./sources/partner-url";
 
 /** Bindings and secrets, parsed at the entry (once per isolate's env); nothing is read from env elsewhere. */
 const appEnvSchema = z.object({
@@ -54,6 +55,11 @@ function parseConfigUncached(env: unknown): AppConfig {
     throw new Error(`Invalid Worker configuration: ${fields.join("; ")}`);
   }
   return parsed.data;
+}
+
+/** Development and tests reach the demo partner and simulators on this machine; production never does. */
+export function partnerUrlPolicyFromConfig(config: AppConfig): PartnerUrlPolicy {
+  return { allowLoopback: config.APP_ENV !== "production" };
 }
 
 export function tuningFromConfig(config: AppConfig): Tuning {

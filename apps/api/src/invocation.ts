@@ -1,10 +1,10 @@
 import { createDb } from "@uas/db";
-import { parseConfig, tuningFromConfig, type AppConfig } from "./env";
+import { parseConfig, partnerUrlPolicyFromConfig, tuningFromConfig, type AppConfig } from "./env";
 import type { Bindings } from "./bindings";
 import type { Actor, Ctx, Queues } from "./context";
 
 export function queuesOf(env: Bindings): Queues {
-  return { sync: env.SYNC_QUEUE, invitations: env.INVITATIONS_QUEUE };
+  return { sync: env.SYNC_QUEUE, webhooks: env.WEBHOOKS_QUEUE, invitations: env.INVITATIONS_QUEUE };
 }
 
 /** The use-case context of one invocation (request, cron, queue batch): parsed bindings, a fresh client. */
@@ -16,6 +16,7 @@ export function invocationCtx(env: Bindings, actor: Actor, now: () => number = (
     now,
     queues: queuesOf(env),
     tuning: tuningFromConfig(config),
+    partnerUrls: partnerUrlPolicyFromConfig(config),
   };
   return { ctx, config };
 }

@@ -1,5 +1,5 @@
 import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity, pruneRememberedRemovals } from "@uas/db";
-import { dueNightlyDate, type SyncSource } from "@uas/domain";
+import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, type SyncSource } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { invocationCtx } from "./invocation";
 import type { Ctx } from "./context";
@@ -7,6 +7,7 @@ import type { PassStartMessage } from "./queues/messages";
 import { sweepStuckWebhooks } from "./services/webhooks";
 import { sweepInvitations } from "./services/invitations";
 import { resumeStalledPasses } from "./services/passes";
+import { endAccessGraces } from "./services/access-time";
 
 const SEND_BATCH_LIMIT = 100;
 const PRUNE_BATCHES_PER_CRON = 20;
@@ -16,12 +17,15 @@ const PRUNE_BATCHES_PER_CRON = 20;
  * had tonight's pass gets one `pass.start` message per source. The cron only fans out; passes run in
  * queue consumers, so no invocation does unbounded work. A second or late cron is harmless: the pass
  * is keyed by the facility-local day (unique index), so the consumer starts each day's pass once.
+ * Each facility starts at a stable minute of its nightly hour (a hash of its id), so a zone's facilities
+ * spread over four crons instead of one; local time is worked out once per time zone, not per facility.
  */
 export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ enqueued: number }> {
   const now = ctx.now();
   const facilities = await listFacilitiesWithSourceOn(ctx.db);
+  const localTimeIn = localTimesAt(now);
   const due = facilities.flatMap((f) => {
-    const day = dueNightlyDate(now, f.timeZone, f.nightlyHour);
+    const day = dueNightlyDateAt(localTimeIn(f.timeZone), f.nightlyHour, nightlyStartOffsetMinutes(f.facilityId));
     if (!day) return [];
     const sources: SyncSource[] = [];
     if (f.integrationsEnabled) sources.push("integration");
@@ -61,6 +65,10 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   const invitations = await sweepInvitations({ ctx });
   if (invitations.relayed + invitations.requeued > 0) {
     console.log(`invitation sweeper: ${invitations.relayed} handed to the queue, ${invitations.requeued} handed again`);
+  }
+  const graces = await endAccessGraces({ ctx });
+  if (graces.ended > 0) {
+    console.log(`access rules: ${graces.ended} grace period(s) ended; cleared ${graces.latenessP99Ms} ms after their end (p99), ${graces.latenessMaxMs} ms at most`);
   }
   // Activity entries are kept 90 days; each quarter hour prunes a bounded slice of what is older.
   const pruned = await pruneActivity({ db: ctx.db, now: ctx.now(), maxBatches: PRUNE_BATCHES_PER_CRON });

@@ -13,7 +13,7 @@ async function deliver(queue: string, body: unknown) {
   return getQueueResult(batch, ctx);
 }
 
-describe("the sync dead-letter queue", () => {
+describe("the dead-letter queues", () => {
   it("turns a webhook that kept failing into a Failed activity entry and a failed inbox row", async () => {
     const db = testDb();
     const tenant = await createWebhookTenant(db);
@@ -49,6 +49,27 @@ describe("the sync dead-letter queue", () => {
     await deliver("sync-dlq", { type: "webhook.apply", version: 1, sender: tenant.cctvSender, webhookId });
     const again = await trpcQuery("activity.list", { facilityId: tenant.granted.id, outcome: "failed" }, cookie);
     expect((again.body.result?.data as { entries: unknown[] }).entries).toHaveLength(1);
+  });
+
+  it("records a webhook that kept failing on the webhooks queue the same way", async () => {
+    const db = testDb();
+    const tenant = await createWebhookTenant(db);
+    const webhookId = `dead-${crypto.randomUUID()}`;
+    await db.insert(webhookInbox).values({
+      sender: tenant.cctvSender,
+      webhookId,
+      organisationId: tenant.organisation.id,
+      receivedAt: Date.now(),
+      payload: JSON.stringify(cctvPerson({ person_id: "cv-dead-2" })),
+      state: "received",
+    });
+    const result = await deliver("webhooks-dlq", { type: "webhook.apply", version: 2, sender: tenant.cctvSender, webhookId });
+    expect(result.explicitAcks).toHaveLength(1);
+    const [row] = await db
+      .select()
+      .from(webhookInbox)
+      .where(and(eq(webhookInbox.sender, tenant.cctvSender), eq(webhookInbox.webhookId, webhookId)));
+    expect(row).toMatchObject({ state: "failed", error: expect.stringContaining("could not be applied") });
   });
 
   it("fails a pass whose step kept failing, removing nobody", async () => {

@@ -7,13 +7,14 @@
  *      partner over `/control/faults`);
  *  (e) two cron invocations at once, their pass.start messages consumed at once, and "Sync now" racing
  *      them: one pass.
+ *  (f) a grant added or removed while the row's version bump fails (issue 18): nothing changes.
  * (c), a database error at every statement of a pass, is packages/db/test/faults.test.ts.
  * (d), invitations, belongs to the invitations work and is not here.
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import { env } from "cloudflare:test";
 import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
-import { accessUser, activityEntry, insertIntegration, newId, syncPass, updateSyncSettings, webhookInbox } from "@uas/db";
+import { accessGrant, accessUser, activityEntry, insertIntegration, newId, syncPass, updateSyncSettings, webhookInbox } from "@uas/db";
 import { createTenant, type Tenant } from "./support";
 import { createWebhookTenant, type WebhookTenant } from "./webhooks-helpers";
 import { postSigned, workerHarness } from "./reliability-support";
@@ -30,7 +31,7 @@ const h = workerHarness(env.FAULTS_DATABASE_URL, {
 });
 const db = h.db;
 
-type ApplyMessage = { type: "webhook.apply"; version: 1; sender: string; webhookId: string };
+type ApplyMessage = { type: "webhook.apply"; version: 2; sender: string; webhookId: string };
 
 /** What a person's row says, without ids, write times and versions (which differ between runs). */
 async function people(facilityId: string) {
@@ -80,7 +81,7 @@ describe("(a) a sync batch that fails half-way, delivered again", () => {
       expect(res.status).toBe(202);
       ids.push(res.id);
     }
-    const messages = h.sync.sent.splice(0) as ApplyMessage[];
+    const messages = h.webhooks.sent.splice(0) as ApplyMessage[];
     expect(messages.map((m) => m.webhookId)).toEqual(ids);
     return messages.map((body, i) => ({ id: `m${i + 1}-${newId("q")}`, body }));
   }
@@ -100,7 +101,7 @@ describe("(a) a sync batch that fails half-way, delivered again", () => {
     const faultyName = `Newer-${newId("f").slice(-8)}`;
 
     const cleanBatch = await post(clean, events(faultyName));
-    const once = await h.deliver("sync", cleanBatch);
+    const once = await h.deliver("webhooks", cleanBatch);
     expect(once.retryMessages).toEqual([]);
 
     const batch = await post(faulty, events(faultyName));
@@ -111,7 +112,7 @@ describe("(a) a sync batch that fails half-way, delivered again", () => {
       ),
     );
     try {
-      const first = await h.deliver("sync", batch);
+      const first = await h.deliver("webhooks", batch);
       // The 6th is retried (never acked); the others are acked: the consumer goes on after a failure.
       expect(first.retryMessages.map((m) => m.msgId)).toEqual([batch[5]!.id]);
       expect(first.explicitAcks.sort()).toEqual(batch.filter((_, i) => i !== 5).map((m) => m.id).sort());
@@ -124,7 +125,7 @@ describe("(a) a sync batch that fails half-way, delivered again", () => {
     }
 
     // The worst re-delivery: the whole batch again, as if every ack had been lost.
-    const again = await h.deliver("sync", batch.map((m) => ({ ...m, attempts: 2 })));
+    const again = await h.deliver("webhooks", batch.map((m) => ({ ...m, attempts: 2 })));
     expect(again.retryMessages).toEqual([]);
 
     expect(await people(faulty.granted.id)).toEqual(await people(clean.granted.id));
@@ -283,9 +284,9 @@ describe("(e) two cron invocations at once", () => {
     const cookie = await h.signIn(t.admin.email, t.admin.password);
     const mine = (m: unknown) => (m as { facilityId?: string; type: string }).facilityId === t.granted.id && (m as { type: string }).type === "pass.start";
 
-    // 03:00 and 03:15 in London fire together (a late cron and the next one): both find no pass yet.
+    // 04:00 and 04:15 in London (past any facility's jittered start) fire together (a late cron and the next one): both find no pass yet.
     h.sync.sent.length = 0;
-    await Promise.all([h.scheduled(Date.UTC(2026, 10, 24, 3, 0)), h.scheduled(Date.UTC(2026, 10, 24, 3, 15))]);
+    await Promise.all([h.scheduled(Date.UTC(2026, 10, 24, 4, 0)), h.scheduled(Date.UTC(2026, 10, 24, 4, 15))]);
     const starts = h.sync.sent.filter(mine);
     expect(starts).toHaveLength(2);
     h.sync.sent.length = 0;
@@ -308,8 +309,53 @@ describe("(e) two cron invocations at once", () => {
 
     // A third cron that night finds the pass (running or done) and starts nothing.
     h.sync.sent.length = 0;
-    await h.scheduled(Date.UTC(2026, 10, 24, 3, 30));
+    await h.scheduled(Date.UTC(2026, 10, 24, 4, 30));
     if (passes[0]!.nightlyDate === "2026-11-24") expect(h.sync.sent.filter(mine)).toEqual([]);
   });
 });
 
+
+describe("(f) a grant change whose version bump fails", () => {
+  it("changes neither the grants nor the row: the bulk-delete preview's fingerprint never misses a grant", async () => {
+    const t = await createTenant(db);
+    const cookie = await h.signIn(t.admin.email, t.admin.password);
+    const created = await h.trpc("mutation", "users.create", { facilityId: t.granted.id, firstName: "Grace", lastName: "Hopper", email: `grace.${newId("g").slice(-8)}@example.com`, mobilePhone: null }, cookie);
+    expect(created.status).toBe(200);
+    const userId = (created.body?.result?.data as { id: string }).id;
+    const state = async () => ({
+      grants: (await db.select().from(accessGrant).where(eq(accessGrant.userId, userId))).map((g) => g.name),
+      version: (await db.select().from(accessUser).where(eq(accessUser.id, userId)))[0]!.version,
+    });
+
+    const trigger = `fault_${newId("t").slice(-12)}`;
+    const failBump = () => db.run(sql.raw(`CREATE TRIGGER ${trigger} BEFORE UPDATE ON access_user WHEN NEW.id = '${userId}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END`));
+    const dropTrigger = () => db.run(sql.raw(`DROP TRIGGER ${trigger}`));
+
+    const before = await state();
+    await failBump();
+    try {
+      const add = await h.trpc("mutation", "users.grants.add", { facilityId: t.granted.id, userId, name: "Pool" }, cookie);
+      expect(add.status).toBe(500);
+      expect(await state()).toEqual(before);
+    } finally {
+      await dropTrigger();
+    }
+
+    const added = await h.trpc("mutation", "users.grants.add", { facilityId: t.granted.id, userId, name: "Pool" }, cookie);
+    expect(added.status).toBe(200);
+    const withGrant = await state();
+    expect(withGrant).toEqual({ grants: ["Pool"], version: before.version + 1 });
+    const grantId = (added.body?.result?.data as { grants: Array<{ id: string }> }).grants[0]!.id;
+
+    await failBump();
+    try {
+      const remove = await h.trpc("mutation", "users.grants.remove", { facilityId: t.granted.id, userId, grantId }, cookie);
+      expect(remove.status).toBe(500);
+      expect(await state()).toEqual(withGrant);
+    } finally {
+      await dropTrigger();
+    }
+    expect((await h.trpc("mutation", "users.grants.remove", { facilityId: t.granted.id, userId, grantId }, cookie)).status).toBe(200);
+    expect(await state()).toEqual({ grants: [], version: before.version + 2 });
+  });
+});

@@ -18,7 +18,8 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { and, eq } from "drizzle-orm";
-import { accessUser, activityEntry, cctvSource, integration, webhookInbox } from "@uas/db";
+import { accessUser, activityEntry, cctvSource, integration, newId, saveDoorApiKey, webhookInbox } from "@uas/db";
+import { newDoorApiKey } from "../src/door/keys";
 import { parseSourceEvent, type SyncSource } from "@uas/domain";
 import { createWebhookTenant, member, type WebhookTenant } from "./webhooks-helpers";
 import {
@@ -32,7 +33,7 @@ import {
   type Fingerprint,
   type Seeded,
 } from "./reliability-support";
-import { buildInputs, listProcedures, validate, type ProcedureInfo } from "./zod-inputs";
+import { buildInputs, isIdLike, listProcedures, validate, type ProcedureInfo } from "./zod-inputs";
 
 const h = workerHarness(env.FUZZ_DATABASE_URL, { WEBHOOK_RATE_LIMIT: "off" });
 const db = h.db;
@@ -560,7 +561,7 @@ describe("fuzzing the webhook endpoints", () => {
             const [row] = await db.select().from(webhookInbox).where(key);
             expect(row?.payload, where).toBe(new TextDecoder().decode(c.body.bytes));
             await db.delete(webhookInbox).where(key);
-            h.sync.sent.length = 0;
+            h.webhooks.sent.length = 0;
           }
           await resetStamps();
         } else {
@@ -627,6 +628,7 @@ describe("fuzzing every tRPC mutation's input", () => {
       bases.set(p.path, inputs);
     }
     h.sync.sent.length = 0;
+    h.webhooks.sent.length = 0;
     h.invitations.sent.length = 0;
     baseline = await fingerprint(db);
   }, 30_000);
@@ -709,6 +711,7 @@ describe("fuzzing every tRPC mutation's input", () => {
           // A valid input did its work: that is the new starting point.
           baseline = after;
           h.sync.sent.length = 0;
+          h.webhooks.sent.length = 0;
           h.invitations.sent.length = 0;
         } else {
           if (changed.length > 0) {
@@ -723,7 +726,135 @@ describe("fuzzing every tRPC mutation's input", () => {
   }, Math.max(50_000, TRPC_RUNS * 60));
 });
 
+// ——— Control characters in any string of any input ———
+
+describe("a control character in any string of any procedure's input", () => {
+  /** C0, DEL and C1 controls; line breaks are refused too wherever one line is expected. */
+  const CONTROLS = ["\u0000", "\u0007", "\u001b", "\u007f", "\u0085", "\u0008"];
+
+  function stringLeaves(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
+    if (typeof value === "string") return [path];
+    if (Array.isArray(value)) return value.flatMap((item, i) => stringLeaves(item, [...path, i]));
+    if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => stringLeaves(item, [...path, key]));
+    return [];
+  }
+
+  function withValueAt(value: unknown, path: Array<string | number>, replace: (old: string) => string): unknown {
+    if (path.length === 0) return replace(value as string);
+    const [head, ...rest] = path;
+    const copy = (Array.isArray(value) ? [...value] : { ...(value as Record<string, unknown>) }) as Record<string | number, unknown>;
+    copy[head!] = withValueAt(copy[head!], rest, replace);
+    return copy;
+  }
+
+  it("is refused by the schema and answered 400 naming that field (or the union holding it), never a 5xx, for every procedure", async () => {
+    const cookie = await h.signIn(own.admin.email, own.admin.password);
+    const scope: Record<string, unknown> = { facilityId: own.granted.id, organisationId: own.organisation.id, integrationId: own.integration.id };
+    // Only the scope must be real (it is checked before the rest of the input); the field under test is refused at parse.
+    const fill = (key: string) => scope[key] ?? (/Ids$/.test(key) ? ["id_sample"] : isIdLike(key) ? "id_sample" : undefined);
+    const failures: string[] = [];
+    let calls = 0;
+    for (const p of listProcedures()) {
+      for (const input of buildInputs(p, fill)) {
+        for (const [n, leaf] of stringLeaves(input).entries()) {
+          const control = CONTROLS[(calls + n) % CONTROLS.length]!;
+          const bad = withValueAt(input, leaf, (old) => `${old.slice(0, 1)}${control}${old.slice(1)}`);
+          const where = `${p.path} ${leaf.join(".")} ${JSON.stringify(control)}`;
+          if (validate(p, bad).ok) failures.push(`${where}: the schema accepts it`);
+          const res = await h.trpc(p.type === "query" ? "query" : "mutation", p.path, bad, cookie);
+          calls += 1;
+          const issues = res.body?.error?.data.issues ?? [];
+          const leafPath = leaf.join(".");
+          const named = issues.some((issue) => issue.path !== "" && (issue.path === leafPath || leafPath.startsWith(`${issue.path}.`)));
+          if (res.status !== 400 || !named) failures.push(`${where}: ${res.status} ${res.text.slice(0, 200)}`);
+        }
+      }
+    }
+    figures.trpc_cases += calls;
+    expect(calls).toBeGreaterThan(30);
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it("is refused in the Hono routes' inputs too", async () => {
+    const cookie = await h.signIn(own.admin.email, own.admin.password);
+    for (const control of CONTROLS) {
+      const res = await h.fetch(new Request(`http://web.test/api/facilities/${own.granted.id}/activity.csv?search=${encodeURIComponent(`a${control}b`)}`, { headers: { cookie } }));
+      expect(res.status, JSON.stringify(control)).toBe(400);
+      expect(((await res.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path)).toEqual(["search"]);
+      // An id in a path is looked up, not parsed: it is simply not found.
+      const path = await h.fetch(new Request(`http://web.test/api/facilities/${encodeURIComponent(`${own.granted.id}${control}`)}/activity.csv`, { headers: { cookie } }));
+      expect(path.status, JSON.stringify(control)).toBe(404);
+    }
+  });
+});
+
 // ——— What the receiver accepts, the consumer can apply ———
+
+// ——— The door's check ———
+
+describe("fuzzing POST /v1/access/check", () => {
+  const DOOR_STATUSES = [200, 400, 401, 404];
+  let doorKey: string;
+  let userId: string;
+
+  beforeAll(async () => {
+    const key = await newDoorApiKey();
+    doorKey = key.key;
+    await saveDoorApiKey(db, { facilityId: own.granted.id, keyHash: key.hash, keyPrefix: key.prefix, createdBy: null, now: Date.now() });
+    const [row] = await db
+      .insert(accessUser)
+      .values({ id: newId("usr"), facilityId: own.granted.id, source: "manual", firstName: "Door", email: "door@example.com", mobilePhone: "+447700900555", createdAt: Date.now(), updatedAt: Date.now() })
+      .returning();
+    userId = row!.id;
+  });
+
+  const doorCase = fc.record({
+    body: fc.oneof(
+      fc.constantFrom("userId", "email", "phone", "none").chain((field) =>
+        fc.array(mutation, { maxLength: 3 }).map((mutations) => ({ field, mutations })),
+      ),
+      anyJson.map((junk) => ({ junk })),
+    ),
+    facility: fc.constantFrom("own", "other", "unknown"),
+    key: fc.constantFrom("valid", "wrong", "missing", "junk"),
+    junkKey: headerText,
+  });
+
+  it(`answers only 200/400/401/404, never a 5xx, and changes nothing (${TRPC_RUNS} cases)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(doorCase, async (c) => {
+        const facilityId = c.facility === "own" ? own.granted.id : c.facility === "other" ? other.granted.id : "fac_unknown";
+        const identifier = { userId, email: "door@example.com", phone: "07700 900555" };
+        const body =
+          "junk" in c.body
+            ? c.body.junk
+            : mutate(c.body.field === "none" ? { facilityId } : { facilityId, [c.body.field]: identifier[c.body.field as keyof typeof identifier] }, c.body.mutations);
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (c.key === "valid") headers.authorization = `Bearer ${doorKey}`;
+        if (c.key === "wrong") headers.authorization = `Bearer ${doorKey.slice(0, -2)}xx`;
+        if (c.key === "junk" && c.junkKey) headers.authorization = c.junkKey;
+        const before = await fingerprint(db);
+        const res = await h.fetch(new Request(`${API}/v1/access/check`, { method: "POST", headers, body: toJson(body) }));
+        const text = await res.text();
+        figures.trpc_cases += 1;
+        count(res.status);
+        const where = `${toJson(body).slice(0, 200)} (${c.key}) → ${res.status} ${text.slice(0, 200)}`;
+        expect(DOOR_STATUSES, where).toContain(res.status);
+        const json = JSON.parse(text) as Record<string, unknown>;
+        if (res.status === 200) {
+          expect(c.key, where).toBe("valid");
+          expect(Object.keys(json).sort(), where).toEqual(["allowed", "reason", "until"]);
+        } else {
+          expect(typeof (json.error as { code?: unknown })?.code, where).toBe("string");
+          if (res.status === 404) expect(c.key, where).toBe("valid");
+          expect(text).not.toContain(doorKey);
+        }
+        expect(changedTables(before, await fingerprint(db)), where).toEqual([]);
+      }),
+      { numRuns: TRPC_RUNS, endOnFailure: true },
+    );
+  }, Math.max(50_000, TRPC_RUNS * 100));
+});
 
 describe("fuzzing the consumer with accepted events", () => {
   const APPLY_RUNS = Math.max(50, Math.round(fuzzRuns(500) / 5));
@@ -749,7 +880,7 @@ describe("fuzzing the consumer with accepted events", () => {
       fc.asyncProperty(applyCase, async ({ source, event }) => {
         const bytes = utf8(JSON.stringify(event));
         const webhookId = `msg_${crypto.randomUUID()}`;
-        h.sync.sent.length = 0;
+        h.webhooks.sent.length = 0;
         const url = source === "integration" ? t.integrationUrl : t.cctvUrl;
         const secret = source === "integration" ? t.integration.webhookSecret : t.cctv.webhookSecret;
         const res = await send({ url, body: bytes, headers: await signedHeaders(secret, webhookId, nowSeconds(), bytes) });
@@ -761,9 +892,9 @@ describe("fuzzing the consumer with accepted events", () => {
           return;
         }
         expect(res.status, where).toBe(202);
-        const messages = h.sync.sent.splice(0);
+        const messages = h.webhooks.sent.splice(0);
         expect(messages, where).toHaveLength(1);
-        const result = await h.deliver("sync", [{ id: webhookId, body: messages[0] }]);
+        const result = await h.deliver("webhooks", [{ id: webhookId, body: messages[0] }]);
         expect(result.retryMessages, where).toEqual([]);
         expect(result.explicitAcks, where).toEqual([webhookId]);
         const [row] = await db
@@ -778,7 +909,7 @@ describe("fuzzing the consumer with accepted events", () => {
         // byte: nothing is added or updated a second time, and the person has one row.
         const againId = `msg_${crypto.randomUUID()}`;
         expect((await send({ url, body: bytes, headers: await signedHeaders(secret, againId, nowSeconds(), bytes) })).status, where).toBe(202);
-        const again = await h.deliver("sync", [{ id: againId, body: h.sync.sent.splice(0)[0] }]);
+        const again = await h.deliver("webhooks", [{ id: againId, body: h.webhooks.sent.splice(0)[0] }]);
         expect(again.explicitAcks, where).toEqual([againId]);
         const second = await db.select().from(activityEntry).where(eq(activityEntry.webhookId, againId));
         expect(second.map((e) => e.outcome).filter((o) => o !== "processed" && o !== "skipped"), `${where}: ${JSON.stringify(second.map((e) => [e.outcome, e.reason, e.changes]))}`).toEqual([]);

@@ -142,6 +142,30 @@ describe("integrations over tRPC", () => {
     expect(view.locations.map((l) => l.locationId)).toEqual(["north-club"]);
   });
 
+  it("asks for the API key again when the base URL changes, so the stored key never follows a new URL", async () => {
+    const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Moving partner" }, cookie)).body.result?.data as Page;
+    const integrationId = created.integrationId!;
+    const stored = async () => (await db.select().from(integration).where(eq(integration.id, integrationId)))[0]!;
+    const update = (patch: Record<string, unknown>) => trpcMutation("integrations.update", { organisationId: tenant.organisation.id, integrationId, patch }, cookie);
+    const before = await stored();
+
+    const alone = await update({ baseUrl: "https://elsewhere.example.net/api" });
+    expect(alone.status).toBe(400);
+    expect(issuesOf(alone.body)).toEqual([{ path: "patch.apiKey", message: "The base URL changed: enter the API key again" }]);
+    // As the edit dialog sends it: every field, the key left empty (so not sent).
+    const withName = await update({ name: "Moving partner", baseUrl: "https://elsewhere.example.net/api" });
+    expect(issuesOf(withName.body).map((i) => i.path)).toEqual(["patch.apiKey"]);
+    expect(await stored()).toEqual(before);
+
+    // The same address spelt differently is not a change; other fields save without the key.
+    expect((await update({ name: "Moved partner", baseUrl: "https://PARTNER.example/api/" })).status).toBe(200);
+    expect(await stored()).toMatchObject({ name: "Moved partner", apiKey: before.apiKey });
+
+    const moved = await update({ baseUrl: "https://elsewhere.example.net/api", apiKey: "sk_live_newkey_0987" });
+    expect(moved.status).toBe(200);
+    expect(await stored()).toMatchObject({ baseUrl: "https://elsewhere.example.net/api", apiKey: "sk_live_newkey_0987" });
+  });
+
   it("rotates the webhook secret; the previous one keeps working until the grace period ends", async () => {
     const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Rotating" }, cookie)).body.result?.data as Page;
     const integrationId = created.integrationId!;

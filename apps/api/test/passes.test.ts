@@ -107,7 +107,7 @@ describe("Sync now over the queue", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
     const lines = (await res.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("time,outcome,name,external_id,source,reason,changes,pass_id,webhook_id,user_id,entry_id");
+    expect(lines[0]).toBe("Time,Outcome,Name,External ID,Source,Reason,Changed fields,Pass ID,Webhook ID,User ID,Entry ID");
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(1).every((line) => line.includes(",Skipped,"))).toBe(true);
 
@@ -138,7 +138,7 @@ describe("nightly reconciliation end to end", () => {
     const { createExecutionContext, createScheduledController, waitOnExecutionContext } = await import("cloudflare:test");
     const fire = async () => {
       const ctx = createExecutionContext();
-      await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2026, 10, 24, 3, 15), cron: "*/15 * * * *" }), env, ctx);
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2026, 10, 24, 4, 15), cron: "*/15 * * * *" }), env, ctx);
       await waitOnExecutionContext(ctx);
     };
     await Promise.all([fire(), fire()]);

@@ -24,11 +24,13 @@ export type Harness = ReturnType<typeof workerHarness>;
  */
 export function workerHarness(databaseUrl: string, vars: Record<string, string> = {}) {
   const sync = recordingQueue();
+  const webhooks = recordingQueue();
   const invitations = recordingQueue();
   const bindings = {
     ...env,
     DATABASE_URL: databaseUrl,
     SYNC_QUEUE: sync.queue,
+    WEBHOOKS_QUEUE: webhooks.queue,
     INVITATIONS_QUEUE: invitations.queue,
     ...vars,
   } as typeof env;
@@ -77,7 +79,7 @@ export function workerHarness(databaseUrl: string, vars: Record<string, string> 
     return { status: res.status, text, body: parseJson(text) as TrpcBody | undefined };
   }
 
-  return { env: bindings, db, fetch, deliver, scheduled, signIn, trpc, sync, invitations };
+  return { env: bindings, db, fetch, deliver, scheduled, signIn, trpc, sync, webhooks, invitations };
 }
 
 export type TrpcBody = {
@@ -251,10 +253,10 @@ export async function postSigned(h: Harness, url: string, secret: string, event:
 
 /** Applies what the webhook receiver queued (the recording queue holds it), through the Worker's consumer. */
 export async function applyQueuedWebhooks(h: Harness) {
-  const messages = h.sync.sent.splice(0).filter((m) => (m as { type: string }).type === "webhook.apply");
+  const messages = h.webhooks.sent.splice(0).filter((m) => (m as { type: string }).type === "webhook.apply");
   if (messages.length === 0) return;
   const result = await h.deliver(
-    "sync",
+    "webhooks",
     messages.map((body, i) => ({ id: `apply-${i}-${newId("m")}`, body })),
   );
   if (result.retryMessages.length > 0) throw new Error(`the consumer retried ${result.retryMessages.length} webhook.apply message(s)`);

@@ -8,6 +8,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { startPass, updateSyncSettings } from "@uas/db";
+import { nightlyStartOffsetMinutes } from "@uas/domain";
 import worker from "../src";
 import { createTenant, recordingQueue, testDb } from "./support";
 
@@ -29,7 +30,7 @@ describe("nightly cron", () => {
     await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true, cctvEnabled: true }, Date.now());
     const { queue, sent } = recordingQueue();
 
-    await runCron(Date.UTC(2026, 10, 24, 3, 5), queue); // 03:05 in London
+    await runCron(Date.UTC(2026, 10, 24, 4, 5), queue); // 04:05 in London, past every facility's start minute
     const mine = sent.filter((m) => (m as { facilityId: string }).facilityId === tenant.granted.id);
     expect(mine).toEqual([
       { type: "pass.start", version: 1, facilityId: tenant.granted.id, source: "integration", trigger: "nightly", nightlyDate: "2026-11-24" },
@@ -37,6 +38,21 @@ describe("nightly cron", () => {
     ]);
     // The facility whose sources are off is never visited.
     expect(sent.some((m) => (m as { facilityId: string }).facilityId === tenant.ungranted.id)).toBe(false);
+  });
+
+  it("starts a facility at its own minute of the nightly hour, not before", async () => {
+    const db = testDb();
+    const tenant = await createTenant(db);
+    await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
+    const start = Date.UTC(2026, 10, 24, 3, nightlyStartOffsetMinutes(tenant.granted.id)); // London is on UTC in November
+    const mine = (sent: unknown[]) => sent.filter((m) => (m as { facilityId: string }).facilityId === tenant.granted.id);
+
+    const early = recordingQueue();
+    await runCron(start - 60_000, early.queue);
+    expect(mine(early.sent)).toEqual([]);
+    const onTime = recordingQueue();
+    await runCron(start, onTime.queue);
+    expect(mine(onTime.sent)).toEqual([expect.objectContaining({ type: "pass.start", source: "integration", nightlyDate: "2026-11-24" })]);
   });
 
   it("starts nothing in the facility's daytime", async () => {

@@ -24,6 +24,17 @@ describe("sync settings over tRPC", () => {
     });
   });
 
+  it("says when the nightly pass runs, in the facility's own zone", async () => {
+    const { body } = await trpcQuery("syncSettings.get", { facilityId: tenant.granted.id }, cookie);
+    expect((body.result?.data as { nightly: unknown }).nightly).toEqual({ hour: 3, timeZone: "Europe/London" });
+  });
+
+  it("counts, before Auto-send is turned on, the people its next pass would email", async () => {
+    const { status, body } = await trpcQuery("syncSettings.autoSendPreview", { facilityId: tenant.granted.id }, cookie);
+    expect(status).toBe(200);
+    expect(body.result?.data).toEqual({ people: 0 });
+  });
+
   it("persists a toggle in the database", async () => {
     const { status } = await trpcMutation(
       "syncSettings.update",

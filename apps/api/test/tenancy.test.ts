@@ -130,6 +130,7 @@ describe("tenancy sweep over every tRPC procedure", () => {
     victimA2 = await seedFacility(h, a2Cookie, { facilityId: fac.A2, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a2", tag: "a2" });
     victimB1 = await seedFacility(h, ownerB, { facilityId: fac.B1, integrationId: integ.B.id, integrationSecret: integ.B.secret, location: "loc-b1", tag: "b1" });
     h.sync.sent.length = 0;
+    h.webhooks.sent.length = 0;
     h.invitations.sent.length = 0;
   }, 60_000);
 
@@ -294,6 +295,36 @@ describe("tenancy sweep over every tRPC procedure", () => {
     expect(notChecked).toEqual([]);
     expect(failures).toEqual([]);
   }, 120_000);
+
+  it("the door check answers only about the key's facility: 401 for another facility, 404 for another's people, nothing changed", async () => {
+    const { key } = await caller(h, ownerA.cookie)<{ key: string }>("mutation", "accessRules.rotateDoorKey", { facilityId: fac.A1 });
+    const ask = async (body: unknown, bearer = key) => {
+      const res = await h.fetch(
+        new Request(`${BASE}/v1/access/check`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+          body: JSON.stringify(body),
+        }),
+      );
+      return { status: res.status, text: await res.text() };
+    };
+    expect((await ask({ facilityId: fac.A1, userId: ownA1.userId })).status).toBe(200);
+    const before = await fingerprint(db);
+    for (const victim of [victimA2, victimB1]) {
+      for (const userId of [victim.userId, victim.syncedUserId]) {
+        const foreign = await ask({ facilityId: fac.A1, userId });
+        expect(foreign.status).toBe(404);
+        expect(foreign.text).not.toContain(userId);
+      }
+    }
+    for (const [facilityId, userId] of [[fac.A2, victimA2.userId], [fac.B1, victimB1.userId], [fac.B2, victimB1.userId]] as const) {
+      const refused = await ask({ facilityId, userId });
+      expect(refused.status).toBe(401);
+      expect(refused.text).not.toContain(userId);
+    }
+    expect((await ask({ facilityId: fac.A1, userId: ownA1.userId }, "uasd_guess")).status).toBe(401);
+    expect(changedTables(before, await fingerprint(db))).toEqual([]);
+  });
 
   it("a webhook signed for one integration never touches another organisation's rows", async () => {
     const bIds = [org.B, fac.B1, fac.B2, integ.B.id, victimB1.userId, victimB1.syncedUserId, victimB1.passId, victimB1.batchId];

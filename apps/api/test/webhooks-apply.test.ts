@@ -33,13 +33,13 @@ function fakeQueue(mode: "record" | "fail") {
   return { queue, sent };
 }
 
-/** Posts through the Worker's own fetch with a given sync queue, so the enqueue step can be controlled. */
-async function postWithQueue(url: string, secret: string, event: unknown, syncQueue: Queue) {
+/** Posts through the Worker's own fetch with a given webhooks queue, so the enqueue step can be controlled. */
+async function postWithQueue(url: string, secret: string, event: unknown, webhooksQueue: Queue) {
   const body = JSON.stringify(event);
   const headers = signedHeaders(secret, body);
   const ctx = createExecutionContext();
   const request = new Request(url, { method: "POST", headers, body }) as Request<unknown, IncomingRequestCfProperties>;
-  const res = await worker.fetch(request, { ...env, SYNC_QUEUE: syncQueue }, ctx);
+  const res = await worker.fetch(request, { ...env, WEBHOOKS_QUEUE: webhooksQueue }, ctx);
   await waitOnExecutionContext(ctx);
   return { status: res.status, body: (await res.json()) as { id: string; status: string }, id: headers["webhook-id"] };
 }
@@ -47,9 +47,9 @@ async function postWithQueue(url: string, secret: string, event: unknown, syncQu
 /** What the consumer did with each message (the runtime's FetcherQueueResult, which the generated types lack). */
 type QueueOutcome = { explicitAcks: string[]; retryMessages: { msgId: string }[] };
 
-async function deliver(messages: { id: string; body: unknown }[]): Promise<QueueOutcome> {
+async function deliver(messages: { id: string; body: unknown }[], queue: "webhooks" | "sync" = "webhooks"): Promise<QueueOutcome> {
   const batch = createMessageBatch(
-    "sync",
+    queue,
     messages.map((m) => ({ ...m, timestamp: new Date(), attempts: 1 })),
   );
   const ctx = createExecutionContext();
@@ -57,7 +57,9 @@ async function deliver(messages: { id: string; body: unknown }[]): Promise<Queue
   return (await getQueueResult(batch, ctx)) as QueueOutcome;
 }
 
-const applyMessage = (sender: string, webhookId: string) => ({ type: "webhook.apply", version: 1, sender, webhookId });
+const applyMessage = (sender: string, webhookId: string) => ({ type: "webhook.apply", version: 2, sender, webhookId });
+/** What the receiver sent to the `sync` queue before webhooks had a queue of their own. */
+const legacyApplyMessage = (sender: string, webhookId: string) => ({ type: "webhook.apply", version: 1, sender, webhookId });
 
 async function entriesOf(webhookId: string) {
   return db.select().from(activityEntry).where(eq(activityEntry.webhookId, webhookId));
@@ -155,7 +157,7 @@ describe("enqueue failure and the sweeper", () => {
   });
 });
 
-describe("sync queue consumer for webhook.apply", () => {
+describe("webhooks queue consumer", () => {
   it("applies a stored webhook once: a re-delivery is acknowledged without applying again", async () => {
     const t = await createWebhookTenant(db, { sourcesOn: true });
     const event = member();
@@ -221,6 +223,43 @@ describe("sync queue consumer for webhook.apply", () => {
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["x-1"]);
   });
+
+  it("applies a batch of a hundred in one invocation, without handing any back", async () => {
+    const t = await createWebhookTenant(db, { sourcesOn: true });
+    const events = Array.from({ length: 100 }, () => member());
+    const ids = events.map(() => `msg_${crypto.randomUUID()}`);
+    await db.insert(webhookInbox).values(
+      events.map((event, i) => ({
+        sender: t.integrationSender,
+        webhookId: ids[i]!,
+        organisationId: t.organisation.id,
+        receivedAt: Date.now(),
+        payload: JSON.stringify(event),
+        state: "received" as const,
+      })),
+    );
+    const result = await deliver(ids.map((id, i) => ({ id: `big-${i}`, body: applyMessage(t.integrationSender, id) })));
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks).toHaveLength(100);
+    expect((await inboxRows(db, t.integrationSender)).every((r) => r.state === "applied")).toBe(true);
+    const rows = await db.select({ id: accessUser.id }).from(accessUser).where(eq(accessUser.facilityId, t.granted.id));
+    expect(rows).toHaveLength(100);
+  });
+});
+
+describe("webhook.apply messages left on the sync queue", () => {
+  it("are still applied, once, while they drain", async () => {
+    const t = await createWebhookTenant(db, { sourcesOn: true });
+    const event = member();
+    const res = await postWithQueue(t.integrationUrl, t.integration.webhookSecret, event, fakeQueue("record").queue);
+    const first = await deliver([{ id: "old-1", body: legacyApplyMessage(t.integrationSender, res.id) }], "sync");
+    expect(first.explicitAcks).toEqual(["old-1"]);
+    expect(await rowOf(t, event.data.external_id)).toBeDefined();
+    // The sweeper may also have sent it to the webhooks queue: that delivery finds it applied.
+    const again = await deliver([{ id: "new-1", body: applyMessage(t.integrationSender, res.id) }]);
+    expect(again.explicitAcks).toEqual(["new-1"]);
+    expect(await entriesOf(res.id)).toHaveLength(1);
+  });
 });
 
 async function fetchSigned(url: string, secret: string, body: string) {
@@ -230,8 +269,13 @@ async function fetchSigned(url: string, secret: string, body: string) {
   return { status: res.status, webhookId: headers["webhook-id"] };
 }
 
-async function runCron(scheduledTime: number, syncQueue: Queue) {
+/** The cron with a given webhooks queue (the sweeper's); passes it starts go to a sync queue that only records. */
+async function runCron(scheduledTime: number, webhooksQueue: Queue) {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime, cron: "*/15 * * * *" }), { ...env, SYNC_QUEUE: syncQueue }, ctx);
+  await worker.scheduled(
+    createScheduledController({ scheduledTime, cron: "*/15 * * * *" }),
+    { ...env, SYNC_QUEUE: fakeQueue("record").queue, WEBHOOKS_QUEUE: webhooksQueue },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
 }

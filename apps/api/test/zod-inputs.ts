@@ -141,7 +141,8 @@ function sample(schema: ZodLike, path: Array<string | number>, fill: Fill): unkn
 
 function sampleString(def: Def, key: string, path: Array<string | number>): string {
   const checks = checksOf(def);
-  const formats = [def.format, ...checks.filter((c) => c.check === "string_format").map((c) => c.format)].filter(Boolean);
+  // A regex check is the shared "no control characters" rule (src/inputs.ts): plain letters pass it.
+  const formats = [def.format, ...checks.filter((c) => c.check === "string_format").map((c) => c.format)].filter((f) => f && f !== "regex");
   const min = Math.max(0, ...checks.filter((c) => c.check === "min_length").map((c) => Number(c.minimum)));
   const max = Math.min(10_000, ...checks.filter((c) => c.check === "max_length").map((c) => Number(c.maximum)));
   let value: string;

@@ -47,4 +47,19 @@ test("connect an integration with a location map, then rotate its webhook secret
   await expect(secret).not.toHaveValue(first);
   expect(await secret.inputValue()).toMatch(/^whsec_/);
   await screenshot(page, testInfo, "integration-rotated");
+
+  // A new base URL needs the key entered again: the stored one is never sent to another address.
+  await card.getByRole("button", { name: "Edit" }).click();
+  const edit = page.getByRole("dialog", { name: `Edit ${name}` });
+  await expect(edit.getByText("Leave empty to keep the current key (…6789).")).toBeVisible();
+  await edit.getByLabel("Base URL").fill("https://elsewhere.example/api");
+  await expect(edit.getByText("The base URL changed: enter the API key again. The current key is never sent to a new URL.")).toBeVisible();
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit.getByText("The base URL changed: enter the API key again", { exact: true })).toBeVisible();
+  await screenshot(page, testInfo, "integration-url-changed-needs-key");
+  await edit.getByLabel("API key").fill("sk_test_e2e_moved_4321");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit).toBeHidden();
+  await expect(card.getByText("https://elsewhere.example/api")).toBeVisible();
+  await expect(card.getByText("…4321")).toBeVisible();
 });

@@ -1,11 +1,49 @@
-/** Display formats shared by the pages: the admin's locale, absolute times with a relative hint. */
+/**
+ * Display formats shared by the pages. Every date and time is shown one way: the admin's locale, in
+ * the time zone of the facility the admin is looking at, with the zone named ("2 Dec 2026, 15:04 GMT").
+ * The nav sets the zone (app-nav.vue); until a facility is known the browser's own zone is used.
+ */
+import { ref } from "vue";
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+const displayTimeZone = ref<string | undefined>(undefined);
 
-export function formatDateTime(ms: number): string {
-  return dateTime.format(new Date(ms));
+/** The facility whose zone dates are shown in (its IANA name), or undefined for the browser's own. */
+export function setDisplayTimeZone(timeZone: string | undefined): void {
+  displayTimeZone.value = timeZone;
 }
+
+export function getDisplayTimeZone(): string | undefined {
+  return displayTimeZone.value;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(kind: "dateTime" | "time", timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = `${kind}|${timeZone ?? ""}`;
+  let format = formatters.get(key);
+  if (!format) {
+    // dateStyle/timeStyle cannot be combined with timeZoneName, hence the parts spelled out.
+    const date: Intl.DateTimeFormatOptions = kind === "dateTime" ? { year: "numeric", month: "short", day: "numeric" } : {};
+    format = new Intl.DateTimeFormat(undefined, { ...date, hour: "2-digit", minute: "2-digit", timeZoneName: "short", timeZone });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+/** "2 Dec 2026, 15:04 GMT" (en-GB) / "Dec 2, 2026, 03:04 PM EST" (en-US), in the facility's zone. */
+export function formatDateTime(ms: number): string {
+  return formatter("dateTime", displayTimeZone.value).format(new Date(ms));
+}
+
+/**
+ * A wall-clock time of day in a given zone, e.g. the nightly hour: "03:00 Europe/London". Formatted
+ * in UTC from a fixed day, so it is the hour as configured whatever today's offset is.
+ */
+export function formatTimeOfDay(hour: number, timeZone: string): string {
+  const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: "UTC" }).format(Date.UTC(2000, 0, 1, hour));
+  return `${time} ${timeZone}`;
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ["day", 86_400_000],
@@ -24,4 +62,11 @@ export function formatRelative(ms: number, now = Date.now()): string {
 
 export function fullName(person: { firstName: string; lastName: string }): string {
   return [person.firstName, person.lastName].filter((part) => part !== "").join(" ") || "(no name)";
+}
+
+const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
+
+/** "14 Dec": the panel's "Access until 14 Dec". */
+export function formatDayMonth(ms: number): string {
+  return dayMonth.format(new Date(ms));
 }

@@ -74,8 +74,8 @@ try {
   if (process.env.BENCH_VERBOSE) console.log("seeded");
   await seed(neighbour.id, USERS / 10);
 
-  const list = (filter: Omit<AccessUserFilter, "facilityId">, offset = 0, sort: UserSort = "name") =>
-    listAccessUsers(db, { facilityId: facility.id, ...filter }, { offset, limit: 50 }, sort);
+  const list = (filter: Omit<AccessUserFilter, "facilityId" | "now">, offset = 0, sort: UserSort = "name") =>
+    listAccessUsers(db, { facilityId: facility.id, now: Date.now(), ...filter }, { offset, limit: 50 }, sort);
   const pageAt = (i: number) => [0, USERS / 2, USERS - 50][i % 3]!;
   const measured: Record<string, number[]> = {};
   const measure = async (key: string, query: (i: number) => Promise<unknown>) => {
@@ -91,7 +91,7 @@ try {
     (i: number) => ({ text: "07900001234", phoneDigits: "7900001234" }),
   ];
   await measure("search", (i) => list({ search: searches[i % searches.length]!(i) }));
-  await measure("tiles", () => accessUserTiles(db, facility.id));
+  await measure("tiles", () => accessUserTiles(db, facility.id, Date.now()));
   await measure("facets", () => accessUserFacets(db, facility.id));
   for (const source of ["manual", "integration", "cctv"] as const) await measure(`source_${source}`, (i) => list({ source }, i % 2 === 0 ? 0 : 1000));
   for (const access of ACCESS_FILTERS) await measure(`access_${access}`, (i) => list({ access }, i % 2 === 0 ? 0 : 500));

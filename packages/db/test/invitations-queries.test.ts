@@ -154,7 +154,7 @@ describe("Send invitations… (bulk)", () => {
     await people(other.id, [{}]);
 
     const count = (audience: Parameters<typeof countBulkInvitations>[1]["audience"], resend = false) =>
-      countBulkInvitations(db, { facilityId: facility.id, audience, resend });
+      countBulkInvitations(db, { facilityId: facility.id, audience, resend, now: T });
     expect(await count({ kind: "with_access" })).toEqual({ considered: 5, willSend: 3, skipped: { noEmail: 1, noAccess: 0, alreadyInvited: 1 } });
     expect(await count({ kind: "not_invited" })).toEqual({ considered: 7, willSend: 3, skipped: { noEmail: 2, noAccess: 2, alreadyInvited: 0 } });
     expect(await count({ kind: "source", source: "cctv" })).toEqual({ considered: 1, willSend: 0, skipped: { noEmail: 0, noAccess: 1, alreadyInvited: 0 } });

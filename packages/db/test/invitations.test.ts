@@ -2,10 +2,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import {
   accessUser,
+  countAutoSendCandidates,
+  drizzleHandle,
   insertManualUser,
   invitation,
   markInvitationFailed,
   markInvitationSent,
+  setFacilityIntegration,
   updateSyncSettings,
   type Db,
 } from "../src";
@@ -26,6 +29,44 @@ async function invitationsOf(db: Db, facilityId: string) {
   const externalIdOf = new Map([...users].map(([externalId, row]) => [row.id, externalId]));
   return new Map(rows.map((row) => [externalIdOf.get(row.userId) ?? row.userId, row]));
 }
+
+describe("auto-send: the count asked before turning it on", () => {
+  it("is exactly who the next pass invites once it is on", async () => {
+    const { facility, integration } = await createSyncedFacility(db, { cctvEnabled: false });
+    const records = members(6, (i) => (i === 5 ? { email: null, mobile_phone: "+447911123456" } : {}));
+    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T });
+    const rows = await rowsByExternalId(db, facility.id);
+    const id = (externalId: string) => rows.get(externalId)!.id;
+    await db.update(accessUser).set({ accessEnabled: false }).where(eq(accessUser.id, id("M-000")));
+    await db.update(accessUser).set({ trackSourceUpdates: false }).where(eq(accessUser.id, id("M-001")));
+    const invite = (userId: string, state: "sent" | "failed") =>
+      db.insert(invitation).values({ userId, facilityId: facility.id, email: "x@example.com", state, trigger: "auto", queuedAt: T });
+    await invite(id("M-002"), "sent");
+    await invite(id("M-003"), "failed");
+    // A manual user with an email: Auto-send is for synced users only.
+    await insertManualUser(db, { facilityId: facility.id, firstName: "Manu", lastName: "Al", email: "manu@example.com", mobilePhone: null }, T);
+
+    const shown = await countAutoSendCandidates(drizzleHandle(db), facility.id, T);
+    expect(shown).toBe(2); // M-003 (its send failed) and M-004
+
+    await updateSyncSettings(db, facility.id, { autoSendInvitations: true }, T);
+    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T + 10 });
+    const queued = [...(await invitationsOf(db, facility.id))].filter(([, row]) => row.state === "queued").map(([externalId]) => externalId);
+    expect(queued.sort()).toEqual(["M-003", "M-004"]);
+    expect(queued.length).toBe(shown);
+  });
+
+  it("counts nobody of a source that is off or an integration the facility opted out of", async () => {
+    const { facility, integration } = await createSyncedFacility(db);
+    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(3), now: T });
+    expect(await countAutoSendCandidates(drizzleHandle(db), facility.id, T)).toBe(3);
+    await setFacilityIntegration(db, { facilityId: facility.id, integrationId: integration.id, enabled: false });
+    expect(await countAutoSendCandidates(drizzleHandle(db), facility.id, T)).toBe(0);
+    await setFacilityIntegration(db, { facilityId: facility.id, integrationId: integration.id, enabled: true });
+    await updateSyncSettings(db, facility.id, { integrationsEnabled: false }, T);
+    expect(await countAutoSendCandidates(drizzleHandle(db), facility.id, T)).toBe(0);
+  });
+});
 
 describe("auto-send: the outbox rows sync writes", () => {
   it("queues nobody while Auto-send is off (the default)", async () => {

@@ -68,8 +68,8 @@ async function seedPeople() {
   return ids;
 }
 
-const names = async (filter: Omit<AccessUserFilter, "facilityId">, sort?: (typeof USER_SORTS)[number]) => {
-  const { rows, total } = await listAccessUsers(db, { facilityId, ...filter }, { offset: 0, limit: 50 }, sort);
+const names = async (filter: Omit<AccessUserFilter, "facilityId" | "now">, sort?: (typeof USER_SORTS)[number]) => {
+  const { rows, total } = await listAccessUsers(db, { facilityId, now: T, ...filter }, { offset: 0, limit: 50 }, sort);
   expect(total).toBe(rows.length);
   return rows.map((r) => r.lastName);
 };
@@ -117,7 +117,7 @@ describe("the User Access list's filters", () => {
 
   it("never lists or counts another facility's users, whatever the filter", async () => {
     await seedPeople();
-    const filters: Array<Omit<AccessUserFilter, "facilityId">> = [
+    const filters: Array<Omit<AccessUserFilter, "facilityId" | "now">> = [
       {},
       ...ACCESS_FILTERS.map((access) => ({ access })),
       ...INVITATION_FILTERS.map((invitation) => ({ invitation })),
@@ -127,11 +127,11 @@ describe("the User Access list's filters", () => {
     ];
     for (const filter of filters) {
       for (const sort of USER_SORTS) {
-        const { rows } = await listAccessUsers(db, { facilityId, ...filter }, { offset: 0, limit: 50 }, sort);
+        const { rows } = await listAccessUsers(db, { facilityId, now: T, ...filter }, { offset: 0, limit: 50 }, sort);
         expect(rows.every((r) => r.id.endsWith(facilityId))).toBe(true);
       }
     }
-    const other = await listAccessUsers(db, { facilityId: otherFacilityId, invitation: "invited" }, { offset: 0, limit: 50 });
+    const other = await listAccessUsers(db, { facilityId: otherFacilityId, now: T, invitation: "invited" }, { offset: 0, limit: 50 });
     expect(other.total).toBe(0);
   });
 });
@@ -152,8 +152,8 @@ describe("the User Access list's sorts", () => {
     for (let i = 0; i < 7; i += 1) await person({ lastName: `Same${i % 2}`.padEnd(6, "x") + i, createdAt: T });
     for (const sort of USER_SORTS) {
       for (const filter of [{}, { access: "has_access" as const }]) {
-        const first = await listAccessUsers(db, { facilityId, ...filter }, { offset: 0, limit: 4 }, sort);
-        const second = await listAccessUsers(db, { facilityId, ...filter }, { offset: 4, limit: 4 }, sort);
+        const first = await listAccessUsers(db, { facilityId, now: T, ...filter }, { offset: 0, limit: 4 }, sort);
+        const second = await listAccessUsers(db, { facilityId, now: T, ...filter }, { offset: 4, limit: 4 }, sort);
         expect(first.total).toBe(7);
         expect(second.total).toBe(7);
         expect(new Set([...first.rows, ...second.rows].map((r) => r.id)).size).toBe(7);
@@ -165,10 +165,10 @@ describe("the User Access list's sorts", () => {
 describe("tiles and chip options", () => {
   it("counts All users, Has access and No access with the one definition of effective access", async () => {
     await seedPeople();
-    expect(await accessUserTiles(db, facilityId)).toEqual({ allUsers: 5, hasAccess: 3, noAccess: 2 });
-    expect(await countAccessUsers(db, { facilityId, access: "has_access" })).toBe(3);
-    expect(await countAccessUsers(db, { facilityId, access: "no_access" })).toBe(2);
-    expect(await accessUserTiles(db, "fac_nobody")).toEqual({ allUsers: 0, hasAccess: 0, noAccess: 0 });
+    expect(await accessUserTiles(db, facilityId, T)).toEqual({ allUsers: 5, hasAccess: 3, noAccess: 2 });
+    expect(await countAccessUsers(db, { facilityId, now: T, access: "has_access" })).toBe(3);
+    expect(await countAccessUsers(db, { facilityId, now: T, access: "no_access" })).toBe(2);
+    expect(await accessUserTiles(db, "fac_nobody", T)).toEqual({ allUsers: 0, hasAccess: 0, noAccess: 0 });
   });
 
   it("offers the statuses, types and tags present in the facility's data, and only its own", async () => {

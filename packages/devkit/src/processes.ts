@@ -7,7 +7,7 @@ export function startProcess(
   name: string,
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; quiet?: boolean },
+  options: { cwd: string; env: NodeJS.ProcessEnv; quiet?: boolean; drop?: (line: string) => boolean },
 ): Managed {
   // Not detached: children share our process group, so a group kill (Ctrl-C, a test runner's teardown)
   // reaches them even if this process dies before it can stop them itself.
@@ -15,7 +15,9 @@ export function startProcess(
   const prefix = `[${name}] `;
   const forward = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     if (options.quiet) return;
-    for (const line of chunk.toString().split("\n")) if (line.trim()) stream.write(prefix + line + "\n");
+    for (const line of chunk.toString().split("\n")) {
+      if (line.trim() && !options.drop?.(line)) stream.write(prefix + line + "\n");
+    }
   };
   child.stdout?.on("data", forward(process.stdout));
   child.stderr?.on("data", forward(process.stderr));
@@ -38,7 +40,9 @@ export async function waitForHttp(url: string, timeoutMs: number, isAlive: () =>
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`process serving ${url} exited`);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      // A probe given up on early makes workerd log a "Broken pipe" stack for it: on a loaded machine
+      // the first answers take several seconds, so each probe waits up to 10 s.
+      const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, Math.min(10_000, deadline - Date.now()))) });
       if (res.status < 500) return;
       lastError = new Error(`status ${res.status}`);
     } catch (error) {

@@ -9,6 +9,7 @@ import { startMailbox } from "@uas/mailbox";
 import { seedDemo, demoWebhookTargets, DEMO } from "./seed";
 import { writeDevJson, type DevJson } from "./dev-json";
 import { startProcess, stopProcess, waitForHttp, type Managed } from "./processes";
+import { offlineNoiseFilter } from "./offline-noise";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 
@@ -131,7 +132,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
               "--persist-to", join(dataDir, "wrangler"),
               ...Object.entries(workerVars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
             ],
-            { cwd: join(repoRoot, "apps/api"), env: childEnv, quiet: options.quiet },
+            { cwd: join(repoRoot, "apps/api"), env: childEnv, quiet: options.quiet, drop: offlineNoiseFilter() },
           );
     closers.push(() => stopProcess(api));
     await waitForHttp(`${apiUrl}/health`, 60_000, () => api.child.exitCode === null);

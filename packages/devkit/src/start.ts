@@ -1,5 +1,6 @@
 import { startStack, repoRoot } from "./stack";
 import { stackOptionsFromEnv } from "./config";
+import { launchedAtFromEnv, startupTime } from "./startup-time";
 
 const options = stackOptionsFromEnv(repoRoot);
 const stopping = new AbortController();
@@ -25,7 +26,7 @@ if (stack) printWelcome(stack);
 function printWelcome(stack: NonNullable<Awaited<ReturnType<typeof startStack>>>) {
   const partner = stack.integrations[0];
   console.log(`
-  User Access Sync is running (${((Date.now() - started) / 1000).toFixed(1)} s)
+  User Access Sync is running (${startupTime({ launchedAt: launchedAtFromEnv(process.env.UAS_LAUNCHED_AT), stackStartedAt: started, readyAt: Date.now() })})
 
   Admin app      ${stack.webUrl}
   API (Worker)   ${stack.apiUrl}      tRPC /trpc · webhooks /webhooks · cron /__scheduled

@@ -40,3 +40,30 @@ export const SOURCE_LABELS: Record<SyncSource, string> = {
 
 export const CCTV_BADGE = "CCTV/Computer Vision";
 export const MANUAL_BADGE = "Manual";
+
+/**
+ * What the admin reads for a field of a User Access row, worded as the help page's "What sync updates"
+ * table. The activity detail, the user panel and the activity CSV all name changed fields through this.
+ */
+export const FIELD_LABELS: Record<string, string> = {
+  firstName: "First name",
+  lastName: "Last name",
+  mobilePhone: "Mobile phone",
+  email: "Email",
+  personType: "Person type",
+  membershipStatus: "Membership status",
+  syncedTags: "Synced tags",
+  lastSyncedAt: "Last-synced timestamp",
+  removedAtSource: "Removed at the source",
+  accessEnabled: "Access enabled",
+  grants: "Per-user grants",
+  customTags: "Custom tags",
+  notes: "Notes",
+  trackSourceUpdates: "Track source updates",
+  appMessage: "App message",
+};
+
+/** A field's label; one the table does not know yet is shown by its name rather than hidden. */
+export function fieldLabel(field: string): string {
+  return FIELD_LABELS[field] ?? field;
+}

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import Papa from "papaparse";
 import { z } from "zod";
+import { search } from "../inputs";
 import { findGrantedFacility } from "@uas/db";
-import { OUTCOMES } from "@uas/domain";
+import { OUTCOMES, fieldLabel } from "@uas/domain";
 import type { AppEnv } from "../app";
 import { listFacilityActivity } from "../services/activity";
 import type { Ctx } from "../context";
@@ -12,11 +13,20 @@ const MAX_ROWS = 50_000;
 const PAGE = 200;
 
 const querySchema = z.object({
-  search: z.string().max(200).optional(),
+  search: search(200).optional(),
   outcome: z.enum(OUTCOMES).optional(),
 });
 
-const COLUMNS = ["time", "outcome", "name", "external_id", "source", "reason", "changes", "pass_id", "webhook_id", "user_id", "entry_id"];
+/**
+ * Cells a spreadsheet would read as a formula get a leading `'` (OWASP "CSV injection"): names and ids
+ * come from partners. Papaparse's own `escapeFormulae: true` pattern ends in `.*$`, which misses a value
+ * with a line break after the formula, so the pattern is given here; full-width forms count too.
+ */
+const FORMULA_START = /^[=+\-@\t\r\n＝＋－＠]/;
+const unparse = (rows: string[][]) => Papa.unparse(rows, { header: false, escapeFormulae: FORMULA_START });
+
+// Headed in the words of the activity detail, for admins opening the file in a spreadsheet.
+const COLUMNS = ["Time", "Outcome", "Name", "External ID", "Source", "Reason", "Changed fields", "Pass ID", "Webhook ID", "User ID", "Entry ID"];
 
 /** Sync activity as CSV for the current search and outcome filter (a file download, so not tRPC). */
 export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", async (c) => {
@@ -39,7 +49,7 @@ export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", a
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
-      controller.enqueue(encoder.encode(Papa.unparse([COLUMNS]) + "\r\n"));
+      controller.enqueue(encoder.encode(unparse([COLUMNS]) + "\r\n"));
       let cursor: number | null = null;
       for (let written = 0; written < MAX_ROWS; ) {
         const page = await listFacilityActivity({
@@ -53,13 +63,13 @@ export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", a
           e.externalId,
           e.sourceLabel,
           e.reason ?? "",
-          e.changes.map((change) => `${change.field}: ${String(change.from ?? "")} → ${String(change.to ?? "")}`).join("; "),
+          e.changes.map((change) => `${fieldLabel(change.field)}: ${String(change.from ?? "")} → ${String(change.to ?? "")}`).join("; "),
           e.passId ?? "",
           e.webhookId ?? "",
           e.userId ?? "",
           String(e.id),
         ]);
-        if (rows.length > 0) controller.enqueue(encoder.encode(Papa.unparse(rows, { header: false }) + "\r\n"));
+        if (rows.length > 0) controller.enqueue(encoder.encode(unparse(rows) + "\r\n"));
         written += rows.length;
         if (page.nextCursor === null) break;
         cursor = page.nextCursor;

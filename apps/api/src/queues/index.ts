@@ -1,5 +1,6 @@
 import type { Bindings } from "../bindings";
 import { handleSyncBatch } from "./sync";
+import { handleWebhookDeadLetters, handleWebhooksBatch } from "./webhooks";
 import { handleInvitationDeadLetters, handleInvitationsBatch } from "./invitations";
 import { handleSyncDeadLetters } from "./dead-letters";
 
@@ -10,6 +11,10 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindin
       return handleSyncBatch(batch, env);
     case "sync-dlq":
       return handleSyncDeadLetters(batch, env);
+    case "webhooks":
+      return handleWebhooksBatch(batch, env);
+    case "webhooks-dlq":
+      return handleWebhookDeadLetters(batch, env);
     case "invitations":
       return handleInvitationsBatch(batch, env);
     case "invitations-dlq":

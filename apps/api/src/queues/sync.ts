@@ -2,10 +2,10 @@ import type { Bindings } from "../bindings";
 import { invocationCtx } from "../invocation";
 import type { Ctx } from "../context";
 import { syncQueueMessage, type PassStartMessage, type PassStepMessage, type WebhookApplyMessage } from "./messages";
-import { ACK, conclude, settle, validDeliveries, type Delivery, type Settlement } from "./consume";
+import { ACK, settle, validDeliveries, type Delivery, type Settlement } from "./consume";
 import { backoffSeconds } from "./retry";
+import { applyWebhookDeliveries } from "./webhooks";
 import { startPassFromMessage, stepPass } from "../services/passes";
-import { applyStoredWebhooks, type AppliedWebhook } from "../services/webhooks";
 import { errorSummary } from "../log";
 
 /**
@@ -17,9 +17,9 @@ import { errorSummary } from "../log";
 export const PASS_MESSAGES_PER_INVOCATION = 10;
 
 /**
- * `sync`: webhooks of a batch are applied together in one transaction (a handful of statements per
- * batch, not per event); pass messages one by one, up to the invocation's budget. Every message is acked
- * or retried on its own.
+ * `sync`: pass messages one by one, up to the invocation's budget; every message is acked or retried on
+ * its own. Webhooks have their own queue now; `webhook.apply` messages sent here before it existed are
+ * still applied (together, as on `webhooks`) while they drain.
  */
 export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const { ctx } = invocationCtx(env, { type: "system" });
@@ -52,34 +52,5 @@ async function startPass(ctx: Ctx, body: PassStartMessage): Promise<Settlement> 
 
 async function step(ctx: Ctx, body: PassStepMessage): Promise<Settlement> {
   await stepPass({ ctx, input: body });
-  return ACK;
-}
-
-/**
- * The batch in one transaction; if that fails (one event the database refuses, say), each event on its
- * own, so one bad event does not hold back the rest of the batch on its way to the dead-letter queue.
- */
-async function applyWebhookDeliveries(ctx: Ctx, deliveries: Delivery<WebhookApplyMessage>[]): Promise<void> {
-  try {
-    const results = await applyStoredWebhooks({ ctx, input: deliveries.map((d) => d.body) });
-    for (const [i, { message }] of deliveries.entries()) conclude(message, settlementOf(results[i] as AppliedWebhook, message));
-    return;
-  } catch (error) {
-    if (deliveries.length === 1) {
-      console.error("sync message failed", deliveries[0]!.message.id, errorSummary(error));
-      deliveries[0]!.message.retry({ delaySeconds: backoffSeconds(deliveries[0]!.message.attempts) });
-      return;
-    }
-    console.error("webhook batch failed; applying its events one by one", errorSummary(error));
-  }
-  for (const { message, body } of deliveries) {
-    await settle(message, async () => settlementOf((await applyStoredWebhooks({ ctx, input: [body] }))[0] as AppliedWebhook, message));
-  }
-}
-
-function settlementOf(result: AppliedWebhook, message: Message<unknown>): Settlement {
-  if (result.status === "failed") console.error("webhook cannot be applied", result.sender, result.webhookId, result.error);
-  // Not in the inbox (yet): a message can only be sent after its row commits, so this is an anomaly to retry into the DLQ.
-  if (result.status === "missing") return { status: "retry", delaySeconds: backoffSeconds(message.attempts), reason: `webhook ${result.webhookId} of ${result.sender} is not in the inbox` };
   return ACK;
 }

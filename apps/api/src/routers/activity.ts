@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { id, search } from "../inputs";
 import { OUTCOMES } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
 import { getActivityDetail, listFacilityActivity, listPersonActivity } from "../services/activity";
@@ -8,7 +9,7 @@ export const activityRouter = router({
   list: facilityProcedure
     .input(
       z.object({
-        search: z.string().max(200).optional(),
+        search: search(200).optional(),
         outcome: z.enum(OUTCOMES).optional(),
         cursor: z.number().int().positive().nullish(),
         limit: z.number().int().min(1).max(200).default(50),
@@ -23,6 +24,6 @@ export const activityRouter = router({
 
   /** One person's sync history, for the user panel. */
   forUser: facilityProcedure
-    .input(z.object({ userId: z.string().min(1).max(64), limit: z.number().int().min(1).max(100).default(20) }))
+    .input(z.object({ userId: id(), limit: z.number().int().min(1).max(100).default(20) }))
     .query(({ ctx, input }) => listPersonActivity({ ctx, input: { facility: ctx.facility, ...input } })),
 });

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { id } from "../inputs";
 import { facilityProcedure, router } from "../trpc/init";
 import { confirmBulkDelete, previewBulkDelete } from "../services/bulk-delete";
 
 const scope = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("all") }).strict(),
-  z.object({ kind: z.literal("integration"), integrationId: z.string().min(1).max(64) }).strict(),
+  z.object({ kind: z.literal("integration"), integrationId: id() }).strict(),
 ]);
 
 const preview = z.object({
@@ -24,7 +25,7 @@ export const bulkDeleteRouter = router({
 
   /** Deletes the previewed set in one transaction; CONFLICT if it changed since the preview. */
   confirm: facilityProcedure
-    .input(z.object({ scope, token: z.string().min(1).max(200), alsoTurnOff: z.boolean() }))
+    .input(z.object({ scope, token: id(200), alsoTurnOff: z.boolean() }))
     .output(z.object({ deleted: z.number().int().nonnegative() }))
     .mutation(({ ctx, input }) =>
       confirmBulkDelete({

@@ -7,6 +7,7 @@ import { usersRouter } from "./users";
 import { integrationsRouter } from "./integrations";
 import { bulkDeleteRouter } from "./bulk-delete";
 import { invitationsRouter } from "./invitations";
+import { accessRulesRouter } from "./access-rules";
 
 export const appRouter = router({
   me: meRouter,
@@ -17,6 +18,7 @@ export const appRouter = router({
   integrations: integrationsRouter,
   bulkDelete: bulkDeleteRouter,
   invitations: invitationsRouter,
+  accessRules: accessRulesRouter,
 });
 
 export type AppRouter = typeof appRouter;

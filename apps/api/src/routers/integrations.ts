@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { id as ids, oneLine } from "../inputs";
 import { adminProcedure, organisationProcedure, router } from "../trpc/init";
 import type { Ctx } from "../context";
 import {
@@ -12,21 +13,22 @@ import {
 } from "../services/integrations";
 import { inputIssue } from "./users";
 
-const id = z.string().min(1).max(64);
+const id = ids();
 
-const name = z.string().trim().min(1, "Enter a name").max(80, "The name is at most 80 characters");
+const name = z.string().trim().min(1, "Enter a name").max(80, "The name is at most 80 characters").check(oneLine);
 const baseUrl = z
   .string()
   .trim()
   .max(500, "The URL is at most 500 characters")
+  .check(oneLine)
   .pipe(z.url({ protocol: /^https?$/, error: "Enter the partner's URL, starting with https://" }));
-const apiKey = z.string().trim().min(1, "Enter the API key").max(500, "The API key is at most 500 characters");
+const apiKey = z.string().trim().min(1, "Enter the API key").max(500, "The API key is at most 500 characters").check(oneLine);
 
 const locations = z
   .array(
     z.object({
-      locationId: z.string().trim().min(1, "Enter the partner's location id").max(100, "At most 100 characters"),
-      facilityId: z.string().min(1, "Choose a facility").max(64),
+      locationId: z.string().trim().min(1, "Enter the partner's location id").max(100, "At most 100 characters").check(oneLine),
+      facilityId: z.string().min(1, "Choose a facility").max(64).check(oneLine),
     }),
   )
   .max(500, "At most 500 locations")

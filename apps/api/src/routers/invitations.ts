@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { id as ids } from "../inputs";
 import { facilityProcedure, router } from "../trpc/init";
 import { getInvitationProgress, previewInvitations, sendInvitations } from "../services/invitations-bulk";
 
-const id = z.string().min(1).max(64);
+const id = ids();
 
 /** Who "Send invitations…" is for: the selected users, or a filter. */
 const audience = z.discriminatedUnion("kind", [

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { id } from "../inputs";
 import { REQUIRE_IDENTIFIER_OPTIONS, SYNC_SOURCES } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
 import { getPassStatus, previewPass, resolveHeld, syncNow } from "../services/passes";
 import { syncPersonNow } from "../services/sync-person";
 
-const passId = z.string().min(1).max(64);
+const passId = id();
 
 export const passesRouter = router({
   /** "Sync now": Running… then Sync complete / Sync failed / Held for review. */
@@ -36,8 +37,8 @@ export const passesRouter = router({
     .input(
       z.object({
         source: z.enum(SYNC_SOURCES),
-        integrationId: z.string().min(1).max(64).nullable(),
-        externalId: z.string().min(1).max(128),
+        integrationId: id().nullable(),
+        externalId: id(128),
       }),
     )
     .mutation(({ ctx, input }) => syncPersonNow({ ctx, input: { facility: ctx.facility, ...input } })),

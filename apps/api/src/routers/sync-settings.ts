@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { id } from "../inputs";
 import { REQUIRE_IDENTIFIER_OPTIONS } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
-import { getSyncSettingsView, setIntegrationOptIn, updateSyncSettings } from "../services/sync-settings";
+import { getSyncSettingsView, previewAutoSend, setIntegrationOptIn, updateSyncSettings } from "../services/sync-settings";
 
 const settingsPatch = z
   .object({
@@ -22,8 +23,13 @@ export const syncSettingsRouter = router({
     .input(z.object({ patch: settingsPatch }))
     .mutation(({ ctx, input }) => updateSyncSettings({ ctx, input: { facility: ctx.facility, patch: input.patch } })),
 
+  /** Asked before Auto-send is turned on: the people its next pass would email. */
+  autoSendPreview: facilityProcedure
+    .output(z.object({ people: z.number().int().min(0) }).strict())
+    .query(({ ctx }) => previewAutoSend({ ctx, input: { facility: ctx.facility } })),
+
   setIntegration: facilityProcedure
-    .input(z.object({ integrationId: z.string().min(1).max(64), enabled: z.boolean() }))
+    .input(z.object({ integrationId: id(), enabled: z.boolean() }))
     .mutation(({ ctx, input }) =>
       setIntegrationOptIn({
         ctx,

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { facilityProcedure, router } from "../trpc/init";
+import { id as ids, multiLine, oneLine } from "../inputs";
 import { applyUserImportFile, previewUserImport } from "../services/user-import";
 
-const id = z.string().min(1).max(64);
+const id = ids();
 /** About 40,000 lines of the template: the file is read in the Worker's memory. */
 const MAX_CSV_CHARACTERS = 4_000_000;
-const csv = z.string().min(1, "Choose a CSV file").max(MAX_CSV_CHARACTERS, "The file is larger than 4 MB: split it");
+const csv = z.string().min(1, "Choose a CSV file").max(MAX_CSV_CHARACTERS, "The file is larger than 4 MB: split it").check(multiLine);
 
 
 /** "Import (CSV)": a preview that writes nothing, then the confirm of exactly that preview. */
@@ -32,7 +33,7 @@ export const userImportRouter = router({
     .mutation(({ ctx, input }) => previewUserImport({ ctx, input: { facility: ctx.facility, csv: input.csv } })),
 
   confirm: facilityProcedure
-    .input(z.object({ facilityId: id, csv, fingerprint: z.string().min(1).max(64) }).strict())
+    .input(z.object({ facilityId: id, csv, fingerprint: z.string().min(1).max(64).check(oneLine) }).strict())
     .output(z.object({ added: z.number().int(), updated: z.number().int() }))
     .mutation(({ ctx, input }) =>
       applyUserImportFile({ ctx, input: { facility: ctx.facility, csv: input.csv, fingerprint: input.fingerprint } }),

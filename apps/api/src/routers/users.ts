@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { id as ids, multiLine, oneLine, search } from "../inputs";
 import { TRPCError } from "@trpc/server";
 import { ACCESS_FILTERS, INVITATION_FILTERS, SOURCES, USER_SORTS, normaliseEmail, normalisePhone } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
@@ -25,15 +26,16 @@ export function inputIssue(path: Array<string | number>, message: string): TRPCE
   return new TRPCError({ code: "BAD_REQUEST", message, cause: Object.assign(new Error(message), { issues }) });
 }
 
-const id = z.string().min(1).max(64);
+const id = ids();
 
 const personName = (label: string) =>
-  z.string().trim().min(1, `Enter a ${label}`).max(100, `The ${label} is at most 100 characters`);
+  z.string().trim().min(1, `Enter a ${label}`).max(100, `The ${label} is at most 100 characters`).check(oneLine);
 
 const email = z
   .string()
   .trim()
   .max(254, "The email is at most 254 characters")
+  .check(oneLine)
   .nullable()
   .transform((value, ctx) => {
     if (!value) return null;
@@ -46,18 +48,19 @@ const email = z
   });
 
 /** Shape only; the number is checked and stored as E.164 in the facility's country below. */
-const phone = z.string().trim().max(32, "Enter a valid mobile phone number").nullable();
+const phone = z.string().trim().max(32, "Enter a valid mobile phone number").check(oneLine).nullable();
 
 const optionalText = (label: string, max: number) =>
   z
     .string()
     .trim()
     .max(max, `${label} is at most ${max} characters`)
+    .check(oneLine)
     .nullable()
     .transform((value) => (value ? value : null));
 
 const tags = z
-  .array(z.string().trim().min(1, "Enter a tag").max(40, "A tag is at most 40 characters"))
+  .array(z.string().trim().min(1, "Enter a tag").max(40, "A tag is at most 40 characters").check(oneLine))
   .max(30, "At most 30 tags")
   .transform((values) => [...new Set(values)]);
 
@@ -66,8 +69,8 @@ const patch = z
     accessEnabled: z.boolean(),
     trackSourceUpdates: z.boolean(),
     customTags: tags,
-    notes: z.string().max(2000, "Notes are at most 2,000 characters"),
-    appMessage: z.string().trim().max(280, "The app message is at most 280 characters"),
+    notes: z.string().max(2000, "Notes are at most 2,000 characters").check(multiLine),
+    appMessage: z.string().trim().max(280, "The app message is at most 280 characters").check(multiLine),
     firstName: personName("first name"),
     lastName: personName("last name"),
     email,
@@ -96,7 +99,7 @@ const userRow = z.object({
   source: z.enum(SOURCES),
   sourceLabel: z.string(),
   trackSourceUpdates: z.boolean(),
-  disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source"])),
+  disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source", "no_matching_rule_or_grant"])),
   invitation: z.enum(["not_invited", "queued", "sent", "failed"]),
   personType: z.string().nullable(),
   membershipStatus: z.string().nullable(),
@@ -116,7 +119,12 @@ const userView = userRow.omit({ disabledReasons: true, invitation: true }).exten
   detailsEditable: z.boolean(),
   access: z.object({
     effective: z.boolean(),
-    disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source"])),
+    disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source", "no_matching_rule_or_grant"])),
+    until: z.number().nullable(),
+    grace: z
+      .object({ until: z.number(), membershipStatus: z.string().nullable(), membershipStatusLabel: z.string().nullable() })
+      .nullable(),
+    paidUntil: z.number().nullable(),
   }),
   invitation: z.object({
     state: z.enum(["not_invited", "queued", "sent", "failed"]),
@@ -128,7 +136,8 @@ const userView = userRow.omit({ disabledReasons: true, invitation: true }).exten
   history: z.array(z.object({ id: z.number(), door: z.string(), result: z.enum(["granted", "denied"]), at: z.number() })),
 });
 
-const chipValue = (label: string, max: number) => z.string().trim().min(1, `Choose a ${label}`).max(max, `A ${label} is at most ${max} characters`);
+const chipValue = (label: string, max: number) =>
+  z.string().trim().min(1, `Choose a ${label}`).max(max, `A ${label} is at most ${max} characters`).check(oneLine);
 
 export const usersRouter = router({
   /** The list: the filter chips and the sort of related-pages.md, evaluated in the database. */
@@ -137,7 +146,7 @@ export const usersRouter = router({
       z
         .object({
           facilityId: id,
-          search: z.string().max(100, "Search is at most 100 characters").optional(),
+          search: search(100, "Search is at most 100 characters").optional(),
           source: z.enum(SOURCES).optional(),
           integrationId: id.optional(),
           access: z.enum(ACCESS_FILTERS).optional(),
@@ -227,7 +236,7 @@ export const usersRouter = router({
       .input(
         z.object({
           userId: id,
-          name: z.string().trim().min(1, "Enter a grant").max(80, "A grant is at most 80 characters"),
+          name: z.string().trim().min(1, "Enter a grant").max(80, "A grant is at most 80 characters").check(oneLine),
         }),
       )
       .output(userView)

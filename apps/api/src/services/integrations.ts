@@ -15,8 +15,9 @@ import {
   type IntegrationPatch,
   type LocationMapEntry,
 } from "@uas/db";
-import type { AdminCtx, Ctx } from "../context";
-import { conflict, notFound } from "../errors";
+import { partnerUrlPolicyOf, type AdminCtx, type Ctx } from "../context";
+import { conflict, invalidField, notFound } from "../errors";
+import { partnerUrlProblem } from "../sources/partner-url";
 
 type OrgInput = { organisationId: string };
 
@@ -90,8 +91,27 @@ async function assertOwnFacilities(ctx: Ctx, organisationId: string, locations: 
 
 export type ConnectInput = OrgInput & { name: string; baseUrl: string; apiKey: string; locations: LocationMapEntry[] };
 
+/** The Base URL field's rule (ADR 0010): checked here, where the environment's policy is known. */
+function assertPartnerUrl(ctx: Ctx, baseUrl: string, path: Array<string | number>) {
+  const problem = partnerUrlProblem(baseUrl, partnerUrlPolicyOf(ctx));
+  if (problem) throw invalidField(path, problem);
+}
+
+/** The same partner endpoint: trailing slashes and the URL's spelling (host case, default port) aside. */
+function sameTarget(a: string, b: string): boolean {
+  const canonical = (url: string) => {
+    try {
+      return new URL(url).href.replace(/\/+$/, "");
+    } catch {
+      return url;
+    }
+  };
+  return canonical(a) === canonical(b);
+}
+
 export async function connectIntegration({ ctx, input }: { ctx: Ctx; input: ConnectInput }) {
   await assertOwnFacilities(ctx, input.organisationId, input.locations);
+  assertPartnerUrl(ctx, input.baseUrl, ["baseUrl"]);
   const row = await ctx.db.transaction((tx) =>
     insertIntegration(
       tx,
@@ -123,6 +143,12 @@ export async function updateIntegrationSettings({
   input: OrgInput & { integrationId: string; patch: IntegrationPatch; locations?: LocationMapEntry[] | undefined };
 }) {
   const row = await connectedIntegration(ctx, input);
+  const { baseUrl, apiKey } = input.patch;
+  if (baseUrl !== undefined && !sameTarget(baseUrl, row.baseUrl)) {
+    assertPartnerUrl(ctx, baseUrl, ["patch", "baseUrl"]);
+    // The stored key was given for the old address: it is never sent to a new one unless entered again.
+    if (apiKey === undefined) throw invalidField(["patch", "apiKey"], "The base URL changed: enter the API key again");
+  }
   if (input.locations) await assertOwnFacilities(ctx, input.organisationId, input.locations);
   await updateIntegration(ctx.db, row.id, input.patch, input.locations);
   return listIntegrations({ ctx, input });

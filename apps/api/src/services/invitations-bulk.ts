@@ -25,7 +25,7 @@ async function checkAudience(ctx: AdminCtx, input: BulkInput): Promise<void> {
 /** The dialog's preview: how many get an email, and how many are skipped for each reason. */
 export async function previewInvitations({ ctx, input }: { ctx: AdminCtx; input: BulkInput }) {
   await checkAudience(ctx, input);
-  return countBulkInvitations(ctx.db, { facilityId: input.facility.id, audience: input.audience, resend: input.resend });
+  return countBulkInvitations(ctx.db, { facilityId: input.facility.id, audience: input.audience, resend: input.resend, now: ctx.now() });
 }
 
 /** Queues the audience as one batch and hands it to the queue; the dialog then polls `progress`. */

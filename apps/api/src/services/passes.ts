@@ -10,7 +10,7 @@ import {
   type SyncPassRow,
 } from "@uas/db";
 import type { RequireIdentifier, SyncSource } from "@uas/domain";
-import { tuningOf, type Ctx } from "../context";
+import { partnerUrlPolicyOf, tuningOf, type Ctx } from "../context";
 import { conflict, notFound } from "../errors";
 import type { PassStartMessage, PassStepMessage } from "../queues/messages";
 import { loadListingFactory } from "../sources/listing-factory";
@@ -80,7 +80,7 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
   const facility = await findFacility(ctx.db, pass.facilityId);
   if (!facility) return;
   const tuning = tuningOf(ctx);
-  const listingFor = await loadListingFactory(ctx.db, facility, tuning.listing);
+  const listingFor = await loadListingFactory(ctx.db, facility, { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) });
   const result = await advancePass({ db: ctx.db, passId: pass.id, listingFor, maxPages: tuning.pagesPerStep, now: ctx.now });
   await relayInvitationsAfterCommit(ctx);
   if (result.status === "continue") await enqueueStep(ctx, pass.id);
@@ -150,7 +150,7 @@ export async function previewPass({
   input: { facility: FacilityRef; source: SyncSource; requireIdentifier?: RequireIdentifier; enableSource?: boolean };
 }) {
   const tuning = tuningOf(ctx);
-  const listingFor = await loadListingFactory(ctx.db, input.facility, tuning.listing);
+  const listingFor = await loadListingFactory(ctx.db, input.facility, { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) });
   const override = {
     ...(input.requireIdentifier ? { requireIdentifier: input.requireIdentifier } : {}),
     ...(input.enableSource ? (input.source === "integration" ? { integrationsEnabled: true } : { cctvEnabled: true }) : {}),

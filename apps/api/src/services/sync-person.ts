@@ -8,7 +8,7 @@ import {
   planSettingsFor,
 } from "@uas/db";
 import { OUTCOME_LABELS, SKIP_REASONS, parseSourceEvent, traceDecision, type SyncSource, type TraceStep } from "@uas/domain";
-import { tuningOf, type Ctx } from "../context";
+import { partnerUrlPolicyOf, tuningOf, type Ctx } from "../context";
 import { notFound } from "../errors";
 import { getJson } from "../sources/listing-client";
 import { cctvListingUrl, memberListingUrl } from "../sources/listing-factory";
@@ -50,7 +50,7 @@ export async function syncPersonNow({ ctx, input }: { ctx: Ctx; input: SyncPerso
   const tuning = tuningOf(ctx).listing;
   let body: unknown;
   try {
-    const answer = await getJson(`${base}/${encodeURIComponent(externalId)}`, { ...tuning, url: base, apiKey: target.apiKey });
+    const answer = await getJson(`${base}/${encodeURIComponent(externalId)}`, { ...tuning, url: base, apiKey: target.apiKey, policy: partnerUrlPolicyOf(ctx) });
     body = answer.status === 404 ? null : answer.body;
   } catch (error) {
     return { steps: [{ step: "fetch", status: "stop", detail: `Could not reach the source: ${error instanceof Error ? error.message : String(error)}` }] };
@@ -85,6 +85,7 @@ export async function syncPersonNow({ ctx, input }: { ctx: Ctx; input: SyncPerso
     event,
     webhookId: null,
     now,
+    onlyFacilityId: facility.id,
   });
   if (applied.status === "applied") await relayInvitationsAfterCommit(ctx);
   // "No facility on the source record" entries belong to no facility: they are this facility's answer too.

@@ -5,24 +5,28 @@ import {
   getSourceHealth,
   listFacilityIntegrations,
   setFacilityIntegration,
+  countAutoSendCandidates,
+  drizzleHandle,
   type SyncSettingsPatch,
 } from "@uas/db";
 import { SOURCE_LABELS, SYNC_SOURCES } from "@uas/domain";
 import type { Ctx } from "../context";
 import { notFound } from "../errors";
+import { findFacility } from "./facilities";
 
 type FacilityRef = { id: string; organisationId: string };
 
 /** Settings → Sync settings for one facility: the two source blocks and the integration opt-ins. */
 export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
   const { facility } = input;
-  const [settings, integrations, lastPasses, health] = await Promise.all([
+  const [settings, facilityRow, integrations, lastPasses, health] = await Promise.all([
     getSyncSettings(ctx.db, facility.id),
+    findFacility(ctx.db, facility.id),
     listFacilityIntegrations(ctx.db, facility.id, facility.organisationId),
     Promise.all(SYNC_SOURCES.map((source) => getLastPass(ctx.db, facility.id, source))),
     Promise.all(SYNC_SOURCES.map((source) => getSourceHealth(ctx.db, facility.id, source))),
   ]);
-  if (!settings) throw notFound("Sync settings");
+  if (!settings || !facilityRow) throw notFound("Sync settings");
   const enabled = { integration: settings.integrationsEnabled, cctv: settings.cctvEnabled };
   return {
     facilityId: facility.id,
@@ -30,6 +34,8 @@ export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { f
     autoSendInvitations: settings.autoSendInvitations,
     massDisablePercent: settings.massDisablePercent,
     massDisableMinimum: settings.massDisableMinimum,
+    /** When the nightly reconciliation starts, in the facility's own time (scheduled.ts). */
+    nightly: { hour: facilityRow.nightlyHour, timeZone: facilityRow.timeZone },
     sources: SYNC_SOURCES.map((source, i) => {
       const pass = lastPasses[i];
       return {
@@ -96,4 +102,10 @@ export async function setIntegrationOptIn({
     enabled: input.enabled,
   });
   return getSyncSettingsView({ ctx, input: { facility: input.facility } });
+}
+
+/** Before Auto-send is turned on: how many people the next pass would email (the outbox's own rule). */
+export async function previewAutoSend({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
+  const people = await countAutoSendCandidates(drizzleHandle(ctx.db), input.facility.id, ctx.now());
+  return { people };
 }

@@ -4,6 +4,8 @@ import {
   createInvitationBatch,
   deleteGrant,
   findAccessUser,
+  getAccessRuleSet,
+  refreshAccessGrace,
   insertGrant,
   insertManualUser,
   isUniqueViolation,
@@ -11,12 +13,11 @@ import {
   listAccessUsers,
   listGrants,
   listOrganisationIntegrations,
-  touchAccessUser,
   updateAccessUser,
   type AccessUserFilter,
   type AccessUserPatch,
 } from "@uas/db";
-import { CCTV_BADGE, MANUAL_BADGE, membershipStatusLabel, type Source, type UserSort } from "@uas/domain";
+import { CCTV_BADGE, MANUAL_BADGE, decideAccess, membershipStatusLabel, type Source, type UserSort } from "@uas/domain";
 import type { AdminCtx, Ctx } from "../context";
 import { badRequest, conflict, notFound } from "../errors";
 import { relayInvitationsAfterCommit } from "./invitations";
@@ -24,10 +25,10 @@ import { relayInvitationsAfterCommit } from "./invitations";
 type FacilityRef = { id: string; organisationId: string; countryCode: string };
 
 /**
- * Why a person has no access; both can hold at once. Whether they have it is the database's one
- * definition (effectiveAccessSql); these only explain it.
+ * Why a person has no access; the first two can hold at once. Effective access is the access rules'
+ * one definition (decideAccess in the domain, effectiveAccessSql in the database).
  */
-export type DisabledReason = "switched_off_by_admin" | "removed_at_source";
+export type DisabledReason = "switched_off_by_admin" | "removed_at_source" | "no_matching_rule_or_grant";
 export type InvitationState = "not_invited" | "queued" | "sent" | "failed";
 
 /** The details sync overwrites; an admin may edit them only on manual rows or decoupled ones. */
@@ -55,10 +56,11 @@ export function sourceLabel(source: Source, integrationName: string | null): str
   return integrationName ?? "Integration";
 }
 
-function disabledReasons(row: { accessEnabled: boolean; removedAtSourceAt: number | null }): DisabledReason[] {
+function disabledReasons(row: { accessEnabled: boolean; removedAtSourceAt: number | null }, hasAccess: boolean): DisabledReason[] {
   const reasons: DisabledReason[] = [];
   if (!row.accessEnabled) reasons.push("switched_off_by_admin");
   if (row.removedAtSourceAt !== null) reasons.push("removed_at_source");
+  if (reasons.length === 0 && !hasAccess) reasons.push("no_matching_rule_or_grant");
   return reasons;
 }
 
@@ -72,7 +74,7 @@ export function phoneDigitsOf(search: string): string | null {
   return digits.length >= 3 ? digits : null;
 }
 
-export type ListUsersInput = Omit<AccessUserFilter, "facilityId" | "search"> & {
+export type ListUsersInput = Omit<AccessUserFilter, "facilityId" | "search" | "now"> & {
   facility: FacilityRef;
   search?: string | undefined;
   sort: UserSort;
@@ -95,6 +97,7 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       personType: input.personType,
       tag: input.tag,
       invitation: input.invitation,
+      now: ctx.now(),
     },
     { offset: input.offset, limit: input.limit },
     input.sort,
@@ -113,7 +116,7 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       source: row.source,
       sourceLabel: sourceLabel(row.source, row.integrationName),
       trackSourceUpdates: row.trackSourceUpdates,
-      disabledReasons: disabledReasons(row),
+      disabledReasons: disabledReasons(row, row.hasAccess === 1),
       invitation: (row.invitationState ?? "not_invited") as InvitationState,
       personType: row.personType,
       membershipStatus: row.membershipStatus,
@@ -126,7 +129,7 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
 
 /** The stat tiles, counted with the one definition of effective access. */
 export async function getUserTiles({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
-  return accessUserTiles(ctx.db, input.facility.id);
+  return accessUserTiles(ctx.db, input.facility.id, ctx.now());
 }
 
 /** The chips' options from the facility's data; membership statuses with the friendly labels. */
@@ -151,11 +154,16 @@ const HISTORY_LIMIT = 50;
 export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef; userId: string } }) {
   const found = await findAccessUser(ctx.db, input.facility.id, input.userId);
   if (!found) throw notFound("User");
-  const [grants, history] = await Promise.all([
+  const [grants, history, ruleSet] = await Promise.all([
     listGrants(ctx.db, found.user.id),
     listAccessLogForUser(ctx.db, input.facility.id, found.user.id, HISTORY_LIMIT),
+    getAccessRuleSet(ctx.db, input.facility.id),
   ]);
   const { user } = found;
+  const now = ctx.now();
+  const decision = decideAccess(ruleSet, { ...user, hasGrant: grants.length > 0 }, now);
+  const reasons = disabledReasons(user, decision.allowed);
+  const graceRunning = user.graceUntil !== null && user.graceUntil > now;
   return {
     id: user.id,
     source: user.source,
@@ -178,7 +186,20 @@ export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: Fac
     appMessage: user.appMessage,
     /** Manual rows always; synced rows only while decoupled (Track source updates off). */
     detailsEditable: user.source === "manual" || !user.trackSourceUpdates,
-    access: { effective: found.hasAccess, disabledReasons: disabledReasons(user) },
+    access: {
+      effective: decision.allowed,
+      disabledReasons: reasons,
+      /** When access ends by itself (paid-until or a grace end); null when no end is known. */
+      until: decision.until,
+      grace: graceRunning
+        ? {
+            until: user.graceUntil!,
+            membershipStatus: user.graceStatus,
+            membershipStatusLabel: user.graceStatus === null ? null : membershipStatusLabel(user.graceStatus),
+          }
+        : null,
+      paidUntil: user.paidUntil,
+    },
     invitation: found.invitation
       ? { ...found.invitation, state: found.invitation.state as InvitationState }
       : { state: "not_invited" as InvitationState, queuedAt: null, sentAt: null, error: null },
@@ -198,20 +219,19 @@ export type UserView = Awaited<ReturnType<typeof getUser>>;
  * queued again.
  */
 export async function sendUserInvitation({ ctx, input }: { ctx: AdminCtx; input: { facility: FacilityRef; userId: string } }) {
-  const found = await findAccessUser(ctx.db, input.facility.id, input.userId);
-  if (!found) throw notFound("User");
-  const name = [found.user.firstName, found.user.lastName].filter(Boolean).join(" ") || "This person";
-  if (!found.user.email) throw badRequest(`${name} has no email address: invitations are sent by email. They can still sign in with their phone.`);
-  if (!found.hasAccess) throw badRequest(`${name} has no access: an invitation is sent only to people who can open the doors`);
+  const view = await getUser({ ctx, input });
+  const name = [view.firstName, view.lastName].filter(Boolean).join(" ") || "This person";
+  if (!view.email) throw badRequest(`${name} has no email address: invitations are sent by email. They can still sign in with their phone.`);
+  if (!view.access.effective) throw badRequest(`${name} has no access: an invitation is sent only to people who can open the doors`);
   await createInvitationBatch(ctx.db, {
     facilityId: input.facility.id,
-    audience: { kind: "users", userIds: [found.user.id] },
-    resend: found.invitation?.state === "sent",
+    audience: { kind: "users", userIds: [view.id] },
+    resend: view.invitation.state === "sent",
     createdBy: ctx.actor.email,
     now: ctx.now(),
   });
   await relayInvitationsAfterCommit(ctx);
-  return getUser({ ctx, input: { facility: input.facility, userId: found.user.id } });
+  return getUser({ ctx, input });
 }
 
 export async function createManualUser({
@@ -223,6 +243,7 @@ export async function createManualUser({
 }) {
   const { facility, ...details } = input;
   const row = await insertManualUser(ctx.db, { facilityId: facility.id, ...details }, ctx.now());
+  await refreshAccessGrace(ctx.db, [row.id], ctx.now());
   return getUser({ ctx, input: { facility, userId: row.id } });
 }
 
@@ -257,6 +278,8 @@ export async function updateUser({
     if (!email && !phone) throw badRequest("Enter an email or a mobile phone: people sign in with a code sent to one of them");
   }
   await updateAccessUser(ctx.db, input.facility.id, user.id, patch, ctx.now());
+  // Custom tags, person type and status can change what the rules say; the grace follows (ADR 0010).
+  await refreshAccessGrace(ctx.db, [user.id], ctx.now());
   return getUser({ ctx, input: { facility: input.facility, userId: user.id } });
 }
 
@@ -282,7 +305,6 @@ export async function addGrant({
     if (isUniqueViolation(error)) throw conflict(`${input.name} is already granted`);
     throw error;
   }
-  await touchAccessUser(ctx.db, found.user.id, ctx.now());
   return getUser({ ctx, input: { facility: input.facility, userId: found.user.id } });
 }
 
@@ -293,8 +315,7 @@ export async function removeGrant({
   ctx: Ctx;
   input: { facility: FacilityRef; userId: string; grantId: string };
 }) {
-  const removed = await deleteGrant(ctx.db, input.facility.id, input.userId, input.grantId);
+  const removed = await deleteGrant(ctx.db, input.facility.id, input.userId, input.grantId, ctx.now());
   if (!removed) throw notFound("Grant");
-  await touchAccessUser(ctx.db, input.userId, ctx.now());
   return getUser({ ctx, input: { facility: input.facility, userId: input.userId } });
 }

@@ -22,7 +22,7 @@ const SEND_BATCH_LIMIT = 100;
 
 /**
  * Stores a verified, schema-valid webhook in the inbox (the durable point: a 202 is answered only after
- * this), then hands it to the sync queue. The hand-over runs through `defer` (the request's waitUntil), so
+ * this), then hands it to the webhooks queue. The hand-over runs through `defer` (the request's waitUntil), so
  * the sender's answer does not wait on the queue. A failed enqueue is logged, not surfaced: the row is
  * durable and the sweeper enqueues it later, so the sender must not be told to retry.
  */
@@ -55,8 +55,8 @@ export async function receiveWebhook({
 async function sendApplyMessages(ctx: Ctx, keys: InboxKey[]): Promise<void> {
   for (let i = 0; i < keys.length; i += SEND_BATCH_LIMIT) {
     const slice = keys.slice(i, i + SEND_BATCH_LIMIT);
-    await ctx.queues.sync.sendBatch(
-      slice.map((key): { body: WebhookApplyMessage } => ({ body: { type: "webhook.apply", version: 1, sender: key.sender, webhookId: key.webhookId } })),
+    await ctx.queues.webhooks.sendBatch(
+      slice.map((key): { body: WebhookApplyMessage } => ({ body: { type: "webhook.apply", version: 2, sender: key.sender, webhookId: key.webhookId } })),
     );
   }
 }

@@ -1,6 +1,7 @@
 import pRetry, { AbortError } from "p-retry";
 import { z } from "zod";
 import type { ListingPage, ListingPort } from "@uas/db";
+import { partnerUrlProblem, type PartnerUrlPolicy } from "./partner-url";
 
 /** The listing page shape of the partner contract; records stay raw, the domain validates each one. */
 const listingPageSchema = z.object({
@@ -12,6 +13,8 @@ export type HttpSourceOptions = {
   /** The listing URL without query, e.g. `{base}/members` or `{base}/facilities/{id}/people`. */
   url: string;
   apiKey: string;
+  /** Checked again before every request: a stored URL may predate the rule. */
+  policy: PartnerUrlPolicy;
   pageSize?: number;
   timeoutMs?: number;
   retries?: number;
@@ -32,16 +35,25 @@ export class SourceHttpError extends Error {
 
 const isTransient = (status: number) => status === 429 || status >= 500;
 
-/** GET with a bearer key, a timeout, and retries with backoff on 5xx, 429 and network errors. */
+/**
+ * GET with a bearer key, a timeout, and retries with backoff on 5xx, 429 and network errors. The key goes
+ * only to a URL the policy allows, and a redirect is never followed (it could lead anywhere, key and all).
+ */
 export async function getJson(url: string, options: HttpSourceOptions): Promise<{ status: number; body: unknown }> {
+  const refused = partnerUrlProblem(url, options.policy);
+  if (refused) throw new SourceHttpError(0, `the source's URL is refused: ${refused}`);
   const doFetch = options.fetch ?? fetch;
   return pRetry(
     async () => {
       const res = await doFetch(url, {
         headers: { authorization: `Bearer ${options.apiKey}`, accept: "application/json" },
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        redirect: "manual",
       });
       if (res.status === 404) return { status: 404, body: null };
+      if (res.status >= 300 && res.status < 400) {
+        throw new AbortError(new SourceHttpError(res.status, `the source answered a redirect (${res.status}), which is not followed: check its base URL`));
+      }
       if (!res.ok) {
         const error = new SourceHttpError(res.status, `the source answered ${res.status}`);
         if (!isTransient(res.status)) throw new AbortError(error);

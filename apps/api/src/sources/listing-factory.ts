@@ -2,6 +2,7 @@ import { loadSourceCredentials, type Db, type ListingFactory } from "@uas/db";
 import { httpListing, type HttpSourceOptions } from "./listing-client";
 
 export type ListingTuning = Pick<HttpSourceOptions, "pageSize" | "timeoutMs" | "retries" | "minRetryDelayMs">;
+export type ListingOptions = ListingTuning & Pick<HttpSourceOptions, "policy">;
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "");
 
@@ -17,7 +18,7 @@ export function cctvListingUrl(baseUrl: string, facilityId: string) {
 export async function loadListingFactory(
   db: Db,
   facility: { id: string; organisationId: string },
-  tuning: ListingTuning = {},
+  tuning: ListingOptions,
 ): Promise<ListingFactory> {
   const credentials = await loadSourceCredentials(db, { organisationId: facility.organisationId, facilityId: facility.id });
   return (target) => {

@@ -1,12 +1,17 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { id } from "../inputs";
 import { findGrantedFacility, findOrganisationRole } from "@uas/db";
-import { AppError } from "../errors";
+import { AppError, internalError } from "../errors";
 import type { TrpcContext } from "./context";
 import type { AdminCtx } from "../context";
 
 const t = initTRPC.context<TrpcContext>().create({
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, path }) {
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      const { errorId, message } = internalError(error.cause ?? error, `trpc ${path ?? "(unknown procedure)"}`);
+      return { ...shape, message, data: { ...shape.data, stack: undefined, issues: undefined, errorId } };
+    }
     // Validation errors name the field: issues carry each failing path. A zod 4 error is not an
     // `Error`, so tRPC hands it over as a copy (UnknownCauseError) and `instanceof z.ZodError` fails.
     const cause = error.cause as { issues?: unknown } | undefined;
@@ -19,7 +24,7 @@ const t = initTRPC.context<TrpcContext>().create({
               : [{ path: issue.path.join("."), message: issue.message }],
           )
         : undefined;
-    return { ...shape, data: { ...shape.data, stack: undefined, issues } };
+    return { ...shape, data: { ...shape.data, stack: undefined, issues, errorId: undefined } };
   },
 });
 
@@ -55,7 +60,7 @@ export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
  * Another facility's id answers NOT_FOUND, so ids of other tenants cannot be probed.
  */
 export const facilityProcedure = adminProcedure
-  .input(z.object({ facilityId: z.string().min(1).max(64) }))
+  .input(z.object({ facilityId: id() }))
   .use(async ({ ctx, input, next }) => {
     const facility = await findGrantedFacility(ctx.db, ctx.actor.userId, input.facilityId);
     if (!facility) throw new TRPCError({ code: "NOT_FOUND", message: "Facility not found" });
@@ -64,7 +69,7 @@ export const facilityProcedure = adminProcedure
 
 /** Organisation-level procedures (integrations): the caller must be an owner of the organisation. */
 export const organisationProcedure = adminProcedure
-  .input(z.object({ organisationId: z.string().min(1).max(64) }))
+  .input(z.object({ organisationId: id() }))
   .use(async ({ ctx, input, next }) => {
     const role = await findOrganisationRole(ctx.db, ctx.actor.userId, input.organisationId);
     if (role !== "owner") throw new TRPCError({ code: "NOT_FOUND", message: "Organisation not found" });

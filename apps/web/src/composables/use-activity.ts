@@ -14,8 +14,14 @@ export const OUTCOME_SEVERITY: Record<ActivityOutcome, "success" | "info" | "war
 };
 
 /** The facility's sync activity for a search and outcome filter, paged by keyset cursor. */
-export function useActivity(facilityId: Ref<string>, search: Ref<string>, outcome: Ref<ActivityOutcome | null>) {
+export function useActivity(
+  facilityId: Ref<string>,
+  search: Ref<string>,
+  outcome: Ref<ActivityOutcome | null>,
+  passRunning: Ref<boolean>,
+) {
   return useInfiniteQuery({
+    refetchInterval: computed(() => (passRunning.value ? 2000 : false)),
     queryKey: computed(() => ["activity", facilityId.value, search.value, outcome.value]),
     queryFn: ({ pageParam }) =>
       trpc.activity.list.query({

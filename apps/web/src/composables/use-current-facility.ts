@@ -1,11 +1,14 @@
-import { computed, type Ref } from "vue";
+import { computed, ref, type Ref } from "vue";
 import { useMe } from "./use-me";
 
 const LAST_FACILITY = "uas:last-facility";
+// Reactive, so choosing a facility on an organisation page moves the nav's facility tabs at once.
+const lastFacility = ref<string | null>(sessionStorage.getItem(LAST_FACILITY));
 
 /** Remembered per browser tab, so the organisation-level pages can link back to the facility in use. */
 export function rememberFacility(facilityId: string) {
   sessionStorage.setItem(LAST_FACILITY, facilityId);
+  lastFacility.value = facilityId;
 }
 
 /**
@@ -19,8 +22,7 @@ export function useCurrentFacility(facilityId: Ref<string | null>, organisationI
     const list = facilities.value;
     if (facilityId.value) return list.find((f) => f.id === facilityId.value) ?? null;
     const inOrg = list.filter((f) => f.organisationId === organisationId.value);
-    const last = sessionStorage.getItem(LAST_FACILITY);
-    return inOrg.find((f) => f.id === last) ?? inOrg[0] ?? null;
+    return inOrg.find((f) => f.id === lastFacility.value) ?? inOrg[0] ?? null;
   });
   return { me, facilities, facility };
 }

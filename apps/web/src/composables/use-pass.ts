@@ -19,14 +19,17 @@ export function usePass(facilityId: Ref<string>, source: Source, initialPassId: 
     refetchInterval: (query) => (query.state.data?.state === "running" ? 1000 : false),
   });
 
-  // When a pass ends, the source block's last run and the activity log change too.
+  // The settings view is the one record of a source's last run (its block, its health line): whenever
+  // the pass followed here starts or changes state, it is read again, so nothing says "Never run" or
+  // "Last complete pass: never" beside "Sync complete".
+  const refreshSettings = () => {
+    void queryClient.invalidateQueries({ queryKey: ["sync-settings", facilityId.value] });
+    void queryClient.invalidateQueries({ queryKey: ["activity", facilityId.value] });
+  };
   watch(
-    () => pass.data.value?.state,
-    (state, previous) => {
-      if (previous === "running" && state !== "running") {
-        void queryClient.invalidateQueries({ queryKey: ["sync-settings", facilityId.value] });
-        void queryClient.invalidateQueries({ queryKey: ["activity", facilityId.value] });
-      }
+    () => (pass.data.value ? `${pass.data.value.passId}|${pass.data.value.state}` : null),
+    (current, previous) => {
+      if (previous !== null && current !== previous) refreshSettings();
     },
   );
 
@@ -35,6 +38,7 @@ export function usePass(facilityId: Ref<string>, source: Source, initialPassId: 
     onSuccess: (result) => {
       passId.value = result.pass.passId;
       queryClient.setQueryData(["pass", facilityId.value, result.pass.passId], result.pass);
+      refreshSettings();
     },
   });
 

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx } from "../database";
 import { newId } from "../ids";
-import { effectiveAccessSql } from "./effective-access";
+import { effectiveAccess } from "../access/effective-access";
 
 /**
  * "Send invitations…": who the admin chose, how many get an email and why the others are skipped,
@@ -23,11 +23,11 @@ export type BulkInvitationCounts = {
 
 // One skip reason per person, first that applies: no email, no access, already invited.
 const NO_EMAIL = sql`(u.email IS NULL OR u.email = '')`;
-const NO_ACCESS = sql`(NOT ${effectiveAccessSql("u")})`;
+const noAccess = (now: number) => sql`NOT ${effectiveAccess("u", now)}`;
 /** Sent, or queued (on its way): a second email only when the admin ticks Re-send. */
 const INVITED = sql`(i.state IN ('sent', 'queued'))`;
 
-function audienceWhere(facilityId: string, audience: InvitationAudience): SQL {
+function audienceWhere(facilityId: string, audience: InvitationAudience, now: number): SQL {
   const facility = sql`u.facility_id = ${facilityId}`;
   switch (audience.kind) {
     case "users":
@@ -35,7 +35,7 @@ function audienceWhere(facilityId: string, audience: InvitationAudience): SQL {
     case "not_invited":
       return sql`${facility} AND (i.user_id IS NULL OR i.state = 'failed')`;
     case "with_access":
-      return sql`${facility} AND NOT ${NO_ACCESS}`;
+      return sql`${facility} AND ${effectiveAccess("u", now)}`;
     case "source":
       return audience.source === "integration" && audience.integrationId
         ? sql`${facility} AND u.source = 'integration' AND u.integration_id = ${audience.integrationId}`
@@ -45,16 +45,17 @@ function audienceWhere(facilityId: string, audience: InvitationAudience): SQL {
 
 export async function countBulkInvitations(
   db: DbOrTx,
-  input: { facilityId: string; audience: InvitationAudience; resend: boolean },
+  input: { facilityId: string; audience: InvitationAudience; resend: boolean; now: number },
 ): Promise<BulkInvitationCounts> {
   const invited = input.resend ? sql`0` : INVITED;
+  const NO_ACCESS = noAccess(input.now);
   const [row] = await db.all<{ considered: number; no_email: number | null; no_access: number | null; invited: number | null }>(sql`
     SELECT count(*) AS considered,
       sum(${NO_EMAIL}) AS no_email,
       sum(NOT ${NO_EMAIL} AND ${NO_ACCESS}) AS no_access,
       sum(NOT ${NO_EMAIL} AND NOT ${NO_ACCESS} AND coalesce(${invited}, 0)) AS invited
     FROM access_user u LEFT JOIN invitation i ON i.user_id = u.id
-    WHERE ${audienceWhere(input.facilityId, input.audience)}`);
+    WHERE ${audienceWhere(input.facilityId, input.audience, input.now)}`);
   const considered = row?.considered ?? 0;
   const skipped = { noEmail: row?.no_email ?? 0, noAccess: row?.no_access ?? 0, alreadyInvited: row?.invited ?? 0 };
   return { considered, willSend: considered - skipped.noEmail - skipped.noAccess - skipped.alreadyInvited, skipped };
@@ -84,11 +85,12 @@ export async function createInvitationBatch(
     const counts = await countBulkInvitations(tx, input);
     const id = newId("ivb");
     const invited = input.resend ? sql`0` : INVITED;
+    const NO_ACCESS = noAccess(input.now);
     const queued = await tx.run(sql`
       INSERT INTO invitation (user_id, facility_id, email, state, "trigger", attempts, queued_at, batch_id)
       SELECT u.id, u.facility_id, u.email, 'queued', 'bulk', 0, ${input.now}, ${id}
       FROM access_user u LEFT JOIN invitation i ON i.user_id = u.id
-      WHERE ${audienceWhere(input.facilityId, input.audience)}
+      WHERE ${audienceWhere(input.facilityId, input.audience, input.now)}
         AND NOT ${NO_EMAIL} AND NOT ${NO_ACCESS} AND NOT coalesce(${invited}, 0)
       ON CONFLICT(user_id) DO UPDATE SET
         batch_id = excluded.batch_id,

@@ -1,6 +1,6 @@
+import { effectiveAccess } from "../access/effective-access";
 import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../database";
-import { effectiveAccessSql } from "./effective-access";
 
 /**
  * The invitation outbox after commit: relaying queued rows to the queue, the consumer's claim and
@@ -50,7 +50,7 @@ export type ClaimedInvitation = {
   firstName: string;
   /** The person's email now (an admin may have changed it since the row was queued); null: none. */
   email: string | null;
-  /** Effective access now (effectiveAccessSql). */
+  /** Effective access now: access switch on and not removed at the source. */
   hasAccess: boolean;
   generation: number;
   attempts: number;
@@ -80,7 +80,7 @@ export async function claimInvitationForSend(db: DbOrTx, input: { userId: string
     return { status: "done" };
   }
   const [details] = await db.all<{ facility_name: string | null; first_name: string | null; email: string | null; has_access: number | null }>(sql`
-    SELECT f.name AS facility_name, u.first_name, u.email, ${effectiveAccessSql("u")} AS has_access
+    SELECT f.name AS facility_name, u.first_name, u.email, ${effectiveAccess("u", input.now)} AS has_access
     FROM access_user u JOIN facility f ON f.id = u.facility_id WHERE u.id = ${input.userId}`);
   return {
     status: "claimed",

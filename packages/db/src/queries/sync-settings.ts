@@ -83,7 +83,9 @@ export async function getSourceHealth(db: DbOrTx, facilityId: string, source: Sy
           .select({ at: max(integration.lastWebhookAt) })
           .from(facilityIntegration)
           .innerJoin(integration, eq(integration.id, facilityIntegration.integrationId))
-          .where(and(eq(facilityIntegration.facilityId, facilityId), eq(facilityIntegration.enabled, true)));
+          // Opted-out integrations too: their webhooks still arrive (and are skipped), and saying
+          // "never" would read as a broken connection.
+          .where(eq(facilityIntegration.facilityId, facilityId));
   const [[complete], [nightly], [webhook]] = await Promise.all([latest("complete"), latest("complete", "nightly"), lastWebhook]);
   return {
     lastWebhookAt: webhook?.at ?? null,

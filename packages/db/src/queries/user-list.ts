@@ -3,7 +3,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { AccessFilter, InvitationFilter, Source, UserSort } from "@uas/domain";
 import type { DbOrTx } from "../database";
 import { accessUser, integration, invitation } from "../schema";
-import { effectiveAccessSql } from "./effective-access";
+import { effectiveAccess } from "../access/effective-access";
 
 /** The User Access list's filters (related-pages.md). Every filter is evaluated in the database. */
 export type AccessUserFilter = {
@@ -20,6 +20,8 @@ export type AccessUserFilter = {
   /** A synced or a custom tag. */
   tag?: string | undefined;
   invitation?: InvitationFilter | undefined;
+  /** The clock effective access is judged at (grace ends and paid-until dates). */
+  now: number;
 };
 
 export type AccessUserPage = { offset: number; limit: number };
@@ -41,14 +43,15 @@ function hasTag(column: "synced_tags" | "custom_tags", tag: string): SQL {
   return sql`(${like(stored, `%${likeEscaped(JSON.stringify(tag))}%`)} AND EXISTS (SELECT 1 FROM json_each(${stored}) WHERE value = ${tag}))`;
 }
 
-function accessWhere(access: AccessFilter): SQL {
+/** "Has access" and "No access" are the access rules' one definition (access/effective-access.ts). */
+function accessWhere(access: AccessFilter, now: number): SQL {
   switch (access) {
     case "has_access":
-      return effectiveAccessSql("access_user");
+      return effectiveAccess("access_user", now);
     case "no_access":
-      return sql`NOT ${effectiveAccessSql("access_user")}`;
-    // The Disabled badge: the admin's switch is off or the source removed the person (today the same
-    // people as No access; once access rules decide access, No access also holds those no rule matches).
+      return sql`NOT ${effectiveAccess("access_user", now)}`;
+    // Switched off by an admin or removed at the source: the people an admin disabled or the source
+    // dropped, among the wider No access (which also holds those no rule or grant admits).
     case "disabled":
       return sql`(access_user.access_enabled = 0 OR access_user.removed_at_source_at IS NOT NULL)`;
     case "without_grants":
@@ -74,7 +77,7 @@ export function accessUserWhere(filter: AccessUserFilter): SQL {
   const conditions: Array<SQL | undefined> = [eq(u.facilityId, filter.facilityId)];
   if (filter.source) conditions.push(eq(u.source, filter.source));
   if (filter.source === "integration" && filter.integrationId) conditions.push(eq(u.integrationId, filter.integrationId));
-  if (filter.access) conditions.push(accessWhere(filter.access));
+  if (filter.access) conditions.push(accessWhere(filter.access, filter.now));
   if (filter.membershipStatus !== undefined) conditions.push(eq(u.membershipStatus, filter.membershipStatus));
   if (filter.personType !== undefined) conditions.push(eq(u.personType, filter.personType));
   if (filter.tag !== undefined) conditions.push(or(hasTag("synced_tags", filter.tag), hasTag("custom_tags", filter.tag)));
@@ -180,7 +183,7 @@ export async function listAccessUsers(db: DbOrTx, filter: AccessUserFilter, page
     : sql`SELECT rowid FROM access_user WHERE ${where} ORDER BY ${orderBy(sort)} LIMIT ${page.limit} OFFSET ${page.offset}`;
   const [rows, total] = await Promise.all([
     db
-      .select(listColumns)
+      .select({ ...listColumns, hasAccess: sql<number>`${effectiveAccess("access_user", filter.now)}` })
       .from(accessUser)
       .leftJoin(integration, eq(integration.id, accessUser.integrationId))
       .leftJoin(invitation, eq(invitation.userId, accessUser.id))
@@ -201,10 +204,10 @@ export async function countAccessUsers(db: DbOrTx, filter: AccessUserFilter): Pr
 
 export type AccessUserTiles = { allUsers: number; hasAccess: number; noAccess: number };
 
-/** The stat tiles: the facility's users by access outcome, in one scan. */
-export async function accessUserTiles(db: DbOrTx, facilityId: string): Promise<AccessUserTiles> {
+/** The stat tiles: the facility's users by access outcome (the one definition of effective access), in one scan. */
+export async function accessUserTiles(db: DbOrTx, facilityId: string, now: number): Promise<AccessUserTiles> {
   const [row] = await db.all<{ all_users: number; has_access: number | null }>(sql`
-    SELECT count(*) AS all_users, sum(${effectiveAccessSql("u")}) AS has_access
+    SELECT count(*) AS all_users, sum(${effectiveAccess("u", now)}) AS has_access
     FROM access_user u INDEXED BY access_user_facility_idx WHERE u.facility_id = ${facilityId}`);
   const allUsers = row?.all_users ?? 0;
   const hasAccess = row?.has_access ?? 0;

@@ -1,21 +1,16 @@
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
-import type { DbOrTx } from "../database";
+import type { Db, DbOrTx } from "../database";
 import { accessGrant, accessLogEntry, accessUser, integration, invitation } from "../schema";
 import { newId } from "../ids";
-import { effectiveAccessSql } from "./effective-access";
 
 export type AccessUserRow = typeof accessUser.$inferSelect;
 
-/**
- * One row of this facility, with its integration's name, its effective access (effectiveAccessSql) and
- * its invitation; undefined for another facility's id.
- */
+/** One row of this facility, with its integration's name and invitation; undefined for another facility's id. */
 export async function findAccessUser(db: DbOrTx, facilityId: string, userId: string) {
   const [row] = await db
     .select({
       user: accessUser,
       integrationName: integration.name,
-      hasAccess: sql<number>`${effectiveAccessSql("access_user")}`,
       invitation: {
         state: invitation.state,
         queuedAt: invitation.queuedAt,
@@ -29,7 +24,7 @@ export async function findAccessUser(db: DbOrTx, facilityId: string, userId: str
     .where(and(eq(accessUser.facilityId, facilityId), eq(accessUser.id, userId)))
     .limit(1);
   if (!row) return undefined;
-  return { ...row, hasAccess: row.hasAccess === 1, invitation: row.invitation?.state ? row.invitation : null };
+  return { ...row, invitation: row.invitation?.state ? row.invitation : null };
 }
 
 export type ManualUserInput = {
@@ -83,22 +78,37 @@ export async function listGrants(db: DbOrTx, userId: string) {
     .orderBy(asc(accessGrant.name));
 }
 
-export async function insertGrant(db: DbOrTx, userId: string, name: string, now: number) {
-  const [row] = await db.insert(accessGrant).values({ id: newId("grt"), userId, name, createdAt: now }).returning();
-  return row!;
+/**
+ * Adds a grant and bumps the row's version in one transaction: the version is what a bulk-delete
+ * preview's token fingerprints, so a grant must never land without it. (A transaction rather than a
+ * batch: a failed statement of a libSQL batch over HTTP leaves a rejected promise nobody awaits.)
+ */
+export async function insertGrant(db: Db, userId: string, name: string, now: number) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(accessGrant).values({ id: newId("grt"), userId, name, createdAt: now }).returning();
+    await bumpVersion(tx, userId, now);
+    return row!;
+  });
 }
 
-/** Deletes a grant only if it belongs to this user of this facility; returns whether one was removed. */
-export async function deleteGrant(db: DbOrTx, facilityId: string, userId: string, grantId: string) {
+/**
+ * Deletes a grant only if it belongs to this user of this facility, bumping the row's version in the
+ * same transaction (see insertGrant); returns whether one was removed.
+ */
+export async function deleteGrant(db: Db, facilityId: string, userId: string, grantId: string, now: number) {
   const owned = db
     .select({ id: accessUser.id })
     .from(accessUser)
     .where(and(eq(accessUser.facilityId, facilityId), eq(accessUser.id, userId)));
-  const removed = await db
-    .delete(accessGrant)
-    .where(and(eq(accessGrant.id, grantId), eq(accessGrant.userId, userId), inArray(accessGrant.userId, owned)))
-    .returning({ id: accessGrant.id });
-  return removed.length > 0;
+  return db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(accessGrant)
+      .where(and(eq(accessGrant.id, grantId), eq(accessGrant.userId, userId), inArray(accessGrant.userId, owned)))
+      .returning({ id: accessGrant.id });
+    if (removed.length === 0) return false;
+    await bumpVersion(tx, userId, now);
+    return true;
+  });
 }
 
 /** The person's door events, newest first (access_log_user_idx). */
@@ -116,8 +126,8 @@ export async function listAccessLogForUser(db: DbOrTx, facilityId: string, userI
     .limit(limit);
 }
 
-/** Grant a version bump to the row so bulk-delete previews notice grant changes too. */
-export async function touchAccessUser(db: DbOrTx, userId: string, now: number) {
+/** A version bump, so bulk-delete previews notice grant changes too. */
+async function bumpVersion(db: DbOrTx, userId: string, now: number) {
   await db
     .update(accessUser)
     .set({ updatedAt: now, version: sql`${accessUser.version} + 1` })

@@ -37,6 +37,20 @@ export const accessUser = sqliteTable(
     removalSourceUpdatedAt: epochMs("removal_source_updated_at"),
     /** The last full pass whose listing contained this person (removal sweep). */
     seenPassId: text("seen_pass_id"),
+    /**
+     * The end of the paid period when the source gives one: rule-based access ends at this moment with no
+     * write needed. Sync-owned; the partner contract carries no such field today, the native connectors
+     * (Mindbody expiration, PushPress paidUntil, ABC nextBillingDate when past due) will fill it.
+     */
+    paidUntil: epochMs("paid_until"),
+
+    // Access rules' memory between writes (see nextGraceState in the domain, ADR 0010).
+    /** Whether the facility's rules matched the person at the last write that looked. */
+    rulesMatched: flag("rules_matched").notNull().default(false),
+    /** A running grace period ends here; cleared by the cron once passed, or at once when the rules match again. */
+    graceUntil: epochMs("grace_until"),
+    /** The membership status that ended the match: "grace: membership Expired". */
+    graceStatus: text("grace_status"),
 
     // Admin-owned: sync never writes these.
     accessEnabled: flag("access_enabled").notNull().default(true),
@@ -64,6 +78,9 @@ export const accessUser = sqliteTable(
     // The Membership status and Person type chips: their options, and their filters.
     index("access_user_facility_status_idx").on(t.facilityId, t.membershipStatus),
     index("access_user_facility_type_idx").on(t.facilityId, t.personType),
+    index("access_user_facility_phone_idx").on(t.facilityId, t.mobilePhone),
+    // The cron finds ended graces by time alone: its work is the graces that ended, not the table.
+    index("access_user_grace_until_idx").on(t.graceUntil).where(sql`grace_until IS NOT NULL`),
   ],
 );
 

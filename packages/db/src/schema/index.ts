@@ -10,3 +10,4 @@ export * from "./invitation";
 export * from "./access-log";
 export * from "./audit";
 export * from "./source-removal";
+export * from "./access-rules";

@@ -1,6 +1,6 @@
 import type { AppliedOutcome, SyncSource } from "@uas/domain";
 import { int, json, text, type StoreHandle } from "./store-handle";
-import { effectiveAccessCondition } from "../queries/effective-access";
+import { effectiveAccessSql } from "../access/effective-access";
 
 /**
  * Auto-send's transactional outbox. The engine adds these statements to the script that applies a
@@ -20,20 +20,21 @@ export function appliedUserIds(entries: ReadonlyArray<{ outcome: AppliedOutcome;
 
 /**
  * Who auto-send invites: a synced row still tracking its source (a decoupled row is managed by hand),
- * with effective access (switch on AND not removed at the source), an email, in a facility with
- * Auto-send on.
+ * with effective access (the access rules' one definition), an email, in a facility with Auto-send on.
  */
-const ELIGIBLE = `s.auto_send_invitations = 1
-  AND u.source <> 'manual' AND u.track_source_updates = 1
-  AND ${effectiveAccessCondition("u")}
+const personEligible = (now: number) => `u.source <> 'manual' AND u.track_source_updates = 1
+  AND ${effectiveAccessSql("u", now)}
   AND u.email IS NOT NULL AND u.email <> ''`;
+const eligible = (now: number) => `s.auto_send_invitations = 1 AND ${personEligible(now)}`;
+/** Never invited, or the last send failed (the end-of-pass step queues that one again). */
+const NOT_INVITED = `NOT EXISTS (SELECT 1 FROM invitation i WHERE i.user_id = u.id AND i.state <> 'failed')`;
 
 function insertQueued(where: string, now: number, onConflict: string): string {
   // SQLite needs the SELECT's WHERE for the upsert clause after it to parse.
   return `INSERT INTO invitation (user_id, facility_id, email, state, "trigger", attempts, queued_at)
     SELECT u.id, u.facility_id, u.email, 'queued', 'auto', 0, ${int(now)}
     FROM access_user u JOIN sync_settings s ON s.facility_id = u.facility_id
-    WHERE ${where} AND ${ELIGIBLE}
+    WHERE ${where} AND ${eligible(now)}
     ${onConflict}`;
 }
 
@@ -61,7 +62,7 @@ export function passInvitationStatements(input: {
     insertQueued(
       `u.facility_id = ${text(input.facilityId)} AND u.source = ${text(input.source)}
         AND u.integration_key IN (SELECT value FROM json_each(${json(input.integrationKeys)}))
-        AND NOT EXISTS (SELECT 1 FROM invitation i WHERE i.user_id = u.id AND i.state <> 'failed')`,
+        AND ${NOT_INVITED}`,
       input.now,
       `ON CONFLICT(user_id) DO UPDATE SET state = 'queued', email = excluded.email, queued_at = excluded.queued_at,
         enqueued_at = NULL, claimed_until = NULL
@@ -73,4 +74,20 @@ export function passInvitationStatements(input: {
 /** The same, run on a handle (for call sites that are not building a script). */
 export async function queueAutoInvitations(handle: StoreHandle, userIds: readonly string[], now: number): Promise<void> {
   await handle.script(autoInvitationStatements(userIds, now));
+}
+
+/**
+ * How many people the next complete pass would invite if Auto-send were on: the end-of-pass step's
+ * rows (eligible, not invited or failed), of each source that is on and, for Integrations, of the
+ * integrations this facility mirrors. Shown before the admin turns Auto-send on.
+ */
+export async function countAutoSendCandidates(handle: StoreHandle, facilityId: string, now: number): Promise<number> {
+  const [row] = await handle.all<{ people: number }>(
+    `SELECT count(*) AS people FROM access_user u JOIN sync_settings s ON s.facility_id = u.facility_id
+    WHERE u.facility_id = ${text(facilityId)} AND ${personEligible(now)} AND ${NOT_INVITED}
+      AND ((u.source = 'cctv' AND s.cctv_enabled = 1)
+        OR (u.source = 'integration' AND s.integrations_enabled = 1 AND u.integration_key IN (
+          SELECT fi.integration_id FROM facility_integration fi WHERE fi.facility_id = u.facility_id AND fi.enabled = 1)))`,
+  );
+  return Number(row?.people ?? 0);
 }

@@ -2,6 +2,7 @@ import type { PagePlan } from "@uas/domain";
 import { markSeenStatements, newRowId, rowWriteStatements, type RowScope, type StoredRow } from "./row-store";
 import { entryStatements, type EntryOrigin, type EntryToWrite } from "./activity-store";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
+import { accessGraceStatements } from "../access/effective-access";
 
 /** A page plan's set-based writes, for one script: rows, seen marks, the page's activity entries, invitations. */
 export function pagePlanStatements(
@@ -47,6 +48,7 @@ export function pagePlanStatements(
     ...rowWriteStatements(scope, { passId: origin.passId, now: origin.at, writes }),
     ...(origin.passId === null ? [] : markSeenStatements({ passId: origin.passId, now: origin.at, marks })),
     ...entryStatements(origin, entries),
+    ...accessGraceStatements(appliedUserIds(entries), origin.at),
     ...(input.autoInvitations === false ? [] : autoInvitationStatements(appliedUserIds(entries), origin.at)),
   ];
 }

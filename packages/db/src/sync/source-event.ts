@@ -17,6 +17,7 @@ import { loadPeopleRows, newRowId, rowWriteStatements, type RowWrite } from "./r
 import { entryStatements, type EntryToWrite } from "./activity-store";
 import { drizzleHandle, int, json, text, withWriteTransaction, type StoreHandle } from "./store-handle";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
+import { accessGraceStatements } from "../access/effective-access";
 
 export type SourceEventTarget = { source: "integration"; integrationId: string } | { source: "cctv"; facilityId: string };
 
@@ -26,6 +27,11 @@ export type ApplySourceEventInput = SourceEventTarget & {
   event: unknown;
   webhookId: string | null;
   now: number;
+  /**
+   * A caller scoped to one facility ("Sync this person now"): the event is planned and written for this
+   * facility only, even when the person also has rows at the integration's other facilities.
+   */
+  onlyFacilityId?: string;
 };
 
 export type AppliedEntry = { facilityId: string | null; outcome: AppliedOutcome; reason: string | null; userId: string | null };
@@ -63,6 +69,7 @@ export async function applySourceEvent(input: ApplySourceEventInput): Promise<Ap
   const target: SourceEventTarget = input.source === "integration" ? { source: "integration", integrationId: input.integrationId } : { source: "cctv", facilityId: input.facilityId };
   return input.db.transaction(async (tx) => {
     const senders = await loadSenderContexts(tx, [target]);
+    if (input.onlyFacilityId !== undefined) restrictToFacility(senders, input.onlyFacilityId);
     const [result] = await writeEvents(drizzleHandle(tx), senders, [{ target, change: parsed.change, webhookId: input.webhookId }], input.now);
     return result as ApplySourceEventResult;
   });
@@ -231,6 +238,14 @@ async function loadSenderContexts(db: DbOrTx, targets: readonly SourceEventTarge
   return senders;
 }
 
+/** A facility the senders' events may not concern is left out: the planner leaves it alone. */
+function restrictToFacility(senders: Map<string, SenderContext>, facilityId: string) {
+  for (const [key, sender] of senders) {
+    const only = sender.facilities.get(facilityId);
+    senders.set(key, { ...sender, facilities: new Map(only ? [[facilityId, only]] : []) });
+  }
+}
+
 type CurrentRow = ExistingRow & { id: string };
 
 /**
@@ -367,6 +382,7 @@ async function writeEvents(
     ...rowStatements,
     ...statements,
     ...rememberedRemovalStatements([...removals.values()], [...forgotten.values()], now),
+    ...accessGraceStatements(appliedUserIds(appliedEntries), now),
     ...autoInvitationStatements(appliedUserIds(appliedEntries), now),
     ...extra,
   ]);

@@ -72,11 +72,6 @@ export type SyncPatch = SyncState;
 
 export type ChangedField = { field: string; from: unknown; to: unknown };
 
-/** Effective access = the admin's switch AND not removed at the source. */
-export function hasEffectiveAccess(row: Pick<ExistingRow, "accessEnabled" | "removedAtSourceAt">): boolean {
-  return row.accessEnabled && row.removedAtSourceAt === null;
-}
-
 export function sameTagSet(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   const set = new Set(a);

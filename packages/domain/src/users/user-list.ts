@@ -35,25 +35,3 @@ export const SOURCE_FILTER_LABELS = {
   integration: "External Integration",
   cctv: "CCTV/Computer Vision",
 } as const;
-
-const FRIENDLY_STATUSES: Record<string, string> = {
-  active: "Active",
-  current: "Current",
-  expired: "Expired",
-  onhold: "On hold",
-  hold: "On hold",
-  cancelled: "Cancelled",
-  canceled: "Cancelled",
-  pending: "Pending",
-};
-
-/**
- * A membership status as the page shows it: the friendly labels for the common values, whatever the
- * source's spelling ("on_hold", "ON HOLD", "canceled"), and any other value title-cased ("frozen" → "Frozen").
- */
-export function membershipStatusLabel(status: string): string {
-  const words = status.trim().split(/[\s_-]+/).filter(Boolean);
-  const friendly = FRIENDLY_STATUSES[words.join("").toLowerCase()];
-  if (friendly) return friendly;
-  return words.map((word) => word.charAt(0).toUpperCase() + word.slice(1).toLowerCase()).join(" ");
-}

@@ -12,6 +12,8 @@ export * from "./webhook-apply";
 export const syncQueueMessage = z.discriminatedUnion("type", [passStartMessage, passStepMessage, webhookApplyMessage]);
 export type SyncQueueMessage = z.infer<typeof syncQueueMessage>;
 
+export const webhooksQueueMessage = webhookApplyMessage;
+
 export * from "./invitation-send";
 export * from "./invitation-relay";
 

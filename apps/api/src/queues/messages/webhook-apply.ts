@@ -1,9 +1,13 @@
 import { z } from "zod";
 
-/** Apply one stored webhook: the consumer loads the inbox row by its key, so the body stays in the database. */
+/**
+ * Apply one stored webhook: the consumer loads the inbox row by its key, so the body stays in the database.
+ * Version 2 goes to the `webhooks` queue; version 1 went to the `sync` queue before webhooks had a queue
+ * of their own, and is still applied there while those messages drain (ADR 0009).
+ */
 export const webhookApplyMessage = z.object({
   type: z.literal("webhook.apply"),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   /** `integration:<id>` or `cctv:<facilityId>`. */
   sender: z.string().regex(/^(integration|cctv):.+$/),
   webhookId: z.string().min(1),

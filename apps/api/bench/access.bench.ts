@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:access`: the door's `POST /v1/access/check` against the local stack (loopback only),
+ * 100,000 users in one facility under access rules, at a fixed arrival rate (open loop: a slow answer
+ * does not slow the arrivals). Mixes ids, emails and phones; checks every answer against the domain.
+ * Writes .bench/access.json (check_p50_ms, check_p99_ms, checks_per_s).
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { createNodeDb } from "@uas/db/node";
+import { findDoorCandidates, getAccessRuleSet, saveAccessRuleSet, saveDoorApiKey } from "@uas/db";
+import { decideAccess } from "@uas/domain";
+import { startStack, repoRoot } from "@uas/devkit/stack";
+
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARMUP_SECONDS = 3;
+const base = Number(process.env.BENCH_PORT_BASE ?? 7150);
+const DAY = 86_400_000;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+const dataDir = join(tmpdir(), `uas-bench-access-${process.pid}`);
+const stack = await startStack({
+  dataDir,
+  fresh: true,
+  ports: { web: base, api: base + 1, db: base + 2, partner: base + 3 },
+  web: false,
+  quiet: process.env.BENCH_VERBOSE !== "1",
+  cron: false,
+  // Measures the product, not wrangler's devtools relay (ADR 0009).
+  inspector: false,
+});
+const db = createNodeDb({ url: `file:${join(dataDir, "dev.db")}` });
+
+try {
+  const facility = stack.facilities.find((f) => f.name === "Northside")!;
+  const organisationId = stack.organisationId;
+  const now = Date.now();
+  // Set-based seeding: statuses, types, tags, switches, removals, graces and paid-until dates in proportion.
+  await db.run(sql`
+    WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ${USERS})
+    INSERT INTO access_user (id, facility_id, source, external_id, first_name, last_name, email, mobile_phone, person_type,
+      membership_status, synced_tags, access_enabled, removed_at_source_at, grace_until, grace_status, paid_until, rules_matched,
+      created_at, updated_at)
+    SELECT 'usr_bench_' || i, ${facility.id}, 'integration', 'B-' || i, 'Door', 'Person ' || i, 'door' || i || '@example.com',
+      '+4479' || printf('%08d', i), CASE WHEN i % 10 = 0 THEN 'staff' ELSE 'member' END,
+      CASE i % 7 WHEN 0 THEN 'expired' WHEN 1 THEN 'on_hold' WHEN 2 THEN 'Current' ELSE 'active' END,
+      CASE WHEN i % 13 = 0 THEN '["vip"]' ELSE '[]' END,
+      CASE WHEN i % 100 = 7 THEN 0 ELSE 1 END, CASE WHEN i % 100 = 9 THEN ${now} END,
+      CASE WHEN i % 7 = 0 AND i % 3 = 0 THEN ${now + 3 * DAY} END, CASE WHEN i % 7 = 0 AND i % 3 = 0 THEN 'expired' END,
+      CASE WHEN i % 11 = 0 THEN ${now} + (i % 5 - 2) * ${DAY} END, CASE WHEN i % 7 IN (0, 1) THEN 0 ELSE 1 END, 0, 0
+    FROM n`);
+  await db.run(sql`INSERT INTO access_grant (id, user_id, name, created_at)
+    SELECT 'grt_bench_' || rowid, id, 'Staff', 0 FROM access_user WHERE facility_id = ${facility.id} AND id LIKE 'usr_bench_%' AND rowid % 50 = 0`);
+  await saveAccessRuleSet(db, {
+    organisationId,
+    facilityId: facility.id,
+    ruleSet: {
+      rules: [
+        { kind: "person_type", personType: "member", statuses: ["active", "Current"] },
+        { kind: "person_type", personType: "staff", statuses: [] },
+        { kind: "tags", tags: ["vip"] },
+      ],
+      graceDays: 7,
+    },
+    actorUserId: null,
+    now,
+    effect: { lose: 0, gain: 0 },
+  });
+  const key = "uasd_bench_" + createHash("sha256").update(String(process.pid)).digest("hex").slice(0, 32);
+  await saveDoorApiKey(db, { facilityId: facility.id, keyHash: createHash("sha256").update(key).digest("hex"), keyPrefix: key.slice(0, 11), createdBy: null, now });
+  await db.run(sql`ANALYZE`);
+
+  // The questions, decided beforehand by the domain so every answer can be checked.
+  const ruleSet = await getAccessRuleSet(db, facility.id);
+  const total = RATE * (SECONDS + WARMUP_SECONDS);
+  const questions = await Promise.all(
+    Array.from({ length: total }, async (_, n) => {
+      const i = (n * 7919) % USERS;
+      const body = n % 10 === 8 ? { facilityId: facility.id, email: `door${i}@example.com` } : n % 10 === 9
+        ? { facilityId: facility.id, phone: `079${String(i).padStart(8, "0")}` }
+        : { facilityId: facility.id, userId: `usr_bench_${i}` };
+      return { body: JSON.stringify(body), userId: `usr_bench_${i}` };
+    }),
+  );
+  const expected = new Map<string, boolean>();
+  for (const q of questions.slice(0, 2000)) {
+    const [row] = await findDoorCandidates(db, { facilityId: facility.id, identifier: { userId: q.userId }, now: Date.now() });
+    expected.set(q.userId, decideAccess(ruleSet, row!, Date.now()).allowed);
+  }
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const url = `${stack.apiUrl}/v1/access/check`;
+  const post = (body: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = http.request(
+        url,
+        { method: "POST", agent, headers: { "content-type": "application/json", authorization: `Bearer ${key}`, "content-length": String(Buffer.byteLength(body)) } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+          res.on("error", reject);
+        },
+      );
+      request.on("error", reject);
+      request.end(body);
+    });
+
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let wrong = 0;
+  let allowed = 0;
+  const warmup = RATE * WARMUP_SECONDS;
+  const started = performance.now();
+  const inFlight: Array<Promise<void>> = [];
+  for (let n = 0; n < total; n++) {
+    const due = started + (n * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const q = questions[n]!;
+    inFlight.push(
+      (async () => {
+        const sent = performance.now();
+        const res = await post(q.body);
+        const took = performance.now() - sent;
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (n < warmup) return;
+        latencies.push(took);
+        if (res.status === 200) {
+          const answer = JSON.parse(res.text) as { allowed: boolean };
+          if (answer.allowed) allowed += 1;
+          const want = expected.get(q.userId);
+          if (want !== undefined && want !== answer.allowed) wrong += 1;
+        }
+      })(),
+    );
+  }
+  await Promise.all(inFlight);
+  const measuredSeconds = (performance.now() - started) / 1000 - WARMUP_SECONDS;
+  agent.destroy();
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const result = {
+    users: USERS,
+    checks: latencies.length,
+    check_p50_ms: Number(percentile(sorted, 50).toFixed(1)),
+    check_p99_ms: Number(percentile(sorted, 99).toFixed(1)),
+    checks_per_s: Math.round(latencies.length / measuredSeconds),
+    target_rate_per_s: RATE,
+    allowed_share: Number((allowed / Math.max(1, latencies.length)).toFixed(3)),
+    wrong_answers: wrong,
+  };
+  console.log(`\nDoor checks: ${USERS.toLocaleString()} users, ${RATE}/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up)`);
+  console.table({ ...result, statuses: JSON.stringify(Object.fromEntries(statuses)) });
+  mkdirSync(join(repoRoot, ".bench"), { recursive: true });
+  writeFileSync(join(repoRoot, ".bench", "access.json"), JSON.stringify(result, null, 2) + "\n");
+  const ok = wrong === 0 && result.check_p99_ms <= 20 && result.checks_per_s >= RATE * 0.95 && statuses.size === 1 && statuses.has(200);
+  console.log(ok ? "targets met (p99 ≤ 20 ms at 200 checks/s, every answer right)" : "TARGETS MISSED");
+  if (!ok) process.exitCode = 1;
+} finally {
+  db.$client.close();
+  await stack.close();
+}

@@ -1,0 +1,120 @@
+/**
+ * SSRF (issue 18): which base URLs may receive a partner's API key, at save time (integrations.connect /
+ * update) and again before every request, which never follows a redirect.
+ */
+import { describe, it, expect, beforeAll } from "vitest";
+import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { insertIntegration, integration, updateSyncSettings } from "@uas/db";
+import { partnerUrlProblem, PRODUCTION_URL_POLICY } from "../src/sources/partner-url";
+import { getJson, SourceHttpError } from "../src/sources/listing-client";
+import { createTenant, type Tenant } from "./support";
+import { workerHarness } from "./reliability-support";
+
+const DEVELOPMENT = { allowLoopback: true };
+
+const REFUSED_IN_PRODUCTION: Record<string, string[]> = {
+  "plain http": ["http://partner.example.com/api", "http://93.184.216.34/"],
+  loopback: ["https://127.0.0.1/", "https://127.8.9.10:8443/", "https://127.1/", "https://2130706433/", "https://0x7f000001/", "https://[::1]/", "https://localhost/", "https://api.localhost/", "https://LOCALHOST./"],
+  private: ["https://10.0.0.1/", "https://172.16.5.4/", "https://172.31.255.255/", "https://192.168.1.1/"],
+  "link-local": ["https://169.254.169.254/latest/meta-data/", "https://[fe80::1]/"],
+  "this network (0.0.0.0/8)": ["https://0.0.0.0/", "https://0.1.2.3/"],
+  "carrier-grade NAT (100.64/10)": ["https://100.64.0.1/", "https://100.127.255.254/"],
+  "unique local (fc00::/7)": ["https://[fc00::1]/", "https://[fd12:3456::1]/"],
+  "IPv4-mapped IPv6": ["https://[::ffff:127.0.0.1]/", "https://[::ffff:10.0.0.1]/", "https://[::ffff:a9fe:a9fe]/"],
+  "IPv6 carrying IPv4 (NAT64, 6to4, Teredo, IPv4-compatible)": ["https://[64:ff9b::a00:1]/", "https://[2002:7f00:1::]/", "https://[2001::1]/", "https://[::7f00:1]/"],
+  "multicast, broadcast, reserved, documentation": ["https://224.0.0.1/", "https://255.255.255.255/", "https://240.0.0.1/", "https://192.0.2.10/", "https://[2001:db8::1]/", "https://[ff02::1]/"],
+  "private names": ["https://metadata.google.internal/", "https://printer.local/", "https://nas.home.arpa/", "https://intranet/", "https://partner/", "https://db.corp/"],
+  "credentials in the URL": ["https://user:pass@partner.example.com/"],
+  "other schemes": ["ftp://partner.example.com/", "file:///etc/passwd", "not a url"],
+};
+
+describe("partnerUrlProblem", () => {
+  it("accepts https to a public host name or address in production", () => {
+    for (const url of ["https://partner.example.com/api", "https://api.partner.com:8443/v1/", "https://93.184.216.34/", "https://[2606:4700:4700::1111]/"]) {
+      expect(partnerUrlProblem(url, PRODUCTION_URL_POLICY), url).toBeNull();
+    }
+  });
+
+  for (const [kind, urls] of Object.entries(REFUSED_IN_PRODUCTION)) {
+    it(`refuses ${kind} in production`, () => {
+      for (const url of urls) expect(partnerUrlProblem(url, PRODUCTION_URL_POLICY), url).toEqual(expect.any(String));
+    });
+  }
+
+  it("allows loopback, over http too, in development and tests, and nothing else that is not public", () => {
+    for (const url of ["http://127.0.0.1:8090", "http://localhost:8090/cctv", "http://[::1]:8090/", "https://127.0.0.1/"]) {
+      expect(partnerUrlProblem(url, DEVELOPMENT), url).toBeNull();
+    }
+    for (const url of ["http://10.0.0.1/", "https://192.168.1.1/", "https://169.254.169.254/", "http://partner.example.com/", "https://printer.local/", "http://[::ffff:10.0.0.1]/"]) {
+      expect(partnerUrlProblem(url, DEVELOPMENT), url).toEqual(expect.any(String));
+    }
+  });
+});
+
+describe("requests to a partner", () => {
+  it("never follow a redirect: a 3xx is an error, not retried", async () => {
+    const seen: Array<RequestInit["redirect"]> = [];
+    const redirecting = (async (_url: string, init?: RequestInit) => {
+      seen.push(init?.redirect);
+      return new Response(null, { status: 302, headers: { location: "http://169.254.169.254/latest/meta-data/" } });
+    }) as unknown as typeof fetch;
+    const request = getJson("https://partner.example.com/members", { url: "https://partner.example.com/members", apiKey: "k", policy: PRODUCTION_URL_POLICY, fetch: redirecting, retries: 3, minRetryDelayMs: 1 });
+    await expect(request).rejects.toThrow(/redirect \(302\), which is not followed/);
+    expect(seen).toEqual(["manual"]);
+  });
+
+  it("are not sent to a refused URL, even one stored before the rule", async () => {
+    let calls = 0;
+    const counting = (async () => {
+      calls += 1;
+      return Response.json({ data: [], next_cursor: null });
+    }) as unknown as typeof fetch;
+    for (const url of ["http://127.0.0.1:8090/members", "https://10.0.0.1/members"]) {
+      await expect(getJson(url, { url, apiKey: "k", policy: PRODUCTION_URL_POLICY, fetch: counting })).rejects.toThrow(SourceHttpError);
+    }
+    expect(calls).toBe(0);
+  });
+});
+
+describe("base URLs over tRPC in production", () => {
+  const h = workerHarness(env.DATABASE_URL, { APP_ENV: "production" });
+  let tenant: Tenant;
+  let cookie: string;
+  beforeAll(async () => {
+    tenant = await createTenant(h.db);
+    cookie = await h.signIn(tenant.admin.email, tenant.admin.password);
+  });
+  const connect = (baseUrl: string) =>
+    h.trpc("mutation", "integrations.connect", { organisationId: tenant.organisation.id, name: "Partner", baseUrl, apiKey: "sk_live_1234567890", locations: [] }, cookie);
+
+  it("refuses a non-public or plain-http base URL, naming the field, and connects nothing", async () => {
+    for (const baseUrl of ["http://partner.example.com", "https://169.254.169.254", "https://[::ffff:127.0.0.1]", "https://metadata.google.internal", env.DEMO_PARTNER_URL]) {
+      const res = await connect(baseUrl);
+      expect(res.status, baseUrl).toBe(400);
+      expect(res.body?.error?.data.issues?.map((issue) => issue.path), baseUrl).toEqual(["baseUrl"]);
+    }
+    expect(await h.db.select().from(integration).where(eq(integration.organisationId, tenant.organisation.id))).toEqual([]);
+  });
+
+  it("refuses one in an edit too, and leaves the integration as it was", async () => {
+    const created = await connect("https://partner.example.com/api");
+    expect(created.status).toBe(200);
+    const integrationId = (created.body?.result?.data as { integrationId: string }).integrationId;
+    const [before] = await h.db.select().from(integration).where(eq(integration.id, integrationId));
+    const res = await h.trpc("mutation", "integrations.update", { organisationId: tenant.organisation.id, integrationId, patch: { baseUrl: "https://10.1.2.3/api", apiKey: "sk_new_1234567890" } }, cookie);
+    expect(res.status).toBe(400);
+    expect(res.body?.error?.data.issues?.map((issue) => issue.path)).toEqual(["patch.baseUrl"]);
+    const [after] = await h.db.select().from(integration).where(eq(integration.id, integrationId));
+    expect(after).toEqual(before);
+  });
+
+  it("Sync this person now does not call a loopback partner stored before the rule", async () => {
+    const stored = await insertIntegration(h.db, { organisationId: tenant.organisation.id, name: "Old", baseUrl: env.DEMO_PARTNER_URL, apiKey: env.DEMO_PARTNER_KEY, locations: { "loc-north": tenant.granted.id } }, Date.now());
+    await updateSyncSettings(h.db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
+    const res = await h.trpc("mutation", "passes.syncPerson", { facilityId: tenant.granted.id, source: "integration", integrationId: stored.id, externalId: "M-00001" }, cookie);
+    expect(res.status).toBe(200);
+    const steps = (res.body?.result?.data as { steps: Array<{ step: string; status: string; detail: string }> }).steps;
+    expect(steps).toEqual([{ step: "fetch", status: "stop", detail: expect.stringContaining("the source's URL is refused") }]);
+  });
+});
