@@ -44,7 +44,6 @@ describe("activity CSV export", () => {
     expect(res.status).toBe(200);
     const parsed = Papa.parse<Record<string, string>>(await res.text(), { header: true, skipEmptyLines: true });
     expect(parsed.errors).toEqual([]);
-    // The export's headers are the help page's column names (issue 17).
     const byId = new Map(parsed.data.map((line) => [line["External ID"], line]));
     for (const [i, value] of HOSTILE.entries()) {
       const line = byId.get(`'${value}#${i}`);
