@@ -213,11 +213,11 @@ function causes(error: unknown): string {
 }
 
 describe("text a source may send that SQL text cannot carry as is", () => {
-  it("a NUL, quotes or an unpaired surrogate in an id or a name: applied once, matched again, stored as valid UTF-8", async () => {
+  it("a NUL in a name, quotes or an unpaired surrogate: applied once, matched again, stored as valid UTF-8; a NUL in an id is refused", async () => {
     const db = await createTestDb();
     const { facility, integration } = await createSyncedFacility(db);
     const odd = [
-      { external_id: "nul\u0000id", first_name: "nul\u0000name" },
+      { external_id: "nul-id", first_name: "nul\u0000name" },
       { external_id: "lone\ud83did", first_name: "lone\udc00name", tags: ["\ud800"], location_ids: ["loc-1", "\udfff"] },
       { external_id: "quote'\"\\id", first_name: "'; DROP TABLE access_user; --" },
     ];
@@ -229,6 +229,9 @@ describe("text a source may send that SQL text cannot carry as is", () => {
       const again = await applySourceEvent({ db, source: "integration", integrationId: integration.id, event, webhookId: `w-${i}-again`, now: T + 100 + i });
       expect(again, JSON.stringify(fields)).toMatchObject({ status: "applied", entries: [{ outcome: "processed" }] });
     }
+    // An id with a control character is refused, not cleaned: cleaning could make two people one.
+    const refused = await applySourceEvent({ db, source: "integration", integrationId: integration.id, event: { type: "member.upserted", data: member("X-nul", { external_id: "nul\u0000id" }) }, webhookId: "w-nul-id", now: T + 500 });
+    expect(refused).toMatchObject({ status: "invalid" });
     // Read in SQL, byte for byte: the embedded driver returns text only up to a NUL.
     const rows = await db.all<{ id: string; name: string; tags: string }>(
       sql`SELECT hex(external_id) AS id, hex(first_name) AS name, synced_tags AS tags FROM access_user WHERE facility_id = ${facility.id} ORDER BY external_id`,
@@ -236,7 +239,7 @@ describe("text a source may send that SQL text cannot carry as is", () => {
     const hex = (value: string) => [...new TextEncoder().encode(value)].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
     expect(rows.map((r) => [r.id, r.name])).toEqual([
       [hex("lone\ufffdid"), hex("lone\ufffdname")],
-      [hex("nul\u0000id"), hex("nul\u0000name")],
+      [hex("nul-id"), hex("nulname")],
       [hex("quote'\"\\id"), hex("'; DROP TABLE access_user; --")],
     ]);
     expect(JSON.parse(rows[0]!.tags)).toEqual(["\ufffd"]);

@@ -25,7 +25,7 @@ describe("a full pass", () => {
     expect(rows.get("M-000")).toMatchObject({ lastSyncedAt: T + 60_001, seenPassId: second.id, version: 1 });
   });
 
-  it("stores partner text exactly, quotes and all", async () => {
+  it("stores partner text exactly, quotes and all (control characters stripped where text enters, ADR 0013)", async () => {
     const { facility, integration } = await createSyncedFacility(db);
     const hostile = "O'Brien'); DROP TABLE access_user; --";
     const pass = await integrationPass(db, {
@@ -35,7 +35,7 @@ describe("a full pass", () => {
       now: T,
     });
     expect(pass.added).toBe(1);
-    expect((await rowsByExternalId(db, facility.id)).get("Q'1")).toMatchObject({ lastName: hostile, syncedTags: ["\u0000nul", "it's"] });
+    expect((await rowsByExternalId(db, facility.id)).get("Q'1")).toMatchObject({ lastName: hostile, syncedTags: ["it's", "nul"] });
   });
 
   it("updates changed rows and lists each changed field", async () => {
