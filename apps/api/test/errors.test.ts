@@ -11,7 +11,7 @@ import { createTenant } from "./support";
 import { signedHeaders } from "./webhooks-helpers";
 import { workerHarness } from "./reliability-support";
 
-const h = workerHarness(env.DATABASE_URL, { WEBHOOK_RATE_LIMIT: "off" });
+const h = workerHarness(env.DATABASE_URL!, { WEBHOOK_RATE_LIMIT: "off" });
 const db = h.db;
 const ERROR_ID = /err_[0-9a-f]{16}/;
 

@@ -187,7 +187,10 @@ describe("integrations over tRPC", () => {
 
     const moved = await update({ baseUrl: "https://elsewhere.example.net/api", apiKey: "sk_live_newkey_0987" });
     expect(moved.status).toBe(200);
-    expect(await stored()).toMatchObject({ baseUrl: "https://elsewhere.example.net/api", apiKey: "sk_live_newkey_0987" });
+    // The key is stored encrypted: the hint shows the new one took.
+    expect(await stored()).toMatchObject({ baseUrl: "https://elsewhere.example.net/api" });
+    expect((await stored()).apiKey).not.toBe(before.apiKey);
+    expect((moved.body.result?.data as Page).integrations.find((i) => i.id === integrationId)?.apiKeyHint).toBe("…0987");
   });
 
   it("rotates the webhook secret; the previous one keeps working until the grace period ends", async () => {

@@ -15,7 +15,7 @@ import {
 export const ORIGIN = "http://web.test";
 
 export function testDb(): Db {
-  return createDb({ url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN });
+  return createDb({ url: env.DATABASE_URL!, authToken: env.DATABASE_AUTH_TOKEN });
 }
 
 export type Tenant = Awaited<ReturnType<typeof createTenant>>;
