@@ -956,7 +956,7 @@ describe("fuzzing control characters in source text", () => {
         const event = { type: "member.upserted", data: { external_id: externalId, first_name: name, last_name: name, email: `${crypto.randomUUID()}@example.com`, location_ids: ["loc-north"], updated_at: "2026-11-24T10:00:00Z" } };
         const bytes = utf8(JSON.stringify(event));
         const webhookId = `msg_${crypto.randomUUID()}`;
-        h.sync.sent.length = 0;
+        h.webhooks.sent.length = 0;
         const res = await send({ url: t.integrationUrl, body: bytes, headers: await signedHeaders(t.integration.webhookSecret, webhookId, nowSeconds(), bytes) });
         const where = `${JSON.stringify(event)} → ${res.status} ${res.text.slice(0, 200)}`;
         if (badId) {
@@ -965,7 +965,7 @@ describe("fuzzing control characters in source text", () => {
           return;
         }
         expect(res.status, where).toBe(202);
-        const result = await h.deliver("sync", [{ id: webhookId, body: h.sync.sent.splice(0)[0] }]);
+        const result = await h.deliver("webhooks", [{ id: webhookId, body: h.webhooks.sent.splice(0)[0] }]);
         expect(result.explicitAcks, where).toEqual([webhookId]);
         const [row] = await db
           .select({ firstName: accessUser.firstName, lastName: accessUser.lastName })
