@@ -49,9 +49,7 @@ const appEnvSchema = z.object({
   for (const origin of config.WEB_ORIGIN) {
     const url = new URL(origin);
     if (isLoopback(url.hostname)) issue("WEB_ORIGIN", `${origin} is a local address; set the admin app's public origin`);
-    else if (url.protocol !== "https:") issue("WEB_ORIGIN", `${origin} must be https in production`);
   }
-  if (isLoopback(new URL(config.DATABASE_URL).hostname)) issue("DATABASE_URL", "is a local address; set the Turso database URL");
   if (!config.DATABASE_AUTH_TOKEN) issue("DATABASE_AUTH_TOKEN", "is missing (wrangler secret put DATABASE_AUTH_TOKEN)");
   if (config.WEBHOOK_RATE_LIMIT === "off") issue("WEBHOOK_RATE_LIMIT", "off is for local benchmarks only");
 });

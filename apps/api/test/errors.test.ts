@@ -7,11 +7,11 @@ import { describe, it, expect, vi, afterEach } from "vitest";
 import { env } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { newId } from "@uas/db";
-import { createTenant } from "./support";
+import { createTenant, TEST_DATABASE_URL } from "./support";
 import { signedHeaders } from "./webhooks-helpers";
 import { workerHarness } from "./reliability-support";
 
-const h = workerHarness(env.DATABASE_URL!, { WEBHOOK_RATE_LIMIT: "off" });
+const h = workerHarness(TEST_DATABASE_URL, { WEBHOOK_RATE_LIMIT: "off" });
 const db = h.db;
 const ERROR_ID = /err_[0-9a-f]{16}/;
 

@@ -14,8 +14,18 @@ import {
 
 export const ORIGIN = "http://web.test";
 
+/**
+ * The tests' database (vitest.config.ts binds it). The Worker's types make DATABASE_URL optional: the
+ * production configuration has none until a deploy sets it.
+ */
+export const TEST_DATABASE_URL: string = env.DATABASE_URL ?? missingBinding("DATABASE_URL");
+
+function missingBinding(name: string): never {
+  throw new Error(`${name} is not bound: vitest.config.ts binds it`);
+}
+
 export function testDb(): Db {
-  return createDb({ url: env.DATABASE_URL!, authToken: env.DATABASE_AUTH_TOKEN });
+  return createDb({ url: TEST_DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN });
 }
 
 export type Tenant = Awaited<ReturnType<typeof createTenant>>;

@@ -204,6 +204,11 @@ describe("tenancy sweep over every tRPC procedure", () => {
 
   it("finds every procedure, and builds a valid input for each from its schema", () => {
     expect(procedures.length).toBeGreaterThan(10);
+    // The User Access page's procedures are swept like the rest (found at test time; named here so
+    // dropping one from the router, or the sweep losing it, fails loudly).
+    expect(procedures.map((p) => p.path)).toEqual(
+      expect.arrayContaining(["users.list", "users.tiles", "users.filterOptions", "users.sendInvitation", "users.import.preview", "users.import.confirm"]),
+    );
     const problems: string[] = [];
     for (const p of procedures) {
       try {

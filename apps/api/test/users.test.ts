@@ -173,12 +173,13 @@ describe("users over tRPC", () => {
     expect((await list({ search: "100%" })).total).toBe(0);
     expect((await list({ source: "cctv" })).rows.map((r) => r.lastName)).toEqual(["Camera"]);
     expect((await list({ source: "integration", integrationId: integration.id })).total).toBe(3);
-    expect((await list({ state: "access_on" })).rows.map((r) => r.lastName)).toEqual(["Camera", "Lovelace"]);
-    expect((await list({ state: "removed_at_source" })).rows.map((r) => r.id)).toEqual([removed.id]);
-    expect((await list({ state: "disabled_by_admin" })).rows.map((r) => r.id)).toEqual([off.id]);
-    // Searches and minority states count their total in the same scan, also past the last page.
+    expect((await list({ access: "has_access" })).rows.map((r) => r.lastName)).toEqual(["Camera", "Lovelace"]);
+    expect((await list({ access: "no_access" })).rows.map((r) => r.lastName)).toEqual(["Gone", "Off"]);
+    expect((await list({ access: "disabled" })).rows.map((r) => r.id)).toEqual([removed.id, off.id]);
+    expect((await list({ invitation: "invited" })).rows.map((r) => r.id)).toEqual([ada.id]);
+    // Searches and sparse filters count their total too, also past the last page.
     expect((await list({ search: "lovelace ada" })).total).toBe(1);
-    expect(await list({ state: "disabled_by_admin", offset: 2, limit: 2 })).toMatchObject({ total: 1, rows: [] });
+    expect(await list({ access: "no_access", offset: 2, limit: 2 })).toMatchObject({ total: 2, rows: [] });
 
     const page2 = await list({ offset: 2, limit: 2 });
     expect(page2.total).toBe(4);

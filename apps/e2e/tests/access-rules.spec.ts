@@ -3,6 +3,9 @@ import { eq } from "drizzle-orm";
 import { accessRuleSet, accessUser, auditEntry, newId } from "@uas/db";
 import { test, expect, signIn, createGrantedFacility, stackDb, uniqueName, screenshot, API_URL } from "./fixtures";
 
+// Dates follow the admin's locale and the facility's zone (apps/web/src/format.ts): pin both for "14 Dec".
+test.use({ locale: "en-GB", timezoneId: "Europe/London" });
+
 const DAY = 86_400_000;
 const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name }).click();
 
@@ -80,7 +83,7 @@ test("the rule editor offers the facility's statuses, previews who would lose ac
   await nav(page, "User Access");
   const graceRow = page.locator(".users-table tbody tr").filter({ hasText: "Grace" });
   await graceRow.first().getByRole("button").first().click();
-  const until = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" }).format(new Date(people[6]!.graceUntil!));
+  const until = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "Europe/London" }).format(new Date(people[6]!.graceUntil!));
   await expect(page.getByTestId("access-until")).toHaveText(`Access until ${until} (grace: membership Expired)`);
   await page.keyboard.press("Escape");
 

@@ -49,8 +49,8 @@ function stackSecrets(): { databaseAuthToken: string; secretsKey: string } {
 /** The stack's database over the libSQL remote protocol, the way the Worker reaches it (with its bearer token). */
 export const stackDb = (): Db => createDb({ url: DB_URL, authToken: stackSecrets().databaseAuthToken });
 
-/** Seals and opens webhook secrets and API keys as the Worker does (SECRETS_KEY). */
-const stackSecretBox = () => createSecretBox(stackSecrets().secretsKey);
+/** Seals and opens secrets as the stack stores them (API keys, webhook secrets). */
+export const stackSecretBox = () => createSecretBox(stackSecrets().secretsKey);
 
 /** The seeded demo (packages/devkit/src/seed.ts). */
 export const DEMO_IDS = {

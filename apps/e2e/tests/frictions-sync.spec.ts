@@ -16,6 +16,7 @@ import {
   sendSignedWebhook,
   setSyncSettings,
   stackDb,
+  stackSecretBox,
   uniqueName,
   DEMO_IDS,
 } from "./fixtures";
@@ -34,11 +35,12 @@ async function facilityWithMembers(prefix: string, members: number) {
   await mapIntegrationLocation({ locationId, facilityId: facility.id });
   await setFacilityIntegration(stackDb(), { facilityId: facility.id, integrationId: DEMO_IDS.integrationId, enabled: true });
   const [partner] = await stackDb().select({ apiKey: integration.apiKey }).from(integration).where(eq(integration.id, DEMO_IDS.integrationId));
+  const apiKey = await (await stackSecretBox()).open(partner!.apiKey);
   for (let i = 0; i < members; i += 1) {
     const lastName = uniqueName("Walk");
     const res = await fetch(`${PARTNER_URL}/control/members`, {
       method: "POST",
-      headers: { authorization: `Bearer ${partner!.apiKey}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
       body: JSON.stringify({ external_id: `E2E-${lastName}`, first_name: "Wren", last_name: lastName, email: `${lastName.toLowerCase()}@example.com`, location_ids: [locationId] }),
     });
     expect(res.status).toBeLessThan(300);
@@ -48,9 +50,10 @@ async function facilityWithMembers(prefix: string, members: number) {
 
 async function partnerFaults(faults: Record<string, unknown>) {
   const [partner] = await stackDb().select({ apiKey: integration.apiKey }).from(integration).where(eq(integration.id, DEMO_IDS.integrationId));
+  const apiKey = await (await stackSecretBox()).open(partner!.apiKey);
   const res = await fetch(`${PARTNER_URL}/control/faults`, {
     method: "POST",
-    headers: { authorization: `Bearer ${partner!.apiKey}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
     body: JSON.stringify(faults),
   });
   expect(res.status).toBeLessThan(300);

@@ -38,7 +38,7 @@ async function waitUntilSent(email: string, facilityId: string) {
     .toBe("sent");
 }
 
-test("tick Auto-send, Sync now: the user panel says Sent and the Mailbox shows the email", async ({ page }, testInfo) => {
+test("tick Auto-send, Sync now: the user panel says Invited and the Mailbox shows the email", async ({ page }, testInfo) => {
   const { facility, name, email } = await facilityWithOneMember();
   await signIn(page);
   await page.getByRole("link", { name: facility.name }).click();
@@ -62,7 +62,7 @@ test("tick Auto-send, Sync now: the user panel says Sent and the Mailbox shows t
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "User Access" }).click();
   await page.getByRole("button", { name }).click();
   const status = page.getByTestId("invitation-status");
-  await expect(status.getByText("Sent")).toBeVisible();
+  await expect(status.getByText("Invited", { exact: true })).toBeVisible();
   await expect(status.getByTestId("invitation-when")).toBeVisible();
   await screenshot(page, testInfo, "user-panel-sent");
   await page.keyboard.press("Escape");
@@ -102,5 +102,5 @@ test("Send invitations… for the selected users: counts, confirm, then the summ
   await expect(dialog.getByTestId("invitation-summary")).toHaveText("1 sent.", { timeout: 30_000 });
   await screenshot(page, testInfo, "send-invitations-summary");
   await dialog.getByRole("button", { name: "Done" }).click();
-  await expect(page.locator(".users-table tbody tr").filter({ hasText: `Alma ${tag}` })).toContainText("Sent");
+  await expect(page.locator(".users-table tbody tr").filter({ hasText: `Alma ${tag}` })).toContainText("Invited");
 });

@@ -84,8 +84,8 @@ test("switch a user's access off and the Disabled badge says why", async ({ page
   await expect(row(page, lastName)).toContainText("Disabled");
   await expect(row(page, lastName)).toContainText("Switched off by an admin");
 
-  await page.getByRole("combobox", { name: "State" }).click();
-  await page.getByRole("option", { name: "Disabled by admin" }).click();
+  await page.getByRole("combobox", { name: "Access", exact: true }).click();
+  await page.getByRole("option", { name: "Disabled", exact: true }).click();
   await expect(row(page, lastName)).toHaveCount(1);
   await screenshot(page, testInfo, "user-access-disabled-filter");
 });

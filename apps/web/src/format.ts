@@ -64,9 +64,7 @@ export function fullName(person: { firstName: string; lastName: string }): strin
   return [person.firstName, person.lastName].filter((part) => part !== "").join(" ") || "(no name)";
 }
 
-const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
-
-/** "14 Dec": the panel's "Access until 14 Dec". */
+/** "14 Dec" (en-GB) / "Dec 14" (en-US): the panel's "Access until 14 Dec", the facility's day. */
 export function formatDayMonth(ms: number): string {
-  return dayMonth.format(new Date(ms));
+  return new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", timeZone: displayTimeZone.value }).format(new Date(ms));
 }

@@ -14,6 +14,8 @@ export * from "./queries/source-removals";
 export * from "./queries/inbox";
 export * from "./queries/sources";
 export * from "./queries/users";
+export * from "./queries/user-list";
+export * from "./queries/user-import";
 export * from "./queries/integrations";
 export * from "./queries/bulk-delete";
 export * from "./queries/invitations";

@@ -10,6 +10,7 @@ import {
   type AccessRuleSet,
 } from "@uas/domain";
 import {
+  accessUserTiles,
   accessGrant,
   accessUser,
   auditEntry,
@@ -241,8 +242,11 @@ describe("saving and previewing rule sets", () => {
     const invited = await db.select({ userId: invitation.userId }).from(invitation);
     expect(invited.map((row) => row.userId)).toEqual([rows.get("M-1")!.id]);
 
-    const list = await listAccessUsers(db, { facilityId: facility.id, state: "access_on", now: T }, { offset: 0, limit: 10 });
+    const list = await listAccessUsers(db, { facilityId: facility.id, access: "has_access", now: T }, { offset: 0, limit: 10 });
     expect(list.rows.map((row) => row.externalId)).toEqual(["M-1", "M-3"]);
+    const denied = await listAccessUsers(db, { facilityId: facility.id, access: "no_access", now: T }, { offset: 0, limit: 10 });
+    expect(denied.rows.map((row) => row.externalId)).toEqual(["M-2"]);
+    expect(await accessUserTiles(db, facility.id, T)).toEqual({ allUsers: 3, hasAccess: 2, noAccess: 1 });
     const all = await listAccessUsers(db, { facilityId: facility.id, now: T }, { offset: 0, limit: 10 });
     expect(Object.fromEntries(all.rows.map((row) => [row.externalId, row.hasAccess]))).toEqual({ "M-1": 1, "M-2": 0, "M-3": 1 });
     const counts = await countBulkInvitations(db, { facilityId: facility.id, audience: { kind: "not_invited" }, resend: false, now: T });

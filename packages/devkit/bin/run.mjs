@@ -12,6 +12,7 @@ const tasks = {
     ["--filter", "@uas/db", "bench"],
     ["--filter", "@uas/db", "bench:bulk-delete"],
     ["--filter", "@uas/db", "bench:users"],
+    ["--filter", "@uas/db", "bench:import"],
   ],
   "bench:webhooks": [["--filter", "@uas/api", "bench:webhooks"]],
   // The load bench (webhooks during a nightly pass) merges its load_* figures into the same file, the

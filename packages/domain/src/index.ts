@@ -1,4 +1,5 @@
 export * from "./vocabulary";
 export * from "./nightly-schedule";
 export * from "./sync";
+export * from "./users";
 export * from "./access";

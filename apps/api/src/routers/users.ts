@@ -1,9 +1,21 @@
 import { z } from "zod";
 import { id as ids, multiLine, oneLine, search } from "../inputs";
 import { TRPCError } from "@trpc/server";
-import { SOURCES, normaliseEmail, normalisePhone } from "@uas/domain";
+import { ACCESS_FILTERS, INVITATION_FILTERS, SOURCES, USER_SORTS, normaliseEmail, normalisePhone } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
-import { addGrant, createManualUser, getUser, listUserSources, listUsers, removeGrant, updateUser } from "../services/users";
+import {
+  addGrant,
+  createManualUser,
+  getUser,
+  getUserFilterOptions,
+  getUserTiles,
+  listUserSources,
+  listUsers,
+  removeGrant,
+  sendUserInvitation,
+  updateUser,
+} from "../services/users";
+import { userImportRouter } from "./user-import";
 
 /**
  * A validation failure that needs the facility (a phone number is read in the facility's country):
@@ -89,14 +101,16 @@ const userRow = z.object({
   trackSourceUpdates: z.boolean(),
   disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source", "no_matching_rule_or_grant"])),
   invitation: z.enum(["not_invited", "queued", "sent", "failed"]),
+  personType: z.string().nullable(),
+  membershipStatus: z.string().nullable(),
+  lastSyncedAt: z.number().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
 });
 
 const userView = userRow.omit({ disabledReasons: true, invitation: true }).extend({
   integrationId: z.string().nullable(),
-  personType: z.string().nullable(),
-  membershipStatus: z.string().nullable(),
   syncedTags: z.array(z.string()),
-  lastSyncedAt: z.number().nullable(),
   removedAtSourceAt: z.number().nullable(),
   accessEnabled: z.boolean(),
   customTags: z.array(z.string()),
@@ -120,24 +134,52 @@ const userView = userRow.omit({ disabledReasons: true, invitation: true }).exten
   }),
   grants: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.number() })),
   history: z.array(z.object({ id: z.number(), door: z.string(), result: z.enum(["granted", "denied"]), at: z.number() })),
-  createdAt: z.number(),
-  updatedAt: z.number(),
 });
 
+const chipValue = (label: string, max: number) =>
+  z.string().trim().min(1, `Choose a ${label}`).max(max, `A ${label} is at most ${max} characters`).check(oneLine);
+
 export const usersRouter = router({
+  /** The list: the filter chips and the sort of related-pages.md, evaluated in the database. */
   list: facilityProcedure
     .input(
-      z.object({
-        search: search(100, "Search is at most 100 characters").optional(),
-        source: z.enum(SOURCES).optional(),
-        integrationId: id.optional(),
-        state: z.enum(["access_on", "disabled_by_admin", "removed_at_source"]).optional(),
-        offset: z.number().int().min(0).max(10_000_000).default(0),
-        limit: z.number().int().min(1).max(100).default(25),
-      }),
+      z
+        .object({
+          facilityId: id,
+          search: search(100, "Search is at most 100 characters").optional(),
+          source: z.enum(SOURCES).optional(),
+          integrationId: id.optional(),
+          access: z.enum(ACCESS_FILTERS).optional(),
+          membershipStatus: chipValue("membership status", 60).optional(),
+          personType: chipValue("person type", 60).optional(),
+          tag: chipValue("tag", 40).optional(),
+          invitation: z.enum(INVITATION_FILTERS).optional(),
+          sort: z.enum(USER_SORTS).default("name"),
+          offset: z.number().int().min(0).max(10_000_000).default(0),
+          limit: z.number().int().min(1).max(100).default(25),
+        })
+        .strict(),
     )
     .output(z.object({ total: z.number(), offset: z.number(), limit: z.number(), rows: z.array(userRow) }))
     .query(({ ctx, input }) => listUsers({ ctx, input: { ...input, facility: ctx.facility } })),
+
+  /** The stat tiles: All users, Has access, No access. */
+  tiles: facilityProcedure
+    .input(z.object({ facilityId: id }).strict())
+    .output(z.object({ allUsers: z.number().int(), hasAccess: z.number().int(), noAccess: z.number().int() }))
+    .query(({ ctx }) => getUserTiles({ ctx, input: { facility: ctx.facility } })),
+
+  /** The Membership status, Person type and Tag chips' options: what is present in the facility's data. */
+  filterOptions: facilityProcedure
+    .input(z.object({ facilityId: id }).strict())
+    .output(
+      z.object({
+        membershipStatuses: z.array(z.object({ value: z.string(), label: z.string() })),
+        personTypes: z.array(z.string()),
+        tags: z.array(z.string()),
+      }),
+    )
+    .query(({ ctx }) => getUserFilterOptions({ ctx, input: { facility: ctx.facility } })),
 
   /** The source filter's options: Manual, CCTV/Computer Vision, and each integration of the organisation. */
   sources: facilityProcedure
@@ -177,6 +219,17 @@ export const usersRouter = router({
       const normalised = mobilePhone === undefined ? input.patch : { ...input.patch, mobilePhone };
       return updateUser({ ctx, input: { facility: ctx.facility, userId: input.userId, patch: normalised } });
     }),
+
+  /**
+   * The panel's "Send invitation email" / "Resend invitation email": through the invitation outbox, so a
+   * second click while the first is on its way sends nothing more.
+   */
+  sendInvitation: facilityProcedure
+    .input(z.object({ facilityId: id, userId: id }).strict())
+    .output(userView)
+    .mutation(({ ctx, input }) => sendUserInvitation({ ctx, input: { facility: ctx.facility, userId: input.userId } })),
+
+  import: userImportRouter,
 
   grants: router({
     add: facilityProcedure

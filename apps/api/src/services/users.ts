@@ -1,4 +1,7 @@
 import {
+  accessUserFacets,
+  accessUserTiles,
+  createInvitationBatch,
   deleteGrant,
   findAccessUser,
   getAccessRuleSet,
@@ -14,9 +17,10 @@ import {
   type AccessUserFilter,
   type AccessUserPatch,
 } from "@uas/db";
-import { CCTV_BADGE, MANUAL_BADGE, decideAccess, membershipStatusLabel, type Source } from "@uas/domain";
-import type { Ctx } from "../context";
+import { CCTV_BADGE, MANUAL_BADGE, decideAccess, membershipStatusLabel, type Source, type UserSort } from "@uas/domain";
+import type { AdminCtx, Ctx } from "../context";
 import { badRequest, conflict, notFound } from "../errors";
+import { relayInvitationsAfterCommit } from "./invitations";
 
 type FacilityRef = { id: string; organisationId: string; countryCode: string };
 
@@ -73,6 +77,7 @@ export function phoneDigitsOf(search: string): string | null {
 export type ListUsersInput = Omit<AccessUserFilter, "facilityId" | "search" | "now"> & {
   facility: FacilityRef;
   search?: string | undefined;
+  sort: UserSort;
   offset: number;
   limit: number;
 };
@@ -87,10 +92,15 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       search: search ? { text: search, phoneDigits: phoneDigitsOf(search) } : undefined,
       source: input.source,
       integrationId: input.integrationId,
-      state: input.state,
+      access: input.access,
+      membershipStatus: input.membershipStatus,
+      personType: input.personType,
+      tag: input.tag,
+      invitation: input.invitation,
       now: ctx.now(),
     },
     { offset: input.offset, limit: input.limit },
+    input.sort,
   );
   return {
     total,
@@ -108,7 +118,27 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       trackSourceUpdates: row.trackSourceUpdates,
       disabledReasons: disabledReasons(row, row.hasAccess === 1),
       invitation: (row.invitationState ?? "not_invited") as InvitationState,
+      personType: row.personType,
+      membershipStatus: row.membershipStatus,
+      lastSyncedAt: row.lastSyncedAt,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
     })),
+  };
+}
+
+/** The stat tiles, counted with the one definition of effective access. */
+export async function getUserTiles({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
+  return accessUserTiles(ctx.db, input.facility.id, ctx.now());
+}
+
+/** The chips' options from the facility's data; membership statuses with the friendly labels. */
+export async function getUserFilterOptions({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef } }) {
+  const facets = await accessUserFacets(ctx.db, input.facility.id);
+  return {
+    membershipStatuses: facets.membershipStatuses.map((value) => ({ value, label: membershipStatusLabel(value) })),
+    personTypes: facets.personTypes,
+    tags: facets.tags,
   };
 }
 
@@ -181,6 +211,28 @@ export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: Fac
 }
 
 export type UserView = Awaited<ReturnType<typeof getUser>>;
+
+/**
+ * The panel's invitation button. It goes through the invitation outbox like "Send invitations…" (ADR
+ * 0008): one row per person, so a click while the email is on its way joins it instead of sending a
+ * second. "Resend" of a sent invitation is a new email under a new idempotency key; a failed one is
+ * queued again.
+ */
+export async function sendUserInvitation({ ctx, input }: { ctx: AdminCtx; input: { facility: FacilityRef; userId: string } }) {
+  const view = await getUser({ ctx, input });
+  const name = [view.firstName, view.lastName].filter(Boolean).join(" ") || "This person";
+  if (!view.email) throw badRequest(`${name} has no email address: invitations are sent by email. They can still sign in with their phone.`);
+  if (!view.access.effective) throw badRequest(`${name} has no access: an invitation is sent only to people who can open the doors`);
+  await createInvitationBatch(ctx.db, {
+    facilityId: input.facility.id,
+    audience: { kind: "users", userIds: [view.id] },
+    resend: view.invitation.state === "sent",
+    createdBy: ctx.actor.email,
+    now: ctx.now(),
+  });
+  await relayInvitationsAfterCommit(ctx);
+  return getUser({ ctx, input });
+}
 
 export async function createManualUser({
   ctx,

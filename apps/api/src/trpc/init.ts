@@ -17,7 +17,12 @@ const t = initTRPC.context<TrpcContext>().create({
     const cause = error.cause as { issues?: unknown } | undefined;
     const issues =
       error.code === "BAD_REQUEST" && Array.isArray(cause?.issues)
-        ? (cause.issues as z.core.$ZodIssue[]).map((issue) => ({ path: issue.path.join("."), message: issue.message }))
+        ? (cause.issues as z.core.$ZodIssue[]).flatMap((issue) =>
+            // A strict object names the unknown fields themselves, not the object that holds them.
+            issue.code === "unrecognized_keys"
+              ? issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: `Unknown field "${key}"` }))
+              : [{ path: issue.path.join("."), message: issue.message }],
+          )
         : undefined;
     return { ...shape, data: { ...shape.data, stack: undefined, issues, errorId: undefined } };
   },

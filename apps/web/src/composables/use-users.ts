@@ -7,10 +7,19 @@ export type UserListRow = Awaited<ReturnType<typeof trpc.users.list.query>>["row
 export type UserView = Awaited<ReturnType<typeof trpc.users.get.query>>;
 export type UserPatch = Parameters<typeof trpc.users.update.mutate>[0]["patch"];
 export type NewManualUser = Omit<Parameters<typeof trpc.users.create.mutate>[0], "facilityId">;
-export type UserState = NonNullable<ListInput["state"]>;
+export type ImportPreview = Awaited<ReturnType<typeof trpc.users.import.preview.mutate>>;
 
-/** The list's filters as the page holds them; `source` is "manual", "cctv", "integration" or "integration:<id>". */
-export type UserFilters = { search: string; source: string | null; state: UserState | null };
+/** The list's filters and sort as the page holds them (and the URL carries): null is the chip's "Any…". */
+export type UserFilters = {
+  search: string;
+  source: NonNullable<ListInput["source"]> | null;
+  access: NonNullable<ListInput["access"]> | null;
+  membershipStatus: string | null;
+  personType: string | null;
+  tag: string | null;
+  invitation: NonNullable<ListInput["invitation"]> | null;
+  sort: NonNullable<ListInput["sort"]>;
+};
 export type UserPage = { offset: number; limit: number };
 
 const keys = {
@@ -19,19 +28,18 @@ const keys = {
   detail: (facilityId: string, userId: string) => ["users", facilityId, "detail", userId] as const,
 };
 
-function sourceFilter(source: string | null): Pick<ListInput, "source" | "integrationId"> {
-  if (!source) return {};
-  if (source.startsWith("integration:")) return { source: "integration", integrationId: source.slice("integration:".length) };
-  return { source: source as ListInput["source"] };
-}
-
 /** One page of the User Access list; the previous page stays on screen while the next one loads. */
 export function useUserList(facilityId: Ref<string>, filters: Ref<UserFilters>, page: Ref<UserPage>) {
   const input = computed<ListInput>(() => ({
     facilityId: facilityId.value,
     search: filters.value.search.trim() || undefined,
-    ...sourceFilter(filters.value.source),
-    state: filters.value.state ?? undefined,
+    source: filters.value.source ?? undefined,
+    access: filters.value.access ?? undefined,
+    membershipStatus: filters.value.membershipStatus ?? undefined,
+    personType: filters.value.personType ?? undefined,
+    tag: filters.value.tag ?? undefined,
+    invitation: filters.value.invitation ?? undefined,
+    sort: filters.value.sort,
     offset: page.value.offset,
     limit: page.value.limit,
   }));
@@ -42,11 +50,28 @@ export function useUserList(facilityId: Ref<string>, filters: Ref<UserFilters>, 
   });
 }
 
-/** The integrations a facility can list users by (the source filter's options). */
+/** The integrations a facility can list users by ("Send invitations…"'s source choice). */
 export function useUserSources(facilityId: Ref<string>) {
   return useQuery({
     queryKey: computed(() => [...keys.all(facilityId.value), "sources"]),
     queryFn: () => trpc.users.sources.query({ facilityId: facilityId.value }),
+    staleTime: 60_000,
+  });
+}
+
+/** The stat tiles: All users, Has access, No access (refetched with the list after every write). */
+export function useUserTiles(facilityId: Ref<string>) {
+  return useQuery({
+    queryKey: computed(() => [...keys.list(facilityId.value), "tiles"]),
+    queryFn: () => trpc.users.tiles.query({ facilityId: facilityId.value }),
+  });
+}
+
+/** The Membership status, Person type and Tag chips' options: what the facility's data holds. */
+export function useUserFilterOptions(facilityId: Ref<string>) {
+  return useQuery({
+    queryKey: computed(() => [...keys.list(facilityId.value), "filter-options"]),
+    queryFn: () => trpc.users.filterOptions.query({ facilityId: facilityId.value }),
     staleTime: 60_000,
   });
 }
@@ -85,5 +110,22 @@ export function useUserMutations(facilityId: Ref<string>) {
       trpc.users.grants.remove.mutate({ facilityId: facilityId.value, ...input }),
     onSuccess: stored,
   });
-  return { create, update, addGrant, removeGrant };
+  const sendInvitation = useMutation({
+    mutationFn: (userId: string) => trpc.users.sendInvitation.mutate({ facilityId: facilityId.value, userId }),
+    onSuccess: stored,
+  });
+  return { create, update, addGrant, removeGrant, sendInvitation };
+}
+
+/** "Import (CSV)": the preview, then the confirm of exactly that preview. */
+export function useUserImport(facilityId: Ref<string>) {
+  const queryClient = useQueryClient();
+  const preview = useMutation({
+    mutationFn: (csv: string) => trpc.users.import.preview.mutate({ facilityId: facilityId.value, csv }),
+  });
+  const confirm = useMutation({
+    mutationFn: (input: { csv: string; fingerprint: string }) => trpc.users.import.confirm.mutate({ facilityId: facilityId.value, ...input }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.list(facilityId.value) }),
+  });
+  return { preview, confirm };
 }

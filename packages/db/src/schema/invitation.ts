@@ -34,7 +34,8 @@ export const invitation = sqliteTable(
     batchId: text("batch_id"),
   },
   (t) => [
-    index("invitation_facility_state_idx").on(t.facilityId, t.state),
+    // Covering (user_id): the User Access list's Invitation filter reads ids without a row lookup each.
+    index("invitation_facility_state_idx").on(t.facilityId, t.state, t.userId),
     index("invitation_state_enqueued_idx").on(t.state, t.enqueuedAt),
     index("invitation_batch_idx").on(t.batchId),
   ],

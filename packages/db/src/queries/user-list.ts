@@ -1,0 +1,248 @@
+import { and, eq, or, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { AccessFilter, InvitationFilter, Source, UserSort } from "@uas/domain";
+import type { DbOrTx } from "../database";
+import { accessUser, integration, invitation } from "../schema";
+import { effectiveAccess } from "../access/effective-access";
+
+/** The User Access list's filters (related-pages.md). Every filter is evaluated in the database. */
+export type AccessUserFilter = {
+  facilityId: string;
+  /** Substring of the name, email or external id; `phoneDigits` matches inside the stored E.164 phone. */
+  search?: { text: string; phoneDigits: string | null } | undefined;
+  source?: Source | undefined;
+  /** Only with source "integration": one connected integration. */
+  integrationId?: string | undefined;
+  access?: AccessFilter | undefined;
+  /** Exact values as stored (the chip's options come from `accessUserFacets`). */
+  membershipStatus?: string | undefined;
+  personType?: string | undefined;
+  /** A synced or a custom tag. */
+  tag?: string | undefined;
+  invitation?: InvitationFilter | undefined;
+  /** The clock effective access is judged at (grace ends and paid-until dates). */
+  now: number;
+};
+
+export type AccessUserPage = { offset: number; limit: number };
+
+/** `%`, `_` and the escape itself are literal in a LIKE pattern. */
+function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const like = (column: SQL | SQLiteColumn, pattern: string) => sql`${column} LIKE ${pattern} ESCAPE '\\'`;
+
+/**
+ * A tag in a JSON array column. The LIKE on the stored text (the tag as JSON writes it, quotes
+ * included) is a cheap first cut that skips parsing nearly every row; json_each then checks it exactly
+ * (LIKE ignores ASCII case, and a tag such as `,` could match across two elements).
+ */
+function hasTag(column: "synced_tags" | "custom_tags", tag: string): SQL {
+  const stored = sql.raw(`access_user.${column}`);
+  return sql`(${like(stored, `%${likeEscaped(JSON.stringify(tag))}%`)} AND EXISTS (SELECT 1 FROM json_each(${stored}) WHERE value = ${tag}))`;
+}
+
+/** "Has access" and "No access" are the access rules' one definition (access/effective-access.ts). */
+function accessWhere(access: AccessFilter, now: number): SQL {
+  switch (access) {
+    case "has_access":
+      return effectiveAccess("access_user", now);
+    case "no_access":
+      return sql`NOT ${effectiveAccess("access_user", now)}`;
+    // Switched off by an admin or removed at the source: the people an admin disabled or the source
+    // dropped, among the wider No access (which also holds those no rule or grant admits).
+    case "disabled":
+      return sql`(access_user.access_enabled = 0 OR access_user.removed_at_source_at IS NOT NULL)`;
+    case "without_grants":
+      return sql`access_user.id NOT IN (SELECT user_id FROM access_grant)`;
+  }
+}
+
+function invitationWhere(facilityId: string, filter: InvitationFilter): SQL {
+  // Driven from the invitation table's (facility, state) index: no per-row lookup.
+  switch (filter) {
+    case "invited":
+      // Queued counts as invited: it is on its way, and sending it again needs "Resend".
+      return sql`access_user.id IN (SELECT user_id FROM invitation WHERE facility_id = ${facilityId} AND state IN ('sent', 'queued'))`;
+    case "send_failed":
+      return sql`access_user.id IN (SELECT user_id FROM invitation WHERE facility_id = ${facilityId} AND state = 'failed')`;
+    case "not_invited":
+      return sql`access_user.id NOT IN (SELECT user_id FROM invitation WHERE facility_id = ${facilityId})`;
+  }
+}
+
+export function accessUserWhere(filter: AccessUserFilter): SQL {
+  const u = accessUser;
+  const conditions: Array<SQL | undefined> = [eq(u.facilityId, filter.facilityId)];
+  if (filter.source) conditions.push(eq(u.source, filter.source));
+  if (filter.source === "integration" && filter.integrationId) conditions.push(eq(u.integrationId, filter.integrationId));
+  if (filter.access) conditions.push(accessWhere(filter.access, filter.now));
+  if (filter.membershipStatus !== undefined) conditions.push(eq(u.membershipStatus, filter.membershipStatus));
+  if (filter.personType !== undefined) conditions.push(eq(u.personType, filter.personType));
+  if (filter.tag !== undefined) conditions.push(or(hasTag("synced_tags", filter.tag), hasTag("custom_tags", filter.tag)));
+  if (filter.invitation) conditions.push(invitationWhere(filter.facilityId, filter.invitation));
+  const words = (filter.search?.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 5);
+  if (words.length > 0) {
+    // Every word must match one of the columns, so "ann smith" and "smith ann" both find Ann Smith.
+    // Column by column rather than one concatenated string: building that string costs more than the scan.
+    // SQLite's LIKE is case-insensitive for ASCII, which is what names and emails need here.
+    const contains = (column: SQLiteColumn, word: string) => like(column, `%${likeEscaped(word)}%`);
+    const byWords = and(
+      ...words.map((word) => or(contains(u.firstName, word), contains(u.lastName, word), contains(u.email, word), contains(u.externalId, word))),
+    );
+    const digits = filter.search?.phoneDigits;
+    conditions.push(digits ? or(byWords, contains(u.mobilePhone, digits)) : byWords);
+  }
+  return and(...conditions)!;
+}
+
+/**
+ * Each sort's ORDER BY, ending in rowid so equal keys keep a stable order across pages. `indexed`: the
+ * facility's index on these columns serves it (schema: access_user_facility_*_idx); Last synced has
+ * none on purpose, since every pass rewrites last_synced_at on every row and an index would tax each pass.
+ */
+const SORTS: Record<UserSort, { columns: Array<{ sql: string; desc: boolean }>; indexed: boolean }> = {
+  name: { columns: [{ sql: "last_name", desc: false }, { sql: "first_name", desc: false }, { sql: "rowid", desc: false }], indexed: true },
+  recently_added: { columns: [{ sql: "created_at", desc: true }, { sql: "rowid", desc: true }], indexed: true },
+  recently_updated: { columns: [{ sql: "updated_at", desc: true }, { sql: "rowid", desc: true }], indexed: true },
+  last_synced: { columns: [{ sql: "last_synced_at IS NULL", desc: false }, { sql: "last_synced_at", desc: true }, { sql: "rowid", desc: true }], indexed: false },
+};
+
+/** `unary +` keeps SQLite from walking an index for the order (see listAccessUsers). */
+function orderBy(sort: UserSort, options: { table?: string; avoidIndex?: boolean } = {}): SQL {
+  const prefix = options.table ? `${options.table}.` : "";
+  const terms = SORTS[sort].columns.map((column) => {
+    const expression = column.sql.replace(/^(\w+)/, `${prefix}$1`);
+    const operand = options.avoidIndex && column.sql !== "rowid" && !column.sql.includes(" ") ? `+${expression}` : expression;
+    return `${operand}${column.desc ? " DESC" : ""}`;
+  });
+  return sql.raw(terms.join(", "));
+}
+
+function hasFilter(filter: AccessUserFilter): boolean {
+  return (
+    !!filter.search?.text.trim() ||
+    filter.source !== undefined ||
+    filter.access !== undefined ||
+    filter.membershipStatus !== undefined ||
+    filter.personType !== undefined ||
+    filter.tag !== undefined ||
+    filter.invitation !== undefined
+  );
+}
+
+/**
+ * The index a scan of the facility goes through: the chip's own index when it narrows by membership
+ * status or person type, else the facility index, whose entries are in rowid order so the table is
+ * read front to back. SQLite would otherwise often pick the name index for `facility_id = ?` and look
+ * each row up in name order: ten times the cost at 100,000 rows (bench/users.bench.ts).
+ */
+function scanIndex(filter: AccessUserFilter): SQL {
+  if (filter.membershipStatus !== undefined) return sql.raw("access_user_facility_status_idx");
+  if (filter.personType !== undefined) return sql.raw("access_user_facility_type_idx");
+  return sql.raw("access_user_facility_idx");
+}
+
+const listColumns = {
+  id: accessUser.id,
+  source: accessUser.source,
+  integrationId: accessUser.integrationId,
+  integrationName: integration.name,
+  externalId: accessUser.externalId,
+  firstName: accessUser.firstName,
+  lastName: accessUser.lastName,
+  email: accessUser.email,
+  mobilePhone: accessUser.mobilePhone,
+  personType: accessUser.personType,
+  membershipStatus: accessUser.membershipStatus,
+  accessEnabled: accessUser.accessEnabled,
+  removedAtSourceAt: accessUser.removedAtSourceAt,
+  trackSourceUpdates: accessUser.trackSourceUpdates,
+  lastSyncedAt: accessUser.lastSyncedAt,
+  createdAt: accessUser.createdAt,
+  updatedAt: accessUser.updatedAt,
+  invitationState: invitation.state,
+};
+
+/**
+ * One page of a facility's User Access rows, filtered and sorted, plus the total that matches.
+ * The page's row ids are picked first, and only those rows are joined to their integration and
+ * invitation: three statements per page whatever the facility's size, never one per row.
+ * Unfiltered, the page walks the sort's index and stops after one page (a few milliseconds at 100,000
+ * rows). Filtered (or by Last synced, which has no index), walking an index would look up every
+ * skipped row in random order; scanning the facility once in rowid order and keeping the top rows is
+ * several times faster ("+" keeps SQLite from walking an index for the order).
+ */
+export async function listAccessUsers(db: DbOrTx, filter: AccessUserFilter, page: AccessUserPage, sort: UserSort = "name") {
+  const where = accessUserWhere(filter);
+  const scan = hasFilter(filter) || !SORTS[sort].indexed;
+  const pageIds = scan
+    ? sql`SELECT rowid FROM access_user INDEXED BY ${scanIndex(filter)} WHERE ${where}
+        ORDER BY ${orderBy(sort, { avoidIndex: true })} LIMIT ${page.limit} OFFSET ${page.offset}`
+    : sql`SELECT rowid FROM access_user WHERE ${where} ORDER BY ${orderBy(sort)} LIMIT ${page.limit} OFFSET ${page.offset}`;
+  const [rows, total] = await Promise.all([
+    db
+      .select({ ...listColumns, hasAccess: sql<number>`${effectiveAccess("access_user", filter.now)}` })
+      .from(accessUser)
+      .leftJoin(integration, eq(integration.id, accessUser.integrationId))
+      .leftJoin(invitation, eq(invitation.userId, accessUser.id))
+      .where(sql`${accessUser}.rowid IN (${pageIds})`)
+      .orderBy(orderBy(sort, { table: "access_user" })),
+    countAccessUsers(db, filter),
+  ]);
+  return { rows, total };
+}
+
+/** How many users the filter matches (one scan of the facility, in rowid order). */
+export async function countAccessUsers(db: DbOrTx, filter: AccessUserFilter): Promise<number> {
+  const [row] = await db.all<{ total: number }>(
+    sql`SELECT count(*) AS total FROM access_user INDEXED BY ${scanIndex(filter)} WHERE ${accessUserWhere(filter)}`,
+  );
+  return row?.total ?? 0;
+}
+
+export type AccessUserTiles = { allUsers: number; hasAccess: number; noAccess: number };
+
+/** The stat tiles: the facility's users by access outcome (the one definition of effective access), in one scan. */
+export async function accessUserTiles(db: DbOrTx, facilityId: string, now: number): Promise<AccessUserTiles> {
+  const [row] = await db.all<{ all_users: number; has_access: number | null }>(sql`
+    SELECT count(*) AS all_users, sum(${effectiveAccess("u", now)}) AS has_access
+    FROM access_user u INDEXED BY access_user_facility_idx WHERE u.facility_id = ${facilityId}`);
+  const allUsers = row?.all_users ?? 0;
+  const hasAccess = row?.has_access ?? 0;
+  return { allUsers, hasAccess, noAccess: allUsers - hasAccess };
+}
+
+export type AccessUserFacets = { membershipStatuses: string[]; personTypes: string[]; tags: string[] };
+
+/** At most this many options per chip; a facility with more is better served by the search. */
+export const FACET_LIMIT = 200;
+
+/**
+ * The Membership status, Person type and Tag chips' options: the values present in the facility's data.
+ * Tags are read per distinct tag set (a facility has few), so the JSON is parsed once per set, not per row.
+ */
+export async function accessUserFacets(db: DbOrTx, facilityId: string): Promise<AccessUserFacets> {
+  // Each walks its own (facility, column) index: no table row is read.
+  const distinct = (column: "membership_status" | "person_type", index: "access_user_facility_status_idx" | "access_user_facility_type_idx") =>
+    db.all<{ value: string }>(sql`
+      SELECT DISTINCT ${sql.raw(column)} AS value FROM access_user INDEXED BY ${sql.raw(index)}
+      WHERE facility_id = ${facilityId} AND ${sql.raw(column)} IS NOT NULL AND ${sql.raw(column)} <> ''`);
+  const tags = db.all<{ value: string }>(sql`
+    WITH sets AS MATERIALIZED (
+      SELECT DISTINCT synced_tags, custom_tags FROM access_user INDEXED BY access_user_facility_idx WHERE facility_id = ${facilityId})
+    SELECT j.value AS value FROM sets, json_each(sets.synced_tags) j WHERE j.type = 'text' AND j.value <> ''
+    UNION SELECT j.value FROM sets, json_each(sets.custom_tags) j WHERE j.type = 'text' AND j.value <> ''`);
+  const [statuses, types, tagRows] = await Promise.all([
+    distinct("membership_status", "access_user_facility_status_idx"),
+    distinct("person_type", "access_user_facility_type_idx"),
+    tags,
+  ]);
+  const sorted = (rows: Array<{ value: string }>) =>
+    rows
+      .map((r) => r.value)
+      .sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" }))
+      .slice(0, FACET_LIMIT);
+  return { membershipStatuses: sorted(statuses), personTypes: sorted(types), tags: sorted(tagRows) };
+}

@@ -1,0 +1,3 @@
+export * from "./user-list";
+export * from "./import-template";
+export * from "./user-import";
