@@ -5,12 +5,16 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
+import { TRPCError } from "@trpc/server";
 import { insertIntegration, integration, updateSyncSettings } from "@uas/db";
+import { createCallerFactory } from "../src/trpc/init";
+import type { TrpcContext } from "../src/trpc/context";
+import { appRouter } from "../src/routers";
+import { parseConfig, partnerUrlPolicyFromConfig, secretBoxOf } from "../src/env";
 import { partnerUrlProblem, PRODUCTION_URL_POLICY } from "../src/sources/partner-url";
 import { getJson, SourceHttpError } from "../src/sources/listing-client";
-import { createTenant, TEST_DATABASE_URL, type Tenant } from "./support";
+import { createTenant, recordingQueue, testDb, type Tenant } from "./support";
 import { buildInputs, isIdLike, listProcedures } from "./zod-inputs";
-import { workerHarness } from "./reliability-support";
 
 const DEVELOPMENT = { allowLoopback: true };
 
@@ -78,54 +82,77 @@ describe("requests to a partner", () => {
   });
 });
 
-describe("base URLs over tRPC in production", () => {
-  const h = workerHarness(TEST_DATABASE_URL, { APP_ENV: "production" });
+/**
+ * The procedures with production's policy. Not over HTTP: a Worker configured for production refuses this
+ * test stack (local database, http origin) before any procedure runs; the policy comes from APP_ENV through
+ * partnerUrlPolicyFromConfig, tested below.
+ */
+describe("base URLs through the procedures, with production's policy", () => {
+  const db = testDb();
   let tenant: Tenant;
-  let cookie: string;
+  const makeCaller = createCallerFactory(appRouter);
+  let caller: ReturnType<typeof makeCaller>;
   beforeAll(async () => {
-    tenant = await createTenant(h.db);
-    cookie = await h.signIn(tenant.admin.email, tenant.admin.password);
+    tenant = await createTenant(db);
+    const queue = recordingQueue().queue;
+    caller = makeCaller({
+      actor: { type: "admin", userId: tenant.admin.id, email: tenant.admin.email },
+      db,
+      now: () => Date.now(),
+      queues: { sync: queue, webhooks: queue, invitations: queue },
+      secrets: secretBoxOf(parseConfig(env)),
+      partnerUrls: PRODUCTION_URL_POLICY,
+      requestId: "partner-url-test",
+    } as unknown as TrpcContext);
   });
+  /** The paths a refusal names, as the errorFormatter reports them; [] when the call succeeded. */
+  const refusedPaths = async (call: Promise<unknown>): Promise<string[]> => {
+    try {
+      await call;
+      return [];
+    } catch (error) {
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("BAD_REQUEST");
+      const issues = ((error as TRPCError).cause as { issues?: Array<{ path: Array<string | number> }> } | undefined)?.issues ?? [];
+      return issues.map((issue) => issue.path.join("."));
+    }
+  };
   const connect = (baseUrl: string) =>
-    h.trpc("mutation", "integrations.connect", { organisationId: tenant.organisation.id, name: "Partner", baseUrl, apiKey: "sk_live_1234567890", locations: [] }, cookie);
+    caller.integrations.connect({ organisationId: tenant.organisation.id, name: "Partner", baseUrl, apiKey: "sk_live_1234567890", locations: [] });
+
+  it("takes the policy from APP_ENV: loopback only outside production", () => {
+    const config = (APP_ENV: string) => ({ APP_ENV }) as Parameters<typeof partnerUrlPolicyFromConfig>[0];
+    expect(partnerUrlPolicyFromConfig(config("production"))).toEqual(PRODUCTION_URL_POLICY);
+    expect(partnerUrlPolicyFromConfig(config("development"))).toEqual({ allowLoopback: true });
+    expect(partnerUrlPolicyFromConfig(config("test"))).toEqual({ allowLoopback: true });
+  });
 
   it("refuses a non-public or plain-http base URL, naming the field, and connects nothing", async () => {
     for (const baseUrl of ["http://partner.example.com", "https://169.254.169.254", "https://[::ffff:127.0.0.1]", "https://metadata.google.internal", env.DEMO_PARTNER_URL]) {
-      const res = await connect(baseUrl);
-      expect(res.status, baseUrl).toBe(400);
-      expect(res.body?.error?.data.issues?.map((issue) => issue.path), baseUrl).toEqual(["baseUrl"]);
+      expect(await refusedPaths(connect(baseUrl)), baseUrl).toEqual(["baseUrl"]);
     }
-    expect(await h.db.select().from(integration).where(eq(integration.organisationId, tenant.organisation.id))).toEqual([]);
+    expect(await db.select().from(integration).where(eq(integration.organisationId, tenant.organisation.id))).toEqual([]);
   });
 
   it("refuses one in an edit too, and leaves the integration as it was", async () => {
-    const created = await connect("https://partner.example.com/api");
-    expect(created.status).toBe(200);
-    const integrationId = (created.body?.result?.data as { integrationId: string }).integrationId;
-    const [before] = await h.db.select().from(integration).where(eq(integration.id, integrationId));
-    const res = await h.trpc("mutation", "integrations.update", { organisationId: tenant.organisation.id, integrationId, patch: { baseUrl: "https://10.1.2.3/api", apiKey: "sk_new_1234567890" } }, cookie);
-    expect(res.status).toBe(400);
-    expect(res.body?.error?.data.issues?.map((issue) => issue.path)).toEqual(["patch.baseUrl"]);
-    const [after] = await h.db.select().from(integration).where(eq(integration.id, integrationId));
+    const { integrationId } = await connect("https://partner.example.com/api");
+    const [before] = await db.select().from(integration).where(eq(integration.id, integrationId));
+    const update = caller.integrations.update({ organisationId: tenant.organisation.id, integrationId, patch: { baseUrl: "https://10.1.2.3/api", apiKey: "sk_new_1234567890" } });
+    expect(await refusedPaths(update)).toEqual(["patch.baseUrl"]);
+    const [after] = await db.select().from(integration).where(eq(integration.id, integrationId));
     expect(after).toEqual(before);
   });
 
   it("Sync this person now does not call a loopback partner stored before the rule", async () => {
-    const stored = await insertIntegration(h.db, { organisationId: tenant.organisation.id, name: "Old", baseUrl: env.DEMO_PARTNER_URL, apiKey: env.DEMO_PARTNER_KEY, locations: { "loc-north": tenant.granted.id } }, Date.now());
-    await updateSyncSettings(h.db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
-    const res = await h.trpc("mutation", "passes.syncPerson", { facilityId: tenant.granted.id, source: "integration", integrationId: stored.id, externalId: "M-00001" }, cookie);
-    expect(res.status).toBe(200);
-    const steps = (res.body?.result?.data as { steps: Array<{ step: string; status: string; detail: string }> }).steps;
+    const stored = await insertIntegration(db, { organisationId: tenant.organisation.id, name: "Old", baseUrl: env.DEMO_PARTNER_URL, apiKey: env.DEMO_PARTNER_KEY, locations: { "loc-north": tenant.granted.id } }, Date.now());
+    await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
+    const { steps } = await caller.passes.syncPerson({ facilityId: tenant.granted.id, source: "integration", integrationId: stored.id, externalId: "M-00001" });
     expect(steps).toEqual([{ step: "fetch", status: "stop", detail: expect.stringContaining("the source's URL is refused") }]);
   });
 
   it("every procedure that takes a URL refuses a private one, naming the field, so a new one cannot forget the rule", async () => {
-    const created = await connect("https://partner.example.com/api");
-    const scope: Record<string, unknown> = {
-      facilityId: tenant.granted.id,
-      organisationId: tenant.organisation.id,
-      integrationId: (created.body?.result?.data as { integrationId: string }).integrationId,
-    };
+    const { integrationId } = await connect("https://partner.example.com/api");
+    const scope: Record<string, unknown> = { facilityId: tenant.granted.id, organisationId: tenant.organisation.id, integrationId };
     const fill = (key: string) => scope[key] ?? (/Ids$/.test(key) ? ["id_sample"] : isIdLike(key) ? "id_sample" : undefined);
     const urlLeaves = (value: unknown, path: string[] = []): string[][] =>
       value !== null && typeof value === "object"
@@ -144,10 +171,10 @@ describe("base URLs over tRPC in production", () => {
           holder[leaf.at(-1)!] = "https://169.254.169.254/latest/meta-data/";
           // A changed URL needs the key again: give one, so only the URL rule can refuse.
           if (leaf.at(-2) === "patch") holder.apiKey = "sk_live_1234567890";
-          const res = await h.trpc(p.type === "query" ? "query" : "mutation", p.path, bad, cookie);
+          const procedure = p.path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (input: unknown) => Promise<unknown>;
+          const paths = await refusedPaths(procedure(bad));
           checked += 1;
-          const paths = res.body?.error?.data.issues?.map((issue) => issue.path) ?? [];
-          if (res.status !== 400 || !paths.includes(leaf.join("."))) failures.push(`${p.path} ${leaf.join(".")}: ${res.status} ${res.text.slice(0, 200)}`);
+          if (!paths.includes(leaf.join("."))) failures.push(`${p.path} ${leaf.join(".")}: ${JSON.stringify(paths)}`);
         }
       }
     }
