@@ -1,5 +1,5 @@
 import { findInvitation, insertManualUser, integration, integrationLocation, listAccessUsers, setFacilityIntegration } from "@uas/db";
-import { test, expect, signIn, createGrantedFacility, stackDb, uniqueName, screenshot, DEMO_IDS } from "./fixtures";
+import { test, expect, signIn, createGrantedFacility, stackDb, stackSecretBox, uniqueName, screenshot, DEMO_IDS } from "./fixtures";
 
 /** The stack's demo partner (playwright.config.ts: UAS_E2E_PORT_BASE + 3). */
 const PARTNER_URL = `http://127.0.0.1:${Number(process.env.UAS_E2E_PORT_BASE ?? 5273) + 3}`;
@@ -13,11 +13,13 @@ async function facilityWithOneMember() {
   await db.insert(integrationLocation).values({ integrationId: DEMO_IDS.integrationId, locationId, facilityId: facility.id });
   await setFacilityIntegration(db, { facilityId: facility.id, integrationId: DEMO_IDS.integrationId, enabled: true });
   const partner = (await db.select({ id: integration.id, apiKey: integration.apiKey }).from(integration)).find((i) => i.id === DEMO_IDS.integrationId);
+  // Partner keys are sealed at rest (ADR 0013): open it as the Worker does.
+  const partnerApiKey = await (await stackSecretBox()).open(partner!.apiKey);
   const lastName = uniqueName("Invite");
   const email = `${lastName.toLowerCase()}@example.com`;
   const res = await fetch(`${PARTNER_URL}/control/members`, {
     method: "POST",
-    headers: { authorization: `Bearer ${partner!.apiKey}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${partnerApiKey}`, "content-type": "application/json" },
     body: JSON.stringify({ external_id: `E2E-${lastName}`, first_name: "Ivy", last_name: lastName, email, location_ids: [locationId] }),
   });
   expect(res.status).toBeLessThan(300);
