@@ -102,7 +102,7 @@ describe("access rules over tRPC", () => {
       actorUserId: tenant.admin.id,
       detail: { effect: { lose: 1, gain: 0 } },
     });
-    const list = await trpcQuery("users.list", { facilityId, state: "access_on", limit: 100 }, cookie);
+    const list = await trpcQuery("users.list", { facilityId, access: "has_access", limit: 100 }, cookie);
     expect((list.body.result!.data as { total: number }).total).toBe(2);
   });
 
