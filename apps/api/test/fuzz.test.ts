@@ -508,7 +508,9 @@ async function buildRequest(c: WebhookCase) {
     valid: async () => good,
     "valid-among": async () => `v1,AAAA ${c.junkSignature.replace(/\s/g, "")} ${good} v2,${good.slice(3)}`,
     none: async () => "",
-    "wrong-secret": async () => signBytes(other.integration.webhookSecret, id, ts, c.body.bytes),
+    // Another real sender's secret: the target's own secret would make the request authentic.
+    "wrong-secret": async () =>
+      signBytes(c.target === "other-sender" ? own.integration.webhookSecret : other.integration.webhookSecret, id, ts, c.body.bytes),
     "other-body": async () => signBytes(secret, id, ts, concatBytes(c.body.bytes, utf8(" "))),
     junk: async () => c.junkSignature,
     "no-version": async () => good.slice(3),
