@@ -9,7 +9,8 @@ const base = Number(process.env.UAS_E2E_PORT_BASE ?? 5273);
 const ports = { web: base, api: base + 1, db: base + 2, partner: base + 3 };
 // Set once in the runner and inherited by its workers, so the fixtures find the stack's dev.json and
 // secrets.json (the database's bearer token, the key that seals webhook secrets).
-const dataDir = (process.env.UAS_E2E_DATA_DIR ??= join(tmpdir(), `uas-e2e-${process.pid}`));
+process.env.UAS_E2E_DATA_DIR ??= join(tmpdir(), `uas-e2e-${process.pid}`);
+const dataDir = process.env.UAS_E2E_DATA_DIR;
 
 export default defineConfig({
   testDir: "./tests",
@@ -42,9 +43,7 @@ export default defineConfig({
       ],
     },
   },
-  projects: [
-    { name: "desktop", use: { viewport: { width: 1280, height: 800 } } },
-  ],
+  projects: [{ name: "desktop", use: { viewport: { width: 1280, height: 800 } } }],
   webServer: {
     command: "tsx ../../packages/devkit/src/start.ts",
     url: `http://127.0.0.1:${ports.web}`,

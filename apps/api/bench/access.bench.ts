@@ -22,7 +22,8 @@ const WARMUP_SECONDS = 3;
 const base = Number(process.env.BENCH_PORT_BASE ?? 7150);
 const DAY = 86_400_000;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 const dataDir = join(tmpdir(), `uas-bench-access-${process.pid}`);
 const stack = await startStack({
@@ -72,8 +73,14 @@ try {
     now,
     effect: { lose: 0, gain: 0 },
   });
-  const key = "uasd_bench_" + createHash("sha256").update(String(process.pid)).digest("hex").slice(0, 32);
-  await saveDoorApiKey(db, { facilityId: facility.id, keyHash: createHash("sha256").update(key).digest("hex"), keyPrefix: key.slice(0, 11), createdBy: null, now });
+  const key = `uasd_bench_${createHash("sha256").update(String(process.pid)).digest("hex").slice(0, 32)}`;
+  await saveDoorApiKey(db, {
+    facilityId: facility.id,
+    keyHash: createHash("sha256").update(key).digest("hex"),
+    keyPrefix: key.slice(0, 11),
+    createdBy: null,
+    now,
+  });
   await db.run(sql`ANALYZE`);
 
   // The questions, decided beforehand by the domain so every answer can be checked.
@@ -82,15 +89,22 @@ try {
   const questions = await Promise.all(
     Array.from({ length: total }, async (_, n) => {
       const i = (n * 7919) % USERS;
-      const body = n % 10 === 8 ? { facilityId: facility.id, email: `door${i}@example.com` } : n % 10 === 9
-        ? { facilityId: facility.id, phone: `079${String(i).padStart(8, "0")}` }
-        : { facilityId: facility.id, userId: `usr_bench_${i}` };
+      const body =
+        n % 10 === 8
+          ? { facilityId: facility.id, email: `door${i}@example.com` }
+          : n % 10 === 9
+            ? { facilityId: facility.id, phone: `079${String(i).padStart(8, "0")}` }
+            : { facilityId: facility.id, userId: `usr_bench_${i}` };
       return { body: JSON.stringify(body), userId: `usr_bench_${i}` };
     }),
   );
   const expected = new Map<string, boolean>();
   for (const q of questions.slice(0, 2000)) {
-    const [row] = await findDoorCandidates(db, { facilityId: facility.id, identifier: { userId: q.userId }, now: Date.now() });
+    const [row] = await findDoorCandidates(db, {
+      facilityId: facility.id,
+      identifier: { userId: q.userId },
+      now: Date.now(),
+    });
     expected.set(q.userId, decideAccess(ruleSet, row!, Date.now()).allowed);
   }
 
@@ -100,7 +114,15 @@ try {
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const request = http.request(
         url,
-        { method: "POST", agent, headers: { "content-type": "application/json", authorization: `Bearer ${key}`, "content-length": String(Buffer.byteLength(body)) } },
+        {
+          method: "POST",
+          agent,
+          headers: {
+            "content-type": "application/json",
+            authorization: `Bearer ${key}`,
+            "content-length": String(Buffer.byteLength(body)),
+          },
+        },
         (res) => {
           let text = "";
           res.setEncoding("utf8");
@@ -157,11 +179,18 @@ try {
     allowed_share: Number((allowed / Math.max(1, latencies.length)).toFixed(3)),
     wrong_answers: wrong,
   };
-  console.log(`\nDoor checks: ${USERS.toLocaleString()} users, ${RATE}/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up)`);
+  console.log(
+    `\nDoor checks: ${USERS.toLocaleString()} users, ${RATE}/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up)`,
+  );
   console.table({ ...result, statuses: JSON.stringify(Object.fromEntries(statuses)) });
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
-  writeFileSync(join(repoRoot, ".bench", "access.json"), JSON.stringify(result, null, 2) + "\n");
-  const ok = wrong === 0 && result.check_p99_ms <= 20 && result.checks_per_s >= RATE * 0.95 && statuses.size === 1 && statuses.has(200);
+  writeFileSync(join(repoRoot, ".bench", "access.json"), `${JSON.stringify(result, null, 2)}\n`);
+  const ok =
+    wrong === 0 &&
+    result.check_p99_ms <= 20 &&
+    result.checks_per_s >= RATE * 0.95 &&
+    statuses.size === 1 &&
+    statuses.has(200);
   console.log(ok ? "targets met (p99 ≤ 20 ms at 200 checks/s, every answer right)" : "TARGETS MISSED");
   if (!ok) process.exitCode = 1;
 } finally {

@@ -14,7 +14,10 @@ export type ListingServer = {
    * page (its index within this snapshot's pass, and the page count) whether it may be served yet; a page
    * is held while it says no, at most `maxHoldMs`, then served anyway (so a pass can never be stalled).
    */
-  serve(members: readonly Member[], pace?: { ready: (page: number, pages: number) => boolean; maxHoldMs: number }): void;
+  serve(
+    members: readonly Member[],
+    pace?: { ready: (page: number, pages: number) => boolean; maxHoldMs: number },
+  ): void;
   stats: { pages: number; records: number; lastPageAt: number; heldMs: number };
   close(): Promise<void>;
 };
@@ -37,7 +40,8 @@ export async function startListingServer(options: { apiKey: string; port?: numbe
     if (req.headers.authorization !== `Bearer ${options.apiKey}`) return send(401, { error: { code: "unauthorized" } });
     if (req.method !== "GET" || url.pathname !== "/members") return send(404, { error: { code: "not_found" } });
     const limit = Number(url.searchParams.get("limit") ?? 100);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return send(400, { error: { code: "invalid_request" } });
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      return send(400, { error: { code: "invalid_request" } });
     const cursor = url.searchParams.get("cursor");
     let start = 0;
     if (cursor) {
@@ -56,12 +60,14 @@ export async function startListingServer(options: { apiKey: string; port?: numbe
       const page = Math.ceil(start / limit);
       const pages = Math.max(1, Math.ceil(members.length / limit));
       const heldFrom = Date.now();
-      while (!pace.ready(page, pages) && Date.now() - heldFrom < pace.maxHoldMs) await new Promise((r) => setTimeout(r, 25));
+      while (!pace.ready(page, pages) && Date.now() - heldFrom < pace.maxHoldMs)
+        await new Promise((r) => setTimeout(r, 25));
       stats.heldMs += Date.now() - heldFrom;
     }
     const data = members.slice(start, start + limit);
     const last = data[data.length - 1];
-    const next_cursor = start + data.length < members.length && last ? Buffer.from(last.external_id).toString("base64url") : null;
+    const next_cursor =
+      start + data.length < members.length && last ? Buffer.from(last.external_id).toString("base64url") : null;
     stats.pages += 1;
     stats.records += data.length;
     stats.lastPageAt = Date.now();

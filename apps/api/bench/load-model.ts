@@ -74,7 +74,22 @@ export function seeded(seed: number) {
 }
 export type Rng = ReturnType<typeof seeded>;
 
-const FIRST = ["Ada", "Grace", "Alan", "Mary", "Tom", "Priya", "Luis", "Hannah", "Maya", "Omar", "Yuki", "Zoe", "Ivan", "Lena"];
+const FIRST = [
+  "Ada",
+  "Grace",
+  "Alan",
+  "Mary",
+  "Tom",
+  "Priya",
+  "Luis",
+  "Hannah",
+  "Maya",
+  "Omar",
+  "Yuki",
+  "Zoe",
+  "Ivan",
+  "Lena",
+];
 const TAGS = ["gold", "pool", "swim", "yoga", "pt", "spin", "sauna"];
 const TYPES = ["member", "member", "member", "member", "member", "member", "member", "member", "staff", "guest"];
 const STATUSES = ["active", "active", "active", "active", "active", "active", "frozen", "cancelled"];
@@ -215,7 +230,12 @@ export function makeEvents(
     } else if (roll < mix.joiner + mix.removal) {
       const member = listed[nextListed++] as Member;
       const externalId = member.external_id;
-      chain.push({ externalId, group: "removal", kind: "removal", data: { external_id: externalId, location_ids: [LOCATION] } });
+      chain.push({
+        externalId,
+        group: "removal",
+        kind: "removal",
+        data: { external_id: externalId, location_ids: [LOCATION] },
+      });
       // Some come back (a rejoin): the newer upsert must bring them back, whatever the delivery order.
       if (length > 1) chain.push({ externalId, group: "removal", kind: "upsert", data: mutate(member, rng) });
     } else {
@@ -244,11 +264,20 @@ export function makeEvents(
       const updatedAt = at + (times[k] as number);
       const type = draft.kind === "upsert" ? "member.upserted" : "member.removed";
       const data = { ...draft.data, updated_at: iso(updatedAt) };
-      events.push({ id: "", externalId: draft.externalId, group: draft.group, kind: draft.kind, updatedAt, body: JSON.stringify({ type, data }) });
+      events.push({
+        id: "",
+        externalId: draft.externalId,
+        group: draft.group,
+        kind: draft.kind,
+        updatedAt,
+        body: JSON.stringify({ type, data }),
+      });
     });
   }
   events.sort((x, y) => x.updatedAt - y.updatedAt);
-  events.forEach((event, i) => (event.id = `load-${i}`));
+  events.forEach((event, i) => {
+    event.id = `load-${i}`;
+  });
   return { events, joiners };
 }
 
@@ -265,7 +294,9 @@ export function deliveryPlan(
 ): { deliveries: Delivery[]; outOfOrder: number; repeats: number } {
   const order = events.map((_, i) => i);
   const byPerson = new Map<string, number[]>();
-  events.forEach((event, i) => byPerson.set(event.externalId, [...(byPerson.get(event.externalId) ?? []), i]));
+  events.forEach((event, i) => {
+    byPerson.set(event.externalId, [...(byPerson.get(event.externalId) ?? []), i]);
+  });
   const multi = rng.shuffle([...byPerson.values()].filter((positions) => positions.length > 1));
   const target = Math.round(shares.outOfOrder * events.length);
   let outOfOrder = 0;
@@ -273,10 +304,15 @@ export function deliveryPlan(
     if (outOfOrder >= target) break;
     // positions are ascending (events are in time order): deliver this person's events newest first.
     const reversed = [...positions].reverse();
-    positions.forEach((slot, k) => (order[slot] = reversed[k] as number));
+    positions.forEach((slot, k) => {
+      order[slot] = reversed[k] as number;
+    });
     outOfOrder += positions.length - 1;
   }
-  const keyed: Array<{ key: number; delivery: Delivery }> = order.map((event, slot) => ({ key: slot, delivery: { event, repeat: false } }));
+  const keyed: Array<{ key: number; delivery: Delivery }> = order.map((event, slot) => ({
+    key: slot,
+    delivery: { event, repeat: false },
+  }));
   const repeats = Math.round(shares.duplicate * events.length);
   const chosen = rng.shuffle(order.map((_, slot) => slot)).slice(0, repeats);
   for (const slot of chosen) {
@@ -344,12 +380,18 @@ export function expectedRows(input: ExpectationInput): Map<string, ExpectedRow |
     if (!parsed.ok) throw new Error(`bench bug: event ${event.id} does not parse`);
     const change = parsed.change;
     touched.add(event.externalId);
-    if (change.kind === "upsert") add(event.externalId, { at: change.person.updatedAt, change: (row) => asChange(change.person, row) });
+    if (change.kind === "upsert")
+      add(event.externalId, { at: change.person.updatedAt, change: (row) => asChange(change.person, row) });
     else {
       const removal = change.removal;
       add(event.externalId, {
         at: removal.updatedAt,
-        change: () => ({ kind: "removal", externalId: removal.externalId, updatedAt: removal.updatedAt, cause: "removed" }),
+        change: () => ({
+          kind: "removal",
+          externalId: removal.externalId,
+          updatedAt: removal.updatedAt,
+          cause: "removed",
+        }),
       });
     }
   }
@@ -361,9 +403,13 @@ export function expectedRows(input: ExpectationInput): Map<string, ExpectedRow |
     let row: ExistingRow | null = null;
     const apply = (change: PlannedChange | null) => {
       if (!change) return;
-      const plan = planRecord({ source: "integration", change, facility, settings, existingRow: row, now: (clock += 1) });
+      const plan = planRecord({ source: "integration", change, facility, settings, existingRow: row, now: ++clock });
       if (plan.write && plan.patch) {
-        row = { ...plan.patch, trackSourceUpdates: row?.trackSourceUpdates ?? true, accessEnabled: row?.accessEnabled ?? true };
+        row = {
+          ...plan.patch,
+          trackSourceUpdates: row?.trackSourceUpdates ?? true,
+          accessEnabled: row?.accessEnabled ?? true,
+        };
       }
     };
     for (const step of steps) apply(step.change(row));
@@ -395,12 +441,14 @@ function toExpected(row: ExistingRow | null): ExpectedRow | null {
 
 /** The fields of one row that differ from the expectation (empty: equal). */
 export function differences(expected: ExpectedRow | null, actual: ExpectedRow | null): string[] {
-  if (expected === null || actual === null) return expected === actual ? [] : [expected === null ? "unexpected row" : "missing row"];
+  if (expected === null || actual === null)
+    return expected === actual ? [] : [expected === null ? "unexpected row" : "missing row"];
   const out: string[] = [];
   for (const key of Object.keys(expected) as Array<keyof ExpectedRow>) {
     const e = expected[key];
     const a = actual[key];
-    const same = Array.isArray(e) && Array.isArray(a) ? e.length === a.length && e.every((v, i) => v === a[i]) : e === a;
+    const same =
+      Array.isArray(e) && Array.isArray(a) ? e.length === a.length && e.every((v, i) => v === a[i]) : e === a;
     if (!same) out.push(`${key}: expected ${JSON.stringify(e)}, got ${JSON.stringify(a)}`);
   }
   return out;

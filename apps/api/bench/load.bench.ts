@@ -74,7 +74,8 @@ const started = Date.now();
 const deadline = started + TIMEOUT_S * 1000;
 class TimeBoundHit extends Error {}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
 const log = (message: string) => console.log(`[load ${seconds(Date.now() - started)}s] ${message}`);
 
@@ -103,10 +104,13 @@ const closeAll = async () => {
   rmSync(dataDir, { recursive: true, force: true });
 };
 // The last resort of the time bound: whatever is stuck, stop the stack and leave.
-const backstop = setTimeout(() => {
-  console.error(`bench:load: ${TIMEOUT_S + 120}s hard bound reached; stopping`);
-  void closeAll().finally(() => process.exit(2));
-}, (TIMEOUT_S + 120) * 1000);
+const backstop = setTimeout(
+  () => {
+    console.error(`bench:load: ${TIMEOUT_S + 120}s hard bound reached; stopping`);
+    void closeAll().finally(() => process.exit(2));
+  },
+  (TIMEOUT_S + 120) * 1000,
+);
 backstop.unref();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => void closeAll().finally(() => process.exit(130)));
@@ -133,10 +137,14 @@ async function waitFor<T>(what: string, poll: () => Promise<T | undefined>, ever
   }
 }
 
-type PassRow = { id: string; nightly_date: string; state: string; reason: string | null; started_at: number; ended_at: number | null } & Record<
-  "added" | "updated" | "skipped" | "disabled" | "processed" | "records_done",
-  number
->;
+type PassRow = {
+  id: string;
+  nightly_date: string;
+  state: string;
+  reason: string | null;
+  started_at: number;
+  ended_at: number | null;
+} & Record<"added" | "updated" | "skipped" | "disabled" | "processed" | "records_done", number>;
 
 const figures: Record<string, number | string | boolean> = {};
 let exitCode = 0;
@@ -145,9 +153,18 @@ try {
   const integration = stack.integrations[0]!;
   const sender = `integration:${integration.id}`;
   const now = Date.now();
-  await db.run(sql`UPDATE integration SET base_url = ${listing.url}, api_key = ${listingKey} WHERE id = ${integration.id}`);
-  await db.run(sql`UPDATE sync_settings SET integrations_enabled = 1, updated_at = ${now} WHERE facility_id = ${facility.id}`);
-  const [context] = await query<{ time_zone: string; nightly_hour: number; country_code: string; require_identifier: RequireIdentifier }>(sql`
+  await db.run(
+    sql`UPDATE integration SET base_url = ${listing.url}, api_key = ${listingKey} WHERE id = ${integration.id}`,
+  );
+  await db.run(
+    sql`UPDATE sync_settings SET integrations_enabled = 1, updated_at = ${now} WHERE facility_id = ${facility.id}`,
+  );
+  const [context] = await query<{
+    time_zone: string;
+    nightly_hour: number;
+    country_code: string;
+    require_identifier: RequireIdentifier;
+  }>(sql`
     SELECT f.time_zone, f.nightly_hour, f.country_code, s.require_identifier
     FROM facility f JOIN sync_settings s ON s.facility_id = f.id WHERE f.id = ${facility.id}`);
   const locations = await query<{ location_id: string; facility_id: string }>(
@@ -161,20 +178,29 @@ try {
   const b = snapshotB(a, now - DAY, rng, SHARES);
   const { events, joiners } = makeEvents(EVENTS, b.members, b.departed, now - HOUR, rng, SHARES);
   const plan = deliveryPlan(events, rng, SHARES);
-  log(`${MEMBERS} members (${b.changed.size} changed, ${b.departed.size} gone tonight); ${events.length} events, ${plan.repeats} repeats, ${plan.outOfOrder} out of order; ${joiners.size} joiners`);
+  log(
+    `${MEMBERS} members (${b.changed.size} changed, ${b.departed.size} gone tonight); ${events.length} events, ${plan.repeats} repeats, ${plan.outOfOrder} out of order; ${joiners.size} joiners`,
+  );
 
   // The nightly cron as wrangler fires it, at a chosen time: last night's 03:00 hour primes, tonight's is measured.
-  const due = (t: number) => dueNightlyDate(t, context.time_zone, context.nightly_hour, nightlyStartOffsetMinutes(facility.id));
+  const due = (t: number) =>
+    dueNightlyDate(t, context.time_zone, context.nightly_hour, nightlyStartOffsetMinutes(facility.id));
   let tonight = Math.floor(now / (15 * 60_000)) * 15 * 60_000;
   while (!due(tonight)) tonight -= 15 * 60_000;
   let lastNight = tonight - DAY;
   while (!due(lastNight) || due(lastNight) === due(tonight)) lastNight -= 15 * 60_000;
   const fireCron = async (time: number) => {
-    const res = await fetch(`${stack.apiUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/15 * * * *")}&time=${time}`);
+    const res = await fetch(
+      `${stack.apiUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/15 * * * *")}&time=${time}`,
+    );
     if (!res.ok) throw new Error(`the scheduled handler answered ${res.status}: ${await res.text()}`);
   };
   const passOf = async (date: string) =>
-    (await query<PassRow>(sql`SELECT * FROM sync_pass WHERE facility_id = ${facility.id} AND source = 'integration' AND nightly_date = ${date}`))[0];
+    (
+      await query<PassRow>(
+        sql`SELECT * FROM sync_pass WHERE facility_id = ${facility.id} AND source = 'integration' AND nightly_date = ${date}`,
+      )
+    )[0];
   const ended = async (date: string) => {
     const pass = await passOf(date);
     return pass && pass.state !== "running" ? pass : undefined;
@@ -195,7 +221,12 @@ try {
   let sent = 0;
   listing.serve(
     b.members,
-    PACE ? { ready: (page, pages) => page === 0 || sent >= (page / Math.max(1, pages - 1)) * plan.deliveries.length, maxHoldMs: PACE_MAX_HOLD_MS } : undefined,
+    PACE
+      ? {
+          ready: (page, pages) => page === 0 || sent >= (page / Math.max(1, pages - 1)) * plan.deliveries.length,
+          maxHoldMs: PACE_MAX_HOLD_MS,
+        }
+      : undefined,
   );
   const pagesBefore = listing.stats.pages;
   await fireCron(tonight);
@@ -203,7 +234,8 @@ try {
   // Send once the pass is reading its listing, so every event is received during it.
   await waitFor(
     "tonight's first page",
-    async () => (listing.stats.pages > pagesBefore || (await passOf(pass.nightly_date))?.state !== "running" ? true : undefined),
+    async () =>
+      listing.stats.pages > pagesBefore || (await passOf(pass.nightly_date))?.state !== "running" ? true : undefined,
     100,
   );
   log(`tonight's pass ${pass.id} running; sending`);
@@ -240,7 +272,7 @@ try {
         statuses.set(key, (statuses.get(key) ?? 0) + 1);
         if (res.status === 202) answered.add(index);
         return;
-      } catch (error) {
+      } catch {
         if (attempt >= 6 || Date.now() > deadline) {
           statuses.set("gave up", (statuses.get("gave up") ?? 0) + 1);
           return;
@@ -264,7 +296,9 @@ try {
   const lastAccept = performance.now();
   if (next < plan.deliveries.length) timedOut = true;
   const accepted = events.filter((_, i) => answered.has(i));
-  log(`sent ${next} deliveries in ${seconds(sendSeconds * 1000)}s; ${accepted.length}/${events.length} events accepted; draining`);
+  log(
+    `sent ${next} deliveries in ${seconds(sendSeconds * 1000)}s; ${accepted.length}/${events.length} events accepted; draining`,
+  );
 
   // Drain: every accepted event applied (or failed) and tonight's pass ended.
   let drained = false;
@@ -291,7 +325,9 @@ try {
     }
     if (Date.now() - progressAt > 15_000) {
       progressAt = Date.now();
-      log(`applied ${inbox?.done ?? 0}/${accepted.length}; pass ${current?.state} at ${current?.records_done ?? 0} records`);
+      log(
+        `applied ${inbox?.done ?? 0}/${accepted.length}; pass ${current?.state} at ${current?.records_done ?? 0} records`,
+      );
     }
     await sleep(250);
   }
@@ -301,9 +337,11 @@ try {
 
   // Lost and applied twice, from the inbox and the activity log.
   const inbox = new Map(
-    (await query<{ webhook_id: string; state: string; received_at: number; applied_at: number | null }>(
-      sql`SELECT webhook_id, state, received_at, applied_at FROM webhook_inbox WHERE sender = ${sender}`,
-    )).map((row) => [row.webhook_id, row]),
+    (
+      await query<{ webhook_id: string; state: string; received_at: number; applied_at: number | null }>(
+        sql`SELECT webhook_id, state, received_at, applied_at FROM webhook_inbox WHERE sender = ${sender}`,
+      )
+    ).map((row) => [row.webhook_id, row]),
   );
   const entries = await query<{ webhook_id: string; facility_id: string | null; n: number }>(sql`
     SELECT webhook_id, facility_id, count(*) AS n FROM activity_entry
@@ -314,7 +352,12 @@ try {
   const failed = accepted.filter((event) => inbox.get(event.id)?.state === "failed");
   const receivedDuringPass = accepted.filter((event) => {
     const receivedAt = inbox.get(event.id)?.received_at;
-    return receivedAt != null && measured.ended_at != null && receivedAt >= measured.started_at && receivedAt <= measured.ended_at;
+    return (
+      receivedAt != null &&
+      measured.ended_at != null &&
+      receivedAt >= measured.started_at &&
+      receivedAt <= measured.ended_at
+    );
   }).length;
   const appliedDuringPass = accepted.filter((event) => {
     const appliedAt = inbox.get(event.id)?.applied_at;
@@ -430,7 +473,8 @@ try {
   console.log(`answers: ${JSON.stringify(Object.fromEntries(statuses))}`);
   console.table(Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, { value: v }])));
   for (const line of mismatches.slice(0, 10)) console.log(`  mismatch ${line}`);
-  for (const event of lost.slice(0, 10)) console.log(`  lost ${event.id} (${event.externalId}): inbox ${inbox.get(event.id)?.state ?? "none"}`);
+  for (const event of lost.slice(0, 10))
+    console.log(`  lost ${event.id} (${event.externalId}): inbox ${inbox.get(event.id)?.state ?? "none"}`);
   for (const id of joinersDisabled.slice(0, 10)) console.log(`  joiner disabled: ${id}`);
   for (const id of joinersMissing.slice(0, 10)) console.log(`  joiner missing: ${id}`);
   for (const e of wronglySwept.slice(0, 10)) console.log(`  disabled by the pass but listed: ${e.external_id}`);
@@ -451,10 +495,14 @@ try {
     console.error(`bench:load: the ${TIMEOUT_S}s time bound was hit (figures above are what was reached)`);
     exitCode = 2;
   } else if (!ok) exitCode = 1;
-  console.log(ok && !timedOut ? "checks met (lost 0, applied twice 0, final rows = domain, no joiner disabled)" : "CHECKS FAILED");
+  console.log(
+    ok && !timedOut ? "checks met (lost 0, applied twice 0, final rows = domain, no joiner disabled)" : "CHECKS FAILED",
+  );
 } catch (error) {
   console.error("bench:load failed:", error instanceof Error ? error.message : error);
-  const passes = await query<Record<string, unknown>>(sql`SELECT id, trigger, state, reason, nightly_date, started_at, ended_at, pages_done, records_done FROM sync_pass`).catch(() => []);
+  const passes = await query<Record<string, unknown>>(
+    sql`SELECT id, trigger, state, reason, nightly_date, started_at, ended_at, pages_done, records_done FROM sync_pass`,
+  ).catch(() => []);
   console.error("passes:", JSON.stringify(passes));
   figures.load_error = error instanceof Error ? error.message : String(error);
   figures.load_timed_out = error instanceof TimeBoundHit;

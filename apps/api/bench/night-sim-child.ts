@@ -13,7 +13,14 @@
 import { createInterface } from "node:readline";
 import { readFileSync } from "node:fs";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
-import { createRng, startDemoPartner, type CctvPerson, type DemoPartner, type Member, type Rng } from "@uas/demo-partner";
+import {
+  createRng,
+  startDemoPartner,
+  type CctvPerson,
+  type DemoPartner,
+  type Member,
+  type Rng,
+} from "@uas/demo-partner";
 
 export type PartnerConfig = {
   apiKey: string;
@@ -41,7 +48,12 @@ if (mode === "db") {
   for (const [i, org] of config.organisations.entries()) {
     partners.set(
       org.id,
-      await startDemoPartner({ apiKey: config.apiKey, seed: config.seed + i, memberCount: org.members, locations: org.locations }),
+      await startDemoPartner({
+        apiKey: config.apiKey,
+        seed: config.seed + i,
+        memberCount: org.members,
+        locations: org.locations,
+      }),
     );
   }
   let cctvPartner: DemoPartner | undefined;

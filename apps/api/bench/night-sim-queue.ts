@@ -77,7 +77,15 @@ export class SimQueues {
     if (!list) {
       list = [];
       this.pending.set(name, list);
-      this.stats.set(name, { sent: 0, sendCalls: 0, maxMessageBytes: 0, delivered: 0, retried: 0, deadLettered: 0, retryDelaysSeconds: [] });
+      this.stats.set(name, {
+        sent: 0,
+        sendCalls: 0,
+        maxMessageBytes: 0,
+        delivered: 0,
+        retried: 0,
+        deadLettered: 0,
+        retryDelaysSeconds: [],
+      });
     }
     return list;
   }
@@ -93,7 +101,8 @@ export class SimQueues {
       total += bytes;
       return JSON.parse(json) as unknown;
     });
-    if (bodies.length > QUEUE_LIMITS.batchMessages) throw new Error(`Queue ${name}: sendBatch of ${bodies.length} messages exceeds 100`);
+    if (bodies.length > QUEUE_LIMITS.batchMessages)
+      throw new Error(`Queue ${name}: sendBatch of ${bodies.length} messages exceeds 100`);
     if (total > QUEUE_LIMITS.batchBytes) throw new Error(`Queue ${name}: sendBatch of ${total} bytes exceeds 256 KB`);
     const list = this.#queue(name);
     for (const body of copies) list.push({ id: `msg-${++this.#nextId}`, body, attempts: 1, timestamp: new Date() });
@@ -109,7 +118,10 @@ export class SimQueues {
         this.#enqueue(name, [body]);
       },
       sendBatch: async (messages: Iterable<{ body: unknown }>) => {
-        this.#enqueue(name, [...messages].map((m) => m.body));
+        this.#enqueue(
+          name,
+          [...messages].map((m) => m.body),
+        );
       },
     };
   }
@@ -157,8 +169,12 @@ export class SimQueues {
       queue: name,
       messages,
       metadata: { metrics: { backlogCount: list.length, backlogBytes: 0, oldestMessageTimestamp: list[0]?.timestamp } },
-      ackAll: () => messages.forEach((m) => m.ack()),
-      retryAll: (options?: QueueRetryOptions) => messages.forEach((m) => m.retry(options)),
+      ackAll: () => {
+        for (const m of messages) m.ack();
+      },
+      retryAll: (options?: QueueRetryOptions) => {
+        for (const m of messages) m.retry(options);
+      },
     };
     let threw = false;
     let error: unknown;

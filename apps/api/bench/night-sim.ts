@@ -65,10 +65,14 @@ import type { ChurnResult, PartnerConfig } from "./night-sim-child";
 // handlers needed more, this process would die of OOM. Re-executes itself once with the flag.
 const HEAP_MB = Number(process.env.SIM_HEAP_MB ?? 128);
 if (HEAP_MB > 0 && process.env.SIM_HEAP_CAPPED !== "1") {
-  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, SIM_HEAP_CAPPED: "1" },
-  });
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, fileURLToPath(import.meta.url)],
+    {
+      stdio: "inherit",
+      env: { ...process.env, SIM_HEAP_CAPPED: "1" },
+    },
+  );
   process.exit(child.status ?? 1);
 }
 
@@ -212,7 +216,14 @@ type Cost = {
   rssGrowthMb?: number;
 };
 const MB = 1024 * 1024;
-function costBetween(type: string, night: number, a: Snapshot, b: Snapshot, heapAtStart: number, heapPeak: number): Cost {
+function costBetween(
+  type: string,
+  night: number,
+  a: Snapshot,
+  b: Snapshot,
+  heapAtStart: number,
+  heapPeak: number,
+): Cost {
   return {
     type,
     night,
@@ -248,7 +259,12 @@ async function measured<T>(
   const warn = console.warn;
   console.log = () => undefined;
   console.error = (...args: unknown[]) => {
-    handlerErrors.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ").slice(0, 300));
+    handlerErrors.push(
+      args
+        .map((a) => (a instanceof Error ? a.message : String(a)))
+        .join(" ")
+        .slice(0, 300),
+    );
   };
   console.warn = console.error;
   meter.heapInv = 0;
@@ -292,7 +308,8 @@ async function startChild(args: string[]): Promise<Child> {
   for (;;) {
     const next = await lines.next();
     if (next.done) throw new Error(`child ${args[0]} exited before it was ready`);
-    if (next.value.startsWith("READY ")) return { proc, ready: JSON.parse(next.value.slice(6)) as Record<string, unknown>, lines };
+    if (next.value.startsWith("READY "))
+      return { proc, ready: JSON.parse(next.value.slice(6)) as Record<string, unknown>, lines };
   }
 }
 async function stopChild(child: Child | undefined) {
@@ -324,7 +341,11 @@ function buildOrganisations(): Org[] {
   for (let o = 0; o < orgCount; o++) {
     // Deterministic weighted spread: the org's position in [0,1) picks its zone by cumulative weight.
     let at = ((o + 0.5) / orgCount) * totalWeight;
-    const [zone, country] = ZONES.find(([, , w]) => (at -= w) < 0) ?? ZONES[ZONES.length - 1]!;
+    const [zone, country] =
+      ZONES.find(([, , w]) => {
+        at -= w;
+        return at < 0;
+      }) ?? ZONES[ZONES.length - 1]!;
     const facilities = [];
     for (let f = o * PER_ORG; f < Math.min(FACILITIES, (o + 1) * PER_ORG); f++) {
       facilities.push({ id: `fac_sim_${pad(f + 1, 6)}`, location: `loc-${pad(f + 1, 6)}` });
@@ -339,7 +360,12 @@ async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unkno
 }
 
 /** Set-based provisioning straight into the file: organisations, facilities, settings, sources. */
-async function seed(db: Db, orgs: Org[], partner: { integrations: Record<string, string>; cctvUrl: string | null }, apiKey: string) {
+async function seed(
+  db: Db,
+  orgs: Org[],
+  partner: { integrations: Record<string, string>; cctvUrl: string | null },
+  apiKey: string,
+) {
   const now = Date.now();
   const integrations = SOURCE !== "cctv";
   const cctv = SOURCE !== "integration";
@@ -349,11 +375,24 @@ async function seed(db: Db, orgs: Org[], partner: { integrations: Record<string,
       (chunk) => tx.insert(organisation).values(chunk),
     );
     const facilities = orgs.flatMap((o) =>
-      o.facilities.map((f) => ({ id: f.id, organisationId: o.id, name: `Sim ${f.id}`, timeZone: o.zone, countryCode: o.country, nightlyHour: 3, createdAt: now })),
+      o.facilities.map((f) => ({
+        id: f.id,
+        organisationId: o.id,
+        name: `Sim ${f.id}`,
+        timeZone: o.zone,
+        countryCode: o.country,
+        nightlyHour: 3,
+        createdAt: now,
+      })),
     );
     await insertChunked(facilities, (chunk) => tx.insert(facility).values(chunk));
     await insertChunked(
-      facilities.map((f) => ({ facilityId: f.id, integrationsEnabled: integrations, cctvEnabled: cctv, updatedAt: now })),
+      facilities.map((f) => ({
+        facilityId: f.id,
+        integrationsEnabled: integrations,
+        cctvEnabled: cctv,
+        updatedAt: now,
+      })),
       (chunk) => tx.insert(syncSettings).values(chunk),
     );
     if (integrations) {
@@ -369,7 +408,13 @@ async function seed(db: Db, orgs: Org[], partner: { integrations: Record<string,
         })),
         (chunk) => tx.insert(integration).values(chunk),
       );
-      const mappings = orgs.flatMap((o) => o.facilities.map((f) => ({ integrationId: `int_sim_${o.id.slice(8)}`, facilityId: f.id, location: f.location })));
+      const mappings = orgs.flatMap((o) =>
+        o.facilities.map((f) => ({
+          integrationId: `int_sim_${o.id.slice(8)}`,
+          facilityId: f.id,
+          location: f.location,
+        })),
+      );
       await insertChunked(
         mappings.map((m) => ({ integrationId: m.integrationId, locationId: m.location, facilityId: m.facilityId })),
         (chunk) => tx.insert(integrationLocation).values(chunk),
@@ -381,7 +426,13 @@ async function seed(db: Db, orgs: Org[], partner: { integrations: Record<string,
     }
     if (cctv) {
       await insertChunked(
-        facilities.map((f) => ({ facilityId: f.id, baseUrl: partner.cctvUrl!, apiKey, webhookSecret: newWebhookSecret(), createdAt: now })),
+        facilities.map((f) => ({
+          facilityId: f.id,
+          baseUrl: partner.cctvUrl!,
+          apiKey,
+          webhookSecret: newWebhookSecret(),
+          createdAt: now,
+        })),
         (chunk) => tx.insert(cctvSource).values(chunk),
       );
     }
@@ -394,7 +445,7 @@ const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
-const max = (values: number[]) => values.reduce((m, v) => (v > m ? v : m), 0);
+const max = (values: number[]) => values.reduce((m, v) => Math.max(v, m), 0);
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 const started = Date.now();
@@ -409,7 +460,9 @@ try {
   const apiKey = randomBytes(18).toString("base64url");
   console.log(
     `night-sim: ${FACILITIES} facilities × ${MEMBERS} members, source ${SOURCE}` +
-      (SOURCE !== "cctv" ? ` (${orgs.length} organisations of up to ${PER_ORG} facilities, one integration each)` : "") +
+      (SOURCE !== "cctv"
+        ? ` (${orgs.length} organisations of up to ${PER_ORG} facilities, one integration each)`
+        : "") +
       `, ${NIGHTS} night(s); data in ${dataDir}`,
   );
 
@@ -417,16 +470,32 @@ try {
   const partnerConfig: PartnerConfig = {
     apiKey,
     seed: 42,
-    organisations: SOURCE === "cctv" ? [] : orgs.map((o) => ({ id: o.id, locations: o.facilities.map((f) => f.location), members: o.facilities.length * MEMBERS })),
-    cctv: SOURCE === "integration" ? null : { facilityIds: orgs.flatMap((o) => o.facilities.map((f) => f.id)), peoplePerFacility: MEMBERS },
+    organisations:
+      SOURCE === "cctv"
+        ? []
+        : orgs.map((o) => ({
+            id: o.id,
+            locations: o.facilities.map((f) => f.location),
+            members: o.facilities.length * MEMBERS,
+          })),
+    cctv:
+      SOURCE === "integration"
+        ? null
+        : { facilityIds: orgs.flatMap((o) => o.facilities.map((f) => f.id)), peoplePerFacility: MEMBERS },
   };
   const partnerConfigFile = join(dataDir, "partner.json");
   writeFileSync(partnerConfigFile, JSON.stringify(partnerConfig));
   let t = Date.now();
   partnerChild = await startChild(["partner", partnerConfigFile]);
   const partner = partnerChild.ready as { integrations: Record<string, string>; cctvUrl: string | null };
-  partnerOrigins = new Set([...Object.values(partner.integrations), ...(partner.cctvUrl ? [partner.cctvUrl] : [])].map((u) => new URL(u).origin));
-  console.log(`  demo partner ready in ${round((Date.now() - t) / 1000)} s (${partnerOrigins.size} listing server(s), one process)`);
+  partnerOrigins = new Set(
+    [...Object.values(partner.integrations), ...(partner.cctvUrl ? [partner.cctvUrl] : [])].map(
+      (u) => new URL(u).origin,
+    ),
+  );
+  console.log(
+    `  demo partner ready in ${round((Date.now() - t) / 1000)} s (${partnerOrigins.size} listing server(s), one process)`,
+  );
 
   // The endpoint over an empty file; migrations and provisioning go through it (so this process never
   // loads the native driver: its RSS is the Worker side's).
@@ -438,13 +507,19 @@ try {
   await migrate(admin, { migrationsFolder });
   await seed(admin, orgs, partner, apiKey);
   admin.$client.close();
-  console.log(`  database at ${dbOrigin} migrated and seeded (set-based, over HTTP) in ${round((Date.now() - t) / 1000)} s`);
+  console.log(
+    `  database at ${dbOrigin} migrated and seeded (set-based, over HTTP) in ${round((Date.now() - t) / 1000)} s`,
+  );
 
   // The Worker: its default export, with bindings as wrangler would give them.
   queues = new SimQueues(readQueuesConfig(join(apiDir, "wrangler.jsonc")));
-  const producerBindings = Object.fromEntries(queues.config.producers.map((p) => [p.binding, queues.producer(p.queue)]));
+  const producerBindings = Object.fromEntries(
+    queues.config.producers.map((p) => [p.binding, queues.producer(p.queue)]),
+  );
   const passthrough = Object.fromEntries(
-    ["PASS_PAGES_PER_STEP", "LISTING_PAGE_SIZE", "LISTING_TIMEOUT_MS", "LISTING_RETRIES"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+    ["PASS_PAGES_PER_STEP", "LISTING_PAGE_SIZE", "LISTING_TIMEOUT_MS", "LISTING_RETRIES"].flatMap((k) =>
+      process.env[k] ? [[k, process.env[k]!]] : [],
+    ),
   );
   const env = {
     DATABASE_URL: dbOrigin,
@@ -462,7 +537,11 @@ try {
   } as unknown as Bindings;
   const { default: worker } = await import("../src/index");
   const waits: Array<Promise<unknown>> = [];
-  const executionContext = { waitUntil: (p: Promise<unknown>) => void waits.push(p), passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
+  const executionContext = {
+    waitUntil: (p: Promise<unknown>) => void waits.push(p),
+    passThroughOnException: () => undefined,
+    props: {},
+  } as unknown as ExecutionContext;
 
   const simDay0 = Date.parse(`${SIM_DATE}T00:00:00Z`);
   if (!Number.isFinite(simDay0)) throw new Error("SIM_DATE must be YYYY-MM-DD");
@@ -471,7 +550,8 @@ try {
   const quiet = Array.from({ length: 96 }, (_, q) => simDay0 + q * 15 * MIN).find((at) =>
     zones.every((zone) => dueNightlyDate(at, zone, 3) === null),
   );
-  if (quiet === undefined) console.warn("  warning: every quarter hour of the day is someone's night; a facility may get two passes");
+  if (quiet === undefined)
+    console.warn("  warning: every quarter hour of the day is someone's night; a facility may get two passes");
   const dayStart = quiet ?? simDay0;
 
   sampleMemory();
@@ -483,7 +563,9 @@ try {
   for (let night = 1; night <= NIGHTS; night++) {
     let churn: ChurnResult | null = null;
     if (night > 1 && CHURN > 0) {
-      partnerChild.proc.stdin!.write(`${JSON.stringify({ cmd: "churn", rate: CHURN, seed: 1000 + night, at: new Date().toISOString() })}\n`);
+      partnerChild.proc.stdin!.write(
+        `${JSON.stringify({ cmd: "churn", rate: CHURN, seed: 1000 + night, at: new Date().toISOString() })}\n`,
+      );
       for (;;) {
         const next = await partnerChild.lines.next();
         if (next.done) throw new Error("the partner exited");
@@ -503,7 +585,11 @@ try {
       const scheduledTime = dayStart + (night - 1) * DAY + q * 15 * MIN;
       const before = queues.stats.get("sync")!.sent;
       await measured("cron", night, "cron", async () => {
-        worker.scheduled!({ scheduledTime, cron: "*/15 * * * *", noRetry: () => undefined } as ScheduledController, env, executionContext);
+        worker.scheduled!(
+          { scheduledTime, cron: "*/15 * * * *", noRetry: () => undefined } as ScheduledController,
+          env,
+          executionContext,
+        );
         await Promise.all(waits.splice(0));
       });
       maxFanOut = Math.max(maxFanOut, queues.stats.get("sync")!.sent - before);
@@ -603,10 +689,32 @@ console.log(
 for (const [label, costs] of rows) {
   const worst = costs.reduce<Cost | undefined>((w, c) => (!w || c.fetches > w.fetches ? c : w), undefined);
   console.log(
-    `${label.padEnd(29)}${col(costs.length, 7)} | ${col(percentile(costs.map((c) => c.fetches), 95), 10)} ${col(max(costs.map((c) => c.fetches)), 5)} | ${col(
+    `${label.padEnd(29)}${col(costs.length, 7)} | ${col(
+      percentile(
+        costs.map((c) => c.fetches),
+        95,
+      ),
+      10,
+    )} ${col(max(costs.map((c) => c.fetches)), 5)} | ${col(
       worst?.db ?? 0,
       4,
-    )} ${col(worst?.partner ?? 0, 7)} ${col(max(costs.map((c) => c.binding)), 5)} | ${col(round(percentile(costs.map((c) => c.cpuMs), 50)), 10)} ${col(round(percentile(costs.map((c) => c.cpuMs), 95)), 7)} ${col(
+    )} ${col(worst?.partner ?? 0, 7)} ${col(max(costs.map((c) => c.binding)), 5)} | ${col(
+      round(
+        percentile(
+          costs.map((c) => c.cpuMs),
+          50,
+        ),
+      ),
+      10,
+    )} ${col(
+      round(
+        percentile(
+          costs.map((c) => c.cpuMs),
+          95,
+        ),
+      ),
+      7,
+    )} ${col(
       round(max(costs.map((c) => c.cpuMs))),
       7,
     )} | ${col(round(max(costs.map((c) => c.wallMs))), 11)} | ${col(round(max(costs.map((c) => c.heapGrowthMb))), 12)} | ${col(round(max(costs.map((c) => c.rssMaxMb))), 10)} ${col(costs[0]?.rssGrowthMb === undefined ? "" : round(max(costs.map((c) => c.rssGrowthMb ?? 0))), 5)}`,
@@ -620,8 +728,12 @@ const maxHeapGrowth = max([...invocationCosts, ...cronCosts].map((c) => c.heapGr
 const maxRss = max([...invocationCosts, ...cronCosts].map((c) => c.rssMaxMb));
 const maxHeap = max([...invocationCosts, ...cronCosts].map((c) => c.heapMaxMb));
 const breaches = [
-  maxSubrequestsInvocation > LIMITS.subrequestsPaid ? `subrequests ${maxSubrequestsInvocation} > ${LIMITS.subrequestsPaid} per invocation` : null,
-  maxCpuInvocation > LIMITS.cpuMsDefault ? `CPU ${round(maxCpuInvocation)} ms > ${LIMITS.cpuMsDefault} ms per invocation` : null,
+  maxSubrequestsInvocation > LIMITS.subrequestsPaid
+    ? `subrequests ${maxSubrequestsInvocation} > ${LIMITS.subrequestsPaid} per invocation`
+    : null,
+  maxCpuInvocation > LIMITS.cpuMsDefault
+    ? `CPU ${round(maxCpuInvocation)} ms > ${LIMITS.cpuMsDefault} ms per invocation`
+    : null,
   maxHeapGrowth > LIMITS.memoryMb ? `heap growth ${round(maxHeapGrowth)} MB > ${LIMITS.memoryMb} MB` : null,
   max(invocationCosts.map((c) => c.wallMs)) > LIMITS.wallMsQueueConsumer ? "wall clock > 15 min" : null,
 ].filter((b): b is string => b !== null);
@@ -652,8 +764,16 @@ const figures: Record<string, number | string> = {
   sim_source: SOURCE,
   sim_facilities_per_org: PER_ORG,
   sim_nights: NIGHTS,
-  sim_p95_subrequests_per_message: percentile(messageCosts.map((c) => c.fetches), 95),
-  sim_p95_cpu_ms_per_message: round(percentile(messageCosts.map((c) => c.cpuMs), 95)),
+  sim_p95_subrequests_per_message: percentile(
+    messageCosts.map((c) => c.fetches),
+    95,
+  ),
+  sim_p95_cpu_ms_per_message: round(
+    percentile(
+      messageCosts.map((c) => c.cpuMs),
+      95,
+    ),
+  ),
   sim_max_subrequests_per_invocation: maxSubrequestsInvocation,
   sim_max_cpu_ms_per_invocation: round(maxCpuInvocation),
   sim_max_heap_growth_mb: round(maxHeapGrowth),
@@ -662,20 +782,37 @@ const figures: Record<string, number | string> = {
   sim_handler_errors: handlerErrors.length,
   ...Object.fromEntries(
     nights.flatMap((n) =>
-      ["messages", "pass_start", "pass_step", "pages", "rows_written", "activity_entries", "passes_not_complete", "seconds"].map((k) => [`sim_night${n.night}_${k}`, n[k]!]),
+      [
+        "messages",
+        "pass_start",
+        "pass_step",
+        "pages",
+        "rows_written",
+        "activity_entries",
+        "passes_not_complete",
+        "seconds",
+      ].map((k) => [`sim_night${n.night}_${k}`, n[k]!]),
     ),
   ),
   sim_measured_at: new Date().toISOString(),
 };
 if (WRITE) {
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
-  const unprefixed = Object.fromEntries(Object.entries(figures).map(([key, value]) => [key.replace(/^sim_/, ""), value]));
+  const unprefixed = Object.fromEntries(
+    Object.entries(figures).map(([key, value]) => [key.replace(/^sim_/, ""), value]),
+  );
   writeFileSync(nightFile, `${JSON.stringify(unprefixed, null, 2)}\n`);
-  const existing = existsSync(benchFile) ? (JSON.parse(readFileSync(benchFile, "utf8")) as Record<string, unknown>) : {};
+  const existing = existsSync(benchFile)
+    ? (JSON.parse(readFileSync(benchFile, "utf8")) as Record<string, unknown>)
+    : {};
   const kept = Object.fromEntries(Object.entries(existing).filter(([key]) => !key.startsWith("sim_")));
-  const prefixed = Object.fromEntries(Object.entries(figures).map(([key, value]) => [key.startsWith("sim_") ? key : `sim_${key}`, value]));
+  const prefixed = Object.fromEntries(
+    Object.entries(figures).map(([key, value]) => [key.startsWith("sim_") ? key : `sim_${key}`, value]),
+  );
   writeFileSync(benchFile, `${JSON.stringify({ ...kept, ...prefixed }, null, 2)}\n`);
   console.log(`\nwrote ${nightFile}; merged ${Object.keys(prefixed).length} sim_ figures into ${benchFile}`);
 }
-const incomplete = nights.some((n) => Number(n.passes_not_complete) > 0 || Number(n.passes) !== FACILITIES * (SOURCE === "both" ? 2 : 1));
+const incomplete = nights.some(
+  (n) => Number(n.passes_not_complete) > 0 || Number(n.passes) !== FACILITIES * (SOURCE === "both" ? 2 : 1),
+);
 if (breaches.length > 0 || incomplete) process.exitCode = 1;

@@ -17,7 +17,9 @@ const outFile = join(repoRoot, ".bench", "reliability.json");
 const runsPerProperty = Number(process.env.BENCH_FUZZ_RUNS ?? 5000);
 
 const started = Date.now();
-const { code, output } = await runVitest(["test/fuzz.test.ts", "test/tenancy.test.ts"], { FUZZ_RUNS: String(runsPerProperty) });
+const { code, output } = await runVitest(["test/fuzz.test.ts", "test/tenancy.test.ts"], {
+  FUZZ_RUNS: String(runsPerProperty),
+});
 const seconds = Math.round((Date.now() - started) / 100) / 10;
 
 const figures: Record<string, number | string> = {};

@@ -27,7 +27,8 @@ const DUPLICATE_SHARE = 0.05;
 const DRAIN_TIMEOUT_MS = 120_000;
 const base = Number(process.env.BENCH_PORT_BASE ?? 7100);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 const dataDir = join(tmpdir(), `uas-bench-webhooks-${process.pid}`);
 const stack = await startStack({
@@ -44,22 +45,29 @@ const stack = await startStack({
 const dbFile = join(dataDir, "dev.db");
 const db = createNodeDb({ url: `file:${dbFile}` });
 const integration = stack.integrations[0]!;
-await db.run(sql`CREATE TABLE IF NOT EXISTS bench_floor_inbox (webhook_id TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL)`);
+await db.run(
+  sql`CREATE TABLE IF NOT EXISTS bench_floor_inbox (webhook_id TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL)`,
+);
 const floorPort = base + 4;
-const floor = startProcess("floor", process.execPath, [join(repoRoot, "apps/api/scripts/serve-without-inspector.mjs")], {
-  cwd: join(repoRoot, "apps/api/bench/floor"),
-  env: {
-    ...process.env,
-    WRANGLER_SEND_METRICS: "false",
-    FORCE_COLOR: "0",
-    UAS_SERVE_OPTIONS: JSON.stringify({
-      port: floorPort,
-      persistTo: join(dataDir, "floor-wrangler"),
-      vars: { DATABASE_URL: `http://127.0.0.1:${base + 2}`, FLOOR_WEBHOOK_SECRET: integration.webhookSecret },
-    }),
+const floor = startProcess(
+  "floor",
+  process.execPath,
+  [join(repoRoot, "apps/api/scripts/serve-without-inspector.mjs")],
+  {
+    cwd: join(repoRoot, "apps/api/bench/floor"),
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      FORCE_COLOR: "0",
+      UAS_SERVE_OPTIONS: JSON.stringify({
+        port: floorPort,
+        persistTo: join(dataDir, "floor-wrangler"),
+        vars: { DATABASE_URL: `http://127.0.0.1:${base + 2}`, FLOOR_WEBHOOK_SECRET: integration.webhookSecret },
+      }),
+    },
+    quiet: process.env.BENCH_VERBOSE !== "1",
   },
-  quiet: process.env.BENCH_VERBOSE !== "1",
-});
+);
 
 try {
   await waitForHttp(`http://127.0.0.1:${floorPort}/`, 60_000, () => floor.child.exitCode === null);
@@ -159,7 +167,9 @@ try {
   };
 
   const floorRun = await runLoad(floorUrl);
-  const [floorRows] = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM bench_floor_inbox WHERE webhook_id LIKE 'bench-%'`);
+  const [floorRows] = await db.all<{ n: number }>(
+    sql`SELECT count(*) AS n FROM bench_floor_inbox WHERE webhook_id LIKE 'bench-%'`,
+  );
   const { sorted, statuses, senderRetries, seconds: acceptSeconds } = await runLoad(url);
   const lastAccept = performance.now();
 
@@ -210,9 +220,14 @@ try {
     floor_sender_retries: floorRun.senderRetries,
   });
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
-  writeFileSync(join(repoRoot, ".bench", "webhooks.json"), JSON.stringify(result, null, 2) + "\n");
-  const ok = result.lost === 0 && result.duplicated === 0 && result.accept_p99_ratio_to_floor <= 1.3 && result.drain_s <= 5;
-  console.log(ok ? "targets met (accept p99 ≤ 1.3 × the floor's, drain ≤ 5 s, lost 0, duplicated 0)" : "TARGETS MISSED (accept p99 ≤ 1.3 × the floor's, drain ≤ 5 s, lost 0, duplicated 0)");
+  writeFileSync(join(repoRoot, ".bench", "webhooks.json"), `${JSON.stringify(result, null, 2)}\n`);
+  const ok =
+    result.lost === 0 && result.duplicated === 0 && result.accept_p99_ratio_to_floor <= 1.3 && result.drain_s <= 5;
+  console.log(
+    ok
+      ? "targets met (accept p99 ≤ 1.3 × the floor's, drain ≤ 5 s, lost 0, duplicated 0)"
+      : "TARGETS MISSED (accept p99 ≤ 1.3 × the floor's, drain ≤ 5 s, lost 0, duplicated 0)",
+  );
 } finally {
   db.$client.close();
   await stopProcess(floor);

@@ -13,7 +13,9 @@ const worker = await unstable_startWorker({
   config: "wrangler.jsonc",
   // The development environment of wrangler.jsonc, as `npm start` selects it.
   env: "development",
-  bindings: Object.fromEntries(Object.entries(options.vars ?? {}).map(([name, value]) => [name, { type: "plain_text", value: String(value) }])),
+  bindings: Object.fromEntries(
+    Object.entries(options.vars ?? {}).map(([name, value]) => [name, { type: "plain_text", value: String(value) }]),
+  ),
   dev: {
     inspector: false,
     server: { hostname: "127.0.0.1", port: options.port },

@@ -21,7 +21,6 @@ import { accessCheck } from "./door/check";
 export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues; secrets: SecretBox };
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
 
-
 export function createApp() {
   const app = new Hono<AppEnv>();
 
@@ -58,7 +57,13 @@ export function createApp() {
       endpoint: "/trpc",
       createContext: (_opts, c) =>
         createTrpcContext(
-          { db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), secrets: c.get("secrets"), partnerUrls: partnerUrlPolicyFromConfig(c.get("config")) },
+          {
+            db: c.get("db"),
+            now: () => Date.now(),
+            queues: c.get("queues"),
+            secrets: c.get("secrets"),
+            partnerUrls: partnerUrlPolicyFromConfig(c.get("config")),
+          },
           c.get("auth")(),
           c,
         ) as unknown as Record<string, unknown>,

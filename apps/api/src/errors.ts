@@ -17,7 +17,8 @@ export const notFound = (what: string) => new AppError("not_found", `${what} not
 export const forbidden = (message = "You do not have access to this") => new AppError("forbidden", message);
 export const conflict = (message: string) => new AppError("conflict", message);
 export const badRequest = (message: string) => new AppError("bad_request", message);
-export const invalidField = (path: Array<string | number>, message: string) => new AppError("bad_request", message, [{ path, message }]);
+export const invalidField = (path: Array<string | number>, message: string) =>
+  new AppError("bad_request", message, [{ path, message }]);
 
 /**
  * An unexpected failure, as a client sees it: a generic message and an id, never the error's own message

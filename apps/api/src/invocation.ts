@@ -8,7 +8,11 @@ export function queuesOf(env: Bindings): Queues {
 }
 
 /** The use-case context of one invocation (request, cron, queue batch): parsed bindings, a fresh client. */
-export function invocationCtx(env: Bindings, actor: Actor, now: () => number = () => Date.now()): { ctx: Ctx; config: AppConfig } {
+export function invocationCtx(
+  env: Bindings,
+  actor: Actor,
+  now: () => number = () => Date.now(),
+): { ctx: Ctx; config: AppConfig } {
   const config = parseConfig(env);
   const ctx: Ctx = {
     actor,

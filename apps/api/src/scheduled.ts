@@ -1,4 +1,11 @@
-import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneActivity, pruneAppliedInboxRows, pruneRememberedRemovals, pruneSignInThrottle } from "@uas/db";
+import {
+  listFacilitiesWithSourceOn,
+  listNightlyPassKeys,
+  pruneActivity,
+  pruneAppliedInboxRows,
+  pruneRememberedRemovals,
+  pruneSignInThrottle,
+} from "@uas/db";
 import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, type SyncSource } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { invocationCtx } from "./invocation";
@@ -71,13 +78,16 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   }
   const graces = await endAccessGraces({ ctx });
   if (graces.ended > 0) {
-    console.log(`access rules: ${graces.ended} grace period(s) ended; cleared ${graces.latenessP99Ms} ms after their end (p99), ${graces.latenessMaxMs} ms at most`);
+    console.log(
+      `access rules: ${graces.ended} grace period(s) ended; cleared ${graces.latenessP99Ms} ms after their end (p99), ${graces.latenessMaxMs} ms at most`,
+    );
   }
   // Activity entries are kept 90 days; each quarter hour prunes a bounded slice of what is older.
   const pruned = await pruneActivity({ db: ctx.db, now: ctx.now(), maxBatches: PRUNE_BATCHES_PER_CRON });
   if (pruned.deleted > 0) console.log(`activity retention: ${pruned.deleted} entries older than 90 days pruned`);
   const forgotten = await pruneRememberedRemovals({ db: ctx.db, now: ctx.now() });
-  if (forgotten.deleted > 0) console.log(`retention: ${forgotten.deleted} remembered removals older than 90 days forgotten`);
+  if (forgotten.deleted > 0)
+    console.log(`retention: ${forgotten.deleted} remembered removals older than 90 days forgotten`);
   await housekeeping(ctx);
 }
 

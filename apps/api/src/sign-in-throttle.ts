@@ -38,11 +38,17 @@ export const signInThrottle = createMiddleware<AppEnv>(async (c, next) => {
   const counts = await countSignInAttempt(db, { keys, now, windowMs: SIGN_IN_WINDOW_MS });
   const over = counts.filter((count) => count.failures > limitOf(count.key));
   if (over.length > 0) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((Math.max(...over.map((count) => count.windowStartedAt)) + SIGN_IN_WINDOW_MS - now) / 1000));
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil((Math.max(...over.map((count) => count.windowStartedAt)) + SIGN_IN_WINDOW_MS - now) / 1000),
+    );
     const minutes = Math.ceil(retryAfterSeconds / 60);
     // better-auth's error shape: the admin app shows `message`.
     return c.json(
-      { code: "TOO_MANY_ATTEMPTS", message: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` },
+      {
+        code: "TOO_MANY_ATTEMPTS",
+        message: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+      },
       429,
       { "Retry-After": String(retryAfterSeconds) },
     );

@@ -47,7 +47,10 @@ async function check(body: unknown, key: string | null) {
   return { status: res.status, text: await res.clone().text(), json: (await res.json()) as Record<string, unknown> };
 }
 
-const activeOnly = { rules: [{ kind: "person_type", personType: "member", statuses: ["active", "Current"] }], graceDays: 7 };
+const activeOnly = {
+  rules: [{ kind: "person_type", personType: "member", statuses: ["active", "Current"] }],
+  graceDays: 7,
+};
 
 describe("access rules over tRPC", () => {
   const db = testDb();
@@ -88,11 +91,19 @@ describe("access rules over tRPC", () => {
     expect(preview.status).toBe(200);
     expect(preview.body.result!.data).toMatchObject({ total: 3, lose: 1, gain: 0 });
 
-    const bad = await trpcMutation("accessRules.save", { facilityId, ruleSet: { rules: [{ kind: "tags", tags: [] }], graceDays: -1 } }, cookie);
+    const bad = await trpcMutation(
+      "accessRules.save",
+      { facilityId, ruleSet: { rules: [{ kind: "tags", tags: [] }], graceDays: -1 } },
+      cookie,
+    );
     expect(bad.status).toBe(400);
-    const paths = ((bad.body.error as unknown as { data: { issues: Array<{ path: string }> } }).data.issues ?? []).map((i) => i.path);
+    const paths = ((bad.body.error as unknown as { data: { issues: Array<{ path: string }> } }).data.issues ?? []).map(
+      (i) => i.path,
+    );
     expect(paths).toEqual(expect.arrayContaining(["ruleSet.rules.0.tags", "ruleSet.graceDays"]));
-    expect((await trpcQuery("accessRules.get", { facilityId }, cookie)).body.result!.data).toMatchObject({ saved: false });
+    expect((await trpcQuery("accessRules.get", { facilityId }, cookie)).body.result!.data).toMatchObject({
+      saved: false,
+    });
 
     const saved = await trpcMutation("accessRules.save", { facilityId, ruleSet: activeOnly }, cookie);
     expect(saved.status).toBe(200);
@@ -111,7 +122,8 @@ describe("access rules over tRPC", () => {
       await trpcQuery("accessRules.get", { facilityId: tenant.ungranted.id }, cookie),
       await trpcMutation("accessRules.save", { facilityId: tenant.ungranted.id, ruleSet: activeOnly }, cookie),
       await trpcMutation("accessRules.rotateDoorKey", { facilityId: tenant.ungranted.id }, cookie),
-    ]) expect(res.status).toBe(404);
+    ])
+      expect(res.status).toBe(404);
   });
 });
 
@@ -136,7 +148,11 @@ describe("POST /v1/access/check", () => {
     people.expired = await person(db, facilityId, { membershipStatus: "expired" });
     people.granted = await person(db, facilityId, { membershipStatus: "expired" });
     await insertGrant(db, people.granted.id, "Staff", now);
-    people.grace = await person(db, facilityId, { membershipStatus: "expired", graceUntil: now + 3 * DAY_MS, graceStatus: "expired" });
+    people.grace = await person(db, facilityId, {
+      membershipStatus: "expired",
+      graceUntil: now + 3 * DAY_MS,
+      graceStatus: "expired",
+    });
     people.elsewhere = await person(db, tenant.ungranted.id, { email: "elsewhere@example.com" });
     const rotated = await trpcMutation("accessRules.rotateDoorKey", { facilityId }, cookie);
     key = (rotated.body.result!.data as { key: string }).key;
@@ -160,8 +176,14 @@ describe("POST /v1/access/check", () => {
 
   it("finds people by email or by phone in the facility's format", async () => {
     const facilityId = tenant.granted.id;
-    expect((await check({ facilityId, email: ` ${people.expired!.email!.toUpperCase()} ` }, key)).json).toMatchObject({ allowed: false });
-    expect((await check({ facilityId, phone: "07700 900123" }, key)).json).toEqual({ allowed: true, reason: null, until: null });
+    expect((await check({ facilityId, email: ` ${people.expired!.email!.toUpperCase()} ` }, key)).json).toMatchObject({
+      allowed: false,
+    });
+    expect((await check({ facilityId, phone: "07700 900123" }, key)).json).toEqual({
+      allowed: true,
+      reason: null,
+      until: null,
+    });
   });
 
   it("answers 401 for a wrong, missing or rotated key and 404, with nothing leaked, for another facility's user", async () => {
@@ -205,7 +227,13 @@ describe("the cron ends graces", () => {
     const running = await person(db, tenant.granted.id, { graceUntil: now + DAY_MS, graceStatus: "expired" });
     const { queue } = recordingQueue();
     const result = await endAccessGraces({
-      ctx: { actor: { type: "cron" }, db, now: () => now, queues: { sync: queue, webhooks: queue, invitations: queue }, secrets: createSecretBox(env.SECRETS_KEY) },
+      ctx: {
+        actor: { type: "cron" },
+        db,
+        now: () => now,
+        queues: { sync: queue, webhooks: queue, invitations: queue },
+        secrets: createSecretBox(env.SECRETS_KEY),
+      },
     });
     expect(result.ended).toBeGreaterThanOrEqual(1);
     expect(result.latenessMaxMs).toBeGreaterThanOrEqual(60_000);

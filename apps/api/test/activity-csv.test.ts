@@ -40,7 +40,9 @@ describe("activity CSV export", () => {
         })),
       );
 
-    const res = await SELF.fetch(`http://web.test/api/facilities/${tenant.granted.id}/activity.csv`, { headers: { cookie } });
+    const res = await SELF.fetch(`http://web.test/api/facilities/${tenant.granted.id}/activity.csv`, {
+      headers: { cookie },
+    });
     expect(res.status).toBe(200);
     const parsed = Papa.parse<Record<string, string>>(await res.text(), { header: true, skipEmptyLines: true });
     expect(parsed.errors).toEqual([]);

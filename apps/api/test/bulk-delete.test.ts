@@ -16,7 +16,13 @@ import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } fr
 
 const STALE = "The users changed since the preview. Run the preview again.";
 
-async function addUsers(db: Db, facilityId: string, source: "manual" | "integration" | "cctv", integrationId: string | null, n: number) {
+async function addUsers(
+  db: Db,
+  facilityId: string,
+  source: "manual" | "integration" | "cctv",
+  integrationId: string | null,
+  n: number,
+) {
   const now = Date.now();
   const rows = Array.from({ length: n }, (_, i) => ({
     id: newId("au"),
@@ -30,7 +36,9 @@ async function addUsers(db: Db, facilityId: string, source: "manual" | "integrat
     updatedAt: now,
   }));
   await db.insert(accessUser).values(rows);
-  await db.insert(accessGrant).values(rows.map((row) => ({ id: newId("gr"), userId: row.id, name: "Front door", createdAt: now })));
+  await db
+    .insert(accessGrant)
+    .values(rows.map((row) => ({ id: newId("gr"), userId: row.id, name: "Front door", createdAt: now })));
   return rows.map((row) => row.id);
 }
 
@@ -78,26 +86,47 @@ describe("bulk delete over tRPC", () => {
     expect(preview.sample).toHaveLength(3);
 
     await addUsers(db, tenant.granted.id, "integration", tenant.partner.id, 1);
-    const stale = await trpcMutation("bulkDelete.confirm", { facilityId: tenant.granted.id, scope, token: preview.token, alsoTurnOff: true }, cookie);
+    const stale = await trpcMutation(
+      "bulkDelete.confirm",
+      { facilityId: tenant.granted.id, scope, token: preview.token, alsoTurnOff: true },
+      cookie,
+    );
     expect(stale.status).toBe(409);
     expect(stale.body.error?.data.code).toBe("CONFLICT");
     expect(stale.body.error?.message).toBe(STALE);
     expect(await countIn(db, tenant.granted.id)).toBe(6);
 
-    const again = (await trpcQuery("bulkDelete.preview", { facilityId: tenant.granted.id, scope }, cookie)).body.result?.data as Preview;
+    const again = (await trpcQuery("bulkDelete.preview", { facilityId: tenant.granted.id, scope }, cookie)).body.result
+      ?.data as Preview;
     expect(again.count).toBe(4);
-    const done = await trpcMutation("bulkDelete.confirm", { facilityId: tenant.granted.id, scope, token: again.token, alsoTurnOff: true }, cookie);
+    const done = await trpcMutation(
+      "bulkDelete.confirm",
+      { facilityId: tenant.granted.id, scope, token: again.token, alsoTurnOff: true },
+      cookie,
+    );
     expect(done.status).toBe(200);
     expect(done.body.result?.data).toEqual({ deleted: 4 });
-    const left = await db.select({ source: accessUser.source }).from(accessUser).where(eq(accessUser.facilityId, tenant.granted.id));
+    const left = await db
+      .select({ source: accessUser.source })
+      .from(accessUser)
+      .where(eq(accessUser.facilityId, tenant.granted.id));
     expect(left.map((row) => row.source).sort()).toEqual(["cctv", "manual"]);
     const [optIn] = await db
       .select()
       .from(facilityIntegration)
-      .where(and(eq(facilityIntegration.facilityId, tenant.granted.id), eq(facilityIntegration.integrationId, tenant.partner.id)));
+      .where(
+        and(
+          eq(facilityIntegration.facilityId, tenant.granted.id),
+          eq(facilityIntegration.integrationId, tenant.partner.id),
+        ),
+      );
     expect(optIn?.enabled).toBe(false);
     const [audit] = await db.select().from(auditEntry).where(eq(auditEntry.facilityId, tenant.granted.id));
-    expect(audit).toMatchObject({ actorUserId: tenant.admin.id, action: "bulk_delete_synced_users", detail: { count: 4 } });
+    expect(audit).toMatchObject({
+      actorUserId: tenant.admin.id,
+      action: "bulk_delete_synced_users",
+      detail: { count: 4 },
+    });
     // The sibling facility mirrors the same integration and keeps its users and its opt-in.
     expect(await countIn(db, tenant.ungranted.id)).toBe(5);
   });
@@ -112,12 +141,18 @@ describe("bulk delete tenancy", () => {
     const cookie = await signIn(tenant.admin.email, tenant.admin.password);
     // A token that is valid for the target facility, as if it had leaked: the grant check still refuses.
     for (const facility of [tenant.ungranted, other.granted]) {
-      const token = ((await trpcQuery("bulkDelete.preview", { facilityId: tenant.granted.id, scope: { kind: "all" } }, cookie)).body
-        .result?.data as Preview).token;
+      const token = (
+        (await trpcQuery("bulkDelete.preview", { facilityId: tenant.granted.id, scope: { kind: "all" } }, cookie)).body
+          .result?.data as Preview
+      ).token;
       const read = await trpcQuery("bulkDelete.preview", { facilityId: facility.id, scope: { kind: "all" } }, cookie);
       expect(read.status).toBe(404);
       expect(read.body.result).toBeUndefined();
-      const write = await trpcMutation("bulkDelete.confirm", { facilityId: facility.id, scope: { kind: "all" }, token, alsoTurnOff: true }, cookie);
+      const write = await trpcMutation(
+        "bulkDelete.confirm",
+        { facilityId: facility.id, scope: { kind: "all" }, token, alsoTurnOff: true },
+        cookie,
+      );
       expect(write.status).toBe(404);
       expect(await countIn(db, facility.id)).toBe(5);
       expect((await getSyncSettings(db, facility.id))?.integrationsEnabled).toBe(false);
@@ -141,7 +176,11 @@ describe("bulk delete tenancy", () => {
       const read = await trpcQuery("bulkDelete.preview", { facilityId: tenant.granted.id, scope }, cookie);
       expect(read.status).toBe(404);
       expect(read.body.error?.data.code).toBe("NOT_FOUND");
-      const write = await trpcMutation("bulkDelete.confirm", { facilityId: tenant.granted.id, scope, token: "v1.x", alsoTurnOff: true }, cookie);
+      const write = await trpcMutation(
+        "bulkDelete.confirm",
+        { facilityId: tenant.granted.id, scope, token: "v1.x", alsoTurnOff: true },
+        cookie,
+      );
       expect(write.status).toBe(404);
     }
     expect(await countIn(db, tenant.granted.id)).toBe(7);
@@ -152,7 +191,12 @@ describe("bulk delete tenancy", () => {
     const tenant = await syncedTenant(db);
     const { status } = await trpcQuery("bulkDelete.preview", { facilityId: tenant.granted.id, scope: { kind: "all" } });
     expect(status).toBe(401);
-    const write = await trpcMutation("bulkDelete.confirm", { facilityId: tenant.granted.id, scope: { kind: "all" }, token: "v1.x", alsoTurnOff: false });
+    const write = await trpcMutation("bulkDelete.confirm", {
+      facilityId: tenant.granted.id,
+      scope: { kind: "all" },
+      token: "v1.x",
+      alsoTurnOff: false,
+    });
     expect(write.status).toBe(401);
     expect(await countIn(db, tenant.granted.id)).toBe(5);
   });
@@ -168,7 +212,11 @@ describe("bulk delete validation", () => {
   });
 
   const cases: Array<[string, Record<string, unknown>, string]> = [
-    ["an integration scope without its id", { scope: { kind: "integration" }, token: "v1.x", alsoTurnOff: true }, "scope.integrationId"],
+    [
+      "an integration scope without its id",
+      { scope: { kind: "integration" }, token: "v1.x", alsoTurnOff: true },
+      "scope.integrationId",
+    ],
     ["a scope of an unknown kind", { scope: { kind: "cctv" }, token: "v1.x", alsoTurnOff: true }, "scope.kind"],
     ["a missing turn-off choice", { scope: { kind: "all" }, token: "v1.x" }, "alsoTurnOff"],
     ["an empty token", { scope: { kind: "all" }, token: "", alsoTurnOff: false }, "token"],
@@ -176,7 +224,11 @@ describe("bulk delete validation", () => {
 
   for (const [name, input, field] of cases) {
     it(`refuses ${name}, naming ${field}, and deletes nothing`, async () => {
-      const { status, body } = await trpcMutation("bulkDelete.confirm", { facilityId: tenant.granted.id, ...input }, cookie);
+      const { status, body } = await trpcMutation(
+        "bulkDelete.confirm",
+        { facilityId: tenant.granted.id, ...input },
+        cookie,
+      );
       expect(status).toBe(400);
       const issues = (body.error?.data as { issues?: Array<{ path: string }> }).issues ?? [];
       expect(issues.map((issue) => issue.path)).toContain(field);

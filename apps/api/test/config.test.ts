@@ -21,14 +21,26 @@ const PRODUCTION = {
 async function get(path: string, bindings: Record<string, unknown>) {
   const app = createApp();
   const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`https://api.useraccess.example${path}`), { ...env, ...bindings } as typeof env, ctx);
+  const res = await app.fetch(
+    new Request(`https://api.useraccess.example${path}`),
+    { ...env, ...bindings } as typeof env,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return { status: res.status, text: await res.text() };
 }
 
 /** wrangler.jsonc without comments and trailing commas. */
-function wranglerConfig(): { vars: Record<string, string>; env: Record<string, { vars: Record<string, string>; queues?: unknown; ratelimits?: unknown }>; queues: unknown; ratelimits: unknown } {
-  const withoutComments = wranglerConfigText.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*/g, (_match, string?: string) => string ?? "");
+function wranglerConfig(): {
+  vars: Record<string, string>;
+  env: Record<string, { vars: Record<string, string>; queues?: unknown; ratelimits?: unknown }>;
+  queues: unknown;
+  ratelimits: unknown;
+} {
+  const withoutComments = wranglerConfigText.replace(
+    /("(?:[^"\\]|\\.)*")|\/\/[^\n]*/g,
+    (_match, string?: string) => string ?? "",
+  );
   return JSON.parse(withoutComments.replace(/,(\s*[}\]])/g, "$1"));
 }
 
@@ -50,7 +62,11 @@ describe("the Worker's configuration", () => {
 
   it.each([
     ["a localhost WEB_ORIGIN", { WEB_ORIGIN: "http://localhost:5173" }, "WEB_ORIGIN"],
-    ["a loopback WEB_ORIGIN among others", { WEB_ORIGIN: "https://admin.useraccess.example,http://127.0.0.1:5173" }, "WEB_ORIGIN"],
+    [
+      "a loopback WEB_ORIGIN among others",
+      { WEB_ORIGIN: "https://admin.useraccess.example,http://127.0.0.1:5173" },
+      "WEB_ORIGIN",
+    ],
     ["no database token", { DATABASE_AUTH_TOKEN: undefined }, "DATABASE_AUTH_TOKEN"],
     ["no secrets key", { SECRETS_KEY: undefined }, "SECRETS_KEY"],
     ["a malformed secrets key", { SECRETS_KEY: "k1:c2hvcnQ" }, "SECRETS_KEY"],
@@ -62,7 +78,8 @@ describe("the Worker's configuration", () => {
     const body = JSON.parse(res.text) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("misconfigured");
     expect(body.error.message).toContain(setting);
-    for (const secret of [PRODUCTION.AUTH_SECRET, PRODUCTION.DATABASE_AUTH_TOKEN, PRODUCTION.SECRETS_KEY]) expect(res.text).not.toContain(secret);
+    for (const secret of [PRODUCTION.AUTH_SECRET, PRODUCTION.DATABASE_AUTH_TOKEN, PRODUCTION.SECRETS_KEY])
+      expect(res.text).not.toContain(secret);
   });
 
   it("takes production when APP_ENV is not set at all", async () => {
@@ -71,6 +88,15 @@ describe("the Worker's configuration", () => {
   });
 
   it("lets development and tests run locally", async () => {
-    expect((await get("/health", { ...PRODUCTION, APP_ENV: "development", WEB_ORIGIN: "http://localhost:5173", DATABASE_URL: env.DATABASE_URL })).status).toBe(200);
+    expect(
+      (
+        await get("/health", {
+          ...PRODUCTION,
+          APP_ENV: "development",
+          WEB_ORIGIN: "http://localhost:5173",
+          DATABASE_URL: env.DATABASE_URL,
+        })
+      ).status,
+    ).toBe(200);
   });
 });

@@ -7,7 +7,9 @@ import { createWebhookTenant, cctvPerson } from "./webhooks-helpers";
 import { signIn, testDb, trpcQuery } from "./support";
 
 async function deliver(queue: string, body: unknown) {
-  const batch = createMessageBatch(queue, [{ id: `msg-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 6, body }]);
+  const batch = createMessageBatch(queue, [
+    { id: `msg-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 6, body },
+  ]);
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
@@ -28,7 +30,12 @@ describe("the dead-letter queues", () => {
       state: "enqueued",
     });
 
-    const result = await deliver("sync-dlq", { type: "webhook.apply", version: 1, sender: tenant.cctvSender, webhookId });
+    const result = await deliver("sync-dlq", {
+      type: "webhook.apply",
+      version: 1,
+      sender: tenant.cctvSender,
+      webhookId,
+    });
     expect(result.explicitAcks).toHaveLength(1);
     expect(result.retryMessages).toEqual([]);
 
@@ -40,9 +47,14 @@ describe("the dead-letter queues", () => {
 
     const cookie = await signIn(tenant.admin.email, tenant.admin.password);
     const { body } = await trpcQuery("activity.list", { facilityId: tenant.granted.id, outcome: "failed" }, cookie);
-    const entries = (body.result?.data as { entries: Array<{ externalId: string; webhookId: string; reason: string }> }).entries;
+    const entries = (body.result?.data as { entries: Array<{ externalId: string; webhookId: string; reason: string }> })
+      .entries;
     expect(entries).toEqual([
-      expect.objectContaining({ externalId: "cv-dead-1", webhookId, reason: expect.stringContaining("could not be applied") }),
+      expect.objectContaining({
+        externalId: "cv-dead-1",
+        webhookId,
+        reason: expect.stringContaining("could not be applied"),
+      }),
     ]);
 
     // Recorded once: the same dead letter again changes nothing.
@@ -63,7 +75,12 @@ describe("the dead-letter queues", () => {
       payload: JSON.stringify(cctvPerson({ person_id: "cv-dead-2" })),
       state: "received",
     });
-    const result = await deliver("webhooks-dlq", { type: "webhook.apply", version: 2, sender: tenant.cctvSender, webhookId });
+    const result = await deliver("webhooks-dlq", {
+      type: "webhook.apply",
+      version: 2,
+      sender: tenant.cctvSender,
+      webhookId,
+    });
     expect(result.explicitAcks).toHaveLength(1);
     const [row] = await db
       .select()

@@ -14,7 +14,16 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { env } from "cloudflare:test";
 import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
-import { accessGrant, accessUser, activityEntry, insertIntegration, newId, syncPass, updateSyncSettings, webhookInbox } from "@uas/db";
+import {
+  accessGrant,
+  accessUser,
+  activityEntry,
+  insertIntegration,
+  newId,
+  syncPass,
+  updateSyncSettings,
+  webhookInbox,
+} from "@uas/db";
 import { createTenant, type Tenant } from "./support";
 import { createWebhookTenant, type WebhookTenant } from "./webhooks-helpers";
 import { postSigned, workerHarness } from "./reliability-support";
@@ -35,7 +44,11 @@ type ApplyMessage = { type: "webhook.apply"; version: 2; sender: string; webhook
 
 /** What a person's row says, without ids, write times and versions (which differ between runs). */
 async function people(facilityId: string) {
-  const rows = await db.select().from(accessUser).where(eq(accessUser.facilityId, facilityId)).orderBy(asc(accessUser.source), asc(accessUser.externalId));
+  const rows = await db
+    .select()
+    .from(accessUser)
+    .where(eq(accessUser.facilityId, facilityId))
+    .orderBy(asc(accessUser.source), asc(accessUser.externalId));
   return rows.map((r) => ({
     source: r.source,
     externalId: r.externalId,
@@ -56,20 +69,46 @@ describe("(a) a sync batch that fails half-way, delivered again", () => {
   function events(faultyName: string) {
     const member = (id: string, data: Record<string, unknown>) => ({
       type: "member.upserted",
-      data: { external_id: id, first_name: "Ada", last_name: id, email: `${id.toLowerCase()}@example.com`, mobile_phone: null, location_ids: ["loc-north"], updated_at: "2026-11-24T09:00:00Z", ...data },
+      data: {
+        external_id: id,
+        first_name: "Ada",
+        last_name: id,
+        email: `${id.toLowerCase()}@example.com`,
+        mobile_phone: null,
+        location_ids: ["loc-north"],
+        updated_at: "2026-11-24T09:00:00Z",
+        ...data,
+      },
     });
     return [
       { to: "integration", event: member("P1", {}) },
       { to: "integration", event: member("P2", { tags: ["gold"] }) },
       { to: "integration", event: member("P3", { email: null }) },
       { to: "integration", event: member("P1", { last_name: "Changed", updated_at: "2026-11-24T10:00:00Z" }) },
-      { to: "integration", event: { type: "member.removed", data: { external_id: "P2", location_ids: ["loc-north"], updated_at: "2026-11-24T10:00:00Z" } } },
+      {
+        to: "integration",
+        event: {
+          type: "member.removed",
+          data: { external_id: "P2", location_ids: ["loc-north"], updated_at: "2026-11-24T10:00:00Z" },
+        },
+      },
       // The 6th: its write fails the first time (the trigger below), after the inbox row was claimed.
       { to: "integration", event: member("P4", { first_name: faultyName, updated_at: "2026-11-24T11:00:00Z" }) },
       { to: "integration", event: member("P5", {}) },
       // Older than the 6th: stale after it, but first if the 6th comes late.
       { to: "integration", event: member("P4", { first_name: "Older", updated_at: "2026-11-24T08:00:00Z" }) },
-      { to: "cctv", event: { type: "person.identified", data: { person_id: "C1", first_name: "Grace", email: "grace@example.com", updated_at: "2026-11-24T09:00:00Z" } } },
+      {
+        to: "cctv",
+        event: {
+          type: "person.identified",
+          data: {
+            person_id: "C1",
+            first_name: "Grace",
+            email: "grace@example.com",
+            updated_at: "2026-11-24T09:00:00Z",
+          },
+        },
+      },
       { to: "integration", event: member("P6", { membership_status: "frozen" }) },
     ] as const;
   }
@@ -77,7 +116,12 @@ describe("(a) a sync batch that fails half-way, delivered again", () => {
   async function post(t: WebhookTenant, list: ReturnType<typeof events>) {
     const ids: string[] = [];
     for (const { to, event } of list) {
-      const res = await postSigned(h, to === "integration" ? t.integrationUrl : t.cctvUrl, to === "integration" ? t.integration.webhookSecret : t.cctv.webhookSecret, event);
+      const res = await postSigned(
+        h,
+        to === "integration" ? t.integrationUrl : t.cctvUrl,
+        to === "integration" ? t.integration.webhookSecret : t.cctv.webhookSecret,
+        event,
+      );
       expect(res.status).toBe(202);
       ids.push(res.id);
     }
@@ -115,7 +159,12 @@ describe("(a) a sync batch that fails half-way, delivered again", () => {
       const first = await h.deliver("webhooks", batch);
       // The 6th is retried (never acked); the others are acked: the consumer goes on after a failure.
       expect(first.retryMessages.map((m) => m.msgId)).toEqual([batch[5]!.id]);
-      expect(first.explicitAcks.sort()).toEqual(batch.filter((_, i) => i !== 5).map((m) => m.id).sort());
+      expect(first.explicitAcks.sort()).toEqual(
+        batch
+          .filter((_, i) => i !== 5)
+          .map((m) => m.id)
+          .sort(),
+      );
       // Its transaction rolled back whole: the inbox claim too, and no entry was written for it.
       const [sixth] = await db.select().from(webhookInbox).where(eq(webhookInbox.webhookId, batch[5]!.body.webhookId));
       expect(sixth?.state).not.toBe("applied");
@@ -125,7 +174,10 @@ describe("(a) a sync batch that fails half-way, delivered again", () => {
     }
 
     // The worst re-delivery: the whole batch again, as if every ack had been lost.
-    const again = await h.deliver("webhooks", batch.map((m) => ({ ...m, attempts: 2 })));
+    const again = await h.deliver(
+      "webhooks",
+      batch.map((m) => ({ ...m, attempts: 2 })),
+    );
     expect(again.retryMessages).toEqual([]);
 
     expect(await people(faulty.granted.id)).toEqual(await people(clean.granted.id));
@@ -152,7 +204,9 @@ describe("(b) the partner's listing fails at page k of n", () => {
   }
 
   async function partnerMemberCount(): Promise<number> {
-    const res = await fetch(`${env.FAULTY_PARTNER_URL}/members?limit=1000`, { headers: { authorization: `Bearer ${env.DEMO_PARTNER_KEY}` } });
+    const res = await fetch(`${env.FAULTY_PARTNER_URL}/members?limit=1000`, {
+      headers: { authorization: `Bearer ${env.DEMO_PARTNER_KEY}` },
+    });
     const page = (await res.json()) as { data: unknown[]; next_cursor: string | null };
     expect(page.next_cursor).toBeNull();
     return page.data.length;
@@ -184,16 +238,33 @@ describe("(b) the partner's listing fails at page k of n", () => {
     return rows.map((r) => r.externalId!).sort();
   }
 
-  type PassView = { passId: string; state: string; reason: string | null; counts: { added: number; disabled: number }; progress: { pagesDone: number } };
+  type PassView = {
+    passId: string;
+    state: string;
+    reason: string | null;
+    counts: { added: number; disabled: number };
+    progress: { pagesDone: number };
+  };
 
   /** "Sync now", then every step the Worker enqueues, delivered to its consumer one by one (a retried one again). */
   async function runPass(beforeStep?: (pagesDone: number) => Promise<void>): Promise<PassView> {
-    const started = await h.trpc("mutation", "passes.syncNow", { facilityId: tenant.granted.id, source: "integration" }, cookie);
+    const started = await h.trpc(
+      "mutation",
+      "passes.syncNow",
+      { facilityId: tenant.granted.id, source: "integration" },
+      cookie,
+    );
     expect(started.status, started.text).toBe(200);
     const passId = (started.body?.result?.data as { started: boolean; pass: PassView }).pass.passId;
     expect((started.body?.result?.data as { started: boolean }).started).toBe(true);
     for (let round = 0; round < 100; round++) {
-      const steps = h.sync.sent.splice(0).filter((m) => (m as { type: string; passId?: string }).type === "pass.step" && (m as { passId: string }).passId === passId);
+      const steps = h.sync.sent
+        .splice(0)
+        .filter(
+          (m) =>
+            (m as { type: string; passId?: string }).type === "pass.step" &&
+            (m as { passId: string }).passId === passId,
+        );
       if (steps.length === 0) break;
       for (const body of steps) {
         const [pass] = await db.select().from(syncPass).where(eq(syncPass.id, passId));
@@ -232,9 +303,17 @@ describe("(b) the partner's listing fails at page k of n", () => {
 
   const cases: Array<{ name: string; page: number; fault?: Record<string, unknown>; delayMs?: number }> = [
     { name: "a 500 on every attempt (past the retries)", page: 4, fault: { failPage: { page: 4, status: 500 } } },
-    { name: `a timeout (answers after ${LISTING_TIMEOUT_MS * 4} ms, the limit is ${LISTING_TIMEOUT_MS} ms)`, page: 3, delayMs: LISTING_TIMEOUT_MS * 4 },
+    {
+      name: `a timeout (answers after ${LISTING_TIMEOUT_MS * 4} ms, the limit is ${LISTING_TIMEOUT_MS} ms)`,
+      page: 3,
+      delayMs: LISTING_TIMEOUT_MS * 4,
+    },
     { name: "a page cut off mid-JSON", page: 5, fault: { malformedPage: { page: 5, kind: "truncated-json" } } },
-    { name: "a page that is JSON but not a listing page", page: 2, fault: { malformedPage: { page: 2, kind: "wrong-shape" } } },
+    {
+      name: "a page that is JSON but not a listing page",
+      page: 2,
+      fault: { malformedPage: { page: 2, kind: "wrong-shape" } },
+    },
   ];
 
   for (const c of cases) {
@@ -282,7 +361,9 @@ describe("(e) two cron invocations at once", () => {
     const t = await createTenant(db);
     await updateSyncSettings(db, t.granted.id, { integrationsEnabled: true }, Date.now());
     const cookie = await h.signIn(t.admin.email, t.admin.password);
-    const mine = (m: unknown) => (m as { facilityId?: string; type: string }).facilityId === t.granted.id && (m as { type: string }).type === "pass.start";
+    const mine = (m: unknown) =>
+      (m as { facilityId?: string; type: string }).facilityId === t.granted.id &&
+      (m as { type: string }).type === "pass.start";
 
     // 04:00 and 04:15 in London (past any facility's jittered start) fire together (a late cron and the next one): both find no pass yet.
     h.sync.sent.length = 0;
@@ -305,7 +386,12 @@ describe("(e) two cron invocations at once", () => {
     const running = (syncNow.body?.result?.data as { pass: { passId: string } }).pass.passId;
     expect(running).toBe(passes[0]!.id);
     // One pass, so one chain of steps.
-    expect(h.sync.sent.filter((m) => (m as { type: string; passId?: string }).type === "pass.step" && (m as { passId: string }).passId === running)).toHaveLength(1);
+    expect(
+      h.sync.sent.filter(
+        (m) =>
+          (m as { type: string; passId?: string }).type === "pass.step" && (m as { passId: string }).passId === running,
+      ),
+    ).toHaveLength(1);
 
     // A third cron that night finds the pass (running or done) and starts nothing.
     h.sync.sent.length = 0;
@@ -314,12 +400,22 @@ describe("(e) two cron invocations at once", () => {
   });
 });
 
-
 describe("(f) a grant change whose version bump fails", () => {
   it("changes neither the grants nor the row: the bulk-delete preview's fingerprint never misses a grant", async () => {
     const t = await createTenant(db);
     const cookie = await h.signIn(t.admin.email, t.admin.password);
-    const created = await h.trpc("mutation", "users.create", { facilityId: t.granted.id, firstName: "Grace", lastName: "Hopper", email: `grace.${newId("g").slice(-8)}@example.com`, mobilePhone: null }, cookie);
+    const created = await h.trpc(
+      "mutation",
+      "users.create",
+      {
+        facilityId: t.granted.id,
+        firstName: "Grace",
+        lastName: "Hopper",
+        email: `grace.${newId("g").slice(-8)}@example.com`,
+        mobilePhone: null,
+      },
+      cookie,
+    );
     expect(created.status).toBe(200);
     const userId = (created.body?.result?.data as { id: string }).id;
     const state = async () => ({
@@ -328,20 +424,35 @@ describe("(f) a grant change whose version bump fails", () => {
     });
 
     const trigger = `fault_${newId("t").slice(-12)}`;
-    const failBump = () => db.run(sql.raw(`CREATE TRIGGER ${trigger} BEFORE UPDATE ON access_user WHEN NEW.id = '${userId}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END`));
+    const failBump = () =>
+      db.run(
+        sql.raw(
+          `CREATE TRIGGER ${trigger} BEFORE UPDATE ON access_user WHEN NEW.id = '${userId}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END`,
+        ),
+      );
     const dropTrigger = () => db.run(sql.raw(`DROP TRIGGER ${trigger}`));
 
     const before = await state();
     await failBump();
     try {
-      const add = await h.trpc("mutation", "users.grants.add", { facilityId: t.granted.id, userId, name: "Pool" }, cookie);
+      const add = await h.trpc(
+        "mutation",
+        "users.grants.add",
+        { facilityId: t.granted.id, userId, name: "Pool" },
+        cookie,
+      );
       expect(add.status).toBe(500);
       expect(await state()).toEqual(before);
     } finally {
       await dropTrigger();
     }
 
-    const added = await h.trpc("mutation", "users.grants.add", { facilityId: t.granted.id, userId, name: "Pool" }, cookie);
+    const added = await h.trpc(
+      "mutation",
+      "users.grants.add",
+      { facilityId: t.granted.id, userId, name: "Pool" },
+      cookie,
+    );
     expect(added.status).toBe(200);
     const withGrant = await state();
     expect(withGrant).toEqual({ grants: ["Pool"], version: before.version + 1 });
@@ -349,13 +460,20 @@ describe("(f) a grant change whose version bump fails", () => {
 
     await failBump();
     try {
-      const remove = await h.trpc("mutation", "users.grants.remove", { facilityId: t.granted.id, userId, grantId }, cookie);
+      const remove = await h.trpc(
+        "mutation",
+        "users.grants.remove",
+        { facilityId: t.granted.id, userId, grantId },
+        cookie,
+      );
       expect(remove.status).toBe(500);
       expect(await state()).toEqual(withGrant);
     } finally {
       await dropTrigger();
     }
-    expect((await h.trpc("mutation", "users.grants.remove", { facilityId: t.granted.id, userId, grantId }, cookie)).status).toBe(200);
+    expect(
+      (await h.trpc("mutation", "users.grants.remove", { facilityId: t.granted.id, userId, grantId }, cookie)).status,
+    ).toBe(200);
     expect(await state()).toEqual({ grants: [], version: before.version + 2 });
   });
 });

@@ -25,14 +25,22 @@ const DAY = 86_400_000;
 
 async function runCron(scheduledTime = Date.now()) {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime, cron: "*/15 * * * *" }), { ...env, SYNC_QUEUE: recordingQueue().queue }, ctx);
+  await worker.scheduled(
+    createScheduledController({ scheduledTime, cron: "*/15 * * * *" }),
+    { ...env, SYNC_QUEUE: recordingQueue().queue },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
 }
 
 /** A schema-free signed webhook: 401 means the stored secret did not verify it. */
 async function webhookStatus(url: string, secret: string) {
   const body = JSON.stringify({ type: "probe" });
-  const res = await worker.fetch(new Request(url, { method: "POST", headers: signedHeaders(secret, body), body }), env, createExecutionContext());
+  const res = await worker.fetch(
+    new Request(url, { method: "POST", headers: signedHeaders(secret, body), body }),
+    env,
+    createExecutionContext(),
+  );
   await res.body?.cancel();
   return res.status;
 }
@@ -51,15 +59,20 @@ describe("webhook inbox retention", () => {
       appliedAt: state === "applied" ? now - age + 1000 : null,
       error: state === "failed" ? "The event does not match the contract" : null,
     });
-    await db.insert(webhookInbox).values([
-      row("old-applied-1", "applied", 15 * DAY),
-      row("old-applied-2", "applied", 30 * DAY),
-      row("old-failed", "failed", 30 * DAY),
-      row("old-enqueued", "enqueued", 30 * DAY),
-      row("recent-applied", "applied", 13 * DAY),
-    ]);
+    await db
+      .insert(webhookInbox)
+      .values([
+        row("old-applied-1", "applied", 15 * DAY),
+        row("old-applied-2", "applied", 30 * DAY),
+        row("old-failed", "failed", 30 * DAY),
+        row("old-enqueued", "enqueued", 30 * DAY),
+        row("recent-applied", "applied", 13 * DAY),
+      ]);
     await runCron(now);
-    const left = await db.select({ id: webhookInbox.webhookId }).from(webhookInbox).where(eq(webhookInbox.sender, sender));
+    const left = await db
+      .select({ id: webhookInbox.webhookId })
+      .from(webhookInbox)
+      .where(eq(webhookInbox.sender, sender));
     expect(left.map((r) => r.id).sort()).toEqual(["old-enqueued", "old-failed", "recent-applied"]);
   });
 });
@@ -75,7 +88,14 @@ describe("secrets at rest", () => {
     const plainSecret = newWebhookSecret();
     const legacy = await insertIntegration(
       db,
-      { organisationId: tenant.organisation.id, name: "Legacy", baseUrl: "https://legacy.example", apiKey: "plain-api-key-0001", webhookSecret: plainSecret, locations: {} },
+      {
+        organisationId: tenant.organisation.id,
+        name: "Legacy",
+        baseUrl: "https://legacy.example",
+        apiKey: "plain-api-key-0001",
+        webhookSecret: plainSecret,
+        locations: {},
+      },
       now,
     );
     const oldKeySecret = newWebhookSecret();
@@ -92,7 +112,16 @@ describe("secrets at rest", () => {
       now,
     );
     const cctvSecret = newWebhookSecret();
-    await insertCctvSource(db, { facilityId: tenant.granted.id, baseUrl: "https://cctv.example", apiKey: "plain-cctv-key-0003", webhookSecret: cctvSecret }, now);
+    await insertCctvSource(
+      db,
+      {
+        facilityId: tenant.granted.id,
+        baseUrl: "https://cctv.example",
+        apiKey: "plain-cctv-key-0003",
+        webhookSecret: cctvSecret,
+      },
+      now,
+    );
     const urls = {
       legacy: `${BASE}/webhooks/integrations/${legacy.id}`,
       rotatedOut: `${BASE}/webhooks/integrations/${rotatedOut.id}`,
@@ -104,7 +133,11 @@ describe("secrets at rest", () => {
     expect(await webhookStatus(urls.cctv, cctvSecret)).not.toBe(401);
 
     // Each run seals a bounded number; other files' rows may be ahead of these.
-    const rows = () => db.select().from(integration).where(inArray(integration.id, [legacy.id, rotatedOut.id]));
+    const rows = () =>
+      db
+        .select()
+        .from(integration)
+        .where(inArray(integration.id, [legacy.id, rotatedOut.id]));
     const current = `sealed:v1:${currentKey!.split(":")[0]}:`;
     for (let run = 0; run < 20; run += 1) {
       await runCron();
@@ -116,7 +149,10 @@ describe("secrets at rest", () => {
       expect(r.apiKey).toMatch(new RegExp(`^${current}`));
       expect(r.webhookSecret).toMatch(new RegExp(`^${current}`));
     }
-    const [cctvRow] = await db.select().from(cctvSource).where(and(eq(cctvSource.facilityId, tenant.granted.id)));
+    const [cctvRow] = await db
+      .select()
+      .from(cctvSource)
+      .where(and(eq(cctvSource.facilityId, tenant.granted.id)));
     expect(cctvRow!.webhookSecret).toMatch(new RegExp(`^${current}`));
     expect(JSON.stringify(await rows())).not.toContain("plain-api-key-0001");
 
@@ -124,14 +160,20 @@ describe("secrets at rest", () => {
     expect(await webhookStatus(urls.legacy, plainSecret)).not.toBe(401);
     expect(await webhookStatus(urls.rotatedOut, oldKeySecret)).not.toBe(401);
     expect(await webhookStatus(urls.cctv, cctvSecret)).not.toBe(401);
-    const credentials = await loadSourceCredentials(db, { organisationId: tenant.organisation.id, facilityId: tenant.granted.id }, box);
+    const credentials = await loadSourceCredentials(
+      db,
+      { organisationId: tenant.organisation.id, facilityId: tenant.granted.id },
+      box,
+    );
     expect(credentials.integrations.get(legacy.id)?.apiKey).toBe("plain-api-key-0001");
     expect(credentials.integrations.get(rotatedOut.id)?.apiKey).toBe("retired-api-key-0002");
     expect(credentials.cctv?.apiKey).toBe("plain-cctv-key-0003");
   });
 
   it("opens nothing sealed with a key the ring does not hold", async () => {
-    const stranger = createSecretBox("elsewhere:" + btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))));
+    const stranger = createSecretBox(
+      `elsewhere:${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`,
+    );
     const sealed = await stranger.seal("whsec_x");
     await expect(createSecretBox(env.SECRETS_KEY).open(sealed)).rejects.toThrow(/elsewhere/);
   });

@@ -111,45 +111,77 @@ describe("integrations over tRPC", () => {
     expect(await webhookStatus(page.integrationId!, secret)).not.toBe(401);
     const audits = await db.select().from(auditEntry).where(eq(auditEntry.organisationId, tenant.organisation.id));
     expect(audits.filter((a) => a.action === "integration.webhook_secret_revealed")).toEqual([
-      expect.objectContaining({ actorUserId: tenant.admin.id, detail: expect.objectContaining({ integrationId: page.integrationId }) }),
+      expect.objectContaining({
+        actorUserId: tenant.admin.id,
+        detail: expect.objectContaining({ integrationId: page.integrationId }),
+      }),
     ]);
   });
 
   it("names invalid fields, refuses another organisation's facility, and connects nothing", async () => {
     const other = await createTenant();
-    const count = async () => (await db.select().from(integration).where(eq(integration.organisationId, tenant.organisation.id))).length;
+    const count = async () =>
+      (await db.select().from(integration).where(eq(integration.organisationId, tenant.organisation.id))).length;
     const before = await count();
 
     const invalid = await trpcMutation(
       "integrations.connect",
-      { ...connectInput(), name: "", baseUrl: "ftp://nope", locations: [{ locationId: "a", facilityId: tenant.granted.id }, { locationId: "a", facilityId: tenant.granted.id }] },
+      {
+        ...connectInput(),
+        name: "",
+        baseUrl: "ftp://nope",
+        locations: [
+          { locationId: "a", facilityId: tenant.granted.id },
+          { locationId: "a", facilityId: tenant.granted.id },
+        ],
+      },
       cookie,
     );
     expect(invalid.status).toBe(400);
-    expect(issuesOf(invalid.body).map((i) => i.path).sort()).toEqual(["baseUrl", "locations.1.locationId", "name"]);
+    expect(
+      issuesOf(invalid.body)
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(["baseUrl", "locations.1.locationId", "name"]);
 
     const foreign = await trpcMutation(
       "integrations.connect",
-      { ...connectInput(), locations: [{ locationId: "a", facilityId: tenant.granted.id }, { locationId: "b", facilityId: other.granted.id }] },
+      {
+        ...connectInput(),
+        locations: [
+          { locationId: "a", facilityId: tenant.granted.id },
+          { locationId: "b", facilityId: other.granted.id },
+        ],
+      },
       cookie,
     );
     expect(foreign.status).toBe(400);
-    expect(issuesOf(foreign.body)).toEqual([{ path: "locations.1.facilityId", message: "Choose a facility of this organisation" }]);
+    expect(issuesOf(foreign.body)).toEqual([
+      { path: "locations.1.facilityId", message: "Choose a facility of this organisation" },
+    ]);
     expect(await count()).toBe(before);
   });
 
   it("edits the location map, refusing foreign facilities with no change", async () => {
-    const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Map edit" }, cookie)).body.result?.data as Page;
+    const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Map edit" }, cookie)).body
+      .result?.data as Page;
     const integrationId = created.integrationId!;
     const other = await createTenant();
     const refused = await trpcMutation(
       "integrations.update",
-      { organisationId: tenant.organisation.id, integrationId, patch: {}, locations: [{ locationId: "x", facilityId: other.granted.id }] },
+      {
+        organisationId: tenant.organisation.id,
+        integrationId,
+        patch: {},
+        locations: [{ locationId: "x", facilityId: other.granted.id }],
+      },
       cookie,
     );
     expect(refused.status).toBe(400);
     expect(issuesOf(refused.body).map((i) => i.path)).toEqual(["locations.0.facilityId"]);
-    expect(await db.select().from(integrationLocation).where(eq(integrationLocation.integrationId, integrationId))).toHaveLength(2);
+    expect(
+      await db.select().from(integrationLocation).where(eq(integrationLocation.integrationId, integrationId)),
+    ).toHaveLength(2);
 
     const edited = await trpcMutation(
       "integrations.update",
@@ -168,15 +200,19 @@ describe("integrations over tRPC", () => {
   });
 
   it("asks for the API key again when the base URL changes, so the stored key never follows a new URL", async () => {
-    const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Moving partner" }, cookie)).body.result?.data as Page;
+    const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Moving partner" }, cookie))
+      .body.result?.data as Page;
     const integrationId = created.integrationId!;
     const stored = async () => (await db.select().from(integration).where(eq(integration.id, integrationId)))[0]!;
-    const update = (patch: Record<string, unknown>) => trpcMutation("integrations.update", { organisationId: tenant.organisation.id, integrationId, patch }, cookie);
+    const update = (patch: Record<string, unknown>) =>
+      trpcMutation("integrations.update", { organisationId: tenant.organisation.id, integrationId, patch }, cookie);
     const before = await stored();
 
     const alone = await update({ baseUrl: "https://elsewhere.example.net/api" });
     expect(alone.status).toBe(400);
-    expect(issuesOf(alone.body)).toEqual([{ path: "patch.apiKey", message: "The base URL changed: enter the API key again" }]);
+    expect(issuesOf(alone.body)).toEqual([
+      { path: "patch.apiKey", message: "The base URL changed: enter the API key again" },
+    ]);
     // As the edit dialog sends it: every field, the key left empty (so not sent).
     const withName = await update({ name: "Moving partner", baseUrl: "https://elsewhere.example.net/api" });
     expect(issuesOf(withName.body).map((i) => i.path)).toEqual(["patch.apiKey"]);
@@ -195,15 +231,23 @@ describe("integrations over tRPC", () => {
   });
 
   it("rotates the webhook secret; the previous one keeps working until the grace period ends", async () => {
-    const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Rotating" }, cookie)).body.result?.data as Page;
+    const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Rotating" }, cookie)).body
+      .result?.data as Page;
     const integrationId = created.integrationId!;
     const oldSecret = await revealSecret(tenant.organisation.id, integrationId, cookie);
     const [sealedBefore] = await db.select().from(integration).where(eq(integration.id, integrationId));
 
     const before = Date.now();
-    const rotated = await trpcMutation("integrations.rotateSecret", { organisationId: tenant.organisation.id, integrationId }, cookie);
+    const rotated = await trpcMutation(
+      "integrations.rotateSecret",
+      { organisationId: tenant.organisation.id, integrationId },
+      cookie,
+    );
     expect(rotated.status).toBe(200);
-    const view = { ...(rotated.body.result?.data as Page).integrations.find((i) => i.id === integrationId)!, webhookSecret: await revealSecret(tenant.organisation.id, integrationId, cookie) };
+    const view = {
+      ...(rotated.body.result?.data as Page).integrations.find((i) => i.id === integrationId)!,
+      webhookSecret: await revealSecret(tenant.organisation.id, integrationId, cookie),
+    };
     expect(view.webhookSecret).toMatch(/^whsec_/);
     expect(view.webhookSecret).not.toBe(oldSecret);
     const day = 24 * 3_600_000;
@@ -218,37 +262,70 @@ describe("integrations over tRPC", () => {
     expect(await webhookStatus(integrationId, view.webhookSecret!)).not.toBe(401);
     expect(await webhookStatus(integrationId, oldSecret)).not.toBe(401);
     // …and once it has ended, only the new one does.
-    await db.update(integration).set({ previousSecretValidUntil: Date.now() - 1 }).where(eq(integration.id, integrationId));
+    await db
+      .update(integration)
+      .set({ previousSecretValidUntil: Date.now() - 1 })
+      .where(eq(integration.id, integrationId));
     expect(await webhookStatus(integrationId, oldSecret)).toBe(401);
     expect(await webhookStatus(integrationId, view.webhookSecret!)).not.toBe(401);
-    const listed = (await trpcQuery("integrations.list", { organisationId: tenant.organisation.id }, cookie)).body.result?.data as Page;
+    const listed = (await trpcQuery("integrations.list", { organisationId: tenant.organisation.id }, cookie)).body
+      .result?.data as Page;
     expect(listed.integrations.find((i) => i.id === integrationId)!.previousSecretValidUntil).toBeNull();
 
-    const invalid = await trpcMutation("integrations.rotateSecret", { organisationId: tenant.organisation.id, integrationId, graceHours: 500 }, cookie);
+    const invalid = await trpcMutation(
+      "integrations.rotateSecret",
+      { organisationId: tenant.organisation.id, integrationId, graceHours: 500 },
+      cookie,
+    );
     expect(issuesOf(invalid.body).map((i) => i.path)).toEqual(["graceHours"]);
   });
 
   it("disconnects: synced members stay with their badge, the integration stops mirroring; one that synced nobody is removed", async () => {
-    const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Leaving" }, cookie)).body.result?.data as Page;
+    const created = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Leaving" }, cookie)).body
+      .result?.data as Page;
     const integrationId = created.integrationId!;
     const now = Date.now();
     await db.insert(accessUser).values({
-      id: newId("usr"), facilityId: tenant.granted.id, source: "integration", integrationId, externalId: "m-1",
-      firstName: "Kept", lastName: "Member", email: "kept@example.com", createdAt: now, updatedAt: now,
+      id: newId("usr"),
+      facilityId: tenant.granted.id,
+      source: "integration",
+      integrationId,
+      externalId: "m-1",
+      firstName: "Kept",
+      lastName: "Member",
+      email: "kept@example.com",
+      createdAt: now,
+      updatedAt: now,
     });
-    const { status, body } = await trpcMutation("integrations.disconnect", { organisationId: tenant.organisation.id, integrationId }, cookie);
+    const { status, body } = await trpcMutation(
+      "integrations.disconnect",
+      { organisationId: tenant.organisation.id, integrationId },
+      cookie,
+    );
     expect(status).toBe(200);
     const page = body.result?.data as Page & { removed: boolean };
     expect(page.removed).toBe(false);
     expect(page.integrations.find((i) => i.id === integrationId)).toMatchObject({
-      connected: false, health: "disconnected", webhookSecretHint: null, syncedMembers: 1, locations: [],
+      connected: false,
+      health: "disconnected",
+      webhookSecretHint: null,
+      syncedMembers: 1,
+      locations: [],
     });
-    const optIns = await db.select().from(facilityIntegration).where(eq(facilityIntegration.integrationId, integrationId));
+    const optIns = await db
+      .select()
+      .from(facilityIntegration)
+      .where(eq(facilityIntegration.integrationId, integrationId));
     expect(optIns.map((o) => o.enabled)).toEqual([false, false]);
     expect(await db.select().from(accessUser).where(eq(accessUser.integrationId, integrationId))).toHaveLength(1);
 
-    const unused = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Unused" }, cookie)).body.result?.data as Page;
-    const gone = await trpcMutation("integrations.disconnect", { organisationId: tenant.organisation.id, integrationId: unused.integrationId }, cookie);
+    const unused = (await trpcMutation("integrations.connect", { ...connectInput(), name: "Unused" }, cookie)).body
+      .result?.data as Page;
+    const gone = await trpcMutation(
+      "integrations.disconnect",
+      { organisationId: tenant.organisation.id, integrationId: unused.integrationId },
+      cookie,
+    );
     expect((gone.body.result?.data as { removed: boolean }).removed).toBe(true);
     expect(await db.select().from(integration).where(eq(integration.id, unused.integrationId!))).toHaveLength(0);
   });
@@ -256,11 +333,19 @@ describe("integrations over tRPC", () => {
   it("answers NOT_FOUND to non-owners and to another organisation's ids, changing nothing", async () => {
     const other = await createTenant();
     const otherCookie = await signIn(other.admin.email, other.admin.password);
-    const theirs = (await trpcMutation(
-      "integrations.connect",
-      { organisationId: other.organisation.id, name: "Theirs", baseUrl: "https://p.example", apiKey: "their-key-123", locations: [] },
-      otherCookie,
-    )).body.result?.data as Page;
+    const theirs = (
+      await trpcMutation(
+        "integrations.connect",
+        {
+          organisationId: other.organisation.id,
+          name: "Theirs",
+          baseUrl: "https://p.example",
+          apiKey: "their-key-123",
+          locations: [],
+        },
+        otherCookie,
+      )
+    ).body.result?.data as Page;
     const [before] = await db.select().from(integration).where(eq(integration.id, theirs.integrationId!));
 
     // Another organisation, by its own id or through ours.
@@ -284,8 +369,15 @@ describe("integrations over tRPC", () => {
     await db
       .update(organisationMember)
       .set({ role: "admin" })
-      .where(and(eq(organisationMember.userId, other.admin.id), eq(organisationMember.organisationId, other.organisation.id)));
-    expect((await trpcQuery("integrations.list", { organisationId: other.organisation.id }, otherCookie)).status).toBe(404);
+      .where(
+        and(
+          eq(organisationMember.userId, other.admin.id),
+          eq(organisationMember.organisationId, other.organisation.id),
+        ),
+      );
+    expect((await trpcQuery("integrations.list", { organisationId: other.organisation.id }, otherCookie)).status).toBe(
+      404,
+    );
     expect((await trpcQuery("integrations.organisations", undefined, otherCookie)).body.result?.data).toEqual([]);
     expect((await trpcQuery("integrations.organisations", undefined, cookie)).body.result?.data).toEqual([
       { id: tenant.organisation.id, name: tenant.organisation.name },

@@ -45,7 +45,11 @@ describe("the invitation email", () => {
   });
 
   it("keeps the subject on one line and links only to http(s) app URLs", () => {
-    const email = renderInvitationEmail({ ...base, facilityName: "North\r\nBcc: evil@example.com", appUrl: "javascript:alert(1)" });
+    const email = renderInvitationEmail({
+      ...base,
+      facilityName: "North\r\nBcc: evil@example.com",
+      appUrl: "javascript:alert(1)",
+    });
     expect(email.subject).toBe("North Bcc: evil@example.com invited you to its app");
     expect(email.html).not.toContain("javascript:");
     const linked = renderInvitationEmail({ ...base, appUrl: "https://app.example.com/get?a=1&b=2" });
@@ -71,7 +75,10 @@ describe("the Resend provider", () => {
         return Response.json({ id: "msg_1" });
       }) as unknown as typeof fetch,
     });
-    expect(await provider.send(email, { idempotencyKey: "invite/usr_1" })).toEqual({ ok: true, providerMessageId: "msg_1" });
+    expect(await provider.send(email, { idempotencyKey: "invite/usr_1" })).toEqual({
+      ok: true,
+      providerMessageId: "msg_1",
+    });
     const headers = new Headers(calls[0]!.init.headers);
     expect(calls[0]!.url).toBe("https://api.resend.test/emails");
     expect(headers.get("authorization")).toBe("Bearer re_key");
@@ -81,17 +88,32 @@ describe("the Resend provider", () => {
 
   it("reports outages as retryable and bad requests as not, with the provider's words", async () => {
     const answering = (status: number, body: unknown) =>
-      resendProvider({ baseUrl: "https://x.test", apiKey: "k", fetch: (async () => Response.json(body, { status })) as unknown as typeof fetch });
-    expect(await answering(503, { name: "application_error", message: "down" }).send(email, { idempotencyKey: "k1" })).toEqual({
+      resendProvider({
+        baseUrl: "https://x.test",
+        apiKey: "k",
+        fetch: (async () => Response.json(body, { status })) as unknown as typeof fetch,
+      });
+    expect(
+      await answering(503, { name: "application_error", message: "down" }).send(email, { idempotencyKey: "k1" }),
+    ).toEqual({
       ok: false,
       error: "The email provider answered 503 (application_error: down)",
       retryable: true,
     });
-    const invalid = await answering(422, { name: "validation_error", message: "Invalid `to` field." }).send(email, { idempotencyKey: "k2" });
+    const invalid = await answering(422, { name: "validation_error", message: "Invalid `to` field." }).send(email, {
+      idempotencyKey: "k2",
+    });
     expect(invalid).toMatchObject({ ok: false, retryable: false });
     // The key was already used for this person with other content: that email went out.
-    expect(await answering(409, { name: "invalid_idempotent_request" }).send(email, { idempotencyKey: "k3" })).toEqual({ ok: true, providerMessageId: null });
+    expect(await answering(409, { name: "invalid_idempotent_request" }).send(email, { idempotencyKey: "k3" })).toEqual({
+      ok: true,
+      providerMessageId: null,
+    });
     const unconfigured = resendProvider({ baseUrl: "https://x.test", apiKey: undefined });
-    expect(await unconfigured.send(email, { idempotencyKey: "k4" })).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining("RESEND_API_KEY") });
+    expect(await unconfigured.send(email, { idempotencyKey: "k4" })).toMatchObject({
+      ok: false,
+      retryable: false,
+      error: expect.stringContaining("RESEND_API_KEY"),
+    });
   });
 });

@@ -3,19 +3,39 @@ import { and, eq } from "drizzle-orm";
 import { accessUser, insertIntegration, invitation, updateSyncSettings } from "@uas/db";
 import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "./support";
 
-export type MailboxEmail = { id: string; to: string[]; subject: string; html: string; text: string; requests: number; idempotency_key: string | null };
+export type MailboxEmail = {
+  id: string;
+  to: string[];
+  subject: string;
+  html: string;
+  text: string;
+  requests: number;
+  idempotency_key: string | null;
+};
 
 const mailboxHeaders = () => ({ authorization: `Bearer ${env.RESEND_API_KEY}`, "content-type": "application/json" });
 
 /** What the test mailbox captured for one facility (the Worker tags every invitation with it). */
 export async function mailboxEmails(facilityId: string): Promise<MailboxEmail[]> {
-  const res = await fetch(`${env.RESEND_API_URL}/emails?limit=1000&tag=${encodeURIComponent(`facility_id:${facilityId}`)}`, { headers: mailboxHeaders() });
+  const res = await fetch(
+    `${env.RESEND_API_URL}/emails?limit=1000&tag=${encodeURIComponent(`facility_id:${facilityId}`)}`,
+    { headers: mailboxHeaders() },
+  );
   return ((await res.json()) as { data: MailboxEmail[] }).data;
 }
 
 /** The mailbox's failure switch; `match` keeps it to one recipient, so other tests' sends are untouched. */
-export async function failSends(body: { enabled: boolean; rate?: number; status?: 429 | 500 | 503; match?: string | null }) {
-  const res = await fetch(`${env.RESEND_API_URL}/control/fail-sends`, { method: "POST", headers: mailboxHeaders(), body: JSON.stringify(body) });
+export async function failSends(body: {
+  enabled: boolean;
+  rate?: number;
+  status?: 429 | 500 | 503;
+  match?: string | null;
+}) {
+  const res = await fetch(`${env.RESEND_API_URL}/control/fail-sends`, {
+    method: "POST",
+    headers: mailboxHeaders(),
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`fail-sends: ${res.status}`);
 }
 
@@ -29,7 +49,11 @@ export async function sendToMailbox(email: unknown, idempotencyKey: string): Pro
   return ((await res.json()) as { id: string }).id;
 }
 
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -38,11 +62,18 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   }
 }
 
-export type SmallPartnerMember = { external_id: string; email: string | null; location_ids: string[]; first_name: string };
+export type SmallPartnerMember = {
+  external_id: string;
+  email: string | null;
+  location_ids: string[];
+  first_name: string;
+};
 
 /** The small partner's members (12, at loc-north, loc-river and the unmapped loc-closed). */
 export async function smallPartnerMembers(): Promise<SmallPartnerMember[]> {
-  const res = await fetch(`${env.SMALL_PARTNER_URL}/members?limit=100`, { headers: { authorization: `Bearer ${env.DEMO_PARTNER_KEY}` } });
+  const res = await fetch(`${env.SMALL_PARTNER_URL}/members?limit=100`, {
+    headers: { authorization: `Bearer ${env.DEMO_PARTNER_KEY}` },
+  });
   return ((await res.json()) as { data: SmallPartnerMember[] }).data;
 }
 
@@ -69,17 +100,31 @@ type PassView = { passId: string; state: string };
 
 /** "Sync now" for Integrations, then waits for the pass to end. */
 export async function syncNow(tenant: Tenant & { cookie: string }): Promise<PassView> {
-  const { body } = await trpcMutation("passes.syncNow", { facilityId: tenant.granted.id, source: "integration" }, tenant.cookie);
+  const { body } = await trpcMutation(
+    "passes.syncNow",
+    { facilityId: tenant.granted.id, source: "integration" },
+    tenant.cookie,
+  );
   const started = (body.result?.data as { pass: PassView }).pass;
   return eventually(
-    async () => (await trpcQuery("passes.get", { facilityId: tenant.granted.id, passId: started.passId }, tenant.cookie)).body.result?.data as PassView,
+    async () =>
+      (await trpcQuery("passes.get", { facilityId: tenant.granted.id, passId: started.passId }, tenant.cookie)).body
+        .result?.data as PassView,
     (view) => view.state !== "running",
   );
 }
 
 export async function invitationsOf(facilityId: string) {
   return testDb()
-    .select({ userId: invitation.userId, email: invitation.email, state: invitation.state, error: invitation.error, attempts: invitation.attempts, generation: invitation.generation, sentAt: invitation.sentAt })
+    .select({
+      userId: invitation.userId,
+      email: invitation.email,
+      state: invitation.state,
+      error: invitation.error,
+      attempts: invitation.attempts,
+      generation: invitation.generation,
+      sentAt: invitation.sentAt,
+    })
     .from(invitation)
     .where(eq(invitation.facilityId, facilityId));
 }
@@ -97,6 +142,12 @@ export async function eligibleEmails(facilityId: string): Promise<string[]> {
   const rows = await testDb()
     .select({ email: accessUser.email })
     .from(accessUser)
-    .where(and(eq(accessUser.facilityId, facilityId), eq(accessUser.source, "integration"), eq(accessUser.accessEnabled, true)));
+    .where(
+      and(
+        eq(accessUser.facilityId, facilityId),
+        eq(accessUser.source, "integration"),
+        eq(accessUser.accessEnabled, true),
+      ),
+    );
   return rows.flatMap((row) => (row.email ? [row.email] : [])).sort();
 }

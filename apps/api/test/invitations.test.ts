@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { env, createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  env,
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { accessUser, findInvitation, insertManualUser, invitation } from "@uas/db";
 import worker from "../src";
@@ -27,7 +34,10 @@ afterEach(async () => {
 type QueueResult = { explicitAcks: string[]; retryMessages: Array<{ msgId: string }> };
 
 async function deliver(queue: string, messages: Array<{ id: string; body: unknown }>): Promise<QueueResult> {
-  const batch = createMessageBatch(queue, messages.map((m) => ({ ...m, timestamp: new Date(), attempts: 1 })));
+  const batch = createMessageBatch(
+    queue,
+    messages.map((m) => ({ ...m, timestamp: new Date(), attempts: 1 })),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
@@ -51,8 +61,14 @@ describe("auto-send through the queue and the provider", () => {
 
     // The user panel says Sent, with the time.
     const someone = rows[0]!;
-    const panel = await trpcQuery("users.get", { facilityId: tenant.granted.id, userId: someone.userId }, tenant.cookie);
-    expect(panel.body.result?.data).toMatchObject({ invitation: { state: "sent", sentAt: someone.sentAt, error: null } });
+    const panel = await trpcQuery(
+      "users.get",
+      { facilityId: tenant.granted.id, userId: someone.userId },
+      tenant.cookie,
+    );
+    expect(panel.body.result?.data).toMatchObject({
+      invitation: { state: "sent", sentAt: someone.sentAt, error: null },
+    });
 
     expect((await syncNow(tenant)).state).toBe("complete");
     expect((await invitationsOf(tenant.granted.id)).filter((row) => row.state !== "sent")).toEqual([]);
@@ -69,8 +85,14 @@ describe("auto-send through the queue and the provider", () => {
     const failed = rows.filter((row) => row.state === "failed");
     expect(failed.map((row) => row.email)).toEqual([target.email]);
     expect(failed[0]).toMatchObject({ attempts: 2, error: expect.stringContaining("The email provider answered 503") });
-    const panel = await trpcQuery("users.get", { facilityId: tenant.granted.id, userId: failed[0]!.userId }, tenant.cookie);
-    expect(panel.body.result?.data).toMatchObject({ invitation: { state: "failed", error: expect.stringContaining("503") } });
+    const panel = await trpcQuery(
+      "users.get",
+      { facilityId: tenant.granted.id, userId: failed[0]!.userId },
+      tenant.cookie,
+    );
+    expect(panel.body.result?.data).toMatchObject({
+      invitation: { state: "failed", error: expect.stringContaining("503") },
+    });
     expect((await mailboxEmails(tenant.granted.id)).some((e) => e.to.includes(target.email!))).toBe(false);
 
     await failSends({ enabled: false });
@@ -90,8 +112,20 @@ describe("the invitations consumer", () => {
   async function queuedManualUser() {
     const tenant = await createTenant();
     const email = `dup-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    const user = await insertManualUser(db, { facilityId: tenant.granted.id, firstName: "Dee", lastName: "Dup", email, mobilePhone: null }, Date.now());
-    await db.insert(invitation).values({ userId: user.id, facilityId: tenant.granted.id, email, state: "queued", trigger: "bulk", queuedAt: Date.now(), enqueuedAt: Date.now() });
+    const user = await insertManualUser(
+      db,
+      { facilityId: tenant.granted.id, firstName: "Dee", lastName: "Dup", email, mobilePhone: null },
+      Date.now(),
+    );
+    await db.insert(invitation).values({
+      userId: user.id,
+      facilityId: tenant.granted.id,
+      email,
+      state: "queued",
+      trigger: "bulk",
+      queuedAt: Date.now(),
+      enqueuedAt: Date.now(),
+    });
     return { tenant, user, email };
   }
   const sendMessage = (userId: string, id: string) => ({ id, body: { type: "invitation.send", version: 1, userId } });
@@ -119,9 +153,18 @@ describe("the invitations consumer", () => {
   it("a claim left by a crashed consumer expires and is sent again under the same key: still one email", async () => {
     const { tenant, user, email } = await queuedManualUser();
     // The crashed consumer's send reached the provider; its claim expired before it could mark the row.
-    const rendered = renderInvitationEmail({ facilityId: tenant.granted.id, facilityName: "Granted", firstName: "Dee", email, from: "User Access <invitations@useraccess.invalid>" });
+    const rendered = renderInvitationEmail({
+      facilityId: tenant.granted.id,
+      facilityName: "Granted",
+      firstName: "Dee",
+      email,
+      from: "User Access <invitations@useraccess.invalid>",
+    });
     const providerId = await sendToMailbox(rendered, `invite/${user.id}`);
-    await db.update(invitation).set({ claimedUntil: Date.now() - 1000, attempts: 1 }).where(eq(invitation.userId, user.id));
+    await db
+      .update(invitation)
+      .set({ claimedUntil: Date.now() - 1000, attempts: 1 })
+      .where(eq(invitation.userId, user.id));
 
     const result = await deliver("invitations", [sendMessage(user.id, "r1")]);
     expect(result.explicitAcks).toEqual(["r1"]);
@@ -137,7 +180,10 @@ describe("the invitations consumer", () => {
     await db.update(accessUser).set({ accessEnabled: false }).where(eq(accessUser.id, user.id));
     const result = await deliver("invitations", [sendMessage(user.id, "x1")]);
     expect(result.explicitAcks).toEqual(["x1"]);
-    expect(await findInvitation(db, user.id)).toMatchObject({ state: "failed", error: "The person no longer has access, so nothing was sent" });
+    expect(await findInvitation(db, user.id)).toMatchObject({
+      state: "failed",
+      error: "The person no longer has access, so nothing was sent",
+    });
     expect((await mailboxEmails(tenant.granted.id)).filter((e) => e.to.includes(email))).toEqual([]);
   });
 
@@ -149,7 +195,10 @@ describe("the invitations consumer", () => {
     const { user } = await queuedManualUser();
     const dead = await deliver("invitations-dlq", [sendMessage(user.id, "d1")]);
     expect(dead.explicitAcks).toEqual(["d1"]);
-    expect(await findInvitation(db, user.id)).toMatchObject({ state: "failed", error: "The invitation could not be sent after several attempts" });
+    expect(await findInvitation(db, user.id)).toMatchObject({
+      state: "failed",
+      error: "The invitation could not be sent after several attempts",
+    });
   });
 });
 
@@ -157,13 +206,33 @@ describe("the cron's invitation sweeper", () => {
   it("hands over rows no relay did, and again those handed long ago and still queued", async () => {
     const tenant = await createTenant();
     const person = (firstName: string) =>
-      insertManualUser(db, { facilityId: tenant.granted.id, firstName, lastName: "Sweep", email: `${firstName}@example.com`, mobilePhone: null }, Date.now());
+      insertManualUser(
+        db,
+        {
+          facilityId: tenant.granted.id,
+          firstName,
+          lastName: "Sweep",
+          email: `${firstName}@example.com`,
+          mobilePhone: null,
+        },
+        Date.now(),
+      );
     const [fresh, stale, recent] = [await person("fresh"), await person("stale"), await person("recent")];
     const now = Date.now();
     const row = (userId: string, enqueuedAt: number | null) =>
-      ({ userId, facilityId: tenant.granted.id, email: "x@example.com", state: "queued", trigger: "auto", queuedAt: now - 3_600_000, enqueuedAt }) as const;
+      ({
+        userId,
+        facilityId: tenant.granted.id,
+        email: "x@example.com",
+        state: "queued",
+        trigger: "auto",
+        queuedAt: now - 3_600_000,
+        enqueuedAt,
+      }) as const;
     // Never handed over; handed over an hour ago; handed over a minute ago (its message is still on its way).
-    await db.insert(invitation).values([row(fresh.id, null), row(stale.id, now - 3_600_000), row(recent.id, now - 60_000)]);
+    await db
+      .insert(invitation)
+      .values([row(fresh.id, null), row(stale.id, now - 3_600_000), row(recent.id, now - 60_000)]);
     const sent: unknown[] = [];
     const recording = {
       send: async (body: unknown) => void sent.push(body),
@@ -172,7 +241,11 @@ describe("the cron's invitation sweeper", () => {
       },
     } as unknown as Queue;
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }), { ...env, INVITATIONS_QUEUE: recording }, ctx);
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }),
+      { ...env, INVITATIONS_QUEUE: recording },
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     const users = sent.map((body) => (body as { userId?: string }).userId);
     expect(users).toContain(fresh.id);

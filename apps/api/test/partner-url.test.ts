@@ -20,23 +20,57 @@ const DEVELOPMENT = { allowLoopback: true };
 
 const REFUSED_IN_PRODUCTION: Record<string, string[]> = {
   "plain http": ["http://partner.example.com/api", "http://93.184.216.34/"],
-  loopback: ["https://127.0.0.1/", "https://127.8.9.10:8443/", "https://127.1/", "https://2130706433/", "https://0x7f000001/", "https://[::1]/", "https://localhost/", "https://api.localhost/", "https://LOCALHOST./"],
+  loopback: [
+    "https://127.0.0.1/",
+    "https://127.8.9.10:8443/",
+    "https://127.1/",
+    "https://2130706433/",
+    "https://0x7f000001/",
+    "https://[::1]/",
+    "https://localhost/",
+    "https://api.localhost/",
+    "https://LOCALHOST./",
+  ],
   private: ["https://10.0.0.1/", "https://172.16.5.4/", "https://172.31.255.255/", "https://192.168.1.1/"],
   "link-local": ["https://169.254.169.254/latest/meta-data/", "https://[fe80::1]/"],
   "this network (0.0.0.0/8)": ["https://0.0.0.0/", "https://0.1.2.3/"],
   "carrier-grade NAT (100.64/10)": ["https://100.64.0.1/", "https://100.127.255.254/"],
   "unique local (fc00::/7)": ["https://[fc00::1]/", "https://[fd12:3456::1]/"],
   "IPv4-mapped IPv6": ["https://[::ffff:127.0.0.1]/", "https://[::ffff:10.0.0.1]/", "https://[::ffff:a9fe:a9fe]/"],
-  "IPv6 carrying IPv4 (NAT64, 6to4, Teredo, IPv4-compatible)": ["https://[64:ff9b::a00:1]/", "https://[2002:7f00:1::]/", "https://[2001::1]/", "https://[::7f00:1]/"],
-  "multicast, broadcast, reserved, documentation": ["https://224.0.0.1/", "https://255.255.255.255/", "https://240.0.0.1/", "https://192.0.2.10/", "https://[2001:db8::1]/", "https://[ff02::1]/"],
-  "private names": ["https://metadata.google.internal/", "https://printer.local/", "https://nas.home.arpa/", "https://intranet/", "https://partner/", "https://db.corp/"],
+  "IPv6 carrying IPv4 (NAT64, 6to4, Teredo, IPv4-compatible)": [
+    "https://[64:ff9b::a00:1]/",
+    "https://[2002:7f00:1::]/",
+    "https://[2001::1]/",
+    "https://[::7f00:1]/",
+  ],
+  "multicast, broadcast, reserved, documentation": [
+    "https://224.0.0.1/",
+    "https://255.255.255.255/",
+    "https://240.0.0.1/",
+    "https://192.0.2.10/",
+    "https://[2001:db8::1]/",
+    "https://[ff02::1]/",
+  ],
+  "private names": [
+    "https://metadata.google.internal/",
+    "https://printer.local/",
+    "https://nas.home.arpa/",
+    "https://intranet/",
+    "https://partner/",
+    "https://db.corp/",
+  ],
   "credentials in the URL": ["https://user:pass@partner.example.com/"],
   "other schemes": ["ftp://partner.example.com/", "file:///etc/passwd", "not a url"],
 };
 
 describe("partnerUrlProblem", () => {
   it("accepts https to a public host name or address in production", () => {
-    for (const url of ["https://partner.example.com/api", "https://api.partner.com:8443/v1/", "https://93.184.216.34/", "https://[2606:4700:4700::1111]/"]) {
+    for (const url of [
+      "https://partner.example.com/api",
+      "https://api.partner.com:8443/v1/",
+      "https://93.184.216.34/",
+      "https://[2606:4700:4700::1111]/",
+    ]) {
       expect(partnerUrlProblem(url, PRODUCTION_URL_POLICY), url).toBeNull();
     }
   });
@@ -48,10 +82,22 @@ describe("partnerUrlProblem", () => {
   }
 
   it("allows loopback, over http too, in development and tests, and nothing else that is not public", () => {
-    for (const url of ["http://127.0.0.1:8090", "http://localhost:8090/cctv", "http://[::1]:8090/", "https://127.0.0.1/"]) {
+    for (const url of [
+      "http://127.0.0.1:8090",
+      "http://localhost:8090/cctv",
+      "http://[::1]:8090/",
+      "https://127.0.0.1/",
+    ]) {
       expect(partnerUrlProblem(url, DEVELOPMENT), url).toBeNull();
     }
-    for (const url of ["http://10.0.0.1/", "https://192.168.1.1/", "https://169.254.169.254/", "http://partner.example.com/", "https://printer.local/", "http://[::ffff:10.0.0.1]/"]) {
+    for (const url of [
+      "http://10.0.0.1/",
+      "https://192.168.1.1/",
+      "https://169.254.169.254/",
+      "http://partner.example.com/",
+      "https://printer.local/",
+      "http://[::ffff:10.0.0.1]/",
+    ]) {
       expect(partnerUrlProblem(url, DEVELOPMENT), url).toEqual(expect.any(String));
     }
   });
@@ -64,7 +110,14 @@ describe("requests to a partner", () => {
       seen.push(init?.redirect);
       return new Response(null, { status: 302, headers: { location: "http://169.254.169.254/latest/meta-data/" } });
     }) as unknown as typeof fetch;
-    const request = getJson("https://partner.example.com/members", { url: "https://partner.example.com/members", apiKey: "k", policy: PRODUCTION_URL_POLICY, fetch: redirecting, retries: 3, minRetryDelayMs: 1 });
+    const request = getJson("https://partner.example.com/members", {
+      url: "https://partner.example.com/members",
+      apiKey: "k",
+      policy: PRODUCTION_URL_POLICY,
+      fetch: redirecting,
+      retries: 3,
+      minRetryDelayMs: 1,
+    });
     await expect(request).rejects.toThrow(/redirect \(302\), which is not followed/);
     expect(seen).toEqual(["manual"]);
   });
@@ -76,7 +129,9 @@ describe("requests to a partner", () => {
       return Response.json({ data: [], next_cursor: null });
     }) as unknown as typeof fetch;
     for (const url of ["http://127.0.0.1:8090/members", "https://10.0.0.1/members"]) {
-      await expect(getJson(url, { url, apiKey: "k", policy: PRODUCTION_URL_POLICY, fetch: counting })).rejects.toThrow(SourceHttpError);
+      await expect(getJson(url, { url, apiKey: "k", policy: PRODUCTION_URL_POLICY, fetch: counting })).rejects.toThrow(
+        SourceHttpError,
+      );
     }
     expect(calls).toBe(0);
   });
@@ -113,12 +168,19 @@ describe("base URLs through the procedures, with production's policy", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(TRPCError);
       expect((error as TRPCError).code).toBe("BAD_REQUEST");
-      const issues = ((error as TRPCError).cause as { issues?: Array<{ path: Array<string | number> }> } | undefined)?.issues ?? [];
+      const issues =
+        ((error as TRPCError).cause as { issues?: Array<{ path: Array<string | number> }> } | undefined)?.issues ?? [];
       return issues.map((issue) => issue.path.join("."));
     }
   };
   const connect = (baseUrl: string) =>
-    caller.integrations.connect({ organisationId: tenant.organisation.id, name: "Partner", baseUrl, apiKey: "sk_live_1234567890", locations: [] });
+    caller.integrations.connect({
+      organisationId: tenant.organisation.id,
+      name: "Partner",
+      baseUrl,
+      apiKey: "sk_live_1234567890",
+      locations: [],
+    });
 
   it("takes the policy from APP_ENV: loopback only outside production", () => {
     const config = (APP_ENV: string) => ({ APP_ENV }) as Parameters<typeof partnerUrlPolicyFromConfig>[0];
@@ -128,32 +190,66 @@ describe("base URLs through the procedures, with production's policy", () => {
   });
 
   it("refuses a non-public or plain-http base URL, naming the field, and connects nothing", async () => {
-    for (const baseUrl of ["http://partner.example.com", "https://169.254.169.254", "https://[::ffff:127.0.0.1]", "https://metadata.google.internal", env.DEMO_PARTNER_URL]) {
+    for (const baseUrl of [
+      "http://partner.example.com",
+      "https://169.254.169.254",
+      "https://[::ffff:127.0.0.1]",
+      "https://metadata.google.internal",
+      env.DEMO_PARTNER_URL,
+    ]) {
       expect(await refusedPaths(connect(baseUrl)), baseUrl).toEqual(["baseUrl"]);
     }
-    expect(await db.select().from(integration).where(eq(integration.organisationId, tenant.organisation.id))).toEqual([]);
+    expect(await db.select().from(integration).where(eq(integration.organisationId, tenant.organisation.id))).toEqual(
+      [],
+    );
   });
 
   it("refuses one in an edit too, and leaves the integration as it was", async () => {
     const { integrationId } = await connect("https://partner.example.com/api");
     const [before] = await db.select().from(integration).where(eq(integration.id, integrationId));
-    const update = caller.integrations.update({ organisationId: tenant.organisation.id, integrationId, patch: { baseUrl: "https://10.1.2.3/api", apiKey: "sk_new_1234567890" } });
+    const update = caller.integrations.update({
+      organisationId: tenant.organisation.id,
+      integrationId,
+      patch: { baseUrl: "https://10.1.2.3/api", apiKey: "sk_new_1234567890" },
+    });
     expect(await refusedPaths(update)).toEqual(["patch.baseUrl"]);
     const [after] = await db.select().from(integration).where(eq(integration.id, integrationId));
     expect(after).toEqual(before);
   });
 
   it("Sync this person now does not call a loopback partner stored before the rule", async () => {
-    const stored = await insertIntegration(db, { organisationId: tenant.organisation.id, name: "Old", baseUrl: env.DEMO_PARTNER_URL, apiKey: env.DEMO_PARTNER_KEY, locations: { "loc-north": tenant.granted.id } }, Date.now());
+    const stored = await insertIntegration(
+      db,
+      {
+        organisationId: tenant.organisation.id,
+        name: "Old",
+        baseUrl: env.DEMO_PARTNER_URL,
+        apiKey: env.DEMO_PARTNER_KEY,
+        locations: { "loc-north": tenant.granted.id },
+      },
+      Date.now(),
+    );
     await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
-    const { steps } = await caller.passes.syncPerson({ facilityId: tenant.granted.id, source: "integration", integrationId: stored.id, externalId: "M-00001" });
-    expect(steps).toEqual([{ step: "fetch", status: "stop", detail: expect.stringContaining("the source's URL is refused") }]);
+    const { steps } = await caller.passes.syncPerson({
+      facilityId: tenant.granted.id,
+      source: "integration",
+      integrationId: stored.id,
+      externalId: "M-00001",
+    });
+    expect(steps).toEqual([
+      { step: "fetch", status: "stop", detail: expect.stringContaining("the source's URL is refused") },
+    ]);
   });
 
   it("every procedure that takes a URL refuses a private one, naming the field, so a new one cannot forget the rule", async () => {
     const { integrationId } = await connect("https://partner.example.com/api");
-    const scope: Record<string, unknown> = { facilityId: tenant.granted.id, organisationId: tenant.organisation.id, integrationId };
-    const fill = (key: string) => scope[key] ?? (/Ids$/.test(key) ? ["id_sample"] : isIdLike(key) ? "id_sample" : undefined);
+    const scope: Record<string, unknown> = {
+      facilityId: tenant.granted.id,
+      organisationId: tenant.organisation.id,
+      integrationId,
+    };
+    const fill = (key: string) =>
+      scope[key] ?? (/Ids$/.test(key) ? ["id_sample"] : isIdLike(key) ? "id_sample" : undefined);
     const urlLeaves = (value: unknown, path: string[] = []): string[][] =>
       value !== null && typeof value === "object"
         ? Object.entries(value).flatMap(([key, item]) => urlLeaves(item, [...path, key]))
@@ -171,7 +267,11 @@ describe("base URLs through the procedures, with production's policy", () => {
           holder[leaf.at(-1)!] = "https://169.254.169.254/latest/meta-data/";
           // A changed URL needs the key again: give one, so only the URL rule can refuse.
           if (leaf.at(-2) === "patch") holder.apiKey = "sk_live_1234567890";
-          const procedure = p.path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (input: unknown) => Promise<unknown>;
+          const procedure = p.path
+            .split(".")
+            .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (
+            input: unknown,
+          ) => Promise<unknown>;
           const paths = await refusedPaths(procedure(bad));
           checked += 1;
           if (!paths.includes(leaf.join("."))) failures.push(`${p.path} ${leaf.join(".")}: ${JSON.stringify(paths)}`);

@@ -47,13 +47,21 @@ describe("Sync now over the queue", () => {
   });
 
   it("runs a full pass in bounded steps and ends Sync complete with counts", async () => {
-    const { status, body } = await trpcMutation("passes.syncNow", { facilityId: tenant.granted.id, source: "integration" }, cookie);
+    const { status, body } = await trpcMutation(
+      "passes.syncNow",
+      { facilityId: tenant.granted.id, source: "integration" },
+      cookie,
+    );
     expect(status).toBe(200);
     const started = body.result?.data as { started: boolean; pass: PassView };
     expect(started.started).toBe(true);
 
     // "Sync now" while it runs returns the running pass.
-    const again = await trpcMutation("passes.syncNow", { facilityId: tenant.granted.id, source: "integration" }, cookie);
+    const again = await trpcMutation(
+      "passes.syncNow",
+      { facilityId: tenant.granted.id, source: "integration" },
+      cookie,
+    );
     const joined = again.body.result?.data as { started: boolean; pass: PassView };
     if (joined.pass.state === "running") {
       expect(joined.started).toBe(false);
@@ -72,12 +80,18 @@ describe("Sync now over the queue", () => {
     expect(rows).toBe(done.counts.added);
 
     const settings = await trpcQuery("syncSettings.get", { facilityId: tenant.granted.id }, cookie);
-    const block = (settings.body.result?.data as { sources: Array<{ source: string; lastRun: { state: string } | null }> }).sources[0];
+    const block = (
+      settings.body.result?.data as { sources: Array<{ source: string; lastRun: { state: string } | null }> }
+    ).sources[0];
     expect(block?.lastRun?.state).toBe("complete");
   });
 
   it("a second pass over the unchanged listing adds and disables nobody", async () => {
-    const { body } = await trpcMutation("passes.syncNow", { facilityId: tenant.granted.id, source: "integration" }, cookie);
+    const { body } = await trpcMutation(
+      "passes.syncNow",
+      { facilityId: tenant.granted.id, source: "integration" },
+      cookie,
+    );
     const pass = (body.result?.data as { pass: PassView }).pass;
     const done = await waitForPass(cookie, tenant.granted.id, pass.passId);
     expect(done.state).toBe("complete");
@@ -107,7 +121,9 @@ describe("Sync now over the queue", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
     const lines = (await res.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("Time,Outcome,Name,External ID,Source,Reason,Changed fields,Pass ID,Webhook ID,User ID,Entry ID");
+    expect(lines[0]).toBe(
+      "Time,Outcome,Name,External ID,Source,Reason,Changed fields,Pass ID,Webhook ID,User ID,Entry ID",
+    );
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(1).every((line) => line.includes(",Skipped,"))).toBe(true);
 
@@ -123,7 +139,11 @@ describe("Sync now over the queue", () => {
     const other = await createTenant();
     const otherCookie = await signIn(other.admin.email, other.admin.password);
     const [pass] = await testDb().select().from(syncPass).where(eq(syncPass.facilityId, tenant.granted.id)).limit(1);
-    const { status, body } = await trpcQuery("passes.get", { facilityId: other.granted.id, passId: pass!.id }, otherCookie);
+    const { status, body } = await trpcQuery(
+      "passes.get",
+      { facilityId: other.granted.id, passId: pass!.id },
+      otherCookie,
+    );
     expect(status).toBe(404);
     expect(body.result).toBeUndefined();
   });
@@ -135,10 +155,16 @@ describe("nightly reconciliation end to end", () => {
     await connectDemoPartner(tenant);
     await updateSyncSettings(testDb(), tenant.granted.id, { integrationsEnabled: true }, Date.now());
     const { default: worker } = await import("../src");
-    const { createExecutionContext, createScheduledController, waitOnExecutionContext } = await import("cloudflare:test");
+    const { createExecutionContext, createScheduledController, waitOnExecutionContext } = await import(
+      "cloudflare:test"
+    );
     const fire = async () => {
       const ctx = createExecutionContext();
-      await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2026, 10, 24, 4, 15), cron: "*/15 * * * *" }), env, ctx);
+      await worker.scheduled(
+        createScheduledController({ scheduledTime: Date.UTC(2026, 10, 24, 4, 15), cron: "*/15 * * * *" }),
+        env,
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
     };
     await Promise.all([fire(), fire()]);

@@ -44,14 +44,21 @@ export function workerHarness(databaseUrl: string, vars: Record<string, string> 
   }
 
   /** Delivers messages to the Worker's queue handler, as the runtime would. */
-  async function deliver(queue: string, messages: Array<{ id: string; body: unknown; attempts?: number }>, extra: Record<string, string> = {}) {
+  async function deliver(
+    queue: string,
+    messages: Array<{ id: string; body: unknown; attempts?: number }>,
+    extra: Record<string, string> = {},
+  ) {
     const batch = createMessageBatch(
       queue,
       messages.map((m) => ({ id: m.id, body: m.body, timestamp: new Date(), attempts: m.attempts ?? 1 })),
     );
     const ctx = createExecutionContext();
     await worker.queue(batch, { ...bindings, ...extra } as typeof env, ctx);
-    return (await getQueueResult(batch, ctx)) as unknown as { explicitAcks: string[]; retryMessages: Array<{ msgId: string }> };
+    return (await getQueueResult(batch, ctx)) as unknown as {
+      explicitAcks: string[];
+      retryMessages: Array<{ msgId: string }>;
+    };
   }
 
   /** One cron invocation, as the runtime fires it. */
@@ -68,7 +75,10 @@ export function workerHarness(databaseUrl: string, vars: Record<string, string> 
     const headers: Record<string, string> = { origin: ORIGIN, ...(cookie ? { cookie } : {}) };
     const request =
       type === "query"
-        ? new Request(`${ORIGIN}/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
+        ? new Request(
+            `${ORIGIN}/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+            { headers },
+          )
         : new Request(`${ORIGIN}/trpc/${path}`, {
             method: "POST",
             headers: { ...headers, "content-type": "application/json" },
@@ -84,7 +94,10 @@ export function workerHarness(databaseUrl: string, vars: Record<string, string> 
 
 export type TrpcBody = {
   result?: { data: unknown };
-  error?: { message: string; data: { code: string; httpStatus: number; issues?: Array<{ path: string; message: string }> } };
+  error?: {
+    message: string;
+    data: { code: string; httpStatus: number; issues?: Array<{ path: string; message: string }> };
+  };
 };
 
 export function parseJson(text: string): unknown {
@@ -111,7 +124,10 @@ async function tablesOf(db: Db): Promise<TableInfo[]> {
       const out: TableInfo[] = [];
       for (const row of rows) {
         const name = String(row.name);
-        const info = await db.$client.execute({ sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", args: [name] });
+        const info = await db.$client.execute({
+          sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid",
+          args: [name],
+        });
         out.push({ name, columns: info.rows.map((c) => String(c.name)) });
       }
       return out;
@@ -198,10 +214,20 @@ export function fuzzRuns(fallback: number): number {
 // ——— Tenants ———
 
 /** Another admin of an organisation, granted only the given facilities. */
-export async function createAdmin(db: Db, input: { organisationId: string; role: "owner" | "admin"; facilityIds: string[] }) {
+export async function createAdmin(
+  db: Db,
+  input: { organisationId: string; role: "owner" | "admin"; facilityIds: string[] },
+) {
   const now = Date.now();
   const admin = { id: newId("usr"), email: `${newId("admin")}@example.com`, password: "correct horse battery" };
-  await db.insert(authUser).values({ id: admin.id, name: "Admin", email: admin.email, emailVerified: true, createdAt: new Date(now), updatedAt: new Date(now) });
+  await db.insert(authUser).values({
+    id: admin.id,
+    name: "Admin",
+    email: admin.email,
+    emailVerified: true,
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+  });
   await db.insert(authAccount).values({
     id: newId("acc"),
     accountId: admin.id,
@@ -259,15 +285,23 @@ export async function applyQueuedWebhooks(h: Harness) {
     "webhooks",
     messages.map((body, i) => ({ id: `apply-${i}-${newId("m")}`, body })),
   );
-  if (result.retryMessages.length > 0) throw new Error(`the consumer retried ${result.retryMessages.length} webhook.apply message(s)`);
+  if (result.retryMessages.length > 0)
+    throw new Error(`the consumer retried ${result.retryMessages.length} webhook.apply message(s)`);
 }
 
 /** A facility full of the things procedures address: users, a grant, a synced person, activity, a pass, a batch. */
-export async function seedFacility(h: Harness, cookie: string, input: { facilityId: string; integrationId: string; integrationSecret: string; location: string; tag: string }) {
+export async function seedFacility(
+  h: Harness,
+  cookie: string,
+  input: { facilityId: string; integrationId: string; integrationSecret: string; location: string; tag: string },
+) {
   const call = caller(h, cookie);
   const { facilityId, integrationId } = input;
   const marker = `${input.tag}-${newId("v").slice(-10)}`;
-  await call("mutation", "syncSettings.update", { facilityId, patch: { integrationsEnabled: true, cctvEnabled: true } });
+  await call("mutation", "syncSettings.update", {
+    facilityId,
+    patch: { integrationsEnabled: true, cctvEnabled: true },
+  });
   const user = await call<{ id: string }>("mutation", "users.create", {
     facilityId,
     firstName: `Victim${marker}`,
@@ -296,19 +330,29 @@ export async function seedFacility(h: Harness, cookie: string, input: { facility
   const posted = await postSigned(h, `${API}/webhooks/integrations/${integrationId}`, input.integrationSecret, event);
   if (posted.status !== 202) throw new Error(`seeding webhook answered ${posted.status}: ${posted.text}`);
   await applyQueuedWebhooks(h);
-  const activity = await call<{ entries: Array<{ id: number; externalId: string; userId: string | null }> }>("query", "activity.list", {
-    facilityId,
-    limit: 50,
-  });
+  const activity = await call<{ entries: Array<{ id: number; externalId: string; userId: string | null }> }>(
+    "query",
+    "activity.list",
+    {
+      facilityId,
+      limit: 50,
+    },
+  );
   const entry = activity.entries.find((e) => e.externalId === externalId);
   if (!entry?.userId) throw new Error(`the synced person ${externalId} has no activity entry in ${facilityId}`);
-  const pass = await call<{ pass: { passId: string } }>("mutation", "passes.syncNow", { facilityId, source: "integration" });
+  const pass = await call<{ pass: { passId: string } }>("mutation", "passes.syncNow", {
+    facilityId,
+    source: "integration",
+  });
   const batch = await call<{ batchId: string }>("mutation", "invitations.send", {
     facilityId,
     audience: { kind: "users", userIds: [user.id] },
     resend: false,
   });
-  const preview = await call<{ token: string }>("query", "bulkDelete.preview", { facilityId, scope: { kind: "integration", integrationId } });
+  const preview = await call<{ token: string }>("query", "bulkDelete.preview", {
+    facilityId,
+    scope: { kind: "integration", integrationId },
+  });
   return {
     facilityId,
     marker,
@@ -323,4 +367,3 @@ export async function seedFacility(h: Harness, cookie: string, input: { facility
     token: preview.token,
   };
 }
-

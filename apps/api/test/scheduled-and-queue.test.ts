@@ -12,7 +12,6 @@ import { nightlyStartOffsetMinutes } from "@uas/domain";
 import worker from "../src";
 import { createTenant, recordingQueue, testDb } from "./support";
 
-
 async function runCron(scheduledTime: number, syncQueue: Queue) {
   const ctx = createExecutionContext();
   await worker.scheduled(
@@ -33,8 +32,22 @@ describe("nightly cron", () => {
     await runCron(Date.UTC(2026, 10, 24, 4, 5), queue); // 04:05 in London, past every facility's start minute
     const mine = sent.filter((m) => (m as { facilityId: string }).facilityId === tenant.granted.id);
     expect(mine).toEqual([
-      { type: "pass.start", version: 1, facilityId: tenant.granted.id, source: "integration", trigger: "nightly", nightlyDate: "2026-11-24" },
-      { type: "pass.start", version: 1, facilityId: tenant.granted.id, source: "cctv", trigger: "nightly", nightlyDate: "2026-11-24" },
+      {
+        type: "pass.start",
+        version: 1,
+        facilityId: tenant.granted.id,
+        source: "integration",
+        trigger: "nightly",
+        nightlyDate: "2026-11-24",
+      },
+      {
+        type: "pass.start",
+        version: 1,
+        facilityId: tenant.granted.id,
+        source: "cctv",
+        trigger: "nightly",
+        nightlyDate: "2026-11-24",
+      },
     ]);
     // The facility whose sources are off is never visited.
     expect(sent.some((m) => (m as { facilityId: string }).facilityId === tenant.ungranted.id)).toBe(false);
@@ -46,14 +59,17 @@ describe("nightly cron", () => {
     await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
     const minute = nightlyStartOffsetMinutes(tenant.granted.id);
     const start = Date.UTC(2026, 10, 24, 3, minute - (minute % 15)); // London is on UTC in November
-    const mine = (sent: unknown[]) => sent.filter((m) => (m as { facilityId: string }).facilityId === tenant.granted.id);
+    const mine = (sent: unknown[]) =>
+      sent.filter((m) => (m as { facilityId: string }).facilityId === tenant.granted.id);
 
     const early = recordingQueue();
     await runCron(start - 60_000, early.queue);
     expect(mine(early.sent)).toEqual([]);
     const onTime = recordingQueue();
     await runCron(start, onTime.queue);
-    expect(mine(onTime.sent)).toEqual([expect.objectContaining({ type: "pass.start", source: "integration", nightlyDate: "2026-11-24" })]);
+    expect(mine(onTime.sent)).toEqual([
+      expect.objectContaining({ type: "pass.start", source: "integration", nightlyDate: "2026-11-24" }),
+    ]);
   });
 
   it("starts nothing in the facility's daytime", async () => {
@@ -83,7 +99,11 @@ describe("sync queue consumer budget", () => {
   it("runs at most ten pass messages per invocation and hands the rest back to the queue as they are", async () => {
     const { queue, sent } = recordingQueue();
     // Steps of passes that do not exist: each is a cheap no-op, and acknowledged.
-    const bodies = Array.from({ length: 13 }, (_, i) => ({ type: "pass.step", version: 1, passId: `pass_missing_${i}` }));
+    const bodies = Array.from({ length: 13 }, (_, i) => ({
+      type: "pass.step",
+      version: 1,
+      passId: `pass_missing_${i}`,
+    }));
     const batch = createMessageBatch(
       "sync",
       bodies.map((body, i) => ({ id: `s-${i}`, timestamp: new Date(), attempts: 1, body })),
@@ -103,7 +123,13 @@ describe("pass watchdog", () => {
     const tenant = await createTenant(db);
     await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
     const startedAt = Date.UTC(2026, 10, 24, 14, 0);
-    const { pass } = await startPass({ db, facilityId: tenant.granted.id, source: "integration", trigger: "manual", now: startedAt });
+    const { pass } = await startPass({
+      db,
+      facilityId: tenant.granted.id,
+      source: "integration",
+      trigger: "manual",
+      now: startedAt,
+    });
     const step = { type: "pass.step", version: 1, passId: pass.id };
 
     const soon = recordingQueue();

@@ -9,13 +9,22 @@ import { createTenant, ORIGIN, testDb } from "./support";
 const db = testDb();
 let addressCounter = 0;
 /** A client address of its own per test, so tests do not share the per-address count. */
-const newAddress = () => `203.0.113.${(addressCounter += 1)}-${crypto.randomUUID().slice(0, 8)}`;
+const newAddress = () => `203.0.113.${++addressCounter}-${crypto.randomUUID().slice(0, 8)}`;
 
-function attempt(email: string, password: string, address?: string, fetcher: (r: Request) => Promise<Response> = (r) => SELF.fetch(r)) {
+function attempt(
+  email: string,
+  password: string,
+  address?: string,
+  fetcher: (r: Request) => Promise<Response> = (r) => SELF.fetch(r),
+) {
   return fetcher(
     new Request(`${ORIGIN}/api/auth/sign-in/email`, {
       method: "POST",
-      headers: { "content-type": "application/json", origin: ORIGIN, ...(address ? { "cf-connecting-ip": address } : {}) },
+      headers: {
+        "content-type": "application/json",
+        origin: ORIGIN,
+        ...(address ? { "cf-connecting-ip": address } : {}),
+      },
       body: JSON.stringify({ email, password }),
     }),
   );
@@ -41,7 +50,9 @@ describe("sign-in brute force", () => {
 
   it("counts attempts that race: of many wrong passwords at once, no more than the limit are checked", async () => {
     const { admin } = await createTenant(db);
-    const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(admin.email, `race-${i}`).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => attempt(admin.email, `race-${i}`).then((r) => r.status)),
+    );
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(SIGN_IN_LIMITS.account);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(12 - SIGN_IN_LIMITS.account);
   });
@@ -60,7 +71,8 @@ describe("sign-in brute force", () => {
   it("counts only failed guesses: a success clears the account's count; other refusals are given back", async () => {
     const { admin } = await createTenant(db);
     for (let round = 0; round < 3; round += 1) {
-      for (let i = 0; i < SIGN_IN_LIMITS.account - 1; i += 1) expect((await attempt(admin.email, "wrong")).status).toBe(401);
+      for (let i = 0; i < SIGN_IN_LIMITS.account - 1; i += 1)
+        expect((await attempt(admin.email, "wrong")).status).toBe(401);
       expect((await attempt(admin.email, admin.password)).status).toBe(200);
     }
     // A request refused for its origin is no guess.
@@ -80,7 +92,10 @@ describe("sign-in brute force", () => {
   it("keeps the count in the database, so another isolate sees it, and lets the account in once the window ends", async () => {
     const { admin } = await createTenant(db);
     for (let i = 0; i < SIGN_IN_LIMITS.account; i += 1) expect((await attempt(admin.email, "wrong")).status).toBe(401);
-    const [row] = await db.select().from(throttleTable).where(eq(throttleTable.key, `account:${admin.email.toLowerCase()}`));
+    const [row] = await db
+      .select()
+      .from(throttleTable)
+      .where(eq(throttleTable.key, `account:${admin.email.toLowerCase()}`));
     expect(row?.failures).toBe(SIGN_IN_LIMITS.account);
 
     // A Worker built from scratch (nothing shared in memory with the one above) refuses too.
@@ -93,7 +108,10 @@ describe("sign-in brute force", () => {
     };
     expect((await attempt(admin.email, admin.password, undefined, fetchOther)).status).toBe(429);
 
-    await db.update(throttleTable).set({ windowStartedAt: Date.now() - 16 * 60_000 }).where(like(throttleTable.key, `account:${admin.email.toLowerCase()}`));
+    await db
+      .update(throttleTable)
+      .set({ windowStartedAt: Date.now() - 16 * 60_000 })
+      .where(like(throttleTable.key, `account:${admin.email.toLowerCase()}`));
     expect((await attempt(admin.email, admin.password)).status).toBe(200);
   });
 });

@@ -86,7 +86,10 @@ export async function signIn(
   return cookie.split(";")[0]!;
 }
 
-type TrpcResponse = { status: number; body: { result?: { data: unknown }; error?: { message: string; data: { code: string; httpStatus: number } } } };
+type TrpcResponse = {
+  status: number;
+  body: { result?: { data: unknown }; error?: { message: string; data: { code: string; httpStatus: number } } };
+};
 
 export async function trpcQuery(path: string, input: unknown, cookie?: string): Promise<TrpcResponse> {
   const url = `${ORIGIN}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;

@@ -8,7 +8,9 @@ type Member = { external_id: string; email: string | null; mobile_phone: string 
 type Step = { step: string; status: string; detail: string };
 
 async function partnerMembers(): Promise<Member[]> {
-  const res = await fetch(`${env.DEMO_PARTNER_URL}/members?limit=1000`, { headers: { authorization: `Bearer ${env.DEMO_PARTNER_KEY}` } });
+  const res = await fetch(`${env.DEMO_PARTNER_URL}/members?limit=1000`, {
+    headers: { authorization: `Bearer ${env.DEMO_PARTNER_KEY}` },
+  });
   return ((await res.json()) as { data: Member[] }).data;
 }
 
@@ -50,8 +52,15 @@ describe("Sync this person now", () => {
     const member = members.find((m) => m.location_ids.includes("loc-north") && m.email)!;
     const steps = await syncPerson(member.external_id);
     expect(steps.map((s) => s.step)).toEqual(["fetch", "facility", "settings", "action"]);
-    expect(steps[2]).toEqual({ step: "settings", status: "stop", detail: "Integration sync is turned off for this facility" });
-    expect(steps[3]).toMatchObject({ status: "stop", detail: "Skipped: Integration sync is turned off for this facility" });
+    expect(steps[2]).toEqual({
+      step: "settings",
+      status: "stop",
+      detail: "Integration sync is turned off for this facility",
+    });
+    expect(steps[3]).toMatchObject({
+      status: "stop",
+      detail: "Skipped: Integration sync is turned off for this facility",
+    });
   });
 
   it("walks fetch → facility → settings → identifier → match → action and adds the person", async () => {
@@ -68,7 +77,11 @@ describe("Sync this person now", () => {
   it("stops at the facility step for a member at no mapped location", async () => {
     const member = members.find((m) => m.location_ids.length === 0)!;
     const steps = await syncPerson(member.external_id);
-    expect(steps.find((s) => s.step === "facility")).toEqual({ step: "facility", status: "stop", detail: "No facility on the source record" });
+    expect(steps.find((s) => s.step === "facility")).toEqual({
+      step: "facility",
+      status: "stop",
+      detail: "No facility on the source record",
+    });
     expect(steps.at(-1)).toMatchObject({ step: "action", detail: "Skipped: No facility on the source record" });
   });
 
@@ -99,9 +112,12 @@ describe("Sync this person now, scoped to the facility it was run from", () => {
 
   const rowsOf = async (externalId: string) =>
     new Map(
-      (await testDb().select().from(accessUser).where(and(eq(accessUser.integrationId, integrationId), eq(accessUser.externalId, externalId)))).map(
-        (row) => [row.facilityId, row],
-      ),
+      (
+        await testDb()
+          .select()
+          .from(accessUser)
+          .where(and(eq(accessUser.integrationId, integrationId), eq(accessUser.externalId, externalId)))
+      ).map((row) => [row.facilityId, row]),
     );
   /** The person at both facilities, as a webhook naming both locations leaves them. */
   const atBothFacilities = async (externalId: string) => {
@@ -130,7 +146,11 @@ describe("Sync this person now, scoped to the facility it was run from", () => {
     return rows;
   };
   const syncPerson = async (externalId: string) => {
-    const { status } = await trpcMutation("passes.syncPerson", { facilityId: tenant.granted.id, source: "integration", integrationId, externalId }, cookie);
+    const { status } = await trpcMutation(
+      "passes.syncPerson",
+      { facilityId: tenant.granted.id, source: "integration", integrationId, externalId },
+      cookie,
+    );
     expect(status).toBe(200);
   };
 
@@ -151,7 +171,8 @@ describe("Sync this person now, scoped to the facility it was run from", () => {
         Date.now(),
       )
     ).id;
-    for (const id of [tenant.granted.id, tenant.ungranted.id]) await updateSyncSettings(db, id, { integrationsEnabled: true }, Date.now());
+    for (const id of [tenant.granted.id, tenant.ungranted.id])
+      await updateSyncSettings(db, id, { integrationsEnabled: true }, Date.now());
     members = await partnerMembers();
   });
 

@@ -99,7 +99,13 @@ describe("Sync from these integrations", () => {
     const db = testDb();
     const partner = await insertIntegration(
       db,
-      { organisationId: tenant.organisation.id, name: "Partner", baseUrl: env.DEMO_PARTNER_URL, apiKey: "k", locations: {} },
+      {
+        organisationId: tenant.organisation.id,
+        name: "Partner",
+        baseUrl: env.DEMO_PARTNER_URL,
+        apiKey: "k",
+        locations: {},
+      },
       Date.now(),
     );
     const mirrors = async () => {
@@ -112,7 +118,11 @@ describe("Sync from these integrations", () => {
     expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: true }]);
 
     // A facility's own choice survives later edits of the map.
-    await trpcMutation("syncSettings.setIntegration", { facilityId: tenant.granted.id, integrationId: partner.id, enabled: false }, cookie);
+    await trpcMutation(
+      "syncSettings.setIntegration",
+      { facilityId: tenant.granted.id, integrationId: partner.id, enabled: false },
+      cookie,
+    );
     await updateIntegration(db, partner.id, {}, [{ locationId: "loc-2", facilityId: tenant.granted.id }]);
     expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: false }]);
   });

@@ -67,7 +67,10 @@ describe("tenancy sweep over every tRPC procedure", () => {
   let facilityAdminA: { cookie: string };
   let org: { A: string; B: string; Aname: string; Bname: string };
   let fac: { A1: string; A2: string; B1: string; B2: string; names: Record<string, string> };
-  let integ: { A: { id: string; name: string; apiKey: string; secret: string }; B: { id: string; name: string; apiKey: string; secret: string } };
+  let integ: {
+    A: { id: string; name: string; apiKey: string; secret: string };
+    B: { id: string; name: string; apiKey: string; secret: string };
+  };
   let cctvSecrets: { A2: string; B1: string; A1: string };
   let victimA2: Seeded;
   let victimB1: Seeded;
@@ -85,8 +88,14 @@ describe("tenancy sweep over every tRPC procedure", () => {
       [b.ungranted.id]: `Bravo Two Hidden ${tag}`,
     };
     for (const [id, name] of Object.entries(names)) await db.update(facility).set({ name }).where(eq(facility.id, id));
-    await db.update(organisation).set({ name: `Alpha Org ${tag}` }).where(eq(organisation.id, a.organisation.id));
-    await db.update(organisation).set({ name: `Bravo Org Hidden ${tag}` }).where(eq(organisation.id, b.organisation.id));
+    await db
+      .update(organisation)
+      .set({ name: `Alpha Org ${tag}` })
+      .where(eq(organisation.id, a.organisation.id));
+    await db
+      .update(organisation)
+      .set({ name: `Bravo Org Hidden ${tag}` })
+      .where(eq(organisation.id, b.organisation.id));
     org = { A: a.organisation.id, B: b.organisation.id, Aname: `Alpha Org ${tag}`, Bname: `Bravo Org Hidden ${tag}` };
     fac = { A1: a.granted.id, A2: a.ungranted.id, B1: b.granted.id, B2: b.ungranted.id, names };
 
@@ -98,17 +107,29 @@ describe("tenancy sweep over every tRPC procedure", () => {
     const ownerB = await h.signIn(b.admin.email, b.admin.password);
 
     // Both organisations map a location of the same name: a webhook of one must still stay in its own.
-    const connect = async (cookie: string, organisationId: string, name: string, apiKey: string, locations: Array<{ locationId: string; facilityId: string }>) => {
-      const page = await caller(h, cookie)<{ integrationId: string }>(
-        "mutation",
-        "integrations.connect",
-        { organisationId, name, baseUrl: "https://partner.example.com", apiKey, locations },
-      );
-      // The list masks it: "Show secret" is the one way to see it.
-      const { webhookSecret: secret } = await caller(h, cookie)<{ webhookSecret: string }>("mutation", "integrations.revealSecret", {
+    const connect = async (
+      cookie: string,
+      organisationId: string,
+      name: string,
+      apiKey: string,
+      locations: Array<{ locationId: string; facilityId: string }>,
+    ) => {
+      const page = await caller(h, cookie)<{ integrationId: string }>("mutation", "integrations.connect", {
         organisationId,
-        integrationId: page.integrationId,
+        name,
+        baseUrl: "https://partner.example.com",
+        apiKey,
+        locations,
       });
+      // The list masks it: "Show secret" is the one way to see it.
+      const { webhookSecret: secret } = await caller(h, cookie)<{ webhookSecret: string }>(
+        "mutation",
+        "integrations.revealSecret",
+        {
+          organisationId,
+          integrationId: page.integrationId,
+        },
+      );
       if (!secret) throw new Error("no webhook secret shown to the owner");
       return { id: page.integrationId, name, apiKey, secret };
     };
@@ -125,14 +146,50 @@ describe("tenancy sweep over every tRPC procedure", () => {
     };
     const now = Date.now();
     cctvSecrets = {
-      A1: (await insertCctvSource(db, { facilityId: fac.A1, baseUrl: "https://cctv.example.com", apiKey: `cctv_a1_${tag}` }, now)).webhookSecret,
-      A2: (await insertCctvSource(db, { facilityId: fac.A2, baseUrl: "https://cctv.example.com", apiKey: `cctv_a2_${tag}` }, now)).webhookSecret,
-      B1: (await insertCctvSource(db, { facilityId: fac.B1, baseUrl: "https://cctv.example.com", apiKey: `cctv_b1_${tag}` }, now)).webhookSecret,
+      A1: (
+        await insertCctvSource(
+          db,
+          { facilityId: fac.A1, baseUrl: "https://cctv.example.com", apiKey: `cctv_a1_${tag}` },
+          now,
+        )
+      ).webhookSecret,
+      A2: (
+        await insertCctvSource(
+          db,
+          { facilityId: fac.A2, baseUrl: "https://cctv.example.com", apiKey: `cctv_a2_${tag}` },
+          now,
+        )
+      ).webhookSecret,
+      B1: (
+        await insertCctvSource(
+          db,
+          { facilityId: fac.B1, baseUrl: "https://cctv.example.com", apiKey: `cctv_b1_${tag}` },
+          now,
+        )
+      ).webhookSecret,
     };
 
-    ownA1 = await seedFacility(h, ownerA.cookie, { facilityId: fac.A1, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a1", tag: "a1" });
-    victimA2 = await seedFacility(h, a2Cookie, { facilityId: fac.A2, integrationId: integ.A.id, integrationSecret: integ.A.secret, location: "loc-a2", tag: "a2" });
-    victimB1 = await seedFacility(h, ownerB, { facilityId: fac.B1, integrationId: integ.B.id, integrationSecret: integ.B.secret, location: "loc-b1", tag: "b1" });
+    ownA1 = await seedFacility(h, ownerA.cookie, {
+      facilityId: fac.A1,
+      integrationId: integ.A.id,
+      integrationSecret: integ.A.secret,
+      location: "loc-a1",
+      tag: "a1",
+    });
+    victimA2 = await seedFacility(h, a2Cookie, {
+      facilityId: fac.A2,
+      integrationId: integ.A.id,
+      integrationSecret: integ.A.secret,
+      location: "loc-a2",
+      tag: "a2",
+    });
+    victimB1 = await seedFacility(h, ownerB, {
+      facilityId: fac.B1,
+      integrationId: integ.B.id,
+      integrationSecret: integ.B.secret,
+      location: "loc-b1",
+      tag: "b1",
+    });
     h.sync.sent.length = 0;
     h.webhooks.sent.length = 0;
     h.invitations.sent.length = 0;
@@ -154,13 +211,52 @@ describe("tenancy sweep over every tRPC procedure", () => {
     locationId: "loc-sweep",
   });
 
-  const seededSecrets = (v: Seeded) => [v.userId, v.syncedUserId, v.grantId, v.grantName, v.passId, v.batchId, v.externalId, v.marker, v.token];
+  const seededSecrets = (v: Seeded) => [
+    v.userId,
+    v.syncedUserId,
+    v.grantId,
+    v.grantName,
+    v.passId,
+    v.batchId,
+    v.externalId,
+    v.marker,
+    v.token,
+  ];
 
   function scenarios(): Scenario[] {
-    const orgB = () => [org.B, org.Bname, fac.B1, fac.B2, fac.names[fac.B1]!, fac.names[fac.B2]!, integ.B.id, integ.B.name, integ.B.apiKey, integ.B.secret, cctvSecrets.B1, ...seededSecrets(victimB1)];
+    const orgB = () => [
+      org.B,
+      org.Bname,
+      fac.B1,
+      fac.B2,
+      fac.names[fac.B1]!,
+      fac.names[fac.B2]!,
+      integ.B.id,
+      integ.B.name,
+      integ.B.apiKey,
+      integ.B.secret,
+      cctvSecrets.B1,
+      ...seededSecrets(victimB1),
+    ];
     // Same organisation: its name and integrations are the organisation's, seen by every admin of it.
-    const facA2 = () => [fac.A2, fac.names[fac.A2]!, integ.A.apiKey, integ.A.secret, cctvSecrets.A2, ...seededSecrets(victimA2)];
-    const orgBIds = () => [org.B, fac.B1, fac.B2, integ.B.id, victimB1.userId, victimB1.syncedUserId, victimB1.passId, victimB1.batchId];
+    const facA2 = () => [
+      fac.A2,
+      fac.names[fac.A2]!,
+      integ.A.apiKey,
+      integ.A.secret,
+      cctvSecrets.A2,
+      ...seededSecrets(victimA2),
+    ];
+    const orgBIds = () => [
+      org.B,
+      fac.B1,
+      fac.B2,
+      integ.B.id,
+      victimB1.userId,
+      victimB1.syncedUserId,
+      victimB1.passId,
+      victimB1.batchId,
+    ];
     const facA2Ids = () => [fac.A2, victimA2.userId, victimA2.syncedUserId, victimA2.passId, victimA2.batchId];
     return [
       {
@@ -207,14 +303,25 @@ describe("tenancy sweep over every tRPC procedure", () => {
     // The User Access page's procedures are swept like the rest (found at test time; named here so
     // dropping one from the router, or the sweep losing it, fails loudly).
     expect(procedures.map((p) => p.path)).toEqual(
-      expect.arrayContaining(["users.list", "users.tiles", "users.filterOptions", "users.sendInvitation", "users.import.preview", "users.import.confirm"]),
+      expect.arrayContaining([
+        "users.list",
+        "users.tiles",
+        "users.filterOptions",
+        "users.sendInvitation",
+        "users.import.preview",
+        "users.import.confirm",
+      ]),
     );
     const problems: string[] = [];
     for (const p of procedures) {
       try {
-        for (const input of buildInputs(p, (key) => idsOf(ownA1, fac.A1, org.A, integ.A.id)[key as keyof ReturnType<typeof idsOf>])) {
+        for (const input of buildInputs(
+          p,
+          (key) => idsOf(ownA1, fac.A1, org.A, integ.A.id)[key as keyof ReturnType<typeof idsOf>],
+        )) {
           const check = validate(p, input);
-          if (!check.ok) problems.push(`${p.path}: built input fails its own schema: ${JSON.stringify(check.issues).slice(0, 300)}`);
+          if (!check.ok)
+            problems.push(`${p.path}: built input fails its own schema: ${JSON.stringify(check.issues).slice(0, 300)}`);
         }
       } catch (error) {
         problems.push(`${p.path}: ${error instanceof CannotBuildInput ? error.message : String(error)}`);
@@ -231,7 +338,8 @@ describe("tenancy sweep over every tRPC procedure", () => {
     for (const scenario of scenarios()) {
       for (const p of procedures) {
         const fill = (key: string, path: Array<string | number>) => {
-          if (scenario.rootScope && path.length === 1 && (key === "facilityId" || key === "organisationId")) return scenario.rootScope[key];
+          if (scenario.rootScope && path.length === 1 && (key === "facilityId" || key === "organisationId"))
+            return scenario.rootScope[key];
           return scenario.values[key];
         };
         let inputs: unknown[];
@@ -249,7 +357,9 @@ describe("tenancy sweep over every tRPC procedure", () => {
           const where = `${scenario.name} › ${p.path} ${inputText.slice(0, 200)}`;
           const valid = validate(p, input);
           if (!valid.ok) {
-            failures.push(`${where}: the built input fails its own schema ${JSON.stringify(valid.issues).slice(0, 200)}`);
+            failures.push(
+              `${where}: the built input fails its own schema ${JSON.stringify(valid.issues).slice(0, 200)}`,
+            );
             continue;
           }
           const before = await fingerprint(db);
@@ -268,7 +378,8 @@ describe("tenancy sweep over every tRPC procedure", () => {
           }
           if (res.status >= 500) failures.push(`${where}: answered ${res.status} ${res.text.slice(0, 200)}`);
           const victimChanged = changedTables(victimBefore, victimAfter);
-          if (victimChanged.length > 0) failures.push(`${where}: the other tenant's rows changed in ${victimChanged.join(", ")}`);
+          if (victimChanged.length > 0)
+            failures.push(`${where}: the other tenant's rows changed in ${victimChanged.join(", ")}`);
 
           if (p.inputs.length === 0) {
             // Nothing to address: it can only answer about the caller. It must still leak and change nothing.
@@ -281,7 +392,9 @@ describe("tenancy sweep over every tRPC procedure", () => {
           const namesForeignField =
             res.status === 400 &&
             scenario.rootScope !== undefined &&
-            (res.body?.error?.data.issues ?? []).some((issue) => foreign.some((id) => JSON.stringify(valueAt(input, issue.path)) === JSON.stringify(id)));
+            (res.body?.error?.data.issues ?? []).some((issue) =>
+              foreign.some((id) => JSON.stringify(valueAt(input, issue.path)) === JSON.stringify(id)),
+            );
           const filterOnly = scenario.rootScope !== undefined && p.path in FILTER_ONLY && res.status === 200;
           if (!refused && !namesForeignField && !filterOnly) {
             failures.push(`${where}: not refused: ${res.status} ${res.text.slice(0, 200)}`);
@@ -294,8 +407,15 @@ describe("tenancy sweep over every tRPC procedure", () => {
       }
     }
     const notChecked = procedures.map((p) => p.path).filter((path) => !checked.has(path));
-    reportFigures({ tenancy_procedures: procedures.length, tenancy_procedures_checked: checked.size, tenancy_calls: calls, tenancy_leaks: leaks });
-    console.log(`tenancy sweep: ${checked.size}/${procedures.length} procedures, ${calls} calls, ${leaks} leaks, ${failures.length} failures`);
+    reportFigures({
+      tenancy_procedures: procedures.length,
+      tenancy_procedures_checked: checked.size,
+      tenancy_calls: calls,
+      tenancy_leaks: leaks,
+    });
+    console.log(
+      `tenancy sweep: ${checked.size}/${procedures.length} procedures, ${calls} calls, ${leaks} leaks, ${failures.length} failures`,
+    );
     expect(notChecked).toEqual([]);
     expect(failures).toEqual([]);
   }, 120_000);
@@ -306,7 +426,10 @@ describe("tenancy sweep over every tRPC procedure", () => {
     const own = [integ.A.secret, integ.A.apiKey, cctvSecrets.A1, cctvSecrets.A2];
     const found: string[] = [];
     for (const p of procedures.filter((procedure) => procedure.type === "query")) {
-      for (const input of buildInputs(p, (key) => idsOf(ownA1, fac.A1, org.A, integ.A.id)[key as keyof ReturnType<typeof idsOf>])) {
+      for (const input of buildInputs(
+        p,
+        (key) => idsOf(ownA1, fac.A1, org.A, integ.A.id)[key as keyof ReturnType<typeof idsOf>],
+      )) {
         const res = await h.trpc("query", p.path, input, ownerA.cookie);
         const held = own.filter((secret) => res.text.includes(secret));
         if (held.length > 0) found.push(`${p.path} (${res.status}) holds ${held.length} secret(s)`);
@@ -314,7 +437,9 @@ describe("tenancy sweep over every tRPC procedure", () => {
     }
     expect(found).toEqual([]);
     // The stored values are sealed: reading the database gives none of them either.
-    expect(JSON.stringify(await db.select().from(integration).where(eq(integration.id, integ.A.id)))).not.toContain(integ.A.apiKey);
+    expect(JSON.stringify(await db.select().from(integration).where(eq(integration.id, integ.A.id)))).not.toContain(
+      integ.A.apiKey,
+    );
   });
 
   it("a call on one's own facility never writes another facility's rows, even for a person both facilities hold", async () => {
@@ -323,15 +448,28 @@ describe("tenancy sweep over every tRPC procedure", () => {
     const shared = `SHARED-${ownA1.marker}`;
     const event = {
       type: "member.upserted",
-      data: { external_id: shared, first_name: "Shared", last_name: "Person", email: `${shared.toLowerCase()}@example.com`, mobile_phone: null, location_ids: ["loc-a1", "loc-a2"], updated_at: "2020-01-01T00:00:00Z" },
+      data: {
+        external_id: shared,
+        first_name: "Shared",
+        last_name: "Person",
+        email: `${shared.toLowerCase()}@example.com`,
+        mobile_phone: null,
+        location_ids: ["loc-a1", "loc-a2"],
+        updated_at: "2020-01-01T00:00:00Z",
+      },
     };
-    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, event)).status).toBe(202);
+    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, event)).status).toBe(
+      202,
+    );
     await applyQueuedWebhooks(h);
     const held = await db.select().from(accessUser).where(eq(accessUser.externalId, shared));
     expect(held.map((row) => row.facilityId).sort()).toEqual([fac.A1, fac.A2].sort());
     const sharedA2 = held.find((row) => row.facilityId === fac.A2)!.id;
     const [stored] = await db.select().from(integration).where(eq(integration.id, integ.A.id));
-    await db.update(integration).set({ baseUrl: env.DEMO_PARTNER_URL, apiKey: env.DEMO_PARTNER_KEY }).where(eq(integration.id, integ.A.id));
+    await db
+      .update(integration)
+      .set({ baseUrl: env.DEMO_PARTNER_URL, apiKey: env.DEMO_PARTNER_KEY })
+      .where(eq(integration.id, integ.A.id));
 
     const values: Record<string, unknown> = { ...idsOf(ownA1, fac.A1, org.A, integ.A.id), externalId: shared };
     const victims = [fac.A2, sharedA2, victimA2.userId, victimA2.syncedUserId, victimA2.passId, victimA2.batchId];
@@ -350,7 +488,10 @@ describe("tenancy sweep over every tRPC procedure", () => {
         }
       }
     } finally {
-      await db.update(integration).set({ baseUrl: stored!.baseUrl, apiKey: stored!.apiKey }).where(eq(integration.id, integ.A.id));
+      await db
+        .update(integration)
+        .set({ baseUrl: stored!.baseUrl, apiKey: stored!.apiKey })
+        .where(eq(integration.id, integ.A.id));
       h.sync.sent.length = 0;
       h.invitations.sent.length = 0;
     }
@@ -359,7 +500,9 @@ describe("tenancy sweep over every tRPC procedure", () => {
   }, 60_000);
 
   it("the door check answers only about the key's facility: 401 for another facility, 404 for another's people, nothing changed", async () => {
-    const { key } = await caller(h, ownerA.cookie)<{ key: string }>("mutation", "accessRules.rotateDoorKey", { facilityId: fac.A1 });
+    const { key } = await caller(h, ownerA.cookie)<{ key: string }>("mutation", "accessRules.rotateDoorKey", {
+      facilityId: fac.A1,
+    });
     const ask = async (body: unknown, bearer = key) => {
       const res = await h.fetch(
         new Request(`${BASE}/v1/access/check`, {
@@ -379,7 +522,11 @@ describe("tenancy sweep over every tRPC procedure", () => {
         expect(foreign.text).not.toContain(userId);
       }
     }
-    for (const [facilityId, userId] of [[fac.A2, victimA2.userId], [fac.B1, victimB1.userId], [fac.B2, victimB1.userId]] as const) {
+    for (const [facilityId, userId] of [
+      [fac.A2, victimA2.userId],
+      [fac.B1, victimB1.userId],
+      [fac.B2, victimB1.userId],
+    ] as const) {
       const refused = await ask({ facilityId, userId });
       expect(refused.status).toBe(401);
       expect(refused.text).not.toContain(userId);
@@ -389,7 +536,16 @@ describe("tenancy sweep over every tRPC procedure", () => {
   });
 
   it("a webhook signed for one integration never touches another organisation's rows", async () => {
-    const bIds = [org.B, fac.B1, fac.B2, integ.B.id, victimB1.userId, victimB1.syncedUserId, victimB1.passId, victimB1.batchId];
+    const bIds = [
+      org.B,
+      fac.B1,
+      fac.B2,
+      integ.B.id,
+      victimB1.userId,
+      victimB1.syncedUserId,
+      victimB1.passId,
+      victimB1.batchId,
+    ];
     const victimBefore = await fingerprint(db, bIds);
     const [victimRow] = await db.select().from(accessUser).where(eq(accessUser.id, victimB1.syncedUserId));
 
@@ -406,19 +562,43 @@ describe("tenancy sweep over every tRPC procedure", () => {
         updated_at: "2026-11-25T10:00:00Z",
       },
     };
-    const removal = { type: "member.removed", data: { external_id: victimB1.externalId, location_ids: ["loc-shared", "loc-b1"], updated_at: "2026-11-25T11:00:00Z" } };
-    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, upsert)).status).toBe(202);
+    const removal = {
+      type: "member.removed",
+      data: {
+        external_id: victimB1.externalId,
+        location_ids: ["loc-shared", "loc-b1"],
+        updated_at: "2026-11-25T11:00:00Z",
+      },
+    };
+    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, upsert)).status).toBe(
+      202,
+    );
     await applyQueuedWebhooks(h);
     // The event did apply, to A's own facility only.
-    const [own] = await db.select().from(accessUser).where(eq(accessUser.externalId, victimB1.externalId)).then((rows) => rows.filter((r) => r.facilityId === fac.A1));
+    const [own] = await db
+      .select()
+      .from(accessUser)
+      .where(eq(accessUser.externalId, victimB1.externalId))
+      .then((rows) => rows.filter((r) => r.facilityId === fac.A1));
     expect(own).toMatchObject({ firstName: "Hijacked", integrationId: integ.A.id });
-    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, removal)).status).toBe(202);
+    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.A.id}`, integ.A.secret, removal)).status).toBe(
+      202,
+    );
     await applyQueuedWebhooks(h);
 
     // A's secrets on B's endpoints: refused, nothing stored.
     const before = await fingerprint(db);
-    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.B.id}`, integ.A.secret, upsert)).status).toBe(401);
-    expect((await postSigned(h, `${BASE}/webhooks/cctv/${fac.B1}`, cctvSecrets.A1, { type: "person.removed", data: { person_id: "cv-1", updated_at: "2026-11-25T11:00:00Z" } })).status).toBe(401);
+    expect((await postSigned(h, `${BASE}/webhooks/integrations/${integ.B.id}`, integ.A.secret, upsert)).status).toBe(
+      401,
+    );
+    expect(
+      (
+        await postSigned(h, `${BASE}/webhooks/cctv/${fac.B1}`, cctvSecrets.A1, {
+          type: "person.removed",
+          data: { person_id: "cv-1", updated_at: "2026-11-25T11:00:00Z" },
+        })
+      ).status,
+    ).toBe(401);
     expect(changedTables(before, await fingerprint(db))).toEqual([]);
 
     expect(changedTables(victimBefore, await fingerprint(db, bIds))).toEqual([]);
@@ -432,5 +612,9 @@ function valueAt(input: unknown, path: string): unknown {
   return path
     .split(".")
     .filter(Boolean)
-    .reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined), input);
+    .reduce<unknown>(
+      (value, key) =>
+        value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined,
+      input,
+    );
 }

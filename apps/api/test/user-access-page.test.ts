@@ -11,11 +11,22 @@ import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } fr
 import { eventually, mailboxEmails } from "./invitations-support";
 
 type Issue = { path: string; message: string };
-const issuesOf = (body: { error?: unknown }): Issue[] => (body.error as { data: { issues?: Issue[] } } | undefined)?.data.issues ?? [];
+const issuesOf = (body: { error?: unknown }): Issue[] =>
+  (body.error as { data: { issues?: Issue[] } } | undefined)?.data.issues ?? [];
 const db: Db = testDb();
 
 async function person(facilityId: string, lastName: string, patch: Partial<typeof accessUser.$inferInsert> = {}) {
-  const row = await insertManualUser(db, { facilityId, firstName: "Pat", lastName, email: `${lastName.toLowerCase()}-${newId("").slice(-6)}@example.com`, mobilePhone: null }, Date.now());
+  const row = await insertManualUser(
+    db,
+    {
+      facilityId,
+      firstName: "Pat",
+      lastName,
+      email: `${lastName.toLowerCase()}-${newId("").slice(-6)}@example.com`,
+      mobilePhone: null,
+    },
+    Date.now(),
+  );
   if (Object.keys(patch).length > 0) await db.update(accessUser).set(patch).where(eq(accessUser.id, row.id));
   return row.id;
 }
@@ -31,11 +42,27 @@ describe("the User Access page's procedures", () => {
     cookie = await signIn(tenant.admin.email, tenant.admin.password);
     ids.ann = await person(fid(), "Ann", { membershipStatus: "active", personType: "Member", customTags: ["pool"] });
     ids.bob = await person(fid(), "Bob", { membershipStatus: "on_hold", personType: "Member", accessEnabled: false });
-    ids.cat = await person(fid(), "Cat", { source: "cctv", externalId: "cv-1", removedAtSourceAt: Date.now(), syncedTags: ["gold"] });
+    ids.cat = await person(fid(), "Cat", {
+      source: "cctv",
+      externalId: "cv-1",
+      removedAtSourceAt: Date.now(),
+      syncedTags: ["gold"],
+    });
     await db.insert(accessGrant).values({ id: newId("grt"), userId: ids.ann!, name: "Pool", createdAt: 1 });
     // The ungranted facility of the same organisation holds look-alikes that must never show.
-    ids.hidden = await person(tenant.ungranted.id, "Hidden", { membershipStatus: "secret_status", personType: "Spy", customTags: ["hidden-tag"] });
-    await db.insert(invitation).values({ userId: ids.hidden!, facilityId: tenant.ungranted.id, email: "h@example.com", state: "sent", trigger: "auto", queuedAt: 1 });
+    ids.hidden = await person(tenant.ungranted.id, "Hidden", {
+      membershipStatus: "secret_status",
+      personType: "Spy",
+      customTags: ["hidden-tag"],
+    });
+    await db.insert(invitation).values({
+      userId: ids.hidden!,
+      facilityId: tenant.ungranted.id,
+      email: "h@example.com",
+      state: "sent",
+      trigger: "auto",
+      queuedAt: 1,
+    });
   });
 
   const list = async (input: Record<string, unknown>) => {
@@ -96,14 +123,21 @@ describe("the User Access page's procedures", () => {
 
   it("sends the panel's invitation once, then Resend sends a new one; refuses people without email or access", async () => {
     const email = `ivy-${newId("").slice(-8)}@example.com`;
-    const ivy = await insertManualUser(db, { facilityId: fid(), firstName: "Ivy", lastName: "Invite", email, mobilePhone: null }, Date.now());
+    const ivy = await insertManualUser(
+      db,
+      { facilityId: fid(), firstName: "Ivy", lastName: "Invite", email, mobilePhone: null },
+      Date.now(),
+    );
     const send = () => trpcMutation("users.sendInvitation", { facilityId: fid(), userId: ivy.id }, cookie);
     const first = await send();
     expect(first.status).toBe(200);
     expect((first.body.result?.data as { invitation: { state: string } }).invitation.state).toMatch(/queued|sent/);
     // A second click while it is on its way joins it: still one email.
     expect((await send()).status).toBe(200);
-    const sentOnce = await eventually(() => mailboxEmails(fid()), (emails) => emails.some((e) => e.to.includes(email)));
+    const sentOnce = await eventually(
+      () => mailboxEmails(fid()),
+      (emails) => emails.some((e) => e.to.includes(email)),
+    );
     const state = async () => (await db.select().from(invitation).where(eq(invitation.userId, ivy.id)))[0];
     await eventually(state, (row) => row?.state === "sent");
     expect(sentOnce.filter((e) => e.to.includes(email))).toHaveLength(1);
@@ -111,13 +145,24 @@ describe("the User Access page's procedures", () => {
     // Resend: a new email under a new idempotency key.
     expect((await send()).status).toBe(200);
     await eventually(state, (row) => row?.state === "sent" && row.generation === 1);
-    const emails = (await eventually(() => mailboxEmails(fid()), (all) => all.filter((e) => e.to.includes(email)).length === 2)).filter((e) => e.to.includes(email));
+    const emails = (
+      await eventually(
+        () => mailboxEmails(fid()),
+        (all) => all.filter((e) => e.to.includes(email)).length === 2,
+      )
+    ).filter((e) => e.to.includes(email));
     expect(new Set(emails.map((e) => e.idempotency_key)).size).toBe(2);
 
     const refused = await trpcMutation("users.sendInvitation", { facilityId: fid(), userId: ids.bob! }, cookie);
     expect(refused.status).toBe(400);
-    expect((refused.body.error as { message: string }).message).toBe("Pat Bob has no access: an invitation is sent only to people who can open the doors");
-    const phoneOnly = await insertManualUser(db, { facilityId: fid(), firstName: "Pho", lastName: "Only", email: null, mobilePhone: "+447700900123" }, Date.now());
+    expect((refused.body.error as { message: string }).message).toBe(
+      "Pat Bob has no access: an invitation is sent only to people who can open the doors",
+    );
+    const phoneOnly = await insertManualUser(
+      db,
+      { facilityId: fid(), firstName: "Pho", lastName: "Only", email: null, mobilePhone: "+447700900123" },
+      Date.now(),
+    );
     const noEmail = await trpcMutation("users.sendInvitation", { facilityId: fid(), userId: phoneOnly.id }, cookie);
     expect(noEmail.status).toBe(400);
     expect(await db.select().from(invitation).where(eq(invitation.userId, phoneOnly.id))).toEqual([]);
@@ -131,9 +176,21 @@ describe("the User Access page's procedures", () => {
     const own = await createTenant();
     const ownCookie = await signIn(own.admin.email, own.admin.password);
     const facilityId = own.granted.id;
-    const manual = await insertManualUser(db, { facilityId, firstName: "Mia", lastName: "Manual", email: "mia@example.com", mobilePhone: null }, Date.now());
+    const manual = await insertManualUser(
+      db,
+      { facilityId, firstName: "Mia", lastName: "Manual", email: "mia@example.com", mobilePhone: null },
+      Date.now(),
+    );
     await db.insert(accessUser).values({
-      id: newId("usr"), facilityId, source: "cctv", externalId: "cv-9", firstName: "Cam", lastName: "Synced", email: "cam@example.com", createdAt: 1, updatedAt: 1,
+      id: newId("usr"),
+      facilityId,
+      source: "cctv",
+      externalId: "cv-9",
+      firstName: "Cam",
+      lastName: "Synced",
+      email: "cam@example.com",
+      createdAt: 1,
+      updatedAt: 1,
     });
     const csv = [
       "First name,Last name,Email,Mobile phone,Person type,Membership status,Custom tags",
@@ -146,7 +203,13 @@ describe("the User Access page's procedures", () => {
     ].join("\n");
     const preview = await trpcMutation("users.import.preview", { facilityId, csv }, ownCookie);
     expect(preview.status).toBe(200);
-    const plan = preview.body.result?.data as { fingerprint: string; counts: Record<string, number>; rejected: unknown[]; keptSynced: unknown[]; toUpdate: unknown[] };
+    const plan = preview.body.result?.data as {
+      fingerprint: string;
+      counts: Record<string, number>;
+      rejected: unknown[];
+      keptSynced: unknown[];
+      toUpdate: unknown[];
+    };
     expect(plan.counts).toEqual({ add: 1, update: 1, unchanged: 0, keptSynced: 1, rejected: 3 });
     expect(plan.rejected).toEqual([
       { line: 5, reason: "Missing phone and email: people sign in with a code sent to one of them" },
@@ -155,18 +218,29 @@ describe("the User Access page's procedures", () => {
     ]);
     expect(plan.keptSynced).toEqual([{ line: 4, name: "Cam Synced", sourceLabel: "CCTV/Computer Vision" }]);
     expect(plan.toUpdate).toEqual([{ line: 3, name: "Mia Manual", fields: ["Person type"] }]);
-    const countRows = async () => (await db.select().from(accessUser).where(eq(accessUser.facilityId, facilityId))).length;
+    const countRows = async () =>
+      (await db.select().from(accessUser).where(eq(accessUser.facilityId, facilityId))).length;
     expect(await countRows()).toBe(2);
 
-    const stale = await trpcMutation("users.import.confirm", { facilityId, csv, fingerprint: "0".repeat(32) }, ownCookie);
+    const stale = await trpcMutation(
+      "users.import.confirm",
+      { facilityId, csv, fingerprint: "0".repeat(32) },
+      ownCookie,
+    );
     expect(stale.status).toBe(409);
     expect(await countRows()).toBe(2);
 
-    const applied = await trpcMutation("users.import.confirm", { facilityId, csv, fingerprint: plan.fingerprint }, ownCookie);
+    const applied = await trpcMutation(
+      "users.import.confirm",
+      { facilityId, csv, fingerprint: plan.fingerprint },
+      ownCookie,
+    );
     expect(applied.body.result?.data).toEqual({ added: 1, updated: 1 });
     expect(await countRows()).toBe(3);
     expect((await db.select().from(accessUser).where(eq(accessUser.id, manual.id)))[0]?.personType).toBe("Staff");
-    expect((await db.select().from(accessUser).where(eq(accessUser.email, "cam@example.com")))[0]?.lastName).toBe("Synced");
+    expect((await db.select().from(accessUser).where(eq(accessUser.email, "cam@example.com")))[0]?.lastName).toBe(
+      "Synced",
+    );
 
     // A file that cannot be read at all: a clear error, nothing written.
     const unreadable = await trpcMutation("users.import.preview", { facilityId, csv: "Name,Phone\nAnn,1" }, ownCookie);
@@ -176,7 +250,11 @@ describe("the User Access page's procedures", () => {
     const template = await trpcMutation("users.import.preview", { facilityId, csv: IMPORT_TEMPLATE_CSV }, ownCookie);
     expect((template.body.result?.data as { counts: { rejected: number } }).counts.rejected).toBe(0);
     // Someone else's facility: not found, nothing written there.
-    const foreign = await trpcMutation("users.import.confirm", { facilityId: own.ungranted.id, csv, fingerprint: plan.fingerprint }, ownCookie);
+    const foreign = await trpcMutation(
+      "users.import.confirm",
+      { facilityId: own.ungranted.id, csv, fingerprint: plan.fingerprint },
+      ownCookie,
+    );
     expect(foreign.status).toBe(404);
     expect((await db.select().from(accessUser).where(eq(accessUser.facilityId, own.ungranted.id))).length).toBe(0);
     const strict = await trpcMutation("users.import.preview", { facilityId, csv, dryRun: true }, ownCookie);

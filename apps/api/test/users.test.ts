@@ -1,15 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, it, expect, beforeAll } from "vitest";
 import { eq } from "drizzle-orm";
-import {
-  accessGrant,
-  accessLogEntry,
-  accessUser,
-  insertIntegration,
-  invitation,
-  newId,
-  type Db,
-} from "@uas/db";
+import { accessGrant, accessLogEntry, accessUser, insertIntegration, invitation, newId, type Db } from "@uas/db";
 import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "./support";
 
 type Issue = { path: string; message: string };
@@ -80,7 +72,13 @@ describe("users over tRPC", () => {
   it("creates a manual user, storing the phone in E.164 for the facility's country", async () => {
     const { status, body } = await trpcMutation(
       "users.create",
-      { facilityId: facilityId(), firstName: " Maya ", lastName: "Manual", email: "Maya@Example.com", mobilePhone: "07911 123456" },
+      {
+        facilityId: facilityId(),
+        firstName: " Maya ",
+        lastName: "Manual",
+        email: "Maya@Example.com",
+        mobilePhone: "07911 123456",
+      },
       cookie,
     );
     expect(status).toBe(200);
@@ -136,10 +134,21 @@ describe("users over tRPC", () => {
     const fid = tenantB.granted.id;
     const integration = await insertIntegration(
       db,
-      { organisationId: tenantB.organisation.id, name: "Acme Members", baseUrl: "http://p.test", apiKey: "k", locations: {} },
+      {
+        organisationId: tenantB.organisation.id,
+        name: "Acme Members",
+        baseUrl: "http://p.test",
+        apiKey: "k",
+        locations: {},
+      },
       Date.now(),
     );
-    const ada = await insertSynced(db, fid, integration.id, { firstName: "Ada", lastName: "Lovelace", email: "ada@example.com", externalId: "M-100" });
+    const ada = await insertSynced(db, fid, integration.id, {
+      firstName: "Ada",
+      lastName: "Lovelace",
+      email: "ada@example.com",
+      externalId: "M-100",
+    });
     const removed = await insertSynced(db, fid, integration.id, {
       firstName: "Bob",
       lastName: "Gone",
@@ -147,10 +156,28 @@ describe("users over tRPC", () => {
       mobilePhone: "+447700900999",
       removedAtSourceAt: Date.now(),
     });
-    const off = await insertSynced(db, fid, integration.id, { firstName: "Cy", lastName: "Off", email: "cy@example.com", accessEnabled: false });
-    await insertSynced(db, fid, integration.id, { source: "cctv", integrationId: null, firstName: "Dee", lastName: "Camera", email: null });
+    const off = await insertSynced(db, fid, integration.id, {
+      firstName: "Cy",
+      lastName: "Off",
+      email: "cy@example.com",
+      accessEnabled: false,
+    });
+    await insertSynced(db, fid, integration.id, {
+      source: "cctv",
+      integrationId: null,
+      firstName: "Dee",
+      lastName: "Camera",
+      email: null,
+    });
     await insertSynced(db, tenantB.ungranted.id, integration.id, { firstName: "Ada", lastName: "Elsewhere" });
-    await db.insert(invitation).values({ userId: ada.id, facilityId: fid, email: "ada@example.com", state: "sent", trigger: "bulk", queuedAt: Date.now() });
+    await db.insert(invitation).values({
+      userId: ada.id,
+      facilityId: fid,
+      email: "ada@example.com",
+      state: "sent",
+      trigger: "bulk",
+      queuedAt: Date.now(),
+    });
 
     const list = async (input: Record<string, unknown>) => {
       const { status, body } = await trpcQuery("users.list", { facilityId: fid, ...input }, cookieB);
@@ -161,8 +188,15 @@ describe("users over tRPC", () => {
     const all = await list({});
     expect(all.total).toBe(4);
     expect(all.rows.map((r) => r.lastName)).toEqual(["Camera", "Gone", "Lovelace", "Off"]);
-    expect(all.rows.find((r) => r.id === ada.id)).toMatchObject({ sourceLabel: "Acme Members", invitation: "sent", disabledReasons: [] });
-    expect(all.rows.find((r) => r.lastName === "Camera")).toMatchObject({ sourceLabel: "CCTV/Computer Vision", invitation: "not_invited" });
+    expect(all.rows.find((r) => r.id === ada.id)).toMatchObject({
+      sourceLabel: "Acme Members",
+      invitation: "sent",
+      disabledReasons: [],
+    });
+    expect(all.rows.find((r) => r.lastName === "Camera")).toMatchObject({
+      sourceLabel: "CCTV/Computer Vision",
+      invitation: "not_invited",
+    });
     expect(all.rows.find((r) => r.id === removed.id)).toMatchObject({ disabledReasons: ["removed_at_source"] });
     expect(all.rows.find((r) => r.id === off.id)).toMatchObject({ disabledReasons: ["switched_off_by_admin"] });
 
@@ -204,7 +238,16 @@ describe("users over tRPC", () => {
     // Admin-owned fields are always editable and never touch the synced details.
     const admin = await trpcMutation(
       "users.update",
-      { facilityId: facilityId(), userId: synced.id, patch: { accessEnabled: false, notes: "Front desk knows", customTags: ["vip", "vip", "pool"], appMessage: "See reception" } },
+      {
+        facilityId: facilityId(),
+        userId: synced.id,
+        patch: {
+          accessEnabled: false,
+          notes: "Front desk knows",
+          customTags: ["vip", "vip", "pool"],
+          appMessage: "See reception",
+        },
+      },
       cookie,
     );
     expect(admin.status).toBe(200);
@@ -217,11 +260,19 @@ describe("users over tRPC", () => {
 
     const decoupled = await trpcMutation(
       "users.update",
-      { facilityId: facilityId(), userId: synced.id, patch: { trackSourceUpdates: false, lastName: "Decoupled", mobilePhone: "07911 123777" } },
+      {
+        facilityId: facilityId(),
+        userId: synced.id,
+        patch: { trackSourceUpdates: false, lastName: "Decoupled", mobilePhone: "07911 123777" },
+      },
       cookie,
     );
     expect(decoupled.status).toBe(200);
-    expect(decoupled.body.result?.data).toMatchObject({ lastName: "Decoupled", mobilePhone: "+447911123777", detailsEditable: true });
+    expect(decoupled.body.result?.data).toMatchObject({
+      lastName: "Decoupled",
+      mobilePhone: "+447911123777",
+      detailsEditable: true,
+    });
 
     const edited = await trpcMutation(
       "users.update",
@@ -242,9 +293,18 @@ describe("users over tRPC", () => {
       { facilityId: facilityId(), userId: synced.id, patch: { trackSourceUpdates: true } },
       cookie,
     );
-    expect(recoupled.body.result?.data).toMatchObject({ trackSourceUpdates: true, detailsEditable: false, email: "new@example.com" });
+    expect(recoupled.body.result?.data).toMatchObject({
+      trackSourceUpdates: true,
+      detailsEditable: false,
+      email: "new@example.com",
+    });
     const stored = await rowOf(db, synced.id);
-    expect(stored).toMatchObject({ firstName: "Sam", lastName: "Decoupled", personType: "Staff", version: synced.version + 4 });
+    expect(stored).toMatchObject({
+      firstName: "Sam",
+      lastName: "Decoupled",
+      personType: "Staff",
+      version: synced.version + 4,
+    });
   });
 
   it("names the field of an invalid patch", async () => {
@@ -255,8 +315,16 @@ describe("users over tRPC", () => {
       cookie,
     );
     expect(status).toBe(400);
-    expect(issuesOf(body).map((i) => i.path).sort()).toEqual(["patch.customTags.1", "patch.notes"]);
-    const unknown = await trpcMutation("users.update", { facilityId: facilityId(), userId: synced.id, patch: { syncedTags: ["x"] } }, cookie);
+    expect(
+      issuesOf(body)
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(["patch.customTags.1", "patch.notes"]);
+    const unknown = await trpcMutation(
+      "users.update",
+      { facilityId: facilityId(), userId: synced.id, patch: { syncedTags: ["x"] } },
+      cookie,
+    );
     expect(unknown.status).toBe(400);
     const phone = await trpcMutation(
       "users.update",
@@ -270,16 +338,42 @@ describe("users over tRPC", () => {
   it("adds and removes grants, and shows effective access and door history", async () => {
     const synced = await insertSynced(db, facilityId(), integrationId, { removedAtSourceAt: Date.UTC(2026, 0, 2) });
     await db.insert(accessLogEntry).values([
-      { facilityId: facilityId(), userId: synced.id, personName: "Sam Synced", door: "Main entrance", result: "granted", at: 1_000 },
-      { facilityId: facilityId(), userId: synced.id, personName: "Sam Synced", door: "Pool", result: "denied", at: 2_000 },
+      {
+        facilityId: facilityId(),
+        userId: synced.id,
+        personName: "Sam Synced",
+        door: "Main entrance",
+        result: "granted",
+        at: 1_000,
+      },
+      {
+        facilityId: facilityId(),
+        userId: synced.id,
+        personName: "Sam Synced",
+        door: "Pool",
+        result: "denied",
+        at: 2_000,
+      },
     ]);
-    const added = await trpcMutation("users.grants.add", { facilityId: facilityId(), userId: synced.id, name: "Pool" }, cookie);
+    const added = await trpcMutation(
+      "users.grants.add",
+      { facilityId: facilityId(), userId: synced.id, name: "Pool" },
+      cookie,
+    );
     expect(added.status).toBe(200);
     const view = added.body.result?.data as { grants: Array<{ id: string; name: string }> };
     expect(view.grants.map((g) => g.name)).toEqual(["Pool"]);
-    const duplicate = await trpcMutation("users.grants.add", { facilityId: facilityId(), userId: synced.id, name: "pool" }, cookie);
+    const duplicate = await trpcMutation(
+      "users.grants.add",
+      { facilityId: facilityId(), userId: synced.id, name: "pool" },
+      cookie,
+    );
     expect(duplicate.status).toBe(409);
-    const blank = await trpcMutation("users.grants.add", { facilityId: facilityId(), userId: synced.id, name: "  " }, cookie);
+    const blank = await trpcMutation(
+      "users.grants.add",
+      { facilityId: facilityId(), userId: synced.id, name: "  " },
+      cookie,
+    );
     expect(issuesOf(blank.body).map((i) => i.path)).toEqual(["name"]);
 
     const got = await trpcQuery("users.get", { facilityId: facilityId(), userId: synced.id }, cookie);
@@ -309,7 +403,10 @@ describe("users over tRPC", () => {
     );
     const sameOrg = await insertSynced(db, tenant.ungranted.id, integrationId);
     const otherOrg = await insertSynced(db, other.granted.id, integration.id);
-    const [grant] = await db.insert(accessGrant).values({ id: newId("grt"), userId: otherOrg.id, name: "Gym", createdAt: 1 }).returning();
+    const [grant] = await db
+      .insert(accessGrant)
+      .values({ id: newId("grt"), userId: otherOrg.id, name: "Gym", createdAt: 1 })
+      .returning();
 
     for (const victim of [sameOrg, otherOrg]) {
       // The caller's own facility with a foreign user id…
@@ -322,7 +419,11 @@ describe("users over tRPC", () => {
         cookie,
       );
       expect(write.status).toBe(404);
-      const addGrant = await trpcMutation("users.grants.add", { facilityId: facilityId(), userId: victim.id, name: "All doors" }, cookie);
+      const addGrant = await trpcMutation(
+        "users.grants.add",
+        { facilityId: facilityId(), userId: victim.id, name: "All doors" },
+        cookie,
+      );
       expect(addGrant.status).toBe(404);
       // …and the foreign facility itself.
       const direct = await trpcQuery("users.get", { facilityId: victim.facilityId, userId: victim.id }, cookie);

@@ -11,7 +11,15 @@ import { and, eq, sql } from "drizzle-orm";
 import { accessUser, activityEntry, integration, webhookInbox } from "@uas/db";
 import worker from "../src";
 import { testDb } from "./support";
-import { createWebhookTenant, eventually, inboxRows, member, cctvPerson, signedHeaders, type WebhookTenant } from "./webhooks-helpers";
+import {
+  createWebhookTenant,
+  eventually,
+  inboxRows,
+  member,
+  cctvPerson,
+  signedHeaders,
+  type WebhookTenant,
+} from "./webhooks-helpers";
 
 const db = testDb();
 
@@ -47,7 +55,10 @@ async function postWithQueue(url: string, secret: string, event: unknown, webhoo
 /** What the consumer did with each message (the runtime's FetcherQueueResult, which the generated types lack). */
 type QueueOutcome = { explicitAcks: string[]; retryMessages: { msgId: string }[] };
 
-async function deliver(messages: { id: string; body: unknown }[], queue: "webhooks" | "sync" = "webhooks"): Promise<QueueOutcome> {
+async function deliver(
+  messages: { id: string; body: unknown }[],
+  queue: "webhooks" | "sync" = "webhooks",
+): Promise<QueueOutcome> {
   const batch = createMessageBatch(
     queue,
     messages.map((m) => ({ ...m, timestamp: new Date(), attempts: 1 })),
@@ -59,7 +70,12 @@ async function deliver(messages: { id: string; body: unknown }[], queue: "webhoo
 
 const applyMessage = (sender: string, webhookId: string) => ({ type: "webhook.apply", version: 2, sender, webhookId });
 /** What the receiver sent to the `sync` queue before webhooks had a queue of their own. */
-const legacyApplyMessage = (sender: string, webhookId: string) => ({ type: "webhook.apply", version: 1, sender, webhookId });
+const legacyApplyMessage = (sender: string, webhookId: string) => ({
+  type: "webhook.apply",
+  version: 1,
+  sender,
+  webhookId,
+});
 
 async function entriesOf(webhookId: string) {
   return db.select().from(activityEntry).where(eq(activityEntry.webhookId, webhookId));
@@ -83,7 +99,12 @@ describe("webhook → queue → engine", () => {
     expect(res.status).toBe(202);
 
     const row = await eventually(() => rowOf(t, externalId));
-    expect(row).toMatchObject({ source: "integration", integrationId: t.integration.id, firstName: "Ada", email: "ada@example.com" });
+    expect(row).toMatchObject({
+      source: "integration",
+      integrationId: t.integration.id,
+      firstName: "Ada",
+      email: "ada@example.com",
+    });
     const [inbox] = await eventually(async () => {
       const rows = await inboxRows(db, t.integrationSender);
       return rows[0]?.state === "applied" ? rows : null;
@@ -94,10 +115,15 @@ describe("webhook → queue → engine", () => {
     const removal = await fetchSigned(
       t.integrationUrl,
       t.integration.webhookSecret,
-      JSON.stringify({ type: "member.removed", data: { external_id: externalId, location_ids: ["loc-north"], updated_at: "2026-11-24T10:05:00Z" } }),
+      JSON.stringify({
+        type: "member.removed",
+        data: { external_id: externalId, location_ids: ["loc-north"], updated_at: "2026-11-24T10:05:00Z" },
+      }),
     );
     expect(removal.status).toBe(202);
-    const removed = await eventually(async () => ((await rowOf(t, externalId))?.removedAtSourceAt ? rowOf(t, externalId) : null));
+    const removed = await eventually(async () =>
+      (await rowOf(t, externalId))?.removedAtSourceAt ? rowOf(t, externalId) : null,
+    );
     expect(removed?.removedAtSourceAt).toEqual(expect.any(Number));
   });
 
@@ -201,11 +227,16 @@ describe("webhooks queue consumer", () => {
     const poison = `BOOM-${crypto.randomUUID()}`;
     const events = [member(), member({ external_id: poison }), member(), member()];
     const posted = [];
-    for (const event of events) posted.push(await postWithQueue(t.integrationUrl, t.integration.webhookSecret, event, queue));
-    await db.run(sql.raw(`CREATE TRIGGER refuse_poison BEFORE INSERT ON activity_entry WHEN NEW.external_id = '${poison}'
-      BEGIN SELECT RAISE(ABORT, 'refused'); END`));
+    for (const event of events)
+      posted.push(await postWithQueue(t.integrationUrl, t.integration.webhookSecret, event, queue));
+    await db.run(
+      sql.raw(`CREATE TRIGGER refuse_poison BEFORE INSERT ON activity_entry WHEN NEW.external_id = '${poison}'
+      BEGIN SELECT RAISE(ABORT, 'refused'); END`),
+    );
     try {
-      const result = await deliver(posted.map((p, i) => ({ id: `b-${i}`, body: applyMessage(t.integrationSender, p.id) })));
+      const result = await deliver(
+        posted.map((p, i) => ({ id: `b-${i}`, body: applyMessage(t.integrationSender, p.id) })),
+      );
       expect(result.explicitAcks.sort()).toEqual(["b-0", "b-2", "b-3"]);
       expect(result.retryMessages.map((m) => m.msgId)).toEqual(["b-1"]);
     } finally {

@@ -32,7 +32,11 @@ export async function createWebhookTenant(db: Db = testDb(), options: { sourcesO
     },
     now,
   );
-  const cctv = await insertCctvSource(db, { facilityId: tenant.granted.id, baseUrl: `${env.DEMO_PARTNER_URL}/cctv`, apiKey: "key" }, now);
+  const cctv = await insertCctvSource(
+    db,
+    { facilityId: tenant.granted.id, baseUrl: `${env.DEMO_PARTNER_URL}/cctv`, apiKey: "key" },
+    now,
+  );
   if (options.sourcesOn) {
     await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true, cctvEnabled: true }, now);
   }
@@ -73,7 +77,12 @@ export async function postSigned(
   const body = typeof event === "string" ? event : JSON.stringify(event);
   const headers = { ...signedHeaders(secret, body, options), ...options.headers };
   const res = await SELF.fetch(url, { method: "POST", headers, body });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown>, id: headers["webhook-id"] };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as Record<string, unknown>,
+    id: headers["webhook-id"],
+  };
 }
 
 export async function inboxRows(db: Db, sender: string) {

@@ -49,7 +49,10 @@ describe("accepted and duplicate", () => {
     const t = await createWebhookTenant(db);
     const first = await postSigned(t.integrationUrl, t.integration.webhookSecret, member());
     // A retry re-signs with a new timestamp, and may even differ in body: the id decides.
-    const again = await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), { id: first.id, timestamp: nowSeconds() + 1 });
+    const again = await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), {
+      id: first.id,
+      timestamp: nowSeconds() + 1,
+    });
     expect(again.status).toBe(202);
     expect(again.body).toEqual({ id: first.id, status: "duplicate" });
     expect(await inboxRows(db, t.integrationSender)).toHaveLength(1);
@@ -58,7 +61,9 @@ describe("accepted and duplicate", () => {
   it("keys duplicates by sender: the same webhook-id from another source is a new event", async () => {
     const t = await createWebhookTenant(db);
     const id = newId("msg");
-    expect((await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), { id })).body.status).toBe("accepted");
+    expect((await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), { id })).body.status).toBe(
+      "accepted",
+    );
     expect((await postSigned(t.cctvUrl, t.cctv.webhookSecret, cctvPerson(), { id })).body.status).toBe("accepted");
   });
 
@@ -85,7 +90,10 @@ describe("accepted and duplicate", () => {
 });
 
 describe("401 invalid_signature", () => {
-  async function expectRejected(t: Awaited<ReturnType<typeof createWebhookTenant>>, res: { status: number; body: Record<string, unknown> }) {
+  async function expectRejected(
+    t: Awaited<ReturnType<typeof createWebhookTenant>>,
+    res: { status: number; body: Record<string, unknown> },
+  ) {
     expect(res.status).toBe(401);
     expect(Object.keys(res.body)).toEqual(["error"]);
     expect(errorOf(res.body).code).toBe("invalid_signature");
@@ -121,21 +129,36 @@ describe("401 invalid_signature", () => {
     ["more than 5 minutes ahead", 301],
   ])("refuses a timestamp %s, even correctly signed", async (_label, offset) => {
     const t = await createWebhookTenant(db);
-    await expectRejected(t, await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), { timestamp: nowSeconds() + offset }));
+    await expectRejected(
+      t,
+      await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), { timestamp: nowSeconds() + offset }),
+    );
   });
 
   it("accepts timestamps within 5 minutes either way", async () => {
     const t = await createWebhookTenant(db);
     for (const offset of [-280, 280]) {
-      const res = await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), { timestamp: nowSeconds() + offset });
+      const res = await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), {
+        timestamp: nowSeconds() + offset,
+      });
       expect(res.status).toBe(202);
     }
   });
 
   it("refuses a non-numeric timestamp and a signature list with no v1 entry", async () => {
     const t = await createWebhookTenant(db);
-    await expectRejected(t, await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), { headers: { "webhook-timestamp": "yesterday" } }));
-    await expectRejected(t, await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), { headers: { "webhook-signature": "v2,abc" } }));
+    await expectRejected(
+      t,
+      await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), {
+        headers: { "webhook-timestamp": "yesterday" },
+      }),
+    );
+    await expectRejected(
+      t,
+      await postSigned(t.integrationUrl, t.integration.webhookSecret, member(), {
+        headers: { "webhook-signature": "v2,abc" },
+      }),
+    );
   });
 
   it("does not let one organisation's secret post into another organisation's integration", async () => {
@@ -152,12 +175,27 @@ describe("several signatures and rotation", () => {
     const t = await createWebhookTenant(db);
     const body = JSON.stringify(member());
     const headers = signedHeaders(t.integration.webhookSecret, body);
-    const other = new Webhook(newWebhookSecret()).sign(headers["webhook-id"], new Date(Number(headers["webhook-timestamp"]) * 1000), body);
-    for (const list of [`${other} ${headers["webhook-signature"]}`, `v2,Zm9v ${headers["webhook-signature"]} ${other}`]) {
-      const res = await SELF.fetch(t.integrationUrl, { method: "POST", body, headers: { ...headers, "webhook-signature": list } });
+    const other = new Webhook(newWebhookSecret()).sign(
+      headers["webhook-id"],
+      new Date(Number(headers["webhook-timestamp"]) * 1000),
+      body,
+    );
+    for (const list of [
+      `${other} ${headers["webhook-signature"]}`,
+      `v2,Zm9v ${headers["webhook-signature"]} ${other}`,
+    ]) {
+      const res = await SELF.fetch(t.integrationUrl, {
+        method: "POST",
+        body,
+        headers: { ...headers, "webhook-signature": list },
+      });
       expect(res.status).toBe(202);
     }
-    const res = await SELF.fetch(t.integrationUrl, { method: "POST", body, headers: { ...headers, "webhook-id": newId("msg"), "webhook-signature": `${other} v1,not-base64!` } });
+    const res = await SELF.fetch(t.integrationUrl, {
+      method: "POST",
+      body,
+      headers: { ...headers, "webhook-id": newId("msg"), "webhook-signature": `${other} v1,not-base64!` },
+    });
     expect(res.status).toBe(401);
   });
 
@@ -167,12 +205,19 @@ describe("several signatures and rotation", () => {
     const current = newWebhookSecret();
     await db
       .update(integration)
-      .set({ webhookSecret: current, previousWebhookSecret: previous, previousSecretValidUntil: Date.now() + 3_600_000 })
+      .set({
+        webhookSecret: current,
+        previousWebhookSecret: previous,
+        previousSecretValidUntil: Date.now() + 3_600_000,
+      })
       .where(eq(integration.id, t.integration.id));
     expect((await postSigned(t.integrationUrl, previous, member())).status).toBe(202);
     expect((await postSigned(t.integrationUrl, current, member())).status).toBe(202);
 
-    await db.update(integration).set({ previousSecretValidUntil: Date.now() - 1 }).where(eq(integration.id, t.integration.id));
+    await db
+      .update(integration)
+      .set({ previousSecretValidUntil: Date.now() - 1 })
+      .where(eq(integration.id, t.integration.id));
     const late = await postSigned(t.integrationUrl, previous, member());
     expect(late.status).toBe(401);
     expect(errorOf(late.body).code).toBe("invalid_signature");
@@ -188,7 +233,10 @@ describe("several signatures and rotation", () => {
       .set({ webhookSecret: current, previousWebhookSecret: previous, previousSecretValidUntil: Date.now() + 60_000 })
       .where(eq(cctvSource.facilityId, t.granted.id));
     expect((await postSigned(t.cctvUrl, previous, cctvPerson())).status).toBe(202);
-    await db.update(cctvSource).set({ previousSecretValidUntil: Date.now() - 1 }).where(eq(cctvSource.facilityId, t.granted.id));
+    await db
+      .update(cctvSource)
+      .set({ previousSecretValidUntil: Date.now() - 1 })
+      .where(eq(cctvSource.facilityId, t.granted.id));
     expect((await postSigned(t.cctvUrl, previous, cctvPerson())).status).toBe(401);
   });
 });
@@ -218,19 +266,25 @@ describe("400 invalid_payload", () => {
     const t = await createWebhookTenant(db);
     const wrongKind = await postSigned(t.cctvUrl, t.cctv.webhookSecret, member());
     expect(wrongKind.status).toBe(400);
-    const noId = await postSigned(t.cctvUrl, t.cctv.webhookSecret, { type: "person.removed", data: { updated_at: "2026-11-24T11:00:00Z" } });
+    const noId = await postSigned(t.cctvUrl, t.cctv.webhookSecret, {
+      type: "person.removed",
+      data: { updated_at: "2026-11-24T11:00:00Z" },
+    });
     expect(errorOf(noId.body).issues?.map((issue) => issue.path)).toContain("data.person_id");
     expect(await inboxRows(db, t.cctvSender)).toEqual([]);
   });
 
-  it.each([["not json"], ['{"type": "member.upserted", '], [""]])("refuses a body that is not JSON: %j", async (body) => {
-    const t = await createWebhookTenant(db);
-    const res = await postSigned(t.integrationUrl, t.integration.webhookSecret, body);
-    expect(res.status).toBe(400);
-    expect(errorOf(res.body).code).toBe("invalid_payload");
-    expect(errorOf(res.body).issues).toEqual(expect.any(Array));
-    expect(await inboxRows(db, t.integrationSender)).toEqual([]);
-  });
+  it.each([["not json"], ['{"type": "member.upserted", '], [""]])(
+    "refuses a body that is not JSON: %j",
+    async (body) => {
+      const t = await createWebhookTenant(db);
+      const res = await postSigned(t.integrationUrl, t.integration.webhookSecret, body);
+      expect(res.status).toBe(400);
+      expect(errorOf(res.body).code).toBe("invalid_payload");
+      expect(errorOf(res.body).issues).toEqual(expect.any(Array));
+      expect(await inboxRows(db, t.integrationSender)).toEqual([]);
+    },
+  );
 });
 
 describe("404 not_found", () => {
@@ -249,7 +303,11 @@ describe("404 not_found", () => {
 
   it("for a facility without a CCTV source, answered exactly like a facility that does not exist", async () => {
     const t = await createWebhookTenant(db);
-    const withoutCctv = await expectNotFound(`${BASE}/webhooks/cctv/${t.ungranted.id}`, t.cctv.webhookSecret, cctvPerson());
+    const withoutCctv = await expectNotFound(
+      `${BASE}/webhooks/cctv/${t.ungranted.id}`,
+      t.cctv.webhookSecret,
+      cctvPerson(),
+    );
     const missing = await expectNotFound(`${BASE}/webhooks/cctv/${newId("fac")}`, t.cctv.webhookSecret, cctvPerson());
     expect(withoutCctv.body).toEqual(missing.body);
     expect(await inboxRows(db, `cctv:${t.ungranted.id}`)).toEqual([]);
@@ -258,7 +316,11 @@ describe("404 not_found", () => {
   it("for another organisation's facility or an id of the wrong kind, without naming anything of it", async () => {
     const mine = await createWebhookTenant(db);
     const theirs = await createWebhookTenant(db);
-    const other = await insertFacility(db, { organisationId: theirs.organisation.id, name: "Theirs", timeZone: "UTC", countryCode: "GB" }, Date.now());
+    const other = await insertFacility(
+      db,
+      { organisationId: theirs.organisation.id, name: "Theirs", timeZone: "UTC", countryCode: "GB" },
+      Date.now(),
+    );
     const res = await expectNotFound(`${BASE}/webhooks/cctv/${other.id}`, mine.cctv.webhookSecret, cctvPerson());
     expect(JSON.stringify(res.body)).not.toContain(other.id);
     expect(JSON.stringify(res.body)).not.toContain("Theirs");
@@ -268,7 +330,10 @@ describe("404 not_found", () => {
   });
 
   it("before looking at the signature, size or body", async () => {
-    const res = await SELF.fetch(`${BASE}/webhooks/integrations/${newId("int")}`, { method: "POST", body: "x".repeat(300 * 1024) });
+    const res = await SELF.fetch(`${BASE}/webhooks/integrations/${newId("int")}`, {
+      method: "POST",
+      body: "x".repeat(300 * 1024),
+    });
     expect(res.status).toBe(404);
   });
 });
@@ -295,7 +360,12 @@ describe("413 payload_too_large", () => {
         controller.close();
       },
     });
-    const res = await SELF.fetch(t.integrationUrl, { method: "POST", headers, body: stream, duplex: "half" } as RequestInit);
+    const res = await SELF.fetch(t.integrationUrl, {
+      method: "POST",
+      headers,
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(await inboxRows(db, t.integrationSender)).toEqual([]);
   });

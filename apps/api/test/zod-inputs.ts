@@ -12,7 +12,8 @@ type ZodLike = { _zod: { def: Def }; safeParse(value: unknown): { success: boole
 type Def = Record<string, unknown> & { type: string; checks?: Array<{ _zod: { def: Record<string, unknown> } }> };
 
 export function listProcedures(): ProcedureInfo[] {
-  const def = (appRouter as unknown as { _def: { procedures: Record<string, unknown>; lazy: Record<string, unknown> } })._def;
+  const def = (appRouter as unknown as { _def: { procedures: Record<string, unknown>; lazy: Record<string, unknown> } })
+    ._def;
   const lazy = Object.keys(def.lazy);
   if (lazy.length > 0) throw new Error(`lazy routers are not enumerated yet: ${lazy.join(", ")}`);
   return Object.entries(def.procedures)
@@ -124,7 +125,9 @@ function sample(schema: ZodLike, path: Array<string | number>, fill: Fill): unkn
       return [null];
     case "array": {
       const min = Number(checksOf(def).find((c) => c.check === "min_length")?.minimum ?? 1);
-      const items = Array.from({ length: Math.max(1, min) }, (_, i) => sample(def.element as ZodLike, [...path, i], fill));
+      const items = Array.from({ length: Math.max(1, min) }, (_, i) =>
+        sample(def.element as ZodLike, [...path, i], fill),
+      );
       return cartesian(items);
     }
     case "union":
@@ -142,7 +145,9 @@ function sample(schema: ZodLike, path: Array<string | number>, fill: Fill): unkn
 function sampleString(def: Def, key: string, path: Array<string | number>): string {
   const checks = checksOf(def);
   // A regex check is the shared "no control characters" rule (src/inputs.ts): plain letters pass it.
-  const formats = [def.format, ...checks.filter((c) => c.check === "string_format").map((c) => c.format)].filter((f) => f && f !== "regex");
+  const formats = [def.format, ...checks.filter((c) => c.check === "string_format").map((c) => c.format)].filter(
+    (f) => f && f !== "regex",
+  );
   const min = Math.max(0, ...checks.filter((c) => c.check === "min_length").map((c) => Number(c.minimum)));
   const max = Math.min(10_000, ...checks.filter((c) => c.check === "max_length").map((c) => Number(c.maximum)));
   let value: string;

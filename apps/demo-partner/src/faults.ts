@@ -1,4 +1,4 @@
-export type ListingTarget = 'members' | 'cctv';
+export type ListingTarget = "members" | "cctv";
 
 export interface PageFault {
   /** 1-based page of a listing pass: the request without a cursor is page 1. */
@@ -15,7 +15,7 @@ export interface FailPageFault extends PageFault {
 
 export interface MalformedPageFault extends PageFault {
   /** `truncated-json`: 200 with a body cut mid-JSON; `wrong-shape`: valid JSON that is not a listing page. */
-  kind?: 'truncated-json' | 'wrong-shape';
+  kind?: "truncated-json" | "wrong-shape";
 }
 
 /** Mutable at runtime: the server reads it on every request. */
@@ -27,15 +27,15 @@ export interface Faults {
 }
 
 export type ListingFault =
-  | { kind: 'fail'; status: 500 | 503 }
-  | { kind: 'malformed'; shape: 'truncated-json' | 'wrong-shape' };
+  | { kind: "fail"; status: 500 | 503 }
+  | { kind: "malformed"; shape: "truncated-json" | "wrong-shape" };
 
 function applies(fault: PageFault | undefined, target: ListingTarget, page: number): boolean {
   return fault !== undefined && fault.page === page && (fault.target === undefined || fault.target === target);
 }
 
 /** Consumes one use of a counted fault, deleting it once used up. */
-function consume(faults: Faults, key: 'failPage' | 'malformedPage'): void {
+function consume(faults: Faults, key: "failPage" | "malformedPage"): void {
   const fault = faults[key];
   if (fault?.times === undefined) return;
   fault.times -= 1;
@@ -45,13 +45,13 @@ function consume(faults: Faults, key: 'failPage' | 'malformedPage'): void {
 export function takeListingFault(faults: Faults, target: ListingTarget, page: number): ListingFault | undefined {
   if (applies(faults.failPage, target, page)) {
     const status = faults.failPage?.status ?? 500;
-    consume(faults, 'failPage');
-    return { kind: 'fail', status };
+    consume(faults, "failPage");
+    return { kind: "fail", status };
   }
   if (applies(faults.malformedPage, target, page)) {
-    const shape = faults.malformedPage?.kind ?? 'truncated-json';
-    consume(faults, 'malformedPage');
-    return { kind: 'malformed', shape };
+    const shape = faults.malformedPage?.kind ?? "truncated-json";
+    consume(faults, "malformedPage");
+    return { kind: "malformed", shape };
   }
   return undefined;
 }

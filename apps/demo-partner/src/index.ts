@@ -1,6 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Faults } from './faults';
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Faults } from "./faults";
 import {
   DEFAULT_CCTV_PEOPLE_COUNT,
   DEFAULT_LOCATIONS,
@@ -8,21 +8,28 @@ import {
   DEFAULT_SEED,
   generateCctvPeople,
   generateMembers,
-} from './generate';
-import { createRequestHandler } from './server';
-import { readStateFile, writeStateFile } from './state-file';
-import { createCctvStore, createMemberStore, type CctvStore, type MemberStore } from './store';
-import { WebhookPusher, cctvEvent, memberEvent, type PushOptions, type WebhookStatus, type WebhookTarget } from './webhooks';
+} from "./generate";
+import { createRequestHandler } from "./server";
+import { readStateFile, writeStateFile } from "./state-file";
+import { createCctvStore, createMemberStore, type CctvStore, type MemberStore } from "./store";
+import {
+  WebhookPusher,
+  cctvEvent,
+  memberEvent,
+  type PushOptions,
+  type WebhookStatus,
+  type WebhookTarget,
+} from "./webhooks";
 
-export * from './types';
-export * from './generate';
-export * from './store';
-export * from './faults';
-export { createRng, type Rng } from './random';
-export * from './webhooks';
-export { MAX_BURST } from './control';
-export { DEFAULT_LIMIT, MAX_LIMIT } from './server';
-export type { PartnerState } from './state-file';
+export * from "./types";
+export * from "./generate";
+export * from "./store";
+export * from "./faults";
+export { createRng, type Rng } from "./random";
+export * from "./webhooks";
+export { MAX_BURST } from "./control";
+export { DEFAULT_LIMIT, MAX_LIMIT } from "./server";
+export type { PartnerState } from "./state-file";
 
 export interface DemoPartnerOptions {
   /** 0 (the default) picks a free port. */
@@ -73,7 +80,7 @@ export interface DemoPartner {
 export async function startDemoPartner(options: DemoPartnerOptions): Promise<DemoPartner> {
   const {
     port = 0,
-    host = '127.0.0.1',
+    host = "127.0.0.1",
     apiKey,
     memberCount = DEFAULT_MEMBER_COUNT,
     seed = DEFAULT_SEED,
@@ -82,7 +89,7 @@ export async function startDemoPartner(options: DemoPartnerOptions): Promise<Dem
     cctvPeopleCount = DEFAULT_CCTV_PEOPLE_COUNT,
     stateFile,
   } = options;
-  if (!apiKey) throw new Error('startDemoPartner: apiKey is required');
+  if (!apiKey) throw new Error("startDemoPartner: apiKey is required");
 
   const saved = stateFile === undefined ? undefined : readStateFile(stateFile);
   let needsWrite = stateFile !== undefined && saved === undefined;
@@ -110,12 +117,15 @@ export async function startDemoPartner(options: DemoPartnerOptions): Promise<Dem
     if (needsWrite) persist();
   }
 
-  const memberPusher = options.webhookTarget ? new WebhookPusher(options.webhookTarget, options.webhookPush) : undefined;
+  const memberPusher = options.webhookTarget
+    ? new WebhookPusher(options.webhookTarget, options.webhookPush)
+    : undefined;
   if (memberPusher) store.onChange((change) => void memberPusher.push(memberEvent(change)));
   const cctvPushers = new Map<string, WebhookPusher>();
   for (const [facilityId, target] of Object.entries(options.cctvWebhookTargets ?? {})) {
     const people = cctv.get(facilityId);
-    if (people === undefined) throw new Error(`startDemoPartner: no CCTV facility ${facilityId} for its webhook target`);
+    if (people === undefined)
+      throw new Error(`startDemoPartner: no CCTV facility ${facilityId} for its webhook target`);
     const pusher = new WebhookPusher(target, options.webhookPush);
     people.onChange((change) => void pusher.push(cctvEvent(change)));
     cctvPushers.set(facilityId, pusher);
@@ -129,9 +139,9 @@ export async function startDemoPartner(options: DemoPartnerOptions): Promise<Dem
   const faults: Faults = structuredClone(options.faults ?? {});
   const server = createServer(createRequestHandler({ apiKey, members: store, cctv, faults, webhookStatus }));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once("error", reject);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off("error", reject);
       resolve();
     });
   });
@@ -163,7 +173,7 @@ export async function startDemoPartner(options: DemoPartnerOptions): Promise<Dem
 }
 
 function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
 }

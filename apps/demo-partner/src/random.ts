@@ -22,7 +22,7 @@ export function createRng(seed: number): Rng {
     int,
     chance: (probability) => next() < probability,
     pick: (items) => {
-      if (items.length === 0) throw new Error('pick from an empty list');
+      if (items.length === 0) throw new Error("pick from an empty list");
       return items[int(items.length)] as (typeof items)[number];
     },
     shuffle: (items) => {

@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { CctvPerson, Member } from './types';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { CctvPerson, Member } from "./types";
 
 export interface PartnerState {
   version: 1;
@@ -13,9 +13,9 @@ export interface PartnerState {
 export function readStateFile(file: string): PartnerState | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
   const parsed = JSON.parse(text) as Partial<PartnerState>;

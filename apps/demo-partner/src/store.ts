@@ -1,8 +1,6 @@
-import type { CctvPerson, Member } from './types';
+import type { CctvPerson, Member } from "./types";
 
-export type StoreChange<T> =
-  | { type: 'upserted'; record: T; previous: T | undefined }
-  | { type: 'removed'; record: T };
+export type StoreChange<T> = { type: "upserted"; record: T; previous: T | undefined } | { type: "removed"; record: T };
 
 export interface Page<T> {
   items: T[];
@@ -53,14 +51,14 @@ export class RecordStore<T> {
 
   upsert(record: T): T {
     const key = this.#keyOf(record);
-    if (typeof key !== 'string' || key.length < 1 || key.length > 128) {
-      throw new Error('record id must be a string of 1 to 128 characters');
+    if (typeof key !== "string" || key.length < 1 || key.length > 128) {
+      throw new Error("record id must be a string of 1 to 128 characters");
     }
     const previous = this.#records.get(key);
     const stored = structuredClone(record);
     this.#records.set(key, stored);
     if (previous === undefined) this.#sortedKeys = undefined;
-    this.#emit({ type: 'upserted', record: structuredClone(stored), previous });
+    this.#emit({ type: "upserted", record: structuredClone(stored), previous });
     return structuredClone(stored);
   }
 
@@ -70,7 +68,7 @@ export class RecordStore<T> {
     if (record === undefined) return undefined;
     this.#records.delete(id);
     this.#sortedKeys = undefined;
-    this.#emit({ type: 'removed', record: structuredClone(record) });
+    this.#emit({ type: "removed", record: structuredClone(record) });
     return structuredClone(record);
   }
 

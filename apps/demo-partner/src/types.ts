@@ -12,8 +12,8 @@ export interface Member {
   updated_at: string;
 }
 
-export type PersonType = 'member' | 'staff' | 'guest';
-export type MembershipStatus = 'active' | 'frozen' | 'cancelled';
+export type PersonType = "member" | "staff" | "guest";
+export type MembershipStatus = "active" | "frozen" | "cancelled";
 
 /** A CCTV listing item / `person.identified` data. */
 export interface CctvPerson {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
-import type { StoreChange } from './store';
-import type { CctvPerson, Member } from './types';
+import { randomUUID } from "node:crypto";
+import { Webhook } from "standardwebhooks";
+import type { StoreChange } from "./store";
+import type { CctvPerson, Member } from "./types";
 
 /** Where to push: the product's webhook URL for this source and the secret it shows (`whsec_…`). */
 export interface WebhookTarget {
@@ -10,10 +10,10 @@ export interface WebhookTarget {
 }
 
 export type SourceEvent =
-  | { type: 'member.upserted'; data: Member }
-  | { type: 'member.removed'; data: { external_id: string; location_ids: string[]; updated_at: string } }
-  | { type: 'person.identified'; data: CctvPerson }
-  | { type: 'person.removed'; data: { person_id: string; updated_at: string } };
+  | { type: "member.upserted"; data: Member }
+  | { type: "member.removed"; data: { external_id: string; location_ids: string[]; updated_at: string } }
+  | { type: "person.identified"; data: CctvPerson }
+  | { type: "person.removed"; data: { person_id: string; updated_at: string } };
 
 export interface PushOptions {
   /** Attempts per event, the first included. */
@@ -27,9 +27,9 @@ export interface PushOptions {
 
 export interface PushRecord {
   id: string;
-  type: SourceEvent['type'];
+  type: SourceEvent["type"];
   /** `accepted` / `duplicate` from a 202; `failed` after a 4xx or when attempts ran out. */
-  outcome: 'accepted' | 'duplicate' | 'failed';
+  outcome: "accepted" | "duplicate" | "failed";
   attempts: number;
   lastStatus: number | null;
 }
@@ -73,7 +73,7 @@ export class WebhookPusher {
   }
 
   push(event: SourceEvent): Promise<PushRecord> {
-    const id = `msg_${randomUUID().replaceAll('-', '')}`;
+    const id = `msg_${randomUUID().replaceAll("-", "")}`;
     this.#stats.pending += 1;
     const delivery = this.#slot()
       .then(() => this.#deliver(id, event))
@@ -106,14 +106,14 @@ export class WebhookPusher {
     const body = JSON.stringify(event);
     let lastStatus: number | null = null;
     let attempts = 0;
-    let outcome: PushRecord['outcome'] = 'failed';
+    let outcome: PushRecord["outcome"] = "failed";
     while (attempts < this.#options.maxAttempts && !this.#closed) {
       attempts += 1;
       const wait = await this.#attempt(id, body).then(
         (res) => {
           lastStatus = res.status;
           if (res.status === 202) {
-            outcome = res.duplicate ? 'duplicate' : 'accepted';
+            outcome = res.duplicate ? "duplicate" : "accepted";
             return null;
           }
           if (res.status === 429) return res.retryAfterMs ?? this.#backoff(attempts);
@@ -130,27 +130,37 @@ export class WebhookPusher {
     this.#stats[outcome] += 1;
     this.#stats.recent.push(record);
     if (this.#stats.recent.length > RECENT) this.#stats.recent.shift();
-    if (outcome === 'failed') console.error(`demo-partner: webhook ${id} (${event.type}) failed after ${attempts} attempt(s), last HTTP ${lastStatus ?? 'none'}`);
+    if (outcome === "failed")
+      console.error(
+        `demo-partner: webhook ${id} (${event.type}) failed after ${attempts} attempt(s), last HTTP ${lastStatus ?? "none"}`,
+      );
     return record;
   }
 
-  async #attempt(id: string, body: string): Promise<{ status: number; duplicate: boolean; retryAfterMs: number | null }> {
+  async #attempt(
+    id: string,
+    body: string,
+  ): Promise<{ status: number; duplicate: boolean; retryAfterMs: number | null }> {
     const timestamp = new Date();
     const res = await fetch(this.#target.url, {
-      method: 'POST',
+      method: "POST",
       headers: {
-        'Content-Type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-        'webhook-signature': this.#signer.sign(id, timestamp, body),
+        "Content-Type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+        "webhook-signature": this.#signer.sign(id, timestamp, body),
       },
       body,
       signal: AbortSignal.timeout(15_000),
     });
     const text = await res.text();
     const duplicate = res.status === 202 && /"status"\s*:\s*"duplicate"/.test(text);
-    const retryAfter = Number(res.headers.get('retry-after'));
-    return { status: res.status, duplicate, retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null };
+    const retryAfter = Number(res.headers.get("retry-after"));
+    return {
+      status: res.status,
+      duplicate,
+      retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null,
+    };
   }
 
   #backoff(attempts: number): number {
@@ -173,18 +183,21 @@ export class WebhookPusher {
 /** A removal is stamped now, and never before the record's own `updated_at`, so it wins over it. */
 function removalTime(previous: string): string {
   const at = Math.max(Date.now(), Date.parse(previous) + 1000);
-  return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 export function memberEvent(change: StoreChange<Member>): SourceEvent {
-  if (change.type === 'upserted') return { type: 'member.upserted', data: change.record };
+  if (change.type === "upserted") return { type: "member.upserted", data: change.record };
   const { external_id, location_ids, updated_at } = change.record;
-  return { type: 'member.removed', data: { external_id, location_ids, updated_at: removalTime(updated_at) } };
+  return { type: "member.removed", data: { external_id, location_ids, updated_at: removalTime(updated_at) } };
 }
 
 export function cctvEvent(change: StoreChange<CctvPerson>): SourceEvent {
-  if (change.type === 'upserted') return { type: 'person.identified', data: change.record };
-  return { type: 'person.removed', data: { person_id: change.record.person_id, updated_at: removalTime(change.record.updated_at) } };
+  if (change.type === "upserted") return { type: "person.identified", data: change.record };
+  return {
+    type: "person.removed",
+    data: { person_id: change.record.person_id, updated_at: removalTime(change.record.updated_at) },
+  };
 }
 
 /** `GET /control/webhooks`: each pusher's counters; null / absent where no target is configured. */

@@ -1,7 +1,7 @@
-import { afterEach } from 'vitest';
-import { startDemoPartner, type DemoPartner, type DemoPartnerOptions } from '../src/index';
+import { afterEach } from "vitest";
+import { startDemoPartner, type DemoPartner, type DemoPartnerOptions } from "../src/index";
 
-export const API_KEY = 'test-key-123';
+export const API_KEY = "test-key-123";
 
 const running: DemoPartner[] = [];
 afterEach(async () => {

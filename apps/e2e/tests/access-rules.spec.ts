@@ -7,11 +7,17 @@ import { test, expect, signIn, createGrantedFacility, stackDb, uniqueName, scree
 test.use({ locale: "en-GB", timezoneId: "Europe/London" });
 
 const DAY = 86_400_000;
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name }).click();
+const nav = (page: Page, name: string) =>
+  page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name }).click();
 
 async function seedPeople(facilityId: string) {
   const now = Date.now();
-  const person = (lastName: string, personType: string, membershipStatus: string, extra: Partial<typeof accessUser.$inferInsert> = {}) => ({
+  const person = (
+    lastName: string,
+    personType: string,
+    membershipStatus: string,
+    extra: Partial<typeof accessUser.$inferInsert> = {},
+  ) => ({
     id: newId("usr_e2e"),
     facilityId,
     source: "manual" as const,
@@ -37,7 +43,9 @@ async function seedPeople(facilityId: string) {
   return rows;
 }
 
-test("the rule editor offers the facility's statuses, previews who would lose access, saves, and hands out a door key", async ({ page }, testInfo) => {
+test("the rule editor offers the facility's statuses, previews who would lose access, saves, and hands out a door key", async ({
+  page,
+}, testInfo) => {
   test.setTimeout(120_000);
   const facility = await createGrantedFacility(uniqueName("Rules "));
   const people = await seedPeople(facility.id);
@@ -83,7 +91,9 @@ test("the rule editor offers the facility's statuses, previews who would lose ac
   await nav(page, "User Access");
   const graceRow = page.locator(".users-table tbody tr").filter({ hasText: "Grace" });
   await graceRow.first().getByRole("button").first().click();
-  const until = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "Europe/London" }).format(new Date(people[6]!.graceUntil!));
+  const until = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "Europe/London" }).format(
+    new Date(people[6]!.graceUntil!),
+  );
   await expect(page.getByTestId("access-until")).toHaveText(`Access until ${until} (grace: membership Expired)`);
   await page.keyboard.press("Escape");
 
@@ -102,6 +112,9 @@ test("the rule editor offers the facility's statuses, previews who would lose ac
     return { status: res.status, body: await res.json() };
   };
   expect(await ask(people[0]!.id)).toEqual({ status: 200, body: { allowed: true, reason: null, until: null } });
-  expect(await ask(people[3]!.id)).toEqual({ status: 200, body: { allowed: false, reason: "no_matching_rule_or_grant", until: null } });
+  expect(await ask(people[3]!.id)).toEqual({
+    status: 200,
+    body: { allowed: false, reason: "no_matching_rule_or_grant", until: null },
+  });
   await expect(page.getByTestId("door-key-info")).toContainText(key.slice(0, 11));
 });

@@ -27,10 +27,19 @@ async function addUsers(db: Db, source: "integration" | "manual" | "cctv", n: nu
     updatedAt: now,
   }));
   await db.insert(accessUser).values(rows);
-  await db.insert(accessGrant).values(rows.map((row) => ({ id: newId("gr"), userId: row.id, name: "Pool", createdAt: now })));
   await db
-    .insert(invitation)
-    .values(rows.map((row) => ({ userId: row.id, facilityId: FACILITY.id, email: row.email, state: "sent" as const, trigger: "auto" as const, queuedAt: now })));
+    .insert(accessGrant)
+    .values(rows.map((row) => ({ id: newId("gr"), userId: row.id, name: "Pool", createdAt: now })));
+  await db.insert(invitation).values(
+    rows.map((row) => ({
+      userId: row.id,
+      facilityId: FACILITY.id,
+      email: row.email,
+      state: "sent" as const,
+      trigger: "auto" as const,
+      queuedAt: now,
+    })),
+  );
   await db.insert(accessLogEntry).values(
     rows.map((row) => ({
       facilityId: FACILITY.id,
@@ -53,7 +62,10 @@ async function count(db: Db, sql: string, args: Array<string | number> = []): Pr
 
 const inScope = (db: Db, integrationOnly: boolean) =>
   integrationOnly
-    ? count(db, "access_user WHERE facility_id = ? AND source = 'integration' AND integration_id = ?", [FACILITY.id, INTEGRATION.id])
+    ? count(db, "access_user WHERE facility_id = ? AND source = 'integration' AND integration_id = ?", [
+        FACILITY.id,
+        INTEGRATION.id,
+      ])
     : count(db, "access_user WHERE facility_id = ? AND source = 'integration'", [FACILITY.id]);
 
 const placeholders = (ids: string[]) => ids.map(() => "?").join(", ");
@@ -79,7 +91,9 @@ async function openWizard(page: Page) {
 
 test.describe.configure({ mode: "serial" });
 
-test("bulk delete one integration: preview, a stale confirm sent back to preview, then delete exactly the set", async ({ page }, testInfo) => {
+test("bulk delete one integration: preview, a stale confirm sent back to preview, then delete exactly the set", async ({
+  page,
+}, testInfo) => {
   const db = stackDb();
   try {
     const label = `Bd${Date.now() % 100_000}`;
@@ -94,12 +108,20 @@ test("bulk delete one integration: preview, a stale confirm sent back to preview
     const expected = await inScope(db, true);
     await dialog.getByRole("button", { name: "Preview" }).click();
 
-    await expect(dialog.getByTestId("bulk-delete-count")).toHaveText(`${expected} users from ${INTEGRATION.name} will be deleted.`);
-    await expect(dialog.getByRole("list", { name: "Users to be deleted (sample)" }).getByRole("listitem")).toHaveCount(20);
+    await expect(dialog.getByTestId("bulk-delete-count")).toHaveText(
+      `${expected} users from ${INTEGRATION.name} will be deleted.`,
+    );
+    await expect(dialog.getByRole("list", { name: "Users to be deleted (sample)" }).getByRole("listitem")).toHaveCount(
+      20,
+    );
     await expect(dialog.getByText(`…and ${expected - 20} more.`)).toBeVisible();
     await expect(dialog.getByTestId("bulk-delete-warning")).toHaveText(WARNING);
-    await expect(dialog.getByRole("checkbox", { name: "Also turn off syncing from this integration (recommended)" })).toBeChecked();
-    const understood = dialog.getByRole("checkbox", { name: "I understand this is permanent and customisations will be lost" });
+    await expect(
+      dialog.getByRole("checkbox", { name: "Also turn off syncing from this integration (recommended)" }),
+    ).toBeChecked();
+    const understood = dialog.getByRole("checkbox", {
+      name: "I understand this is permanent and customisations will be lost",
+    });
     await expect(understood).not.toBeChecked();
     await expect(dialog.getByRole("button", { name: `Delete ${expected}` })).toBeDisabled();
     await step(page, testInfo, "2-review");
@@ -115,8 +137,12 @@ test("bulk delete one integration: preview, a stale confirm sent back to preview
     await step(page, testInfo, "3-stale");
 
     await dialog.getByRole("button", { name: "Preview" }).click();
-    await expect(dialog.getByTestId("bulk-delete-count")).toHaveText(`${expected + 1} users from ${INTEGRATION.name} will be deleted.`);
-    await expect(dialog.getByRole("checkbox", { name: "Also turn off syncing from this integration (recommended)" })).toBeChecked();
+    await expect(dialog.getByTestId("bulk-delete-count")).toHaveText(
+      `${expected + 1} users from ${INTEGRATION.name} will be deleted.`,
+    );
+    await expect(
+      dialog.getByRole("checkbox", { name: "Also turn off syncing from this integration (recommended)" }),
+    ).toBeChecked();
     await expect(dialog.getByRole("button", { name: `Delete ${expected + 1}` })).toBeDisabled();
     await understood.check();
     await step(page, testInfo, "4-confirm");
@@ -137,17 +163,29 @@ test("bulk delete one integration: preview, a stale confirm sent back to preview
     expect(log.rows.map((row) => [row.user_id, row.external_id])).toEqual(
       Array.from({ length: 25 }, (_, i) => [null, `${label}-${String(i).padStart(3, "0")}`]),
     );
-    expect(await count(db, "facility_integration WHERE facility_id = ? AND integration_id = ? AND enabled = 0", [FACILITY.id, INTEGRATION.id])).toBe(1);
-    expect(await count(db, "audit_entry WHERE facility_id = ? AND action = 'bulk_delete_synced_users'", [FACILITY.id])).toBe(1);
+    expect(
+      await count(db, "facility_integration WHERE facility_id = ? AND integration_id = ? AND enabled = 0", [
+        FACILITY.id,
+        INTEGRATION.id,
+      ]),
+    ).toBe(1);
+    expect(
+      await count(db, "audit_entry WHERE facility_id = ? AND action = 'bulk_delete_synced_users'", [FACILITY.id]),
+    ).toBe(1);
   } finally {
     db.$client.close();
   }
 });
 
-test("bulk delete all integration-synced users with the turn-off ticked turns the Integrations source off", async ({ page }, testInfo) => {
+test("bulk delete all integration-synced users with the turn-off ticked turns the Integrations source off", async ({
+  page,
+}, testInfo) => {
   const db = stackDb();
   try {
-    await db.$client.execute({ sql: "UPDATE sync_settings SET integrations_enabled = 1 WHERE facility_id = ?", args: [FACILITY.id] });
+    await db.$client.execute({
+      sql: "UPDATE sync_settings SET integrations_enabled = 1 WHERE facility_id = ?",
+      args: [FACILITY.id],
+    });
     const label = `All${Date.now() % 100_000}`;
     await addUsers(db, "integration", 3, label);
     const dialog = await openWizard(page);
@@ -155,16 +193,27 @@ test("bulk delete all integration-synced users with the turn-off ticked turns th
     await dialog.getByRole("radio", { name: "All integration-synced users" }).check();
     const expected = await inScope(db, false);
     await dialog.getByRole("button", { name: "Preview" }).click();
-    await expect(dialog.getByTestId("bulk-delete-count")).toHaveText(`${expected} users from all integrations will be deleted.`);
-    await expect(dialog.getByRole("list", { name: "Users to be deleted (sample)" }).getByRole("listitem")).toHaveCount(Math.min(expected, 20));
-    await dialog.getByRole("checkbox", { name: "I understand this is permanent and customisations will be lost" }).check();
+    await expect(dialog.getByTestId("bulk-delete-count")).toHaveText(
+      `${expected} users from all integrations will be deleted.`,
+    );
+    await expect(dialog.getByRole("list", { name: "Users to be deleted (sample)" }).getByRole("listitem")).toHaveCount(
+      Math.min(expected, 20),
+    );
+    await dialog
+      .getByRole("checkbox", { name: "I understand this is permanent and customisations will be lost" })
+      .check();
     await step(page, testInfo, "all-review");
     await dialog.getByRole("button", { name: `Delete ${expected}` }).click();
     await expect(dialog).toBeHidden();
     await expect(page.getByRole("switch", { name: "Enable Integrations" })).not.toBeChecked();
     await step(page, testInfo, "all-done");
     expect(await inScope(db, false)).toBe(0);
-    expect(await count(db, "access_log_entry WHERE facility_id = ? AND person_name LIKE ? AND user_id IS NULL", [FACILITY.id, `${label} Person %`])).toBe(3);
+    expect(
+      await count(db, "access_log_entry WHERE facility_id = ? AND person_name LIKE ? AND user_id IS NULL", [
+        FACILITY.id,
+        `${label} Person %`,
+      ]),
+    ).toBe(3);
   } finally {
     db.$client.close();
   }

@@ -138,13 +138,21 @@ export async function integrationWebhookSecret(integrationId: string = DEMO_IDS.
  * Maps one more partner location id of an integration to a facility (the integration's location map).
  * Returns the undo, so a spec leaves the seeded map as it found it.
  */
-export async function mapIntegrationLocation(input: { locationId: string; facilityId: string; integrationId?: string }) {
+export async function mapIntegrationLocation(input: {
+  locationId: string;
+  facilityId: string;
+  integrationId?: string;
+}) {
   const integrationId = input.integrationId ?? DEMO_IDS.integrationId;
-  await stackDb().insert(integrationLocation).values({ integrationId, locationId: input.locationId, facilityId: input.facilityId });
+  await stackDb()
+    .insert(integrationLocation)
+    .values({ integrationId, locationId: input.locationId, facilityId: input.facilityId });
   return async () => {
     await stackDb()
       .delete(integrationLocation)
-      .where(and(eq(integrationLocation.integrationId, integrationId), eq(integrationLocation.locationId, input.locationId)));
+      .where(
+        and(eq(integrationLocation.integrationId, integrationId), eq(integrationLocation.locationId, input.locationId)),
+      );
   };
 }
 
@@ -154,7 +162,12 @@ export async function createCctvSource(facilityId: string) {
   const webhookSecret = newWebhookSecret();
   await insertCctvSource(
     stackDb(),
-    { facilityId, baseUrl: "https://cctv.example/api", apiKey: await box.seal("sk_test_e2e_cctv_0123456789"), webhookSecret: await box.seal(webhookSecret) },
+    {
+      facilityId,
+      baseUrl: "https://cctv.example/api",
+      apiKey: await box.seal("sk_test_e2e_cctv_0123456789"),
+      webhookSecret: await box.seal(webhookSecret),
+    },
     Date.now(),
   );
   return webhookSecret;
@@ -208,7 +221,11 @@ export async function inboxRowsOfWebhook(webhookId: string) {
 }
 
 /** The User Access rows a source holds for one person id. */
-export async function accessUsersOfSource(input: { externalId: string; source: "integration" | "cctv"; facilityId?: string }) {
+export async function accessUsersOfSource(input: {
+  externalId: string;
+  source: "integration" | "cctv";
+  facilityId?: string;
+}) {
   return stackDb()
     .select()
     .from(accessUser)

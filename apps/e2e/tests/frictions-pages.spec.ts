@@ -27,7 +27,13 @@ async function openFacility(page: Page, facilityName: string) {
 async function personWithChanges(facilityId: string) {
   const lastName = uniqueName("Changed");
   const externalId = `E2E-${lastName}`;
-  const userId = await insertSyncedUser({ firstName: "Cleo", lastName, email: `${lastName.toLowerCase()}@example.com`, externalId, facilityId });
+  const userId = await insertSyncedUser({
+    firstName: "Cleo",
+    lastName,
+    email: `${lastName.toLowerCase()}@example.com`,
+    externalId,
+    facilityId,
+  });
   await stackDb()
     .insert(activityEntry)
     .values({
@@ -48,7 +54,9 @@ async function personWithChanges(facilityId: string) {
   return { userId, name: `Cleo ${lastName}`, externalId };
 }
 
-test("changed fields are named as on the help page: activity detail, user panel and CSV export (4)", async ({ page }, testInfo) => {
+test("changed fields are named as on the help page: activity detail, user panel and CSV export (4)", async ({
+  page,
+}, testInfo) => {
   const facility = await createGrantedFacility(uniqueName("Fields "));
   const person = await personWithChanges(facility.id);
   await openFacility(page, facility.name);
@@ -65,7 +73,10 @@ test("changed fields are named as on the help page: activity detail, user panel 
   await page.keyboard.press("Escape");
 
   // The CSV export, fetched with the admin's session.
-  const csv = await page.evaluate(async (url) => (await fetch(url)).text(), `/api/facilities/${facility.id}/activity.csv`);
+  const csv = await page.evaluate(
+    async (url) => (await fetch(url)).text(),
+    `/api/facilities/${facility.id}/activity.csv`,
+  );
   const [header, ...lines] = csv.trim().split("\r\n");
   expect(header).toBe("Time,Outcome,Name,External ID,Source,Reason,Changed fields,Pass ID,Webhook ID,User ID,Entry ID");
   const line = lines.find((l) => l.includes(person.externalId))!;
@@ -84,7 +95,12 @@ test("changed fields are named as on the help page: activity detail, user panel 
 test("the Decoupled from the source toast leaves the person's name in view (8)", async ({ page }, testInfo) => {
   const facility = await createGrantedFacility(uniqueName("Decouple "));
   const lastName = uniqueName("Toast");
-  await insertSyncedUser({ firstName: "Dana", lastName, email: `${lastName.toLowerCase()}@example.com`, facilityId: facility.id });
+  await insertSyncedUser({
+    firstName: "Dana",
+    lastName,
+    email: `${lastName.toLowerCase()}@example.com`,
+    facilityId: facility.id,
+  });
   await openFacility(page, facility.name);
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "User Access" }).click();
   await page.getByRole("button", { name: `Dana ${lastName}` }).click();
@@ -103,7 +119,9 @@ test("the Decoupled from the source toast leaves the person's name in view (8)",
   expect(overlap).toBe(false);
 });
 
-test("small ones: Auto-send on its own line with its text, plain bulk wording, unnamed entries show their id, a favicon (10)", async ({ page }, testInfo) => {
+test("small ones: Auto-send on its own line with its text, plain bulk wording, unnamed entries show their id, a favicon (10)", async ({
+  page,
+}, testInfo) => {
   const facility = await createGrantedFacility(uniqueName("Small "));
   const externalId = `E2E-${uniqueName("nameless")}`;
   await stackDb().insert(activityEntry).values({
@@ -152,7 +170,10 @@ test("the Integrations page has a facility picker for its facility tabs (10)", a
   await page.getByRole("option", { name: "Riverside" }).click();
   await expect(picker).toContainText("Riverside");
   const tabs = page.getByRole("navigation", { name: "Settings" });
-  await expect(tabs.getByRole("link", { name: "Sync settings" })).toHaveAttribute("href", `/facilities/${DEMO_IDS.riverside}/sync`);
+  await expect(tabs.getByRole("link", { name: "Sync settings" })).toHaveAttribute(
+    "href",
+    `/facilities/${DEMO_IDS.riverside}/sync`,
+  );
   await expect(page.getByRole("heading", { name: "Integrations" })).toBeVisible();
   await screenshot(page, testInfo, "integrations-picker");
 });

@@ -24,11 +24,16 @@ test("wrangler's expected offline warnings and DNS stack traces are left out; ev
   expect(kept).toEqual(["⎔ Starting local server...", "[wrangler:info] Ready on http://127.0.0.1:8787"]);
 
   // Another host's failure, or another error's stack, is not expected: it shows.
-  const other = ["Error: getaddrinfo ENOTFOUND partner.example", "    at GetAddrInfoReqWrap.onlookupall (node:dns:122:26)"];
+  const other = [
+    "Error: getaddrinfo ENOTFOUND partner.example",
+    "    at GetAddrInfoReqWrap.onlookupall (node:dns:122:26)",
+  ];
   expect(other.filter((line) => !offlineNoiseFilter()(line))).toEqual(other);
 });
 
 test("the running line shows the install time apart from the start time", () => {
-  expect(startupTime({ launchedAt: 1_000, stackStartedAt: 35_000, readyAt: 46_000 })).toBe("ready in 11.0 s, after 34.0 s installing packages");
+  expect(startupTime({ launchedAt: 1_000, stackStartedAt: 35_000, readyAt: 46_000 })).toBe(
+    "ready in 11.0 s, after 34.0 s installing packages",
+  );
   expect(startupTime({ launchedAt: null, stackStartedAt: 35_000, readyAt: 46_000 })).toBe("ready in 11.0 s");
 });

@@ -33,15 +33,28 @@ async function facilityWithMembers(prefix: string, members: number) {
   const facility = await createGrantedFacility(uniqueName(prefix));
   const locationId = `loc-${facility.id}`;
   await mapIntegrationLocation({ locationId, facilityId: facility.id });
-  await setFacilityIntegration(stackDb(), { facilityId: facility.id, integrationId: DEMO_IDS.integrationId, enabled: true });
-  const [partner] = await stackDb().select({ apiKey: integration.apiKey }).from(integration).where(eq(integration.id, DEMO_IDS.integrationId));
+  await setFacilityIntegration(stackDb(), {
+    facilityId: facility.id,
+    integrationId: DEMO_IDS.integrationId,
+    enabled: true,
+  });
+  const [partner] = await stackDb()
+    .select({ apiKey: integration.apiKey })
+    .from(integration)
+    .where(eq(integration.id, DEMO_IDS.integrationId));
   const apiKey = await (await stackSecretBox()).open(partner!.apiKey);
   for (let i = 0; i < members; i += 1) {
     const lastName = uniqueName("Walk");
     const res = await fetch(`${PARTNER_URL}/control/members`, {
       method: "POST",
       headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ external_id: `E2E-${lastName}`, first_name: "Wren", last_name: lastName, email: `${lastName.toLowerCase()}@example.com`, location_ids: [locationId] }),
+      body: JSON.stringify({
+        external_id: `E2E-${lastName}`,
+        first_name: "Wren",
+        last_name: lastName,
+        email: `${lastName.toLowerCase()}@example.com`,
+        location_ids: [locationId],
+      }),
     });
     expect(res.status).toBeLessThan(300);
   }
@@ -49,7 +62,10 @@ async function facilityWithMembers(prefix: string, members: number) {
 }
 
 async function partnerFaults(faults: Record<string, unknown>) {
-  const [partner] = await stackDb().select({ apiKey: integration.apiKey }).from(integration).where(eq(integration.id, DEMO_IDS.integrationId));
+  const [partner] = await stackDb()
+    .select({ apiKey: integration.apiKey })
+    .from(integration)
+    .where(eq(integration.id, DEMO_IDS.integrationId));
   const apiKey = await (await stackSecretBox()).open(partner!.apiKey);
   const res = await fetch(`${PARTNER_URL}/control/faults`, {
     method: "POST",
@@ -65,7 +81,9 @@ async function openSyncSettings(page: Page, facilityName: string) {
   await expect(page.getByRole("heading", { name: /Sync settings/ })).toBeVisible();
 }
 
-test("turning a source on offers the first pass now and says when the nightly one runs (3); after it nothing says never (5)", async ({ page }, testInfo) => {
+test("turning a source on offers the first pass now and says when the nightly one runs (3); after it nothing says never (5)", async ({
+  page,
+}, testInfo) => {
   const { facility } = await facilityWithMembers("First pass ", 2);
   await openSyncSettings(page, facility.name);
   const block = page.locator('[data-source="integration"]');
@@ -95,7 +113,9 @@ test("turning a source on offers the first pass now and says when the nightly on
   await expect(block.getByTestId("source-health")).not.toContainText("Last complete pass: never");
 });
 
-test("a pass's time is shown in the facility's zone, in the admin's locale, with the zone named (9)", async ({ page }, testInfo) => {
+test("a pass's time is shown in the facility's zone, in the admin's locale, with the zone named (9)", async ({
+  page,
+}, testInfo) => {
   const { facility } = await facilityWithMembers("Dates ", 1);
   await openSyncSettings(page, facility.name);
   await page.getByRole("switch", { name: "Enable Integrations" }).click();
@@ -104,7 +124,13 @@ test("a pass's time is shown in the facility's zone, in the admin's locale, with
   await expect(block.getByText("Sync complete")).toBeVisible({ timeout: 45_000 });
 
   // en-GB, Europe/London (the facility), never the browser's Asia/Tokyo: "2 Dec 2026, 15:04 GMT".
-  const expected = new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", day: "numeric", timeZone: "Europe/London", timeZoneName: "short" })
+  const expected = new Intl.DateTimeFormat("en-GB", {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    timeZone: "Europe/London",
+    timeZoneName: "short",
+  })
     .format(new Date())
     .split(",")[0]!;
   const dateTime = /^\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2} (GMT|BST)$/;
@@ -120,11 +146,20 @@ test("a pass's time is shown in the facility's zone, in the admin's locale, with
 
 test("turning Auto-send on says how many people will be invited and asks first (1)", async ({ page }, testInfo) => {
   const facility = await createGrantedFacility(uniqueName("Autosend "));
-  await setFacilityIntegration(stackDb(), { facilityId: facility.id, integrationId: DEMO_IDS.integrationId, enabled: true });
+  await setFacilityIntegration(stackDb(), {
+    facilityId: facility.id,
+    integrationId: DEMO_IDS.integrationId,
+    enabled: true,
+  });
   await setSyncSettings(facility.id, { integrationsEnabled: true });
   for (let i = 0; i < 3; i += 1) {
     const lastName = uniqueName("Eligible");
-    await insertSyncedUser({ firstName: "Ola", lastName, email: `${lastName.toLowerCase()}@example.com`, facilityId: facility.id });
+    await insertSyncedUser({
+      firstName: "Ola",
+      lastName,
+      email: `${lastName.toLowerCase()}@example.com`,
+      facilityId: facility.id,
+    });
   }
   // Not counted: no email.
   await insertSyncedUser({ firstName: "Nemo", lastName: uniqueName("NoEmail"), email: "", facilityId: facility.id });
@@ -185,7 +220,11 @@ test("leaving with an unsaved Require identifier choice asks first (2)", async (
 test("an opted-out integration's block still says when its last webhook arrived (6)", async ({ page }) => {
   const facility = await createGrantedFacility(uniqueName("Opted out "));
   await setSyncSettings(facility.id, { integrationsEnabled: true });
-  await setFacilityIntegration(stackDb(), { facilityId: facility.id, integrationId: DEMO_IDS.integrationId, enabled: false });
+  await setFacilityIntegration(stackDb(), {
+    facilityId: facility.id,
+    integrationId: DEMO_IDS.integrationId,
+    enabled: false,
+  });
   const externalId = `M-OPT-${uniqueName("")}`;
   const sent = await sendSignedWebhook({
     url: `/webhooks/integrations/${DEMO_IDS.integrationId}`,
@@ -193,7 +232,14 @@ test("an opted-out integration's block still says when its last webhook arrived 
     webhookId: `msg_${uniqueName("optout")}`,
     body: JSON.stringify({
       type: "member.upserted",
-      data: { external_id: externalId, first_name: "Otto", last_name: "Out", email: "otto@example.com", location_ids: ["loc-north"], updated_at: new Date().toISOString() },
+      data: {
+        external_id: externalId,
+        first_name: "Otto",
+        last_name: "Out",
+        email: "otto@example.com",
+        location_ids: ["loc-north"],
+        updated_at: new Date().toISOString(),
+      },
     }),
   });
   expect(sent.status).toBe(202);
@@ -204,7 +250,9 @@ test("an opted-out integration's block still says when its last webhook arrived 
   await expect(health).not.toContainText("Last webhook received: never");
 });
 
-test("the activity log: a named Outcome filter, rows on one line, no scroll box, and it follows a running pass (7)", async ({ page }, testInfo) => {
+test("the activity log: a named Outcome filter, rows on one line, no scroll box, and it follows a running pass (7)", async ({
+  page,
+}, testInfo) => {
   const { facility } = await facilityWithMembers("Activity ", 3);
   await openSyncSettings(page, facility.name);
   await page.getByRole("switch", { name: "Enable Integrations" }).click();
@@ -220,16 +268,18 @@ test("the activity log: a named Outcome filter, rows on one line, no scroll box,
     await block.getByRole("button", { name: "Sync now: Integrations" }).click();
     await expect(block.getByText("Running…")).toBeVisible();
     const marker = uniqueName("Polled");
-    await stackDb().insert(activityEntry).values({
-      at: Date.now(),
-      organisationId: DEMO_IDS.organisationId,
-      facilityId: facility.id,
-      source: "integration",
-      integrationId: DEMO_IDS.integrationId,
-      externalId: `E2E-${marker}`,
-      name: `Wren ${marker}`,
-      outcome: "processed",
-    });
+    await stackDb()
+      .insert(activityEntry)
+      .values({
+        at: Date.now(),
+        organisationId: DEMO_IDS.organisationId,
+        facilityId: facility.id,
+        source: "integration",
+        integrationId: DEMO_IDS.integrationId,
+        externalId: `E2E-${marker}`,
+        name: `Wren ${marker}`,
+        outcome: "processed",
+      });
     await expect(page.locator(".activity-table tbody tr").filter({ hasText: marker })).toBeVisible({ timeout: 8_000 });
     await expect(block.getByText("Running…")).toBeVisible();
   } finally {
@@ -240,11 +290,19 @@ test("the activity log: a named Outcome filter, rows on one line, no scroll box,
 
   // One line per row, and the table is part of the page (no scroll box of its own).
   const first = rows.first();
-  const lineHeight = await first.locator("td").first().evaluate((cell) => parseFloat(getComputedStyle(cell).lineHeight) || 20);
+  const lineHeight = await first
+    .locator("td")
+    .first()
+    .evaluate((cell) => parseFloat(getComputedStyle(cell).lineHeight) || 20);
   expect((await first.boundingBox())!.height).toBeLessThan(lineHeight * 2 + 24);
-  const scrollers = await page.locator(".activity-table").evaluate((table) =>
-    [...table.querySelectorAll("*")].filter((el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowY) && el.scrollHeight > el.clientHeight).length,
-  );
+  const scrollers = await page
+    .locator(".activity-table")
+    .evaluate(
+      (table) =>
+        [...table.querySelectorAll("*")].filter(
+          (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowY) && el.scrollHeight > el.clientHeight,
+        ).length,
+    );
   expect(scrollers).toBe(0);
   await screenshot(page, testInfo, "activity-table");
 });

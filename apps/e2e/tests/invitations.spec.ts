@@ -1,5 +1,22 @@
-import { findInvitation, insertManualUser, integration, integrationLocation, listAccessUsers, setFacilityIntegration } from "@uas/db";
-import { test, expect, signIn, createGrantedFacility, stackDb, stackSecretBox, uniqueName, screenshot, DEMO_IDS } from "./fixtures";
+import {
+  findInvitation,
+  insertManualUser,
+  integration,
+  integrationLocation,
+  listAccessUsers,
+  setFacilityIntegration,
+} from "@uas/db";
+import {
+  test,
+  expect,
+  signIn,
+  createGrantedFacility,
+  stackDb,
+  stackSecretBox,
+  uniqueName,
+  screenshot,
+  DEMO_IDS,
+} from "./fixtures";
 
 /** The stack's demo partner (playwright.config.ts: UAS_E2E_PORT_BASE + 3). */
 const PARTNER_URL = `http://127.0.0.1:${Number(process.env.UAS_E2E_PORT_BASE ?? 5273) + 3}`;
@@ -10,9 +27,13 @@ async function facilityWithOneMember() {
   const facility = await createGrantedFacility(uniqueName("Inviteside "));
   const locationId = `loc-${facility.id}`;
   // As mapping a location on the Integrations page does: the facility mirrors the integration.
-  await db.insert(integrationLocation).values({ integrationId: DEMO_IDS.integrationId, locationId, facilityId: facility.id });
+  await db
+    .insert(integrationLocation)
+    .values({ integrationId: DEMO_IDS.integrationId, locationId, facilityId: facility.id });
   await setFacilityIntegration(db, { facilityId: facility.id, integrationId: DEMO_IDS.integrationId, enabled: true });
-  const partner = (await db.select({ id: integration.id, apiKey: integration.apiKey }).from(integration)).find((i) => i.id === DEMO_IDS.integrationId);
+  const partner = (await db.select({ id: integration.id, apiKey: integration.apiKey }).from(integration)).find(
+    (i) => i.id === DEMO_IDS.integrationId,
+  );
   // Partner keys are sealed at rest (ADR 0013): open it as the Worker does.
   const partnerApiKey = await (await stackSecretBox()).open(partner!.apiKey);
   const lastName = uniqueName("Invite");
@@ -20,7 +41,13 @@ async function facilityWithOneMember() {
   const res = await fetch(`${PARTNER_URL}/control/members`, {
     method: "POST",
     headers: { authorization: `Bearer ${partnerApiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ external_id: `E2E-${lastName}`, first_name: "Ivy", last_name: lastName, email, location_ids: [locationId] }),
+    body: JSON.stringify({
+      external_id: `E2E-${lastName}`,
+      first_name: "Ivy",
+      last_name: lastName,
+      email,
+      location_ids: [locationId],
+    }),
   });
   expect(res.status).toBeLessThan(300);
   return { facility, name: `Ivy ${lastName}`, email };
@@ -40,7 +67,9 @@ async function waitUntilSent(email: string, facilityId: string) {
     .toBe("sent");
 }
 
-test("tick Auto-send, Sync now: the user panel says Invited and the Mailbox shows the email", async ({ page }, testInfo) => {
+test("tick Auto-send, Sync now: the user panel says Invited and the Mailbox shows the email", async ({
+  page,
+}, testInfo) => {
   const { facility, name, email } = await facilityWithOneMember();
   await signIn(page);
   await page.getByRole("link", { name: facility.name }).click();
@@ -51,7 +80,10 @@ test("tick Auto-send, Sync now: the user panel says Invited and the Mailbox show
   await expect(autoSend).not.toBeChecked();
   await autoSend.click();
   // Nobody is synced yet, so the confirmation has nobody to count.
-  await page.getByRole("dialog", { name: "Turn on Auto-send app invitations?" }).getByRole("button", { name: "Turn on" }).click();
+  await page
+    .getByRole("dialog", { name: "Turn on Auto-send app invitations?" })
+    .getByRole("button", { name: "Turn on" })
+    .click();
   await expect(autoSend).toBeChecked();
   await expect(page.getByRole("button", { name: "Send invitations…" })).toBeVisible();
   await screenshot(page, testInfo, "auto-send-on");
@@ -73,7 +105,9 @@ test("tick Auto-send, Sync now: the user panel says Invited and the Mailbox show
   const reader = page.getByTestId("mailbox-email");
   await expect(reader.getByRole("heading", { name: `${facility.name} invited you to its app` })).toBeVisible();
   await expect(reader).toContainText(email);
-  await expect(page.frameLocator('iframe[title="Email (HTML)"]').getByText("one-time code", { exact: false })).toBeVisible();
+  await expect(
+    page.frameLocator('iframe[title="Email (HTML)"]').getByText("one-time code", { exact: false }),
+  ).toBeVisible();
   await screenshot(page, testInfo, "mailbox");
   await reader.getByRole("tab", { name: "Plain text" }).click();
   await expect(reader.locator("pre")).toContainText("How to sign in:");
@@ -83,14 +117,26 @@ test("Send invitations… for the selected users: counts, confirm, then the summ
   const db = stackDb();
   const facility = await createGrantedFacility(uniqueName("Bulkside "));
   const tag = uniqueName("bulk");
-  await insertManualUser(db, { facilityId: facility.id, firstName: "Alma", lastName: tag, email: `alma-${tag}@example.com`, mobilePhone: null }, Date.now());
-  await insertManualUser(db, { facilityId: facility.id, firstName: "Bert", lastName: tag, email: null, mobilePhone: "+447911123456" }, Date.now());
+  await insertManualUser(
+    db,
+    { facilityId: facility.id, firstName: "Alma", lastName: tag, email: `alma-${tag}@example.com`, mobilePhone: null },
+    Date.now(),
+  );
+  await insertManualUser(
+    db,
+    { facilityId: facility.id, firstName: "Bert", lastName: tag, email: null, mobilePhone: "+447911123456" },
+    Date.now(),
+  );
 
   await signIn(page);
   await page.getByRole("link", { name: facility.name }).click();
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "User Access" }).click();
   for (const first of ["Alma", "Bert"]) {
-    await page.locator(".users-table tbody tr").filter({ hasText: `${first} ${tag}` }).getByRole("checkbox").check();
+    await page
+      .locator(".users-table tbody tr")
+      .filter({ hasText: `${first} ${tag}` })
+      .getByRole("checkbox")
+      .check();
   }
   await page.getByRole("button", { name: "Send invitations… (2)" }).click();
 

@@ -1,6 +1,8 @@
 import { test, expect, signIn } from "./fixtures";
 
-test("enable Integrations, Sync now to completion, then find a skipped member by reason and open its detail", async ({ page }, testInfo) => {
+test("enable Integrations, Sync now to completion, then find a skipped member by reason and open its detail", async ({
+  page,
+}, testInfo) => {
   await signIn(page);
   await page.getByRole("link", { name: /Northside/ }).click();
   const block = page.locator('[data-source="integration"]');
@@ -15,7 +17,9 @@ test("enable Integrations, Sync now to completion, then find a skipped member by
   await expect(block.getByRole("progressbar")).toBeVisible();
   await testInfo.attach("sync-running", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
   await expect(block.getByText("Sync complete")).toBeVisible({ timeout: 30_000 });
-  await expect(block.getByText(/Added \d+ · Updated \d+ · Skipped \d+ · Disabled 0 · Processed \d+/).first()).toBeVisible();
+  await expect(
+    block.getByText(/Added \d+ · Updated \d+ · Skipped \d+ · Disabled 0 · Processed \d+/).first(),
+  ).toBeVisible();
   await expect(block.getByText("Never run")).toHaveCount(0);
   await testInfo.attach("sync-complete", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
 
@@ -27,8 +31,13 @@ test("enable Integrations, Sync now to completion, then find a skipped member by
 
   const detail = page.getByRole("dialog", { name: "Sync activity detail" });
   await expect(detail).toBeVisible();
-  await expect(detail.getByText("No phone or email on the record (a phone or email is required to log in)")).toBeVisible();
+  await expect(
+    detail.getByText("No phone or email on the record (a phone or email is required to log in)"),
+  ).toBeVisible();
   await expect(detail.getByText("Demo Partner")).toBeVisible();
   await expect(detail.getByText(/Pass: pas_/)).toBeVisible();
-  await testInfo.attach("activity-detail", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+  await testInfo.attach("activity-detail", {
+    body: await page.screenshot({ fullPage: true }),
+    contentType: "image/png",
+  });
 });

@@ -1,12 +1,27 @@
 import { updateSyncSettings } from "@uas/db";
-import { test, expect, signIn, createGrantedFacility, insertSyncedUser, stackDb, uniqueName, screenshot } from "./fixtures";
+import {
+  test,
+  expect,
+  signIn,
+  createGrantedFacility,
+  insertSyncedUser,
+  stackDb,
+  uniqueName,
+  screenshot,
+} from "./fixtures";
 
 test("Sync this person now explains each step and applies the source's answer", async ({ page }, testInfo) => {
   // A facility the demo partner's location map does not reach: its member there is a removal.
   const facility = await createGrantedFacility(uniqueName("Annex "));
   await updateSyncSettings(stackDb(), facility.id, { integrationsEnabled: true }, Date.now());
   const lastName = uniqueName("Trace");
-  await insertSyncedUser({ firstName: "Ida", lastName, email: `${lastName.toLowerCase()}@example.com`, externalId: "M-1001", facilityId: facility.id });
+  await insertSyncedUser({
+    firstName: "Ida",
+    lastName,
+    email: `${lastName.toLowerCase()}@example.com`,
+    externalId: "M-1001",
+    facilityId: facility.id,
+  });
 
   await signIn(page);
   await page.getByRole("link", { name: facility.name }).click();

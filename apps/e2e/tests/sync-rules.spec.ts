@@ -10,8 +10,12 @@ import { test, expect, signIn, createGrantedFacility, stackDb, uniqueName, scree
 async function facilityMirroringClosedLocation() {
   const facility = await createGrantedFacility(uniqueName("Closed "));
   const db = stackDb();
-  await db.insert(integrationLocation).values({ integrationId: DEMO_IDS.integrationId, locationId: "loc-closed", facilityId: facility.id });
-  await db.insert(facilityIntegration).values({ facilityId: facility.id, integrationId: DEMO_IDS.integrationId, enabled: true });
+  await db
+    .insert(integrationLocation)
+    .values({ integrationId: DEMO_IDS.integrationId, locationId: "loc-closed", facilityId: facility.id });
+  await db
+    .insert(facilityIntegration)
+    .values({ facilityId: facility.id, integrationId: DEMO_IDS.integrationId, enabled: true });
   await updateSyncSettings(db, facility.id, { integrationsEnabled: true }, Date.now());
   return facility;
 }
@@ -23,11 +27,14 @@ async function syncNow(page: Page) {
   await expect(block.getByText("Sync complete")).toBeVisible({ timeout: 30_000 });
 }
 
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name }).click();
+const nav = (page: Page, name: string) =>
+  page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name }).click();
 const panel = (page: Page) => page.locator(".user-panel");
 const rows = (page: Page) => page.locator(".users-table tbody tr");
 
-test("sync leaves a decoupled user and a switched-off user alone, and Require identifier previews its effect before it applies", async ({ page }, testInfo) => {
+test("sync leaves a decoupled user and a switched-off user alone, and Require identifier previews its effect before it applies", async ({
+  page,
+}, testInfo) => {
   test.setTimeout(120_000);
   const facility = await facilityMirroringClosedLocation();
   await signIn(page);
@@ -61,7 +68,9 @@ test("sync leaves a decoupled user and a switched-off user alone, and Require id
   await syncNow(page);
   await page.getByRole("button", { name: "Sync activity & troubleshooting" }).click();
   await page.getByLabel("Search sync activity").fill("decoupled");
-  await expect(page.locator(".activity-table tbody tr").first()).toContainText("Record is decoupled and managed manually");
+  await expect(page.locator(".activity-table tbody tr").first()).toContainText(
+    "Record is decoupled and managed manually",
+  );
   await screenshot(page, testInfo, "decoupled-skipped");
 
   const [kept] = await stackDb().select().from(accessUser).where(eq(accessUser.id, decoupled!.id));

@@ -11,7 +11,13 @@ async function facilityWithPeople() {
   const person = async (firstName: string, patch: Partial<typeof accessUser.$inferInsert>) => {
     const row = await insertManualUser(
       db,
-      { facilityId: facility.id, firstName, lastName: tag, email: `${firstName.toLowerCase()}-${tag}@example.com`, mobilePhone: null },
+      {
+        facilityId: facility.id,
+        firstName,
+        lastName: tag,
+        email: `${firstName.toLowerCase()}-${tag}@example.com`,
+        mobilePhone: null,
+      },
       Date.now(),
     );
     await db.update(accessUser).set(patch).where(eq(accessUser.id, row.id));
@@ -40,7 +46,9 @@ async function choose(page: Page, chipName: string, option: string) {
   await page.getByRole("option", { name: option, exact: true }).click();
 }
 
-test("tiles count by access, chips filter, and the view lives in the URL across a reload", async ({ page }, testInfo) => {
+test("tiles count by access, chips filter, and the view lives in the URL across a reload", async ({
+  page,
+}, testInfo) => {
   const { facility, tag } = await facilityWithPeople();
   await openUserAccess(page, facility.name);
 
@@ -102,7 +110,9 @@ test("Import (CSV): template, a preview with every rejected line, then confirm",
     `Hal,${tag},not-an-email,,,,`,
     `Fay,Again,fay-${tag}@example.com,,,,`,
   ].join("\n");
-  await dialog.getByLabel("CSV file").setInputFiles({ name: "people.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await dialog
+    .getByLabel("CSV file")
+    .setInputFiles({ name: "people.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   const preview = dialog.getByTestId("import-preview");
   await expect(preview.getByTestId("import-count-add")).toHaveText("1 to add");
   await expect(preview.getByTestId("import-count-update")).toHaveText("1 to update");
@@ -126,7 +136,9 @@ test("Import (CSV): template, a preview with every rejected line, then confirm",
   await expect(firstNames(page)).toHaveText([`Fay ${tag}`]);
 });
 
-test("the panel sends the invitation email, says Invited with its time, and offers Resend", async ({ page }, testInfo) => {
+test("the panel sends the invitation email, says Invited with its time, and offers Resend", async ({
+  page,
+}, testInfo) => {
   const { facility, tag } = await facilityWithPeople();
   await openUserAccess(page, facility.name);
   await page.getByRole("button", { name: `Ada ${tag}` }).click();

@@ -71,7 +71,9 @@ test("switch a user's access off and the Disabled badge says why", async ({ page
   await search(page, lastName);
   await expect(row(page, lastName)).toContainText("Demo Partner");
   await expect(row(page, lastName)).toContainText("Access on");
-  await row(page, lastName).getByRole("button", { name: `Sol ${lastName}` }).click();
+  await row(page, lastName)
+    .getByRole("button", { name: `Sol ${lastName}` })
+    .click();
 
   const accessSwitch = panel(page).getByRole("switch", { name: "Access enabled" });
   await expect(accessSwitch).toBeChecked();
@@ -95,7 +97,9 @@ test("decouple a synced user, edit a synced field, and re-couple", async ({ page
   await insertSyncedUser({ firstName: "Dara", lastName, email: `${lastName.toLowerCase()}@example.com` });
   await openUserAccess(page);
   await search(page, lastName);
-  await row(page, lastName).getByRole("button", { name: `Dara ${lastName}` }).click();
+  await row(page, lastName)
+    .getByRole("button", { name: `Dara ${lastName}` })
+    .click();
 
   const firstName = panel(page).getByLabel("First name");
   await expect(firstName).toHaveAttribute("readonly", "");
@@ -120,7 +124,9 @@ test("decouple a synced user, edit a synced field, and re-couple", async ({ page
   await expect(row(page, lastName)).toContainText(`Darragh ${lastName}`);
   await expect(row(page, lastName)).toContainText("Decoupled");
 
-  await row(page, lastName).getByRole("button", { name: `Darragh ${lastName}` }).click();
+  await row(page, lastName)
+    .getByRole("button", { name: `Darragh ${lastName}` })
+    .click();
   await panel(page).getByRole("switch", { name: "Track source updates" }).click();
   await expect(panel(page).getByLabel("First name")).toHaveAttribute("readonly", "");
 });

@@ -83,7 +83,15 @@ test("a signed member.upserted is accepted, applied, and its re-delivery is a du
 
   // …and then applied by the queue consumer: the User Access row and an activity entry for this webhook id.
   await expect
-    .poll(async () => (await activityOfWebhook(id)).map((e) => ({ facilityId: e.facilityId, externalId: e.externalId, outcome: e.outcome })), poll)
+    .poll(
+      async () =>
+        (await activityOfWebhook(id)).map((e) => ({
+          facilityId: e.facilityId,
+          externalId: e.externalId,
+          outcome: e.outcome,
+        })),
+      poll,
+    )
     .toEqual([{ facilityId, externalId, outcome: "added" }]);
   const [row, ...others] = await accessUsersOfSource({ externalId, source: "integration" });
   expect(others).toHaveLength(0);
@@ -115,7 +123,12 @@ test("a signed member.upserted is accepted, applied, and its re-delivery is a du
   // A later event through the same queue, once applied, shows the consumer has had its chance to (wrongly)
   // apply the re-deliveries too.
   const sentinelId = webhookId("sentinel");
-  const sentinel = await sendSignedWebhook({ url: INTEGRATION_PATH, secret, webhookId: sentinelId, body: memberUpserted(`${externalId}-S`) });
+  const sentinel = await sendSignedWebhook({
+    url: INTEGRATION_PATH,
+    secret,
+    webhookId: sentinelId,
+    body: memberUpserted(`${externalId}-S`),
+  });
   expect(sentinel.json).toEqual({ id: sentinelId, status: "accepted" });
   await expect.poll(async () => (await activityOfWebhook(sentinelId)).length, poll).toBe(1);
 
@@ -182,7 +195,12 @@ test("a validly signed body that fails the schema answers 400 invalid_payload na
   expect(await inboxRowsOfWebhook(id)).toHaveLength(0);
 
   // Not JSON at all: 400 invalid_payload as well.
-  const notJson = await sendSignedWebhook({ url: INTEGRATION_PATH, secret, webhookId: webhookId("not-json"), body: "{not json" });
+  const notJson = await sendSignedWebhook({
+    url: INTEGRATION_PATH,
+    secret,
+    webhookId: webhookId("not-json"),
+    body: "{not json",
+  });
   expect(notJson.status).toBe(400);
   expect(notJson.json).toMatchObject({ error: { code: "invalid_payload" } });
 });
@@ -204,7 +222,12 @@ test("a CCTV webhook signed with the facility's CCTV secret is accepted and appl
   });
 
   // The integration's secret is not this facility's: refused.
-  const wrong = await sendSignedWebhook({ url, secret: await integrationWebhookSecret(), webhookId: webhookId("cctv-wrong"), body });
+  const wrong = await sendSignedWebhook({
+    url,
+    secret: await integrationWebhookSecret(),
+    webhookId: webhookId("cctv-wrong"),
+    body,
+  });
   expect(wrong.status).toBe(401);
   expect(wrong.json).toMatchObject({ error: { code: "invalid_signature" } });
 
@@ -213,7 +236,11 @@ test("a CCTV webhook signed with the facility's CCTV secret is accepted and appl
   expect(answer.json).toEqual({ id, status: "accepted" });
 
   await expect
-    .poll(async () => (await activityOfWebhook(id)).map((e) => ({ facilityId: e.facilityId, source: e.source, outcome: e.outcome })), poll)
+    .poll(
+      async () =>
+        (await activityOfWebhook(id)).map((e) => ({ facilityId: e.facilityId, source: e.source, outcome: e.outcome })),
+      poll,
+    )
     .toEqual([{ facilityId, source: "cctv", outcome: "added" }]);
   expect(await accessUsersOfSource({ externalId: personId, source: "cctv", facilityId })).toMatchObject([
     { firstName: "Grace", lastName: "Hopper", email: `${personId}@example.com`, integrationId: null },

@@ -22,8 +22,15 @@ function formatter(kind: "dateTime" | "time", timeZone: string | undefined): Int
   let format = formatters.get(key);
   if (!format) {
     // dateStyle/timeStyle cannot be combined with timeZoneName, hence the parts spelled out.
-    const date: Intl.DateTimeFormatOptions = kind === "dateTime" ? { year: "numeric", month: "short", day: "numeric" } : {};
-    format = new Intl.DateTimeFormat(undefined, { ...date, hour: "2-digit", minute: "2-digit", timeZoneName: "short", timeZone });
+    const date: Intl.DateTimeFormatOptions =
+      kind === "dateTime" ? { year: "numeric", month: "short", day: "numeric" } : {};
+    format = new Intl.DateTimeFormat(undefined, {
+      ...date,
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+      timeZone,
+    });
     formatters.set(key, format);
   }
   return format;
@@ -39,7 +46,9 @@ export function formatDateTime(ms: number): string {
  * in UTC from a fixed day, so it is the hour as configured whatever today's offset is.
  */
 export function formatTimeOfDay(hour: number, timeZone: string): string {
-  const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: "UTC" }).format(Date.UTC(2000, 0, 1, hour));
+  const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: "UTC" }).format(
+    Date.UTC(2000, 0, 1, hour),
+  );
   return `${time} ${timeZone}`;
 }
 
@@ -66,5 +75,7 @@ export function fullName(person: { firstName: string; lastName: string }): strin
 
 /** "14 Dec" (en-GB) / "Dec 14" (en-US): the panel's "Access until 14 Dec", the facility's day. */
 export function formatDayMonth(ms: number): string {
-  return new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", timeZone: displayTimeZone.value }).format(new Date(ms));
+  return new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", timeZone: displayTimeZone.value }).format(
+    new Date(ms),
+  );
 }

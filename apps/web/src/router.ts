@@ -15,7 +15,12 @@ export const router = createRouter({
         { path: "", redirect: { name: "sync-settings" } },
         { path: "sync", name: "sync-settings", component: () => import("./pages/sync-settings-page.vue"), props: true },
         { path: "users", name: "user-access", component: () => import("./pages/user-access-page.vue"), props: true },
-        { path: "access-rules", name: "access-rules", component: () => import("./pages/access-rules-page.vue"), props: true },
+        {
+          path: "access-rules",
+          name: "access-rules",
+          component: () => import("./pages/access-rules-page.vue"),
+          props: true,
+        },
         // Development only: the page itself says so when the Worker has no local mailbox.
         { path: "mailbox", name: "mailbox", component: () => import("./pages/mailbox-page.vue"), props: true },
       ],

@@ -47,7 +47,11 @@ export async function runActivityBench(size: number): Promise<Record<string, num
   try {
     const { db } = await openBenchDb(dir);
     const { facility, integration, organisation } = await seedFacility(db);
-    const neighbour = await insertFacility(db, { organisationId: organisation.id, name: "Other", timeZone: "Europe/London", countryCode: "GB" }, Date.now());
+    const neighbour = await insertFacility(
+      db,
+      { organisationId: organisation.id, name: "Other", timeZone: "Europe/London", countryCode: "GB" },
+      Date.now(),
+    );
     const passIds = Array.from({ length: PASSES }, (_, i) => `pas_${String(i).padStart(32, "0")}`);
     const loadStarted = performance.now();
     for (let start = 0; start < size; start += BATCH) {
@@ -66,17 +70,33 @@ export async function runActivityBench(size: number): Promise<Record<string, num
         });
       }
       const passId = passIds[Math.floor((start / size) * PASSES)] ?? null;
-      const origin = { organisationId: organisation.id, source: "integration" as const, integrationId: integration.id, passId, webhookId: null, at: Date.now() };
+      const origin = {
+        organisationId: organisation.id,
+        source: "integration" as const,
+        integrationId: integration.id,
+        passId,
+        webhookId: null,
+        at: Date.now(),
+      };
       await withWriteTransaction(db, (tx) => tx.script(entryStatements(origin, entries)));
     }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
 
     const maxId = size;
     const page = await time(200, (i) =>
-      listActivity(db, { facilityId: facility.id, limit: 50, before: i % 4 === 0 ? null : Math.floor(((i * 7919) % 1000) / 1000 * maxId) }),
+      listActivity(db, {
+        facilityId: facility.id,
+        limit: 50,
+        before: i % 4 === 0 ? null : Math.floor((((i * 7919) % 1000) / 1000) * maxId),
+      }),
     );
     const filtered = await time(100, (i) =>
-      listActivity(db, { facilityId: facility.id, limit: 50, outcome: i % 2 === 0 ? "disabled" : "skipped", before: i % 3 === 0 ? null : Math.floor(maxId / (1 + (i % 5))) }),
+      listActivity(db, {
+        facilityId: facility.id,
+        limit: 50,
+        outcome: i % 2 === 0 ? "disabled" : "skipped",
+        before: i % 3 === 0 ? null : Math.floor(maxId / (1 + (i % 5))),
+      }),
     );
     const searches = [
       (i: number) => `First${(i * 37) % 5000} Last${(i * 37) % 997}`,
@@ -87,7 +107,13 @@ export async function runActivityBench(size: number): Promise<Record<string, num
       (i: number) => `Last${i % 997}`,
       () => "First1",
     ];
-    const search = await time(210, (i) => listActivity(db, { facilityId: facility.id, limit: 50, search: (searches[i % searches.length] as (i: number) => string)(i) }));
+    const search = await time(210, (i) =>
+      listActivity(db, {
+        facilityId: facility.id,
+        limit: 50,
+        search: (searches[i % searches.length] as (i: number) => string)(i),
+      }),
+    );
     return {
       entries: size,
       loadSeconds: Math.round(loadSeconds * 10) / 10,

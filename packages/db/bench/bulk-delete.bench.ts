@@ -28,14 +28,19 @@ const NOW = Date.UTC(2026, 10, 24, 12);
 type Kind = "integration" | "manual" | "cctv";
 
 /** Native prepared statements in one transaction: seeding is not what is measured. */
-function seed(file: string, plan: Array<{ facilityId: string; kind: Kind; integrationId: string | null; n: number; prefix: string }>) {
+function seed(
+  file: string,
+  plan: Array<{ facilityId: string; kind: Kind; integrationId: string | null; n: number; prefix: string }>,
+) {
   const native = new Database(file);
   const user = native.prepare(
     `INSERT INTO access_user (id, facility_id, source, integration_id, external_id, first_name, last_name, email,
        custom_tags, notes, version, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, '["vip"]', 'note', ?, ?, ?)`,
   );
-  const grant = native.prepare("INSERT INTO access_grant (id, user_id, name, created_at) VALUES (?, ?, 'Front door', ?)");
+  const grant = native.prepare(
+    "INSERT INTO access_grant (id, user_id, name, created_at) VALUES (?, ?, 'Front door', ?)",
+  );
   const invite = native.prepare(
     "INSERT INTO invitation (user_id, facility_id, email, state, trigger, queued_at) VALUES (?, ?, ?, 'sent', 'auto', ?)",
   );
@@ -48,10 +53,23 @@ function seed(file: string, plan: Array<{ facilityId: string; kind: Kind; integr
       const id = `${group.prefix}_${String(i).padStart(7, "0")}_${(i * 2654435761) % 1_000_003}`;
       const externalId = group.kind === "manual" ? null : `${group.prefix}-${i}`;
       const email = `${group.prefix}${i}@example.com`;
-      user.run(id, group.facilityId, group.kind, group.integrationId, externalId, `First${i}`, `Last${i % 997}`, email, 1 + (i % 3), NOW, NOW);
+      user.run(
+        id,
+        group.facilityId,
+        group.kind,
+        group.integrationId,
+        externalId,
+        `First${i}`,
+        `Last${i % 997}`,
+        email,
+        1 + (i % 3),
+        NOW,
+        NOW,
+      );
       grant.run(`${id}_g`, id, NOW);
       invite.run(id, group.facilityId, email, NOW);
-      for (let e = 0; e < LOG_ENTRIES_PER_USER; e += 1) log.run(group.facilityId, id, `First${i} Last${i % 997}`, externalId, NOW - e * 60_000);
+      for (let e = 0; e < LOG_ENTRIES_PER_USER; e += 1)
+        log.run(group.facilityId, id, `First${i} Last${i % 997}`, externalId, NOW - e * 60_000);
     }
   }
   native.exec("COMMIT");
@@ -68,16 +86,36 @@ async function main() {
     const setupDb = createNodeDb({ url: `file:${file}` });
     await migrateDb(setupDb);
     const organisation = await insertOrganisation(setupDb, { name: "Bench Org" }, NOW);
-    const facility = await insertFacility(setupDb, { organisationId: organisation.id, name: "Bench Gym", timeZone: "Europe/London", countryCode: "GB" }, NOW);
-    const sibling = await insertFacility(setupDb, { organisationId: organisation.id, name: "Sibling", timeZone: "Europe/London", countryCode: "GB" }, NOW);
+    const facility = await insertFacility(
+      setupDb,
+      { organisationId: organisation.id, name: "Bench Gym", timeZone: "Europe/London", countryCode: "GB" },
+      NOW,
+    );
+    const sibling = await insertFacility(
+      setupDb,
+      { organisationId: organisation.id, name: "Sibling", timeZone: "Europe/London", countryCode: "GB" },
+      NOW,
+    );
     const partnerA = await insertIntegration(
       setupDb,
-      { organisationId: organisation.id, name: "Partner A", baseUrl: "http://a.test", apiKey: "k", locations: { a: facility.id, s: sibling.id } },
+      {
+        organisationId: organisation.id,
+        name: "Partner A",
+        baseUrl: "http://a.test",
+        apiKey: "k",
+        locations: { a: facility.id, s: sibling.id },
+      },
       NOW,
     );
     const partnerB = await insertIntegration(
       setupDb,
-      { organisationId: organisation.id, name: "Partner B", baseUrl: "http://b.test", apiKey: "k", locations: { b: facility.id } },
+      {
+        organisationId: organisation.id,
+        name: "Partner B",
+        baseUrl: "http://b.test",
+        apiKey: "k",
+        locations: { b: facility.id },
+      },
       NOW,
     );
     await updateSyncSettings(setupDb, facility.id, { integrationsEnabled: true }, NOW);
@@ -101,7 +139,10 @@ async function main() {
     const preview = await previewBulkDeleteScope(db, facility.id, { kind: "all" });
     const previewS = (performance.now() - started) / 1000;
     started = performance.now();
-    const integrationPreview = await previewBulkDeleteScope(db, facility.id, { kind: "integration", integrationId: partnerB.id });
+    const integrationPreview = await previewBulkDeleteScope(db, facility.id, {
+      kind: "integration",
+      integrationId: partnerB.id,
+    });
     const integrationPreviewS = (performance.now() - started) / 1000;
 
     started = performance.now();
@@ -121,14 +162,33 @@ async function main() {
       ["previewed", preview.count, USERS],
       ["integration B previewed", integrationPreview.count, USERS * 0.2],
       ["deleted", deleted, USERS],
-      ["integration rows left", await db.$count(accessUser, and(eq(accessUser.facilityId, facility.id), eq(accessUser.source, "integration"))), 0],
-      ["manual + CCTV rows left", await db.$count(accessUser, eq(accessUser.facilityId, facility.id)), MANUAL_USERS + CCTV_USERS],
+      [
+        "integration rows left",
+        await db.$count(accessUser, and(eq(accessUser.facilityId, facility.id), eq(accessUser.source, "integration"))),
+        0,
+      ],
+      [
+        "manual + CCTV rows left",
+        await db.$count(accessUser, eq(accessUser.facilityId, facility.id)),
+        MANUAL_USERS + CCTV_USERS,
+      ],
       ["sibling rows left", await db.$count(accessUser, eq(accessUser.facilityId, sibling.id)), SIBLING_USERS],
       ["grants left", await db.$count(accessGrant), MANUAL_USERS + CCTV_USERS + SIBLING_USERS],
       ["invitations left", await db.$count(invitation), MANUAL_USERS + CCTV_USERS + SIBLING_USERS],
       ["log entries kept", await db.$count(accessLogEntry), logBefore],
-      ["log entries unlinked", await db.$count(accessLogEntry, isNull(accessLogEntry.userId)), USERS * LOG_ENTRIES_PER_USER],
-      ["integrations source on", await db.$count(syncSettings, and(eq(syncSettings.facilityId, facility.id), eq(syncSettings.integrationsEnabled, true))), 0],
+      [
+        "log entries unlinked",
+        await db.$count(accessLogEntry, isNull(accessLogEntry.userId)),
+        USERS * LOG_ENTRIES_PER_USER,
+      ],
+      [
+        "integrations source on",
+        await db.$count(
+          syncSettings,
+          and(eq(syncSettings.facilityId, facility.id), eq(syncSettings.integrationsEnabled, true)),
+        ),
+        0,
+      ],
     ];
     db.$client.close();
     for (const [name, actual, expected] of checks) {
@@ -137,10 +197,22 @@ async function main() {
 
     const report = { users: USERS, preview_s: round(previewS), delete_s: round(deleteS) };
     const rows: Array<[string, string, string]> = [
-      ["seed (not measured)", fmt(seedS), `${(USERS + SIBLING_USERS + MANUAL_USERS + CCTV_USERS).toLocaleString("en")} users, ${logBefore.toLocaleString("en")} log entries`],
-      ["preview, all integrations", fmt(previewS), `${preview.count.toLocaleString("en")} users, sample ${preview.sample.length}`],
+      [
+        "seed (not measured)",
+        fmt(seedS),
+        `${(USERS + SIBLING_USERS + MANUAL_USERS + CCTV_USERS).toLocaleString("en")} users, ${logBefore.toLocaleString("en")} log entries`,
+      ],
+      [
+        "preview, all integrations",
+        fmt(previewS),
+        `${preview.count.toLocaleString("en")} users, sample ${preview.sample.length}`,
+      ],
       ["preview, one integration", fmt(integrationPreviewS), `${integrationPreview.count.toLocaleString("en")} users`],
-      ["confirm (recheck + delete)", fmt(deleteS), `≤ ${TARGET_DELETE_S} s ${deleteS <= TARGET_DELETE_S ? "✓" : "✗ over target"}`],
+      [
+        "confirm (recheck + delete)",
+        fmt(deleteS),
+        `≤ ${TARGET_DELETE_S} s ${deleteS <= TARGET_DELETE_S ? "✓" : "✗ over target"}`,
+      ],
     ];
     const width = Math.max(...rows.map((row) => row[0].length));
     console.log(`\nBulk delete, ${USERS.toLocaleString("en")} integration-synced users, embedded libSQL file\n`);

@@ -34,7 +34,13 @@ export async function seedFacility(db: Db) {
   );
   const integration = await insertIntegration(
     db,
-    { organisationId: organisation.id, name: "Partner", baseUrl: "http://partner.test", apiKey: "k", locations: { "loc-1": facility.id } },
+    {
+      organisationId: organisation.id,
+      name: "Partner",
+      baseUrl: "http://partner.test",
+      apiKey: "k",
+      locations: { "loc-1": facility.id },
+    },
     NOW,
   );
   await updateSyncSettings(db, facility.id, { integrationsEnabled: true }, NOW);
@@ -59,7 +65,13 @@ async function passes(size: number): Promise<Record<string, number>> {
     for (const generation of ["first", "unchanged", "changed"] as const) {
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
-      const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: Date.now() });
+      const { pass } = await startPass({
+        db,
+        facilityId: facility.id,
+        source: "integration",
+        trigger: "manual",
+        now: Date.now(),
+      });
       const done = await runFullPass({
         db,
         passId: pass.id,
@@ -73,7 +85,9 @@ async function passes(size: number): Promise<Record<string, number>> {
       for (const [outcome, count] of Object.entries(expected[generation])) {
         const actual = done[outcome as "added"];
         if (done.state !== "complete" || actual !== count) {
-          throw new Error(`${generation} pass: ${done.state}, ${outcome} ${actual} (expected ${count}); ${done.reason ?? ""}`);
+          throw new Error(
+            `${generation} pass: ${done.state}, ${outcome} ${actual} (expected ${count}); ${done.reason ?? ""}`,
+          );
         }
       }
     }
@@ -109,8 +123,21 @@ async function rawUpsert(size: number): Promise<Record<string, number>> {
       const m = benchMember(i, "first") as Record<string, string | string[]>;
       const now = Date.now();
       upsert.run([
-        `usr_${i}`, facility.id, integration.id, m.external_id, m.first_name, m.last_name, m.email, m.mobile_phone,
-        m.person_type, m.membership_status, JSON.stringify(m.tags), now, Date.parse(m.updated_at as string), now, now,
+        `usr_${i}`,
+        facility.id,
+        integration.id,
+        m.external_id,
+        m.first_name,
+        m.last_name,
+        m.email,
+        m.mobile_phone,
+        m.person_type,
+        m.membership_status,
+        JSON.stringify(m.tags),
+        now,
+        Date.parse(m.updated_at as string),
+        now,
+        now,
       ]);
     }
     native.exec("COMMIT");

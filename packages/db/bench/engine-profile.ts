@@ -33,12 +33,35 @@ async function main() {
       }
       const started = performance.now();
       const cpu = process.cpuUsage();
-      const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: Date.now() });
-      await runFullPass({ db, passId: pass.id, listingFor: () => generatedListing(size, generation), now: () => Date.now(), maxPages: 1000 });
+      const { pass } = await startPass({
+        db,
+        facilityId: facility.id,
+        source: "integration",
+        trigger: "manual",
+        now: Date.now(),
+      });
+      await runFullPass({
+        db,
+        passId: pass.id,
+        listingFor: () => generatedListing(size, generation),
+        now: () => Date.now(),
+        maxPages: 1000,
+      });
       const used = process.cpuUsage(cpu);
-      console.log(generation, ((performance.now() - started) / 1000).toFixed(2), "s, cpu", ((used.user + used.system) / 1e6).toFixed(2), "user", (used.user / 1e6).toFixed(2), "sys", (used.system / 1e6).toFixed(2));
+      console.log(
+        generation,
+        ((performance.now() - started) / 1000).toFixed(2),
+        "s, cpu",
+        ((used.user + used.system) / 1e6).toFixed(2),
+        "user",
+        (used.user / 1e6).toFixed(2),
+        "sys",
+        (used.system / 1e6).toFixed(2),
+      );
       if (profiling) {
-        const { profile } = (await session.post("Profiler.stop")) as unknown as { profile: { nodes: Node[]; samples: number[]; timeDeltas: number[] } };
+        const { profile } = (await session.post("Profiler.stop")) as unknown as {
+          profile: { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+        };
         writeFileSync(`/tmp/engine-${generation}.cpuprofile`, JSON.stringify(profile));
         report(profile);
         break;
@@ -51,11 +74,14 @@ async function main() {
 
 function report(profile: { nodes: Node[]; samples: number[]; timeDeltas: number[] }) {
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const key = (n: Node) => `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").slice(-2).join("/")}:${n.callFrame.lineNumber + 1}`;
+  const key = (n: Node) =>
+    `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").slice(-2).join("/")}:${n.callFrame.lineNumber + 1}`;
   const selfBy = new Map<string, number>();
   const totalBy = new Map<string, number>();
   for (const [id, t] of self) {
@@ -70,9 +96,13 @@ function report(profile: { nodes: Node[]; samples: number[]; timeDeltas: number[
     }
   }
   const top = (m: Map<string, number>, n: number) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, t]) => `${(t / 1000).toFixed(0).padStart(7)} ms  ${k}`).join("\n");
-  console.log("SELF\n" + top(selfBy, 40));
-  console.log("TOTAL\n" + top(totalBy, 60));
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, t]) => `${(t / 1000).toFixed(0).padStart(7)} ms  ${k}`)
+      .join("\n");
+  console.log(`SELF\n${top(selfBy, 40)}`);
+  console.log(`TOTAL\n${top(totalBy, 60)}`);
 }
 
 await main();

@@ -60,8 +60,16 @@ async function main() {
     ["10% changed, 1% removed", fmt(report.changed_pass_s), "≤ 4 s"],
     ["peak RSS 10k", `${report.peak_rss_mb_10k} MB`, ""],
     ["peak RSS 100k", `${report.peak_rss_mb_100k} MB`, `≤ ${Math.round(1.3 * report.peak_rss_mb_10k)} MB (1.3 × 10k)`],
-    ["10k passes first/unchanged/changed", `${fmt(small.first ?? 0)} / ${fmt(small.unchanged ?? 0)} / ${fmt(small.changed ?? 0)}`, ""],
-    ["CPU: raw / first / unchanged / changed", [raw.cpu, large.firstCpu, large.unchangedCpu, large.changedCpu].map((s) => fmt(s ?? 0)).join(" / "), "(wall clock is shared with others)"],
+    [
+      "10k passes first/unchanged/changed",
+      `${fmt(small.first ?? 0)} / ${fmt(small.unchanged ?? 0)} / ${fmt(small.changed ?? 0)}`,
+      "",
+    ],
+    [
+      "CPU: raw / first / unchanged / changed",
+      [raw.cpu, large.firstCpu, large.unchangedCpu, large.changedCpu].map((s) => fmt(s ?? 0)).join(" / "),
+      "(wall clock is shared with others)",
+    ],
   ];
   let activity: ChildResult | null = null;
   if (args.includes("--activity")) {

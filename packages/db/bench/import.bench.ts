@@ -37,7 +37,9 @@ try {
     if (i < 3500) return `First${i * 2 + 1},Synced${i},person${i * 2 + 1}@example.com,,,,`;
     return `New${i},Person${i},new${i}@example.com,07700 ${String(900000 + (i % 100000)).padStart(6, "0")},Member,Active,Pool; Gym`;
   };
-  const csv = [IMPORT_COLUMNS.map((c) => c.header).join(","), ...Array.from({ length: ROWS }, (_, i) => line(i))].join("\r\n");
+  const csv = [IMPORT_COLUMNS.map((c) => c.header).join(","), ...Array.from({ length: ROWS }, (_, i) => line(i))].join(
+    "\r\n",
+  );
 
   const cpuStart = process.cpuUsage();
   const started = performance.now();
@@ -73,10 +75,12 @@ try {
     // This process's CPU time (parsing, matching and SQLite run in it): the figure a busy machine does not inflate.
     cpu_seconds: Math.round((cpu.user + cpu.system) / 10_000) / 100,
   };
-  console.log(`\nImport (CSV), ${ROWS.toLocaleString()} lines into ${EXISTING.toLocaleString()} users (target: ≤ ${TARGET_SECONDS} s)`);
+  console.log(
+    `\nImport (CSV), ${ROWS.toLocaleString()} lines into ${EXISTING.toLocaleString()} users (target: ≤ ${TARGET_SECONDS} s)`,
+  );
   console.table(figures);
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
-  writeFileSync(join(repoRoot, ".bench", "import.json"), JSON.stringify(figures, null, 2) + "\n");
+  writeFileSync(join(repoRoot, ".bench", "import.json"), `${JSON.stringify(figures, null, 2)}\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

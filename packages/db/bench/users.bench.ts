@@ -20,7 +20,9 @@ const TARGET_MS = 100;
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
 const percentile = (values: number[], p: number) =>
-  Math.round(([...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0) * 10) / 10;
+  Math.round(
+    ([...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0) * 10,
+  ) / 10;
 
 async function time(runs: number, query: (i: number) => Promise<unknown>) {
   const times: number[] = [];
@@ -39,7 +41,11 @@ const keep = !!process.env.BENCH_KEEP;
 try {
   const { db } = await openBenchDb(dir);
   const { facility, integration, organisation } = await seedFacility(db);
-  const neighbour = await insertFacility(db, { organisationId: organisation.id, name: "Other", timeZone: "Europe/London", countryCode: "GB" }, Date.now());
+  const neighbour = await insertFacility(
+    db,
+    { organisationId: organisation.id, name: "Other", timeZone: "Europe/London", countryCode: "GB" },
+    Date.now(),
+  );
   // Set-based seeding, one recursive statement per table and facility: 5% manual, 5% CCTV, the rest from
   // the integration; 1% switched off and 1% removed at source; seven membership statuses, two person
   // types, a third with the "gold" tag, 2% with a custom tag; 30% invited, 2% failed sends, 5% with a grant.
@@ -88,20 +94,29 @@ try {
     (i: number) => ({ text: `Last${(i * 37) % 997}`, phoneDigits: null }),
     (i: number) => ({ text: `person${(i * 7919) % USERS}@example.com`, phoneDigits: null }),
     (i: number) => ({ text: `M-${(i * 7919) % USERS}`, phoneDigits: null }),
-    (i: number) => ({ text: "07900001234", phoneDigits: "7900001234" }),
+    (_i: number) => ({ text: "07900001234", phoneDigits: "7900001234" }),
   ];
   await measure("search", (i) => list({ search: searches[i % searches.length]!(i) }));
   await measure("tiles", () => accessUserTiles(db, facility.id, Date.now()));
   await measure("facets", () => accessUserFacets(db, facility.id));
-  for (const source of ["manual", "integration", "cctv"] as const) await measure(`source_${source}`, (i) => list({ source }, i % 2 === 0 ? 0 : 1000));
-  for (const access of ACCESS_FILTERS) await measure(`access_${access}`, (i) => list({ access }, i % 2 === 0 ? 0 : 500));
+  for (const source of ["manual", "integration", "cctv"] as const)
+    await measure(`source_${source}`, (i) => list({ source }, i % 2 === 0 ? 0 : 1000));
+  for (const access of ACCESS_FILTERS)
+    await measure(`access_${access}`, (i) => list({ access }, i % 2 === 0 ? 0 : 500));
   await measure("membership_status", (i) => list({ membershipStatus: STATUSES[i % STATUSES.length] }));
   await measure("person_type", (i) => list({ personType: i % 2 === 0 ? "staff" : "member" }));
   await measure("tag", (i) => list({ tag: ["gold", "standard", "vip"][i % 3] }));
-  for (const invitation of INVITATION_FILTERS) await measure(`invitation_${invitation}`, (i) => list({ invitation }, i % 2 === 0 ? 0 : 500));
+  for (const invitation of INVITATION_FILTERS)
+    await measure(`invitation_${invitation}`, (i) => list({ invitation }, i % 2 === 0 ? 0 : 500));
   for (const sort of USER_SORTS) await measure(`sort_${sort}`, (i) => list({}, pageAt(i), sort));
   // The page an admin builds: several chips at once, sorted by last synced.
-  await measure("combined", (i) => list({ source: "integration", access: "has_access", membershipStatus: STATUSES[i % 2], tag: "gold" }, 0, "last_synced"));
+  await measure("combined", (i) =>
+    list(
+      { source: "integration", access: "has_access", membershipStatus: STATUSES[i % 2], tag: "gold" },
+      0,
+      "last_synced",
+    ),
+  );
 
   const result: Record<string, number> = {
     users: USERS,
@@ -110,11 +125,17 @@ try {
   };
   for (const [key, times] of Object.entries(measured)) result[`${key}_p95_ms`] = percentile(times, 95);
   const over = Object.entries(result).filter(([key, value]) => key.endsWith("_p95_ms") && value > TARGET_MS);
-  console.log(`\nUser Access list, ${USERS.toLocaleString()} users (target: every filter, sort and count ≤ ${TARGET_MS} ms p95)`);
+  console.log(
+    `\nUser Access list, ${USERS.toLocaleString()} users (target: every filter, sort and count ≤ ${TARGET_MS} ms p95)`,
+  );
   console.table(result);
-  console.log(over.length === 0 ? `all within ${TARGET_MS} ms p95` : `over ${TARGET_MS} ms p95: ${over.map(([key]) => key).join(", ")}`);
+  console.log(
+    over.length === 0
+      ? `all within ${TARGET_MS} ms p95`
+      : `over ${TARGET_MS} ms p95: ${over.map(([key]) => key).join(", ")}`,
+  );
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
-  writeFileSync(join(repoRoot, ".bench", "users.json"), JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(join(repoRoot, ".bench", "users.json"), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
   if (keep) console.log(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import type { Client } from "@libsql/client";
 import type { LibSQLDatabase, LibSQLTransaction } from "drizzle-orm/libsql";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
-import * as schema from "./schema";
+import type * as schema from "./schema";
 
 export type Schema = typeof schema;
 export type Db = LibSQLDatabase<Schema> & { $client: Client };

@@ -49,7 +49,10 @@ export function parseSecretsKeySpec(spec: string): Array<{ id: string; raw: Uint
   return entries.map((entry, index) => {
     const colon = entry.indexOf(":");
     const id = colon > 0 ? entry.slice(0, colon) : "";
-    if (!KEY_ID.test(id)) throw new SecretsKeyError(`SECRETS_KEY entry ${index + 1} must be <id>:<base64 key> (id: letters, digits, - or _)`);
+    if (!KEY_ID.test(id))
+      throw new SecretsKeyError(
+        `SECRETS_KEY entry ${index + 1} must be <id>:<base64 key> (id: letters, digits, - or _)`,
+      );
     if (seen.has(id)) throw new SecretsKeyError(`SECRETS_KEY has the key id ${id} twice`);
     seen.add(id);
     let raw: Uint8Array<ArrayBuffer>;
@@ -74,7 +77,10 @@ export function createSecretBox(spec: string): SecretBox {
   let imported: Promise<Map<string, AesKey>> | undefined;
   const keys = () =>
     (imported ??= Promise.all(
-      entries.map(async ({ id, raw }) => [id, await crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"])] as const),
+      entries.map(
+        async ({ id, raw }) =>
+          [id, await crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"])] as const,
+      ),
     ).then((pairs) => new Map(pairs)));
   const currentKeyId = entries[0]!.id;
   return {
@@ -90,7 +96,9 @@ export function createSecretBox(spec: string): SecretBox {
       const [id, iv, data] = stored.slice(SEALED_PREFIX.length).split(":");
       const key = id === undefined ? undefined : (await keys()).get(id);
       if (!key || iv === undefined || data === undefined) {
-        throw new SecretsKeyError(`A stored secret is sealed with key ${JSON.stringify(id)}, which SECRETS_KEY does not hold`);
+        throw new SecretsKeyError(
+          `A stored secret is sealed with key ${JSON.stringify(id)}, which SECRETS_KEY does not hold`,
+        );
       }
       const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv) }, key, fromBase64(data));
       return new TextDecoder().decode(plain);

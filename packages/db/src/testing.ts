@@ -62,7 +62,10 @@ export function member(externalId: string, overrides: Record<string, unknown> = 
 }
 
 /** An in-memory listing served `pageSize` records a page; `failAtPage` (0-based) throws like a partner outage. */
-export function memoryListing(records: readonly unknown[], options: { pageSize?: number; failAtPage?: number } = {}): ListingPort {
+export function memoryListing(
+  records: readonly unknown[],
+  options: { pageSize?: number; failAtPage?: number } = {},
+): ListingPort {
   const pageSize = options.pageSize ?? 100;
   return {
     async fetchPage(cursor) {
@@ -88,7 +91,10 @@ export function listingsOf(listings: Record<string, ListingPort>): ListingFactor
 /** A facility with one connected integration mapping `loc-1` to it, and its Integrations source on. */
 export async function createSyncedFacility(db: Db, settings: SyncSettingsPatch = {}) {
   const facility = await createFacility(db);
-  const integration = await createIntegration(db, { organisationId: facility.organisationId, locations: { "loc-1": facility.id } });
+  const integration = await createIntegration(db, {
+    organisationId: facility.organisationId,
+    locations: { "loc-1": facility.id },
+  });
   await updateSyncSettings(db, facility.id, { integrationsEnabled: true, cctvEnabled: true, ...settings }, NOW);
   return { facility, integration };
 }

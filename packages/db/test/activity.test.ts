@@ -42,8 +42,19 @@ describe("activity log", () => {
 
   it("searches by name, external id, reason, and pass, webhook and row ids", async () => {
     const { facility, integration, pass } = await seeded();
-    await applySourceEvent({ db, source: "integration", integrationId: integration.id, event: { type: "member.upserted", data: member("M-100", { last_name: "Hopper-King", updated_at: "2026-11-24T10:00:00Z" }) }, webhookId: "msg_2Zy9", now: T + 10 });
-    const ids = async (search: string) => (await listActivity(db, { facilityId: facility.id, search })).entries.map((e) => e.externalId);
+    await applySourceEvent({
+      db,
+      source: "integration",
+      integrationId: integration.id,
+      event: {
+        type: "member.upserted",
+        data: member("M-100", { last_name: "Hopper-King", updated_at: "2026-11-24T10:00:00Z" }),
+      },
+      webhookId: "msg_2Zy9",
+      now: T + 10,
+    });
+    const ids = async (search: string) =>
+      (await listActivity(db, { facilityId: facility.id, search })).entries.map((e) => e.externalId);
     expect(await ids("grace hop")).toEqual(["M-100"]);
     expect(await ids("HOP")).toEqual(["M-100", "M-100"]);
     expect(await ids("M-101")).toEqual(["M-101"]);
@@ -57,7 +68,13 @@ describe("activity log", () => {
     expect(await ids('"); DROP TABLE activity_entry; --')).toEqual([]);
     const page = await listActivity(db, { facilityId: facility.id, search: "ada", outcome: "added", limit: 2 });
     expect(page.entries.map((e) => e.externalId)).toEqual(["M-005", "M-004"]);
-    const next = await listActivity(db, { facilityId: facility.id, search: "ada", outcome: "added", limit: 2, before: page.nextCursor });
+    const next = await listActivity(db, {
+      facilityId: facility.id,
+      search: "ada",
+      outcome: "added",
+      limit: 2,
+      before: page.nextCursor,
+    });
     expect(next.entries.map((e) => e.externalId)).toEqual(["M-003", "M-002"]);
   });
 
@@ -70,16 +87,25 @@ describe("activity log", () => {
     const rowId = (await rowsByExternalId(db, facility.id)).get("M-000")?.id ?? "";
     expect((await listActivity(db, { facilityId: stranger.id, search: rowId })).entries).toEqual([]);
     expect((await listUserActivity(db, { facilityId: sameOrg.id, userId: rowId })).entries).toEqual([]);
-    expect((await listUserActivity(db, { facilityId: facility.id, userId: rowId })).entries.map((e) => e.externalId)).toEqual(["M-000"]);
+    expect(
+      (await listUserActivity(db, { facilityId: facility.id, userId: rowId })).entries.map((e) => e.externalId),
+    ).toEqual(["M-000"]);
     expect((await listActivity(db, { facilityId: sameOrg.id })).entries).toEqual([]);
     await setFacilityIntegration(db, { facilityId: sameOrg.id, integrationId: integration.id, enabled: true });
     expect((await listActivity(db, { facilityId: sameOrg.id })).entries.map((e) => e.externalId)).toEqual(["X-1"]);
-    expect((await listActivity(db, { facilityId: sameOrg.id, search: "nowhere" })).entries.map((e) => e.externalId)).toEqual(["X-1"]);
+    expect(
+      (await listActivity(db, { facilityId: sameOrg.id, search: "nowhere" })).entries.map((e) => e.externalId),
+    ).toEqual(["X-1"]);
     const [own] = (await listActivity(db, { facilityId: facility.id, search: "grace" })).entries;
-    expect(await getActivityEntry(db, { facilityId: facility.id, id: own?.id ?? 0 })).toMatchObject({ externalId: "M-100", changes: null });
+    expect(await getActivityEntry(db, { facilityId: facility.id, id: own?.id ?? 0 })).toMatchObject({
+      externalId: "M-100",
+      changes: null,
+    });
     expect(await getActivityEntry(db, { facilityId: stranger.id, id: own?.id ?? 0 })).toBeUndefined();
     const other = await createIntegration(db, { organisationId: facility.organisationId, locations: {} });
-    expect(ftsQuery("a", facility.id, [other.id])).toBe(`scope : ("${facility.id}" OR "unmapped_${other.id}") AND body : ("a"*)`);
+    expect(ftsQuery("a", facility.id, [other.id])).toBe(
+      `scope : ("${facility.id}" OR "unmapped_${other.id}") AND body : ("a"*)`,
+    );
   });
 
   it("prunes entries older than 90 days, and their search entries with them", async () => {
@@ -90,7 +116,10 @@ describe("activity log", () => {
       db,
       source: "integration",
       integrationId: integration.id,
-      event: { type: "member.upserted", data: member("M-000", { updated_at: "2026-11-24T10:00:00Z", last_name: "Recent" }) },
+      event: {
+        type: "member.upserted",
+        data: member("M-000", { updated_at: "2026-11-24T10:00:00Z", last_name: "Recent" }),
+      },
       webhookId: "w",
       now: T,
     });

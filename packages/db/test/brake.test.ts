@@ -12,8 +12,20 @@ beforeEach(async () => {
 
 async function heldPass(count = 100, keep = 80) {
   const { facility, integration } = await createSyncedFacility(db);
-  await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(count), now: T, pageSize: 50 });
-  const pass = await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(count).slice(0, keep), now: T + 1000, pageSize: 50 });
+  await integrationPass(db, {
+    facilityId: facility.id,
+    integrationId: integration.id,
+    records: members(count),
+    now: T,
+    pageSize: 50,
+  });
+  const pass = await integrationPass(db, {
+    facilityId: facility.id,
+    integrationId: integration.id,
+    records: members(count).slice(0, keep),
+    now: T + 1000,
+    pageSize: 50,
+  });
   return { facility, integration, pass };
 }
 
@@ -39,7 +51,12 @@ describe("the mass-disable brake", () => {
   it("follows the facility's own thresholds", async () => {
     const { facility, integration } = await createSyncedFacility(db, { massDisablePercent: 50, massDisableMinimum: 1 });
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(10), now: T });
-    const pass = await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(10).slice(0, 6), now: T + 1000 });
+    const pass = await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records: members(10).slice(0, 6),
+      now: T + 1000,
+    });
     expect(pass).toMatchObject({ state: "complete", disabled: 4 });
   });
 
@@ -57,7 +74,10 @@ describe("the mass-disable brake", () => {
       db,
       source: "integration",
       integrationId: integration.id,
-      event: { type: "member.upserted", data: member("M-090", { updated_at: "2026-11-25T00:00:00Z", last_name: "Still here" }) },
+      event: {
+        type: "member.upserted",
+        data: member("M-090", { updated_at: "2026-11-25T00:00:00Z", last_name: "Still here" }),
+      },
       webhookId: "wh-1",
       now: T + 3000,
     });
@@ -68,7 +88,10 @@ describe("the mass-disable brake", () => {
 
   it("allow re-checks: a row an admin changed since the hold is not disabled", async () => {
     const { facility, pass } = await heldPass();
-    await db.update(accessUser).set({ notes: "called them", updatedAt: T + 4000 }).where(eq(accessUser.externalId, "M-095"));
+    await db
+      .update(accessUser)
+      .set({ notes: "called them", updatedAt: T + 4000 })
+      .where(eq(accessUser.externalId, "M-095"));
     const resolved = await resolveHeldPass({ db, passId: pass.id, decision: "allow", now: T + 5000 });
     expect(resolved.disabled).toBe(19);
     expect((await rowsByExternalId(db, facility.id)).get("M-095")?.removedAtSourceAt).toBeNull();
@@ -92,14 +115,21 @@ describe("the mass-disable brake", () => {
     const resolved = await resolveHeldPass({ db, passId: pass.id, decision: "reject", now: T + 5000 });
     expect(resolved).toMatchObject({ state: "complete", disabled: 0, reason: "Held removals rejected by an admin" });
     expect(await removedCount(facility.id)).toBe(0);
-    await expect(resolveHeldPass({ db, passId: pass.id, decision: "allow", now: T + 6000 })).rejects.toBeInstanceOf(PassNotHeldError);
+    await expect(resolveHeldPass({ db, passId: pass.id, decision: "allow", now: T + 6000 })).rejects.toBeInstanceOf(
+      PassNotHeldError,
+    );
   });
 
   it("a new pass discards a held one", async () => {
     const { facility, pass } = await heldPass();
     await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T + 7000 });
-    expect(await getPass(db, pass.id)).toMatchObject({ state: "complete", reason: "Held removals discarded: a newer pass started" });
-    await expect(resolveHeldPass({ db, passId: pass.id, decision: "allow", now: T + 8000 })).rejects.toBeInstanceOf(PassNotHeldError);
+    expect(await getPass(db, pass.id)).toMatchObject({
+      state: "complete",
+      reason: "Held removals discarded: a newer pass started",
+    });
+    await expect(resolveHeldPass({ db, passId: pass.id, decision: "allow", now: T + 8000 })).rejects.toBeInstanceOf(
+      PassNotHeldError,
+    );
     expect(await removedCount(facility.id)).toBe(0);
   });
 

@@ -36,7 +36,13 @@ import {
 const NOW = Date.UTC(2026, 10, 24, 12);
 type Source = "manual" | "integration" | "cctv";
 
-async function insertUser(db: Db, facilityId: string, source: Source, integrationId: string | null, externalId: string | null) {
+async function insertUser(
+  db: Db,
+  facilityId: string,
+  source: Source,
+  integrationId: string | null,
+  externalId: string | null,
+) {
   const id: string = crypto.randomUUID();
   await db.insert(accessUser).values({
     id,
@@ -53,7 +59,9 @@ async function insertUser(db: Db, facilityId: string, source: Source, integratio
   });
   // Every user carries the things a bulk delete must remove (grant, invitation) or keep (log).
   await db.insert(accessGrant).values({ id: crypto.randomUUID(), userId: id, name: "Front door", createdAt: NOW });
-  await db.insert(invitation).values({ userId: id, facilityId, email: `${id}@example.com`, state: "sent", trigger: "auto", queuedAt: NOW });
+  await db
+    .insert(invitation)
+    .values({ userId: id, facilityId, email: `${id}@example.com`, state: "sent", trigger: "auto", queuedAt: NOW });
   await db.insert(accessLogEntry).values({
     facilityId,
     userId: id,
@@ -69,12 +77,23 @@ async function insertUser(db: Db, facilityId: string, source: Source, integratio
 /** One facility with two integrations, plus manual and CCTV rows and a sibling facility with synced rows. */
 async function world(db: Db) {
   const facility = await createFacility(db);
-  const partnerA = await createIntegration(db, { organisationId: facility.organisationId, name: "Partner A", locations: { a: facility.id } });
-  const partnerB = await createIntegration(db, { organisationId: facility.organisationId, name: "Partner B", locations: { b: facility.id } });
+  const partnerA = await createIntegration(db, {
+    organisationId: facility.organisationId,
+    name: "Partner A",
+    locations: { a: facility.id },
+  });
+  const partnerB = await createIntegration(db, {
+    organisationId: facility.organisationId,
+    name: "Partner B",
+    locations: { b: facility.id },
+  });
   const sibling = await createFacility(db, { organisationId: facility.organisationId });
   await updateSyncSettings(db, facility.id, { integrationsEnabled: true }, NOW);
   const ids = {
-    a: [await insertUser(db, facility.id, "integration", partnerA.id, "A-1"), await insertUser(db, facility.id, "integration", partnerA.id, "A-2")],
+    a: [
+      await insertUser(db, facility.id, "integration", partnerA.id, "A-1"),
+      await insertUser(db, facility.id, "integration", partnerA.id, "A-2"),
+    ],
     b: [await insertUser(db, facility.id, "integration", partnerB.id, "B-1")],
     manual: [await insertUser(db, facility.id, "manual", null, null)],
     cctv: [await insertUser(db, facility.id, "cctv", null, "cv-1")],
@@ -120,9 +139,15 @@ describe("bulk delete: preview", () => {
     const all = await previewBulkDeleteScope(db, w.facility.id, { kind: "all" });
     expect(all.count).toBe(3);
     expect(all.sample.map((s) => s.externalId).sort()).toEqual(["A-1", "A-2", "B-1"]);
-    expect(all.sample.find((s) => s.externalId === "B-1")).toMatchObject({ name: "Person B-1", integrationName: "Partner B" });
+    expect(all.sample.find((s) => s.externalId === "B-1")).toMatchObject({
+      name: "Person B-1",
+      integrationName: "Partner B",
+    });
 
-    const onlyA = await previewBulkDeleteScope(db, w.facility.id, { kind: "integration", integrationId: w.partnerA.id });
+    const onlyA = await previewBulkDeleteScope(db, w.facility.id, {
+      kind: "integration",
+      integrationId: w.partnerA.id,
+    });
     expect(onlyA.count).toBe(2);
     expect(onlyA.sample.map((s) => s.id).sort()).toEqual([...w.ids.a].sort());
   });
@@ -136,7 +161,10 @@ describe("bulk delete: preview", () => {
   it("gives the same token for the same set, and another for another scope or facility", async () => {
     const first = await previewBulkDeleteScope(db, w.facility.id, { kind: "all" });
     const again = await previewBulkDeleteScope(db, w.facility.id, { kind: "all" });
-    const onlyB = await previewBulkDeleteScope(db, w.facility.id, { kind: "integration", integrationId: w.partnerB.id });
+    const onlyB = await previewBulkDeleteScope(db, w.facility.id, {
+      kind: "integration",
+      integrationId: w.partnerB.id,
+    });
     const sibling = await previewBulkDeleteScope(db, w.sibling.id, { kind: "all" });
     expect(again.token).toBe(first.token);
     expect(new Set([first.token, onlyB.token, sibling.token]).size).toBe(3);
@@ -194,7 +222,9 @@ describe("bulk delete: confirm", () => {
 
   it("fails when a previewed user is gone, and refuses a token of another scope", async () => {
     const all = await previewBulkDeleteScope(db, w.facility.id, { kind: "all" });
-    await expect(confirm(db, w, { kind: "integration", integrationId: w.partnerA.id }, all.token)).rejects.toBeInstanceOf(BulkDeleteStaleError);
+    await expect(
+      confirm(db, w, { kind: "integration", integrationId: w.partnerA.id }, all.token),
+    ).rejects.toBeInstanceOf(BulkDeleteStaleError);
     await db.delete(accessGrant).where(eq(accessGrant.userId, w.ids.b[0]!));
     await db.delete(invitation).where(eq(invitation.userId, w.ids.b[0]!));
     await db.delete(accessUser).where(eq(accessUser.id, w.ids.b[0]!));
@@ -217,7 +247,12 @@ describe("bulk delete: confirm", () => {
     for (const entry of logBefore.filter((e) => deleted.includes(e.userId ?? ""))) {
       expect(logAfter.find((e) => e.id === entry.id)).toEqual({ ...entry, userId: null });
     }
-    expect(logAfter.filter((e) => e.userId === null).map((e) => e.externalId).sort()).toEqual(["A-1", "A-2", "B-1"]);
+    expect(
+      logAfter
+        .filter((e) => e.userId === null)
+        .map((e) => e.externalId)
+        .sort(),
+    ).toEqual(["A-1", "A-2", "B-1"]);
   });
 
   it("keeps an entry's external id when the log line was written without one", async () => {
@@ -234,8 +269,16 @@ describe("bulk delete: confirm", () => {
     const rowsOf = async () => ({
       users: await db.select().from(accessUser).where(inArray(accessUser.id, kept)).orderBy(accessUser.id),
       grants: await db.select().from(accessGrant).where(inArray(accessGrant.userId, kept)).orderBy(accessGrant.id),
-      invitations: await db.select().from(invitation).where(inArray(invitation.userId, kept)).orderBy(invitation.userId),
-      log: await db.select().from(accessLogEntry).where(inArray(accessLogEntry.userId, kept)).orderBy(accessLogEntry.id),
+      invitations: await db
+        .select()
+        .from(invitation)
+        .where(inArray(invitation.userId, kept))
+        .orderBy(invitation.userId),
+      log: await db
+        .select()
+        .from(accessLogEntry)
+        .where(inArray(accessLogEntry.userId, kept))
+        .orderBy(accessLogEntry.id),
     });
     const before = await rowsOf();
     expect(before.users).toHaveLength(3);
@@ -250,7 +293,10 @@ describe("bulk delete: confirm", () => {
     await confirm(db, w, scope, token, true);
     expect(await db.$count(accessUser, eq(accessUser.integrationId, w.partnerB.id))).toBe(1);
     const optIns = await db.select().from(facilityIntegration).where(eq(facilityIntegration.facilityId, w.facility.id));
-    expect(Object.fromEntries(optIns.map((o) => [o.integrationId, o.enabled]))).toEqual({ [w.partnerA.id]: false, [w.partnerB.id]: true });
+    expect(Object.fromEntries(optIns.map((o) => [o.integrationId, o.enabled]))).toEqual({
+      [w.partnerA.id]: false,
+      [w.partnerB.id]: true,
+    });
     expect((await getSyncSettings(db, w.facility.id))?.integrationsEnabled).toBe(true);
     expect(await db.select().from(auditEntry)).toEqual([
       expect.objectContaining({
@@ -279,7 +325,9 @@ describe("bulk delete: confirm", () => {
       expect(await getSyncSettings(db, w.facility.id)).toEqual(settings);
       expect(await db.select().from(facilityIntegration).orderBy(facilityIntegration.integrationId)).toEqual(optIns);
     }
-    expect(await db.$count(accessUser, and(eq(accessUser.facilityId, w.facility.id), eq(accessUser.source, "integration")))).toBe(0);
+    expect(
+      await db.$count(accessUser, and(eq(accessUser.facilityId, w.facility.id), eq(accessUser.source, "integration"))),
+    ).toBe(0);
   });
 });
 
@@ -287,7 +335,11 @@ describe("bulk delete: confirm", () => {
  * A sync that holds the write lock on another thread, adds a user in scope, and commits after `holdMs`.
  * Resolves once the lock is held.
  */
-async function concurrentSyncInsert(file: string, user: { id: string; facilityId: string; integrationId: string }, holdMs: number) {
+async function concurrentSyncInsert(
+  file: string,
+  user: { id: string; facilityId: string; integrationId: string },
+  holdMs: number,
+) {
   const worker = new Worker(
     `
     const { parentPort, workerData } = require("node:worker_threads");
@@ -342,19 +394,36 @@ describe("bulk delete and the next sync pass", () => {
     const { facility, integration } = await createSyncedFacility(db);
     const listingFor = listingsOf({ [integration.id]: listing });
     const pass = async () => {
-      const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: NOW });
+      const { pass } = await startPass({
+        db,
+        facilityId: facility.id,
+        source: "integration",
+        trigger: "manual",
+        now: NOW,
+      });
       return runFullPass({ db, passId: pass.id, listingFor, now: NOW });
     };
     expect((await pass()).added).toBe(2);
     const users = await db.select().from(accessUser).where(eq(accessUser.facilityId, facility.id));
     for (const user of users) {
-      await db.update(accessUser).set({ customTags: ["vip"], notes: "keep the locker", version: user.version + 1 }).where(eq(accessUser.id, user.id));
+      await db
+        .update(accessUser)
+        .set({ customTags: ["vip"], notes: "keep the locker", version: user.version + 1 })
+        .where(eq(accessUser.id, user.id));
       await db.insert(accessGrant).values({ id: crypto.randomUUID(), userId: user.id, name: "Pool", createdAt: NOW });
     }
     const scope: BulkDeleteScope = { kind: "integration", integrationId: integration.id };
     const { token } = await previewBulkDeleteScope(db, facility.id, scope);
     const remove = (alsoTurnOff: boolean) =>
-      deleteBulkScope(db, { facilityId: facility.id, organisationId: facility.organisationId, scope, token, alsoTurnOff, actorUserId: null, now: NOW });
+      deleteBulkScope(db, {
+        facilityId: facility.id,
+        organisationId: facility.organisationId,
+        scope,
+        token,
+        alsoTurnOff,
+        actorUserId: null,
+        now: NOW,
+      });
     return { facility, users, pass, remove };
   }
 
@@ -363,13 +432,25 @@ describe("bulk delete and the next sync pass", () => {
     const { facility, users, pass, remove } = await syncedAndCustomised(db);
     expect(await remove(false)).toEqual({ deleted: 2 });
     expect((await pass()).added).toBe(2);
-    const recreated = await db.select().from(accessUser).where(eq(accessUser.facilityId, facility.id)).orderBy(accessUser.externalId);
+    const recreated = await db
+      .select()
+      .from(accessUser)
+      .where(eq(accessUser.facilityId, facility.id))
+      .orderBy(accessUser.externalId);
     expect(recreated.map((u) => u.externalId)).toEqual(["M-1", "M-2"]);
     for (const user of recreated) {
       expect(users.map((u) => u.id)).not.toContain(user.id);
       expect(user).toMatchObject({ customTags: [], notes: "" });
     }
-    expect(await db.$count(accessGrant, inArray(accessGrant.userId, recreated.map((u) => u.id)))).toBe(0);
+    expect(
+      await db.$count(
+        accessGrant,
+        inArray(
+          accessGrant.userId,
+          recreated.map((u) => u.id),
+        ),
+      ),
+    ).toBe(0);
   });
 
   it("with the turn-off ticked, the next pass recreates nobody", async () => {

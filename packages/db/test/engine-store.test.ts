@@ -63,17 +63,33 @@ describe("set-based row writes: shared columns as literals, the rest per row", (
         patch: patch(overrides(i)),
       }));
       await drizzleHandle(db).script(rowWriteStatements(scope, { passId: null, now: T, writes }));
-      const rows = await loadRows(drizzleHandle(db), scope, writes.map((w) => w.externalId));
+      const rows = await loadRows(
+        drizzleHandle(db),
+        scope,
+        writes.map((w) => w.externalId),
+      );
       expect(rows.size).toBe(writes.length);
       for (const w of writes) {
         const row = rows.get(w.externalId);
-        expect(row).toMatchObject({ ...w.patch, id: w.id, externalId: w.externalId, facilityId: facility.id, accessEnabled: true, trackSourceUpdates: true });
+        expect(row).toMatchObject({
+          ...w.patch,
+          id: w.id,
+          externalId: w.externalId,
+          facilityId: facility.id,
+          accessEnabled: true,
+          trackSourceUpdates: true,
+        });
         expect(row?.rowid).toEqual(expect.any(Number));
       }
       const stored = await db.select().from(accessUser).orderBy(asc(accessUser.externalId));
       expect(stored.map((r) => r.version)).toEqual(writes.map((w) => (w.write === "touch" ? 0 : 1)));
       // The same rows read across facilities carry their facility.
-      const person = await loadPersonRows(drizzleHandle(db), { facilityIds: [facility.id], source: "integration", integrationId: integration.id, externalId: "M-1" });
+      const person = await loadPersonRows(drizzleHandle(db), {
+        facilityIds: [facility.id],
+        source: "integration",
+        integrationId: integration.id,
+        externalId: "M-1",
+      });
       expect(person.get(facility.id)).toEqual(rows.get("M-1"));
     });
   }
@@ -81,9 +97,17 @@ describe("set-based row writes: shared columns as literals, the rest per row", (
   it("reads the admin's flags as booleans", async () => {
     const { facility, integration } = await createSyncedFacility(db);
     const scope = { facilityId: facility.id, source: "integration" as const, integrationId: integration.id };
-    const writes: RowWrite[] = [0, 1].map((i) => ({ id: newRowId(T), externalId: `M-${i}`, write: "insert", patch: patch() }));
+    const writes: RowWrite[] = [0, 1].map((i) => ({
+      id: newRowId(T),
+      externalId: `M-${i}`,
+      write: "insert",
+      patch: patch(),
+    }));
     await drizzleHandle(db).script(rowWriteStatements(scope, { passId: null, now: T, writes }));
-    await db.update(accessUser).set({ accessEnabled: false, trackSourceUpdates: false }).where(eq(accessUser.externalId, "M-1"));
+    await db
+      .update(accessUser)
+      .set({ accessEnabled: false, trackSourceUpdates: false })
+      .where(eq(accessUser.externalId, "M-1"));
     const rows = await loadRows(drizzleHandle(db), scope, ["M-0", "M-1", "M-unknown"]);
     expect([...rows.keys()].sort()).toEqual(["M-0", "M-1"]);
     expect(rows.get("M-0")).toMatchObject({ accessEnabled: true, trackSourceUpdates: true });
@@ -119,7 +143,10 @@ describe("activity entries: shared columns as literals", () => {
       changes: i % 2 ? [{ field: "lastName", from: "A", to: `B ${i}` }] : null,
       userId: i % 2 ? null : `usr_${i}`,
     }),
-    "shared awkward values": () => ({ reason: "O'Brien \u0000 😀", changes: [{ field: "syncedTags", from: ["a"], to: ["b", "é"] }] }),
+    "shared awkward values": () => ({
+      reason: "O'Brien \u0000 😀",
+      changes: [{ field: "syncedTags", from: ["a"], to: ["b", "é"] }],
+    }),
   };
   for (const [name, overrides] of Object.entries(cases)) {
     it(name, async () => {
@@ -131,9 +158,19 @@ describe("activity entries: shared columns as literals", () => {
         SELECT json_array(facility_id, external_id, name, outcome, reason, changes, user_id, at, pass_id, webhook_id) AS r
         FROM activity_entry ORDER BY id`);
       const read = stored.map(({ r }) => {
-        const [facilityId, externalId, name, outcome, reason, changes, userId, at, passId, webhookId] = JSON.parse(r) as (string | null)[];
+        const [facilityId, externalId, name, outcome, reason, changes, userId, at, passId, webhookId] = JSON.parse(
+          r,
+        ) as (string | null)[];
         expect([at, passId, webhookId]).toEqual([T, "pas_1", null]);
-        return { facilityId, externalId, name, outcome, reason, changes: changes == null ? null : JSON.parse(changes), userId };
+        return {
+          facilityId,
+          externalId,
+          name,
+          outcome,
+          reason,
+          changes: changes == null ? null : JSON.parse(changes),
+          userId,
+        };
       });
       expect(read).toEqual(entries);
     });
@@ -171,7 +208,14 @@ describe("pages applied together in one transaction", () => {
     };
     const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T });
     const passId = pass.id;
-    const done = await runFullPass({ db, passId, listingFor: listingsOf({ [integration.id]: listing }), now: T + 1, maxPages: 10, recordsPerTransaction: 4 });
+    const done = await runFullPass({
+      db,
+      passId,
+      listingFor: listingsOf({ [integration.id]: listing }),
+      now: T + 1,
+      maxPages: 10,
+      recordsPerTransaction: 4,
+    });
     expect(done).toMatchObject({ state: "complete", added: 10, pagesDone: 5, recordsDone: 10 });
     // Pages 1–2 in one transaction, 3–4 in the next, then 5.
     expect(committedAtFetch).toEqual([0, 0, 2, 2, 4]);
@@ -187,24 +231,54 @@ describe("pages applied together in one transaction", () => {
       member("M-2"),
     ];
     const run = async (recordsPerTransaction: number) => {
-      const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T + recordsPerTransaction });
+      const { pass } = await startPass({
+        db,
+        facilityId: facility.id,
+        source: "integration",
+        trigger: "manual",
+        now: T + recordsPerTransaction,
+      });
       const listingFor = listingsOf({ [integration.id]: memoryListing(records, { pageSize: 2 }) });
-      return runFullPass({ db, passId: pass.id, listingFor, now: T + recordsPerTransaction, maxPages: 10, recordsPerTransaction });
+      return runFullPass({
+        db,
+        passId: pass.id,
+        listingFor,
+        now: T + recordsPerTransaction,
+        maxPages: 10,
+        recordsPerTransaction,
+      });
     };
     const together = await run(100);
     expect(together).toMatchObject({ state: "complete", added: 2, updated: 1, processed: 1, pagesDone: 2 });
-    const rows = await loadRows(drizzleHandle(db), { facilityId: facility.id, source: "integration", integrationId: integration.id }, ["M-1", "M-2"]);
+    const rows = await loadRows(
+      drizzleHandle(db),
+      { facilityId: facility.id, source: "integration", integrationId: integration.id },
+      ["M-1", "M-2"],
+    );
     expect(rows.get("M-1")?.lastName).toBe("Later");
-    const entries = await db.select().from(activityEntry).where(eq(activityEntry.passId, together.id)).orderBy(asc(activityEntry.id));
-    expect(entries.map((e) => [e.externalId, e.outcome])).toEqual([["M-1", "added"], ["M-2", "added"], ["M-1", "updated"], ["M-2", "processed"]]);
+    const entries = await db
+      .select()
+      .from(activityEntry)
+      .where(eq(activityEntry.passId, together.id))
+      .orderBy(asc(activityEntry.id));
+    expect(entries.map((e) => [e.externalId, e.outcome])).toEqual([
+      ["M-1", "added"],
+      ["M-2", "added"],
+      ["M-1", "updated"],
+      ["M-2", "processed"],
+    ]);
   });
 
   it("a database error on a later page rolls back the transaction's earlier pages; the retried step resumes and completes", async () => {
     const { facility, integration } = await createSyncedFacility(db);
     const listingFor = listingsOf({ [integration.id]: memoryListing(members(6), { pageSize: 2 }) });
     const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T });
-    await db.run(sql`CREATE TRIGGER boom BEFORE INSERT ON access_user WHEN new.external_id = 'M-003' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
-    await expect(advancePass({ db, passId: pass.id, listingFor, maxPages: 10, now: T + 1, onError: "throw" })).rejects.toThrow(/disk full/);
+    await db.run(
+      sql`CREATE TRIGGER boom BEFORE INSERT ON access_user WHEN new.external_id = 'M-003' BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+    );
+    await expect(
+      advancePass({ db, passId: pass.id, listingFor, maxPages: 10, now: T + 1, onError: "throw" }),
+    ).rejects.toThrow(/disk full/);
     expect(await getPass(db, pass.id)).toMatchObject({ state: "running", pagesDone: 0, added: 0 });
     expect(await db.$count(accessUser)).toBe(0);
     expect(await db.$count(activityEntry)).toBe(0);
@@ -221,27 +295,66 @@ describe("the pass end's sweep: one walk finds candidates and active rows", () =
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(8), now: T });
     const rows = await rowsByExternalId(db, facility.id);
     // Decoupled, switched off, and already removed rows: only the removed one is not active, the decoupled one is no candidate.
-    await db.update(accessUser).set({ trackSourceUpdates: false }).where(eq(accessUser.id, rows.get("M-005")!.id));
-    await db.update(accessUser).set({ accessEnabled: false }).where(eq(accessUser.id, rows.get("M-006")!.id));
-    await db.update(accessUser).set({ removedAtSourceAt: T }).where(eq(accessUser.id, rows.get("M-007")!.id));
-    const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T + 10 });
+    await db
+      .update(accessUser)
+      .set({ trackSourceUpdates: false })
+      .where(eq(accessUser.id, rows.get("M-005")!.id));
+    await db
+      .update(accessUser)
+      .set({ accessEnabled: false })
+      .where(eq(accessUser.id, rows.get("M-006")!.id));
+    await db
+      .update(accessUser)
+      .set({ removedAtSourceAt: T })
+      .where(eq(accessUser.id, rows.get("M-007")!.id));
+    const { pass } = await startPass({
+      db,
+      facilityId: facility.id,
+      source: "integration",
+      trigger: "manual",
+      now: T + 10,
+    });
     // One page of this pass applied (M-000 and M-001): the rest are unseen so far.
     const listingFor = listingsOf({ [integration.id]: memoryListing(members(4), { pageSize: 2 }) });
     expect((await advancePass({ db, passId: pass.id, listingFor, maxPages: 1, now: T + 11 })).status).toBe("continue");
-    const scope = { facilityId: facility.id, source: "integration" as const, integrationKeys: [integration.id], passId: pass.id, passStartedAt: T + 10 };
+    const scope = {
+      facilityId: facility.id,
+      source: "integration" as const,
+      integrationKeys: [integration.id],
+      passId: pass.id,
+      passStartedAt: T + 10,
+    };
     const found = await readSweep(db, scope);
     expect(found.candidateRowids.length).toBe(await countSweepCandidates(db, scope));
     expect(found.activeRows).toBe(await countActiveRows(db, facility.id, "integration"));
     expect([found.candidateRowids.length, found.activeRows]).toEqual([4, 7]);
     expect(await readSweep(db, { ...scope, integrationKeys: [] })).toEqual({ candidateRowids: [], activeRows: 7 });
 
-    const disabled = await applySweepTo(db, scope, found.candidateRowids, { organisationId: facility.organisationId, now: T + 12 });
+    const disabled = await applySweepTo(db, scope, found.candidateRowids, {
+      organisationId: facility.organisationId,
+      now: T + 12,
+    });
     expect(disabled).toBe(4);
-    const entries = await db.select().from(activityEntry).where(eq(activityEntry.outcome, "disabled")).orderBy(asc(activityEntry.id));
+    const entries = await db
+      .select()
+      .from(activityEntry)
+      .where(eq(activityEntry.outcome, "disabled"))
+      .orderBy(asc(activityEntry.id));
     expect(entries.map((e) => e.externalId)).toEqual(["M-002", "M-003", "M-004", "M-006"]);
-    expect(entries[0]).toMatchObject({ facilityId: facility.id, passId: pass.id, userId: rows.get("M-002")!.id, reason: expect.any(String), changes: [{ field: "removedAtSource", from: false, to: true }] });
+    expect(entries[0]).toMatchObject({
+      facilityId: facility.id,
+      passId: pass.id,
+      userId: rows.get("M-002")!.id,
+      reason: expect.any(String),
+      changes: [{ field: "removedAtSource", from: false, to: true }],
+    });
     const after = await rowsByExternalId(db, facility.id);
-    expect([...after.values()].filter((r) => r.removedAtSourceAt === T + 12).map((r) => r.externalId)).toEqual(["M-002", "M-003", "M-004", "M-006"]);
+    expect([...after.values()].filter((r) => r.removedAtSourceAt === T + 12).map((r) => r.externalId)).toEqual([
+      "M-002",
+      "M-003",
+      "M-004",
+      "M-006",
+    ]);
     // Nothing is a candidate any more.
     expect(await countSweepCandidates(db, scope)).toBe(0);
   });

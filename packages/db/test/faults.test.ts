@@ -29,7 +29,8 @@ class FaultPlan {
     this.count += 1;
     const fire = this.failAt !== null && this.count === this.failAt && !this.fired;
     if (fire) this.fired = true;
-    if (fire && this.mode === "before") throw new Error(`injected database fault at statement ${this.count} (${what}, before)`);
+    if (fire && this.mode === "before")
+      throw new Error(`injected database fault at statement ${this.count} (${what}, before)`);
     const result = await call();
     if (fire) throw new Error(`injected database fault at statement ${this.count} (${what}, after)`);
     return result;
@@ -74,7 +75,9 @@ const PAGE_SIZE = 3;
 const before = Array.from({ length: 12 }, (_, i) => member(`M-${String(i).padStart(2, "0")}`));
 /** The second listing: two people gone, two changed, two new; removals only from a complete listing. */
 const after = [
-  ...before.filter((_, i) => i !== 3 && i !== 8).map((m, i) => (i % 5 === 1 ? { ...m, last_name: "Changed", updated_at: "2026-11-24T10:00:00Z" } : m)),
+  ...before
+    .filter((_, i) => i !== 3 && i !== 8)
+    .map((m, i) => (i % 5 === 1 ? { ...m, last_name: "Changed", updated_at: "2026-11-24T10:00:00Z" } : m)),
   member("M-90"),
   member("M-91"),
 ];
@@ -86,17 +89,27 @@ async function scenario(): Promise<Scenario> {
   const { facility, integration } = await createSyncedFacility(db);
   const first = await runFullPass({
     db,
-    passId: (await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T })).pass.id,
+    passId: (await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T })).pass
+      .id,
     listingFor: listingsOf({ [integration.id]: memoryListing(before, { pageSize: PAGE_SIZE }) }),
     now: T + 1,
   });
   expect(first.state).toBe("complete");
-  return { db, facilityId: facility.id, integrationId: integration.id, listings: listingsOf({ [integration.id]: memoryListing(after, { pageSize: PAGE_SIZE }) }) };
+  return {
+    db,
+    facilityId: facility.id,
+    integrationId: integration.id,
+    listings: listingsOf({ [integration.id]: memoryListing(after, { pageSize: PAGE_SIZE }) }),
+  };
 }
 
 /** What a person's row says, without write times and versions (which differ between runs). */
 async function people(db: Db, facilityId: string) {
-  const rows = await db.select().from(accessUser).where(eq(accessUser.facilityId, facilityId)).orderBy(asc(accessUser.externalId));
+  const rows = await db
+    .select()
+    .from(accessUser)
+    .where(eq(accessUser.facilityId, facilityId))
+    .orderBy(asc(accessUser.externalId));
   return rows.map((r) => ({
     externalId: r.externalId,
     firstName: r.firstName,
@@ -122,7 +135,13 @@ describe("a database error at any statement of a pass", () => {
     // The clean run: where every faulty run must end after its retry, and how many statements a pass makes.
     const clean = await scenario();
     const counter = new FaultPlan(null);
-    const { pass: cleanStart } = await startPass({ db: clean.db, facilityId: clean.facilityId, source: "integration", trigger: "manual", now: T + 1000 });
+    const { pass: cleanStart } = await startPass({
+      db: clean.db,
+      facilityId: clean.facilityId,
+      source: "integration",
+      trigger: "manual",
+      now: T + 1000,
+    });
     const cleanPass = await runSteps(faultyDb(clean.db, counter), cleanStart.id, clean.listings, T + 1001);
     expect(cleanPass).toMatchObject({ state: "complete", disabled: 2, added: 2 });
     const expected = await people(clean.db, clean.facilityId);
@@ -141,7 +160,13 @@ describe("a database error at any statement of a pass", () => {
       {
         const s = await scenario();
         const start = await people(s.db, s.facilityId);
-        const { pass } = await startPass({ db: s.db, facilityId: s.facilityId, source: "integration", trigger: "manual", now: T + 1000 });
+        const { pass } = await startPass({
+          db: s.db,
+          facilityId: s.facilityId,
+          source: "integration",
+          trigger: "manual",
+          now: T + 1000,
+        });
         const plan = new FaultPlan(failAt, mode);
         let ended: SyncPassRow | undefined;
         let thrown: unknown;
@@ -168,7 +193,13 @@ describe("a database error at any statement of a pass", () => {
           expect(now.reason, where).toContain("injected database fault");
           expect(now.disabled, where).toBe(0);
           // A retry is the next pass: it completes, and removes who a complete listing lacks.
-          const { pass: retry } = await startPass({ db: s.db, facilityId: s.facilityId, source: "integration", trigger: "manual", now: T + 2000 });
+          const { pass: retry } = await startPass({
+            db: s.db,
+            facilityId: s.facilityId,
+            source: "integration",
+            trigger: "manual",
+            now: T + 2000,
+          });
           const done = await runFullPass({ db: s.db, passId: retry.id, listingFor: s.listings, now: T + 2001 });
           expect(done.state, where).toBe("complete");
           outcomes[`${mode}: pass failed, next pass`] = (outcomes[`${mode}: pass failed, next pass`] ?? 0) + 1;
@@ -190,13 +221,21 @@ describe("a database error at any statement of a pass", () => {
  * Atomic pages: the records of the pages the pass committed are applied (one entry each), the rest of
  * the listing is untouched, and nobody is removed while the pass is not complete.
  */
-async function expectCommittedPagesOnly(s: Scenario, pass: SyncPassRow, start: Awaited<ReturnType<typeof people>>, where: string) {
+async function expectCommittedPagesOnly(
+  s: Scenario,
+  pass: SyncPassRow,
+  start: Awaited<ReturnType<typeof people>>,
+  where: string,
+) {
   const entries = await s.db.select().from(activityEntry).where(eq(activityEntry.passId, pass.id));
   const committed = after.slice(0, pass.pagesDone * PAGE_SIZE).map((m) => m.external_id as string);
   expect(pass.recordsDone, where).toBe(committed.length);
   expect(entries.map((e) => e.externalId).sort(), where).toEqual([...committed].sort());
   const rows = await people(s.db, s.facilityId);
-  expect(rows.filter((r) => r.removed), where).toEqual(start.filter((r) => r.removed));
+  expect(
+    rows.filter((r) => r.removed),
+    where,
+  ).toEqual(start.filter((r) => r.removed));
   const startById = new Map(start.map((r) => [r.externalId, r]));
   for (const row of rows) {
     if (committed.includes(row.externalId ?? "")) continue;
@@ -218,25 +257,55 @@ describe("text a source may send that SQL text cannot carry as is", () => {
     const { facility, integration } = await createSyncedFacility(db);
     const odd = [
       { external_id: "nul-id", first_name: "nul\u0000name" },
-      { external_id: "lone\ud83did", first_name: "lone\udc00name", tags: ["\ud800"], location_ids: ["loc-1", "\udfff"] },
+      {
+        external_id: "lone\ud83did",
+        first_name: "lone\udc00name",
+        tags: ["\ud800"],
+        location_ids: ["loc-1", "\udfff"],
+      },
       { external_id: "quote'\"\\id", first_name: "'; DROP TABLE access_user; --" },
     ];
     for (const [i, fields] of odd.entries()) {
       const event = { type: "member.upserted", data: member(`X-${i}`, fields) };
-      const first = await applySourceEvent({ db, source: "integration", integrationId: integration.id, event, webhookId: `w-${i}`, now: T + i });
+      const first = await applySourceEvent({
+        db,
+        source: "integration",
+        integrationId: integration.id,
+        event,
+        webhookId: `w-${i}`,
+        now: T + i,
+      });
       expect(first, JSON.stringify(fields)).toMatchObject({ status: "applied", entries: [{ outcome: "added" }] });
       // The same record again (a retry under another id) is the same person, unchanged.
-      const again = await applySourceEvent({ db, source: "integration", integrationId: integration.id, event, webhookId: `w-${i}-again`, now: T + 100 + i });
+      const again = await applySourceEvent({
+        db,
+        source: "integration",
+        integrationId: integration.id,
+        event,
+        webhookId: `w-${i}-again`,
+        now: T + 100 + i,
+      });
       expect(again, JSON.stringify(fields)).toMatchObject({ status: "applied", entries: [{ outcome: "processed" }] });
     }
     // An id with a control character is refused, not cleaned: cleaning could make two people one.
-    const refused = await applySourceEvent({ db, source: "integration", integrationId: integration.id, event: { type: "member.upserted", data: member("X-nul", { external_id: "nul\u0000id" }) }, webhookId: "w-nul-id", now: T + 500 });
+    const refused = await applySourceEvent({
+      db,
+      source: "integration",
+      integrationId: integration.id,
+      event: { type: "member.upserted", data: member("X-nul", { external_id: "nul\u0000id" }) },
+      webhookId: "w-nul-id",
+      now: T + 500,
+    });
     expect(refused).toMatchObject({ status: "invalid" });
     // Read in SQL, byte for byte: the embedded driver returns text only up to a NUL.
     const rows = await db.all<{ id: string; name: string; tags: string }>(
       sql`SELECT hex(external_id) AS id, hex(first_name) AS name, synced_tags AS tags FROM access_user WHERE facility_id = ${facility.id} ORDER BY external_id`,
     );
-    const hex = (value: string) => [...new TextEncoder().encode(value)].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+    const hex = (value: string) =>
+      [...new TextEncoder().encode(value)]
+        .map((b) => b.toString(16).padStart(2, "0"))
+        .join("")
+        .toUpperCase();
     expect(rows.map((r) => [r.id, r.name])).toEqual([
       [hex("lone\ufffdid"), hex("lone\ufffdname")],
       [hex("nul-id"), hex("nulname")],
@@ -248,7 +317,9 @@ describe("text a source may send that SQL text cannot carry as is", () => {
   it("the store's SQL literals carry a NUL and an unpaired surrogate without ending the statement or storing bad UTF-8", async () => {
     const db = await createTestDb();
     const [row] = await db.all<{ n: number; same: number; tag: string }>(
-      sql.raw(`SELECT length(CAST(${text("a\u0000b'c")} AS BLOB)) AS n, ${text("a\u0000b'c")} = 'a' || char(0) || 'b''c' AS same, ${json(["x\ud800"])} ->> 0 AS tag`),
+      sql.raw(
+        `SELECT length(CAST(${text("a\u0000b'c")} AS BLOB)) AS n, ${text("a\u0000b'c")} = 'a' || char(0) || 'b''c' AS same, ${json(["x\ud800"])} ->> 0 AS tag`,
+      ),
     );
     expect(row).toEqual({ n: 5, same: 1, tag: "x\ufffd" });
   });

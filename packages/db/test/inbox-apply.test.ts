@@ -17,9 +17,22 @@ const removed = (externalId: string, updatedAt: string) => ({
   data: { external_id: externalId, location_ids: ["loc-1"], updated_at: updatedAt },
 });
 
-async function store(target: Db, sender: string, organisationId: string, events: Array<{ id: string; body: unknown }>, receivedAt = T) {
+async function store(
+  target: Db,
+  sender: string,
+  organisationId: string,
+  events: Array<{ id: string; body: unknown }>,
+  receivedAt = T,
+) {
   await target.insert(webhookInbox).values(
-    events.map((e, i) => ({ sender, webhookId: e.id, organisationId, receivedAt: receivedAt + i, payload: JSON.stringify(e.body), state: "enqueued" as const })),
+    events.map((e, i) => ({
+      sender,
+      webhookId: e.id,
+      organisationId,
+      receivedAt: receivedAt + i,
+      payload: JSON.stringify(e.body),
+      state: "enqueued" as const,
+    })),
   );
   return events.map((e) => ({ sender, webhookId: e.id }));
 }
@@ -94,8 +107,13 @@ describe("applyInboxEvents (a queue batch in one transaction)", () => {
       { id: "ok", body: upserted(member("M-1")) },
       { id: "bad", body: { type: "member.upserted", data: { external_id: "" } } },
     ]);
-    const gone = await store(db, "integration:int_gone", facility.organisationId, [{ id: "orphan", body: upserted(member("M-9")) }]);
-    const results = await applyInboxEvents(db, { keys: [...good, ...gone, { sender: `integration:${integration.id}`, webhookId: "never-stored" }], now: T });
+    const gone = await store(db, "integration:int_gone", facility.organisationId, [
+      { id: "orphan", body: upserted(member("M-9")) },
+    ]);
+    const results = await applyInboxEvents(db, {
+      keys: [...good, ...gone, { sender: `integration:${integration.id}`, webhookId: "never-stored" }],
+      now: T,
+    });
     expect(results.map((r) => [r.webhookId, r.status])).toEqual([
       ["ok", "applied"],
       ["bad", "failed"],
@@ -118,8 +136,10 @@ describe("applyInboxEvents (a queue batch in one transaction)", () => {
       facility.organisationId,
       ["M-1", "M-2", "BOOM", "M-3"].map((id) => ({ id: `w-${id}`, body: upserted(member(id)) })),
     );
-    await db.run(sql.raw(`CREATE TRIGGER inject_fault BEFORE INSERT ON activity_entry WHEN NEW.external_id = 'BOOM'
-      BEGIN SELECT RAISE(ABORT, 'injected fault'); END`));
+    await db.run(
+      sql.raw(`CREATE TRIGGER inject_fault BEFORE INSERT ON activity_entry WHEN NEW.external_id = 'BOOM'
+      BEGIN SELECT RAISE(ABORT, 'injected fault'); END`),
+    );
     await expect(applyInboxEvents(db, { keys, now: T })).rejects.toThrow(/injected fault/);
     expect(await db.$count(accessUser)).toBe(0);
     expect(await db.$count(activityEntry)).toBe(0);
@@ -137,7 +157,19 @@ describe("applyInboxEvents (a queue batch in one transaction)", () => {
     const { facility } = await createSyncedFacility(db, { cctvEnabled: true });
     await insertCctvSourceFor(db, facility.id);
     const keys = await store(db, `cctv:${facility.id}`, facility.organisationId, [
-      { id: "c1", body: { type: "person.identified", data: { person_id: "cv-1", first_name: "Cam", last_name: "Era", email: "cam@example.com", updated_at: "2026-11-24T10:00:00Z" } } },
+      {
+        id: "c1",
+        body: {
+          type: "person.identified",
+          data: {
+            person_id: "cv-1",
+            first_name: "Cam",
+            last_name: "Era",
+            email: "cam@example.com",
+            updated_at: "2026-11-24T10:00:00Z",
+          },
+        },
+      },
       { id: "c2", body: { type: "person.removed", data: { person_id: "cv-1", updated_at: "2026-11-24T11:00:00Z" } } },
     ]);
     expect((await applyInboxEvents(db, { keys, now: T })).map((r) => r.status)).toEqual(["applied", "applied"]);
@@ -155,31 +187,59 @@ describe("applyInboxEvents (a queue batch in one transaction)", () => {
       tags: fc.subarray(["gold", "pool"]),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 14 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 14, maxLength: 14 }), async (events, sizes) => {
-        const batched = await createTestDb();
-        const oneByOne = await createTestDb();
-        const bodies = events.map((e) => {
-          const updated_at = new Date(Date.UTC(2026, 10, 24, 10, e.minute)).toISOString();
-          return e.kind === "removal" ? removed(e.person, updated_at) : upserted(member(e.person, { last_name: e.lastName, tags: e.tags, updated_at }));
-        });
-        const a = await createSyncedFacility(batched);
-        const b = await createSyncedFacility(oneByOne);
-        const keys = await store(batched, `integration:${a.integration.id}`, a.facility.organisationId, bodies.map((body, i) => ({ id: `w${i}`, body })));
-        for (let start = 0, i = 0; start < keys.length; i += 1) {
-          const size = sizes[i] ?? 1;
-          await applyInboxEvents(batched, { keys: keys.slice(start, start + size), now: T + i });
-          start += size;
-        }
-        for (const [i, body] of bodies.entries()) {
-          await applySourceEvent({ db: oneByOne, source: "integration", integrationId: b.integration.id, event: body, webhookId: `w${i}`, now: T });
-        }
-        const strip = (rows: Awaited<ReturnType<typeof rowState>>) => rows.map(({ facilityId: _f, removedAtSourceAt, ...rest }) => ({ ...rest, removed: removedAtSourceAt !== null }));
-        expect(strip(await rowState(batched))).toEqual(strip(await rowState(oneByOne)));
-        const outcomes = async (target: Db) => (await target.select({ w: activityEntry.webhookId, o: activityEntry.outcome }).from(activityEntry).orderBy(activityEntry.id)).map((r) => `${r.w}:${r.o}`);
-        expect(await outcomes(batched)).toEqual(await outcomes(oneByOne));
-        batched.$client.close();
-        oneByOne.$client.close();
-      }),
+      fc.asyncProperty(
+        fc.array(event, { minLength: 1, maxLength: 14 }),
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 14, maxLength: 14 }),
+        async (events, sizes) => {
+          const batched = await createTestDb();
+          const oneByOne = await createTestDb();
+          const bodies = events.map((e) => {
+            const updated_at = new Date(Date.UTC(2026, 10, 24, 10, e.minute)).toISOString();
+            return e.kind === "removal"
+              ? removed(e.person, updated_at)
+              : upserted(member(e.person, { last_name: e.lastName, tags: e.tags, updated_at }));
+          });
+          const a = await createSyncedFacility(batched);
+          const b = await createSyncedFacility(oneByOne);
+          const keys = await store(
+            batched,
+            `integration:${a.integration.id}`,
+            a.facility.organisationId,
+            bodies.map((body, i) => ({ id: `w${i}`, body })),
+          );
+          for (let start = 0, i = 0; start < keys.length; i += 1) {
+            const size = sizes[i] ?? 1;
+            await applyInboxEvents(batched, { keys: keys.slice(start, start + size), now: T + i });
+            start += size;
+          }
+          for (const [i, body] of bodies.entries()) {
+            await applySourceEvent({
+              db: oneByOne,
+              source: "integration",
+              integrationId: b.integration.id,
+              event: body,
+              webhookId: `w${i}`,
+              now: T,
+            });
+          }
+          const strip = (rows: Awaited<ReturnType<typeof rowState>>) =>
+            rows.map(({ facilityId: _f, removedAtSourceAt, ...rest }) => ({
+              ...rest,
+              removed: removedAtSourceAt !== null,
+            }));
+          expect(strip(await rowState(batched))).toEqual(strip(await rowState(oneByOne)));
+          const outcomes = async (target: Db) =>
+            (
+              await target
+                .select({ w: activityEntry.webhookId, o: activityEntry.outcome })
+                .from(activityEntry)
+                .orderBy(activityEntry.id)
+            ).map((r) => `${r.w}:${r.o}`);
+          expect(await outcomes(batched)).toEqual(await outcomes(oneByOne));
+          batched.$client.close();
+          oneByOne.$client.close();
+        },
+      ),
       { numRuns: 40 },
     );
   }, 120_000);

@@ -34,7 +34,11 @@ const ids = async () => (await db.select({ id: webhookInbox.webhookId }).from(we
 describe("webhook inbox retention", () => {
   it("deletes applied rows past the retention period, oldest first, at most batchSize × maxBatches a call", async () => {
     await store([
-      ...Array.from({ length: 8 }, (_, i) => ({ id: `old-applied-${i}`, state: "applied" as const, receivedAt: OLD - i * 1000 })),
+      ...Array.from({ length: 8 }, (_, i) => ({
+        id: `old-applied-${i}`,
+        state: "applied" as const,
+        receivedAt: OLD - i * 1000,
+      })),
       { id: "recent-applied", state: "applied", receivedAt: NOW - DAY },
       { id: "old-failed", state: "failed", receivedAt: OLD - DAY },
       { id: "old-received", state: "received", receivedAt: OLD - DAY },
@@ -44,7 +48,14 @@ describe("webhook inbox retention", () => {
     const first = await pruneAppliedInboxRows({ db, now: NOW, batchSize: 3, maxBatches: 2 });
     expect(first.deleted).toBe(6);
     // The oldest six went: received OLD - 2000 … OLD - 7000.
-    expect(await ids()).toEqual(["old-applied-0", "old-applied-1", "old-enqueued", "old-failed", "old-received", "recent-applied"]);
+    expect(await ids()).toEqual([
+      "old-applied-0",
+      "old-applied-1",
+      "old-enqueued",
+      "old-failed",
+      "old-received",
+      "recent-applied",
+    ]);
 
     const second = await pruneAppliedInboxRows({ db, now: NOW, batchSize: 3, maxBatches: 2 });
     expect(second.deleted).toBe(2);

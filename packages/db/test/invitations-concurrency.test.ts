@@ -56,7 +56,13 @@ describe("exactly one invitation per person while everything races", () => {
 
     const passes = Array.from({ length: 20 }, async (_, i) => {
       await sleep((i * 37) % 120);
-      const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T + i });
+      const { pass } = await startPass({
+        db,
+        facilityId: facility.id,
+        source: "integration",
+        trigger: "manual",
+        now: T + i,
+      });
       return runFullPass({ db, passId: pass.id, listingFor, now: T + 100 + i, maxPages: 1 });
     });
     const webhooks = Array.from({ length: 20 }, async (_, i) => {
@@ -80,7 +86,9 @@ describe("exactly one invitation per person while everything races", () => {
     expect(await db.$count(invitation, eq(invitation.facilityId, facility.id))).toBe(eligible);
 
     // Three relays at once hand each row to the queue once.
-    const relays = await Promise.all([0, 1, 2].map(() => claimUnenqueuedInvitations(db, { now: T + 1000, limit: 100 })));
+    const relays = await Promise.all(
+      [0, 1, 2].map(() => claimUnenqueuedInvitations(db, { now: T + 1000, limit: 100 })),
+    );
     const handed = relays.flat();
     expect(handed).toHaveLength(eligible);
     expect(new Set(handed).size).toBe(eligible);
@@ -92,7 +100,12 @@ describe("exactly one invitation per person while everything races", () => {
       if (claim.status !== "claimed") return;
       const key = invitationIdempotencyKey(userId, claim.invitation.generation);
       sends.set(key, (sends.get(key) ?? 0) + 1);
-      await markInvitationSent(db, { userId, generation: claim.invitation.generation, providerMessageId: `msg-${userId}`, now: T + 2001 });
+      await markInvitationSent(db, {
+        userId,
+        generation: claim.invitation.generation,
+        providerMessageId: `msg-${userId}`,
+        now: T + 2001,
+      });
     };
     await Promise.all(handed.flatMap((userId) => [deliver(userId), deliver(userId), deliver(userId)]));
 
@@ -102,7 +115,13 @@ describe("exactly one invitation per person while everything races", () => {
     expect(rows.every((row) => row.state === "sent" && row.attempts === 1)).toBe(true);
 
     // Another pass afterwards queues nobody again.
-    const { pass } = await startPass({ db, facilityId: facility.id, source: "integration", trigger: "manual", now: T + 3000 });
+    const { pass } = await startPass({
+      db,
+      facilityId: facility.id,
+      source: "integration",
+      trigger: "manual",
+      now: T + 3000,
+    });
     await runFullPass({ db, passId: pass.id, listingFor, now: T + 3001 });
     const after = await db.select().from(invitation).where(eq(invitation.facilityId, facility.id));
     expect(after.filter((row) => row.state !== "sent")).toEqual([]);

@@ -33,12 +33,23 @@ async function people(facilityId: string, list: Person[]) {
   for (const [i, p] of list.entries()) {
     const row = await insertManualUser(
       db,
-      { facilityId, firstName: `P${i}`, lastName: "Test", email: p.email === undefined ? `p${i}@example.com` : p.email, mobilePhone: "+447911123456" },
+      {
+        facilityId,
+        firstName: `P${i}`,
+        lastName: "Test",
+        email: p.email === undefined ? `p${i}@example.com` : p.email,
+        mobilePhone: "+447911123456",
+      },
       T,
     );
     await db
       .update(accessUser)
-      .set({ accessEnabled: p.accessEnabled ?? true, removedAtSourceAt: p.removed ? T : null, source: p.source ?? "manual", externalId: p.source ? `x${i}` : null })
+      .set({
+        accessEnabled: p.accessEnabled ?? true,
+        removedAtSourceAt: p.removed ? T : null,
+        source: p.source ?? "manual",
+        externalId: p.source ? `x${i}` : null,
+      })
       .where(eq(accessUser.id, row.id));
     ids.push(row.id);
   }
@@ -47,7 +58,9 @@ async function people(facilityId: string, list: Person[]) {
 
 async function queued(facilityId: string, userIds: string[]) {
   for (const userId of userIds) {
-    await db.insert(invitation).values({ userId, facilityId, email: `${userId}@example.com`, state: "queued", trigger: "auto", queuedAt: T });
+    await db
+      .insert(invitation)
+      .values({ userId, facilityId, email: `${userId}@example.com`, state: "queued", trigger: "auto", queuedAt: T });
   }
 }
 
@@ -71,7 +84,10 @@ describe("relay and sweeper", () => {
     await queued(facility.id, [old!, recent!, claimed!, sent!]);
     await db.update(invitation).set({ enqueuedAt: T - 60 * 60_000 });
     await db.update(invitation).set({ enqueuedAt: T }).where(eq(invitation.userId, recent!));
-    await db.update(invitation).set({ claimedUntil: T + 60_000 }).where(eq(invitation.userId, claimed!));
+    await db
+      .update(invitation)
+      .set({ claimedUntil: T + 60_000 })
+      .where(eq(invitation.userId, claimed!));
     await db.update(invitation).set({ state: "sent" }).where(eq(invitation.userId, sent!));
     expect(await claimStaleInvitations(db, { now: T, enqueuedBefore: T - 15 * 60_000, limit: 10 })).toEqual([old]);
     // Handed over now, so not again at once.
@@ -85,10 +101,20 @@ describe("the consumer's claim", () => {
     const [userId] = await people(facility.id, [{}]);
     await queued(facility.id, [userId!]);
     const first = await claimInvitationForSend(db, { userId: userId!, now: T, leaseMs: 1000 });
-    expect(first).toMatchObject({ status: "claimed", invitation: { facilityName: "Northside", firstName: "P0", generation: 0, attempts: 1 } });
-    expect(await claimInvitationForSend(db, { userId: userId!, now: T + 10, leaseMs: 1000 })).toEqual({ status: "busy", claimedUntil: T + 1000 });
-    expect(await markInvitationSent(db, { userId: userId!, generation: 0, providerMessageId: "m1", now: T + 20 })).toBe(true);
-    expect(await claimInvitationForSend(db, { userId: userId!, now: T + 2000, leaseMs: 1000 })).toEqual({ status: "done" });
+    expect(first).toMatchObject({
+      status: "claimed",
+      invitation: { facilityName: "Northside", firstName: "P0", generation: 0, attempts: 1 },
+    });
+    expect(await claimInvitationForSend(db, { userId: userId!, now: T + 10, leaseMs: 1000 })).toEqual({
+      status: "busy",
+      claimedUntil: T + 1000,
+    });
+    expect(await markInvitationSent(db, { userId: userId!, generation: 0, providerMessageId: "m1", now: T + 20 })).toBe(
+      true,
+    );
+    expect(await claimInvitationForSend(db, { userId: userId!, now: T + 2000, leaseMs: 1000 })).toEqual({
+      status: "done",
+    });
     expect(await findInvitation(db, userId!)).toMatchObject({ state: "sent", sentAt: T + 20, error: null });
   });
 
@@ -100,7 +126,9 @@ describe("the consumer's claim", () => {
     const again = await claimInvitationForSend(db, { userId: userId!, now: T + 1000, leaseMs: 1000 });
     expect(again).toMatchObject({ status: "claimed", invitation: { attempts: 2 } });
     if (crashed.status !== "claimed" || again.status !== "claimed") throw new Error("expected both claims");
-    expect(invitationIdempotencyKey(userId!, again.invitation.generation)).toBe(invitationIdempotencyKey(userId!, crashed.invitation.generation));
+    expect(invitationIdempotencyKey(userId!, again.invitation.generation)).toBe(
+      invitationIdempotencyKey(userId!, crashed.invitation.generation),
+    );
     expect(invitationIdempotencyKey("usr_1", 0)).toBe("invite/usr_1");
     expect(invitationIdempotencyKey("usr_1", 2)).toBe("invite/usr_1/2");
   });
@@ -109,12 +137,21 @@ describe("the consumer's claim", () => {
     const facility = await createFacility(db);
     const [userId] = await people(facility.id, [{}]);
     await queued(facility.id, [userId!]);
-    await db.update(accessUser).set({ email: "changed@example.com", accessEnabled: false }).where(eq(accessUser.id, userId!));
+    await db
+      .update(accessUser)
+      .set({ email: "changed@example.com", accessEnabled: false })
+      .where(eq(accessUser.id, userId!));
     expect(await claimInvitationForSend(db, { userId: userId!, now: T, leaseMs: 1000 })).toMatchObject({
       status: "claimed",
       invitation: { email: "changed@example.com", hasAccess: false },
     });
-    await markInvitationSent(db, { userId: userId!, generation: 0, providerMessageId: "m", now: T, email: "changed@example.com" });
+    await markInvitationSent(db, {
+      userId: userId!,
+      generation: 0,
+      providerMessageId: "m",
+      now: T,
+      email: "changed@example.com",
+    });
     expect(await findInvitation(db, userId!)).toMatchObject({ email: "changed@example.com" });
   });
 
@@ -125,7 +162,9 @@ describe("the consumer's claim", () => {
     await claimInvitationForSend(db, { userId: a!, now: T, leaseMs: 1000 });
     await releaseInvitationClaim(db, { userId: a!, generation: 0, error: "The email provider answered 503" });
     expect(await findInvitation(db, a!)).toMatchObject({ state: "queued", error: "The email provider answered 503" });
-    expect(await claimInvitationForSend(db, { userId: a!, now: T + 1, leaseMs: 1000 })).toMatchObject({ status: "claimed" });
+    expect(await claimInvitationForSend(db, { userId: a!, now: T + 1, leaseMs: 1000 })).toMatchObject({
+      status: "claimed",
+    });
     expect(await markInvitationFailed(db, { userId: a!, generation: 0, error: "bad address" })).toBe(true);
     expect(await findInvitation(db, a!)).toMatchObject({ state: "failed", error: "bad address" });
 
@@ -148,17 +187,47 @@ describe("Send invitations… (bulk)", () => {
       {},
       {},
     ]);
-    await db.insert(invitation).values({ userId: ids[6]!, facilityId: facility.id, email: "x@example.com", state: "sent", trigger: "auto", queuedAt: T });
-    await db.insert(invitation).values({ userId: ids[7]!, facilityId: facility.id, email: "y@example.com", state: "failed", trigger: "auto", queuedAt: T });
+    await db.insert(invitation).values({
+      userId: ids[6]!,
+      facilityId: facility.id,
+      email: "x@example.com",
+      state: "sent",
+      trigger: "auto",
+      queuedAt: T,
+    });
+    await db.insert(invitation).values({
+      userId: ids[7]!,
+      facilityId: facility.id,
+      email: "y@example.com",
+      state: "failed",
+      trigger: "auto",
+      queuedAt: T,
+    });
     const other = await createFacility(db, { organisationId: facility.organisationId });
     await people(other.id, [{}]);
 
     const count = (audience: Parameters<typeof countBulkInvitations>[1]["audience"], resend = false) =>
       countBulkInvitations(db, { facilityId: facility.id, audience, resend, now: T });
-    expect(await count({ kind: "with_access" })).toEqual({ considered: 5, willSend: 3, skipped: { noEmail: 1, noAccess: 0, alreadyInvited: 1 } });
-    expect(await count({ kind: "not_invited" })).toEqual({ considered: 7, willSend: 3, skipped: { noEmail: 2, noAccess: 2, alreadyInvited: 0 } });
-    expect(await count({ kind: "source", source: "cctv" })).toEqual({ considered: 1, willSend: 0, skipped: { noEmail: 0, noAccess: 1, alreadyInvited: 0 } });
-    expect(await count({ kind: "users", userIds: [ids[0]!, ids[6]!] }, true)).toEqual({ considered: 2, willSend: 2, skipped: { noEmail: 0, noAccess: 0, alreadyInvited: 0 } });
+    expect(await count({ kind: "with_access" })).toEqual({
+      considered: 5,
+      willSend: 3,
+      skipped: { noEmail: 1, noAccess: 0, alreadyInvited: 1 },
+    });
+    expect(await count({ kind: "not_invited" })).toEqual({
+      considered: 7,
+      willSend: 3,
+      skipped: { noEmail: 2, noAccess: 2, alreadyInvited: 0 },
+    });
+    expect(await count({ kind: "source", source: "cctv" })).toEqual({
+      considered: 1,
+      willSend: 0,
+      skipped: { noEmail: 0, noAccess: 1, alreadyInvited: 0 },
+    });
+    expect(await count({ kind: "users", userIds: [ids[0]!, ids[6]!] }, true)).toEqual({
+      considered: 2,
+      willSend: 2,
+      skipped: { noEmail: 0, noAccess: 0, alreadyInvited: 0 },
+    });
     // Another facility's ids are not counted, even when named.
     const foreign = (await db.select().from(accessUser).where(eq(accessUser.facilityId, other.id)))[0]!.id;
     expect((await count({ kind: "users", userIds: [foreign] })).considered).toBe(0);
@@ -168,14 +237,56 @@ describe("Send invitations… (bulk)", () => {
     const facility = await createFacility(db);
     const [fresh, failed, sent, inFlight] = await people(facility.id, [{}, {}, {}, {}]);
     await db.insert(invitation).values([
-      { userId: failed!, facilityId: facility.id, email: "f@example.com", state: "failed", trigger: "auto", queuedAt: T, error: "503" },
-      { userId: sent!, facilityId: facility.id, email: "s@example.com", state: "sent", trigger: "auto", queuedAt: T, sentAt: T },
-      { userId: inFlight!, facilityId: facility.id, email: "q@example.com", state: "queued", trigger: "auto", queuedAt: T, enqueuedAt: T, claimedUntil: T + 5 },
+      {
+        userId: failed!,
+        facilityId: facility.id,
+        email: "f@example.com",
+        state: "failed",
+        trigger: "auto",
+        queuedAt: T,
+        error: "503",
+      },
+      {
+        userId: sent!,
+        facilityId: facility.id,
+        email: "s@example.com",
+        state: "sent",
+        trigger: "auto",
+        queuedAt: T,
+        sentAt: T,
+      },
+      {
+        userId: inFlight!,
+        facilityId: facility.id,
+        email: "q@example.com",
+        state: "queued",
+        trigger: "auto",
+        queuedAt: T,
+        enqueuedAt: T,
+        claimedUntil: T + 5,
+      },
     ]);
-    const batch = await createInvitationBatch(db, { facilityId: facility.id, audience: { kind: "with_access" }, resend: false, createdBy: "admin@example.com", now: T + 1 });
+    const batch = await createInvitationBatch(db, {
+      facilityId: facility.id,
+      audience: { kind: "with_access" },
+      resend: false,
+      createdBy: "admin@example.com",
+      now: T + 1,
+    });
     expect(batch).toMatchObject({ queued: 2, skipped: { noEmail: 0, noAccess: 0, alreadyInvited: 2 } });
-    expect(await findInvitation(db, fresh!)).toMatchObject({ state: "queued", trigger: "bulk", batchId: batch.id, generation: 0 });
-    expect(await findInvitation(db, failed!)).toMatchObject({ state: "queued", trigger: "bulk", batchId: batch.id, error: null, generation: 0 });
+    expect(await findInvitation(db, fresh!)).toMatchObject({
+      state: "queued",
+      trigger: "bulk",
+      batchId: batch.id,
+      generation: 0,
+    });
+    expect(await findInvitation(db, failed!)).toMatchObject({
+      state: "queued",
+      trigger: "bulk",
+      batchId: batch.id,
+      error: null,
+      generation: 0,
+    });
 
     await markInvitationSent(db, { userId: fresh!, generation: 0, providerMessageId: "m", now: T + 2 });
     await markInvitationFailed(db, { userId: failed!, generation: 0, error: "The email provider answered 422" });
@@ -185,12 +296,24 @@ describe("Send invitations… (bulk)", () => {
       failures: [{ error: "The email provider answered 422", count: 1 }],
     });
 
-    const resend = await createInvitationBatch(db, { facilityId: facility.id, audience: { kind: "users", userIds: [sent!, inFlight!] }, resend: true, createdBy: null, now: T + 3 });
+    const resend = await createInvitationBatch(db, {
+      facilityId: facility.id,
+      audience: { kind: "users", userIds: [sent!, inFlight!] },
+      resend: true,
+      createdBy: null,
+      now: T + 3,
+    });
     expect(resend.queued).toBe(2);
     // The sent one is queued again under generation 1; the one on its way keeps its claim and is sent once.
     expect(await findInvitation(db, sent!)).toMatchObject({ state: "queued", generation: 1, batchId: resend.id });
     const onItsWay = await db.select().from(invitation).where(eq(invitation.userId, inFlight!));
-    expect(onItsWay[0]).toMatchObject({ state: "queued", generation: 0, batchId: resend.id, enqueuedAt: T, claimedUntil: T + 5 });
+    expect(onItsWay[0]).toMatchObject({
+      state: "queued",
+      generation: 0,
+      batchId: resend.id,
+      enqueuedAt: T,
+      claimedUntil: T + 5,
+    });
     // Progress is per facility: another facility cannot read it.
     const other = await createFacility(db);
     expect(await invitationBatchProgress(db, { facilityId: other.id, batchId: resend.id })).toBeUndefined();

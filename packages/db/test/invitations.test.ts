@@ -37,21 +37,35 @@ describe("auto-send: the count asked before turning it on", () => {
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T });
     const rows = await rowsByExternalId(db, facility.id);
     const id = (externalId: string) => rows.get(externalId)!.id;
-    await db.update(accessUser).set({ accessEnabled: false }).where(eq(accessUser.id, id("M-000")));
-    await db.update(accessUser).set({ trackSourceUpdates: false }).where(eq(accessUser.id, id("M-001")));
+    await db
+      .update(accessUser)
+      .set({ accessEnabled: false })
+      .where(eq(accessUser.id, id("M-000")));
+    await db
+      .update(accessUser)
+      .set({ trackSourceUpdates: false })
+      .where(eq(accessUser.id, id("M-001")));
     const invite = (userId: string, state: "sent" | "failed") =>
-      db.insert(invitation).values({ userId, facilityId: facility.id, email: "x@example.com", state, trigger: "auto", queuedAt: T });
+      db
+        .insert(invitation)
+        .values({ userId, facilityId: facility.id, email: "x@example.com", state, trigger: "auto", queuedAt: T });
     await invite(id("M-002"), "sent");
     await invite(id("M-003"), "failed");
     // A manual user with an email: Auto-send is for synced users only.
-    await insertManualUser(db, { facilityId: facility.id, firstName: "Manu", lastName: "Al", email: "manu@example.com", mobilePhone: null }, T);
+    await insertManualUser(
+      db,
+      { facilityId: facility.id, firstName: "Manu", lastName: "Al", email: "manu@example.com", mobilePhone: null },
+      T,
+    );
 
     const shown = await countAutoSendCandidates(drizzleHandle(db), facility.id, T);
     expect(shown).toBe(2); // M-003 (its send failed) and M-004
 
     await updateSyncSettings(db, facility.id, { autoSendInvitations: true }, T);
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T + 10 });
-    const queued = [...(await invitationsOf(db, facility.id))].filter(([, row]) => row.state === "queued").map(([externalId]) => externalId);
+    const queued = [...(await invitationsOf(db, facility.id))]
+      .filter(([, row]) => row.state === "queued")
+      .map(([externalId]) => externalId);
     expect(queued.sort()).toEqual(["M-003", "M-004"]);
     expect(queued.length).toBe(shown);
   });
@@ -87,9 +101,26 @@ describe("auto-send: the outbox rows sync writes", () => {
     expect(pass.added).toBe(4);
     const queued = await invitationsOf(db, facility.id);
     expect([...queued.keys()].sort()).toEqual(["M-1", "M-3", "M-4"]);
-    expect(queued.get("M-1")).toMatchObject({ state: "queued", trigger: "auto", email: "m-1@example.com", attempts: 0, generation: 0, enqueuedAt: null });
+    expect(queued.get("M-1")).toMatchObject({
+      state: "queued",
+      trigger: "auto",
+      email: "m-1@example.com",
+      attempts: 0,
+      generation: 0,
+      enqueuedAt: null,
+    });
     // A manual user is never auto-invited.
-    await insertManualUser(db, { facilityId: facility.id, firstName: "Staff", lastName: "Member", email: "staff@example.com", mobilePhone: null }, T);
+    await insertManualUser(
+      db,
+      {
+        facilityId: facility.id,
+        firstName: "Staff",
+        lastName: "Member",
+        email: "staff@example.com",
+        mobilePhone: null,
+      },
+      T,
+    );
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T + 10 });
     expect(await db.$count(invitation)).toBe(3);
   });
@@ -106,12 +137,26 @@ describe("auto-send: the outbox rows sync writes", () => {
     const { facility, integration } = await createSyncedFacility(db);
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(4), now: T });
     const rows = await rowsByExternalId(db, facility.id);
-    await db.update(accessUser).set({ accessEnabled: false }).where(eq(accessUser.id, rows.get("M-000")!.id));
-    await db.update(accessUser).set({ trackSourceUpdates: false }).where(eq(accessUser.id, rows.get("M-001")!.id));
+    await db
+      .update(accessUser)
+      .set({ accessEnabled: false })
+      .where(eq(accessUser.id, rows.get("M-000")!.id));
+    await db
+      .update(accessUser)
+      .set({ trackSourceUpdates: false })
+      .where(eq(accessUser.id, rows.get("M-001")!.id));
     await updateSyncSettings(db, facility.id, { autoSendInvitations: true }, T);
     // Removed by a removal newer than the listing's records, so the pass keeps it removed.
-    await db.update(accessUser).set({ removedAtSourceAt: T, removalSourceUpdatedAt: Date.parse("2026-11-25T00:00:00Z") }).where(eq(accessUser.id, rows.get("M-002")!.id));
-    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(4), now: T + 10 });
+    await db
+      .update(accessUser)
+      .set({ removedAtSourceAt: T, removalSourceUpdatedAt: Date.parse("2026-11-25T00:00:00Z") })
+      .where(eq(accessUser.id, rows.get("M-002")!.id));
+    await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records: members(4),
+      now: T + 10,
+    });
     expect([...(await invitationsOf(db, facility.id)).keys()]).toEqual(["M-003"]);
   });
 
@@ -120,7 +165,12 @@ describe("auto-send: the outbox rows sync writes", () => {
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(3), now: T });
     expect(await db.$count(invitation)).toBe(0);
     await updateSyncSettings(db, facility.id, { autoSendInvitations: true }, T);
-    const pass = await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(3), now: T + 10 });
+    const pass = await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records: members(3),
+      now: T + 10,
+    });
     expect(pass.processed).toBe(3);
     expect((await invitationsOf(db, facility.id)).size).toBe(3);
   });
@@ -132,9 +182,17 @@ describe("auto-send: the outbox rows sync writes", () => {
     // A listing that no longer names M-002 would sweep it; one that is empty still ends in a complete pass
     // whose end-of-pass step invites every eligible row left.
     const rows = await rowsByExternalId(db, facility.id);
-    await db.update(accessUser).set({ trackSourceUpdates: false }).where(eq(accessUser.id, rows.get("M-002")!.id));
+    await db
+      .update(accessUser)
+      .set({ trackSourceUpdates: false })
+      .where(eq(accessUser.id, rows.get("M-002")!.id));
     await updateSyncSettings(db, facility.id, { massDisablePercent: 100, massDisableMinimum: 1000 }, T);
-    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: [member("M-000")], now: T + 10 });
+    await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records: [member("M-000")],
+      now: T + 10,
+    });
     // M-001 was swept (removed at the source): no access, no invitation. M-002 is decoupled.
     expect([...(await invitationsOf(db, facility.id)).keys()]).toEqual(["M-000"]);
   });
@@ -142,7 +200,14 @@ describe("auto-send: the outbox rows sync writes", () => {
   it("a webhook queues in its own transaction; a skipped event queues nothing", async () => {
     const { facility, integration } = await createSyncedFacility(db, { autoSendInvitations: true });
     const apply = (data: Record<string, unknown>, webhookId: string) =>
-      applySourceEvent({ db, source: "integration", integrationId: integration.id, event: upserted(data), webhookId, now: T });
+      applySourceEvent({
+        db,
+        source: "integration",
+        integrationId: integration.id,
+        event: upserted(data),
+        webhookId,
+        now: T,
+      });
     await apply(member("M-1"), "w1");
     await apply(member("M-2", { email: null, mobile_phone: null }), "w2"); // Skipped: no identifier
     expect([...(await invitationsOf(db, facility.id)).keys()]).toEqual(["M-1"]);
@@ -156,7 +221,14 @@ describe("auto-send: the outbox rows sync writes", () => {
     const { integration } = await createSyncedFacility(db, { autoSendInvitations: true });
     await expect(
       db.transaction(async (tx) => {
-        await applySourceEvent({ db: tx as unknown as Db, source: "integration", integrationId: integration.id, event: upserted(member("M-1")), webhookId: "w1", now: T });
+        await applySourceEvent({
+          db: tx as unknown as Db,
+          source: "integration",
+          integrationId: integration.id,
+          event: upserted(member("M-1")),
+          webhookId: "w1",
+          now: T,
+        });
         expect(await tx.$count(invitation)).toBe(1);
         throw new Error("crash before commit");
       }),
@@ -173,11 +245,25 @@ describe("auto-send: the outbox rows sync writes", () => {
     const sent = before.get("M-001")!;
     await markInvitationFailed(db, { userId: failed.userId, generation: 0, error: "The email provider answered 503" });
     await markInvitationSent(db, { userId: sent.userId, generation: 0, providerMessageId: "msg_1", now: T + 1 });
-    await db.update(invitation).set({ enqueuedAt: T, claimedUntil: T + 5 }).where(eq(invitation.userId, failed.userId));
+    await db
+      .update(invitation)
+      .set({ enqueuedAt: T, claimedUntil: T + 5 })
+      .where(eq(invitation.userId, failed.userId));
 
-    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(2), now: T + 100 });
+    await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records: members(2),
+      now: T + 100,
+    });
     const after = await invitationsOf(db, facility.id);
-    expect(after.get("M-000")).toMatchObject({ state: "queued", generation: 0, queuedAt: T + 101, enqueuedAt: null, claimedUntil: null });
+    expect(after.get("M-000")).toMatchObject({
+      state: "queued",
+      generation: 0,
+      queuedAt: T + 101,
+      enqueuedAt: null,
+      claimedUntil: null,
+    });
     expect(after.get("M-001")).toEqual({ ...sent, state: "sent", sentAt: T + 1, providerMessageId: "msg_1" });
   });
 });

@@ -41,7 +41,9 @@ describe("schema", () => {
     const facility = await createFacility(db);
     const partner = await createIntegration(db, { organisationId: facility.organisationId });
     await db.insert(accessUser).values(syncedRow(facility.id, partner.id, "M-1"));
-    await expect(db.insert(accessUser).values(syncedRow(facility.id, partner.id, "M-1"))).rejects.toSatisfy(uniqueViolation);
+    await expect(db.insert(accessUser).values(syncedRow(facility.id, partner.id, "M-1"))).rejects.toSatisfy(
+      uniqueViolation,
+    );
     // The same external id from another source, or in another facility, is another person.
     await db.insert(accessUser).values(syncedRow(facility.id, null, "M-1"));
     const other = await createFacility(db, { organisationId: facility.organisationId });
@@ -57,9 +59,16 @@ describe("schema", () => {
 
   it("allows only one running pass per facility and source", async () => {
     const facility = await createFacility(db);
-    const pass = { facilityId: facility.id, source: "integration" as const, trigger: "manual" as const, startedAt: NOW };
+    const pass = {
+      facilityId: facility.id,
+      source: "integration" as const,
+      trigger: "manual" as const,
+      startedAt: NOW,
+    };
     await db.insert(syncPass).values({ ...pass, id: "p1", state: "running" });
-    await expect(db.insert(syncPass).values({ ...pass, id: "p2", state: "running" })).rejects.toSatisfy(uniqueViolation);
+    await expect(db.insert(syncPass).values({ ...pass, id: "p2", state: "running" })).rejects.toSatisfy(
+      uniqueViolation,
+    );
     await db.insert(syncPass).values({ ...pass, id: "p3", source: "cctv", state: "running" });
     await db.insert(syncPass).values({ ...pass, id: "p4", state: "complete" });
   });

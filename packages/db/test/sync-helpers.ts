@@ -6,7 +6,11 @@ import { runFullPass, startPass, type ListingPort } from "../src/sync";
 export const T = Date.UTC(2026, 10, 24, 12);
 
 export async function rowsByExternalId(db: Db, facilityId: string) {
-  const rows = await db.select().from(accessUser).where(eq(accessUser.facilityId, facilityId)).orderBy(asc(accessUser.externalId));
+  const rows = await db
+    .select()
+    .from(accessUser)
+    .where(eq(accessUser.facilityId, facilityId))
+    .orderBy(asc(accessUser.externalId));
   return new Map(rows.map((row) => [row.externalId ?? "", row]));
 }
 
@@ -21,11 +25,30 @@ export async function passRows(db: Db) {
 /** Runs a whole Integrations pass over the given listing records. */
 export async function integrationPass(
   db: Db,
-  input: { facilityId: string; integrationId: string; records?: unknown[]; listing?: ListingPort; now: number; pageSize?: number },
+  input: {
+    facilityId: string;
+    integrationId: string;
+    records?: unknown[];
+    listing?: ListingPort;
+    now: number;
+    pageSize?: number;
+  },
 ) {
-  const { pass } = await startPass({ db, facilityId: input.facilityId, source: "integration", trigger: "manual", now: input.now });
+  const { pass } = await startPass({
+    db,
+    facilityId: input.facilityId,
+    source: "integration",
+    trigger: "manual",
+    now: input.now,
+  });
   const listing = input.listing ?? memoryListing(input.records ?? [], { pageSize: input.pageSize ?? 3 });
-  return runFullPass({ db, passId: pass.id, listingFor: listingsOf({ [input.integrationId]: listing }), now: input.now + 1, maxPages: 2 });
+  return runFullPass({
+    db,
+    passId: pass.id,
+    listingFor: listingsOf({ [input.integrationId]: listing }),
+    now: input.now + 1,
+    maxPages: 2,
+  });
 }
 
 /** `count` members M-000… at loc-1, each with `overrides(i)`. */

@@ -47,10 +47,50 @@ beforeEach(async () => {
 /** A small facility where each filter picks out known people; the other facility holds a twin of each. */
 async function seedPeople() {
   const rows: Person[] = [
-    { lastName: "Adams", source: "integration", integrationId, externalId: "A", personType: "Member", membershipStatus: "active", syncedTags: ["gold", "pool"], lastSyncedAt: T + 5, createdAt: T + 1, updatedAt: T + 40 },
-    { lastName: "Baker", source: "integration", integrationId, externalId: "B", personType: "Member", membershipStatus: "expired", syncedTags: ["standard"], removedAtSourceAt: T, lastSyncedAt: T + 9, createdAt: T + 2, updatedAt: T + 10 },
-    { lastName: "Clark", source: "cctv", externalId: "C", personType: "Staff", syncedTags: [], customTags: ["vip"], lastSyncedAt: null, createdAt: T + 3, updatedAt: T + 30 },
-    { lastName: "Davis", accessEnabled: false, membershipStatus: "on_hold", customTags: ["gold"], createdAt: T + 4, updatedAt: T + 20 },
+    {
+      lastName: "Adams",
+      source: "integration",
+      integrationId,
+      externalId: "A",
+      personType: "Member",
+      membershipStatus: "active",
+      syncedTags: ["gold", "pool"],
+      lastSyncedAt: T + 5,
+      createdAt: T + 1,
+      updatedAt: T + 40,
+    },
+    {
+      lastName: "Baker",
+      source: "integration",
+      integrationId,
+      externalId: "B",
+      personType: "Member",
+      membershipStatus: "expired",
+      syncedTags: ["standard"],
+      removedAtSourceAt: T,
+      lastSyncedAt: T + 9,
+      createdAt: T + 2,
+      updatedAt: T + 10,
+    },
+    {
+      lastName: "Clark",
+      source: "cctv",
+      externalId: "C",
+      personType: "Staff",
+      syncedTags: [],
+      customTags: ["vip"],
+      lastSyncedAt: null,
+      createdAt: T + 3,
+      updatedAt: T + 30,
+    },
+    {
+      lastName: "Davis",
+      accessEnabled: false,
+      membershipStatus: "on_hold",
+      customTags: ["gold"],
+      createdAt: T + 4,
+      updatedAt: T + 20,
+    },
     // A tag that is a substring of another and one made of JSON punctuation: matched exactly, never by text.
     { lastName: "Evans", membershipStatus: "active", customTags: ["golden", ","], createdAt: T + 5, updatedAt: T + 50 },
   ];
@@ -61,9 +101,25 @@ async function seedPeople() {
   }
   await db.insert(accessGrant).values({ id: "grt_1", userId: ids.Adams!, name: "Pool", createdAt: T });
   await db.insert(invitation).values([
-    { userId: ids.Adams!, facilityId, email: "adams@example.com", state: "sent", trigger: "auto", queuedAt: T, sentAt: T },
+    {
+      userId: ids.Adams!,
+      facilityId,
+      email: "adams@example.com",
+      state: "sent",
+      trigger: "auto",
+      queuedAt: T,
+      sentAt: T,
+    },
     { userId: ids.Clark!, facilityId, email: "clark@example.com", state: "queued", trigger: "bulk", queuedAt: T },
-    { userId: ids.Davis!, facilityId, email: "davis@example.com", state: "failed", trigger: "bulk", queuedAt: T, error: "bounced" },
+    {
+      userId: ids.Davis!,
+      facilityId,
+      email: "davis@example.com",
+      state: "failed",
+      trigger: "bulk",
+      queuedAt: T,
+      error: "bounced",
+    },
   ]);
   return ids;
 }
@@ -131,7 +187,11 @@ describe("the User Access list's filters", () => {
         expect(rows.every((r) => r.id.endsWith(facilityId))).toBe(true);
       }
     }
-    const other = await listAccessUsers(db, { facilityId: otherFacilityId, now: T, invitation: "invited" }, { offset: 0, limit: 50 });
+    const other = await listAccessUsers(
+      db,
+      { facilityId: otherFacilityId, now: T, invitation: "invited" },
+      { offset: 0, limit: 50 },
+    );
     expect(other.total).toBe(0);
   });
 });
@@ -173,7 +233,13 @@ describe("tiles and chip options", () => {
 
   it("offers the statuses, types and tags present in the facility's data, and only its own", async () => {
     await seedPeople();
-    await person({ lastName: "Zed", facilityId: otherFacilityId, membershipStatus: "frozen", personType: "Guest", customTags: ["elsewhere"] });
+    await person({
+      lastName: "Zed",
+      facilityId: otherFacilityId,
+      membershipStatus: "frozen",
+      personType: "Guest",
+      customTags: ["elsewhere"],
+    });
     expect(await accessUserFacets(db, facilityId)).toEqual({
       membershipStatuses: ["active", "expired", "on_hold"],
       personTypes: ["Member", "Staff"],

@@ -38,7 +38,15 @@ export function ensureInstalled() {
   const current = existsSync(pnpm) ? spawnSync(pnpm, ["--version"], { encoding: "utf8" }).stdout?.trim() : "";
   if (current !== PNPM_VERSION) {
     console.log(`• installing pnpm ${PNPM_VERSION} into .tools/`);
-    must("npm", ["install", "--prefix", toolsDir, "--no-audit", "--no-fund", "--loglevel=error", `pnpm@${PNPM_VERSION}`]);
+    must("npm", [
+      "install",
+      "--prefix",
+      toolsDir,
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      `pnpm@${PNPM_VERSION}`,
+    ]);
   }
   console.log("• installing dependencies (pnpm install --frozen-lockfile)");
   must("pnpm", ["install", "--frozen-lockfile", "--prefer-offline", "--silent"], { env: toolEnv() });

@@ -27,6 +27,9 @@ const tasks = {
   // The door's check: p99 at 200 checks/s against 100,000 users on the local stack (.bench/access.json).
   "bench:access": [["--filter", "@uas/api", "bench:access"]],
   typecheck: [["exec", "turbo", "run", "typecheck"]],
+  // One linter and formatter for the repository (ADR 0015).
+  lint: [["exec", "biome", "ci", "."]],
+  format: [["exec", "biome", "check", "--write", "."]],
 };
 if (!tasks[task]) {
   console.error(`unknown task ${task}; one of ${Object.keys(tasks).join(", ")}`);
@@ -39,5 +42,7 @@ for (const step of tasks[task]) {
 }
 
 function pickDefined(source, keys) {
-  return Object.fromEntries(keys.filter((key) => source[key] !== undefined && source[key] !== "").map((key) => [key, source[key]]));
+  return Object.fromEntries(
+    keys.filter((key) => source[key] !== undefined && source[key] !== "").map((key) => [key, source[key]]),
+  );
 }

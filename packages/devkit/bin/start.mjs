@@ -4,4 +4,6 @@ import { ensureInstalled, run, toolEnv } from "./bootstrap.mjs";
 
 const launchedAt = Date.now();
 ensureInstalled();
-process.exitCode = run("pnpm", ["exec", "tsx", "packages/devkit/src/start.ts"], { env: toolEnv({ UAS_LAUNCHED_AT: String(launchedAt) }) });
+process.exitCode = run("pnpm", ["exec", "tsx", "packages/devkit/src/start.ts"], {
+  env: toolEnv({ UAS_LAUNCHED_AT: String(launchedAt) }),
+});

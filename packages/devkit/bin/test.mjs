@@ -6,15 +6,27 @@ import { join } from "node:path";
 import { ensureInstalled, root, run, toolEnv } from "./bootstrap.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const WORKSPACES = ["packages/domain", "packages/db", "packages/libsql-http", "packages/mailbox", "apps/demo-partner", "apps/api", "apps/web", "apps/e2e"];
+const WORKSPACES = [
+  "packages/domain",
+  "packages/db",
+  "packages/libsql-http",
+  "packages/mailbox",
+  "packages/simulators",
+  "packages/connectors",
+  "apps/demo-partner",
+  "apps/api",
+  "apps/web",
+  "apps/e2e",
+];
 
 function ensureChromium() {
   if (existsSync(CHROMIUM)) return;
   console.log("• installing Debian's chromium for the browser tests (apt-get)");
   const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
-  const apt = (args) => run(sudo[0] ?? "apt-get", [...(sudo.length ? ["apt-get"] : []), ...args], {
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
+  const apt = (args) =>
+    run(sudo[0] ?? "apt-get", [...(sudo.length ? ["apt-get"] : []), ...args], {
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
   if (apt(["update", "-qq"]) !== 0 || apt(["install", "-y", "-qq", "chromium"]) !== 0 || !existsSync(CHROMIUM)) {
     console.error(`✖ could not install chromium; install it (apt-get install chromium) or set CHROMIUM_PATH`);
     process.exit(1);
@@ -40,7 +52,9 @@ function summarise() {
     } else {
       passed += report.numPassedTests ?? 0;
       // A file whose setup (beforeAll) failed has no failed test of its own: count the file.
-      const brokenFiles = (report.testResults ?? []).filter((r) => r.status === "failed" && (r.assertionResults ?? []).every((a) => a.status !== "failed")).length;
+      const brokenFiles = (report.testResults ?? []).filter(
+        (r) => r.status === "failed" && (r.assertionResults ?? []).every((a) => a.status !== "failed"),
+      ).length;
       failed += (report.numFailedTests ?? 0) + brokenFiles;
       skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     }
@@ -53,13 +67,26 @@ ensureChromium();
 for (const file of resultFiles()) rmSync(file, { force: true });
 
 const env = toolEnv({ CHROMIUM_PATH: CHROMIUM });
+// The linter and formatter first: it takes a second, and its findings fail the run like a failed test.
+const lint = run("pnpm", ["exec", "biome", "ci", "."], { env });
 const unit = run(
   "pnpm",
-  ["exec", "turbo", "run", "test", "--concurrency=2", "--log-order=grouped", "--", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/results.json"],
+  [
+    "exec",
+    "turbo",
+    "run",
+    "test",
+    "--concurrency=2",
+    "--log-order=grouped",
+    "--",
+    "--reporter=default",
+    "--reporter=json",
+    "--outputFile.json=test-results/results.json",
+  ],
   { env },
 );
 const browser = run("pnpm", ["--filter", "@uas/e2e", "test:e2e"], { env });
 
 const { passed, failed, skipped } = summarise();
 console.log(`\nTotal: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-process.exitCode = unit !== 0 || browser !== 0 || failed > 0 ? 1 : 0;
+process.exitCode = lint !== 0 || unit !== 0 || browser !== 0 || failed > 0 ? 1 : 0;

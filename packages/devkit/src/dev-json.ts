@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { createNodeDb, } from "@uas/db/node";
+import { createNodeDb } from "@uas/db/node";
 import { facility, integration, cctvSource, type SecretBox } from "@uas/db";
 import { DEMO } from "./seed";
 
@@ -32,13 +32,25 @@ export async function writeDevJson(input: {
   const db = createNodeDb({ url: input.dbUrl });
   try {
     const [facilities, integrations, cctv] = await Promise.all([
-      db.select({ id: facility.id, name: facility.name, timeZone: facility.timeZone }).from(facility).orderBy(facility.name),
       db
-        .select({ id: integration.id, name: integration.name, webhookSecret: integration.webhookSecret, baseUrl: integration.baseUrl })
+        .select({ id: facility.id, name: facility.name, timeZone: facility.timeZone })
+        .from(facility)
+        .orderBy(facility.name),
+      db
+        .select({
+          id: integration.id,
+          name: integration.name,
+          webhookSecret: integration.webhookSecret,
+          baseUrl: integration.baseUrl,
+        })
         .from(integration)
         .orderBy(integration.name),
       db
-        .select({ facilityId: cctvSource.facilityId, webhookSecret: cctvSource.webhookSecret, baseUrl: cctvSource.baseUrl })
+        .select({
+          facilityId: cctvSource.facilityId,
+          webhookSecret: cctvSource.webhookSecret,
+          baseUrl: cctvSource.baseUrl,
+        })
         .from(cctvSource),
     ]);
     const open = <T extends { webhookSecret: string }>(row: T) =>
@@ -54,7 +66,7 @@ export async function writeDevJson(input: {
       database: input.database,
       ...(input.mailbox ? { mailbox: input.mailbox } : {}),
     };
-    writeFileSync(input.file, JSON.stringify(devJson, null, 2) + "\n");
+    writeFileSync(input.file, `${JSON.stringify(devJson, null, 2)}\n`);
     return devJson;
   } finally {
     db.$client.close();

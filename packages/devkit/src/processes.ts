@@ -16,7 +16,7 @@ export function startProcess(
   const forward = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     if (options.quiet) return;
     for (const line of chunk.toString().split("\n")) {
-      if (line.trim() && !options.drop?.(line)) stream.write(prefix + line + "\n");
+      if (line.trim() && !options.drop?.(line)) stream.write(`${prefix + line}\n`);
     }
   };
   child.stdout?.on("data", forward(process.stdout));
@@ -42,7 +42,9 @@ export async function waitForHttp(url: string, timeoutMs: number, isAlive: () =>
     try {
       // A probe given up on early makes workerd log a "Broken pipe" stack for it: on a loaded machine
       // the first answers take several seconds, so each probe waits up to 10 s.
-      const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, Math.min(10_000, deadline - Date.now()))) });
+      const res = await fetch(url, {
+        signal: AbortSignal.timeout(Math.max(1000, Math.min(10_000, deadline - Date.now()))),
+      });
       if (res.status < 500) return;
       lastError = new Error(`status ${res.status}`);
     } catch (error) {

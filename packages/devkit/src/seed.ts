@@ -45,13 +45,22 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
     return { seeded: false };
   }
   const sealedApiKey = await wiring.secrets.seal(wiring.partnerApiKey);
-  const [integrationSecret, cctvSecret] = await Promise.all([wiring.secrets.seal(newWebhookSecret()), wiring.secrets.seal(newWebhookSecret())]);
+  const [integrationSecret, cctvSecret] = await Promise.all([
+    wiring.secrets.seal(newWebhookSecret()),
+    wiring.secrets.seal(newWebhookSecret()),
+  ]);
   await db.transaction(async (tx) => {
     await insertOrganisation(tx, { id: DEMO.organisationId, name: DEMO.organisationName }, now);
     for (const f of DEMO.facilities) {
       await insertFacility(
         tx,
-        { id: f.id, organisationId: DEMO.organisationId, name: f.name, timeZone: f.timeZone, countryCode: f.countryCode },
+        {
+          id: f.id,
+          organisationId: DEMO.organisationId,
+          name: f.name,
+          timeZone: f.timeZone,
+          countryCode: f.countryCode,
+        },
         now,
       );
     }
@@ -94,7 +103,12 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
     );
     await insertCctvSource(
       tx,
-      { facilityId: DEMO.cctvFacilityId, baseUrl: `${wiring.partnerUrl}/cctv`, apiKey: sealedApiKey, webhookSecret: cctvSecret },
+      {
+        facilityId: DEMO.cctvFacilityId,
+        baseUrl: `${wiring.partnerUrl}/cctv`,
+        apiKey: sealedApiKey,
+        webhookSecret: cctvSecret,
+      },
       now,
     );
     await seedManualStaff(tx, now);
@@ -115,10 +129,22 @@ async function rewireDemo(db: Db, wiring: DemoWiring) {
 }
 
 const STAFF = [
-  { firstName: "Maya", lastName: "Okafor", email: "maya.okafor@demo.fitness", mobilePhone: "+447700900501", facility: 0 },
+  {
+    firstName: "Maya",
+    lastName: "Okafor",
+    email: "maya.okafor@demo.fitness",
+    mobilePhone: "+447700900501",
+    facility: 0,
+  },
   { firstName: "Tom", lastName: "Reilly", email: "tom.reilly@demo.fitness", mobilePhone: null, facility: 0 },
   { firstName: "Priya", lastName: "Shah", email: null, mobilePhone: "+447700900503", facility: 0 },
-  { firstName: "Luis", lastName: "Ortega", email: "luis.ortega@demo.fitness", mobilePhone: "+12025550143", facility: 1 },
+  {
+    firstName: "Luis",
+    lastName: "Ortega",
+    email: "luis.ortega@demo.fitness",
+    mobilePhone: "+12025550143",
+    facility: 1,
+  },
   { firstName: "Hannah", lastName: "Berg", email: "hannah.berg@demo.fitness", mobilePhone: null, facility: 1 },
 ] as const;
 const DOORS = ["Main entrance", "Staff room", "Pool", "Gym floor"];
@@ -138,7 +164,9 @@ async function seedManualStaff(tx: Parameters<Parameters<Db["transaction"]>[0]>[
     updatedAt: now,
   }));
   await tx.insert(accessUser).values(users);
-  await tx.insert(accessGrant).values(users.map((user) => ({ id: newId("grt"), userId: user.id, name: "All doors", createdAt: now })));
+  await tx
+    .insert(accessGrant)
+    .values(users.map((user) => ({ id: newId("grt"), userId: user.id, name: "All doors", createdAt: now })));
   const hour = 3_600_000;
   await tx.insert(accessLogEntry).values(
     users.flatMap((user, u) =>
@@ -167,7 +195,15 @@ export async function demoWebhookTargets(db: Db, apiUrl: string, secrets: Secret
     .where(eq(cctvSource.facilityId, DEMO.cctvFacilityId));
   if (!partner || !cctv) throw new Error("the demo integration or CCTV source is missing from the database");
   return {
-    integration: { url: `${apiUrl}/webhooks/integrations/${DEMO.integrationId}`, secret: await secrets.open(partner.secret) },
-    cctv: { [DEMO.cctvFacilityId]: { url: `${apiUrl}/webhooks/cctv/${DEMO.cctvFacilityId}`, secret: await secrets.open(cctv.secret) } },
+    integration: {
+      url: `${apiUrl}/webhooks/integrations/${DEMO.integrationId}`,
+      secret: await secrets.open(partner.secret),
+    },
+    cctv: {
+      [DEMO.cctvFacilityId]: {
+        url: `${apiUrl}/webhooks/cctv/${DEMO.cctvFacilityId}`,
+        secret: await secrets.open(cctv.secret),
+      },
+    },
   };
 }

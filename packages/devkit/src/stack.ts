@@ -101,12 +101,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     closers.push(() => partner.close());
 
-    const dbServer = await startLibsqlHttpServer({ file: dbFile, port: ports.db, authToken: secrets.databaseAuthToken });
+    const dbServer = await startLibsqlHttpServer({
+      file: dbFile,
+      port: ports.db,
+      authToken: secrets.databaseAuthToken,
+    });
     closers.push(() => dbServer.close());
 
     // The email provider under `npm start`: Resend's API, captured instead of delivered (Mailbox page).
     const mailboxApiKey = secrets.mailboxApiKey;
-    const mailbox = await startMailbox({ port: ports.mailbox ?? 0, apiKey: mailboxApiKey, stateFile: join(dataDir, "mailbox.json") });
+    const mailbox = await startMailbox({
+      port: ports.mailbox ?? 0,
+      apiKey: mailboxApiKey,
+      stateFile: join(dataDir, "mailbox.json"),
+    });
     closers.push(() => mailbox.close());
 
     const webUrl = `http://127.0.0.1:${ports.web}`;
@@ -128,7 +136,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       options.inspector === false
         ? startProcess("api", process.execPath, [join(repoRoot, "apps/api/scripts/serve-without-inspector.mjs")], {
             cwd: join(repoRoot, "apps/api"),
-            env: { ...childEnv, UAS_SERVE_OPTIONS: JSON.stringify({ port: ports.api, persistTo: join(dataDir, "wrangler"), vars: workerVars }) },
+            env: {
+              ...childEnv,
+              UAS_SERVE_OPTIONS: JSON.stringify({
+                port: ports.api,
+                persistTo: join(dataDir, "wrangler"),
+                vars: workerVars,
+              }),
+            },
             quiet: options.quiet,
           })
         : startProcess(
@@ -136,13 +151,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             join(repoRoot, "apps/api/node_modules/.bin/wrangler"),
             [
               "dev",
-              "--env", "development",
-              "--port", String(ports.api),
-              "--ip", "127.0.0.1",
-              "--inspector-port", String(ports.api + 10_000),
+              "--env",
+              "development",
+              "--port",
+              String(ports.api),
+              "--ip",
+              "127.0.0.1",
+              "--inspector-port",
+              String(ports.api + 10_000),
               "--test-scheduled",
               "--show-interactive-dev-session=false",
-              "--persist-to", join(dataDir, "wrangler"),
+              "--persist-to",
+              join(dataDir, "wrangler"),
               ...Object.entries(workerVars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
             ],
             { cwd: join(repoRoot, "apps/api"), env: childEnv, quiet: options.quiet, drop: offlineNoiseFilter() },
@@ -170,10 +190,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       void fire();
       const quarter = 15 * 60_000;
       let interval: NodeJS.Timeout | undefined;
-      const first = setTimeout(() => {
-        void fire();
-        interval = setInterval(fire, quarter);
-      }, quarter - (Date.now() % quarter));
+      const first = setTimeout(
+        () => {
+          void fire();
+          interval = setInterval(fire, quarter);
+        },
+        quarter - (Date.now() % quarter),
+      );
       closers.push(async () => {
         clearTimeout(first);
         if (interval) clearInterval(interval);

@@ -32,7 +32,8 @@ describe("nightlyStartOffsetMinutes", () => {
   const ids = Array.from({ length: 6000 }, (_, i) => `fac_${i.toString(36)}_${(i * 7919).toString(16)}`);
 
   it("gives the same facility the same minute every time", () => {
-    for (const id of ids.slice(0, 50)) expect(nightlyStartOffsetMinutes(id)).toBe(nightlyStartOffsetMinutes(`${id}`.slice(0)));
+    for (const id of ids.slice(0, 50))
+      expect(nightlyStartOffsetMinutes(id)).toBe(nightlyStartOffsetMinutes(`${id}`.slice(0)));
     expect(nightlyStartOffsetMinutes("fac_01HX7Z")).toBe(nightlyStartOffsetMinutes("fac_01HX7Z"));
   });
 
@@ -66,13 +67,18 @@ describe("dueNightlyDate with a start offset", () => {
   it("builds one date formatter per time zone, however many facilities are asked about", () => {
     const Original = Intl.DateTimeFormat;
     let built = 0;
-    const spy = vi.spyOn(Intl, "DateTimeFormat").mockImplementation((function (...args: ConstructorParameters<typeof Original>) {
+    // A function, not an arrow: the code under test calls it with `new`.
+    // biome-ignore lint/complexity/useArrowFunction: an arrow function cannot be a constructor
+    const spy = vi.spyOn(Intl, "DateTimeFormat").mockImplementation(function (
+      ...args: ConstructorParameters<typeof Original>
+    ) {
       built += 1;
       return new Original(...args);
-    }) as unknown as typeof Original);
+    } as unknown as typeof Original);
     try {
       const zones = ["Pacific/Chatham", "Asia/Kathmandu"];
-      for (let facility = 0; facility < 200; facility++) dueNightlyDate(Date.UTC(2026, 10, 24, 3, 0), zones[facility % 2]!, 3, facility % 60);
+      for (let facility = 0; facility < 200; facility++)
+        dueNightlyDate(Date.UTC(2026, 10, 24, 3, 0), zones[facility % 2]!, 3, facility % 60);
       expect(built).toBe(2);
     } finally {
       spy.mockRestore();
@@ -104,7 +110,9 @@ describe("once per calendar day in the facility's zone, whatever its offset, acr
     return runs;
   }
   const days = (from: string, count: number) =>
-    Array.from({ length: count }, (_, i) => new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
+    Array.from({ length: count }, (_, i) =>
+      new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10),
+    );
 
   const cases: Array<[zone: string, from: string]> = [
     ["Europe/London", "2026-03-26"], // clocks forward 01:00 → 02:00 on the 29th
@@ -129,7 +137,10 @@ describe("once per calendar day in the facility's zone, whatever its offset, acr
           // The first cron to see a night is never before the quarter hour holding the facility's minute.
           for (const { date, firstCron } of seen) {
             const local = localTimesAt(firstCron)(zone);
-            if (local.date === date) expect(local.minuteOfDay, `offset ${offset}: ${date}`).toBeGreaterThanOrEqual(hour * 60 + offset - (offset % 15));
+            if (local.date === date)
+              expect(local.minuteOfDay, `offset ${offset}: ${date}`).toBeGreaterThanOrEqual(
+                hour * 60 + offset - (offset % 15),
+              );
           }
         }
       });

@@ -35,7 +35,10 @@ export type LocalTime = { date: string; minuteOfDay: number };
 export function localTime(now: number, timeZone: string): LocalTime {
   const parts = formatterFor(timeZone).formatToParts(new Date(now));
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
-  return { date: `${part("year")}-${part("month")}-${part("day")}`, minuteOfDay: Number(part("hour")) * 60 + Number(part("minute")) };
+  return {
+    date: `${part("year")}-${part("month")}-${part("day")}`,
+    minuteOfDay: Number(part("hour")) * 60 + Number(part("minute")),
+  };
 }
 
 /**
@@ -65,7 +68,12 @@ export function dueNightlyDateAt(local: LocalTime, nightlyHour: number, startOff
   return local.minuteOfDay >= start && local.minuteOfDay < windowEnd ? local.date : null;
 }
 
-export function dueNightlyDate(now: number, timeZone: string, nightlyHour: number, startOffsetMinutes = 0): string | null {
+export function dueNightlyDate(
+  now: number,
+  timeZone: string,
+  nightlyHour: number,
+  startOffsetMinutes = 0,
+): string | null {
   return dueNightlyDateAt(localTime(now, timeZone), nightlyHour, startOffsetMinutes);
 }
 

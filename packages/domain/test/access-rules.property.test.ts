@@ -66,7 +66,8 @@ function reference(ruleSet: AccessRuleSet, p: AccessFacts, now: number) {
   const graceOn = p.graceUntil !== null && now < p.graceUntil;
   if (p.hasGrant) return { allowed: true, reason: null, until: null };
   if (matched && paidOk && p.paidUntil === null) return { allowed: true, reason: null, until: null };
-  if (matched && paidOk && graceOn) return { allowed: true, reason: null, until: Math.max(p.paidUntil!, p.graceUntil!) };
+  if (matched && paidOk && graceOn)
+    return { allowed: true, reason: null, until: Math.max(p.paidUntil!, p.graceUntil!) };
   if (matched && paidOk) return { allowed: true, reason: null, until: p.paidUntil };
   if (graceOn) return { allowed: true, reason: null, until: p.graceUntil };
   return { allowed: false, reason: "no_matching_rule_or_grant", until: null };
@@ -86,25 +87,45 @@ describe("effective access", () => {
     fc.assert(
       fc.property(factsArb, (person) => {
         const plain = { ...person, hasGrant: false, graceUntil: null, paidUntil: null };
-        expect(decideAccess(STARTING_RULE_SET, plain, NOW).allowed).toBe(plain.accessEnabled && plain.removedAtSourceAt === null);
+        expect(decideAccess(STARTING_RULE_SET, plain, NOW).allowed).toBe(
+          plain.accessEnabled && plain.removedAtSourceAt === null,
+        );
       }),
     );
   });
 
   it("a paid-until date ends rule-based access at that very moment, with no write in between", () => {
     const person: AccessFacts = {
-      accessEnabled: true, removedAtSourceAt: null, personType: "member", membershipStatus: "active",
-      syncedTags: [], customTags: [], hasGrant: false, graceUntil: null, paidUntil: NOW,
+      accessEnabled: true,
+      removedAtSourceAt: null,
+      personType: "member",
+      membershipStatus: "active",
+      syncedTags: [],
+      customTags: [],
+      hasGrant: false,
+      graceUntil: null,
+      paidUntil: NOW,
     };
     expect(decideAccess(STARTING_RULE_SET, person, NOW - 1)).toEqual({ allowed: true, reason: null, until: NOW });
-    expect(decideAccess(STARTING_RULE_SET, person, NOW)).toEqual({ allowed: false, reason: "no_matching_rule_or_grant", until: null });
+    expect(decideAccess(STARTING_RULE_SET, person, NOW)).toEqual({
+      allowed: false,
+      reason: "no_matching_rule_or_grant",
+      until: null,
+    });
     expect(decideAccess(STARTING_RULE_SET, { ...person, hasGrant: true }, NOW).allowed).toBe(true);
   });
 
   it("names the switch before the removal when both deny", () => {
     const person: AccessFacts = {
-      accessEnabled: false, removedAtSourceAt: NOW, personType: null, membershipStatus: null,
-      syncedTags: [], customTags: [], hasGrant: true, graceUntil: null, paidUntil: null,
+      accessEnabled: false,
+      removedAtSourceAt: NOW,
+      personType: null,
+      membershipStatus: null,
+      syncedTags: [],
+      customTags: [],
+      hasGrant: true,
+      graceUntil: null,
+      paidUntil: null,
     };
     expect(decideAccess(STARTING_RULE_SET, person, NOW).reason).toBe("access_disabled");
     expect(decideAccess(STARTING_RULE_SET, { ...person, accessEnabled: true }, NOW).reason).toBe("removed_at_source");
@@ -112,7 +133,10 @@ describe("effective access", () => {
 });
 
 describe("grace periods", () => {
-  const rules: AccessRuleSet = { rules: [{ kind: "person_type", personType: "member", statuses: ["active"] }], graceDays: 7 };
+  const rules: AccessRuleSet = {
+    rules: [{ kind: "person_type", personType: "member", statuses: ["active"] }],
+    graceDays: 7,
+  };
   const member = { personType: "member", membershipStatus: "active", syncedTags: [], customTags: [] };
 
   it("starts when the match is lost, keeps its end through further changes, and ends at once when the match returns", () => {
@@ -128,18 +152,34 @@ describe("grace periods", () => {
     const never = { rulesMatched: false, graceUntil: null, graceStatus: null };
     expect(nextGraceState(rules, never, { ...member, membershipStatus: "expired" }, NOW)).toEqual(never);
     const noGrace = { ...rules, graceDays: 0 };
-    expect(nextGraceState(noGrace, { rulesMatched: true, graceUntil: null, graceStatus: null }, { ...member, membershipStatus: "expired" }, NOW))
-      .toEqual(never);
+    expect(
+      nextGraceState(
+        noGrace,
+        { rulesMatched: true, graceUntil: null, graceStatus: null },
+        { ...member, membershipStatus: "expired" },
+        NOW,
+      ),
+    ).toEqual(never);
   });
 
   it("keeps the person in for exactly the grace days after a lapse", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 40 * DAY_MS }), (graceDays, elapsed) => {
         const set = { ...rules, graceDays };
-        const grace = nextGraceState(set, { rulesMatched: true, graceUntil: null, graceStatus: null }, { ...member, membershipStatus: "expired" }, NOW);
+        const grace = nextGraceState(
+          set,
+          { rulesMatched: true, graceUntil: null, graceStatus: null },
+          { ...member, membershipStatus: "expired" },
+          NOW,
+        );
         const facts: AccessFacts = {
-          ...member, membershipStatus: "expired", accessEnabled: true, removedAtSourceAt: null, hasGrant: false,
-          graceUntil: grace.graceUntil, paidUntil: null,
+          ...member,
+          membershipStatus: "expired",
+          accessEnabled: true,
+          removedAtSourceAt: null,
+          hasGrant: false,
+          graceUntil: grace.graceUntil,
+          paidUntil: null,
         };
         expect(decideAccess(set, facts, NOW + elapsed).allowed).toBe(elapsed < graceDays * DAY_MS);
       }),
@@ -149,9 +189,9 @@ describe("grace periods", () => {
 
 describe("labels", () => {
   it("uses the friendly status labels and title-cases the rest", () => {
-    expect(["active", "CURRENT", "Expired", "on hold", "ON_HOLD", "canceled", "pending"].map(membershipStatusLabel)).toEqual([
-      "Active", "Current", "Expired", "On hold", "On hold", "Cancelled", "Pending",
-    ]);
+    expect(
+      ["active", "CURRENT", "Expired", "on hold", "ON_HOLD", "canceled", "pending"].map(membershipStatusLabel),
+    ).toEqual(["Active", "Current", "Expired", "On hold", "On hold", "Cancelled", "Pending"]);
     expect(membershipStatusLabel("past_due")).toBe("Past Due");
     expect(preselectedStatuses(["expired", "active", "Current", "pending"])).toEqual(["active", "Current"]);
   });

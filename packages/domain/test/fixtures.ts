@@ -5,7 +5,11 @@ export const T0 = Date.UTC(2026, 10, 24, 9);
 
 export const facility = { id: "fac_1", countryCode: "GB" };
 
-export const settingsOn: PlanSettings = { sourceEnabled: true, integrationEnabled: true, requireIdentifier: "email_or_phone" };
+export const settingsOn: PlanSettings = {
+  sourceEnabled: true,
+  integrationEnabled: true,
+  requireIdentifier: "email_or_phone",
+};
 
 export function person(overrides: Partial<SourcePerson> = {}): SourcePerson {
   return {
@@ -43,7 +47,9 @@ export function row(overrides: Partial<ExistingRow> = {}): ExistingRow {
   };
 }
 
-export function upsertInput(overrides: Partial<RecordPlanInput> & { record?: Partial<SourcePerson> } = {}): RecordPlanInput {
+export function upsertInput(
+  overrides: Partial<RecordPlanInput> & { record?: Partial<SourcePerson> } = {},
+): RecordPlanInput {
   const { record, ...rest } = overrides;
   return {
     source: "integration",

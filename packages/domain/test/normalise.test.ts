@@ -4,7 +4,10 @@ import { person } from "./fixtures";
 
 describe("emails", () => {
   it("are trimmed and lower-cased", () => {
-    expect(normaliseEmail("  Ada.Lovelace@Example.COM ")).toEqual({ value: "ada.lovelace@example.com", invalid: false });
+    expect(normaliseEmail("  Ada.Lovelace@Example.COM ")).toEqual({
+      value: "ada.lovelace@example.com",
+      invalid: false,
+    });
   });
   it("empty counts as missing, not invalid", () => {
     expect(normaliseEmail(null)).toEqual({ value: null, invalid: false });
@@ -37,9 +40,12 @@ describe("phones", () => {
     expect(normalisePhone("(201) 555-0123", "GB").value).toBe("+442015550123");
   });
 
-  it.each([["12345"], ["not-a-phone"], ["+44 1"], ["555-0123"], ["07911 1234567"]])("%s is invalid and counts as missing", (raw) => {
-    expect(normalisePhone(raw, raw === "555-0123" ? "US" : "GB")).toEqual({ value: null, invalid: true });
-  });
+  it.each([["12345"], ["not-a-phone"], ["+44 1"], ["555-0123"], ["07911 1234567"]])(
+    "%s is invalid and counts as missing",
+    (raw) => {
+      expect(normalisePhone(raw, raw === "555-0123" ? "US" : "GB")).toEqual({ value: null, invalid: true });
+    },
+  );
 
   it("empty counts as missing, not invalid", () => {
     expect(normalisePhone("  ", "GB")).toEqual({ value: null, invalid: false });
@@ -56,7 +62,14 @@ describe("records", () => {
   it("trim names, fold blanks to null, and keep tags as a sorted set", () => {
     expect(normaliseTags([" pool", "gold", "pool", "  "])).toEqual(["gold", "pool"]);
     const normalised = normalisePerson(
-      person({ firstName: "  Ada ", lastName: null, personType: "  ", membershipStatus: " active ", email: "bad", mobilePhone: "12345" }),
+      person({
+        firstName: "  Ada ",
+        lastName: null,
+        personType: "  ",
+        membershipStatus: " active ",
+        email: "bad",
+        mobilePhone: "12345",
+      }),
       { countryCode: "GB" },
     );
     expect(normalised).toMatchObject({

@@ -5,7 +5,11 @@ import { NOW, T0, removalInput, row, settingsOn, upsertInput } from "./fixtures"
 describe("planRecord: the outcome rules, in order", () => {
   it("rule 1: Integrations off → Skipped with the help page's sentence", () => {
     const plan = planRecord(upsertInput({ settings: { ...settingsOn, sourceEnabled: false }, existingRow: row() }));
-    expect(plan).toMatchObject({ outcome: "skipped", reason: "Integration sync is turned off for this facility", write: null });
+    expect(plan).toMatchObject({
+      outcome: "skipped",
+      reason: "Integration sync is turned off for this facility",
+      write: null,
+    });
   });
 
   it("rule 1: CCTV off → the same sentence with CCTV/Computer Vision", () => {
@@ -14,13 +18,19 @@ describe("planRecord: the outcome rules, in order", () => {
   });
 
   it("rule 1 comes before rule 2", () => {
-    const plan = planRecord(upsertInput({ settings: { ...settingsOn, sourceEnabled: false, integrationEnabled: false } }));
+    const plan = planRecord(
+      upsertInput({ settings: { ...settingsOn, sourceEnabled: false, integrationEnabled: false } }),
+    );
     expect(plan.reason).toBe("Integration sync is turned off for this facility");
   });
 
   it("rule 2: the integration opted out → Skipped", () => {
     const plan = planRecord(upsertInput({ settings: { ...settingsOn, integrationEnabled: false } }));
-    expect(plan).toMatchObject({ outcome: "skipped", reason: "This integration is turned off in sync settings", write: null });
+    expect(plan).toMatchObject({
+      outcome: "skipped",
+      reason: "This integration is turned off in sync settings",
+      write: null,
+    });
   });
 
   it("rule 3: a removal for a person with no row → Skipped", () => {
@@ -30,10 +40,17 @@ describe("planRecord: the outcome rules, in order", () => {
 
   it("rule 4: a decoupled row is skipped, for upserts and removals alike", () => {
     const decoupled = row({ trackSourceUpdates: false });
-    const upsert = planRecord(upsertInput({ existingRow: decoupled, record: { firstName: "Changed", updatedAt: T0 + 1 } }));
+    const upsert = planRecord(
+      upsertInput({ existingRow: decoupled, record: { firstName: "Changed", updatedAt: T0 + 1 } }),
+    );
     const removal = planRecord(removalInput({ existingRow: decoupled }));
     for (const plan of [upsert, removal]) {
-      expect(plan).toMatchObject({ outcome: "skipped", reason: "Record is decoupled and managed manually", write: null, patch: null });
+      expect(plan).toMatchObject({
+        outcome: "skipped",
+        reason: "Record is decoupled and managed manually",
+        write: null,
+        patch: null,
+      });
     }
   });
 
@@ -59,12 +76,21 @@ describe("planRecord: the outcome rules, in order", () => {
   it("rule 6: a removal of an active row → Disabled, marked removed at the source, nothing admin-owned touched", () => {
     const plan = planRecord(removalInput({ existingRow: row({ accessEnabled: true }) }));
     expect(plan).toMatchObject({ outcome: "disabled", reason: "Removed at the source", write: "update" });
-    expect(plan.patch).toMatchObject({ removedAtSourceAt: NOW, removalSourceUpdatedAt: T0 + 1000, sourceUpdatedAt: T0, firstName: "Ada" });
+    expect(plan.patch).toMatchObject({
+      removedAtSourceAt: NOW,
+      removalSourceUpdatedAt: T0 + 1000,
+      sourceUpdatedAt: T0,
+      firstName: "Ada",
+    });
     expect(plan.changes).toEqual([{ field: "removedAtSource", from: false, to: true }]);
   });
 
   it("rule 7: no row yet → Added with the normalised details", () => {
-    const plan = planRecord(upsertInput({ record: { email: "  ADA@Example.COM ", mobilePhone: "07700 900123", tags: ["pool", "gold", "pool"] } }));
+    const plan = planRecord(
+      upsertInput({
+        record: { email: "  ADA@Example.COM ", mobilePhone: "07700 900123", tags: ["pool", "gold", "pool"] },
+      }),
+    );
     expect(plan).toMatchObject({ outcome: "added", write: "insert", reason: null });
     expect(plan.patch).toEqual({
       firstName: "Ada",
@@ -93,7 +119,9 @@ describe("planRecord: the outcome rules, in order", () => {
   });
 
   it("rule 8: removed at the source and back → Updated, removal mark cleared", () => {
-    const plan = planRecord(upsertInput({ existingRow: row({ removedAtSourceAt: NOW - 1 }), record: { updatedAt: T0 + 1 } }));
+    const plan = planRecord(
+      upsertInput({ existingRow: row({ removedAtSourceAt: NOW - 1 }), record: { updatedAt: T0 + 1 } }),
+    );
     expect(plan.outcome).toBe("updated");
     expect(plan.changes).toEqual([{ field: "removedAtSource", from: true, to: false }]);
     expect(plan.patch?.removedAtSourceAt).toBeNull();
@@ -121,7 +149,9 @@ describe("planRecord: the outcome rules, in order", () => {
   });
 
   it("rule 9: a repeat removal → Processed", () => {
-    const plan = planRecord(removalInput({ existingRow: row({ removedAtSourceAt: NOW - 5, removalSourceUpdatedAt: T0 + 1000 }) }));
+    const plan = planRecord(
+      removalInput({ existingRow: row({ removedAtSourceAt: NOW - 5, removalSourceUpdatedAt: T0 + 1000 }) }),
+    );
     expect(plan).toMatchObject({ outcome: "processed", write: null });
   });
 

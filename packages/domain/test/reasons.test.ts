@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { SKIP_REASONS, requireIdentifierFailure, sourceOffReason } from "../src";
 
 const none = { email: false, mobilePhone: false };
-const contacts = (email: string | null, mobilePhone: string | null, invalid = none) => ({ email, mobilePhone, invalid });
+const contacts = (email: string | null, mobilePhone: string | null, invalid = none) => ({
+  email,
+  mobilePhone,
+  invalid,
+});
 
 describe("skip reasons, word for word from the help page", () => {
   it("keeps the table's sentences", () => {

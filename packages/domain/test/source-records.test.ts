@@ -38,22 +38,48 @@ describe("the contract's record shapes", () => {
   });
 
   it("reads removals, and CCTV people with the facility from the path", () => {
-    expect(parseSourceEvent("integration", { type: "member.removed", data: { external_id: "M-1042", location_ids: ["loc-north"], updated_at: "2026-11-24T10:05:00Z" } })).toMatchObject({
+    expect(
+      parseSourceEvent("integration", {
+        type: "member.removed",
+        data: { external_id: "M-1042", location_ids: ["loc-north"], updated_at: "2026-11-24T10:05:00Z" },
+      }),
+    ).toMatchObject({
       ok: true,
       change: { kind: "removal", removal: { externalId: "M-1042", locationIds: ["loc-north"] } },
     });
-    expect(parseSourceEvent("cctv", { type: "person.identified", data: { person_id: "cv-88", first_name: "Grace", last_name: "Hopper", email: "grace@example.com", mobile_phone: null, updated_at: "2026-11-24T09:00:00Z" } })).toMatchObject({
+    expect(
+      parseSourceEvent("cctv", {
+        type: "person.identified",
+        data: {
+          person_id: "cv-88",
+          first_name: "Grace",
+          last_name: "Hopper",
+          email: "grace@example.com",
+          mobile_phone: null,
+          updated_at: "2026-11-24T09:00:00Z",
+        },
+      }),
+    ).toMatchObject({
       ok: true,
       change: { kind: "upsert", person: { externalId: "cv-88", locationIds: null, tags: [], personType: null } },
     });
-    expect(parseSourceEvent("cctv", { type: "person.removed", data: { person_id: "cv-88", updated_at: "2026-11-24T11:00:00Z" } })).toMatchObject({
+    expect(
+      parseSourceEvent("cctv", {
+        type: "person.removed",
+        data: { person_id: "cv-88", updated_at: "2026-11-24T11:00:00Z" },
+      }),
+    ).toMatchObject({
       ok: true,
       change: { kind: "removal", removal: { externalId: "cv-88" } },
     });
   });
 
   it("ignores unknown fields and makes missing optionals null", () => {
-    const parsed = parseListingRecord("integration", { external_id: "M-1", updated_at: "2026-11-24T09:00:00Z", loyalty_points: 12 });
+    const parsed = parseListingRecord("integration", {
+      external_id: "M-1",
+      updated_at: "2026-11-24T09:00:00Z",
+      loyalty_points: 12,
+    });
     expect(parsed).toEqual({
       ok: true,
       person: {
@@ -73,9 +99,15 @@ describe("the contract's record shapes", () => {
 
   it("requires external_id of 1 to 128 characters and updated_at", () => {
     expect(parseListingRecord("integration", { ...member, external_id: "x".repeat(128) }).ok).toBe(true);
-    expect(parseListingRecord("integration", { ...member, external_id: "x".repeat(129) })).toMatchObject({ ok: false, externalId: null });
+    expect(parseListingRecord("integration", { ...member, external_id: "x".repeat(129) })).toMatchObject({
+      ok: false,
+      externalId: null,
+    });
     expect(parseListingRecord("integration", { ...member, external_id: "" }).ok).toBe(false);
-    expect(parseListingRecord("integration", { ...member, updated_at: undefined })).toMatchObject({ ok: false, externalId: "M-1042" });
+    expect(parseListingRecord("integration", { ...member, updated_at: undefined })).toMatchObject({
+      ok: false,
+      externalId: "M-1042",
+    });
     expect(parseListingRecord("integration", { ...member, updated_at: "yesterday" }).ok).toBe(false);
   });
 
@@ -117,18 +149,28 @@ describe("control characters where text enters from a source", () => {
   });
 
   it("does the same in listing records, and keeps every other character exactly", () => {
-    const parsed = parseListingRecord("cctv", { person_id: "cv-1", first_name: "Zoë 😀 O'Brien\u0000", updated_at: at });
+    const parsed = parseListingRecord("cctv", {
+      person_id: "cv-1",
+      first_name: "Zoë 😀 O'Brien\u0000",
+      updated_at: at,
+    });
     expect(parsed).toMatchObject({ ok: true, person: { firstName: "Zoë 😀 O'Brien" } });
   });
 
   it("refuses a person id with a control character (cleaning it could make two people one), naming the field", () => {
-    const event = parseSourceEvent("integration", { type: "member.upserted", data: { external_id: "M\u00001", updated_at: at } });
+    const event = parseSourceEvent("integration", {
+      type: "member.upserted",
+      data: { external_id: "M\u00001", updated_at: at },
+    });
     expect(event.ok).toBe(false);
     if (event.ok) return;
     expect(event.issues.map((issue) => issue.path)).toContain("data.external_id");
     const removal = parseSourceEvent("cctv", { type: "person.removed", data: { person_id: "\u0000", updated_at: at } });
     expect(removal.ok).toBe(false);
     // A listing record with such an id still names its row, so the pass does not take it for missing.
-    expect(parseListingRecord("integration", { external_id: "M\u00001", updated_at: at })).toMatchObject({ ok: false, externalId: "M\u00001" });
+    expect(parseListingRecord("integration", { external_id: "M\u00001", updated_at: at })).toMatchObject({
+      ok: false,
+      externalId: "M\u00001",
+    });
   });
 });

@@ -15,7 +15,12 @@ if (!file) {
 const port = Number(values.port ?? process.env.LIBSQL_HTTP_PORT ?? 8080);
 const host = values.host ?? process.env.LIBSQL_HTTP_HOST ?? "127.0.0.1";
 
-const server = await startLibsqlHttpServer({ file, port, host, authToken: process.env.LIBSQL_HTTP_AUTH_TOKEN || undefined });
+const server = await startLibsqlHttpServer({
+  file,
+  port,
+  host,
+  authToken: process.env.LIBSQL_HTTP_AUTH_TOKEN || undefined,
+});
 console.log(`libsql-http: serving ${file} at ${server.url}`);
 if (!process.env.LIBSQL_HTTP_AUTH_TOKEN) console.log(`libsql-http: auth token ${server.authToken}`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -25,7 +25,9 @@ const WRAPPABLE = new Set(["SELECT", "VALUES", "WITH"]);
 
 function exactTextQuery(statement: string, columnCount: number): string {
   const names = Array.from({ length: columnCount }, (_, i) => `c${i}`);
-  const asBlob = names.map((c) => `CASE WHEN typeof(${c}) = 'text' AND instr(${c}, char(0)) > 0 THEN CAST(${c} AS BLOB) END`);
+  const asBlob = names.map(
+    (c) => `CASE WHEN typeof(${c}) = 'text' AND instr(${c}, char(0)) > 0 THEN CAST(${c} AS BLOB) END`,
+  );
   // The CTE's column list names the columns by position, so duplicate or unnamed result columns still work.
   return `WITH uas_exact_text(${names.join(", ")}) AS (\n${statement}\n) SELECT *, ${asBlob.join(", ")} FROM uas_exact_text`;
 }
@@ -65,17 +67,24 @@ export class Connection {
 
   async execute(sql: string, params: Params, wantRows: boolean): Promise<StmtResult> {
     const info = analyzeSql(sql);
-    if (info.statements.length === 0) throw new StmtError("SQL string does not contain any statement", "SQL_NO_STATEMENT");
-    if (info.statements.length > 1) throw new StmtError("SQL string contains more than one statement", "SQL_MANY_STATEMENTS");
+    if (info.statements.length === 0)
+      throw new StmtError("SQL string does not contain any statement", "SQL_NO_STATEMENT");
+    if (info.statements.length > 1)
+      throw new StmtError("SQL string contains more than one statement", "SQL_MANY_STATEMENTS");
     if (!Array.isArray(params) && info.hasAnonymousParams) {
-      throw new StmtError("Arguments do not match SQL parameters: named arguments cannot bind an anonymous `?`", "ARGS_INVALID");
+      throw new StmtError(
+        "Arguments do not match SQL parameters: named arguments cannot bind an anonymous `?`",
+        "ARGS_INVALID",
+      );
     }
     return withBusyRetry(() => {
       const { stmt, exact } = this.prepare(sql, info.statements[0]!, info.firstKeyword);
       const [before] = this.meta.get() as bigint[];
       let rows: unknown[][] = [];
       if (stmt.reader && wantRows) {
-        rows = exact ? restoreCutText(exact.all(params) as unknown[][], stmt.columns().length) : (stmt.all(params) as unknown[][]);
+        rows = exact
+          ? restoreCutText(exact.all(params) as unknown[][], stmt.columns().length)
+          : (stmt.all(params) as unknown[][]);
       } else {
         stmt.run(params);
       }
@@ -104,14 +113,21 @@ export class Connection {
   async describe(sql: string): Promise<DescribeResult> {
     const info = analyzeSql(sql);
     if (info.statements.length !== 1) {
-      throw new StmtError("SQL string must contain exactly one statement", info.statements.length ? "SQL_MANY_STATEMENTS" : "SQL_NO_STATEMENT");
+      throw new StmtError(
+        "SQL string must contain exactly one statement",
+        info.statements.length ? "SQL_MANY_STATEMENTS" : "SQL_NO_STATEMENT",
+      );
     }
     return withBusyRetry(() => {
-      const cols = this.prepare(sql, info.statements[0]!, info.firstKeyword).stmt.columns().map((c) => ({ name: c.name, decltype: c.type }));
+      const cols = this.prepare(sql, info.statements[0]!, info.firstKeyword)
+        .stmt.columns()
+        .map((c) => ({ name: c.name, decltype: c.type }));
       const isExplain = info.firstKeyword === "EXPLAIN";
       // libsql does not expose sqlite3_stmt_readonly(); a write shows up as an
       // OP_Transaction with a non-zero p2 in the statement's bytecode.
-      const program = isExplain ? [] : (this.db.prepare(`EXPLAIN ${info.statements[0]}`).raw(true).all() as unknown[][]);
+      const program = isExplain
+        ? []
+        : (this.db.prepare(`EXPLAIN ${info.statements[0]}`).raw(true).all() as unknown[][]);
       const writes = program.some((op) => op[1] === "Transaction" && op[3] !== 0n);
       return { params: info.params.map((name) => ({ name })), cols, is_explain: isExplain, is_readonly: !writes };
     });

@@ -26,7 +26,10 @@ export async function runPipeline(streams: StreamManager, body: PipelineRequest)
   } else {
     stream = streams.resume(body.baton);
     if (stream === undefined) {
-      throw new ProtocolError("The stream has expired due to inactivity or its baton was already used", "STREAM_EXPIRED");
+      throw new ProtocolError(
+        "The stream has expired due to inactivity or its baton was already used",
+        "STREAM_EXPIRED",
+      );
     }
   }
   try {
@@ -101,12 +104,18 @@ async function executeStmt(stream: Stream, stmt: ProtoStmt): Promise<StmtResult>
     params = {};
     for (const { name, value } of namedArgs) params[name.replace(/^[:@$]/, "")] = decodeValue(value);
   } else {
-    throw new StmtError("Specifying both positional and named arguments is not supported", "ARGS_BOTH_POSITIONAL_AND_NAMED");
+    throw new StmtError(
+      "Specifying both positional and named arguments is not supported",
+      "ARGS_BOTH_POSITIONAL_AND_NAMED",
+    );
   }
   return stream.conn.execute(sql, params, stmt.want_rows ?? true);
 }
 
-async function executeBatch(stream: Stream, steps: { stmt: ProtoStmt; condition?: BatchCond | null }[]): Promise<BatchResult> {
+async function executeBatch(
+  stream: Stream,
+  steps: { stmt: ProtoStmt; condition?: BatchCond | null }[],
+): Promise<BatchResult> {
   const result: BatchResult = { step_results: [], step_errors: [] };
   const holds = (cond: BatchCond): boolean => {
     switch (cond.type) {

@@ -77,7 +77,10 @@ export interface PipelineResponse {
 
 /** An error of one statement: reported inside the pipeline result, the stream stays usable. */
 export class StmtError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
   }
   toProto(): ProtoError {
@@ -87,7 +90,11 @@ export class StmtError extends Error {
 
 /** A malformed request: answered with HTTP 400, which makes the client close the stream. */
 export class ProtocolError extends Error {
-  constructor(message: string, readonly code = "PROTOCOL_ERROR", readonly status = 400) {
+  constructor(
+    message: string,
+    readonly code = "PROTOCOL_ERROR",
+    readonly status = 400,
+  ) {
     super(message);
   }
 }

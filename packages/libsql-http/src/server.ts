@@ -95,12 +95,17 @@ function requestGuard(authToken: string, listenHost: string) {
     const hostHeader = req.headers.host;
     if (!hostHeader) return new ProtocolError("The Host header is missing", "HOST_MISSING", 400);
     const hostName = hostHeader.replace(/:\d+$/, "").toLowerCase();
-    if (!allowedHosts.has(hostName)) return new ProtocolError(`Host ${JSON.stringify(hostName)} is not served here`, "HOST_FORBIDDEN", 403);
+    if (!allowedHosts.has(hostName))
+      return new ProtocolError(`Host ${JSON.stringify(hostName)} is not served here`, "HOST_FORBIDDEN", 403);
     if (path !== "/v2/pipeline") return null;
     const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-    if (contentType !== "application/json") return new ProtocolError("Content-Type must be application/json", "UNSUPPORTED_MEDIA_TYPE", 415);
-    const given = createHash("sha256").update(req.headers.authorization ?? "").digest();
-    if (!timingSafeEqual(given, expected)) return new ProtocolError("A valid bearer token is required", "UNAUTHORIZED", 401);
+    if (contentType !== "application/json")
+      return new ProtocolError("Content-Type must be application/json", "UNSUPPORTED_MEDIA_TYPE", 415);
+    const given = createHash("sha256")
+      .update(req.headers.authorization ?? "")
+      .digest();
+    if (!timingSafeEqual(given, expected))
+      return new ProtocolError("A valid bearer token is required", "UNAUTHORIZED", 401);
     return null;
   };
 }

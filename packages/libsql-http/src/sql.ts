@@ -13,9 +13,21 @@ export interface SqlInfo {
   hasAnonymousParams: boolean;
 }
 
-const SEMI = 0, WS = 1, OTHER = 2, EXPLAIN = 3, CREATE = 4, TEMP = 5, TRIGGER = 6, END = 7;
+const SEMI = 0,
+  WS = 1,
+  OTHER = 2,
+  EXPLAIN = 3,
+  CREATE = 4,
+  TEMP = 5,
+  TRIGGER = 6,
+  END = 7;
 const KEYWORDS: Record<string, number> = {
-  EXPLAIN, CREATE, TEMP, TEMPORARY: TEMP, TRIGGER, END,
+  EXPLAIN,
+  CREATE,
+  TEMP,
+  TEMPORARY: TEMP,
+  TRIGGER,
+  END,
 };
 // States: 0 start, 1 after `;`, 2 normal, 3 explain, 4 create, 5 trigger body, 6 `;` in trigger, 7 END.
 const TRANSITIONS: number[][] = [

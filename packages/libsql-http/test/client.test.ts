@@ -34,7 +34,10 @@ describe("execute", () => {
     const big = 2n ** 62n + 12345n; // well beyond 2^53
     const blob = new Uint8Array([0, 1, 2, 250, 255]);
     const text = "héllo wörld – 你好 – 🙂";
-    await db.execute({ sql: "INSERT INTO kv VALUES ('big', ?), ('neg', ?), ('f', ?), ('t', ?), ('b', ?), ('n', ?), ('one', ?)", args: [big, -big, 1.25, text, blob, null, 1] });
+    await db.execute({
+      sql: "INSERT INTO kv VALUES ('big', ?), ('neg', ?), ('f', ?), ('t', ?), ('b', ?), ('n', ?), ('one', ?)",
+      args: [big, -big, 1.25, text, blob, null, 1],
+    });
     const rs = await db.execute("SELECT k, v, typeof(v) AS type FROM kv ORDER BY k");
     const byKey = Object.fromEntries(rs.rows.map((r) => [r.k as string, { v: r.v, type: r.type }]));
     expect(byKey.big).toEqual({ v: big, type: "integer" });
@@ -47,12 +50,18 @@ describe("execute", () => {
     // A JS number is sent as a float, exactly as @libsql/client does against Turso.
     expect(byKey.one).toEqual({ v: 1, type: "real" });
 
-    const edge = await db.execute({ sql: "SELECT ? AS max, ? AS min, 1.0 AS whole_float, 2 AS int", args: [2n ** 63n - 1n, -(2n ** 63n)] });
+    const edge = await db.execute({
+      sql: "SELECT ? AS max, ? AS min, 1.0 AS whole_float, 2 AS int",
+      args: [2n ** 63n - 1n, -(2n ** 63n)],
+    });
     expect(edge.rows[0]).toMatchObject({ max: 2n ** 63n - 1n, min: -(2n ** 63n), whole_float: 1, int: 2n });
   });
 
   it("reports affected rows, last insert rowid and declared types", async () => {
-    const ins = await db.execute({ sql: "INSERT INTO items (name, qty) VALUES (?, ?), (?, ?)", args: ["apple", 1n, "pear", 2n] });
+    const ins = await db.execute({
+      sql: "INSERT INTO items (name, qty) VALUES (?, ?), (?, ?)",
+      args: ["apple", 1n, "pear", 2n],
+    });
     expect(ins.rowsAffected).toBe(2);
     expect(ins.lastInsertRowid).toBe(2n);
 
@@ -90,7 +99,9 @@ describe("errors", () => {
     expect((err as LibsqlError).code).toBe("SQLITE_ERROR");
     expect((err as LibsqlError).message).toContain("no such table: no_such_table");
 
-    const dup = await db.execute({ sql: "INSERT INTO items (name) VALUES (?)", args: ["apple"] }).catch((e: unknown) => e);
+    const dup = await db
+      .execute({ sql: "INSERT INTO items (name) VALUES (?)", args: ["apple"] })
+      .catch((e: unknown) => e);
     expect(dup).toBeInstanceOf(LibsqlError);
     expect((dup as LibsqlError).code).toBe("SQLITE_CONSTRAINT");
     expect((dup as LibsqlError).message).toContain("UNIQUE constraint failed: items.name");
@@ -175,7 +186,9 @@ describe("interactive transactions", () => {
   it("keeps a failed statement from ending the transaction", async () => {
     const tx = await db.transaction("write");
     await tx.execute({ sql: "INSERT INTO kv VALUES (?, ?)", args: ["tx-partial", 1n] });
-    await expect(tx.execute({ sql: "INSERT INTO kv VALUES (?, ?)", args: ["tx-partial", 2n] })).rejects.toThrow(/UNIQUE/);
+    await expect(tx.execute({ sql: "INSERT INTO kv VALUES (?, ?)", args: ["tx-partial", 2n] })).rejects.toThrow(
+      /UNIQUE/,
+    );
     await tx.commit();
     expect((await db.execute("SELECT v FROM kv WHERE k = 'tx-partial'")).rows[0]!.v).toBe(1n);
   });

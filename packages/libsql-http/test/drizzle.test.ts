@@ -13,7 +13,9 @@ const users = sqliteTable("users", {
 });
 const posts = sqliteTable("posts", {
   id: integer("id").primaryKey({ autoIncrement: true }),
-  userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  userId: integer("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
   title: text("title").notNull(),
 });
 
@@ -32,7 +34,9 @@ describe("drizzle-orm/libsql/web", () => {
   it("runs the migrator, idempotently", async () => {
     await migrate(db, { migrationsFolder });
     await migrate(db, { migrationsFolder });
-    const tables = await db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`);
+    const tables = await db.all<{ name: string }>(
+      sql`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`,
+    );
     expect(tables.map((r) => r.name)).toEqual(expect.arrayContaining(["__drizzle_migrations", "posts", "users"]));
     const applied = await db.all(sql`SELECT hash FROM __drizzle_migrations`);
     expect(applied).toHaveLength(2);
@@ -82,8 +86,14 @@ describe("drizzle-orm/libsql/web", () => {
   });
 
   it("enforces foreign keys and batches", async () => {
-    const err = await db.insert(posts).values({ userId: 999, title: "orphan" }).catch((e: Error) => e);
-    expect((err as Error).cause).toMatchObject({ code: "SQLITE_CONSTRAINT", message: expect.stringMatching(/FOREIGN KEY constraint failed/) });
+    const err = await db
+      .insert(posts)
+      .values({ userId: 999, title: "orphan" })
+      .catch((e: Error) => e);
+    expect((err as Error).cause).toMatchObject({
+      code: "SQLITE_CONSTRAINT",
+      message: expect.stringMatching(/FOREIGN KEY constraint failed/),
+    });
     const [inserted, count] = await db.batch([
       db.insert(users).values({ email: "erin@example.com" }).returning({ id: users.id }),
       db.select({ n: sql<number>`count(*)` }).from(users),

@@ -56,8 +56,26 @@ describe("pipeline requests", () => {
               { stmt: { sql: "SELECT * FROM missing" }, condition: { type: "ok", step: 0 } },
               { stmt: { sql: "SELECT 'after error' AS x" }, condition: { type: "error", step: 1 } },
               { stmt: { sql: "SELECT 'skipped'" }, condition: { type: "ok", step: 1 } },
-              { stmt: { sql: "SELECT 'in tx'" }, condition: { type: "and", conds: [{ type: "ok", step: 2 }, { type: "not", cond: { type: "is_autocommit" } }] } },
-              { stmt: { sql: "ROLLBACK" }, condition: { type: "or", conds: [{ type: "ok", step: 3 }, { type: "ok", step: 4 }] } },
+              {
+                stmt: { sql: "SELECT 'in tx'" },
+                condition: {
+                  type: "and",
+                  conds: [
+                    { type: "ok", step: 2 },
+                    { type: "not", cond: { type: "is_autocommit" } },
+                  ],
+                },
+              },
+              {
+                stmt: { sql: "ROLLBACK" },
+                condition: {
+                  type: "or",
+                  conds: [
+                    { type: "ok", step: 3 },
+                    { type: "ok", step: 4 },
+                  ],
+                },
+              },
             ],
           },
         },
@@ -94,7 +112,9 @@ describe("pipeline requests", () => {
   });
 
   it("describes statements", async () => {
-    await pipeline(t.server, { requests: [{ type: "sequence", sql: "CREATE TABLE d (id INTEGER PRIMARY KEY, label TEXT)" }, { type: "close" }] });
+    await pipeline(t.server, {
+      requests: [{ type: "sequence", sql: "CREATE TABLE d (id INTEGER PRIMARY KEY, label TEXT)" }, { type: "close" }],
+    });
     const { json } = await pipeline(t.server, {
       requests: [
         { type: "describe", sql: "SELECT id, label FROM d WHERE id = :id AND label = ?3" },
@@ -105,7 +125,10 @@ describe("pipeline requests", () => {
     });
     expect(json.results[0].response.result).toEqual({
       params: [{ name: ":id" }, { name: null }, { name: "?3" }],
-      cols: [{ name: "id", decltype: "INTEGER" }, { name: "label", decltype: "TEXT" }],
+      cols: [
+        { name: "id", decltype: "INTEGER" },
+        { name: "label", decltype: "TEXT" },
+      ],
       is_explain: false,
       is_readonly: true,
     });
@@ -115,7 +138,10 @@ describe("pipeline requests", () => {
 
   it("rejects mixing positional and named arguments", async () => {
     const { json } = await pipeline(t.server, {
-      requests: [{ type: "execute", stmt: { sql: "SELECT ?, :a", args: [int(1)], named_args: [{ name: "a", value: int(2) }] } }, { type: "close" }],
+      requests: [
+        { type: "execute", stmt: { sql: "SELECT ?, :a", args: [int(1)], named_args: [{ name: "a", value: int(2) }] } },
+        { type: "close" },
+      ],
     });
     expect(json.results[0].error.code).toBe("ARGS_BOTH_POSITIONAL_AND_NAMED");
   });
@@ -134,7 +160,16 @@ describe("analyzeSql", () => {
   });
 
   it("numbers parameters the way SQLite does", () => {
-    expect(analyzeSql("SELECT ?, :a, ?5, :a, @b, $c, ?").params).toEqual([null, ":a", null, null, "?5", "@b", "$c", null]);
+    expect(analyzeSql("SELECT ?, :a, ?5, :a, @b, $c, ?").params).toEqual([
+      null,
+      ":a",
+      null,
+      null,
+      "?5",
+      "@b",
+      "$c",
+      null,
+    ]);
     expect(analyzeSql("SELECT ':x', \"?\"").params).toEqual([]);
     expect(analyzeSql("SELECT :a").hasAnonymousParams).toBe(false);
     expect(analyzeSql("SELECT ?1").hasAnonymousParams).toBe(false);

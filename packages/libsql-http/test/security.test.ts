@@ -12,15 +12,31 @@ afterAll(() => t.stop());
 const body = JSON.stringify({ requests: [{ type: "execute", stmt: { sql: "SELECT 1" } }, { type: "close" }] });
 
 /** A raw request, with full control of the Host header (fetch sets its own). */
-function post(headers: Record<string, string>, options: { host?: string | null } = {}): Promise<{ status: number; json: any; headers: Record<string, unknown> }> {
+function post(
+  headers: Record<string, string>,
+  options: { host?: string | null } = {},
+): Promise<{ status: number; json: any; headers: Record<string, unknown> }> {
   const { port } = t.server;
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, path: "/v2/pipeline", method: "POST", setHost: options.host === undefined, headers: { ...headers, ...(options.host ? { host: options.host } : {}) } },
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/v2/pipeline",
+        method: "POST",
+        setHost: options.host === undefined,
+        headers: { ...headers, ...(options.host ? { host: options.host } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString() || "null"), headers: res.headers }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            json: JSON.parse(Buffer.concat(chunks).toString() || "null"),
+            headers: res.headers,
+          }),
+        );
       },
     );
     req.on("error", reject);
@@ -79,14 +95,22 @@ describe("text with NUL and other control characters", () => {
     const db = t.client();
     await db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
     const values = ["Nul\0Byte", "\0", "a\0b\0c", "tab\tbell\u0007esc\u001b", "plain", "é\0😀"];
-    await db.batch(values.map((v, i) => ({ sql: "INSERT INTO notes VALUES (?, ?)", args: [i, v] })), "write");
+    await db.batch(
+      values.map((v, i) => ({ sql: "INSERT INTO notes VALUES (?, ?)", args: [i, v] })),
+      "write",
+    );
 
-    const rows = await db.execute("SELECT id, body, body AS again, length(CAST(body AS BLOB)) AS bytes FROM notes ORDER BY id");
+    const rows = await db.execute(
+      "SELECT id, body, body AS again, length(CAST(body AS BLOB)) AS bytes FROM notes ORDER BY id",
+    );
     expect(rows.rows.map((r) => r.body)).toEqual(values);
     expect(rows.rows.map((r) => r.again)).toEqual(values);
     expect(rows.rows.map((r) => Number(r.bytes))).toEqual(values.map((v) => Buffer.byteLength(v)));
 
-    const one = await db.execute({ sql: "WITH n AS (SELECT body FROM notes WHERE id = ?) SELECT body, body FROM n", args: [0] });
+    const one = await db.execute({
+      sql: "WITH n AS (SELECT body FROM notes WHERE id = ?) SELECT body, body FROM n",
+      args: [0],
+    });
     expect(one.rows[0]![0]).toBe("Nul\0Byte");
     expect(one.rows[0]![1]).toBe("Nul\0Byte");
     expect((await db.execute({ sql: "SELECT ? AS echoed", args: ["x\0y"] })).rows[0]!.echoed).toBe("x\0y");

@@ -33,14 +33,23 @@ const ERROR_NAMES: Record<number, string> = {
 };
 
 /** Resend's error body: `{ statusCode, name, message }`. */
-function sendError(res: ServerResponse, status: number, message: string, name = ERROR_NAMES[status] ?? "application_error"): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  name = ERROR_NAMES[status] ?? "application_error",
+): void {
   sendJson(res, status, { statusCode: status, name, message });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.writableEnded) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+    "Cache-Control": "no-store",
+  });
   res.end(text);
 }
 
@@ -89,7 +98,12 @@ async function handle(ctx: MailboxContext, req: IncomingMessage, res: ServerResp
   if (url.pathname === "/health") return sendJson(res, 200, { status: "ok", emails: ctx.store.size });
 
   const auth = authorized(req.headers.authorization, ctx.apiKey);
-  if (auth === "missing") return sendError(res, 401, "Missing API key in the authorization header. Include the following header Authorization: Bearer YOUR_API_KEY in the request.");
+  if (auth === "missing")
+    return sendError(
+      res,
+      401,
+      "Missing API key in the authorization header. Include the following header Authorization: Bearer YOUR_API_KEY in the request.",
+    );
   if (auth === "invalid") return sendError(res, 403, "API key is invalid");
 
   if (url.pathname === "/emails") {
@@ -122,7 +136,8 @@ async function handle(ctx: MailboxContext, req: IncomingMessage, res: ServerResp
 async function postEmail(ctx: MailboxContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const header = req.headers["idempotency-key"];
   const key = typeof header === "string" ? header : null;
-  if (key !== null && (key.length === 0 || key.length > 256)) return sendError(res, 400, "The Idempotency-Key must be 1 to 256 characters.");
+  if (key !== null && (key.length === 0 || key.length > 256))
+    return sendError(res, 400, "The Idempotency-Key must be 1 to 256 characters.");
   const body = await readJson(req);
   if (body === "too_large") return sendError(res, 413, "The body is larger than 1 MiB.");
   if (body === "invalid") return sendError(res, 422, "The body is not valid JSON.");
@@ -135,18 +150,23 @@ async function postEmail(ctx: MailboxContext, req: IncomingMessage, res: ServerR
     return sendError(res, ctx.failSends.status, "The mailbox is set to fail sends (POST /control/fail-sends).");
   }
   const outcome = ctx.store.send(checked.email, key, ctx.now());
-  if (outcome.kind === "key_conflict") return sendError(res, 409, "This Idempotency-Key was already used with a different payload.");
+  if (outcome.kind === "key_conflict")
+    return sendError(res, 409, "This Idempotency-Key was already used with a different payload.");
   return sendJson(res, 200, { id: outcome.email.id });
 }
 
 async function setFailSends(ctx: MailboxContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req);
-  if (typeof body === "string" || body.value === null || typeof body.value !== "object") return sendError(res, 422, "Expected a JSON object.");
+  if (typeof body === "string" || body.value === null || typeof body.value !== "object")
+    return sendError(res, 422, "Expected a JSON object.");
   const { enabled, rate, status, match } = body.value as Partial<Record<keyof FailSends, unknown>>;
   if (typeof enabled !== "boolean") return sendError(res, 422, "`enabled` must be true or false.");
-  if (rate !== undefined && (typeof rate !== "number" || !(rate >= 0 && rate <= 1))) return sendError(res, 422, "`rate` must be a number from 0 to 1.");
-  if (status !== undefined && status !== 429 && status !== 500 && status !== 503) return sendError(res, 422, "`status` must be 429, 500 or 503.");
-  if (match !== undefined && match !== null && (typeof match !== "string" || match === "")) return sendError(res, 422, "`match` must be a non-empty string or null.");
+  if (rate !== undefined && (typeof rate !== "number" || !(rate >= 0 && rate <= 1)))
+    return sendError(res, 422, "`rate` must be a number from 0 to 1.");
+  if (status !== undefined && status !== 429 && status !== 500 && status !== 503)
+    return sendError(res, 422, "`status` must be 429, 500 or 503.");
+  if (match !== undefined && match !== null && (typeof match !== "string" || match === ""))
+    return sendError(res, 422, "`match` must be a non-empty string or null.");
   ctx.failSends.enabled = enabled;
   ctx.failSends.match = typeof match === "string" ? match : null;
   ctx.failSends.rate = typeof rate === "number" ? rate : 1;

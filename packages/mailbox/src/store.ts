@@ -26,7 +26,10 @@ export type StoredEmail = {
   requests: number;
 };
 
-export type NewEmail = Omit<StoredEmail, "object" | "id" | "created_at" | "last_event" | "idempotency_key" | "requests">;
+export type NewEmail = Omit<
+  StoredEmail,
+  "object" | "id" | "created_at" | "last_event" | "idempotency_key" | "requests"
+>;
 
 export type SendOutcome =
   | { kind: "created"; email: StoredEmail }
@@ -60,7 +63,8 @@ export function readState(file: string): MailboxState | undefined {
     throw error;
   }
   const parsed = JSON.parse(text) as Partial<MailboxState>;
-  if (parsed.version !== 1 || !Array.isArray(parsed.emails)) throw new Error(`mailbox state file ${file} is not a version 1 state file`);
+  if (parsed.version !== 1 || !Array.isArray(parsed.emails))
+    throw new Error(`mailbox state file ${file} is not a version 1 state file`);
   return { version: 1, emails: parsed.emails, keys: parsed.keys ?? {} };
 }
 

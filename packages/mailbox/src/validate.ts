@@ -18,16 +18,23 @@ function addresses(value: unknown, field: string, required: boolean): string[] |
   if (required && list.length === 0) return `Missing \`${field}\` field.`;
   if (list.length > MAX_RECIPIENTS) return `Too many recipients in \`${field}\` (at most ${MAX_RECIPIENTS}).`;
   const bad = (list as string[]).find((item) => !isAddress(item));
-  if (bad !== undefined) return `Invalid \`${field}\` field. The email address needs to follow the \`email@example.com\` or \`Name <email@example.com>\` format.`;
+  if (bad !== undefined)
+    return `Invalid \`${field}\` field. The email address needs to follow the \`email@example.com\` or \`Name <email@example.com>\` format.`;
   return list as string[];
 }
 
 /** The subset of Resend's `POST /emails` body the product sends, checked the way Resend answers (422). */
 export function validateEmail(body: unknown): Validated {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) return { ok: false, message: "The body must be a JSON object." };
+  if (body === null || typeof body !== "object" || Array.isArray(body))
+    return { ok: false, message: "The body must be a JSON object." };
   const b = body as Record<string, unknown>;
   if (typeof b.from !== "string" || b.from.trim() === "") return { ok: false, message: "Missing `from` field." };
-  if (!isAddress(b.from)) return { ok: false, message: "Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format." };
+  if (!isAddress(b.from))
+    return {
+      ok: false,
+      message:
+        "Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.",
+    };
   const to = addresses(b.to, "to", true);
   if (typeof to === "string") return { ok: false, message: to };
   const cc = addresses(b.cc, "cc", false);
@@ -43,7 +50,8 @@ export function validateEmail(body: unknown): Validated {
 
   const headers: Record<string, string> = {};
   if (b.headers !== undefined) {
-    if (b.headers === null || typeof b.headers !== "object" || Array.isArray(b.headers)) return { ok: false, message: "Invalid `headers` field." };
+    if (b.headers === null || typeof b.headers !== "object" || Array.isArray(b.headers))
+      return { ok: false, message: "Invalid `headers` field." };
     for (const [name, value] of Object.entries(b.headers)) {
       if (typeof value !== "string") return { ok: false, message: "Invalid `headers` field." };
       headers[name] = value;
@@ -55,8 +63,17 @@ export function validateEmail(body: unknown): Validated {
     for (const tag of b.tags as unknown[]) {
       const t = tag as Partial<EmailTag> | null;
       // Resend allows only ASCII letters, numbers, underscores and dashes in tag names and values.
-      if (!t || typeof t.name !== "string" || typeof t.value !== "string" || !/^[\w-]{1,256}$/.test(t.name) || !/^[\w-]{1,256}$/.test(t.value)) {
-        return { ok: false, message: "Invalid `tags` field. Tags may contain only ASCII letters, numbers, underscores and dashes." };
+      if (
+        !t ||
+        typeof t.name !== "string" ||
+        typeof t.value !== "string" ||
+        !/^[\w-]{1,256}$/.test(t.name) ||
+        !/^[\w-]{1,256}$/.test(t.value)
+      ) {
+        return {
+          ok: false,
+          message: "Invalid `tags` field. Tags may contain only ASCII letters, numbers, underscores and dashes.",
+        };
       }
       tags.push({ name: t.name, value: t.value });
     }

@@ -48,7 +48,13 @@ describe("POST /emails", () => {
     expect(sent.status).toBe(200);
     expect(sent.body.id).toEqual(expect.any(String));
     const read = await get(mailbox, `/emails/${String(sent.body.id)}`);
-    expect(read.body).toMatchObject({ object: "email", to: ["ada@example.com"], subject: "You're invited", html: "<p>Hello</p>", text: "Hello" });
+    expect(read.body).toMatchObject({
+      object: "email",
+      to: ["ada@example.com"],
+      subject: "You're invited",
+      html: "<p>Hello</p>",
+      text: "Hello",
+    });
   });
 
   it("stores one email per Idempotency-Key and answers the same id again", async () => {
@@ -79,7 +85,11 @@ describe("POST /emails", () => {
     expect(await post(mailbox, email({ tags: [{ name: "facility id", value: "x" }] }))).toMatchObject({ status: 422 });
     const noKey = await fetch(`${mailbox.url}/emails`, { method: "POST", body: JSON.stringify(email()) });
     expect(noKey.status).toBe(401);
-    const wrongKey = await fetch(`${mailbox.url}/emails`, { method: "POST", headers: { authorization: "Bearer nope" }, body: JSON.stringify(email()) });
+    const wrongKey = await fetch(`${mailbox.url}/emails`, {
+      method: "POST",
+      headers: { authorization: "Bearer nope" },
+      body: JSON.stringify(email()),
+    });
     expect(wrongKey.status).toBe(403);
     expect(mailbox.store.size).toBe(0);
   });
@@ -114,7 +124,10 @@ describe("the failure switch", () => {
   it("fails about the given share of sends", async () => {
     let i = 0;
     const sequence = [0.1, 0.9, 0.2, 0.8];
-    const mailbox = await start({ failSends: { enabled: true, rate: 0.5, status: 503 }, random: () => sequence[i++ % 4]! });
+    const mailbox = await start({
+      failSends: { enabled: true, rate: 0.5, status: 503 },
+      random: () => sequence[i++ % 4]!,
+    });
     const statuses = [];
     for (let n = 0; n < 4; n++) statuses.push((await post(mailbox, email({ subject: `S${n}` }))).status);
     expect(statuses).toEqual([503, 200, 503, 200]);
@@ -125,7 +138,10 @@ describe("reading", () => {
   it("lists newest first, filtered by recipient or tag", async () => {
     const mailbox = await start();
     await post(mailbox, email({ subject: "one" }));
-    await post(mailbox, email({ subject: "two", to: ["bob@example.com"], tags: [{ name: "facility_id", value: "fac_2" }] }));
+    await post(
+      mailbox,
+      email({ subject: "two", to: ["bob@example.com"], tags: [{ name: "facility_id", value: "fac_2" }] }),
+    );
     await post(mailbox, email({ subject: "three" }));
     const all = await get(mailbox, "/emails");
     expect((all.body.data as Array<{ subject: string }>).map((e) => e.subject)).toEqual(["three", "two", "one"]);

@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 
 export interface Received {
   method: string;
-  headers: IncomingMessage['headers'];
+  headers: IncomingMessage["headers"];
   body: string;
 }
 
@@ -23,22 +23,22 @@ export async function startReceiver(): Promise<Receiver> {
   let behaviour = { postStatus: 202, headStatus: 200, delayMs: 0 };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ method: req.method ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const status = req.method === 'HEAD' ? behaviour.headStatus : behaviour.postStatus;
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      received.push({ method: req.method ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      const status = req.method === "HEAD" ? behaviour.headStatus : behaviour.postStatus;
       const answer = (): void => {
         if (res.destroyed) return;
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        res.end(req.method === 'HEAD' ? undefined : '{"status":"accepted"}');
+        res.writeHead(status, { "Content-Type": "application/json" });
+        res.end(req.method === "HEAD" ? undefined : '{"status":"accepted"}');
       };
       if (behaviour.delayMs > 0) setTimeout(answer, behaviour.delayMs);
       else answer();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/integrations/int_test`;
-  const posts = (): Received[] => received.filter((r) => r.method === 'POST');
+  const posts = (): Received[] => received.filter((r) => r.method === "POST");
   return {
     url,
     received,
@@ -62,12 +62,12 @@ export async function startReceiver(): Promise<Receiver> {
   };
 }
 
-export const CONTROL_KEY = 'control-key-for-tests';
+export const CONTROL_KEY = "control-key-for-tests";
 
 export function control(base: string, path: string, body?: unknown, key: string = CONTROL_KEY): Promise<Response> {
   return fetch(`${base}/control${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    method: body === undefined ? "GET" : "POST",
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 }

@@ -15,17 +15,25 @@ export default {
     if (request.method !== "POST") return new Response("ok");
     const body = new Uint8Array(await request.arrayBuffer());
     const verification = await verifyWebhookSignature({
-      headers: { id: request.headers.get("webhook-id") ?? undefined, timestamp: request.headers.get("webhook-timestamp") ?? undefined, signature: request.headers.get("webhook-signature") ?? undefined },
+      headers: {
+        id: request.headers.get("webhook-id") ?? undefined,
+        timestamp: request.headers.get("webhook-timestamp") ?? undefined,
+        signature: request.headers.get("webhook-signature") ?? undefined,
+      },
       body,
       secrets: [env.FLOOR_WEBHOOK_SECRET],
       nowMs: Date.now(),
     });
-    if (!verification.ok) return Response.json({ error: { code: "invalid_signature", message: verification.message } }, { status: 401 });
+    if (!verification.ok)
+      return Response.json({ error: { code: "invalid_signature", message: verification.message } }, { status: 401 });
     const client = createClient({ url: env.DATABASE_URL });
     const inserted = await client.execute({
       sql: "INSERT INTO bench_floor_inbox (webhook_id, payload, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
       args: [verification.webhookId, new TextDecoder().decode(body), Date.now()],
     });
-    return Response.json({ id: verification.webhookId, status: inserted.rowsAffected === 1 ? "accepted" : "duplicate" }, { status: 202 });
+    return Response.json(
+      { id: verification.webhookId, status: inserted.rowsAffected === 1 ? "accepted" : "duplicate" },
+      { status: 202 },
+    );
   },
 };

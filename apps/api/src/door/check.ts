@@ -30,7 +30,13 @@ export const accessCheck = new Hono<AppEnv>().post("/check", async (c) => {
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
     return c.json(
-      { error: { code: "invalid_request", message: "Send {facilityId} with exactly one of userId, email or phone", issues } },
+      {
+        error: {
+          code: "invalid_request",
+          message: "Send {facilityId} with exactly one of userId, email or phone",
+          issues,
+        },
+      },
       400,
     );
   }
@@ -38,12 +44,19 @@ export const accessCheck = new Hono<AppEnv>().post("/check", async (c) => {
   const key = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
   try {
     const result = await checkDoorAccess({
-      ctx: { actor: { type: "system" }, db: c.get("db"), now: () => Date.now(), queues: c.get("queues"), secrets: c.get("secrets") },
+      ctx: {
+        actor: { type: "system" },
+        db: c.get("db"),
+        now: () => Date.now(),
+        queues: c.get("queues"),
+        secrets: c.get("secrets"),
+      },
       input: { facilityId, identifier, key },
     });
     return c.json(answer.parse(result), 200, { "cache-control": "no-store" });
   } catch (error) {
-    if (error instanceof AppError) return c.json({ error: { code: error.kind, message: error.message } }, STATUS[error.kind]);
+    if (error instanceof AppError)
+      return c.json({ error: { code: error.kind, message: error.message } }, STATUS[error.kind]);
     throw error;
   }
 });

@@ -26,7 +26,9 @@ export function sameDigest(a: string, b: string): boolean {
   const left = encoder.encode(a);
   const right = encoder.encode(b);
   if (left.byteLength !== right.byteLength) return false;
-  const subtle = crypto.subtle as SubtleCrypto & { timingSafeEqual?: (a: ArrayBufferView, b: ArrayBufferView) => boolean };
+  const subtle = crypto.subtle as SubtleCrypto & {
+    timingSafeEqual?: (a: ArrayBufferView, b: ArrayBufferView) => boolean;
+  };
   if (subtle.timingSafeEqual) return subtle.timingSafeEqual(left, right);
   let difference = 0;
   for (let i = 0; i < left.length; i++) difference |= left[i]! ^ right[i]!;

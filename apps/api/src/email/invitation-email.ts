@@ -48,7 +48,19 @@ export function renderInvitationEmail(input: InvitationEmailInput): OutgoingEmai
   const code = "We'll email you a one-time code. Enter it in the app to sign in; there is no password to remember.";
   const ignore = `If you weren't expecting this, you can ignore this email. Questions? Ask the team at ${facility}.`;
 
-  const text = [greeting, "", intro, "", "How to sign in:", `1. ${install}`, `2. ${signIn}`, `3. ${code}`, "", ignore, ""].join("\n");
+  const text = [
+    greeting,
+    "",
+    intro,
+    "",
+    "How to sign in:",
+    `1. ${install}`,
+    `2. ${signIn}`,
+    `3. ${code}`,
+    "",
+    ignore,
+    "",
+  ].join("\n");
 
   const e = escapeHtml;
   const installHtml = appUrl ? `Install the app: <a href="${e(appUrl)}">${e(appUrl)}</a>` : e(install);

@@ -21,7 +21,8 @@ export function resendProvider(options: ResendOptions): EmailProvider {
   const url = `${options.baseUrl.replace(/\/+$/, "")}/emails`;
   return {
     async send(email: OutgoingEmail, { idempotencyKey }): Promise<SendResult> {
-      if (!options.apiKey) return { ok: false, error: "Email is not configured: RESEND_API_KEY is not set", retryable: false };
+      if (!options.apiKey)
+        return { ok: false, error: "Email is not configured: RESEND_API_KEY is not set", retryable: false };
       let res: Response;
       try {
         res = await doFetch(url, {
@@ -43,7 +44,8 @@ export function resendProvider(options: ResendOptions): EmailProvider {
       if (res.ok) return { ok: false, error: "The email provider answered without an email id", retryable: true };
       // The key was used before with other content (the person's details changed after a send whose
       // answer we lost): that email went out, so this one counts as sent rather than sending again.
-      if (res.status === 409 && body.name === "invalid_idempotent_request") return { ok: true, providerMessageId: null };
+      if (res.status === 409 && body.name === "invalid_idempotent_request")
+        return { ok: true, providerMessageId: null };
       const detail = [body.name, body.message].filter(Boolean).join(": ") || res.statusText;
       return {
         ok: false,

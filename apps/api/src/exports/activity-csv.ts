@@ -26,7 +26,19 @@ const FORMULA_START = /^[=+\-@\t\r\n＝＋－＠]/;
 const unparse = (rows: string[][]) => Papa.unparse(rows, { header: false, escapeFormulae: FORMULA_START });
 
 // Headed in the words of the activity detail, for admins opening the file in a spreadsheet.
-const COLUMNS = ["Time", "Outcome", "Name", "External ID", "Source", "Reason", "Changed fields", "Pass ID", "Webhook ID", "User ID", "Entry ID"];
+const COLUMNS = [
+  "Time",
+  "Outcome",
+  "Name",
+  "External ID",
+  "Source",
+  "Reason",
+  "Changed fields",
+  "Pass ID",
+  "Webhook ID",
+  "User ID",
+  "Entry ID",
+];
 
 /** Sync activity as CSV for the current search and outcome filter (a file download, so not tRPC). */
 export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", async (c) => {
@@ -50,7 +62,7 @@ export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", a
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
-      controller.enqueue(encoder.encode(unparse([COLUMNS]) + "\r\n"));
+      controller.enqueue(encoder.encode(`${unparse([COLUMNS])}\r\n`));
       let cursor: number | null = null;
       for (let written = 0; written < MAX_ROWS; ) {
         const page = await listFacilityActivity({
@@ -64,13 +76,15 @@ export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", a
           e.externalId,
           e.sourceLabel,
           e.reason ?? "",
-          e.changes.map((change) => `${fieldLabel(change.field)}: ${String(change.from ?? "")} → ${String(change.to ?? "")}`).join("; "),
+          e.changes
+            .map((change) => `${fieldLabel(change.field)}: ${String(change.from ?? "")} → ${String(change.to ?? "")}`)
+            .join("; "),
           e.passId ?? "",
           e.webhookId ?? "",
           e.userId ?? "",
           String(e.id),
         ]);
-        if (rows.length > 0) controller.enqueue(encoder.encode(unparse(rows) + "\r\n"));
+        if (rows.length > 0) controller.enqueue(encoder.encode(`${unparse(rows)}\r\n`));
         written += rows.length;
         if (page.nextCursor === null) break;
         cursor = page.nextCursor;

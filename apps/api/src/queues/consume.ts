@@ -14,7 +14,11 @@ export const ACK: Settlement = { status: "ack" };
  * work queue, retrying walks it to the dead-letter queue, where it stays visible; on a dead-letter
  * queue, the log line is its record and it is acknowledged.
  */
-export function validDeliveries<T>(batch: MessageBatch<unknown>, schema: z.ZodType<T>, onInvalid: "retry" | "ack" = "retry"): Delivery<T>[] {
+export function validDeliveries<T>(
+  batch: MessageBatch<unknown>,
+  schema: z.ZodType<T>,
+  onInvalid: "retry" | "ack" = "retry",
+): Delivery<T>[] {
   const valid: Delivery<T>[] = [];
   for (const message of batch.messages) {
     const parsed = schema.safeParse(message.body);

@@ -15,7 +15,10 @@ export async function handleInvitationsBatch(batch: MessageBatch<unknown>, env: 
         await relayInvitations({ ctx });
         return ACK;
       }
-      const outcome = await sendQueuedInvitation({ ctx, input: { userId: body.userId, mailer, delivery: message.attempts } });
+      const outcome = await sendQueuedInvitation({
+        ctx,
+        input: { userId: body.userId, mailer, delivery: message.attempts },
+      });
       return outcome.status === "retry" ? outcome : ACK;
     });
   }

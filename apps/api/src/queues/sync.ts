@@ -26,7 +26,9 @@ export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Binding
   const deliveries = validDeliveries(batch, syncQueueMessage);
   const webhooks = deliveries.filter((d): d is Delivery<WebhookApplyMessage> => d.body.type === "webhook.apply");
   if (webhooks.length > 0) await applyWebhookDeliveries(ctx, webhooks);
-  const passes = deliveries.filter((d): d is Delivery<PassStartMessage | PassStepMessage> => d.body.type !== "webhook.apply");
+  const passes = deliveries.filter(
+    (d): d is Delivery<PassStartMessage | PassStepMessage> => d.body.type !== "webhook.apply",
+  );
   for (const { message, body } of passes.slice(0, PASS_MESSAGES_PER_INVOCATION)) {
     await settle(message, () => (body.type === "pass.start" ? startPass(ctx, body) : step(ctx, body)));
   }

@@ -37,7 +37,8 @@ export async function handleWebhookDeadLetters(batch: MessageBatch<unknown>, env
 export async function applyWebhookDeliveries(ctx: Ctx, deliveries: Delivery<WebhookApplyMessage>[]): Promise<void> {
   try {
     const results = await applyStoredWebhooks({ ctx, input: deliveries.map((d) => d.body) });
-    for (const [i, { message }] of deliveries.entries()) conclude(message, settlementOf(results[i] as AppliedWebhook, message));
+    for (const [i, { message }] of deliveries.entries())
+      conclude(message, settlementOf(results[i] as AppliedWebhook, message));
     return;
   } catch (error) {
     if (deliveries.length === 1) {
@@ -48,13 +49,21 @@ export async function applyWebhookDeliveries(ctx: Ctx, deliveries: Delivery<Webh
     console.error("webhook batch failed; applying its events one by one", errorSummary(error));
   }
   for (const { message, body } of deliveries) {
-    await settle(message, async () => settlementOf((await applyStoredWebhooks({ ctx, input: [body] }))[0] as AppliedWebhook, message));
+    await settle(message, async () =>
+      settlementOf((await applyStoredWebhooks({ ctx, input: [body] }))[0] as AppliedWebhook, message),
+    );
   }
 }
 
 function settlementOf(result: AppliedWebhook, message: Message<unknown>): Settlement {
-  if (result.status === "failed") console.error("webhook cannot be applied", result.sender, result.webhookId, result.error);
+  if (result.status === "failed")
+    console.error("webhook cannot be applied", result.sender, result.webhookId, result.error);
   // Not in the inbox (yet): a message can only be sent after its row commits, so this is an anomaly to retry into the DLQ.
-  if (result.status === "missing") return { status: "retry", delaySeconds: backoffSeconds(message.attempts), reason: `webhook ${result.webhookId} of ${result.sender} is not in the inbox` };
+  if (result.status === "missing")
+    return {
+      status: "retry",
+      delaySeconds: backoffSeconds(message.attempts),
+      reason: `webhook ${result.webhookId} of ${result.sender} is not in the inbox`,
+    };
   return ACK;
 }

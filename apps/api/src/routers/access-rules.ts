@@ -53,7 +53,9 @@ const preview = z.object({
 
 /** Settings → Access Rules, and the facility's door API key. */
 export const accessRulesRouter = router({
-  get: facilityProcedure.output(view).query(({ ctx }) => getAccessRulesView({ ctx, input: { facility: ctx.facility } })),
+  get: facilityProcedure
+    .output(view)
+    .query(({ ctx }) => getAccessRulesView({ ctx, input: { facility: ctx.facility } })),
 
   /** What saving would change now: who would lose and who would gain access, with a sample. */
   preview: facilityProcedure

@@ -11,7 +11,12 @@ const scope = z.discriminatedUnion("kind", [
 const preview = z.object({
   count: z.number().int().nonnegative(),
   sample: z.array(
-    z.object({ id: z.string(), name: z.string(), externalId: z.string().nullable(), integrationName: z.string().nullable() }),
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      externalId: z.string().nullable(),
+      integrationName: z.string().nullable(),
+    }),
   ),
   token: z.string(),
 });

@@ -23,12 +23,22 @@ const baseUrl = z
   .max(500, "The URL is at most 500 characters")
   .check(oneLine)
   .pipe(z.url({ protocol: /^https?$/, error: "Enter the partner's URL, starting with https://" }));
-const apiKey = z.string().trim().min(1, "Enter the API key").max(500, "The API key is at most 500 characters").check(oneLine);
+const apiKey = z
+  .string()
+  .trim()
+  .min(1, "Enter the API key")
+  .max(500, "The API key is at most 500 characters")
+  .check(oneLine);
 
 const locations = z
   .array(
     z.object({
-      locationId: z.string().trim().min(1, "Enter the partner's location id").max(100, "At most 100 characters").check(oneLine),
+      locationId: z
+        .string()
+        .trim()
+        .min(1, "Enter the partner's location id")
+        .max(100, "At most 100 characters")
+        .check(oneLine),
       facilityId: z.string().min(1, "Choose a facility").max(64).check(oneLine),
     }),
   )
@@ -50,7 +60,9 @@ async function checkFacilities(
   path: string[],
 ) {
   if (!entries) return;
-  const own = new Set((await organisationFacilities({ ctx, input: { organisationId: ctx.organisationId } })).map((f) => f.id));
+  const own = new Set(
+    (await organisationFacilities({ ctx, input: { organisationId: ctx.organisationId } })).map((f) => f.id),
+  );
   const index = entries.findIndex((entry) => !own.has(entry.facilityId));
   if (index >= 0) throw inputIssue([...path, index, "facilityId"], "Choose a facility of this organisation");
 }
@@ -83,9 +95,9 @@ export const integrationsRouter = router({
     .output(z.array(z.object({ id: z.string(), name: z.string() })))
     .query(({ ctx }) => listMyOrganisations({ ctx })),
 
-  list: organisationProcedure.output(pageView).query(({ ctx }) =>
-    listIntegrations({ ctx, input: { organisationId: ctx.organisationId } }),
-  ),
+  list: organisationProcedure
+    .output(pageView)
+    .query(({ ctx }) => listIntegrations({ ctx, input: { organisationId: ctx.organisationId } })),
 
   connect: organisationProcedure
     .input(z.object({ name, baseUrl, apiKey, locations }))
@@ -123,7 +135,9 @@ export const integrationsRouter = router({
   revealSecret: organisationProcedure
     .input(z.object({ integrationId: id }))
     .output(z.object({ webhookSecret: z.string() }))
-    .mutation(({ ctx, input }) => revealWebhookSecret({ ctx, input: { ...input, organisationId: ctx.organisationId } })),
+    .mutation(({ ctx, input }) =>
+      revealWebhookSecret({ ctx, input: { ...input, organisationId: ctx.organisationId } }),
+    ),
 
   disconnect: organisationProcedure
     .input(z.object({ integrationId: id }))

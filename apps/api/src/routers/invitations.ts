@@ -7,7 +7,12 @@ const id = ids();
 
 /** Who "Send invitations…" is for: the selected users, or a filter. */
 const audience = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("users"), userIds: z.array(id).min(1, "Select at least one user").max(1000, "At most 1,000 users at a time") }).strict(),
+  z
+    .object({
+      kind: z.literal("users"),
+      userIds: z.array(id).min(1, "Select at least one user").max(1000, "At most 1,000 users at a time"),
+    })
+    .strict(),
   z.object({ kind: z.literal("not_invited") }).strict(),
   z.object({ kind: z.literal("with_access") }).strict(),
   z
@@ -32,13 +37,17 @@ export const invitationsRouter = router({
   preview: facilityProcedure
     .input(bulkInput)
     .output(z.object({ considered: z.number().int().nonnegative(), willSend: z.number().int().nonnegative(), skipped }))
-    .query(({ ctx, input }) => previewInvitations({ ctx, input: { facility: ctx.facility, audience: input.audience, resend: input.resend } })),
+    .query(({ ctx, input }) =>
+      previewInvitations({ ctx, input: { facility: ctx.facility, audience: input.audience, resend: input.resend } }),
+    ),
 
   /** Queues them as one batch; sending happens in the background. */
   send: facilityProcedure
     .input(bulkInput)
     .output(z.object({ batchId: z.string(), queued: z.number().int().nonnegative(), skipped }))
-    .mutation(({ ctx, input }) => sendInvitations({ ctx, input: { facility: ctx.facility, audience: input.audience, resend: input.resend } })),
+    .mutation(({ ctx, input }) =>
+      sendInvitations({ ctx, input: { facility: ctx.facility, audience: input.audience, resend: input.resend } }),
+    ),
 
   /** The batch's rows by state, polled by the dialog until none is queued. */
   progress: facilityProcedure
@@ -55,5 +64,7 @@ export const invitationsRouter = router({
         done: z.boolean(),
       }),
     )
-    .query(({ ctx, input }) => getInvitationProgress({ ctx, input: { facility: ctx.facility, batchId: input.batchId } })),
+    .query(({ ctx, input }) =>
+      getInvitationProgress({ ctx, input: { facility: ctx.facility, batchId: input.batchId } }),
+    ),
 });

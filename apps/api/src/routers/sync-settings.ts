@@ -2,7 +2,12 @@ import { z } from "zod";
 import { id } from "../inputs";
 import { REQUIRE_IDENTIFIER_OPTIONS } from "@uas/domain";
 import { facilityProcedure, router } from "../trpc/init";
-import { getSyncSettingsView, previewAutoSend, setIntegrationOptIn, updateSyncSettings } from "../services/sync-settings";
+import {
+  getSyncSettingsView,
+  previewAutoSend,
+  setIntegrationOptIn,
+  updateSyncSettings,
+} from "../services/sync-settings";
 
 const settingsPatch = z
   .object({

@@ -6,8 +6,11 @@ import { applyUserImportFile, previewUserImport } from "../services/user-import"
 const id = ids();
 /** About 40,000 lines of the template: the file is read in the Worker's memory. */
 const MAX_CSV_CHARACTERS = 4_000_000;
-const csv = z.string().min(1, "Choose a CSV file").max(MAX_CSV_CHARACTERS, "The file is larger than 4 MB: split it").check(multiLine);
-
+const csv = z
+  .string()
+  .min(1, "Choose a CSV file")
+  .max(MAX_CSV_CHARACTERS, "The file is larger than 4 MB: split it")
+  .check(multiLine);
 
 /** "Import (CSV)": a preview that writes nothing, then the confirm of exactly that preview. */
 export const userImportRouter = router({
@@ -24,7 +27,14 @@ export const userImportRouter = router({
           keptSynced: z.number().int(),
           rejected: z.number().int(),
         }),
-        toAdd: z.array(z.object({ line: z.number().int(), name: z.string(), email: z.string().nullable(), mobilePhone: z.string().nullable() })),
+        toAdd: z.array(
+          z.object({
+            line: z.number().int(),
+            name: z.string(),
+            email: z.string().nullable(),
+            mobilePhone: z.string().nullable(),
+          }),
+        ),
         toUpdate: z.array(z.object({ line: z.number().int(), name: z.string(), fields: z.array(z.string()) })),
         keptSynced: z.array(z.object({ line: z.number().int(), name: z.string(), sourceLabel: z.string() })),
         rejected: z.array(z.object({ line: z.number().int(), reason: z.string() })),

@@ -122,7 +122,11 @@ const userView = userRow.omit({ disabledReasons: true, invitation: true }).exten
     disabledReasons: z.array(z.enum(["switched_off_by_admin", "removed_at_source", "no_matching_rule_or_grant"])),
     until: z.number().nullable(),
     grace: z
-      .object({ until: z.number(), membershipStatus: z.string().nullable(), membershipStatusLabel: z.string().nullable() })
+      .object({
+        until: z.number(),
+        membershipStatus: z.string().nullable(),
+        membershipStatusLabel: z.string().nullable(),
+      })
       .nullable(),
     paidUntil: z.number().nullable(),
   }),
@@ -133,7 +137,9 @@ const userView = userRow.omit({ disabledReasons: true, invitation: true }).exten
     error: z.string().nullable(),
   }),
   grants: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.number() })),
-  history: z.array(z.object({ id: z.number(), door: z.string(), result: z.enum(["granted", "denied"]), at: z.number() })),
+  history: z.array(
+    z.object({ id: z.number(), door: z.string(), result: z.enum(["granted", "denied"]), at: z.number() }),
+  ),
 });
 
 const chipValue = (label: string, max: number) =>

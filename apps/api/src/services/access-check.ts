@@ -38,14 +38,22 @@ export async function checkDoorAccess({ ctx, input }: { ctx: Ctx; input: DoorQue
     allowed.length === 0
       ? decisions[0]!
       : allowed.reduce((best, d) => (best.until === null ? best : d.until === null || d.until > best.until ? d : best));
-  return { allowed: answer.allowed, reason: answer.reason, until: answer.until === null ? null : new Date(answer.until).toISOString() };
+  return {
+    allowed: answer.allowed,
+    reason: answer.reason,
+    until: answer.until === null ? null : new Date(answer.until).toISOString(),
+  };
 }
 
 /** Emails and phones are matched as sync stores them: lower-cased email, E.164 phone in the facility's country. */
 async function doorIdentifier(ctx: Ctx, input: DoorQuestion): Promise<DoorIdentifier | null> {
   if ("userId" in input.identifier) return { userId: input.identifier.userId };
-  if ("email" in input.identifier) return { email: normaliseEmail(input.identifier.email).value ?? input.identifier.email };
-  const [row] = await ctx.db.select({ countryCode: facility.countryCode }).from(facility).where(eq(facility.id, input.facilityId));
+  if ("email" in input.identifier)
+    return { email: normaliseEmail(input.identifier.email).value ?? input.identifier.email };
+  const [row] = await ctx.db
+    .select({ countryCode: facility.countryCode })
+    .from(facility)
+    .where(eq(facility.id, input.facilityId));
   const phone = normalisePhone(input.identifier.phone, row?.countryCode ?? "").value;
   return phone ? { mobilePhone: phone } : null;
 }

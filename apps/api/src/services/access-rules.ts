@@ -42,16 +42,38 @@ function checkRuleSet(ruleSet: AccessRuleSet) {
   });
 }
 
-export async function previewAccessRules({ ctx, input }: { ctx: AdminCtx; input: { facility: FacilityRef; ruleSet: AccessRuleSet } }) {
+export async function previewAccessRules({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { facility: FacilityRef; ruleSet: AccessRuleSet };
+}) {
   checkRuleSet(input.ruleSet);
-  return previewAccessRuleSet(ctx.db, { facilityId: input.facility.id, candidate: input.ruleSet, now: ctx.now(), sampleSize: PREVIEW_SAMPLE });
+  return previewAccessRuleSet(ctx.db, {
+    facilityId: input.facility.id,
+    candidate: input.ruleSet,
+    now: ctx.now(),
+    sampleSize: PREVIEW_SAMPLE,
+  });
 }
 
 /** Saves the set (audited with the effect it has at this moment) and answers the view. */
-export async function saveAccessRules({ ctx, input }: { ctx: AdminCtx; input: { facility: FacilityRef; ruleSet: AccessRuleSet } }) {
+export async function saveAccessRules({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { facility: FacilityRef; ruleSet: AccessRuleSet };
+}) {
   checkRuleSet(input.ruleSet);
   const now = ctx.now();
-  const effect = await previewAccessRuleSet(ctx.db, { facilityId: input.facility.id, candidate: input.ruleSet, now, sampleSize: 0 });
+  const effect = await previewAccessRuleSet(ctx.db, {
+    facilityId: input.facility.id,
+    candidate: input.ruleSet,
+    now,
+    sampleSize: 0,
+  });
   await saveAccessRuleSet(ctx.db, {
     organisationId: input.facility.organisationId,
     facilityId: input.facility.id,
@@ -68,7 +90,13 @@ export async function rotateDoorApiKey({ ctx, input }: { ctx: AdminCtx; input: {
   const now = ctx.now();
   const key = await newDoorApiKey();
   await ctx.db.transaction(async (tx) => {
-    await saveDoorApiKey(tx, { facilityId: input.facility.id, keyHash: key.hash, keyPrefix: key.prefix, createdBy: ctx.actor.userId, now });
+    await saveDoorApiKey(tx, {
+      facilityId: input.facility.id,
+      keyHash: key.hash,
+      keyPrefix: key.prefix,
+      createdBy: ctx.actor.userId,
+      now,
+    });
     await tx.insert(auditEntry).values({
       organisationId: input.facility.organisationId,
       facilityId: input.facility.id,

@@ -15,7 +15,16 @@ function percentile(sorted: readonly number[], p: number): number {
  * at the due moment: every read compares the row's grace and paid-until with the clock.
  */
 export async function endAccessGraces({ ctx }: { ctx: Ctx }) {
-  const { ended, latenessMs } = await endPassedGraces(ctx.db, { now: ctx.now(), batchSize: GRACE_BATCH, maxBatches: GRACE_BATCHES_PER_CRON });
+  const { ended, latenessMs } = await endPassedGraces(ctx.db, {
+    now: ctx.now(),
+    batchSize: GRACE_BATCH,
+    maxBatches: GRACE_BATCHES_PER_CRON,
+  });
   const sorted = [...latenessMs].sort((a, b) => a - b);
-  return { ended, latenessP50Ms: percentile(sorted, 50), latenessP99Ms: percentile(sorted, 99), latenessMaxMs: sorted.at(-1) ?? 0 };
+  return {
+    ended,
+    latenessP50Ms: percentile(sorted, 50),
+    latenessP99Ms: percentile(sorted, 99),
+    latenessMaxMs: sorted.at(-1) ?? 0,
+  };
 }

@@ -1,4 +1,11 @@
-import { findAccessUser, getActivityEntry, listActivity, listUserActivity, findIntegrationsByIds, type ActivityEntryRow } from "@uas/db";
+import {
+  findAccessUser,
+  getActivityEntry,
+  listActivity,
+  listUserActivity,
+  findIntegrationsByIds,
+  type ActivityEntryRow,
+} from "@uas/db";
 import { CCTV_BADGE, OUTCOME_LABELS, type Outcome } from "@uas/domain";
 import type { Ctx } from "../context";
 import { notFound } from "../errors";
@@ -50,7 +57,13 @@ export async function listFacilityActivity({
   return { entries: page.entries.map((entry) => entryView(entry, names)), nextCursor: page.nextCursor };
 }
 
-export async function getActivityDetail({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef; entryId: number } }) {
+export async function getActivityDetail({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { facility: FacilityRef; entryId: number };
+}) {
   const entry = await getActivityEntry(ctx.db, { facilityId: input.facility.id, id: input.entryId });
   if (!entry) throw notFound("Activity entry");
   const names = await integrationNames(ctx, input.facility.organisationId, [entry]);
@@ -66,7 +79,11 @@ export async function listPersonActivity({
 }) {
   // Another facility's user (or none) is NOT_FOUND, like users.get, rather than an empty history.
   if (!(await findAccessUser(ctx.db, input.facility.id, input.userId))) throw notFound("User");
-  const { entries } = await listUserActivity(ctx.db, { facilityId: input.facility.id, userId: input.userId, limit: input.limit });
+  const { entries } = await listUserActivity(ctx.db, {
+    facilityId: input.facility.id,
+    userId: input.userId,
+    limit: input.limit,
+  });
   const names = await integrationNames(ctx, input.facility.organisationId, entries);
   return entries.map((entry) => entryView(entry, names));
 }

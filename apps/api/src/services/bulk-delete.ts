@@ -21,7 +21,13 @@ async function checkScope(ctx: Ctx, facility: FacilityRef, scope: BulkDeleteScop
 }
 
 /** Bulk delete, step 1: count, sample, and the token that pins the exact set. */
-export async function previewBulkDelete({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef; scope: BulkDeleteScope } }) {
+export async function previewBulkDelete({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { facility: FacilityRef; scope: BulkDeleteScope };
+}) {
   await checkScope(ctx, input.facility, input.scope);
   return previewBulkDeleteScope(ctx.db, input.facility.id, input.scope, BULK_DELETE_SAMPLE_SIZE);
 }

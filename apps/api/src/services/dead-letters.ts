@@ -28,15 +28,15 @@ export async function recordDeadSyncMessage({ ctx, input }: { ctx: Ctx; input: S
       const [kind, id] = input.sender.split(":", 2) as ["integration" | "cctv", string];
       await ctx.db.transaction(async (tx) => {
         await tx.insert(activityEntry).values({
-            at: ctx.now(),
-            organisationId: row.organisationId,
-            facilityId: kind === "cctv" ? id : null,
-            source: kind,
-            integrationId: kind === "integration" ? id : null,
-            externalId: externalIdOf(row.payload),
-            outcome: "failed",
-            reason: DEAD_WEBHOOK_REASON,
-            webhookId: input.webhookId,
+          at: ctx.now(),
+          organisationId: row.organisationId,
+          facilityId: kind === "cctv" ? id : null,
+          source: kind,
+          integrationId: kind === "integration" ? id : null,
+          externalId: externalIdOf(row.payload),
+          outcome: "failed",
+          reason: DEAD_WEBHOOK_REASON,
+          webhookId: input.webhookId,
         });
         await markInboxFailed(tx, input, DEAD_WEBHOOK_REASON);
       });

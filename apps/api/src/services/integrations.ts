@@ -59,34 +59,36 @@ export async function listIntegrations({ ctx, input }: { ctx: Ctx; input: OrgInp
     ctx.db,
     rows.map((row) => row.id),
   );
-  const integrations = await Promise.all(rows.map(async (row) => {
-    const connected = row.apiKey !== DISCONNECTED_API_KEY;
-    const health: IntegrationHealth = !connected
-      ? "disconnected"
-      : row.lastWebhookAt === null
-        ? "waiting"
-        : now - row.lastWebhookAt > QUIET_AFTER
-          ? "quiet"
-          : "receiving";
-    const previousValid = row.previousWebhookSecret !== null && (row.previousSecretValidUntil ?? 0) > now;
-    return {
-      id: row.id,
-      name: row.name,
-      baseUrl: row.baseUrl,
-      connected,
-      apiKeyHint: connected ? apiKeyHint(await ctx.secrets.open(row.apiKey)) : null,
-      // Masked: the secret itself is shown only on "Show secret" (revealWebhookSecret, audited).
-      webhookSecretHint: connected ? webhookSecretHint(await ctx.secrets.open(row.webhookSecret)) : null,
-      previousSecretValidUntil: connected && previousValid ? row.previousSecretValidUntil : null,
-      lastWebhookAt: row.lastWebhookAt,
-      health,
-      createdAt: row.createdAt,
-      syncedMembers: members.get(row.id) ?? 0,
-      locations: maps
-        .filter((entry) => entry.integrationId === row.id)
-        .map(({ locationId, facilityId, facilityName }) => ({ locationId, facilityId, facilityName })),
-    };
-  }));
+  const integrations = await Promise.all(
+    rows.map(async (row) => {
+      const connected = row.apiKey !== DISCONNECTED_API_KEY;
+      const health: IntegrationHealth = !connected
+        ? "disconnected"
+        : row.lastWebhookAt === null
+          ? "waiting"
+          : now - row.lastWebhookAt > QUIET_AFTER
+            ? "quiet"
+            : "receiving";
+      const previousValid = row.previousWebhookSecret !== null && (row.previousSecretValidUntil ?? 0) > now;
+      return {
+        id: row.id,
+        name: row.name,
+        baseUrl: row.baseUrl,
+        connected,
+        apiKeyHint: connected ? apiKeyHint(await ctx.secrets.open(row.apiKey)) : null,
+        // Masked: the secret itself is shown only on "Show secret" (revealWebhookSecret, audited).
+        webhookSecretHint: connected ? webhookSecretHint(await ctx.secrets.open(row.webhookSecret)) : null,
+        previousSecretValidUntil: connected && previousValid ? row.previousSecretValidUntil : null,
+        lastWebhookAt: row.lastWebhookAt,
+        health,
+        createdAt: row.createdAt,
+        syncedMembers: members.get(row.id) ?? 0,
+        locations: maps
+          .filter((entry) => entry.integrationId === row.id)
+          .map(({ locationId, facilityId, facilityName }) => ({ locationId, facilityId, facilityName })),
+      };
+    }),
+  );
   return { organisationId: input.organisationId, facilities, integrations };
 }
 
@@ -119,7 +121,10 @@ function sameTarget(a: string, b: string): boolean {
 export async function connectIntegration({ ctx, input }: { ctx: Ctx; input: ConnectInput }) {
   await assertOwnFacilities(ctx, input.organisationId, input.locations);
   assertPartnerUrl(ctx, input.baseUrl, ["baseUrl"]);
-  const [apiKey, webhookSecret] = await Promise.all([ctx.secrets.seal(input.apiKey), ctx.secrets.seal(newWebhookSecret())]);
+  const [apiKey, webhookSecret] = await Promise.all([
+    ctx.secrets.seal(input.apiKey),
+    ctx.secrets.seal(newWebhookSecret()),
+  ]);
   const row = await ctx.db.transaction((tx) =>
     insertIntegration(
       tx,
@@ -159,7 +164,10 @@ export async function updateIntegrationSettings({
     if (apiKey === undefined) throw invalidField(["patch", "apiKey"], "The base URL changed: enter the API key again");
   }
   if (input.locations) await assertOwnFacilities(ctx, input.organisationId, input.locations);
-  const patch = input.patch.apiKey === undefined ? input.patch : { ...input.patch, apiKey: await ctx.secrets.seal(input.patch.apiKey) };
+  const patch =
+    input.patch.apiKey === undefined
+      ? input.patch
+      : { ...input.patch, apiKey: await ctx.secrets.seal(input.patch.apiKey) };
   await updateIntegration(ctx.db, row.id, patch, input.locations);
   return listIntegrations({ ctx, input });
 }
@@ -188,7 +196,8 @@ export async function disconnect({ ctx, input }: { ctx: Ctx; input: OrgInput & {
   const row = await findIntegrationOfOrganisation(ctx.db, input.organisationId, input.integrationId);
   if (!row) throw notFound("Integration");
   const kept = await hasSyncedMembers(ctx.db, input.organisationId, row.id);
-  if (kept) await disconnectIntegration(ctx.db, input.organisationId, row.id, await ctx.secrets.seal(newWebhookSecret()));
+  if (kept)
+    await disconnectIntegration(ctx.db, input.organisationId, row.id, await ctx.secrets.seal(newWebhookSecret()));
   else await deleteIntegration(ctx.db, row.id);
   return { removed: !kept, ...(await listIntegrations({ ctx, input })) };
 }
@@ -197,7 +206,13 @@ export async function disconnect({ ctx, input }: { ctx: Ctx; input: OrgInput & {
  * "Show secret": the integration's current webhook secret, to paste into the partner's settings. Each
  * reveal is audited (who, which integration, when) before the secret is returned.
  */
-export async function revealWebhookSecret({ ctx, input }: { ctx: AdminCtx; input: OrgInput & { integrationId: string } }) {
+export async function revealWebhookSecret({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: OrgInput & { integrationId: string };
+}) {
   const row = await connectedIntegration(ctx, input);
   const webhookSecret = await ctx.secrets.open(row.webhookSecret);
   await recordAudit(ctx.db, {

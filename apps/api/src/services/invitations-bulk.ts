@@ -25,7 +25,12 @@ async function checkAudience(ctx: AdminCtx, input: BulkInput): Promise<void> {
 /** The dialog's preview: how many get an email, and how many are skipped for each reason. */
 export async function previewInvitations({ ctx, input }: { ctx: AdminCtx; input: BulkInput }) {
   await checkAudience(ctx, input);
-  return countBulkInvitations(ctx.db, { facilityId: input.facility.id, audience: input.audience, resend: input.resend, now: ctx.now() });
+  return countBulkInvitations(ctx.db, {
+    facilityId: input.facility.id,
+    audience: input.audience,
+    resend: input.resend,
+    now: ctx.now(),
+  });
 }
 
 /** Queues the audience as one batch and hands it to the queue; the dialog then polls `progress`. */
@@ -42,7 +47,13 @@ export async function sendInvitations({ ctx, input }: { ctx: AdminCtx; input: Bu
   return { batchId: batch.id, queued: batch.queued, skipped: batch.skipped };
 }
 
-export async function getInvitationProgress({ ctx, input }: { ctx: AdminCtx; input: { facility: FacilityRef; batchId: string } }) {
+export async function getInvitationProgress({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { facility: FacilityRef; batchId: string };
+}) {
   const progress = await invitationBatchProgress(ctx.db, { facilityId: input.facility.id, batchId: input.batchId });
   if (!progress) throw notFound("Invitation batch");
   return {

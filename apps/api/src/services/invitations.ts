@@ -29,7 +29,9 @@ async function enqueue(ctx: Ctx, userIds: string[]): Promise<void> {
     const slice = userIds.slice(i, i + SEND_BATCH_LIMIT);
     try {
       await ctx.queues.invitations.sendBatch(
-        slice.map((userId): { body: InvitationSendMessage } => ({ body: { type: "invitation.send", version: 1, userId } })),
+        slice.map((userId): { body: InvitationSendMessage } => ({
+          body: { type: "invitation.send", version: 1, userId },
+        })),
       );
     } catch (error) {
       await releaseEnqueueClaims(ctx.db, userIds.slice(i));
@@ -94,13 +96,19 @@ export async function sendQueuedInvitation({
   const claim = await claimInvitationForSend(ctx.db, { userId: input.userId, now: ctx.now(), leaseMs: CLAIM_LEASE_MS });
   if (claim.status === "done") return { status: "nothing_to_do" };
   if (claim.status === "busy") {
-    return { status: "retry", delaySeconds: Math.max(1, Math.ceil((claim.claimedUntil - ctx.now()) / 1000) + 1), reason: "claimed by another consumer" };
+    return {
+      status: "retry",
+      delaySeconds: Math.max(1, Math.ceil((claim.claimedUntil - ctx.now()) / 1000) + 1),
+      reason: "claimed by another consumer",
+    };
   }
   const row = claim.invitation;
   const outcome = { userId: row.userId, generation: row.generation };
   // Things may have changed since it was queued: it goes only to someone who can still open the doors.
   if (!row.hasAccess || row.email === null) {
-    const error = row.hasAccess ? "The person has no email address, so nothing was sent" : "The person no longer has access, so nothing was sent";
+    const error = row.hasAccess
+      ? "The person has no email address, so nothing was sent"
+      : "The person no longer has access, so nothing was sent";
     await markInvitationFailed(ctx.db, { ...outcome, error });
     return { status: "failed" };
   }
@@ -112,21 +120,38 @@ export async function sendQueuedInvitation({
     from: input.mailer.from,
     appUrl: input.mailer.appUrl,
   });
-  const result = await input.mailer.provider.send(email, { idempotencyKey: invitationIdempotencyKey(row.userId, row.generation) });
+  const result = await input.mailer.provider.send(email, {
+    idempotencyKey: invitationIdempotencyKey(row.userId, row.generation),
+  });
   if (result.ok) {
-    await markInvitationSent(ctx.db, { ...outcome, providerMessageId: result.providerMessageId, now: ctx.now(), email: row.email });
+    await markInvitationSent(ctx.db, {
+      ...outcome,
+      providerMessageId: result.providerMessageId,
+      now: ctx.now(),
+      email: row.email,
+    });
     return { status: "sent" };
   }
   if (result.retryable && input.delivery <= input.mailer.retries) {
     await releaseInvitationClaim(ctx.db, { ...outcome, error: result.error });
-    return { status: "retry", delaySeconds: input.mailer.retryDelaySeconds * 2 ** (input.delivery - 1), reason: result.error };
+    return {
+      status: "retry",
+      delaySeconds: input.mailer.retryDelaySeconds * 2 ** (input.delivery - 1),
+      reason: result.error,
+    };
   }
   await markInvitationFailed(ctx.db, { ...outcome, error: result.error });
   return { status: "failed" };
 }
 
 /** A message that exhausted its retries: the row is recorded as failed, so it shows and is retried next pass. */
-export async function failDeadLetteredInvitation({ ctx, input }: { ctx: Ctx; input: { userId: string } }): Promise<void> {
+export async function failDeadLetteredInvitation({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { userId: string };
+}): Promise<void> {
   const claim = await claimInvitationForSend(ctx.db, { userId: input.userId, now: ctx.now(), leaseMs: CLAIM_LEASE_MS });
   if (claim.status !== "claimed") return;
   await markInvitationFailed(ctx.db, {

@@ -76,12 +76,23 @@ export async function startPassFromMessage({ ctx, input }: { ctx: Ctx; input: Pa
  */
 export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessage }): Promise<void> {
   const pass = await getPass(ctx.db, input.passId);
-  if (!pass || pass.state !== "running") return;
+  if (pass?.state !== "running") return;
   const facility = await findFacility(ctx.db, pass.facilityId);
   if (!facility) return;
   const tuning = tuningOf(ctx);
-  const listingFor = await loadListingFactory(ctx.db, facility, { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) }, ctx.secrets);
-  const result = await advancePass({ db: ctx.db, passId: pass.id, listingFor, maxPages: tuning.pagesPerStep, now: ctx.now });
+  const listingFor = await loadListingFactory(
+    ctx.db,
+    facility,
+    { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) },
+    ctx.secrets,
+  );
+  const result = await advancePass({
+    db: ctx.db,
+    passId: pass.id,
+    listingFor,
+    maxPages: tuning.pagesPerStep,
+    now: ctx.now,
+  });
   await relayInvitationsAfterCommit(ctx);
   if (result.status === "continue") await enqueueStep(ctx, pass.id);
 }
@@ -92,9 +103,14 @@ const RESUME_LIMIT = 100;
 
 /** Run from the cron: passes whose step message went missing continue instead of waiting to go stale. */
 export async function resumeStalledPasses({ ctx }: { ctx: Ctx }): Promise<{ resumed: number }> {
-  const stalled = await listStalledPasses(ctx.db, { lastStepBefore: ctx.now() - STALLED_AFTER_MS, limit: RESUME_LIMIT });
+  const stalled = await listStalledPasses(ctx.db, {
+    lastStepBefore: ctx.now() - STALLED_AFTER_MS,
+    limit: RESUME_LIMIT,
+  });
   if (stalled.length > 0) {
-    await ctx.queues.sync.sendBatch(stalled.map((passId): { body: PassStepMessage } => ({ body: { type: "pass.step", version: 1, passId } })));
+    await ctx.queues.sync.sendBatch(
+      stalled.map((passId): { body: PassStepMessage } => ({ body: { type: "pass.step", version: 1, passId } })),
+    );
   }
   return { resumed: stalled.length };
 }
@@ -150,10 +166,19 @@ export async function previewPass({
   input: { facility: FacilityRef; source: SyncSource; requireIdentifier?: RequireIdentifier; enableSource?: boolean };
 }) {
   const tuning = tuningOf(ctx);
-  const listingFor = await loadListingFactory(ctx.db, input.facility, { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) }, ctx.secrets);
+  const listingFor = await loadListingFactory(
+    ctx.db,
+    input.facility,
+    { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) },
+    ctx.secrets,
+  );
   const override = {
     ...(input.requireIdentifier ? { requireIdentifier: input.requireIdentifier } : {}),
-    ...(input.enableSource ? (input.source === "integration" ? { integrationsEnabled: true } : { cctvEnabled: true }) : {}),
+    ...(input.enableSource
+      ? input.source === "integration"
+        ? { integrationsEnabled: true }
+        : { cctvEnabled: true }
+      : {}),
   };
   return dryRunPass({
     db: ctx.db,

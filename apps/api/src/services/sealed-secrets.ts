@@ -9,7 +9,13 @@ export const RESEAL_LIMIT = 200;
  * sealed with a key being retired (rotation, docs/adr/0013-hardening-infra.md). Each value is written back only
  * if it has not changed since it was read.
  */
-export async function resealSecrets({ ctx, limit = RESEAL_LIMIT }: { ctx: Ctx; limit?: number }): Promise<{ resealed: number; remaining: boolean }> {
+export async function resealSecrets({
+  ctx,
+  limit = RESEAL_LIMIT,
+}: {
+  ctx: Ctx;
+  limit?: number;
+}): Promise<{ resealed: number; remaining: boolean }> {
   const stale = await listSecretsToReseal(ctx.db, ctx.secrets.currentKeyId, limit);
   if (stale.length === 0) return { resealed: 0, remaining: false };
   const changes = await Promise.all(

@@ -7,7 +7,14 @@ import {
   loadSourceCredentials,
   planSettingsFor,
 } from "@uas/db";
-import { OUTCOME_LABELS, SKIP_REASONS, parseSourceEvent, traceDecision, type SyncSource, type TraceStep } from "@uas/domain";
+import {
+  OUTCOME_LABELS,
+  SKIP_REASONS,
+  parseSourceEvent,
+  traceDecision,
+  type SyncSource,
+  type TraceStep,
+} from "@uas/domain";
 import { partnerUrlPolicyOf, tuningOf, type Ctx } from "../context";
 import { notFound } from "../errors";
 import { getJson } from "../sources/listing-client";
@@ -31,7 +38,10 @@ function eventFor(source: SyncSource, externalId: string, body: unknown, now: nu
   if (body !== null) return { type: source === "integration" ? "member.upserted" : "person.identified", data: body };
   const updatedAt = new Date(now).toISOString();
   return source === "integration"
-    ? { type: "member.removed", data: { external_id: externalId, location_ids: facilityLocations, updated_at: updatedAt } }
+    ? {
+        type: "member.removed",
+        data: { external_id: externalId, location_ids: facilityLocations, updated_at: updatedAt },
+      }
     : { type: "person.removed", data: { person_id: externalId, updated_at: updatedAt } };
 }
 
@@ -39,26 +49,56 @@ function eventFor(source: SyncSource, externalId: string, body: unknown, now: nu
  * "Sync this person now": fetches one person from the source, applies them at once, and explains
  * each step (fetch → facility → settings → identifier → match → action).
  */
-export async function syncPersonNow({ ctx, input }: { ctx: Ctx; input: SyncPersonInput }): Promise<{ steps: TraceStep[] }> {
+export async function syncPersonNow({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: SyncPersonInput;
+}): Promise<{ steps: TraceStep[] }> {
   const { facility, source, externalId } = input;
   const integrationId = source === "integration" ? input.integrationId : null;
-  const credentials = await loadSourceCredentials(ctx.db, { organisationId: facility.organisationId, facilityId: facility.id }, ctx.secrets);
-  const target = integrationId ? credentials.integrations.get(integrationId) : source === "cctv" ? credentials.cctv : undefined;
+  const credentials = await loadSourceCredentials(
+    ctx.db,
+    { organisationId: facility.organisationId, facilityId: facility.id },
+    ctx.secrets,
+  );
+  const target = integrationId
+    ? credentials.integrations.get(integrationId)
+    : source === "cctv"
+      ? credentials.cctv
+      : undefined;
   if (!target) throw notFound(source === "cctv" ? "CCTV/Computer Vision source" : "Integration");
 
-  const base = source === "integration" ? memberListingUrl(target.baseUrl) : cctvListingUrl(target.baseUrl, facility.id);
+  const base =
+    source === "integration" ? memberListingUrl(target.baseUrl) : cctvListingUrl(target.baseUrl, facility.id);
   const tuning = tuningOf(ctx).listing;
   let body: unknown;
   try {
-    const answer = await getJson(`${base}/${encodeURIComponent(externalId)}`, { ...tuning, url: base, apiKey: target.apiKey, policy: partnerUrlPolicyOf(ctx) });
+    const answer = await getJson(`${base}/${encodeURIComponent(externalId)}`, {
+      ...tuning,
+      url: base,
+      apiKey: target.apiKey,
+      policy: partnerUrlPolicyOf(ctx),
+    });
     body = answer.status === 404 ? null : answer.body;
   } catch (error) {
-    return { steps: [{ step: "fetch", status: "stop", detail: `Could not reach the source: ${error instanceof Error ? error.message : String(error)}` }] };
+    return {
+      steps: [
+        {
+          step: "fetch",
+          status: "stop",
+          detail: `Could not reach the source: ${error instanceof Error ? error.message : String(error)}`,
+        },
+      ],
+    };
   }
 
   const now = ctx.now();
   const locationMap = integrationId ? await loadLocationMap(ctx.db, integrationId) : null;
-  const facilityLocations = [...(locationMap ?? [])].filter(([, id]) => id === facility.id).map(([location]) => location);
+  const facilityLocations = [...(locationMap ?? [])]
+    .filter(([, id]) => id === facility.id)
+    .map(([location]) => location);
   const event = eventFor(source, externalId, body, now, facilityLocations);
   const parsed = parseSourceEvent(source, event);
   if (!parsed.ok) {
@@ -68,7 +108,12 @@ export async function syncPersonNow({ ctx, input }: { ctx: Ctx; input: SyncPerso
 
   const context = await loadFacilityContext(ctx.db, facility.id);
   if (!context) throw notFound("Facility");
-  const rows = await loadPersonRows(drizzleHandle(ctx.db), { facilityIds: [facility.id], source, integrationId, externalId });
+  const rows = await loadPersonRows(drizzleHandle(ctx.db), {
+    facilityIds: [facility.id],
+    source,
+    integrationId,
+    externalId,
+  });
   const steps = traceDecision({
     source,
     change: body === null ? null : parsed.change,
@@ -91,7 +136,8 @@ export async function syncPersonNow({ ctx, input }: { ctx: Ctx; input: SyncPerso
   // "No facility on the source record" entries belong to no facility: they are this facility's answer too.
   const entry =
     applied.status === "applied"
-      ? (applied.entries.find((e) => e.facilityId === facility.id) ?? applied.entries.find((e) => e.facilityId === null))
+      ? (applied.entries.find((e) => e.facilityId === facility.id) ??
+        applied.entries.find((e) => e.facilityId === null))
       : undefined;
   steps.push(
     entry

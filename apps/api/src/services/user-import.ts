@@ -25,13 +25,21 @@ function readFile(csv: string, countryCode: string) {
   return parsed;
 }
 
-const personName = (p: Pick<ImportPerson, "firstName" | "lastName">) => [p.firstName, p.lastName].filter(Boolean).join(" ");
+const personName = (p: Pick<ImportPerson, "firstName" | "lastName">) =>
+  [p.firstName, p.lastName].filter(Boolean).join(" ");
 
 /** "Import (CSV)" step one: what the file would do, and every line it cannot import. Writes nothing. */
-export async function previewUserImport({ ctx, input }: { ctx: AdminCtx; input: { facility: FacilityRef; csv: string } }) {
+export async function previewUserImport({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { facility: FacilityRef; csv: string };
+}) {
   const parsed = readFile(input.csv, input.facility.countryCode);
   const plan = await planUserImport(ctx.db, input.facility.id, parsed.people);
-  const integrations = plan.keptSynced.length > 0 ? await listOrganisationIntegrations(ctx.db, input.facility.organisationId) : [];
+  const integrations =
+    plan.keptSynced.length > 0 ? await listOrganisationIntegrations(ctx.db, input.facility.organisationId) : [];
   const integrationName = (id: string | null) => integrations.find((i) => i.id === id)?.name ?? null;
   const rejected = [...parsed.rejected, ...plan.rejected].sort((a, b) => a.line - b.line);
   return {
@@ -43,13 +51,19 @@ export async function previewUserImport({ ctx, input }: { ctx: AdminCtx; input: 
       keptSynced: plan.keptSynced.length,
       rejected: rejected.length,
     },
-    toAdd: plan.toAdd.slice(0, SAMPLE).map((p) => ({ line: p.line, name: personName(p), email: p.email, mobilePhone: p.mobilePhone })),
+    toAdd: plan.toAdd
+      .slice(0, SAMPLE)
+      .map((p) => ({ line: p.line, name: personName(p), email: p.email, mobilePhone: p.mobilePhone })),
     toUpdate: plan.toUpdate.slice(0, SAMPLE).map((u) => ({
       line: u.line,
       name: u.name,
       fields: Object.keys(u.patch).map((field) => FIELD_LABELS[field as keyof typeof FIELD_LABELS]),
     })),
-    keptSynced: plan.keptSynced.slice(0, SAMPLE).map((k) => ({ line: k.line, name: k.name, sourceLabel: sourceLabel(k.source, integrationName(k.integrationId)) })),
+    keptSynced: plan.keptSynced.slice(0, SAMPLE).map((k) => ({
+      line: k.line,
+      name: k.name,
+      sourceLabel: sourceLabel(k.source, integrationName(k.integrationId)),
+    })),
     rejected,
   };
 }
@@ -58,7 +72,13 @@ export async function previewUserImport({ ctx, input }: { ctx: AdminCtx; input: 
  * Step two: the same file with the preview's fingerprint. Matched again and written in one transaction;
  * if a user changed since the preview, nothing is written and the admin previews again.
  */
-export async function applyUserImportFile({ ctx, input }: { ctx: AdminCtx; input: { facility: FacilityRef; csv: string; fingerprint: string } }) {
+export async function applyUserImportFile({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { facility: FacilityRef; csv: string; fingerprint: string };
+}) {
   const parsed = readFile(input.csv, input.facility.countryCode);
   try {
     return await applyUserImport(ctx.db, {

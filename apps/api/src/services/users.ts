@@ -56,7 +56,10 @@ export function sourceLabel(source: Source, integrationName: string | null): str
   return integrationName ?? "Integration";
 }
 
-function disabledReasons(row: { accessEnabled: boolean; removedAtSourceAt: number | null }, hasAccess: boolean): DisabledReason[] {
+function disabledReasons(
+  row: { accessEnabled: boolean; removedAtSourceAt: number | null },
+  hasAccess: boolean,
+): DisabledReason[] {
   const reasons: DisabledReason[] = [];
   if (!row.accessEnabled) reasons.push("switched_off_by_admin");
   if (row.removedAtSourceAt !== null) reasons.push("removed_at_source");
@@ -218,11 +221,21 @@ export type UserView = Awaited<ReturnType<typeof getUser>>;
  * second. "Resend" of a sent invitation is a new email under a new idempotency key; a failed one is
  * queued again.
  */
-export async function sendUserInvitation({ ctx, input }: { ctx: AdminCtx; input: { facility: FacilityRef; userId: string } }) {
+export async function sendUserInvitation({
+  ctx,
+  input,
+}: {
+  ctx: AdminCtx;
+  input: { facility: FacilityRef; userId: string };
+}) {
   const view = await getUser({ ctx, input });
   const name = [view.firstName, view.lastName].filter(Boolean).join(" ") || "This person";
-  if (!view.email) throw badRequest(`${name} has no email address: invitations are sent by email. They can still sign in with their phone.`);
-  if (!view.access.effective) throw badRequest(`${name} has no access: an invitation is sent only to people who can open the doors`);
+  if (!view.email)
+    throw badRequest(
+      `${name} has no email address: invitations are sent by email. They can still sign in with their phone.`,
+    );
+  if (!view.access.effective)
+    throw badRequest(`${name} has no access: an invitation is sent only to people who can open the doors`);
   await createInvitationBatch(ctx.db, {
     facilityId: input.facility.id,
     audience: { kind: "users", userIds: [view.id] },
@@ -239,7 +252,13 @@ export async function createManualUser({
   input,
 }: {
   ctx: Ctx;
-  input: { facility: FacilityRef; firstName: string; lastName: string; email: string | null; mobilePhone: string | null };
+  input: {
+    facility: FacilityRef;
+    firstName: string;
+    lastName: string;
+    email: string | null;
+    mobilePhone: string | null;
+  };
 }) {
   const { facility, ...details } = input;
   const row = await insertManualUser(ctx.db, { facilityId: facility.id, ...details }, ctx.now());
@@ -275,7 +294,8 @@ export async function updateUser({
   if (user.source === "manual") {
     const email = patch.email !== undefined ? patch.email : user.email;
     const phone = patch.mobilePhone !== undefined ? patch.mobilePhone : user.mobilePhone;
-    if (!email && !phone) throw badRequest("Enter an email or a mobile phone: people sign in with a code sent to one of them");
+    if (!email && !phone)
+      throw badRequest("Enter an email or a mobile phone: people sign in with a code sent to one of them");
   }
   await updateAccessUser(ctx.db, input.facility.id, user.id, patch, ctx.now());
   // Custom tags, person type and status can change what the rules say; the grace follows (ADR 0010).

@@ -44,9 +44,15 @@ export async function receiveWebhook({
   if (!stored) return { status: "duplicate" };
   // Not marked `enqueued`: that would be a third database round trip on every webhook. A row still
   // `received` a minute on is sent again by the sweeper (a second message is harmless: the claim).
-  const handOver = sendApplyMessages(ctx, [{ sender: input.sender.sender, webhookId: input.webhookId }]).catch((error: unknown) => {
-    console.error("webhook stored but not enqueued; the sweeper will retry", input.sender.sender, errorSummary(error));
-  });
+  const handOver = sendApplyMessages(ctx, [{ sender: input.sender.sender, webhookId: input.webhookId }]).catch(
+    (error: unknown) => {
+      console.error(
+        "webhook stored but not enqueued; the sweeper will retry",
+        input.sender.sender,
+        errorSummary(error),
+      );
+    },
+  );
   if (defer) defer(handOver);
   else await handOver;
   return { status: "accepted" };
@@ -56,7 +62,9 @@ async function sendApplyMessages(ctx: Ctx, keys: InboxKey[]): Promise<void> {
   for (let i = 0; i < keys.length; i += SEND_BATCH_LIMIT) {
     const slice = keys.slice(i, i + SEND_BATCH_LIMIT);
     await ctx.queues.webhooks.sendBatch(
-      slice.map((key): { body: WebhookApplyMessage } => ({ body: { type: "webhook.apply", version: 2, sender: key.sender, webhookId: key.webhookId } })),
+      slice.map((key): { body: WebhookApplyMessage } => ({
+        body: { type: "webhook.apply", version: 2, sender: key.sender, webhookId: key.webhookId },
+      })),
     );
   }
 }
@@ -73,7 +81,11 @@ async function enqueueInboxRows(ctx: Ctx, keys: InboxKey[]): Promise<void> {
 /** Run from the cron: enqueues rows whose enqueue failed after they were stored, or whose message was lost. */
 export async function sweepStuckWebhooks({ ctx }: { ctx: Ctx }): Promise<{ enqueued: number }> {
   const now = ctx.now();
-  const stuck = await listStuckInboxRows(ctx.db, { receivedBefore: now - STUCK_AFTER_MS, handedOverBefore: now - LOST_AFTER_MS, limit: SWEEP_LIMIT });
+  const stuck = await listStuckInboxRows(ctx.db, {
+    receivedBefore: now - STUCK_AFTER_MS,
+    handedOverBefore: now - LOST_AFTER_MS,
+    limit: SWEEP_LIMIT,
+  });
   await enqueueInboxRows(ctx, stuck);
   return { enqueued: stuck.length };
 }
@@ -86,7 +98,13 @@ export type AppliedWebhook = InboxApplyResult;
  * finds it applied and is acknowledged without applying twice; a crash rolls both back, so the retry
  * applies it. Results are in the order of the input.
  */
-export async function applyStoredWebhooks({ ctx, input }: { ctx: Ctx; input: readonly InboxKey[] }): Promise<AppliedWebhook[]> {
+export async function applyStoredWebhooks({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: readonly InboxKey[];
+}): Promise<AppliedWebhook[]> {
   const keys = input.map(({ sender, webhookId }) => ({ sender, webhookId }));
   const results = await applyInboxEvents(ctx.db, { keys, now: ctx.now() });
   const byKey = new Map(results.map((r) => [`${r.sender}\u0000${r.webhookId}`, r]));

@@ -52,7 +52,12 @@ export async function getJson(url: string, options: HttpSourceOptions): Promise<
       });
       if (res.status === 404) return { status: 404, body: null };
       if (res.status >= 300 && res.status < 400) {
-        throw new AbortError(new SourceHttpError(res.status, `the source answered a redirect (${res.status}), which is not followed: check its base URL`));
+        throw new AbortError(
+          new SourceHttpError(
+            res.status,
+            `the source answered a redirect (${res.status}), which is not followed: check its base URL`,
+          ),
+        );
       }
       if (!res.ok) {
         const error = new SourceHttpError(res.status, `the source answered ${res.status}`);

@@ -21,11 +21,19 @@ export async function loadListingFactory(
   tuning: ListingOptions,
   secrets: SecretBox,
 ): Promise<ListingFactory> {
-  const credentials = await loadSourceCredentials(db, { organisationId: facility.organisationId, facilityId: facility.id }, secrets);
+  const credentials = await loadSourceCredentials(
+    db,
+    { organisationId: facility.organisationId, facilityId: facility.id },
+    secrets,
+  );
   return (target) => {
     if (target.source === "cctv") {
       if (!credentials.cctv) throw new Error("CCTV/Computer Vision is not configured for this facility");
-      return httpListing({ ...tuning, url: cctvListingUrl(credentials.cctv.baseUrl, target.facilityId), apiKey: credentials.cctv.apiKey });
+      return httpListing({
+        ...tuning,
+        url: cctvListingUrl(credentials.cctv.baseUrl, target.facilityId),
+        apiKey: credentials.cctv.apiKey,
+      });
     }
     const integration = target.integrationId ? credentials.integrations.get(target.integrationId) : undefined;
     if (!integration) throw new Error("the integration is no longer connected");

@@ -12,7 +12,18 @@ export const PRODUCTION_URL_POLICY: PartnerUrlPolicy = { allowLoopback: false };
  * Suffixes of names that only resolve inside a private network (RFC 6761/6762/8375 and common practice).
  * The Worker cannot resolve names itself (no DNS API on Workers), so names are judged by their form.
  */
-const PRIVATE_NAME_SUFFIXES = ["localhost", "local", "localdomain", "internal", "intranet", "lan", "home", "corp", "private", "home.arpa"];
+const PRIVATE_NAME_SUFFIXES = [
+  "localhost",
+  "local",
+  "localdomain",
+  "internal",
+  "intranet",
+  "lan",
+  "home",
+  "corp",
+  "private",
+  "home.arpa",
+];
 
 /** A literal IP address in the URL's host (the URL parser has already normalised `0x7f.1`, `2130706433`, …). */
 function literalAddress(hostname: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
@@ -24,7 +35,9 @@ function literalAddress(hostname: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
 
 /** IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is judged as the IPv4 address it carries. */
 function unwrap(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
-  return address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
+  return address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (address as ipaddr.IPv6).toIPv4Address()
+    : address;
 }
 
 /**
@@ -52,12 +65,16 @@ export function partnerUrlProblem(raw: string, policy: PartnerUrlPolicy): string
     return "Enter the partner's URL, starting with https://";
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return "Enter the partner's URL, starting with https://";
-  if (url.username || url.password) return "Remove the user name and password from the URL: the API key is sent on its own";
+  if (url.username || url.password)
+    return "Remove the user name and password from the URL: the API key is sent on its own";
   const hostname = url.hostname.toLowerCase().replace(/\.$/, "");
   const address = literalAddress(hostname);
   if (policy.allowLoopback && isLoopback(hostname, address)) return null;
   if (url.protocol !== "https:") return "Use an https:// URL: the API key must not travel unencrypted";
-  if (address) return isPublic(address) ? null : "Use the partner's public address: private, loopback and link-local addresses are refused";
+  if (address)
+    return isPublic(address)
+      ? null
+      : "Use the partner's public address: private, loopback and link-local addresses are refused";
   if (!hostname.includes(".")) return "Use the partner's full public host name (such as api.partner.com)";
   if (PRIVATE_NAME_SUFFIXES.some((suffix) => hostname === suffix || hostname.endsWith(`.${suffix}`))) {
     return "Use the partner's public host name: names of a private network are refused";

@@ -13,7 +13,8 @@ export async function readBoundedBody(request: Request, maxBytes = MAX_BODY_BYTE
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) return { ok: false };
   if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
   // The runtime holds a body to its declared length, so one within the limit is read in one call.
-  if (declared !== null && /^\d+$/.test(declared)) return { ok: true, bytes: new Uint8Array(await request.arrayBuffer()) };
+  if (declared !== null && /^\d+$/.test(declared))
+    return { ok: true, bytes: new Uint8Array(await request.arrayBuffer()) };
 
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,7 +1,12 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-export type WebhookErrorCode = "invalid_payload" | "invalid_signature" | "not_found" | "payload_too_large" | "rate_limited";
+export type WebhookErrorCode =
+  | "invalid_payload"
+  | "invalid_signature"
+  | "not_found"
+  | "payload_too_large"
+  | "rate_limited";
 
 /** The contract's error body: `{"error": {"code", "message", ...}}`. Messages never carry secrets or tenant data. */
 export function webhookError(

@@ -17,7 +17,11 @@ export const RATE_LIMIT_PERIOD_SECONDS = 60;
  * The checks every webhook passes, in this order (docs/adr/0005-webhooks.md):
  * 404 unknown sender → 413 size → 401 signature → 429 rate → (handler) 400 schema → store.
  */
-export function webhookChecks(find: (db: Db, id: string) => Promise<WebhookSenderRow | null>, param: string, unknown: string) {
+export function webhookChecks(
+  find: (db: Db, id: string) => Promise<WebhookSenderRow | null>,
+  param: string,
+  unknown: string,
+) {
   const resolveSender = createMiddleware<WebhookEnv>(async (c, next) => {
     const sender = await find(c.get("db"), c.req.param(param) ?? "");
     if (!sender) return webhookError(c, 404, "not_found", unknown);

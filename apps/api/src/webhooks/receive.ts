@@ -17,7 +17,9 @@ export function receiveEvent(source: SyncSource) {
     }
     const parsed = parseSourceEvent(source, json.value);
     if (!parsed.ok) {
-      return webhookError(c, 400, "invalid_payload", "The event does not match the contract", { issues: parsed.issues });
+      return webhookError(c, 400, "invalid_payload", "The event does not match the contract", {
+        issues: parsed.issues,
+      });
     }
 
     const sender = c.get("sender");

@@ -11,13 +11,20 @@ export type UpdateInput = Omit<Parameters<typeof trpc.integrations.update.mutate
 
 /** The organisations the signed-in admin owns: only owners see and manage Integrations. */
 export function useOwnedOrganisations() {
-  return useQuery({ queryKey: ["owned-organisations"], queryFn: () => trpc.integrations.organisations.query(), staleTime: 60_000 });
+  return useQuery({
+    queryKey: ["owned-organisations"],
+    queryFn: () => trpc.integrations.organisations.query(),
+    staleTime: 60_000,
+  });
 }
 
 export function useIntegrations(organisationId: Ref<string>) {
   const queryClient = useQueryClient();
   const queryKey = computed(() => ["integrations", organisationId.value]);
-  const list = useQuery({ queryKey, queryFn: () => trpc.integrations.list.query({ organisationId: organisationId.value }) });
+  const list = useQuery({
+    queryKey,
+    queryFn: () => trpc.integrations.list.query({ organisationId: organisationId.value }),
+  });
   // Every write answers with the whole page; the users' source filter may list a new integration too.
   const stored = (page: IntegrationsPage) => {
     queryClient.setQueryData(queryKey.value, page);

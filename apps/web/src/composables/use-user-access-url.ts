@@ -77,11 +77,22 @@ export function useUserAccessUrl() {
   }
 
   function setPage(next: { offset: number; limit: number }) {
-    replace({ offset: next.offset > 0 ? String(next.offset) : null, limit: next.limit !== 25 ? String(next.limit) : null });
+    replace({
+      offset: next.offset > 0 ? String(next.offset) : null,
+      limit: next.limit !== 25 ? String(next.limit) : null,
+    });
   }
 
   function clearFilters() {
-    setFilters({ search: "", source: null, access: null, membershipStatus: null, personType: null, tag: null, invitation: null });
+    setFilters({
+      search: "",
+      source: null,
+      access: null,
+      membershipStatus: null,
+      personType: null,
+      tag: null,
+      invitation: null,
+    });
   }
 
   return { filters, page, setFilters, setPage, clearFilters, replace };

@@ -124,7 +124,8 @@ export function useUserImport(facilityId: Ref<string>) {
     mutationFn: (csv: string) => trpc.users.import.preview.mutate({ facilityId: facilityId.value, csv }),
   });
   const confirm = useMutation({
-    mutationFn: (input: { csv: string; fingerprint: string }) => trpc.users.import.confirm.mutate({ facilityId: facilityId.value, ...input }),
+    mutationFn: (input: { csv: string; fingerprint: string }) =>
+      trpc.users.import.confirm.mutate({ facilityId: facilityId.value, ...input }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.list(facilityId.value) }),
   });
   return { preview, confirm };

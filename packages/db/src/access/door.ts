@@ -9,7 +9,12 @@ export async function saveDoorApiKey(
   db: DbOrTx,
   input: { facilityId: string; keyHash: string; keyPrefix: string; createdBy: string | null; now: number },
 ): Promise<void> {
-  const values = { keyHash: input.keyHash, keyPrefix: input.keyPrefix, createdAt: input.now, createdBy: input.createdBy };
+  const values = {
+    keyHash: input.keyHash,
+    keyPrefix: input.keyPrefix,
+    createdAt: input.now,
+    createdBy: input.createdBy,
+  };
   await db
     .insert(doorApiKey)
     .values({ facilityId: input.facilityId, ...values })
@@ -22,7 +27,10 @@ export async function findDoorApiKey(db: DbOrTx, facilityId: string) {
 }
 
 export async function deleteDoorApiKey(db: DbOrTx, facilityId: string): Promise<boolean> {
-  const removed = await db.delete(doorApiKey).where(and(eq(doorApiKey.facilityId, facilityId))).returning();
+  const removed = await db
+    .delete(doorApiKey)
+    .where(and(eq(doorApiKey.facilityId, facilityId)))
+    .returning();
   return removed.length > 0;
 }
 
@@ -32,9 +40,17 @@ export type DoorIdentifier = { userId: string } | { email: string } | { mobilePh
 export type DoorCandidate = AccessFacts & { id: string; allowedBySql: boolean };
 
 type CandidateRow = {
-  id: string; access_enabled: number; removed_at_source_at: number | null; person_type: string | null;
-  membership_status: string | null; synced_tags: string; custom_tags: string; has_grant: number;
-  grace_until: number | null; paid_until: number | null; allowed: number;
+  id: string;
+  access_enabled: number;
+  removed_at_source_at: number | null;
+  person_type: string | null;
+  membership_status: string | null;
+  synced_tags: string;
+  custom_tags: string;
+  has_grant: number;
+  grace_until: number | null;
+  paid_until: number | null;
+  allowed: number;
 };
 
 function candidatesQuery(db: DbOrTx, input: { facilityId: string; identifier: DoorIdentifier; now: number }) {
@@ -72,7 +88,10 @@ function candidateOf(row: CandidateRow): DoorCandidate {
  * the SQL predicate's answer: one statement on the (facility, id/email/phone) indexes, whatever the
  * facility's size.
  */
-export async function findDoorCandidates(db: DbOrTx, input: { facilityId: string; identifier: DoorIdentifier; now: number }) {
+export async function findDoorCandidates(
+  db: DbOrTx,
+  input: { facilityId: string; identifier: DoorIdentifier; now: number },
+) {
   return (await candidatesQuery(db, input)).map(candidateOf);
 }
 
@@ -80,13 +99,19 @@ export async function findDoorCandidates(db: DbOrTx, input: { facilityId: string
  * Everything the door's check reads, in one batch (one round trip to the database): the key's hash, the
  * person's rows and the facility's rule set.
  */
-export async function loadDoorCheck(db: Db, input: { facilityId: string; identifier: DoorIdentifier | null; now: number }) {
+export async function loadDoorCheck(
+  db: Db,
+  input: { facilityId: string; identifier: DoorIdentifier | null; now: number },
+) {
   const [keys, candidates, sets, rules] = await db.batch([
     db.select({ keyHash: doorApiKey.keyHash }).from(doorApiKey).where(eq(doorApiKey.facilityId, input.facilityId)),
     input.identifier
       ? candidatesQuery(db, { ...input, identifier: input.identifier })
       : db.all<CandidateRow>(sql`SELECT NULL WHERE 0`),
-    db.select({ graceDays: accessRuleSet.graceDays }).from(accessRuleSet).where(eq(accessRuleSet.facilityId, input.facilityId)),
+    db
+      .select({ graceDays: accessRuleSet.graceDays })
+      .from(accessRuleSet)
+      .where(eq(accessRuleSet.facilityId, input.facilityId)),
     db.select().from(accessRule).where(eq(accessRule.facilityId, input.facilityId)).orderBy(asc(accessRule.position)),
   ]);
   const set = sets[0];

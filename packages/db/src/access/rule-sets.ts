@@ -15,13 +15,19 @@ export type StoredAccessRuleSet = AccessRuleSet & {
 
 /** A stored rule as the domain's AccessRule. */
 export function ruleOf(row: typeof accessRule.$inferSelect): AccessRule {
-  return row.kind === "tags" ? { kind: "tags", tags: row.tags } : { kind: "person_type", personType: row.personType, statuses: row.statuses };
+  return row.kind === "tags"
+    ? { kind: "tags", tags: row.tags }
+    : { kind: "person_type", personType: row.personType, statuses: row.statuses };
 }
 
 export async function getAccessRuleSet(db: DbOrTx, facilityId: string): Promise<StoredAccessRuleSet> {
   const [set] = await db.select().from(accessRuleSet).where(eq(accessRuleSet.facilityId, facilityId));
   if (!set) return { ...STARTING_RULE_SET, saved: false, updatedAt: null };
-  const rows = await db.select().from(accessRule).where(eq(accessRule.facilityId, facilityId)).orderBy(asc(accessRule.position));
+  const rows = await db
+    .select()
+    .from(accessRule)
+    .where(eq(accessRule.facilityId, facilityId))
+    .orderBy(asc(accessRule.position));
   const rules = rows.map(ruleOf);
   return { rules, graceDays: set.graceDays, saved: true, updatedAt: set.updatedAt };
 }
@@ -35,7 +41,9 @@ export async function accessRuleVocabulary(db: DbOrTx, facilityId: string) {
     ).map((row) => row.value);
   const tagsOf = async (column: string) =>
     (
-      await db.all<{ value: string }>(sql`SELECT DISTINCT t.value AS value FROM access_user AS u, json_each(${sql.raw(`u.${column}`)}) AS t
+      await db.all<{
+        value: string;
+      }>(sql`SELECT DISTINCT t.value AS value FROM access_user AS u, json_each(${sql.raw(`u.${column}`)}) AS t
         WHERE u.facility_id = ${facilityId} ORDER BY 1 LIMIT 200`)
     ).map((row) => row.value);
   const [personTypes, statuses, syncedTags, customTags] = await Promise.all([
@@ -67,11 +75,20 @@ export async function previewAccessRuleSet(
     SELECT count(*) AS total, sum(${before} AND NOT ${after}) AS lose, sum(NOT ${before} AND ${after}) AS gain
     FROM access_user AS u WHERE u.facility_id = ${input.facilityId}`);
   const sampleOf = (condition: ReturnType<typeof sql>) =>
-    db.all<{ id: string; first_name: string; last_name: string; person_type: string | null; membership_status: string | null }>(sql`
+    db.all<{
+      id: string;
+      first_name: string;
+      last_name: string;
+      person_type: string | null;
+      membership_status: string | null;
+    }>(sql`
       SELECT u.id, u.first_name, u.last_name, u.person_type, u.membership_status FROM access_user AS u
       WHERE u.facility_id = ${input.facilityId} AND ${condition}
       ORDER BY u.last_name, u.first_name, u.id LIMIT ${input.sampleSize}`);
-  const [lose, gain] = await Promise.all([sampleOf(sql`${before} AND NOT ${after}`), sampleOf(sql`NOT ${before} AND ${after}`)]);
+  const [lose, gain] = await Promise.all([
+    sampleOf(sql`${before} AND NOT ${after}`),
+    sampleOf(sql`NOT ${before} AND ${after}`),
+  ]);
   const person = (row: (typeof lose)[number]): PreviewPerson => ({
     id: row.id,
     name: [row.first_name, row.last_name].filter(Boolean).join(" "),
@@ -150,6 +167,8 @@ export async function saveAccessRuleSet(
 
 /** The user panel's access facts beyond the row: whether a grant applies. */
 export async function hasGrant(db: DbOrTx, userId: string): Promise<boolean> {
-  const [row] = await db.all<{ n: number }>(sql`SELECT EXISTS (SELECT 1 FROM access_grant WHERE user_id = ${userId}) AS n`);
+  const [row] = await db.all<{ n: number }>(
+    sql`SELECT EXISTS (SELECT 1 FROM access_grant WHERE user_id = ${userId}) AS n`,
+  );
   return row?.n === 1;
 }

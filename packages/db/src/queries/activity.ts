@@ -1,7 +1,7 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { OUTCOMES, type Outcome } from "@uas/domain";
 import type { DbOrTx } from "../database";
-import { activityEntry, facilityIntegration } from "../schema";
+import { type activityEntry, facilityIntegration } from "../schema";
 
 export type ActivityEntryRow = typeof activityEntry.$inferSelect;
 
@@ -69,7 +69,10 @@ export async function listActivity(db: DbOrTx, input: ListActivityInput): Promis
   if (row) return rowActivity(db, { ...input, row, before, limit });
   const integrations = await mirroredIntegrationIds(db, input.facilityId);
   const query = ftsQuery(search, input.facilityId, integrations);
-  const rows = query === null ? await listRecent(db, input, integrations, before, limit + 1) : await searchRecent(db, query, input.outcome, before, limit + 1);
+  const rows =
+    query === null
+      ? await listRecent(db, input, integrations, before, limit + 1)
+      : await searchRecent(db, query, input.outcome, before, limit + 1);
   return toPage(rows, limit);
 }
 
@@ -145,7 +148,10 @@ export function ftsQuery(search: string, facilityId: string, integrationIds: rea
 }
 
 /** One entry, if this facility may see it. */
-export async function getActivityEntry(db: DbOrTx, input: { facilityId: string; id: number }): Promise<ActivityEntryRow | undefined> {
+export async function getActivityEntry(
+  db: DbOrTx,
+  input: { facilityId: string; id: number },
+): Promise<ActivityEntryRow | undefined> {
   const [raw] = await db.all<RawEntry>(sql`SELECT ${columns()} FROM activity_entry WHERE id = ${input.id}`);
   if (!raw) return undefined;
   if (raw.facilityId === input.facilityId) return toEntry(raw);
@@ -190,7 +196,9 @@ export async function pruneActivity(input: {
     const [batch] = await input.db.all<{ last: number | null; newest: number | null }>(sql`
       SELECT max(id) AS last, max(at) AS newest FROM (SELECT id, at FROM activity_entry WHERE id > ${after} ORDER BY id LIMIT ${batchSize})`);
     if (!batch || batch.last === null || batch.newest === null) break;
-    const result = await input.db.run(sql`DELETE FROM activity_entry WHERE id > ${after} AND id <= ${batch.last} AND at < ${cutoff}`);
+    const result = await input.db.run(
+      sql`DELETE FROM activity_entry WHERE id > ${after} AND id <= ${batch.last} AND at < ${cutoff}`,
+    );
     deleted += result.rowsAffected;
     if (batch.newest >= cutoff) break;
     after = batch.last;

@@ -14,7 +14,12 @@ export const cctvSender = (facilityId: string) => `cctv:${facilityId}`;
 
 // The accept path runs on every webhook, so its statements are plain SQL on the client: building them
 // with drizzle's query builder cost more CPU than the rest of the request.
-type SenderSecretsRow = { organisationId: string; current: string; previous: string | null; previousValidUntil: number | null };
+type SenderSecretsRow = {
+  organisationId: string;
+  current: string;
+  previous: string | null;
+  previousValidUntil: number | null;
+};
 
 function secretsOf(row: SenderSecretsRow): WebhookSecrets {
   return {
@@ -33,7 +38,13 @@ export async function findIntegrationSender(db: Db, integrationId: string): Prom
   });
   const row = rows[0] as unknown as SenderSecretsRow | undefined;
   if (!row) return null;
-  return { source: "integration", sender: integrationSender(integrationId), integrationId, organisationId: row.organisationId, secrets: secretsOf(row) };
+  return {
+    source: "integration",
+    sender: integrationSender(integrationId),
+    integrationId,
+    organisationId: row.organisationId,
+    secrets: secretsOf(row),
+  };
 }
 
 /** A facility without a CCTV source configured is as unknown to the webhook as a missing one. */
@@ -46,7 +57,13 @@ export async function findCctvSender(db: Db, facilityId: string): Promise<Webhoo
   });
   const row = rows[0] as unknown as SenderSecretsRow | undefined;
   if (!row) return null;
-  return { source: "cctv", sender: cctvSender(facilityId), facilityId, organisationId: row.organisationId, secrets: secretsOf(row) };
+  return {
+    source: "cctv",
+    sender: cctvSender(facilityId),
+    facilityId,
+    organisationId: row.organisationId,
+    secrets: secretsOf(row),
+  };
 }
 
 export type NewInboxRow = {
@@ -64,8 +81,14 @@ export type NewInboxRow = {
 export async function storeInboxRow(db: Db, row: NewInboxRow): Promise<{ stored: boolean }> {
   const touch =
     row.sender.source === "integration"
-      ? { sql: "UPDATE integration SET last_webhook_at = ? WHERE id = ?", args: [row.receivedAt, row.sender.integrationId] }
-      : { sql: "UPDATE cctv_source SET last_webhook_at = ? WHERE facility_id = ?", args: [row.receivedAt, row.sender.facilityId] };
+      ? {
+          sql: "UPDATE integration SET last_webhook_at = ? WHERE id = ?",
+          args: [row.receivedAt, row.sender.integrationId],
+        }
+      : {
+          sql: "UPDATE cctv_source SET last_webhook_at = ? WHERE facility_id = ?",
+          args: [row.receivedAt, row.sender.facilityId],
+        };
   const [inserted] = await db.$client.batch(
     [
       {
@@ -112,7 +135,10 @@ export async function markInboxFailed(db: DbOrTx, key: { sender: string; webhook
  * the 202 failed), or handed over long ago and still not applied (a message lost on its way; the claim
  * makes a second delivery harmless).
  */
-export async function listStuckInboxRows(db: DbOrTx, input: { receivedBefore: number; handedOverBefore: number; limit: number }) {
+export async function listStuckInboxRows(
+  db: DbOrTx,
+  input: { receivedBefore: number; handedOverBefore: number; limit: number },
+) {
   const stuck = (state: "received" | "enqueued", before: number) =>
     db
       .select({ sender: webhookInbox.sender, webhookId: webhookInbox.webhookId, receivedAt: webhookInbox.receivedAt })
@@ -120,7 +146,10 @@ export async function listStuckInboxRows(db: DbOrTx, input: { receivedBefore: nu
       .where(and(eq(webhookInbox.state, state), lt(webhookInbox.receivedAt, before)))
       .orderBy(asc(webhookInbox.receivedAt))
       .limit(input.limit);
-  const rows = [...(await stuck("received", input.receivedBefore)), ...(await stuck("enqueued", input.handedOverBefore))];
+  const rows = [
+    ...(await stuck("received", input.receivedBefore)),
+    ...(await stuck("enqueued", input.handedOverBefore)),
+  ];
   return rows
     .sort((a, b) => a.receivedAt - b.receivedAt)
     .slice(0, input.limit)

@@ -95,7 +95,8 @@ export async function updateIntegration(
   locations: LocationMapEntry[] | undefined,
 ) {
   const statements = [];
-  if (Object.keys(patch).length > 0) statements.push(db.update(integration).set(patch).where(eq(integration.id, integrationId)));
+  if (Object.keys(patch).length > 0)
+    statements.push(db.update(integration).set(patch).where(eq(integration.id, integrationId)));
   if (locations) {
     statements.push(db.delete(integrationLocation).where(eq(integrationLocation.integrationId, integrationId)));
     if (locations.length > 0) {
@@ -119,7 +120,12 @@ export async function updateIntegration(
  * signatures until `previousValidUntil`, so the partner can switch over without losing events. A second
  * rotation inside the grace period retires the oldest secret at once (only one previous secret is kept).
  */
-export async function rotateWebhookSecret(db: DbOrTx, integrationId: string, previousValidUntil: number, newSecret: string) {
+export async function rotateWebhookSecret(
+  db: DbOrTx,
+  integrationId: string,
+  previousValidUntil: number,
+  newSecret: string,
+) {
   const [row] = await db
     .update(integration)
     .set({
@@ -160,7 +166,12 @@ export async function deleteIntegration(db: DbOrTx, integrationId: string) {
  * API key is cleared and the webhook secret replaced by one nobody knows (so its webhooks are refused;
  * the caller seals it like any other).
  */
-export async function disconnectIntegration(db: Db, organisationId: string, integrationId: string, unknownSecret: string) {
+export async function disconnectIntegration(
+  db: Db,
+  organisationId: string,
+  integrationId: string,
+  unknownSecret: string,
+) {
   const facilities = await listOrganisationFacilities(db, organisationId);
   const optOuts = facilities.map((f) => ({ facilityId: f.id, integrationId, enabled: false }));
   const clear = db

@@ -49,7 +49,12 @@ export async function countBulkInvitations(
 ): Promise<BulkInvitationCounts> {
   const invited = input.resend ? sql`0` : INVITED;
   const NO_ACCESS = noAccess(input.now);
-  const [row] = await db.all<{ considered: number; no_email: number | null; no_access: number | null; invited: number | null }>(sql`
+  const [row] = await db.all<{
+    considered: number;
+    no_email: number | null;
+    no_access: number | null;
+    invited: number | null;
+  }>(sql`
     SELECT count(*) AS considered,
       sum(${NO_EMAIL}) AS no_email,
       sum(NOT ${NO_EMAIL} AND ${NO_ACCESS}) AS no_access,
@@ -127,10 +132,20 @@ export type InvitationBatchProgress = InvitationBatch & {
 };
 
 /** The batch's rows by state now (a later batch that takes a row over takes it out of this one). */
-export async function invitationBatchProgress(db: DbOrTx, input: { facilityId: string; batchId: string }): Promise<InvitationBatchProgress | undefined> {
+export async function invitationBatchProgress(
+  db: DbOrTx,
+  input: { facilityId: string; batchId: string },
+): Promise<InvitationBatchProgress | undefined> {
   const [batch] = await db.all<{
-    id: string; facility_id: string; created_at: number; created_by: string | null; resend: number; queued: number;
-    skipped_no_email: number; skipped_no_access: number; skipped_already_invited: number;
+    id: string;
+    facility_id: string;
+    created_at: number;
+    created_by: string | null;
+    resend: number;
+    queued: number;
+    skipped_no_email: number;
+    skipped_no_access: number;
+    skipped_already_invited: number;
   }>(sql`SELECT * FROM invitation_batch WHERE id = ${input.batchId} AND facility_id = ${input.facilityId}`);
   if (!batch) return undefined;
   const states = await db.all<{ state: "queued" | "sent" | "failed"; n: number }>(
@@ -147,7 +162,11 @@ export async function invitationBatchProgress(db: DbOrTx, input: { facilityId: s
     createdBy: batch.created_by,
     resend: batch.resend === 1,
     queued: batch.queued,
-    skipped: { noEmail: batch.skipped_no_email, noAccess: batch.skipped_no_access, alreadyInvited: batch.skipped_already_invited },
+    skipped: {
+      noEmail: batch.skipped_no_email,
+      noAccess: batch.skipped_no_access,
+      alreadyInvited: batch.skipped_already_invited,
+    },
     counts: { queued: count("queued"), sent: count("sent"), failed: count("failed") },
     failures,
   };

@@ -31,7 +31,10 @@ export async function releaseEnqueueClaims(db: DbOrTx, userIds: readonly string[
  * message was lost, dead-lettered, or its consumer crashed). They are handed again; a duplicate
  * message is harmless because sending needs the claim.
  */
-export async function claimStaleInvitations(db: DbOrTx, input: { now: number; enqueuedBefore: number; limit: number }): Promise<string[]> {
+export async function claimStaleInvitations(
+  db: DbOrTx,
+  input: { now: number; enqueuedBefore: number; limit: number },
+): Promise<string[]> {
   const rows = await db.all<{ user_id: string }>(sql`
     UPDATE invitation SET enqueued_at = ${input.now}
     WHERE user_id IN (
@@ -67,7 +70,10 @@ export type InvitationClaim =
  * Takes a queued row for sending until `now + leaseMs`. A claim left by a crashed consumer expires and
  * the next delivery takes it, sending again under the same idempotency key (same generation).
  */
-export async function claimInvitationForSend(db: DbOrTx, input: { userId: string; now: number; leaseMs: number }): Promise<InvitationClaim> {
+export async function claimInvitationForSend(
+  db: DbOrTx,
+  input: { userId: string; now: number; leaseMs: number },
+): Promise<InvitationClaim> {
   const [claimed] = await db.all<{ facility_id: string; generation: number; attempts: number }>(sql`
     UPDATE invitation SET claimed_until = ${input.now + input.leaseMs}, attempts = attempts + 1
     WHERE user_id = ${input.userId} AND state = 'queued' AND (claimed_until IS NULL OR claimed_until <= ${input.now})
@@ -76,10 +82,16 @@ export async function claimInvitationForSend(db: DbOrTx, input: { userId: string
     const [row] = await db.all<{ state: string; claimed_until: number | null }>(
       sql`SELECT state, claimed_until FROM invitation WHERE user_id = ${input.userId}`,
     );
-    if (row?.state === "queued" && row.claimed_until !== null) return { status: "busy", claimedUntil: row.claimed_until };
+    if (row?.state === "queued" && row.claimed_until !== null)
+      return { status: "busy", claimedUntil: row.claimed_until };
     return { status: "done" };
   }
-  const [details] = await db.all<{ facility_name: string | null; first_name: string | null; email: string | null; has_access: number | null }>(sql`
+  const [details] = await db.all<{
+    facility_name: string | null;
+    first_name: string | null;
+    email: string | null;
+    has_access: number | null;
+  }>(sql`
     SELECT f.name AS facility_name, u.first_name, u.email, ${effectiveAccess("u", input.now)} AS has_access
     FROM access_user u JOIN facility f ON f.id = u.facility_id WHERE u.id = ${input.userId}`);
   return {

@@ -28,7 +28,12 @@ export async function listSecretsToReseal(db: Db, currentKeyId: string, limit: n
     sql: `${selects.join(" UNION ALL ")} LIMIT ?`,
     args: [...selects.map(() => current), limit],
   });
-  return rows.map((row) => ({ table: row.tbl as SecretTable, rowKey: String(row.row_key), column: String(row.col), stored: String(row.stored) }));
+  return rows.map((row) => ({
+    table: row.tbl as SecretTable,
+    rowKey: String(row.row_key),
+    column: String(row.col),
+    stored: String(row.stored),
+  }));
 }
 
 /**

@@ -8,7 +8,10 @@ export type ThrottleCount = { key: string; failures: number; windowStartedAt: nu
  * concurrent attempts cannot both read a count below the limit. A key whose window has ended starts
  * a new one. Returns every key's count including this attempt.
  */
-export async function countSignInAttempt(db: Db, input: { keys: string[]; now: number; windowMs: number }): Promise<ThrottleCount[]> {
+export async function countSignInAttempt(
+  db: Db,
+  input: { keys: string[]; now: number; windowMs: number },
+): Promise<ThrottleCount[]> {
   if (input.keys.length === 0) return [];
   const expired = input.now - input.windowMs;
   const { rows } = await db.$client.execute({
@@ -20,7 +23,11 @@ export async function countSignInAttempt(db: Db, input: { keys: string[]; now: n
       RETURNING key, failures, window_started_at`,
     args: [input.now, JSON.stringify(input.keys), expired, expired],
   });
-  return rows.map((row) => ({ key: String(row.key), failures: Number(row.failures), windowStartedAt: Number(row.window_started_at) }));
+  return rows.map((row) => ({
+    key: String(row.key),
+    failures: Number(row.failures),
+    windowStartedAt: Number(row.window_started_at),
+  }));
 }
 
 /**
@@ -30,7 +37,10 @@ export async function countSignInAttempt(db: Db, input: { keys: string[]; now: n
 export async function refundSignInAttempt(db: Db, input: { forget: string[]; refund: string[] }): Promise<void> {
   const statements = [];
   if (input.forget.length > 0) {
-    statements.push({ sql: "DELETE FROM sign_in_throttle WHERE key IN (SELECT value FROM json_each(?))", args: [JSON.stringify(input.forget)] });
+    statements.push({
+      sql: "DELETE FROM sign_in_throttle WHERE key IN (SELECT value FROM json_each(?))",
+      args: [JSON.stringify(input.forget)],
+    });
   }
   if (input.refund.length > 0) {
     statements.push({
@@ -42,7 +52,10 @@ export async function refundSignInAttempt(db: Db, input: { forget: string[]; ref
 }
 
 /** Deletes windows that ended before `before`, at most `limit` a call (cron housekeeping). */
-export async function pruneSignInThrottle(db: Db, input: { before: number; limit: number }): Promise<{ deleted: number }> {
+export async function pruneSignInThrottle(
+  db: Db,
+  input: { before: number; limit: number },
+): Promise<{ deleted: number }> {
   const result = await db.run(sql`DELETE FROM sign_in_throttle WHERE key IN (
     SELECT key FROM sign_in_throttle WHERE window_started_at < ${input.before} ORDER BY window_started_at LIMIT ${input.limit})`);
   return { deleted: result.rowsAffected };

@@ -9,7 +9,11 @@ export type SourceCredentials = { baseUrl: string; apiKey: string };
  * Where and how to read the listings of a facility's sources (integrations of its organisation, its
  * CCTV), with the API keys opened (they are stored sealed, see secrets.ts).
  */
-export async function loadSourceCredentials(db: DbOrTx, input: { organisationId: string; facilityId: string }, secrets: SecretBox) {
+export async function loadSourceCredentials(
+  db: DbOrTx,
+  input: { organisationId: string; facilityId: string },
+  secrets: SecretBox,
+) {
   const [integrations, cctv] = await Promise.all([
     db
       .select({ id: integration.id, baseUrl: integration.baseUrl, apiKey: integration.apiKey })
@@ -21,7 +25,11 @@ export async function loadSourceCredentials(db: DbOrTx, input: { organisationId:
       .where(eq(cctvSource.facilityId, input.facilityId))
       .limit(1),
   ]);
-  const opened = await Promise.all(integrations.map(async (row) => [row.id, { baseUrl: row.baseUrl, apiKey: await secrets.open(row.apiKey) }] as const));
+  const opened = await Promise.all(
+    integrations.map(
+      async (row) => [row.id, { baseUrl: row.baseUrl, apiKey: await secrets.open(row.apiKey) }] as const,
+    ),
+  );
   const ownCctv = cctv[0];
   return {
     integrations: new Map<string, SourceCredentials>(opened),

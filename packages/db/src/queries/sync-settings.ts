@@ -86,7 +86,11 @@ export async function getSourceHealth(db: DbOrTx, facilityId: string, source: Sy
           // Opted-out integrations too: their webhooks still arrive (and are skipped), and saying
           // "never" would read as a broken connection.
           .where(eq(facilityIntegration.facilityId, facilityId));
-  const [[complete], [nightly], [webhook]] = await Promise.all([latest("complete"), latest("complete", "nightly"), lastWebhook]);
+  const [[complete], [nightly], [webhook]] = await Promise.all([
+    latest("complete"),
+    latest("complete", "nightly"),
+    lastWebhook,
+  ]);
   return {
     lastWebhookAt: webhook?.at ?? null,
     lastCompletePassAt: complete?.endedAt ?? null,

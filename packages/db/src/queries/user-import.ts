@@ -26,7 +26,13 @@ export type ImportPlan = {
   /** Lines that match a manual user and change nothing. */
   unchanged: Array<{ line: number; userId: string }>;
   /** Lines that match a synced user: left exactly as sync keeps them. */
-  keptSynced: Array<{ line: number; userId: string; name: string; source: "integration" | "cctv"; integrationId: string | null }>;
+  keptSynced: Array<{
+    line: number;
+    userId: string;
+    name: string;
+    source: "integration" | "cctv";
+    integrationId: string | null;
+  }>;
   /** Lines refused by the store (another line already matched the same user). */
   rejected: RejectedLine[];
   /** Fingerprints the plan and the rows it read: applying checks it again under the write lock. */
@@ -93,7 +99,8 @@ function patchFor(person: ImportPerson, row: MatchedRow): ImportUpdate["patch"] 
   if (person.email !== null && person.email !== row.email) patch.email = person.email;
   if (person.mobilePhone !== null && person.mobilePhone !== row.mobile_phone) patch.mobilePhone = person.mobilePhone;
   if (person.personType !== null && person.personType !== row.person_type) patch.personType = person.personType;
-  if (person.membershipStatus !== null && person.membershipStatus !== row.membership_status) patch.membershipStatus = person.membershipStatus;
+  if (person.membershipStatus !== null && person.membershipStatus !== row.membership_status)
+    patch.membershipStatus = person.membershipStatus;
   // Custom tags are admin-owned: the file's join the row's, none is taken away.
   const current = JSON.parse(row.custom_tags) as string[];
   const added = person.customTags.filter((tag) => !current.includes(tag));
@@ -103,18 +110,34 @@ function patchFor(person: ImportPerson, row: MatchedRow): ImportUpdate["patch"] 
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 32);
+  return [...new Uint8Array(digest)]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .slice(0, 32);
 }
 
 /** What importing these people would do now. Reads only. */
-export async function planUserImport(db: DbOrTx, facilityId: string, people: readonly ImportPerson[]): Promise<ImportPlan> {
+export async function planUserImport(
+  db: DbOrTx,
+  facilityId: string,
+  people: readonly ImportPerson[],
+): Promise<ImportPlan> {
   const rows = await matchedRows(db, facilityId, people);
   const byEmail = group(rows, "email");
   const byPhone = group(rows, "mobile_phone");
   const claimedBy = new Map<string, number>();
-  const plan: Omit<ImportPlan, "fingerprint"> = { toAdd: [], toUpdate: [], unchanged: [], keptSynced: [], rejected: [] };
+  const plan: Omit<ImportPlan, "fingerprint"> = {
+    toAdd: [],
+    toUpdate: [],
+    unchanged: [],
+    keptSynced: [],
+    rejected: [],
+  };
   for (const person of people) {
-    const candidates = (person.email ? byEmail.get(person.email) : undefined) ?? (person.mobilePhone ? byPhone.get(person.mobilePhone) : undefined) ?? [];
+    const candidates =
+      (person.email ? byEmail.get(person.email) : undefined) ??
+      (person.mobilePhone ? byPhone.get(person.mobilePhone) : undefined) ??
+      [];
     if (candidates.length === 0) {
       plan.toAdd.push(person);
       continue;
@@ -123,20 +146,43 @@ export async function planUserImport(db: DbOrTx, facilityId: string, people: rea
     const row = candidates.find((c) => c.source === "manual") ?? candidates[0]!;
     const earlier = claimedBy.get(row.id);
     if (earlier !== undefined) {
-      plan.rejected.push({ line: person.line, reason: `Matches the same user as line ${earlier} (${fullName(row.first_name, row.last_name)})` });
+      plan.rejected.push({
+        line: person.line,
+        reason: `Matches the same user as line ${earlier} (${fullName(row.first_name, row.last_name)})`,
+      });
       continue;
     }
     claimedBy.set(row.id, person.line);
     if (row.source !== "manual") {
-      plan.keptSynced.push({ line: person.line, userId: row.id, name: fullName(row.first_name, row.last_name), source: row.source, integrationId: row.integration_id });
+      plan.keptSynced.push({
+        line: person.line,
+        userId: row.id,
+        name: fullName(row.first_name, row.last_name),
+        source: row.source,
+        integrationId: row.integration_id,
+      });
       continue;
     }
     const patch = patchFor(person, row);
     if (Object.keys(patch).length === 0) plan.unchanged.push({ line: person.line, userId: row.id });
-    else plan.toUpdate.push({ line: person.line, userId: row.id, version: row.version, patch, name: fullName(row.first_name, row.last_name) });
+    else
+      plan.toUpdate.push({
+        line: person.line,
+        userId: row.id,
+        version: row.version,
+        patch,
+        name: fullName(row.first_name, row.last_name),
+      });
   }
   const fingerprint = await sha256(
-    JSON.stringify([facilityId, plan.toAdd, plan.toUpdate.map((u) => [u.userId, u.version, u.patch]), plan.keptSynced.map((k) => k.userId), plan.unchanged, plan.rejected]),
+    JSON.stringify([
+      facilityId,
+      plan.toAdd,
+      plan.toUpdate.map((u) => [u.userId, u.version, u.patch]),
+      plan.keptSynced.map((k) => k.userId),
+      plan.unchanged,
+      plan.rejected,
+    ]),
   );
   return { ...plan, fingerprint };
 }
@@ -173,7 +219,16 @@ export async function applyUserImport(
     if (plan.fingerprint !== input.fingerprint) throw new UserImportStaleError();
 
     for (const part of chunks(plan.toAdd)) {
-      const rows = part.map((p) => [newId("usr"), p.firstName, p.lastName, p.email, p.mobilePhone, p.personType, p.membershipStatus, p.customTags]);
+      const rows = part.map((p) => [
+        newId("usr"),
+        p.firstName,
+        p.lastName,
+        p.email,
+        p.mobilePhone,
+        p.personType,
+        p.membershipStatus,
+        p.customTags,
+      ]);
       await tx.run(sql`
         INSERT INTO access_user (id, facility_id, source, first_name, last_name, email, mobile_phone, person_type,
           membership_status, custom_tags, created_at, updated_at)
@@ -212,7 +267,12 @@ export async function applyUserImport(
       facilityId,
       actorUserId: input.actorUserId,
       action: USER_IMPORT_AUDIT_ACTION,
-      detail: { added: plan.toAdd.length, updated, keptSynced: plan.keptSynced.length, unchanged: plan.unchanged.length },
+      detail: {
+        added: plan.toAdd.length,
+        updated,
+        keptSynced: plan.keptSynced.length,
+        unchanged: plan.unchanged.length,
+      },
       at: now,
     });
     return { added: plan.toAdd.length, updated };

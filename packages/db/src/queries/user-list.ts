@@ -76,11 +76,13 @@ export function accessUserWhere(filter: AccessUserFilter): SQL {
   const u = accessUser;
   const conditions: Array<SQL | undefined> = [eq(u.facilityId, filter.facilityId)];
   if (filter.source) conditions.push(eq(u.source, filter.source));
-  if (filter.source === "integration" && filter.integrationId) conditions.push(eq(u.integrationId, filter.integrationId));
+  if (filter.source === "integration" && filter.integrationId)
+    conditions.push(eq(u.integrationId, filter.integrationId));
   if (filter.access) conditions.push(accessWhere(filter.access, filter.now));
   if (filter.membershipStatus !== undefined) conditions.push(eq(u.membershipStatus, filter.membershipStatus));
   if (filter.personType !== undefined) conditions.push(eq(u.personType, filter.personType));
-  if (filter.tag !== undefined) conditions.push(or(hasTag("synced_tags", filter.tag), hasTag("custom_tags", filter.tag)));
+  if (filter.tag !== undefined)
+    conditions.push(or(hasTag("synced_tags", filter.tag), hasTag("custom_tags", filter.tag)));
   if (filter.invitation) conditions.push(invitationWhere(filter.facilityId, filter.invitation));
   const words = (filter.search?.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 5);
   if (words.length > 0) {
@@ -89,7 +91,14 @@ export function accessUserWhere(filter: AccessUserFilter): SQL {
     // SQLite's LIKE is case-insensitive for ASCII, which is what names and emails need here.
     const contains = (column: SQLiteColumn, word: string) => like(column, `%${likeEscaped(word)}%`);
     const byWords = and(
-      ...words.map((word) => or(contains(u.firstName, word), contains(u.lastName, word), contains(u.email, word), contains(u.externalId, word))),
+      ...words.map((word) =>
+        or(
+          contains(u.firstName, word),
+          contains(u.lastName, word),
+          contains(u.email, word),
+          contains(u.externalId, word),
+        ),
+      ),
     );
     const digits = filter.search?.phoneDigits;
     conditions.push(digits ? or(byWords, contains(u.mobilePhone, digits)) : byWords);
@@ -103,10 +112,36 @@ export function accessUserWhere(filter: AccessUserFilter): SQL {
  * none on purpose, since every pass rewrites last_synced_at on every row and an index would tax each pass.
  */
 const SORTS: Record<UserSort, { columns: Array<{ sql: string; desc: boolean }>; indexed: boolean }> = {
-  name: { columns: [{ sql: "last_name", desc: false }, { sql: "first_name", desc: false }, { sql: "rowid", desc: false }], indexed: true },
-  recently_added: { columns: [{ sql: "created_at", desc: true }, { sql: "rowid", desc: true }], indexed: true },
-  recently_updated: { columns: [{ sql: "updated_at", desc: true }, { sql: "rowid", desc: true }], indexed: true },
-  last_synced: { columns: [{ sql: "last_synced_at IS NULL", desc: false }, { sql: "last_synced_at", desc: true }, { sql: "rowid", desc: true }], indexed: false },
+  name: {
+    columns: [
+      { sql: "last_name", desc: false },
+      { sql: "first_name", desc: false },
+      { sql: "rowid", desc: false },
+    ],
+    indexed: true,
+  },
+  recently_added: {
+    columns: [
+      { sql: "created_at", desc: true },
+      { sql: "rowid", desc: true },
+    ],
+    indexed: true,
+  },
+  recently_updated: {
+    columns: [
+      { sql: "updated_at", desc: true },
+      { sql: "rowid", desc: true },
+    ],
+    indexed: true,
+  },
+  last_synced: {
+    columns: [
+      { sql: "last_synced_at IS NULL", desc: false },
+      { sql: "last_synced_at", desc: true },
+      { sql: "rowid", desc: true },
+    ],
+    indexed: false,
+  },
 };
 
 /** `unary +` keeps SQLite from walking an index for the order (see listAccessUsers). */
@@ -114,7 +149,8 @@ function orderBy(sort: UserSort, options: { table?: string; avoidIndex?: boolean
   const prefix = options.table ? `${options.table}.` : "";
   const terms = SORTS[sort].columns.map((column) => {
     const expression = column.sql.replace(/^(\w+)/, `${prefix}$1`);
-    const operand = options.avoidIndex && column.sql !== "rowid" && !column.sql.includes(" ") ? `+${expression}` : expression;
+    const operand =
+      options.avoidIndex && column.sql !== "rowid" && !column.sql.includes(" ") ? `+${expression}` : expression;
     return `${operand}${column.desc ? " DESC" : ""}`;
   });
   return sql.raw(terms.join(", "));
@@ -174,7 +210,12 @@ const listColumns = {
  * skipped row in random order; scanning the facility once in rowid order and keeping the top rows is
  * several times faster ("+" keeps SQLite from walking an index for the order).
  */
-export async function listAccessUsers(db: DbOrTx, filter: AccessUserFilter, page: AccessUserPage, sort: UserSort = "name") {
+export async function listAccessUsers(
+  db: DbOrTx,
+  filter: AccessUserFilter,
+  page: AccessUserPage,
+  sort: UserSort = "name",
+) {
   const where = accessUserWhere(filter);
   const scan = hasFilter(filter) || !SORTS[sort].indexed;
   const pageIds = scan
@@ -225,7 +266,10 @@ export const FACET_LIMIT = 200;
  */
 export async function accessUserFacets(db: DbOrTx, facilityId: string): Promise<AccessUserFacets> {
   // Each walks its own (facility, column) index: no table row is read.
-  const distinct = (column: "membership_status" | "person_type", index: "access_user_facility_status_idx" | "access_user_facility_type_idx") =>
+  const distinct = (
+    column: "membership_status" | "person_type",
+    index: "access_user_facility_status_idx" | "access_user_facility_type_idx",
+  ) =>
     db.all<{ value: string }>(sql`
       SELECT DISTINCT ${sql.raw(column)} AS value FROM access_user INDEXED BY ${sql.raw(index)}
       WHERE facility_id = ${facilityId} AND ${sql.raw(column)} IS NOT NULL AND ${sql.raw(column)} <> ''`);

@@ -61,7 +61,13 @@ export type AccessUserPatch = Partial<
 >;
 
 /** Writes an admin's patch; the version bump invalidates any bulk-delete preview that included the row. */
-export async function updateAccessUser(db: DbOrTx, facilityId: string, userId: string, patch: AccessUserPatch, now: number) {
+export async function updateAccessUser(
+  db: DbOrTx,
+  facilityId: string,
+  userId: string,
+  patch: AccessUserPatch,
+  now: number,
+) {
   const [row] = await db
     .update(accessUser)
     .set({ ...patch, updatedAt: now, version: sql`${accessUser.version} + 1` })
@@ -85,7 +91,10 @@ export async function listGrants(db: DbOrTx, userId: string) {
  */
 export async function insertGrant(db: Db, userId: string, name: string, now: number) {
   return db.transaction(async (tx) => {
-    const [row] = await tx.insert(accessGrant).values({ id: newId("grt"), userId, name, createdAt: now }).returning();
+    const [row] = await tx
+      .insert(accessGrant)
+      .values({ id: newId("grt"), userId, name, createdAt: now })
+      .returning();
     await bumpVersion(tx, userId, now);
     return row!;
   });

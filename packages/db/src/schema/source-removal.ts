@@ -23,5 +23,8 @@ export const sourceRemoval = sqliteTable(
     sourceUpdatedAt: epochMs("source_updated_at").notNull(),
     recordedAt: epochMs("recorded_at").notNull().default(sql`0`),
   },
-  (t) => [primaryKey({ columns: [t.facilityId, t.source, t.integrationKey, t.externalId] }), index("source_removal_recorded_idx").on(t.recordedAt)],
+  (t) => [
+    primaryKey({ columns: [t.facilityId, t.source, t.integrationKey, t.externalId] }),
+    index("source_removal_recorded_idx").on(t.recordedAt),
+  ],
 );

@@ -1,4 +1,12 @@
-import { addCounts, emptyCounts, pageKeys, parseListingRecord, planPage, type OutcomeCounts, type ParsedListingRecord } from "@uas/domain";
+import {
+  addCounts,
+  emptyCounts,
+  pageKeys,
+  parseListingRecord,
+  planPage,
+  type OutcomeCounts,
+  type ParsedListingRecord,
+} from "@uas/domain";
 import type { Db } from "../database";
 import type { ListingFactory, ListingPage, ListingPort } from "./ports";
 import { failPass, getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
@@ -86,7 +94,9 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
       if (pagesRead >= input.maxPages) return { status: "continue", pass };
       const target = progress.targets[index] as PassTarget;
       const listingKey = target.integrationId ?? "";
-      const listing = listings.get(listingKey) ?? input.listingFor({ facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId });
+      const listing =
+        listings.get(listingKey) ??
+        input.listingFor({ facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId });
       listings.set(listingKey, listing);
       const { pages, readError } = await readPages(listing, target.cursor, {
         maxPages: input.maxPages - pagesRead,
@@ -139,7 +149,9 @@ async function readPages(
 }
 
 /** Loops steps until the pass is done (tests, the bench, and small facilities). */
-export async function runFullPass(input: Omit<AdvancePassInput, "maxPages"> & { maxPages?: number }): Promise<SyncPassRow> {
+export async function runFullPass(
+  input: Omit<AdvancePassInput, "maxPages"> & { maxPages?: number },
+): Promise<SyncPassRow> {
   for (;;) {
     const result = await advancePass({ ...input, maxPages: input.maxPages ?? 50 });
     if (result.status === "done") return result.pass;
@@ -175,7 +187,10 @@ async function applyListingPages(
       FROM sync_pass WHERE id = ${text(pass.id)}`,
     );
     if (!stored) throw new PassNotFoundError(pass.id);
-    let progress = progressOf({ progress: stored.progress === null ? null : JSON.parse(stored.progress), startedAt: pass.startedAt });
+    let progress = progressOf({
+      progress: stored.progress === null ? null : JSON.parse(stored.progress),
+      startedAt: pass.startedAt,
+    });
     const current = progress.targets[input.index];
     // Another step (a duplicate queue message) got here first: leave its work as it is.
     if (stored.state !== "running" || !current || current.done || current.cursor !== target.cursor) return null;
@@ -187,7 +202,15 @@ async function applyListingPages(
       parsed[i] = [];
       const now = readClock(input.now);
       const rows = await loadRows(tx, scope, pageKeys(records));
-      const plan = planPage({ source: pass.source, facility: context.facility, settings, locationMap: input.locationMap, records, existingRows: rows, now });
+      const plan = planPage({
+        source: pass.source,
+        facility: context.facility,
+        settings,
+        locationMap: input.locationMap,
+        records,
+        existingRows: rows,
+        now,
+      });
       const writes = pagePlanStatements({
         scope,
         origin: {

@@ -15,11 +15,23 @@ import {
 import type { Db } from "../database";
 import type { ListingFactory } from "./ports";
 import { FacilityNotFoundError } from "./passes";
-import { loadFacilityContext, loadLocationMap, mirroredIntegrations, planSettingsFor, withOverride, type SettingsOverride } from "./source-context";
+import {
+  loadFacilityContext,
+  loadLocationMap,
+  mirroredIntegrations,
+  planSettingsFor,
+  withOverride,
+  type SettingsOverride,
+} from "./source-context";
 import { loadRows } from "./row-store";
 import { drizzleHandle } from "./store-handle";
 
-export type DryRunSampleItem = { externalId: string; name: string; reason: string | null; changes: ChangedField[] | null };
+export type DryRunSampleItem = {
+  externalId: string;
+  name: string;
+  reason: string | null;
+  changes: ChangedField[] | null;
+};
 
 export type DryRunResult = {
   /** What a pass would count, Disabled including the removals the sweep would infer. */
@@ -81,7 +93,8 @@ export async function dryRunPass(input: DryRunInput): Promise<DryRunResult> {
       addCounts(counts, plan.counts);
       for (const entry of plan.entries) {
         const bucket = samples[entry.outcome];
-        if (bucket.length < sampleSize) bucket.push({ externalId: entry.externalId, name: entry.name, reason: entry.reason, changes: entry.changes });
+        if (bucket.length < sampleSize)
+          bucket.push({ externalId: entry.externalId, name: entry.name, reason: entry.reason, changes: entry.changes });
       }
       for (const write of plan.writes) seenHere.add(write.externalId);
       for (const mark of plan.marks) seenHere.add(mark.externalId);
@@ -96,7 +109,11 @@ export async function dryRunPass(input: DryRunInput): Promise<DryRunResult> {
     const removals = await unseenActiveRows(db, input.facilityId, source, seen);
     counts.disabled += removals.length;
     for (const row of removals.slice(0, Math.max(0, sampleSize - samples.disabled.length))) {
-      samples.disabled.push({ ...row, reason: REMOVAL_REASONS.absentFromListing, changes: [{ field: "removedAtSource", from: false, to: true }] });
+      samples.disabled.push({
+        ...row,
+        reason: REMOVAL_REASONS.absentFromListing,
+        changes: [{ field: "removedAtSource", from: false, to: true }],
+      });
     }
     const [active] = await db.all<{ n: number }>(sql`
       SELECT count(*) AS n FROM access_user WHERE facility_id = ${input.facilityId} AND source = ${source} AND removed_at_source_at IS NULL`);

@@ -19,9 +19,17 @@ export async function sweepScopeOf(
   const integrationKeys =
     pass.source === "cctv"
       ? [""]
-      : progress.targets.flatMap((t) => (t.integrationId !== null && context.optedIn.get(t.integrationId) === true ? [t.integrationId] : []));
+      : progress.targets.flatMap((t) =>
+          t.integrationId !== null && context.optedIn.get(t.integrationId) === true ? [t.integrationId] : [],
+        );
   return {
-    scope: { facilityId: pass.facilityId, source: pass.source, integrationKeys, passId: pass.id, passStartedAt: pass.startedAt },
+    scope: {
+      facilityId: pass.facilityId,
+      source: pass.source,
+      integrationKeys,
+      passId: pass.id,
+      passStartedAt: pass.startedAt,
+    },
     context,
     sourceOn: planSettingsFor(context, pass.source, null).sourceEnabled,
   };
@@ -34,19 +42,24 @@ export async function sweepScopeOf(
 export async function finishPass(db: Db, passId: string, now: number): Promise<SyncPassRow> {
   return db.transaction(async (tx) => {
     const pass = await getPass(tx, passId);
-    if (!pass || pass.state !== "running") return pass as SyncPassRow;
+    if (pass?.state !== "running") return pass as SyncPassRow;
     const sweep = await sweepScopeOf(tx, pass);
     const end = async (values: Partial<typeof syncPass.$inferInsert>) => {
       // Auto-send's end-of-pass step, in this transaction (invitation-outbox.ts).
       if (values.state === "complete" && sweep?.sourceOn) {
         await drizzleHandle(tx).script(passInvitationStatements({ ...sweep.scope, source: pass.source, now }));
       }
-      const [ended] = await tx.update(syncPass).set({ endedAt: now, ...values }).where(eq(syncPass.id, pass.id)).returning();
+      const [ended] = await tx
+        .update(syncPass)
+        .set({ endedAt: now, ...values })
+        .where(eq(syncPass.id, pass.id))
+        .returning();
       return ended as SyncPassRow;
     };
     if (!sweep) return end({ state: "failed", reason: "The facility no longer exists" });
     // Turning a source off must never disable anyone.
-    if (!sweep.sourceOn) return end({ state: "complete", reason: `${sourceOffReason(pass.source)}, so nobody was removed` });
+    if (!sweep.sourceOn)
+      return end({ state: "complete", reason: `${sourceOffReason(pass.source)}, so nobody was removed` });
 
     const { candidateRowids, activeRows } = await readSweep(tx, sweep.scope);
     const candidates = candidateRowids.length;
@@ -59,9 +72,17 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
     });
     if (hold) {
       const sample = await sampleSweepCandidates(tx, sweep.scope, HELD_SAMPLE_SIZE);
-      return end({ state: "held", heldCount: candidates, heldSample: sample, progress: { ...progressOf(pass), heldAt: now } });
+      return end({
+        state: "held",
+        heldCount: candidates,
+        heldSample: sample,
+        progress: { ...progressOf(pass), heldAt: now },
+      });
     }
-    const disabled = await applySweepTo(tx, sweep.scope, candidateRowids, { organisationId: sweep.context.facility.organisationId, now });
+    const disabled = await applySweepTo(tx, sweep.scope, candidateRowids, {
+      organisationId: sweep.context.facility.organisationId,
+      now,
+    });
     return end({ state: "complete", disabled: pass.disabled + disabled });
   });
 }

@@ -29,17 +29,22 @@ export async function resolveHeldPass(input: {
 }): Promise<SyncPassRow> {
   return input.db.transaction(async (tx) => {
     const pass = await getPass(tx, input.passId);
-    if (!pass || pass.state !== "held") throw new PassNotHeldError(input.passId);
+    if (pass?.state !== "held") throw new PassNotHeldError(input.passId);
     let disabled = 0;
     const sweep = await sweepScopeOf(tx, pass);
     if (input.decision === "allow") {
       const heldAt = progressOf(pass).heldAt ?? pass.endedAt ?? input.now;
-      if (sweep && sweep.sourceOn) {
-        disabled = await applySweep(tx, { ...sweep.scope, unchangedSince: heldAt }, { organisationId: sweep.context.facility.organisationId, now: input.now });
+      if (sweep?.sourceOn) {
+        disabled = await applySweep(
+          tx,
+          { ...sweep.scope, unchangedSince: heldAt },
+          { organisationId: sweep.context.facility.organisationId, now: input.now },
+        );
       }
     }
     // Either way the pass completes: Auto-send's end-of-pass step runs now, as for any complete pass.
-    if (sweep?.sourceOn) await drizzleHandle(tx).script(passInvitationStatements({ ...sweep.scope, source: pass.source, now: input.now }));
+    if (sweep?.sourceOn)
+      await drizzleHandle(tx).script(passInvitationStatements({ ...sweep.scope, source: pass.source, now: input.now }));
     const [resolved] = await tx
       .update(syncPass)
       .set({

@@ -41,7 +41,9 @@ function insertQueued(where: string, now: number, onConflict: string): string {
 /** After sync applied records to these rows: an invitation for each eligible one that has none. */
 export function autoInvitationStatements(userIds: readonly string[], now: number): string[] {
   if (userIds.length === 0) return [];
-  return [insertQueued(`u.id IN (SELECT value FROM json_each(${json(userIds)}))`, now, "ON CONFLICT(user_id) DO NOTHING")];
+  return [
+    insertQueued(`u.id IN (SELECT value FROM json_each(${json(userIds)}))`, now, "ON CONFLICT(user_id) DO NOTHING"),
+  ];
 }
 
 /**
@@ -72,7 +74,11 @@ export function passInvitationStatements(input: {
 }
 
 /** The same, run on a handle (for call sites that are not building a script). */
-export async function queueAutoInvitations(handle: StoreHandle, userIds: readonly string[], now: number): Promise<void> {
+export async function queueAutoInvitations(
+  handle: StoreHandle,
+  userIds: readonly string[],
+  now: number,
+): Promise<void> {
   await handle.script(autoInvitationStatements(userIds, now));
 }
 

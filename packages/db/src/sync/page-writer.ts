@@ -5,16 +5,14 @@ import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "../access/effective-access";
 
 /** A page plan's set-based writes, for one script: rows, seen marks, the page's activity entries, invitations. */
-export function pagePlanStatements(
-  input: {
-    scope: RowScope;
-    origin: EntryOrigin;
-    plan: PagePlan;
-    rows: ReadonlyMap<string, StoredRow>;
-    /** false when the facility's Auto-send is off (read in the same transaction): no outbox statement. */
-    autoInvitations?: boolean;
-  },
-): string[] {
+export function pagePlanStatements(input: {
+  scope: RowScope;
+  origin: EntryOrigin;
+  plan: PagePlan;
+  rows: ReadonlyMap<string, StoredRow>;
+  /** false when the facility's Auto-send is off (read in the same transaction): no outbox statement. */
+  autoInvitations?: boolean;
+}): string[] {
   const { scope, origin, plan, rows } = input;
   // Ids of the rows this page creates; every other person's id is their stored row's.
   const newIds = new Map<string, string>();

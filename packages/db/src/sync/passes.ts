@@ -79,7 +79,13 @@ export async function startPass(input: StartPassInput): Promise<{ pass: SyncPass
         const [done] = await tx
           .select()
           .from(syncPass)
-          .where(and(eq(syncPass.facilityId, facilityId), eq(syncPass.source, source), eq(syncPass.nightlyDate, input.nightlyDate)))
+          .where(
+            and(
+              eq(syncPass.facilityId, facilityId),
+              eq(syncPass.source, source),
+              eq(syncPass.nightlyDate, input.nightlyDate),
+            ),
+          )
           .limit(1);
         if (done) return { pass: done, started: false };
       }
@@ -118,7 +124,13 @@ export async function startPass(input: StartPassInput): Promise<{ pass: SyncPass
       const [done] = await db
         .select()
         .from(syncPass)
-        .where(and(eq(syncPass.facilityId, facilityId), eq(syncPass.source, source), eq(syncPass.nightlyDate, input.nightlyDate)))
+        .where(
+          and(
+            eq(syncPass.facilityId, facilityId),
+            eq(syncPass.source, source),
+            eq(syncPass.nightlyDate, input.nightlyDate),
+          ),
+        )
         .limit(1);
       if (done) return { pass: done, started: false };
     }
@@ -156,7 +168,10 @@ export async function listPasses(
 }
 
 /** What each source block shows: the last pass (or "Never run" when undefined). */
-export async function lastPassBySource(db: DbOrTx, facilityId: string): Promise<Record<SyncSource, SyncPassRow | undefined>> {
+export async function lastPassBySource(
+  db: DbOrTx,
+  facilityId: string,
+): Promise<Record<SyncSource, SyncPassRow | undefined>> {
   const [integration] = await listPasses(db, { facilityId, source: "integration", limit: 1 });
   const [cctv] = await listPasses(db, { facilityId, source: "cctv", limit: 1 });
   return { integration, cctv };
@@ -167,7 +182,10 @@ export async function lastPassBySource(db: DbOrTx, facilityId: string): Promise<
  * (a step enqueues the next one after it commits). Handing them a step again is harmless: a step whose
  * cursor another step already moved leaves that work as it is.
  */
-export async function listStalledPasses(db: DbOrTx, input: { lastStepBefore: number; limit: number }): Promise<string[]> {
+export async function listStalledPasses(
+  db: DbOrTx,
+  input: { lastStepBefore: number; limit: number },
+): Promise<string[]> {
   const rows = await db.all<{ id: string }>(sql`
     SELECT id FROM sync_pass
     WHERE state = 'running' AND coalesce(json_extract(progress, '$.lastStepAt'), started_at) < ${input.lastStepBefore}

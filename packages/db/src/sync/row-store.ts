@@ -28,15 +28,30 @@ const ROW_COLUMNS = `id, external_id, first_name, last_name, email, mobile_phone
   access_enabled, track_source_updates, rowid`;
 
 type RowArray = [
-  id: string, externalId: string, firstName: string, lastName: string, email: string | null, mobilePhone: string | null,
-  personType: string | null, membershipStatus: string | null, syncedTags: string[], lastSyncedAt: number | null,
-  sourceUpdatedAt: number | null, removedAtSourceAt: number | null, removalSourceUpdatedAt: number | null,
-  accessEnabled: number, trackSourceUpdates: number, rowid: number, facilityId?: string,
+  id: string,
+  externalId: string,
+  firstName: string,
+  lastName: string,
+  email: string | null,
+  mobilePhone: string | null,
+  personType: string | null,
+  membershipStatus: string | null,
+  syncedTags: string[],
+  lastSyncedAt: number | null,
+  sourceUpdatedAt: number | null,
+  removedAtSourceAt: number | null,
+  removalSourceUpdatedAt: number | null,
+  accessEnabled: number,
+  trackSourceUpdates: number,
+  rowid: number,
+  facilityId?: string,
 ];
 
 async function selectRows(db: StoreHandle, where: string, facilityId: string | null): Promise<StoredRow[]> {
   const columns = facilityId === null ? `${ROW_COLUMNS}, facility_id` : ROW_COLUMNS;
-  const [result] = await db.all<{ rows: string }>(`SELECT json_group_array(json_array(${columns})) AS rows FROM access_user WHERE ${where}`);
+  const [result] = await db.all<{ rows: string }>(
+    `SELECT json_group_array(json_array(${columns})) AS rows FROM access_user WHERE ${where}`,
+  );
   const found = JSON.parse(result?.rows ?? "[]") as RowArray[];
   const rows: StoredRow[] = new Array(found.length);
   for (let i = 0; i < found.length; i += 1) {
@@ -70,10 +85,18 @@ function inScope(scope: RowScope): string {
 }
 
 /** This scope's rows for the given people, by external id (one indexed lookup per key, one statement). */
-export async function loadRows(db: StoreHandle, scope: RowScope, externalIds: readonly string[]): Promise<Map<string, StoredRow>> {
+export async function loadRows(
+  db: StoreHandle,
+  scope: RowScope,
+  externalIds: readonly string[],
+): Promise<Map<string, StoredRow>> {
   const rows = new Map<string, StoredRow>();
   for (const keys of chunks(externalIds, 1000)) {
-    const found = await selectRows(db, `${inScope(scope)} AND external_id IN (SELECT value FROM json_each(${json(keys)}))`, scope.facilityId);
+    const found = await selectRows(
+      db,
+      `${inScope(scope)} AND external_id IN (SELECT value FROM json_each(${json(keys)}))`,
+      scope.facilityId,
+    );
     for (const row of found) rows.set(row.externalId, row);
   }
   return rows;
@@ -97,7 +120,12 @@ export async function loadPersonRows(
 /** Several people's rows in any of the given facilities (a batch of webhooks from one sender), one statement. */
 export async function loadPeopleRows(
   db: StoreHandle,
-  input: { facilityIds: readonly string[]; source: SyncSource; integrationId: string | null; externalIds: readonly string[] },
+  input: {
+    facilityIds: readonly string[];
+    source: SyncSource;
+    integrationId: string | null;
+    externalIds: readonly string[];
+  },
 ): Promise<StoredRow[]> {
   if (input.facilityIds.length === 0 || input.externalIds.length === 0) return [];
   const found: StoredRow[] = [];
@@ -128,8 +156,16 @@ export function newRowId(now: number): string {
 
 /** Patch fields written once as a literal when a statement's rows all share the value (tags always ride in the JSON). */
 const SHAREABLE_ROW_FIELDS = [
-  "firstName", "lastName", "email", "mobilePhone", "personType", "membershipStatus",
-  "lastSyncedAt", "sourceUpdatedAt", "removedAtSourceAt", "removalSourceUpdatedAt",
+  "firstName",
+  "lastName",
+  "email",
+  "mobilePhone",
+  "personType",
+  "membershipStatus",
+  "lastSyncedAt",
+  "sourceUpdatedAt",
+  "removedAtSourceAt",
+  "removalSourceUpdatedAt",
 ] as const satisfies readonly (keyof SyncPatch)[];
 
 /**
@@ -139,7 +175,10 @@ const SHAREABLE_ROW_FIELDS = [
  * A column whose value every row of the statement shares is a literal rather than read from each row's
  * JSON (SQLite re-reads a row's JSON for every `->>`).
  */
-export function rowWriteStatements(scope: RowScope, input: { passId: string | null; now: number; writes: readonly RowWrite[] }): string[] {
+export function rowWriteStatements(
+  scope: RowScope,
+  input: { passId: string | null; now: number; writes: readonly RowWrite[] },
+): string[] {
   return chunks(input.writes).map((part) => {
     const first = (part[0] as RowWrite).patch;
     const firstVersion = (part[0] as RowWrite).write === "touch" ? 0 : 1;

@@ -14,9 +14,14 @@ export type FacilitySyncContext = {
   optedIn: Map<string, boolean>;
 };
 
-export type SettingsOverride = Partial<Pick<FacilitySyncContext, "requireIdentifier" | "integrationsEnabled" | "cctvEnabled">>;
+export type SettingsOverride = Partial<
+  Pick<FacilitySyncContext, "requireIdentifier" | "integrationsEnabled" | "cctvEnabled">
+>;
 
-export async function loadFacilityContexts(db: DbOrTx, facilityIds: string[]): Promise<Map<string, FacilitySyncContext>> {
+export async function loadFacilityContexts(
+  db: DbOrTx,
+  facilityIds: string[],
+): Promise<Map<string, FacilitySyncContext>> {
   const contexts = new Map<string, FacilitySyncContext>();
   if (facilityIds.length === 0) return contexts;
   const rows = await db
@@ -49,11 +54,18 @@ export async function loadFacilityContext(db: DbOrTx, facilityId: string): Promi
   return (await loadFacilityContexts(db, [facilityId])).get(facilityId);
 }
 
-export function withOverride(context: FacilitySyncContext, override: SettingsOverride | undefined): FacilitySyncContext {
+export function withOverride(
+  context: FacilitySyncContext,
+  override: SettingsOverride | undefined,
+): FacilitySyncContext {
   return override ? { ...context, ...override } : context;
 }
 
-export function planSettingsFor(context: FacilitySyncContext, source: SyncSource, integrationId: string | null): PlanSettings {
+export function planSettingsFor(
+  context: FacilitySyncContext,
+  source: SyncSource,
+  integrationId: string | null,
+): PlanSettings {
   return {
     sourceEnabled: source === "integration" ? context.integrationsEnabled : context.cctvEnabled,
     integrationEnabled: integrationId === null ? true : (context.optedIn.get(integrationId) ?? true),
@@ -63,7 +75,10 @@ export function planSettingsFor(context: FacilitySyncContext, source: SyncSource
 
 /** The integrations a facility mirrors: the listings its Integrations pass reads. */
 export function mirroredIntegrations(context: FacilitySyncContext): string[] {
-  return [...context.optedIn].filter(([, enabled]) => enabled).map(([integrationId]) => integrationId).sort();
+  return [...context.optedIn]
+    .filter(([, enabled]) => enabled)
+    .map(([integrationId]) => integrationId)
+    .sort();
 }
 
 export async function loadLocationMap(db: DbOrTx, integrationId: string): Promise<Map<string, string>> {
@@ -75,6 +90,9 @@ export async function loadLocationMap(db: DbOrTx, integrationId: string): Promis
 }
 
 export async function facilitiesOfOrganisation(db: DbOrTx, organisationId: string): Promise<string[]> {
-  const rows = await db.select({ id: facility.id }).from(facility).where(and(eq(facility.organisationId, organisationId)));
+  const rows = await db
+    .select({ id: facility.id })
+    .from(facility)
+    .where(and(eq(facility.organisationId, organisationId)));
   return rows.map((row) => row.id);
 }

@@ -19,7 +19,9 @@ import { drizzleHandle, int, json, text, withWriteTransaction, type StoreHandle 
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "../access/effective-access";
 
-export type SourceEventTarget = { source: "integration"; integrationId: string } | { source: "cctv"; facilityId: string };
+export type SourceEventTarget =
+  | { source: "integration"; integrationId: string }
+  | { source: "cctv"; facilityId: string };
 
 export type ApplySourceEventInput = SourceEventTarget & {
   db: DbOrTx;
@@ -34,7 +36,12 @@ export type ApplySourceEventInput = SourceEventTarget & {
   onlyFacilityId?: string;
 };
 
-export type AppliedEntry = { facilityId: string | null; outcome: AppliedOutcome; reason: string | null; userId: string | null };
+export type AppliedEntry = {
+  facilityId: string | null;
+  outcome: AppliedOutcome;
+  reason: string | null;
+  userId: string | null;
+};
 
 export type ApplySourceEventResult =
   | { status: "applied"; entries: AppliedEntry[] }
@@ -66,11 +73,19 @@ export const senderKeyOf = (target: SourceEventTarget) =>
 export async function applySourceEvent(input: ApplySourceEventInput): Promise<ApplySourceEventResult> {
   const parsed = parseSourceEvent(input.source, input.event);
   if (!parsed.ok) return { status: "invalid", issues: parsed.issues };
-  const target: SourceEventTarget = input.source === "integration" ? { source: "integration", integrationId: input.integrationId } : { source: "cctv", facilityId: input.facilityId };
+  const target: SourceEventTarget =
+    input.source === "integration"
+      ? { source: "integration", integrationId: input.integrationId }
+      : { source: "cctv", facilityId: input.facilityId };
   return input.db.transaction(async (tx) => {
     const senders = await loadSenderContexts(tx, [target]);
     if (input.onlyFacilityId !== undefined) restrictToFacility(senders, input.onlyFacilityId);
-    const [result] = await writeEvents(drizzleHandle(tx), senders, [{ target, change: parsed.change, webhookId: input.webhookId }], input.now);
+    const [result] = await writeEvents(
+      drizzleHandle(tx),
+      senders,
+      [{ target, change: parsed.change, webhookId: input.webhookId }],
+      input.now,
+    );
     return result as ApplySourceEventResult;
   });
 }
@@ -87,7 +102,10 @@ export type InboxApplyResult = InboxKey & { status: InboxApplyStatus; error?: st
  * earlier ones left. An event that can never apply (its sender is gone, its payload fails the contract)
  * keeps the reason on its inbox row.
  */
-export async function applyInboxEvents(db: Db, input: { keys: readonly InboxKey[]; now: number }): Promise<InboxApplyResult[]> {
+export async function applyInboxEvents(
+  db: Db,
+  input: { keys: readonly InboxKey[]; now: number },
+): Promise<InboxApplyResult[]> {
   const results = new Map<string, InboxApplyResult>();
   const keyOf = (key: InboxKey) => `${key.sender}\u0000${key.webhookId}`;
   for (const key of input.keys) results.set(keyOf(key), { ...key, status: "missing" });
@@ -108,14 +126,21 @@ export async function applyInboxEvents(db: Db, input: { keys: readonly InboxKey[
       continue;
     }
     const target = targetOfSender(row.sender);
-    pending.push({ sender: row.sender, webhookId: row.webhookId, target, parsed: target ? parseSourceEvent(target.source, parseJson(row.payload)) : null });
+    pending.push({
+      sender: row.sender,
+      webhookId: row.webhookId,
+      target,
+      parsed: target ? parseSourceEvent(target.source, parseJson(row.payload)) : null,
+    });
   }
   if (pending.length === 0) return [...results.values()];
 
   const targets = pending.flatMap((p) => (p.target ? [p.target] : []));
   const senders = await loadSenderContexts(db, targets);
 
-  const parsedEvents = pending.flatMap((p): ParsedEvent[] => (p.target && p.parsed?.ok ? [{ target: p.target, change: p.parsed.change, webhookId: p.webhookId }] : []));
+  const parsedEvents = pending.flatMap((p): ParsedEvent[] =>
+    p.target && p.parsed?.ok ? [{ target: p.target, change: p.parsed.change, webhookId: p.webhookId }] : [],
+  );
   await withWriteTransaction(db, async (handle) => {
     // The claim and the reads go out together (one round trip); events another consumer claimed first are dropped below.
     const [claimed, loaded] = await Promise.all([
@@ -181,38 +206,61 @@ function targetOfSender(sender: string): SourceEventTarget | null {
 }
 
 /** Every distinct sender's organisation, location map and facility settings: a few statements per batch. */
-async function loadSenderContexts(db: DbOrTx, targets: readonly SourceEventTarget[]): Promise<Map<string, SenderContext>> {
+async function loadSenderContexts(
+  db: DbOrTx,
+  targets: readonly SourceEventTarget[],
+): Promise<Map<string, SenderContext>> {
   const integrationIds = [...new Set(targets.flatMap((t) => (t.source === "integration" ? [t.integrationId] : [])))];
   const cctvFacilityIds = [...new Set(targets.flatMap((t) => (t.source === "cctv" ? [t.facilityId] : [])))];
   const partners =
     integrationIds.length === 0
       ? []
-      : await db.select({ id: integration.id, organisationId: integration.organisationId }).from(integration).where(inArray(integration.id, integrationIds));
+      : await db
+          .select({ id: integration.id, organisationId: integration.organisationId })
+          .from(integration)
+          .where(inArray(integration.id, integrationIds));
   const organisationIds = [...new Set(partners.map((p) => p.organisationId))];
   const organisationFacilities =
     organisationIds.length === 0
       ? []
-      : await db.select({ id: facility.id, organisationId: facility.organisationId }).from(facility).where(inArray(facility.organisationId, organisationIds));
+      : await db
+          .select({ id: facility.id, organisationId: facility.organisationId })
+          .from(facility)
+          .where(inArray(facility.organisationId, organisationIds));
   const locations =
     partners.length === 0
       ? []
       : await db
-          .select({ integrationId: integrationLocation.integrationId, locationId: integrationLocation.locationId, facilityId: integrationLocation.facilityId })
+          .select({
+            integrationId: integrationLocation.integrationId,
+            locationId: integrationLocation.locationId,
+            facilityId: integrationLocation.facilityId,
+          })
           .from(integrationLocation)
-          .where(inArray(integrationLocation.integrationId, partners.map((p) => p.id)));
-  const contexts = await loadFacilityContexts(db, [...new Set([...organisationFacilities.map((f) => f.id), ...cctvFacilityIds])]);
+          .where(
+            inArray(
+              integrationLocation.integrationId,
+              partners.map((p) => p.id),
+            ),
+          );
+  const contexts = await loadFacilityContexts(db, [
+    ...new Set([...organisationFacilities.map((f) => f.id), ...cctvFacilityIds]),
+  ]);
 
   const senders = new Map<string, SenderContext>();
   const facilitiesFor = (facilityIds: readonly string[], source: SyncSource, integrationId: string | null) => {
     const facilities = new Map<string, EventFacility>();
     for (const id of facilityIds) {
       const context = contexts.get(id);
-      if (context) facilities.set(id, { facility: context.facility, settings: planSettingsFor(context, source, integrationId) });
+      if (context)
+        facilities.set(id, { facility: context.facility, settings: planSettingsFor(context, source, integrationId) });
     }
     return facilities;
   };
   for (const partner of partners) {
-    const locationMap = new Map(locations.filter((l) => l.integrationId === partner.id).map((l) => [l.locationId, l.facilityId]));
+    const locationMap = new Map(
+      locations.filter((l) => l.integrationId === partner.id).map((l) => [l.locationId, l.facilityId]),
+    );
     const ids = organisationFacilities.filter((f) => f.organisationId === partner.organisationId).map((f) => f.id);
     senders.set(senderKeyOf({ source: "integration", integrationId: partner.id }), {
       source: "integration",
@@ -263,14 +311,23 @@ type LoadedState = {
  * The rows and remembered removals the events concern. The reads are issued together, so the client
  * sends them as one pipeline: inside the write transaction, every round trip is time the lock is held.
  */
-async function loadEventState(handle: StoreHandle, senders: ReadonlyMap<string, SenderContext>, events: readonly ParsedEvent[]): Promise<LoadedState> {
+async function loadEventState(
+  handle: StoreHandle,
+  senders: ReadonlyMap<string, SenderContext>,
+  events: readonly ParsedEvent[],
+): Promise<LoadedState> {
   const state: LoadedState = { current: new Map(), remembered: new Map() };
   const reads = [...groupBy(events, (e) => senderKeyOf(e.target))].map(async ([key, senderEvents]) => {
     const sender = senders.get(key);
     if (!sender) return;
     const externalIds = [...new Set(senderEvents.map((e) => eventExternalId(e.change)))];
     const [rows, remembered] = await Promise.all([
-      loadPeopleRows(handle, { facilityIds: [...sender.facilities.keys()], source: sender.source, integrationId: sender.integrationId, externalIds }),
+      loadPeopleRows(handle, {
+        facilityIds: [...sender.facilities.keys()],
+        source: sender.source,
+        integrationId: sender.integrationId,
+        externalIds,
+      }),
       loadRememberedRemovals(handle, sender, externalIds),
     ]);
     const people = new Map<string, Map<string, CurrentRow>>();
@@ -298,7 +355,10 @@ async function writeEvents(
   const removals = new Map<string, RememberedRemoval>();
   const forgotten = new Map<string, RememberedRemoval>();
 
-  const writes = new Map<string, { scope: { facilityId: string; source: SyncSource; integrationId: string | null }; write: RowWrite }>();
+  const writes = new Map<
+    string,
+    { scope: { facilityId: string; source: SyncSource; integrationId: string | null }; write: RowWrite }
+  >();
   const statements: string[] = [];
   const appliedEntries: EntryToWrite[] = [];
   const results: ApplySourceEventResult[] = [];
@@ -331,7 +391,12 @@ async function writeEvents(
       let userId = row?.id ?? null;
       if (entry.facilityId !== null) {
         const removalKey = `${entry.facilityId}\u0000${externalId}`;
-        const removal = { facilityId: entry.facilityId, source: sender.source, integrationKey: sender.integrationId ?? "", externalId };
+        const removal = {
+          facilityId: entry.facilityId,
+          source: sender.source,
+          integrationKey: sender.integrationId ?? "",
+          externalId,
+        };
         if (entry.rememberRemoval !== null) {
           personRemovals.set(entry.facilityId, entry.rememberRemoval);
           removals.set(removalKey, { ...removal, updatedAt: entry.rememberRemoval });
@@ -363,21 +428,42 @@ async function writeEvents(
           accessEnabled: row?.accessEnabled ?? true,
         });
       }
-      return { facilityId: entry.facilityId, externalId, name: entry.name, outcome: entry.outcome, reason: entry.reason, changes: entry.changes, userId };
+      return {
+        facilityId: entry.facilityId,
+        externalId,
+        name: entry.name,
+        outcome: entry.outcome,
+        reason: entry.reason,
+        changes: entry.changes,
+        userId,
+      };
     });
     statements.push(
       ...entryStatements(
-        { organisationId: sender.organisationId, source: sender.source, integrationId: sender.integrationId, passId: null, webhookId: event.webhookId, at: now },
+        {
+          organisationId: sender.organisationId,
+          source: sender.source,
+          integrationId: sender.integrationId,
+          passId: null,
+          webhookId: event.webhookId,
+          at: now,
+        },
         entries,
       ),
     );
     appliedEntries.push(...entries);
-    results.push({ status: "applied", entries: entries.map(({ facilityId, outcome, reason, userId }) => ({ facilityId, outcome, reason, userId })) });
+    results.push({
+      status: "applied",
+      entries: entries.map(({ facilityId, outcome, reason, userId }) => ({ facilityId, outcome, reason, userId })),
+    });
   }
 
-  const rowStatements = [...groupBy(writes.values(), (w) => `${w.scope.facilityId}\u0000${w.scope.source}\u0000${w.scope.integrationId ?? ""}`).values()].flatMap(
-    (group) => rowWriteStatements(group[0]!.scope, { passId: null, now, writes: group.map((w) => w.write) }),
-  );
+  const rowStatements = [
+    ...groupBy(
+      writes.values(),
+      (w) => `${w.scope.facilityId}\u0000${w.scope.source}\u0000${w.scope.integrationId ?? ""}`,
+    ).values(),
+  ].flatMap((group) => rowWriteStatements(group[0]!.scope, { passId: null, now, writes: group.map((w) => w.write) }));
   await handle.script([
     ...rowStatements,
     ...statements,
@@ -389,9 +475,19 @@ async function writeEvents(
   return results;
 }
 
-type RememberedRemoval = { facilityId: string; source: SyncSource; integrationKey: string; externalId: string; updatedAt: number };
+type RememberedRemoval = {
+  facilityId: string;
+  source: SyncSource;
+  integrationKey: string;
+  externalId: string;
+  updatedAt: number;
+};
 
-async function loadRememberedRemovals(handle: StoreHandle, sender: SenderContext, externalIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
+async function loadRememberedRemovals(
+  handle: StoreHandle,
+  sender: SenderContext,
+  externalIds: readonly string[],
+): Promise<Map<string, Map<string, number>>> {
   const found = new Map<string, Map<string, number>>();
   if (sender.facilities.size === 0 || externalIds.length === 0) return found;
   const rows = await handle.all<{ facilityId: string; externalId: string; updatedAt: number }>(`
@@ -406,7 +502,11 @@ async function loadRememberedRemovals(handle: StoreHandle, sender: SenderContext
   return found;
 }
 
-function rememberedRemovalStatements(remember: readonly RememberedRemoval[], forget: readonly RememberedRemoval[], now: number): string[] {
+function rememberedRemovalStatements(
+  remember: readonly RememberedRemoval[],
+  forget: readonly RememberedRemoval[],
+  now: number,
+): string[] {
   const statements: string[] = [];
   if (remember.length > 0) {
     statements.push(`INSERT INTO source_removal (facility_id, source, integration_key, external_id, source_updated_at, recorded_at)

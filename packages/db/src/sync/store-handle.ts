@@ -79,5 +79,7 @@ export function int(value: number | null): string {
  */
 export function json(value: unknown): string {
   const encoded = JSON.stringify(value);
-  return text(encoded.includes("\\ud") ? encoded.replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g, "$1\\ufffd") : encoded);
+  return text(
+    encoded.includes("\\ud") ? encoded.replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g, "$1\\ufffd") : encoded,
+  );
 }

@@ -88,7 +88,10 @@ function candidateText(scope: SweepScope): string {
  * active rows at the facility, from one walk over the facility's rows of that source: counting both,
  * then disabling by a second and a third walk cost most of a pass's end.
  */
-export async function readSweep(db: DbOrTx, scope: SweepScope): Promise<{ candidateRowids: number[]; activeRows: number }> {
+export async function readSweep(
+  db: DbOrTx,
+  scope: SweepScope,
+): Promise<{ candidateRowids: number[]; activeRows: number }> {
   const candidate = scope.integrationKeys.length === 0 ? "false" : candidateText(scope);
   const [row] = await db.all<{ rowids: string; active: number }>(
     sql.raw(`SELECT json_group_array(rowid) FILTER (WHERE ${candidate}) AS rowids,

@@ -14,7 +14,10 @@ const FRIENDLY_STATUSES: Record<string, string> = {
 export const PRESELECTED_STATUS_LABELS = ["Active", "Current"] as const;
 
 function statusKey(value: string): string {
-  return value.trim().toLowerCase().replace(/[\s-]+/g, "_");
+  return value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
 }
 
 /** "past_due" → "Past Due", "non-member" → "Non-Member". */
@@ -37,5 +40,7 @@ export function personTypeLabel(value: string): string {
 
 /** The statuses a new "If <person type> and status is …" rule starts with: Active and Current when present. */
 export function preselectedStatuses(statusesInData: readonly string[]): string[] {
-  return statusesInData.filter((value) => (PRESELECTED_STATUS_LABELS as readonly string[]).includes(membershipStatusLabel(value)));
+  return statusesInData.filter((value) =>
+    (PRESELECTED_STATUS_LABELS as readonly string[]).includes(membershipStatusLabel(value)),
+  );
 }

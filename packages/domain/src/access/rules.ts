@@ -63,7 +63,9 @@ export function ruleMatches(rule: AccessRule, person: RuleSubject): boolean {
     return rule.tags.some((tag) => person.syncedTags.includes(tag) || person.customTags.includes(tag));
   }
   if (rule.personType !== null && rule.personType !== person.personType) return false;
-  return rule.statuses.length === 0 || (person.membershipStatus !== null && rule.statuses.includes(person.membershipStatus));
+  return (
+    rule.statuses.length === 0 || (person.membershipStatus !== null && rule.statuses.includes(person.membershipStatus))
+  );
 }
 
 /** Whether any rule of the set admits the person's current details (time limits aside). */
@@ -82,7 +84,8 @@ export function decideAccess(ruleSet: Pick<AccessRuleSet, "rules">, person: Acce
   // Each way in, with when it ends (Infinity: no end known).
   const ends: number[] = [];
   if (person.hasGrant) ends.push(Infinity);
-  if (rulesMatch(ruleSet, person) && (person.paidUntil === null || person.paidUntil > now)) ends.push(person.paidUntil ?? Infinity);
+  if (rulesMatch(ruleSet, person) && (person.paidUntil === null || person.paidUntil > now))
+    ends.push(person.paidUntil ?? Infinity);
   if (person.graceUntil !== null && person.graceUntil > now) ends.push(person.graceUntil);
   if (ends.length === 0) return { allowed: false, reason: "no_matching_rule_or_grant", until: null };
   const until = Math.max(...ends);
@@ -107,7 +110,12 @@ export type GraceState = {
  * set has one), a match regained ends it at once. Rule-set edits do not start graces (the preview shows
  * their effect and they apply immediately); see ADR 0010.
  */
-export function nextGraceState(ruleSet: AccessRuleSet, previous: GraceState, person: RuleSubject, now: number): GraceState {
+export function nextGraceState(
+  ruleSet: AccessRuleSet,
+  previous: GraceState,
+  person: RuleSubject,
+  now: number,
+): GraceState {
   const matches = rulesMatch(ruleSet, person);
   if (matches) return { rulesMatched: true, graceUntil: null, graceStatus: null };
   if (!previous.rulesMatched) return previous;

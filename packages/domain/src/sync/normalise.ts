@@ -36,7 +36,11 @@ export function normaliseEmail(raw: string | null): NormalisedContact {
  * number that has not changed is the costliest step of an unchanged pass (libphonenumber builds
  * its regular expressions on every call).
  */
-export function normalisePhone(raw: string | null, countryCode: string, alreadyValid?: string | null): NormalisedContact {
+export function normalisePhone(
+  raw: string | null,
+  countryCode: string,
+  alreadyValid?: string | null,
+): NormalisedContact {
   const phone = raw?.trim() ?? "";
   if (phone === "") return { value: null, invalid: false };
   if (alreadyValid && phone === alreadyValid && E164_PATTERN.test(phone)) return { value: phone, invalid: false };
@@ -45,7 +49,7 @@ export function normalisePhone(raw: string | null, countryCode: string, alreadyV
   const fast = E164_PATTERN.test(phone) ? normaliseE164(phone, options) : undefined;
   if (fast !== undefined) return fast;
   const parsed = parsePhoneNumberFromString(phone, options);
-  if (!parsed || !parsed.isPossible()) return { value: null, invalid: true };
+  if (!parsed?.isPossible()) return { value: null, invalid: true };
   return { value: parsed.number, invalid: false };
 }
 
@@ -61,11 +65,15 @@ export function normalisePhone(raw: string | null, countryCode: string, alreadyV
  * this returns undefined and the full parse decides. A calling code of one country parses exactly as
  * with the full metadata.
  */
-function normaliseE164(phone: string, options: { defaultCountry: CountryCode } | undefined): NormalisedContact | undefined {
+function normaliseE164(
+  phone: string,
+  options: { defaultCountry: CountryCode } | undefined,
+): NormalisedContact | undefined {
   const parsed = parseWithMetadata(phone, options ?? {}, mainCountryMetadata);
   if (!parsed) return undefined;
   const plan = callingCodePlan(parsed.countryCallingCode);
-  if (plan === "single") return parsed.isPossible() ? { value: parsed.number, invalid: false } : { value: null, invalid: true };
+  if (plan === "single")
+    return parsed.isPossible() ? { value: parsed.number, invalid: false } : { value: null, invalid: true };
   if (plan === null || parsed.number !== phone || plan.nationalPrefix?.test(parsed.nationalNumber)) return undefined;
   const length = parsed.nationalNumber.length;
   let possible: boolean | undefined;
@@ -86,7 +94,10 @@ const mainCountryMetadata = {
 
 /** The countries' possible lengths and the main country's national prefix pattern; "single": one country. */
 type CallingCodePlan = { lengths: readonly (readonly number[])[]; nationalPrefix: RegExp | null } | "single" | null;
-type NumberingPlanInternals = { possibleLengths(): number[] | undefined; nationalPrefixForParsing(): string | undefined };
+type NumberingPlanInternals = {
+  possibleLengths(): number[] | undefined;
+  nationalPrefixForParsing(): string | undefined;
+};
 const callingCodePlans = new Map<string, CallingCodePlan>();
 
 function callingCodePlan(callingCode: string): CallingCodePlan {

@@ -3,7 +3,14 @@ import type { SourceChange } from "./source-records";
 import type { ChangedField, ExistingRow, SyncPatch } from "./ownership";
 import { resolveFacilities } from "./locations";
 import { REMOVAL_REASONS, SKIP_REASONS } from "./reasons";
-import { planRecord, type AppliedOutcome, type PlanFacility, type PlanSettings, type PlannedChange, type RecordWrite } from "./plan-record";
+import {
+  planRecord,
+  type AppliedOutcome,
+  type PlanFacility,
+  type PlanSettings,
+  type PlannedChange,
+  type RecordWrite,
+} from "./plan-record";
 
 export type EventFacility = { facility: PlanFacility; settings: PlanSettings };
 
@@ -71,10 +78,22 @@ export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
     const mapped = resolveFacilities(locationIds ?? [], input.locationMap ?? new Map());
     concerned = [...new Set([...mapped, ...input.rows.keys()])];
     if (concerned.length === 0) {
-      return [{ facilityId: null, externalId, name: eventName(change), outcome: "skipped", reason: SKIP_REASONS.noFacility, changes: null, write: null, rememberRemoval: null }];
+      return [
+        {
+          facilityId: null,
+          externalId,
+          name: eventName(change),
+          outcome: "skipped",
+          reason: SKIP_REASONS.noFacility,
+          changes: null,
+          write: null,
+          rememberRemoval: null,
+        },
+      ];
     }
     changeFor = (facilityId) => {
-      if (change.kind === "removal") return { kind: "removal", externalId, updatedAt: change.removal.updatedAt, cause: "removed" };
+      if (change.kind === "removal")
+        return { kind: "removal", externalId, updatedAt: change.removal.updatedAt, cause: "removed" };
       if (mapped.includes(facilityId)) return { kind: "upsert", person: change.person };
       return { kind: "removal", externalId, updatedAt: change.person.updatedAt, cause: "moved" };
     };
@@ -94,7 +113,13 @@ export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
       now: input.now,
     });
     const remembered = input.remembered?.get(facilityId) ?? null;
-    if (planned.kind === "upsert" && plan.outcome === "added" && plan.patch && remembered !== null && remembered > planned.person.updatedAt) {
+    if (
+      planned.kind === "upsert" &&
+      plan.outcome === "added" &&
+      plan.patch &&
+      remembered !== null &&
+      remembered > planned.person.updatedAt
+    ) {
       plan = {
         ...plan,
         reason: [REMOVAL_REASONS.removedAtSource, plan.reason].filter(Boolean).join("; "),
@@ -102,7 +127,10 @@ export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
       };
     }
     const rememberRemoval =
-      planned.kind === "removal" && planned.updatedAt !== null && plan.outcome === "skipped" && plan.reason === SKIP_REASONS.noMatchingRow
+      planned.kind === "removal" &&
+      planned.updatedAt !== null &&
+      plan.outcome === "skipped" &&
+      plan.reason === SKIP_REASONS.noMatchingRow
         ? Math.max(planned.updatedAt, remembered ?? planned.updatedAt)
         : null;
     entries.push({

@@ -78,7 +78,11 @@ export function planPage(input: PagePlanInput): PagePlan {
     const stored = input.existingRows.get(key) ?? null;
     const written = writes.get(key);
     if (!written) return stored;
-    return { ...written.patch, trackSourceUpdates: stored?.trackSourceUpdates ?? true, accessEnabled: stored?.accessEnabled ?? true };
+    return {
+      ...written.patch,
+      trackSourceUpdates: stored?.trackSourceUpdates ?? true,
+      accessEnabled: stored?.accessEnabled ?? true,
+    };
   };
   const push = (entry: PlannedEntry) => {
     entries.push(entry);
@@ -146,7 +150,7 @@ export function planPage(input: PagePlanInput): PagePlan {
   for (const [externalId, refresh] of present) {
     const row = input.existingRows.get(externalId);
     // Decoupled rows are left entirely alone; the sweep never touches them either.
-    if (row && row.trackSourceUpdates && !writes.has(externalId)) marks.push({ externalId, refresh });
+    if (row?.trackSourceUpdates && !writes.has(externalId)) marks.push({ externalId, refresh });
   }
   return { entries, writes: [...writes.values()], marks, counts };
 }

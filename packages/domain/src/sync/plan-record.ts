@@ -95,9 +95,11 @@ export function planRecord(input: RecordPlanInput): RecordPlan {
 
   const at = changeTime(change);
   // Delivery order is not guaranteed: an event older than what the row took changes nothing.
-  if (row && at !== null && row.sourceUpdatedAt !== null && at < row.sourceUpdatedAt) return processed(changeName(change, row), null);
+  if (row && at !== null && row.sourceUpdatedAt !== null && at < row.sourceUpdatedAt)
+    return processed(changeName(change, row), null);
 
-  if (change.kind === "removal") return row ? planRemoval(row, change, changeName(change, row), input.now) : skipped(SKIP_REASONS.noMatchingRow, "");
+  if (change.kind === "removal")
+    return row ? planRemoval(row, change, changeName(change, row), input.now) : skipped(SKIP_REASONS.noMatchingRow, "");
   return planUpsert(input, change.person, row);
 }
 
@@ -107,18 +109,34 @@ function changeName(change: PlannedChange, row: ExistingRow | null): string {
 }
 
 function planUpsert(input: RecordPlanInput, person: SourcePerson, row: ExistingRow | null): RecordPlan {
-  const normalised = normalisePerson(person, { countryCode: input.facility.countryCode, storedPhone: row?.mobilePhone });
+  const normalised = normalisePerson(person, {
+    countryCode: input.facility.countryCode,
+    storedPhone: row?.mobilePhone,
+  });
   const name = personName(normalised);
   const failure = requireIdentifierFailure(input.settings.requireIdentifier, normalised);
   if (failure !== null) return skipped(failure, name);
 
   const note = invalidContactsNote(normalised.invalid);
-  if (!row) return { outcome: "added", reason: note, changes: [], name, write: "insert", patch: stateFrom(normalised, input.now), applied: true };
+  if (!row)
+    return {
+      outcome: "added",
+      reason: note,
+      changes: [],
+      name,
+      write: "insert",
+      patch: stateFrom(normalised, input.now),
+      applied: true,
+    };
 
   // A removal newer than this record keeps the person removed; the details are still the newest.
-  const removalIsNewer = row.removedAtSourceAt !== null && row.removalSourceUpdatedAt !== null && normalised.updatedAt < row.removalSourceUpdatedAt;
+  const removalIsNewer =
+    row.removedAtSourceAt !== null &&
+    row.removalSourceUpdatedAt !== null &&
+    normalised.updatedAt < row.removalSourceUpdatedAt;
   const changes = diffDetails(row, normalised);
-  if (row.removedAtSourceAt !== null && !removalIsNewer) changes.push({ field: "removedAtSource", from: true, to: false });
+  if (row.removedAtSourceAt !== null && !removalIsNewer)
+    changes.push({ field: "removedAtSource", from: true, to: false });
   if (changes.length > 0) {
     const fresh = stateFrom(normalised, input.now);
     const patch = removalIsNewer
@@ -129,7 +147,11 @@ function planUpsert(input: RecordPlanInput, person: SourcePerson, row: ExistingR
 
   // Nothing visible differs; a newer `updated_at` is still recorded so later stale events stay stale.
   const newer = row.sourceUpdatedAt === null || normalised.updatedAt > row.sourceUpdatedAt;
-  return processed(name, newer ? { ...keepState(row), sourceUpdatedAt: normalised.updatedAt, lastSyncedAt: input.now } : null, note);
+  return processed(
+    name,
+    newer ? { ...keepState(row), sourceUpdatedAt: normalised.updatedAt, lastSyncedAt: input.now } : null,
+    note,
+  );
 }
 
 function planRemoval(

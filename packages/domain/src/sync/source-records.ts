@@ -179,7 +179,8 @@ export function parseSourceEvent(source: SyncSource, raw: unknown): ParsedSource
     const parsed = integrationEventSchema.safeParse(raw);
     if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error, "") };
     const event = parsed.data;
-    if (event.type === "member.upserted") return { ok: true, change: { kind: "upsert", person: memberToPerson(event.data) } };
+    if (event.type === "member.upserted")
+      return { ok: true, change: { kind: "upsert", person: memberToPerson(event.data) } };
     return {
       ok: true,
       change: {
@@ -195,12 +196,17 @@ export function parseSourceEvent(source: SyncSource, raw: unknown): ParsedSource
   const parsed = cctvEventSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error, "") };
   const event = parsed.data;
-  if (event.type === "person.identified") return { ok: true, change: { kind: "upsert", person: cctvToPerson(event.data) } };
+  if (event.type === "person.identified")
+    return { ok: true, change: { kind: "upsert", person: cctvToPerson(event.data) } };
   return {
     ok: true,
     change: {
       kind: "removal",
-      removal: { externalId: wellFormed(event.data.person_id), locationIds: null, updatedAt: Date.parse(event.data.updated_at) },
+      removal: {
+        externalId: wellFormed(event.data.person_id),
+        locationIds: null,
+        updatedAt: Date.parse(event.data.updated_at),
+      },
     },
   };
 }

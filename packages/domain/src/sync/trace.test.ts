@@ -19,7 +19,10 @@ const base: TraceInput = {
   facilityId: "fac-n",
   countryCode: "GB",
   settings: { sourceEnabled: true, integrationEnabled: true, requireIdentifier: "email_or_phone" },
-  locationMap: new Map([["loc-north", "fac-n"], ["loc-river", "fac-r"]]),
+  locationMap: new Map([
+    ["loc-north", "fac-n"],
+    ["loc-river", "fac-r"],
+  ]),
   existingRow: null,
 };
 const statuses = (input: TraceInput) => traceDecision(input).map((s) => `${s.step}:${s.status}`);
@@ -30,7 +33,10 @@ describe("traceDecision", () => {
   });
 
   it("stops at the facility step with the help page's sentence when no location maps", () => {
-    const steps = traceDecision({ ...base, change: { kind: "upsert", person: { ...person, locationIds: ["loc-closed"] } } });
+    const steps = traceDecision({
+      ...base,
+      change: { kind: "upsert", person: { ...person, locationIds: ["loc-closed"] } },
+    });
     expect(steps.at(-1)).toEqual({ step: "facility", status: "stop", detail: "No facility on the source record" });
   });
 

@@ -47,12 +47,20 @@ export function traceDecision(input: TraceInput): TraceStep[] {
       return steps;
     }
     if (!facilities.includes(input.facilityId)) {
-      steps.push({ step: "facility", status: "info", detail: "Mapped to other facilities only: a removal for this facility" });
+      steps.push({
+        step: "facility",
+        status: "info",
+        detail: "Mapped to other facilities only: a removal for this facility",
+      });
     } else {
       steps.push({ step: "facility", status: "ok", detail: "Mapped to this facility through its location" });
     }
   } else {
-    steps.push({ step: "facility", status: "ok", detail: input.locationMap === null ? "This facility's CCTV module" : "Removal: no locations to check" });
+    steps.push({
+      step: "facility",
+      status: "ok",
+      detail: input.locationMap === null ? "This facility's CCTV module" : "Removal: no locations to check",
+    });
   }
 
   if (!input.settings.sourceEnabled) {
@@ -82,7 +90,11 @@ export function traceDecision(input: TraceInput): TraceStep[] {
   }
 
   if (!input.existingRow) {
-    steps.push({ step: "match", status: "info", detail: person ? "No User Access row yet" : SKIP_REASONS.noMatchingRow });
+    steps.push({
+      step: "match",
+      status: "info",
+      detail: person ? "No User Access row yet" : SKIP_REASONS.noMatchingRow,
+    });
   } else if (!input.existingRow.trackSourceUpdates) {
     steps.push({ step: "match", status: "stop", detail: SKIP_REASONS.decoupled });
   } else {

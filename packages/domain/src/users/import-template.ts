@@ -16,8 +16,8 @@ export type ImportField = (typeof IMPORT_COLUMNS)[number]["field"];
 export const IMPORT_TAG_SEPARATOR = ";";
 export const IMPORT_MAX_ROWS = 20_000;
 
-export const IMPORT_TEMPLATE_CSV = [
+export const IMPORT_TEMPLATE_CSV = `${[
   IMPORT_COLUMNS.map((c) => c.header).join(","),
   "Ada,Lovelace,ada@example.com,+447700900123,Member,Active,Pool; Early bird",
   "Grace,Hopper,,07700 900456,Staff,,",
-].join("\r\n") + "\r\n";
+].join("\r\n")}\r\n`;

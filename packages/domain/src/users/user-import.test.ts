@@ -11,8 +11,26 @@ describe("parseUserImport", () => {
       ok: true,
       rejected: [],
       people: [
-        { line: 2, firstName: "Ada", lastName: "Lovelace", email: "ada@example.com", mobilePhone: "+447700900123", personType: "Member", membershipStatus: "Active", customTags: ["Early bird", "Pool"] },
-        { line: 3, firstName: "Grace", lastName: "Hopper", email: null, mobilePhone: "+447700900456", personType: "Staff", membershipStatus: null, customTags: [] },
+        {
+          line: 2,
+          firstName: "Ada",
+          lastName: "Lovelace",
+          email: "ada@example.com",
+          mobilePhone: "+447700900123",
+          personType: "Member",
+          membershipStatus: "Active",
+          customTags: ["Early bird", "Pool"],
+        },
+        {
+          line: 3,
+          firstName: "Grace",
+          lastName: "Hopper",
+          email: null,
+          mobilePhone: "+447700900456",
+          personType: "Staff",
+          membershipStatus: null,
+          customTags: [],
+        },
       ],
     });
   });
@@ -43,7 +61,8 @@ describe("parseUserImport", () => {
   });
 
   it("counts lines from where each record starts: quoted line breaks and blank lines do not shift them", () => {
-    const csv = 'First name,Last name,Email\r\n"Ann\r\nMarie",One,ann@example.com\r\n\r\nBob,Two,bad\r\n"Cat,Three,cat@example.com\r\n';
+    const csv =
+      'First name,Last name,Email\r\n"Ann\r\nMarie",One,ann@example.com\r\n\r\nBob,Two,bad\r\n"Cat,Three,cat@example.com\r\n';
     const result = parse(csv);
     if (!result.ok) throw new Error(result.error);
     expect(result.people).toMatchObject([{ line: 2, firstName: "Ann\r\nMarie" }]);
@@ -55,21 +74,35 @@ describe("parseUserImport", () => {
 
   it("accepts a byte-order mark, any header case and snake_case, in any order", () => {
     const result = parse("\ufefflast_name,EMAIL,First Name\nOne,ann@example.com,Ann\n");
-    expect(result).toMatchObject({ ok: true, people: [{ line: 2, firstName: "Ann", lastName: "One", email: "ann@example.com" }] });
+    expect(result).toMatchObject({
+      ok: true,
+      people: [{ line: 2, firstName: "Ann", lastName: "One", email: "ann@example.com" }],
+    });
   });
 
   it("refuses the whole file for an unknown column, a missing name column, no contact column, or nothing at all", () => {
     expect(parse("First name,Last name,Emial\nAnn,One,ann@example.com")).toEqual({
       ok: false,
-      error: 'Unknown column "Emial" on line 1. The columns are: First name, Last name, Email, Mobile phone, Person type, Membership status, Custom tags',
+      error:
+        'Unknown column "Emial" on line 1. The columns are: First name, Last name, Email, Mobile phone, Person type, Membership status, Custom tags',
     });
-    expect(parse("First name,Email\nAnn,ann@example.com")).toMatchObject({ ok: false, error: expect.stringContaining("Line 1 has no Last name column") });
-    expect(parse("First name,Last name\nAnn,One")).toMatchObject({ ok: false, error: expect.stringContaining("neither an Email nor a Mobile phone") });
+    expect(parse("First name,Email\nAnn,ann@example.com")).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("Line 1 has no Last name column"),
+    });
+    expect(parse("First name,Last name\nAnn,One")).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("neither an Email nor a Mobile phone"),
+    });
     expect(parse("")).toEqual({ ok: false, error: "The file is empty: start from the template" });
   });
 
   it("rejects a line with more cells than columns", () => {
     const result = parse("First name,Last name,Email\nAnn,One,ann@example.com,extra\n");
-    expect(result).toMatchObject({ ok: true, people: [], rejected: [{ line: 2, reason: "More cells than columns (4 for 3)" }] });
+    expect(result).toMatchObject({
+      ok: true,
+      people: [],
+      rejected: [{ line: 2, reason: "More cells than columns (4 for 3)" }],
+    });
   });
 });

@@ -27,7 +27,11 @@ export type ParsedImport =
   /** The file as a whole cannot be read (no header, unknown column, too many rows): nothing is imported. */
   | { ok: false; error: string };
 
-const headerKey = (text: string) => text.trim().toLowerCase().replace(/[\s_-]+/g, "");
+const headerKey = (text: string) =>
+  text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, "");
 const FIELD_BY_HEADER = new Map<string, ImportField>(
   IMPORT_COLUMNS.flatMap((c) => [
     [headerKey(c.header), c.field],
@@ -80,14 +84,15 @@ function lineSchema(countryCode: string) {
         .string()
         .transform((value) => normaliseTags(value.split(IMPORT_TAG_SEPARATOR)))
         .pipe(
-          z
-            .array(z.string().max(40, "A custom tag is longer than 40 characters"))
-            .max(30, "More than 30 custom tags"),
+          z.array(z.string().max(40, "A custom tag is longer than 40 characters")).max(30, "More than 30 custom tags"),
         ),
     })
     .superRefine((person, ctx) => {
       if (!person.email && !person.mobilePhone) {
-        ctx.addIssue({ code: "custom", message: "Missing phone and email: people sign in with a code sent to one of them" });
+        ctx.addIssue({
+          code: "custom",
+          message: "Missing phone and email: people sign in with a code sent to one of them",
+        });
       }
     });
 }
@@ -120,7 +125,8 @@ export function parseUserImport(csv: string, countryCode: string): ParsedImport 
   });
 
   const header = records.shift();
-  if (!header || header.cells.every((cell) => cell.trim() === "")) return { ok: false, error: "The file is empty: start from the template" };
+  if (!header || header.cells.every((cell) => cell.trim() === ""))
+    return { ok: false, error: "The file is empty: start from the template" };
   const fields: Array<ImportField | null> = [];
   for (const cell of header.cells) {
     if (cell.trim() === "") {
@@ -128,20 +134,33 @@ export function parseUserImport(csv: string, countryCode: string): ParsedImport 
       continue;
     }
     const field = FIELD_BY_HEADER.get(headerKey(cell));
-    if (!field) return { ok: false, error: `Unknown column "${cell.trim()}" on line 1. The columns are: ${IMPORT_COLUMNS.map((c) => c.header).join(", ")}` };
+    if (!field)
+      return {
+        ok: false,
+        error: `Unknown column "${cell.trim()}" on line 1. The columns are: ${IMPORT_COLUMNS.map((c) => c.header).join(", ")}`,
+      };
     if (fields.includes(field)) return { ok: false, error: `The column "${cell.trim()}" appears twice on line 1` };
     fields.push(field);
   }
   const missing = (["firstName", "lastName"] as const).filter((field) => !fields.includes(field));
   if (missing.length > 0) {
     const names = missing.map((field) => IMPORT_COLUMNS.find((c) => c.field === field)!.header);
-    return { ok: false, error: `Line 1 has no ${names.join(" or ")} column. The columns are: ${IMPORT_COLUMNS.map((c) => c.header).join(", ")}` };
+    return {
+      ok: false,
+      error: `Line 1 has no ${names.join(" or ")} column. The columns are: ${IMPORT_COLUMNS.map((c) => c.header).join(", ")}`,
+    };
   }
   if (!fields.includes("email") && !fields.includes("mobilePhone")) {
-    return { ok: false, error: "Line 1 has neither an Email nor a Mobile phone column: people sign in with a code sent to one of them" };
+    return {
+      ok: false,
+      error: "Line 1 has neither an Email nor a Mobile phone column: people sign in with a code sent to one of them",
+    };
   }
   if (records.length > IMPORT_MAX_ROWS) {
-    return { ok: false, error: `The file has ${records.length.toLocaleString("en")} lines of people; import at most ${IMPORT_MAX_ROWS.toLocaleString("en")} at a time` };
+    return {
+      ok: false,
+      error: `The file has ${records.length.toLocaleString("en")} lines of people; import at most ${IMPORT_MAX_ROWS.toLocaleString("en")} at a time`,
+    };
   }
 
   const schema = lineSchema(countryCode);
@@ -154,10 +173,21 @@ export function parseUserImport(csv: string, countryCode: string): ParsedImport 
       continue;
     }
     if (record.cells.length > fields.length && record.cells.slice(fields.length).some((cell) => cell.trim() !== "")) {
-      rejected.push({ line: record.line, reason: `More cells than columns (${record.cells.length} for ${fields.length})` });
+      rejected.push({
+        line: record.line,
+        reason: `More cells than columns (${record.cells.length} for ${fields.length})`,
+      });
       continue;
     }
-    const raw: Record<ImportField, string> = { firstName: "", lastName: "", email: "", mobilePhone: "", personType: "", membershipStatus: "", customTags: "" };
+    const raw: Record<ImportField, string> = {
+      firstName: "",
+      lastName: "",
+      email: "",
+      mobilePhone: "",
+      personType: "",
+      membershipStatus: "",
+      customTags: "",
+    };
     fields.forEach((field, i) => {
       if (field) raw[field] = record.cells[i] ?? "";
     });
@@ -167,10 +197,15 @@ export function parseUserImport(csv: string, countryCode: string): ParsedImport 
       continue;
     }
     const person: ImportPerson = { line: record.line, ...parsed.data };
-    const duplicate = (["email", "mobilePhone"] as const).find((key) => person[key] !== null && firstLineOf[key].has(person[key]));
+    const duplicate = (["email", "mobilePhone"] as const).find(
+      (key) => person[key] !== null && firstLineOf[key].has(person[key]),
+    );
     if (duplicate) {
       const label = duplicate === "email" ? "email" : "mobile phone";
-      rejected.push({ line: record.line, reason: `Duplicate in the file: same ${label} as line ${firstLineOf[duplicate].get(person[duplicate]!)}` });
+      rejected.push({
+        line: record.line,
+        reason: `Duplicate in the file: same ${label} as line ${firstLineOf[duplicate].get(person[duplicate]!)}`,
+      });
       continue;
     }
     for (const key of ["email", "mobilePhone"] as const) {

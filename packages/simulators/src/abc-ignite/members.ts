@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { FIRST_NAMES, LAST_NAMES, createRng, emailSlug, fictionalMobile, generatedModifiedMs } from '../shared/rng';
-import { RecordStore } from '../shared/store';
-import { formatClubTime } from '../shared/zoned-time';
+import { randomBytes } from "node:crypto";
+import { FIRST_NAMES, LAST_NAMES, createRng, emailSlug, fictionalMobile, generatedModifiedMs } from "../shared/rng";
+import { RecordStore } from "../shared/store";
+import { formatClubTime } from "../shared/zoned-time";
 
-export const MEMBER_STATUSES = ['Active', 'Inactive', 'Frozen', 'Cancelled', 'Expired'] as const;
+export const MEMBER_STATUSES = ["Active", "Inactive", "Frozen", "Cancelled", "Expired"] as const;
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
 /** What the simulator keeps; `toApi` gives the shape ABC answers (strings throughout, club-local timestamps). */
@@ -18,7 +18,7 @@ export interface AbcMember {
   isActive: boolean;
   memberStatus: MemberStatus;
   memberStatusReason: string;
-  joinStatus: 'Member' | 'Prospect';
+  joinStatus: "Member" | "Prospect";
   modifiedMs: number;
   membershipType: string;
   isPastDue: boolean;
@@ -41,8 +41,8 @@ export function toApi(member: AbcMember, timeZone: string): Record<string, unkno
     personal: {
       firstName: member.firstName,
       lastName: member.lastName,
-      email: member.email ?? '',
-      primaryPhone: member.primaryPhone ?? '',
+      email: member.email ?? "",
+      primaryPhone: member.primaryPhone ?? "",
       barcode: member.barcode,
       homeClub: member.homeClub,
       isActive: String(member.isActive),
@@ -55,7 +55,7 @@ export function toApi(member: AbcMember, timeZone: string): Record<string, unkno
       membershipType: member.membershipType,
       isPastDue: String(member.isPastDue),
       pastDueBalance: member.pastDueBalance.toFixed(2),
-      nextBillingDate: member.nextBillingDate ?? '',
+      nextBillingDate: member.nextBillingDate ?? "",
     },
   };
 }
@@ -67,32 +67,39 @@ export function generateMembers(options: { seed: number; count: number; clubNumb
   for (let i = 0; i < count; i++) {
     const first = rng.pick(FIRST_NAMES);
     const last = rng.pick(LAST_NAMES);
-    const status = rng.weighted<MemberStatus>([['Active', 0.74], ['Inactive', 0.06], ['Frozen', 0.06], ['Cancelled', 0.09], ['Expired', 0.05]]);
-    const pastDue = status === 'Active' && rng.next() < 0.07;
+    const status = rng.weighted<MemberStatus>([
+      ["Active", 0.74],
+      ["Inactive", 0.06],
+      ["Frozen", 0.06],
+      ["Cancelled", 0.09],
+      ["Expired", 0.05],
+    ]);
+    const pastDue = status === "Active" && rng.next() < 0.07;
     const modifiedMs = generatedModifiedMs(rng);
     members[i] = {
-      memberId: Array.from({ length: 32 }, () => rng.int(16).toString(16)).join(''),
+      memberId: Array.from({ length: 32 }, () => rng.int(16).toString(16)).join(""),
       firstName: first,
       lastName: last,
       email: rng.next() < 0.93 ? `${emailSlug(first)}.${emailSlug(last)}${i}@example.com` : null,
       primaryPhone: rng.next() < 0.85 ? fictionalMobile(rng) : null,
       barcode: String(3_000_000 + i),
       homeClub: clubNumber,
-      isActive: status === 'Active' || status === 'Frozen',
+      isActive: status === "Active" || status === "Frozen",
       memberStatus: status,
-      memberStatusReason: status === 'Cancelled' ? rng.pick(['Moved', 'Non-Payment', 'Other']) : '',
-      joinStatus: rng.next() < 0.95 ? 'Member' : 'Prospect',
+      memberStatusReason: status === "Cancelled" ? rng.pick(["Moved", "Non-Payment", "Other"]) : "",
+      joinStatus: rng.next() < 0.95 ? "Member" : "Prospect",
       modifiedMs,
-      membershipType: rng.pick(['Monthly', 'Annual', 'Paid In Full']),
+      membershipType: rng.pick(["Monthly", "Annual", "Paid In Full"]),
       isPastDue: pastDue,
       pastDueBalance: pastDue ? 20 + rng.int(80) : 0,
-      nextBillingDate: status === 'Active' ? new Date(modifiedMs + (5 + rng.int(25)) * 86_400_000).toISOString().slice(0, 10) : null,
+      nextBillingDate:
+        status === "Active" ? new Date(modifiedMs + (5 + rng.int(25)) * 86_400_000).toISOString().slice(0, 10) : null,
     };
   }
   return members;
 }
 
-export type MemberPatch = Partial<Omit<AbcMember, 'modifiedMs' | 'homeClub'>>;
+export type MemberPatch = Partial<Omit<AbcMember, "modifiedMs" | "homeClub">>;
 
 /** One club's members. No webhooks: a change only bumps lastModifiedTimestamp for the next poll to find. */
 export class AbcClub {
@@ -116,35 +123,38 @@ export class AbcClub {
   /** `count` members change their phone at once (found by the next delta poll). */
   burst(count: number): number {
     const targets = this.store.list().slice(0, count);
-    for (const m of targets) this.upsert({ memberId: m.memberId, primaryPhone: m.primaryPhone === '+447700900999' ? null : '+447700900999' });
+    for (const m of targets)
+      this.upsert({ memberId: m.memberId, primaryPhone: m.primaryPhone === "+447700900999" ? null : "+447700900999" });
     return targets.length;
   }
 
   upsert(patch: MemberPatch): { member: AbcMember; created: boolean } {
     if (patch.memberStatus !== undefined && !(MEMBER_STATUSES as readonly string[]).includes(patch.memberStatus)) {
-      throw new AbcError(400, `memberStatus must be one of ${MEMBER_STATUSES.join(', ')}`);
+      throw new AbcError(400, `memberStatus must be one of ${MEMBER_STATUSES.join(", ")}`);
     }
-    for (const key of ['isActive', 'isPastDue'] as const) {
-      if (patch[key] !== undefined && typeof patch[key] !== 'boolean') throw new AbcError(400, `${key} must be a boolean`);
+    for (const key of ["isActive", "isPastDue"] as const) {
+      if (patch[key] !== undefined && typeof patch[key] !== "boolean")
+        throw new AbcError(400, `${key} must be a boolean`);
     }
-    for (const key of ['firstName', 'lastName'] as const) {
-      if (patch[key] !== undefined && (typeof patch[key] !== 'string' || patch[key] === '')) throw new AbcError(400, `${key} must be a non-empty string`);
+    for (const key of ["firstName", "lastName"] as const) {
+      if (patch[key] !== undefined && (typeof patch[key] !== "string" || patch[key] === ""))
+        throw new AbcError(400, `${key} must be a non-empty string`);
     }
     const existing = patch.memberId === undefined ? undefined : this.store.get(patch.memberId);
     const base: AbcMember = existing ?? {
-      memberId: patch.memberId ?? randomBytes(16).toString('hex'),
-      firstName: 'New',
-      lastName: 'Member',
+      memberId: patch.memberId ?? randomBytes(16).toString("hex"),
+      firstName: "New",
+      lastName: "Member",
       email: null,
       primaryPhone: null,
       barcode: String(3_900_000 + this.store.size),
       homeClub: this.clubNumber,
       isActive: true,
-      memberStatus: 'Active',
-      memberStatusReason: '',
-      joinStatus: 'Member',
+      memberStatus: "Active",
+      memberStatusReason: "",
+      joinStatus: "Member",
       modifiedMs: 0,
-      membershipType: 'Monthly',
+      membershipType: "Monthly",
       isPastDue: false,
       pastDueBalance: 0,
       nextBillingDate: null,

@@ -1,9 +1,9 @@
-import type { DailyQuota, PerSecondLimit } from '../shared/limits';
-import type { Traps } from '../shared/traps';
-import type { MindbodySite } from './site';
-import type { FilterCache } from '../shared/store';
-import type { SiteClient } from './types';
-import type { SubscriptionRegistry } from './webhooks';
+import type { DailyQuota, PerSecondLimit } from "../shared/limits";
+import type { Traps } from "../shared/traps";
+import type { MindbodySite } from "./site";
+import type { FilterCache } from "../shared/store";
+import type { SiteClient } from "./types";
+import type { SubscriptionRegistry } from "./webhooks";
 
 export interface StaffUser {
   username: string;
@@ -24,7 +24,7 @@ export interface MindbodyContext {
   tokenTtlMs: number;
   quota: DailyQuota;
   /** `bill`: calls over the quota are answered and counted as over quota (live keys); `block`: 429 until midnight UTC (sandbox). */
-  quotaMode: 'bill' | 'block';
+  quotaMode: "bill" | "block";
   burst: PerSecondLimit | undefined;
   requireHttps: boolean;
   controlKey: string;

@@ -1,16 +1,16 @@
-import { FIRST_NAMES, LAST_NAMES, createRng, emailSlug, fictionalMobile, generatedModifiedMs } from '../shared/rng';
-import { isoSeconds, type ClientStatus, type MindbodyLocation, type SiteClient } from './types';
+import { FIRST_NAMES, LAST_NAMES, createRng, emailSlug, fictionalMobile, generatedModifiedMs } from "../shared/rng";
+import { isoSeconds, type ClientStatus, type MindbodyLocation, type SiteClient } from "./types";
 
 export const DEFAULT_SITE_ID = -99;
 export const DEFAULT_LOCATIONS: MindbodyLocation[] = [
-  { Id: 1, Name: 'Northside Main' },
-  { Id: 2, Name: 'Northside Riverside' },
+  { Id: 1, Name: "Northside Main" },
+  { Id: 2, Name: "Northside Riverside" },
 ];
 export const FIRST_UNIQUE_ID = 100_000_001;
 const MEMBERSHIPS = [
-  { MembershipId: 101, Name: 'Unlimited Monthly', ProgramId: 21 },
-  { MembershipId: 102, Name: 'Off-Peak', ProgramId: 21 },
-  { MembershipId: 103, Name: 'Student', ProgramId: 22 },
+  { MembershipId: 101, Name: "Unlimited Monthly", ProgramId: 21 },
+  { MembershipId: 102, Name: "Off-Peak", ProgramId: 21 },
+  { MembershipId: 103, Name: "Student", ProgramId: 22 },
 ] as const;
 const DAY = 24 * 3600 * 1000;
 
@@ -33,12 +33,12 @@ export function generateClients(options: GenerateClientsOptions): SiteClient[] {
     const first = rng.pick(FIRST_NAMES);
     const last = rng.pick(LAST_NAMES);
     const status = rng.weighted<ClientStatus>([
-      ['Active', 0.72],
-      ['Expired', 0.09],
-      ['Suspended', 0.04],
-      ['Terminated', 0.04],
-      ['Declined', 0.02],
-      ['Non-Member', 0.09],
+      ["Active", 0.72],
+      ["Expired", 0.09],
+      ["Suspended", 0.04],
+      ["Terminated", 0.04],
+      ["Declined", 0.02],
+      ["Non-Member", 0.09],
     ]);
     const modified = generatedModifiedMs(rng);
     const created = modified - rng.int(900) * DAY;
@@ -59,19 +59,27 @@ export function generateClients(options: GenerateClientsOptions): SiteClient[] {
         HomePhone: null,
         WorkPhone: null,
         Status: status,
-        Active: status !== 'Terminated' || rng.next() < 0.2,
-        IsProspect: status === 'Non-Member' && rng.next() < 0.5,
+        Active: status !== "Terminated" || rng.next() < 0.2,
+        IsProspect: status === "Non-Member" && rng.next() < 0.5,
         IsCompany: false,
         HomeLocation: home,
         CreationDate: isoSeconds(created),
         LastModifiedDateTime: isoSeconds(modified),
         PhotoUrl: null,
         BirthDate: null,
-        Action: 'None',
+        Action: "None",
       },
       memberships:
-        status === 'Active' || status === 'Expired' || status === 'Suspended'
-          ? [membership(rng.pick(MEMBERSHIPS), uniqueId, siteId, created, status === 'Expired' ? modified - 2 * DAY : modified + (30 + rng.int(300)) * DAY)]
+        status === "Active" || status === "Expired" || status === "Suspended"
+          ? [
+              membership(
+                rng.pick(MEMBERSHIPS),
+                uniqueId,
+                siteId,
+                created,
+                status === "Expired" ? modified - 2 * DAY : modified + (30 + rng.int(300)) * DAY,
+              ),
+            ]
           : [],
       contracts: [],
     };
@@ -85,7 +93,7 @@ export function membership(
   siteId: number,
   activeMs: number,
   expirationMs: number,
-): SiteClient['memberships'][number] {
+): SiteClient["memberships"][number] {
   return {
     Id: clientServiceId,
     MembershipId: kind.MembershipId,
@@ -97,14 +105,18 @@ export function membership(
     Remaining: 1,
     ProductId: kind.MembershipId + 1000,
     SiteId: siteId,
-    Program: { Id: kind.ProgramId, Name: 'Membership' },
+    Program: { Id: kind.ProgramId, Name: "Membership" },
     RestrictedLocations: [],
-    IconCode: 'M',
-    Action: 'None',
+    IconCode: "M",
+    Action: "None",
     Cancelled: false,
   };
 }
 
-export function membershipKind(membershipId: number | undefined): { MembershipId: number; Name: string; ProgramId: number } {
+export function membershipKind(membershipId: number | undefined): {
+  MembershipId: number;
+  Name: string;
+  ProgramId: number;
+} {
   return MEMBERSHIPS.find((m) => m.MembershipId === membershipId) ?? MEMBERSHIPS[0];
 }

@@ -1,28 +1,28 @@
-import { hasBearer, listen, segmentsAfter, sendJson } from '../shared/http';
-import { DailyQuota, PerSecondLimit } from '../shared/limits';
-import { readState, stateWriter } from '../shared/state-file';
-import { FilterCache } from '../shared/store';
-import type { Traps } from '../shared/traps';
-import type { MindbodyContext, StaffUser } from './context';
-import { handleControl } from './control';
-import { DEFAULT_LOCATIONS, DEFAULT_SITE_ID, generateClients } from './generate';
-import { PUBLIC_API_PREFIX, handlePublicApi } from './public-api';
-import { PUSH_API_PREFIX, handlePushApi } from './push-api';
-import { MindbodySite } from './site';
-import { EVENT_IDS, type MindbodyLocation, type SiteClient } from './types';
-import { SubscriptionRegistry, type MindbodyDeliveryOptions } from './webhooks';
+import { hasBearer, listen, segmentsAfter, sendJson } from "../shared/http";
+import { DailyQuota, PerSecondLimit } from "../shared/limits";
+import { readState, stateWriter } from "../shared/state-file";
+import { FilterCache } from "../shared/store";
+import type { Traps } from "../shared/traps";
+import type { MindbodyContext, StaffUser } from "./context";
+import { handleControl } from "./control";
+import { DEFAULT_LOCATIONS, DEFAULT_SITE_ID, generateClients } from "./generate";
+import { PUBLIC_API_PREFIX, handlePublicApi } from "./public-api";
+import { PUSH_API_PREFIX, handlePushApi } from "./push-api";
+import { MindbodySite } from "./site";
+import { EVENT_IDS, type MindbodyLocation, type SiteClient } from "./types";
+import { SubscriptionRegistry, type MindbodyDeliveryOptions } from "./webhooks";
 
-export * from './types';
-export { mindbodySignature } from './signature';
-export { DEFAULT_LIMIT, MAX_LIMIT, MAX_CLIENT_IDS, PUBLIC_API_PREFIX } from './public-api';
-export { PUSH_API_PREFIX } from './push-api';
-export { DEFAULT_LOCATIONS, DEFAULT_SITE_ID, generateClients } from './generate';
-export type { StaffUser } from './context';
-export type { MindbodyDeliveryOptions } from './webhooks';
+export * from "./types";
+export { mindbodySignature } from "./signature";
+export { DEFAULT_LIMIT, MAX_LIMIT, MAX_CLIENT_IDS, PUBLIC_API_PREFIX } from "./public-api";
+export { PUSH_API_PREFIX } from "./push-api";
+export { DEFAULT_LOCATIONS, DEFAULT_SITE_ID, generateClients } from "./generate";
+export type { StaffUser } from "./context";
+export type { MindbodyDeliveryOptions } from "./webhooks";
 
 export const DEFAULT_STAFF: StaffUser[] = [
-  { username: 'owner', password: 'owner-password', canViewClients: true },
-  { username: 'frontdesk', password: 'frontdesk-password', canViewClients: false },
+  { username: "owner", password: "owner-password", canViewClients: true },
+  { username: "frontdesk", password: "frontdesk-password", canViewClients: false },
 ];
 
 export interface MindbodySimulatorOptions {
@@ -45,7 +45,7 @@ export interface MindbodySimulatorOptions {
   stateFile?: string;
   /** Free calls per API key per UTC day (default 1,000). */
   dailyCallQuota?: number;
-  quotaMode?: 'bill' | 'block';
+  quotaMode?: "bill" | "block";
   /** Requests per second before 429 (default: no burst limit, Mindbody publishes none). */
   burstPerSecond?: number;
   /** An Active subscription from the start, signing with this key (what `.data/dev.json` holds as webhookSecret). */
@@ -66,22 +66,25 @@ export interface MindbodySimulator {
   siteId: number;
   site: MindbodySite;
   traps: Traps;
-  usage(): ReturnType<DailyQuota['snapshot']>;
+  usage(): ReturnType<DailyQuota["snapshot"]>;
   /** Resolves once every webhook message sent so far is delivered or given up. */
   webhooksIdle(): Promise<void>;
   close(): Promise<void>;
 }
 
-const STATE_KIND = 'mindbody';
+const STATE_KIND = "mindbody";
 
 export async function startMindbodySimulator(options: MindbodySimulatorOptions): Promise<MindbodySimulator> {
-  if (!options.controlKey) throw new Error('startMindbodySimulator: controlKey is required');
-  if (options.apiKeys.length === 0) throw new Error('startMindbodySimulator: at least one API key is required');
+  if (!options.controlKey) throw new Error("startMindbodySimulator: controlKey is required");
+  if (options.apiKeys.length === 0) throw new Error("startMindbodySimulator: at least one API key is required");
   const now = options.now ?? Date.now;
   const siteId = options.siteId ?? DEFAULT_SITE_ID;
   const locations = options.locations ?? DEFAULT_LOCATIONS;
-  const saved = options.stateFile === undefined ? undefined : readState<{ clients: SiteClient[] }>(options.stateFile, STATE_KIND);
-  const clients = saved?.clients ?? generateClients({ seed: options.seed ?? 42, count: options.clientCount ?? 300, siteId, locations });
+  const saved =
+    options.stateFile === undefined ? undefined : readState<{ clients: SiteClient[] }>(options.stateFile, STATE_KIND);
+  const clients =
+    saved?.clients ??
+    generateClients({ seed: options.seed ?? 42, count: options.clientCount ?? 300, siteId, locations });
 
   const webhooks = new SubscriptionRegistry(now, options.delivery);
   const site = new MindbodySite(siteId, locations, clients, webhooks, now);
@@ -90,13 +93,16 @@ export async function startMindbodySimulator(options: MindbodySimulatorOptions):
       ownerKey: options.apiKeys[0] as string,
       eventIds: options.webhookTarget.eventIds ?? [...EVENT_IDS],
       eventSchemaVersion: 1,
-      referenceId: 'configured',
+      referenceId: "configured",
       webhookUrl: options.webhookTarget.url,
       messageSignatureKey: options.webhookTarget.messageSignatureKey,
-      status: 'Active',
+      status: "Active",
     });
   }
-  const writer = options.stateFile === undefined ? undefined : stateWriter(options.stateFile, STATE_KIND, () => ({ clients: site.store.list() }));
+  const writer =
+    options.stateFile === undefined
+      ? undefined
+      : stateWriter(options.stateFile, STATE_KIND, () => ({ clients: site.store.list() }));
   if (writer) {
     site.onChange = writer.schedule;
     if (saved === undefined) writer.schedule();
@@ -113,7 +119,7 @@ export async function startMindbodySimulator(options: MindbodySimulatorOptions):
     tokens: new Map(),
     tokenTtlMs: options.tokenTtlMs ?? 7 * 24 * 3600 * 1000,
     quota,
-    quotaMode: options.quotaMode ?? 'bill',
+    quotaMode: options.quotaMode ?? "bill",
     burst: options.burstPerSecond === undefined ? undefined : new PerSecondLimit(options.burstPerSecond, now),
     requireHttps: options.requireHttps ?? false,
     controlKey: options.controlKey,
@@ -122,12 +128,13 @@ export async function startMindbodySimulator(options: MindbodySimulatorOptions):
   };
 
   const server = await listen(
-    'mindbody-simulator',
+    "mindbody-simulator",
     async (req, res, url) => {
-      if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
-      const control = segmentsAfter(url.pathname, '/control');
+      if (url.pathname === "/health") return sendJson(res, 200, { status: "ok" });
+      const control = segmentsAfter(url.pathname, "/control");
       if (control !== undefined) {
-        if (!hasBearer(req, ctx.controlKey)) return sendJson(res, 401, { message: 'Missing or invalid bearer token' }, { 'WWW-Authenticate': 'Bearer' });
+        if (!hasBearer(req, ctx.controlKey))
+          return sendJson(res, 401, { message: "Missing or invalid bearer token" }, { "WWW-Authenticate": "Bearer" });
         return handleControl(ctx, req, res, control);
       }
       if (url.pathname.startsWith(`${PUBLIC_API_PREFIX}/`)) {
@@ -135,7 +142,7 @@ export async function startMindbodySimulator(options: MindbodySimulatorOptions):
       }
       const push = segmentsAfter(url.pathname, PUSH_API_PREFIX);
       if (push !== undefined) return handlePushApi(ctx, req, res, push);
-      sendJson(res, 404, { Error: { Message: 'Not found', Code: 'ResourceDoesNotExist' } });
+      sendJson(res, 404, { Error: { Message: "Not found", Code: "ResourceDoesNotExist" } });
     },
     options,
   );

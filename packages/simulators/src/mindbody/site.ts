@@ -1,7 +1,15 @@
-import { RecordStore } from '../shared/store';
-import { FIRST_UNIQUE_ID, generateClients, membership, membershipKind } from './generate';
-import { CLIENT_STATUSES, isoSeconds, type ClientContract, type ClientStatus, type MindbodyClient, type MindbodyLocation, type SiteClient } from './types';
-import type { SubscriptionRegistry } from './webhooks';
+import { RecordStore } from "../shared/store";
+import { FIRST_UNIQUE_ID, generateClients, membership, membershipKind } from "./generate";
+import {
+  CLIENT_STATUSES,
+  isoSeconds,
+  type ClientContract,
+  type ClientStatus,
+  type MindbodyClient,
+  type MindbodyLocation,
+  type SiteClient,
+} from "./types";
+import type { SubscriptionRegistry } from "./webhooks";
 
 export interface ClientPatch {
   Id?: string;
@@ -68,14 +76,14 @@ export class MindbodySite {
       client = {
         Id: patch.Id ?? String(uniqueId),
         UniqueId: uniqueId,
-        FirstName: 'New',
+        FirstName: "New",
         MiddleName: null,
         LastName: `Client ${uniqueId}`,
         Email: null,
         MobilePhone: null,
         HomePhone: null,
         WorkPhone: null,
-        Status: 'Active',
+        Status: "Active",
         Active: true,
         IsProspect: false,
         IsCompany: false,
@@ -84,13 +92,17 @@ export class MindbodySite {
         LastModifiedDateTime: at,
         PhotoUrl: null,
         BirthDate: null,
-        Action: 'None',
+        Action: "None",
         ...this.#fields(patch),
       };
     }
-    const entry: SiteClient = { client, memberships: existing?.memberships ?? [], contracts: existing?.contracts ?? [] };
+    const entry: SiteClient = {
+      client,
+      memberships: existing?.memberships ?? [],
+      contracts: existing?.contracts ?? [],
+    };
     this.store.upsert(entry);
-    this.#emit(existing ? 'client.updated' : 'client.created', clientEventData(client));
+    this.#emit(existing ? "client.updated" : "client.created", clientEventData(client));
     this.onChange();
     return { entry, created: existing === undefined };
   }
@@ -98,7 +110,8 @@ export class MindbodySite {
   /** `count` clients change at once (a middle initial comes or goes), each with its client.updated: load for webhook receivers. */
   burst(count: number): number {
     const targets = this.store.list().slice(0, count);
-    for (const entry of targets) this.upsert({ Id: entry.client.Id, MiddleName: entry.client.MiddleName === null ? 'B' : null });
+    for (const entry of targets)
+      this.upsert({ Id: entry.client.Id, MiddleName: entry.client.MiddleName === null ? "B" : null });
     return targets.length;
   }
 
@@ -108,14 +121,14 @@ export class MindbodySite {
     const client: MindbodyClient = { ...existing.client, Active: false, LastModifiedDateTime: isoSeconds(this.now()) };
     const entry = { ...existing, client };
     this.store.upsert(entry);
-    this.#emit('client.deactivated', clientEventData(client));
+    this.#emit("client.deactivated", clientEventData(client));
     this.onChange();
     return entry;
   }
 
   /** Two profiles of one person merged at the source: the removed one is gone, the kept one takes its memberships. */
   merge(keptId: string, removedId: string): SiteClient {
-    if (keptId === removedId) throw new SiteError(400, 'keptClientId and removedClientId must differ');
+    if (keptId === removedId) throw new SiteError(400, "keptClientId and removedClientId must differ");
     const kept = this.#get(keptId);
     const removed = this.#get(removedId);
     const at = isoSeconds(this.now());
@@ -126,7 +139,7 @@ export class MindbodySite {
     };
     this.store.remove(removedId);
     this.store.upsert(entry);
-    this.#emit('clientProfileMerger.created', {
+    this.#emit("clientProfileMerger.created", {
       mergeDateTime: at,
       keptClientId: kept.client.Id,
       keptClientUniqueId: kept.client.UniqueId,
@@ -140,15 +153,31 @@ export class MindbodySite {
    * Assigns a membership (no `Id`) or changes / cancels one. The client's own Status is the site's
    * business and changes only when the patch says so.
    */
-  setMembership(clientId: string, patch: { Id?: number; MembershipId?: number; ActiveDate?: string; ExpirationDate?: string; Cancel?: boolean; Status?: ClientStatus }): SiteClient {
+  setMembership(
+    clientId: string,
+    patch: {
+      Id?: number;
+      MembershipId?: number;
+      ActiveDate?: string;
+      ExpirationDate?: string;
+      Cancel?: boolean;
+      Status?: ClientStatus;
+    },
+  ): SiteClient {
     const existing = this.#get(clientId);
     const now = this.now();
     let memberships = existing.memberships;
     if (patch.Id === undefined) {
       const kind = membershipKind(patch.MembershipId);
-      const assigned = membership(kind, this.#nextServiceId++, this.siteId, dateMs(patch.ActiveDate, now), dateMs(patch.ExpirationDate, now + 30 * 24 * 3600 * 1000));
+      const assigned = membership(
+        kind,
+        this.#nextServiceId++,
+        this.siteId,
+        dateMs(patch.ActiveDate, now),
+        dateMs(patch.ExpirationDate, now + 30 * 24 * 3600 * 1000),
+      );
       memberships = [...memberships, assigned];
-      this.#emit('clientMembershipAssignment.created', {
+      this.#emit("clientMembershipAssignment.created", {
         clientId: existing.client.Id,
         clientUniqueId: existing.client.UniqueId,
         clientFirstName: existing.client.FirstName,
@@ -163,22 +192,35 @@ export class MindbodySite {
       const changed = {
         ...current,
         ...(patch.ActiveDate !== undefined ? { ActiveDate: isoSeconds(dateMs(patch.ActiveDate, now)) } : {}),
-        ...(patch.ExpirationDate !== undefined ? { ExpirationDate: isoSeconds(dateMs(patch.ExpirationDate, now)) } : {}),
+        ...(patch.ExpirationDate !== undefined
+          ? { ExpirationDate: isoSeconds(dateMs(patch.ExpirationDate, now)) }
+          : {}),
         ...(patch.Cancel ? { Cancelled: true } : {}),
       };
       memberships = memberships.map((m) => (m.Id === patch.Id ? changed : m));
-      if (patch.Cancel && !current.Cancelled) this.#emit('clientMembershipAssignment.cancelled', { clientId: existing.client.Id, membershipId: current.MembershipId });
+      if (patch.Cancel && !current.Cancelled)
+        this.#emit("clientMembershipAssignment.cancelled", {
+          clientId: existing.client.Id,
+          membershipId: current.MembershipId,
+        });
     }
-    const client: MindbodyClient = { ...existing.client, ...(patch.Status ? { Status: patch.Status } : {}), LastModifiedDateTime: isoSeconds(now) };
+    const client: MindbodyClient = {
+      ...existing.client,
+      ...(patch.Status ? { Status: patch.Status } : {}),
+      LastModifiedDateTime: isoSeconds(now),
+    };
     const entry: SiteClient = { ...existing, client, memberships };
     this.store.upsert(entry);
-    if (patch.Status && patch.Status !== existing.client.Status) this.#emit('client.updated', clientEventData(client));
+    if (patch.Status && patch.Status !== existing.client.Status) this.#emit("client.updated", clientEventData(client));
     this.onChange();
     return entry;
   }
 
   /** Sells (no `Id`), changes or cancels a contract: clientContract.created / .updated / .cancelled. */
-  setContract(clientId: string, patch: { Id?: number; ContractName?: string; StartDate?: string; EndDate?: string; Cancel?: boolean }): SiteClient {
+  setContract(
+    clientId: string,
+    patch: { Id?: number; ContractName?: string; StartDate?: string; EndDate?: string; Cancel?: boolean },
+  ): SiteClient {
     const existing = this.#get(clientId);
     const now = this.now();
     const ids = { clientId: existing.client.Id, clientUniqueId: existing.client.UniqueId };
@@ -186,17 +228,17 @@ export class MindbodySite {
     if (patch.Id === undefined) {
       const contract: ClientContract = {
         Id: this.#nextContractId++,
-        ContractName: patch.ContractName ?? 'Monthly Autopay',
+        ContractName: patch.ContractName ?? "Monthly Autopay",
         AgreementDate: isoSeconds(now),
         StartDate: isoSeconds(dateMs(patch.StartDate, now)),
         EndDate: isoSeconds(dateMs(patch.EndDate, now + 365 * 24 * 3600 * 1000)),
-        AutopayStatus: 'Active',
+        AutopayStatus: "Active",
         OriginationLocationId: existing.client.HomeLocation?.Id ?? 0,
         SiteId: this.siteId,
         UpcomingAutopayEvents: [],
       };
       contracts = [...contracts, contract];
-      this.#emit('clientContract.created', {
+      this.#emit("clientContract.created", {
         ...ids,
         clientFirstName: existing.client.FirstName,
         clientLastName: existing.client.LastName,
@@ -217,28 +259,34 @@ export class MindbodySite {
         ...current,
         ...(patch.StartDate !== undefined ? { StartDate: isoSeconds(dateMs(patch.StartDate, now)) } : {}),
         ...(patch.EndDate !== undefined ? { EndDate: isoSeconds(dateMs(patch.EndDate, now)) } : {}),
-        ...(patch.Cancel ? { AutopayStatus: 'Inactive' as const, EndDate: isoSeconds(now) } : {}),
+        ...(patch.Cancel ? { AutopayStatus: "Inactive" as const, EndDate: isoSeconds(now) } : {}),
       };
       contracts = contracts.map((c) => (c.Id === patch.Id ? changed : c));
-      if (patch.Cancel) this.#emit('clientContract.cancelled', { ...ids, clientContractId: current.Id });
+      if (patch.Cancel) this.#emit("clientContract.cancelled", { ...ids, clientContractId: current.Id });
       else
-        this.#emit('clientContract.updated', {
+        this.#emit("clientContract.updated", {
           ...ids,
           agreementDateTime: changed.AgreementDate,
           clientContractId: changed.Id,
           contractStartDateTime: changed.StartDate,
           contractEndDateTime: changed.EndDate,
-          isAutoRenewing: changed.AutopayStatus === 'Active',
+          isAutoRenewing: changed.AutopayStatus === "Active",
         });
     }
-    const entry: SiteClient = { ...existing, client: { ...existing.client, LastModifiedDateTime: isoSeconds(now) }, contracts };
+    const entry: SiteClient = {
+      ...existing,
+      client: { ...existing.client, LastModifiedDateTime: isoSeconds(now) },
+      contracts,
+    };
     this.store.upsert(entry);
     this.onChange();
     return entry;
   }
 
   /** Memberships current at `now`: started, not expired, not cancelled. */
-  currentMemberships(entry: SiteClient): Array<Omit<SiteClient['memberships'][number], 'Cancelled'> & { Current: boolean }> {
+  currentMemberships(
+    entry: SiteClient,
+  ): Array<Omit<SiteClient["memberships"][number], "Cancelled"> & { Current: boolean }> {
     const now = this.now();
     return entry.memberships
       .filter((m) => !m.Cancelled && Date.parse(m.ActiveDate) <= now && Date.parse(m.ExpirationDate) >= now)
@@ -261,34 +309,40 @@ export class MindbodySite {
 
   #fields(patch: ClientPatch): Partial<MindbodyClient> {
     const fields: Partial<MindbodyClient> = {};
-    for (const key of ['FirstName', 'LastName'] as const) {
+    for (const key of ["FirstName", "LastName"] as const) {
       const value = patch[key];
       if (value !== undefined) {
-        if (typeof value !== 'string' || value.trim() === '') throw new SiteError(400, `${key} must be a non-empty string`);
+        if (typeof value !== "string" || value.trim() === "")
+          throw new SiteError(400, `${key} must be a non-empty string`);
         fields[key] = value;
       }
     }
-    for (const key of ['MiddleName', 'Email', 'MobilePhone', 'HomePhone', 'WorkPhone'] as const) {
+    for (const key of ["MiddleName", "Email", "MobilePhone", "HomePhone", "WorkPhone"] as const) {
       const value = patch[key];
       if (value !== undefined) {
-        if (value !== null && typeof value !== 'string') throw new SiteError(400, `${key} must be a string or null`);
+        if (value !== null && typeof value !== "string") throw new SiteError(400, `${key} must be a string or null`);
         fields[key] = value;
       }
     }
     if (patch.Status !== undefined) {
-      if (!(CLIENT_STATUSES as readonly string[]).includes(patch.Status)) throw new SiteError(400, `Status must be one of ${CLIENT_STATUSES.join(', ')}`);
+      if (!(CLIENT_STATUSES as readonly string[]).includes(patch.Status))
+        throw new SiteError(400, `Status must be one of ${CLIENT_STATUSES.join(", ")}`);
       fields.Status = patch.Status;
     }
-    for (const key of ['Active', 'IsProspect'] as const) {
+    for (const key of ["Active", "IsProspect"] as const) {
       const value = patch[key];
       if (value !== undefined) {
-        if (typeof value !== 'boolean') throw new SiteError(400, `${key} must be a boolean`);
+        if (typeof value !== "boolean") throw new SiteError(400, `${key} must be a boolean`);
         fields[key] = value;
       }
     }
     if (patch.HomeLocationId !== undefined) {
       const location = this.locations.find((l) => l.Id === patch.HomeLocationId);
-      if (location === undefined) throw new SiteError(400, `HomeLocationId ${String(patch.HomeLocationId)} is not a location of site ${this.siteId}`);
+      if (location === undefined)
+        throw new SiteError(
+          400,
+          `HomeLocationId ${String(patch.HomeLocationId)} is not a location of site ${this.siteId}`,
+        );
       fields.HomeLocation = location;
     }
     return fields;

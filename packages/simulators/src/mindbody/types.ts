@@ -1,5 +1,5 @@
 /** Field names and values as Mindbody's Public API v6 answers them (see README for sources). */
-export const CLIENT_STATUSES = ['Active', 'Expired', 'Suspended', 'Terminated', 'Declined', 'Non-Member'] as const;
+export const CLIENT_STATUSES = ["Active", "Expired", "Suspended", "Terminated", "Declined", "Non-Member"] as const;
 export type ClientStatus = (typeof CLIENT_STATUSES)[number];
 
 export interface MindbodyLocation {
@@ -26,7 +26,7 @@ export interface MindbodyClient {
   LastModifiedDateTime: string;
   PhotoUrl: string | null;
   BirthDate: string | null;
-  Action: 'None';
+  Action: "None";
 }
 
 export interface ClientMembership {
@@ -44,7 +44,7 @@ export interface ClientMembership {
   Program: { Id: number; Name: string };
   RestrictedLocations: MindbodyLocation[];
   IconCode: string;
-  Action: 'None';
+  Action: "None";
   /** Simulator bookkeeping: a cancelled assignment is no longer current, whatever its dates say. */
   Cancelled: boolean;
 }
@@ -55,7 +55,7 @@ export interface ClientContract {
   AgreementDate: string;
   StartDate: string;
   EndDate: string;
-  AutopayStatus: 'Active' | 'Inactive' | 'Suspended';
+  AutopayStatus: "Active" | "Inactive" | "Suspended";
   OriginationLocationId: number;
   SiteId: number;
   UpcomingAutopayEvents: never[];
@@ -69,34 +69,34 @@ export interface SiteClient {
 }
 
 export const EVENT_IDS = [
-  'client.created',
-  'client.updated',
-  'client.deactivated',
-  'clientProfileMerger.created',
-  'clientMembershipAssignment.created',
-  'clientMembershipAssignment.cancelled',
-  'clientContract.created',
-  'clientContract.updated',
-  'clientContract.cancelled',
-  'site.created',
-  'site.updated',
-  'location.created',
-  'location.updated',
-  'location.deactivated',
-  'clientSale.created',
-  'staff.created',
-  'staff.updated',
-  'staff.deactivated',
+  "client.created",
+  "client.updated",
+  "client.deactivated",
+  "clientProfileMerger.created",
+  "clientMembershipAssignment.created",
+  "clientMembershipAssignment.cancelled",
+  "clientContract.created",
+  "clientContract.updated",
+  "clientContract.cancelled",
+  "site.created",
+  "site.updated",
+  "location.created",
+  "location.updated",
+  "location.deactivated",
+  "clientSale.created",
+  "staff.created",
+  "staff.updated",
+  "staff.deactivated",
 ] as const;
 export type EventId = (typeof EVENT_IDS)[number];
 
 export const SUBSCRIPTION_STATUSES = [
-  'PendingActivation',
-  'Active',
-  'DeactivatedByUser',
-  'DeactivatedByAdmin',
-  'DeactivatedTooManyFailedMessageDeliveryAttempts',
+  "PendingActivation",
+  "Active",
+  "DeactivatedByUser",
+  "DeactivatedByAdmin",
+  "DeactivatedTooManyFailedMessageDeliveryAttempts",
 ] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
-export { isoSeconds } from '../shared/rng';
+export { isoSeconds } from "../shared/rng";

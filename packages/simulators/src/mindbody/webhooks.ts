@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Deliverer, headProbe, type DeliveryCounters } from '../shared/deliver';
-import { mindbodySignature } from './signature';
-import { isoSeconds, type EventId, type SubscriptionStatus } from './types';
+import { randomBytes, randomUUID } from "node:crypto";
+import { Deliverer, headProbe, type DeliveryCounters } from "../shared/deliver";
+import { mindbodySignature } from "./signature";
+import { isoSeconds, type EventId, type SubscriptionStatus } from "./types";
 
 export interface Subscription {
   subscriptionId: string;
@@ -17,7 +17,12 @@ export interface Subscription {
   referenceId: string;
   webhookUrl: string;
   messageSignatureKey: string;
-  metrics: { messagesAttempted: number; messagesDelivered: number; messagesUndelivered: number; messagesFailed: number };
+  metrics: {
+    messagesAttempted: number;
+    messagesDelivered: number;
+    messagesUndelivered: number;
+    messagesFailed: number;
+  };
   consecutiveFailedAttempts: number;
 }
 
@@ -60,21 +65,29 @@ export class SubscriptionRegistry {
     this.probeTimeoutMs = options.probeTimeoutMs ?? 10_000;
   }
 
-  create(input: { ownerKey: string; eventIds: string[]; eventSchemaVersion: number; referenceId: string; webhookUrl: string; messageSignatureKey?: string; status?: SubscriptionStatus }): Subscription {
+  create(input: {
+    ownerKey: string;
+    eventIds: string[];
+    eventSchemaVersion: number;
+    referenceId: string;
+    webhookUrl: string;
+    messageSignatureKey?: string;
+    status?: SubscriptionStatus;
+  }): Subscription {
     const at = isoSeconds(this.#now());
     const subscription: Subscription = {
       subscriptionId: randomUUID(),
       ownerKey: input.ownerKey,
-      status: input.status ?? 'PendingActivation',
+      status: input.status ?? "PendingActivation",
       subscriptionCreationDateTime: at,
       statusChangeDate: at,
       statusChangeMessage: null,
-      statusChangeUser: 'Developer',
+      statusChangeUser: "Developer",
       eventIds: input.eventIds,
       eventSchemaVersion: input.eventSchemaVersion,
       referenceId: input.referenceId,
       webhookUrl: input.webhookUrl,
-      messageSignatureKey: input.messageSignatureKey ?? randomBytes(24).toString('base64url'),
+      messageSignatureKey: input.messageSignatureKey ?? randomBytes(24).toString("base64url"),
       metrics: { messagesAttempted: 0, messagesDelivered: 0, messagesUndelivered: 0, messagesFailed: 0 },
       consecutiveFailedAttempts: 0,
     };
@@ -87,7 +100,7 @@ export class SubscriptionRegistry {
     subscription.statusChangeDate = isoSeconds(this.#now());
     subscription.statusChangeMessage = message;
     subscription.statusChangeUser = user;
-    if (status === 'Active') subscription.consecutiveFailedAttempts = 0;
+    if (status === "Active") subscription.consecutiveFailedAttempts = 0;
   }
 
   probe(url: string): Promise<{ ok: boolean; status: number | null }> {
@@ -98,7 +111,7 @@ export class SubscriptionRegistry {
   publish(siteId: number, eventId: EventId | string, eventData: Record<string, unknown>): string[] {
     const ids: string[] = [];
     for (const subscription of this.subscriptions.values()) {
-      if (subscription.status !== 'Active' || !subscription.eventIds.includes(eventId)) continue;
+      if (subscription.status !== "Active" || !subscription.eventIds.includes(eventId)) continue;
       const messageId = randomUUID();
       const body = JSON.stringify({
         messageId,
@@ -138,10 +151,10 @@ export class SubscriptionRegistry {
           event: eventId,
           url: subscription.webhookUrl,
           body: message.body,
-          headers: { 'X-Mindbody-Signature': mindbodySignature(message.body, subscription.messageSignatureKey) },
+          headers: { "X-Mindbody-Signature": mindbodySignature(message.body, subscription.messageSignatureKey) },
         },
         {
-          stillWanted: () => subscription.status === 'Active',
+          stillWanted: () => subscription.status === "Active",
           onAttempt: (outcome) => {
             subscription.metrics.messagesAttempted += 1;
             if (outcome.ok) {
@@ -151,20 +164,31 @@ export class SubscriptionRegistry {
             }
             subscription.metrics.messagesUndelivered += 1;
             subscription.consecutiveFailedAttempts += 1;
-            if (subscription.status === 'Active' && subscription.consecutiveFailedAttempts >= this.#deactivateAfter) {
-              this.setStatus(subscription, 'DeactivatedTooManyFailedMessageDeliveryAttempts', `Deactivated after ${subscription.consecutiveFailedAttempts} failed delivery attempts in a row`, 'Mindbody');
+            if (subscription.status === "Active" && subscription.consecutiveFailedAttempts >= this.#deactivateAfter) {
+              this.setStatus(
+                subscription,
+                "DeactivatedTooManyFailedMessageDeliveryAttempts",
+                `Deactivated after ${subscription.consecutiveFailedAttempts} failed delivery attempts in a row`,
+                "Mindbody",
+              );
             }
           },
         },
       )
       .then((record) => {
-        if (record.outcome === 'failed') subscription.metrics.messagesFailed += 1;
+        if (record.outcome === "failed") subscription.metrics.messagesFailed += 1;
       });
   }
 }
 
 /** The subscription as the API shows it: never the messageSignatureKey (only the create call shows that). */
 export function publicSubscription(subscription: Subscription): Record<string, unknown> {
-  const { ownerKey: _owner, messageSignatureKey: _key, metrics: _metrics, consecutiveFailedAttempts: _failures, ...shown } = subscription;
+  const {
+    ownerKey: _owner,
+    messageSignatureKey: _key,
+    metrics: _metrics,
+    consecutiveFailedAttempts: _failures,
+    ...shown
+  } = subscription;
   return shown;
 }

@@ -1,9 +1,9 @@
-import type { DailyQuota, PerSecondLimit } from '../shared/limits';
-import type { FilterCache } from '../shared/store';
-import type { Traps } from '../shared/traps';
-import type { PushPressCompany } from './company';
-import type { Customer, Enrollment } from './types';
-import type { WebhookRegistry } from './webhooks';
+import type { DailyQuota, PerSecondLimit } from "../shared/limits";
+import type { FilterCache } from "../shared/store";
+import type { Traps } from "../shared/traps";
+import type { PushPressCompany } from "./company";
+import type { Customer, Enrollment } from "./types";
+import type { WebhookRegistry } from "./webhooks";
 
 export interface PushPressApiKey {
   key: string;

@@ -1,6 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Deliverer } from '../shared/deliver';
-import { pushpressSignature } from './signature';
+import { randomBytes, randomUUID } from "node:crypto";
+import { Deliverer } from "../shared/deliver";
+import { pushpressSignature } from "./signature";
 
 export interface PushPressWebhook {
   id: string;
@@ -19,7 +19,7 @@ export interface PushPressDeliveryOptions {
 }
 
 export function newSigningSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64url')}`;
+  return `whsec_${randomBytes(24).toString("base64url")}`;
 }
 
 /** The company's webhooks and the signed delivery of events to the active ones. */
@@ -27,11 +27,23 @@ export class WebhookRegistry {
   readonly webhooks = new Map<string, PushPressWebhook>();
   readonly deliverer: Deliverer;
 
-  constructor(private readonly now: () => number, options: PushPressDeliveryOptions = {}) {
-    this.deliverer = new Deliverer({ timeoutMs: options.timeoutMs ?? 10_000, retryDelaysMs: options.retryDelaysMs ?? [30_000, 120_000, 600_000, 3_600_000] });
+  constructor(
+    private readonly now: () => number,
+    options: PushPressDeliveryOptions = {},
+  ) {
+    this.deliverer = new Deliverer({
+      timeoutMs: options.timeoutMs ?? 10_000,
+      retryDelaysMs: options.retryDelaysMs ?? [30_000, 120_000, 600_000, 3_600_000],
+    });
   }
 
-  create(input: { url: string; eventTypes: string[]; appId?: string; signingSecret?: string; active?: boolean }): PushPressWebhook {
+  create(input: {
+    url: string;
+    eventTypes: string[];
+    appId?: string;
+    signingSecret?: string;
+    active?: boolean;
+  }): PushPressWebhook {
     const webhook: PushPressWebhook = {
       id: randomUUID(),
       url: input.url,
@@ -52,7 +64,13 @@ export class WebhookRegistry {
       const body = JSON.stringify({ event, created: Math.floor(this.now() / 1000), data });
       // The secret is read when the delivery starts: after a rotation, new deliveries sign with the new one.
       void this.deliverer.send(
-        { id: randomUUID(), event, url: webhook.url, body, headers: { 'webhook-signature': pushpressSignature(data, webhook.signingSecret) } },
+        {
+          id: randomUUID(),
+          event,
+          url: webhook.url,
+          body,
+          headers: { "webhook-signature": pushpressSignature(data, webhook.signingSecret) },
+        },
         { stillWanted: () => webhook.active && this.webhooks.has(webhook.id) },
       );
       started += 1;

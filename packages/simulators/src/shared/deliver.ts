@@ -22,14 +22,16 @@ export interface DeliveryRequest {
   headers: Record<string, string>;
 }
 
-export type AttemptOutcome = { ok: true; status: number } | { ok: false; status: number | null; reason: 'status' | 'timeout' | 'network' };
+export type AttemptOutcome =
+  | { ok: true; status: number }
+  | { ok: false; status: number | null; reason: "status" | "timeout" | "network" };
 
 export interface DeliveryRecord {
   id: string;
   event: string;
   url: string;
   attempts: number;
-  outcome: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  outcome: "pending" | "delivered" | "failed" | "cancelled";
   lastStatus: number | null;
   lastError: string | null;
 }
@@ -49,7 +51,14 @@ const RECENT = 100;
 
 export class Deliverer {
   readonly #policy: DeliveryPolicy;
-  readonly #counters: DeliveryCounters = { attempted: 0, delivered: 0, failedAttempts: 0, failedMessages: 0, pending: 0, recent: [] };
+  readonly #counters: DeliveryCounters = {
+    attempted: 0,
+    delivered: 0,
+    failedAttempts: 0,
+    failedMessages: 0,
+    pending: 0,
+    recent: [],
+  };
   readonly #inFlight = new Set<Promise<DeliveryRecord>>();
   readonly #wakers = new Set<() => void>();
   readonly #waiting: Array<() => void> = [];
@@ -68,8 +77,19 @@ export class Deliverer {
    * Sends until delivered, out of retries, or `stillWanted()` says no (a subscription deactivated
    * meanwhile). `onAttempt` sees every attempt (for per-subscription metrics).
    */
-  send(request: DeliveryRequest, hooks: { onAttempt?: (outcome: AttemptOutcome) => void; stillWanted?: () => boolean } = {}): Promise<DeliveryRecord> {
-    const record: DeliveryRecord = { id: request.id, event: request.event, url: request.url, attempts: 0, outcome: 'pending', lastStatus: null, lastError: null };
+  send(
+    request: DeliveryRequest,
+    hooks: { onAttempt?: (outcome: AttemptOutcome) => void; stillWanted?: () => boolean } = {},
+  ): Promise<DeliveryRecord> {
+    const record: DeliveryRecord = {
+      id: request.id,
+      event: request.event,
+      url: request.url,
+      attempts: 0,
+      outcome: "pending",
+      lastStatus: null,
+      lastError: null,
+    };
     this.#counters.pending += 1;
     this.#remember(record);
     const run = this.#run(request, record, hooks).finally(() => {
@@ -90,35 +110,40 @@ export class Deliverer {
     for (const wake of this.#wakers) wake();
   }
 
-  async #run(request: DeliveryRequest, record: DeliveryRecord, hooks: { onAttempt?: (outcome: AttemptOutcome) => void; stillWanted?: () => boolean }): Promise<DeliveryRecord> {
+  async #run(
+    request: DeliveryRequest,
+    record: DeliveryRecord,
+    hooks: { onAttempt?: (outcome: AttemptOutcome) => void; stillWanted?: () => boolean },
+  ): Promise<DeliveryRecord> {
     const attempts = this.#policy.retryDelaysMs.length + 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (this.#closed || (hooks.stillWanted && !hooks.stillWanted())) {
-        record.outcome = 'cancelled';
+        record.outcome = "cancelled";
         return record;
       }
       const outcome = await this.#attempt(request);
       record.attempts = attempt;
       record.lastStatus = outcome.status;
-      record.lastError = outcome.ok ? null : outcome.reason === 'status' ? `HTTP ${outcome.status}` : outcome.reason;
+      record.lastError = outcome.ok ? null : outcome.reason === "status" ? `HTTP ${outcome.status}` : outcome.reason;
       this.#counters.attempted += 1;
       if (outcome.ok) this.#counters.delivered += 1;
       else this.#counters.failedAttempts += 1;
       hooks.onAttempt?.(outcome);
       if (outcome.ok) {
-        record.outcome = 'delivered';
+        record.outcome = "delivered";
         return record;
       }
       const wait = this.#policy.retryDelaysMs[attempt - 1];
       if (wait !== undefined) await this.#sleep(wait);
     }
-    record.outcome = 'failed';
+    record.outcome = "failed";
     this.#counters.failedMessages += 1;
     return record;
   }
 
   async #attempt(request: DeliveryRequest): Promise<AttemptOutcome> {
-    if (this.#running >= (this.#policy.concurrency ?? 16)) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    if (this.#running >= (this.#policy.concurrency ?? 16))
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
     this.#running += 1;
     try {
       return await this.#post(request);
@@ -133,16 +158,18 @@ export class Deliverer {
     const timer = setTimeout(() => controller.abort(), this.#policy.timeoutMs);
     try {
       const res = await fetch(request.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...request.headers },
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...request.headers },
         body: request.body,
         signal: controller.signal,
       });
       // The whole answer must arrive within the timeout, not only its status line.
       await res.arrayBuffer();
-      return res.status >= 200 && res.status < 300 ? { ok: true, status: res.status } : { ok: false, status: res.status, reason: 'status' };
+      return res.status >= 200 && res.status < 300
+        ? { ok: true, status: res.status }
+        : { ok: false, status: res.status, reason: "status" };
     } catch {
-      return { ok: false, status: null, reason: controller.signal.aborted ? 'timeout' : 'network' };
+      return { ok: false, status: null, reason: controller.signal.aborted ? "timeout" : "network" };
     } finally {
       clearTimeout(timer);
     }
@@ -169,7 +196,7 @@ export class Deliverer {
 /** `HEAD url` answered 2xx within the timeout (Mindbody's check before it activates a subscription). */
 export async function headProbe(url: string, timeoutMs: number): Promise<{ ok: boolean; status: number | null }> {
   try {
-    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(timeoutMs) });
     return { ok: res.status >= 200 && res.status < 300, status: res.status };
   } catch {
     return { ok: false, status: null };

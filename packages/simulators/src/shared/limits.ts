@@ -5,7 +5,7 @@
 export class DailyQuota {
   readonly #limit: number;
   readonly #now: () => number;
-  #day = '';
+  #day = "";
   readonly #calls = new Map<string, number>();
 
   constructor(limit: number, now: () => number) {
@@ -43,7 +43,9 @@ export class DailyQuota {
     return {
       date: this.#day,
       limit: this.#limit,
-      keys: Object.fromEntries([...this.#calls].map(([key, calls]) => [key, { calls, overQuota: Math.max(0, calls - this.#limit) }])),
+      keys: Object.fromEntries(
+        [...this.#calls].map(([key, calls]) => [key, { calls, overQuota: Math.max(0, calls - this.#limit) }]),
+      ),
     };
   }
 

@@ -33,14 +33,59 @@ export function createRng(seed: number): Rng {
 }
 
 export const FIRST_NAMES = [
-  'Ada', 'Grace', 'Alan', 'Katherine', 'Oliver', 'Amelia', 'George', 'Isla', 'Harry', 'Ava',
-  'Noah', 'Mia', 'Jack', 'Sophia', 'Leo', 'Freya', 'Arthur', 'Lily', 'Muhammad', 'Emily',
-  'Aisha', 'Priya', 'Ravi', 'Mei', 'Kwame', 'Ngozi', 'Lukas', 'Ingrid', 'Mateo', 'Zoë',
+  "Ada",
+  "Grace",
+  "Alan",
+  "Katherine",
+  "Oliver",
+  "Amelia",
+  "George",
+  "Isla",
+  "Harry",
+  "Ava",
+  "Noah",
+  "Mia",
+  "Jack",
+  "Sophia",
+  "Leo",
+  "Freya",
+  "Arthur",
+  "Lily",
+  "Muhammad",
+  "Emily",
+  "Aisha",
+  "Priya",
+  "Ravi",
+  "Mei",
+  "Kwame",
+  "Ngozi",
+  "Lukas",
+  "Ingrid",
+  "Mateo",
+  "Zoë",
 ] as const;
 
 export const LAST_NAMES = [
-  'Lovelace', 'Hopper', 'Turing', 'Johnson', 'Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson',
-  'Patel', 'Khan', 'Singh', 'Nguyen', 'Wang', 'Okafor', 'Mensah', 'Müller', 'García', "O'Brien",
+  "Lovelace",
+  "Hopper",
+  "Turing",
+  "Johnson",
+  "Smith",
+  "Jones",
+  "Taylor",
+  "Brown",
+  "Williams",
+  "Wilson",
+  "Patel",
+  "Khan",
+  "Singh",
+  "Nguyen",
+  "Wang",
+  "Okafor",
+  "Mensah",
+  "Müller",
+  "García",
+  "O'Brien",
 ] as const;
 
 const slugs = new Map<string, string>();
@@ -49,10 +94,10 @@ export function emailSlug(name: string): string {
   let slug = slugs.get(name);
   if (slug === undefined) {
     slug = name
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
       .toLowerCase()
-      .replace(/[^a-z]/g, '');
+      .replace(/[^a-z]/g, "");
     slugs.set(name, slug);
   }
   return slug;
@@ -75,7 +120,7 @@ export function isoSeconds(ms: number): string {
 
 /** Fictional UK mobile numbers (Ofcom's drama range 07700 900000-900999). */
 export function fictionalMobile(rng: Rng): string {
-  return `+447700900${String(rng.int(1000)).padStart(3, '0')}`;
+  return `+447700900${String(rng.int(1000)).padStart(3, "0")}`;
 }
 
 /** Generated people were last changed some time in the 120 days before this fixed instant (stable across runs). */
@@ -86,6 +131,6 @@ export function generatedModifiedMs(rng: Rng): number {
 
 /** A deterministic UUID-shaped id from a seed and a counter (PushPress uses UUIDs). */
 export function seededUuid(rng: Rng): string {
-  const hex = Array.from({ length: 32 }, () => rng.int(16).toString(16)).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[rng.int(4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  const hex = Array.from({ length: 32 }, () => rng.int(16).toString(16)).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[rng.int(4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

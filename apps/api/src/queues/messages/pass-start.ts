@@ -9,6 +9,9 @@ export const passStartMessage = z.object({
   source: z.enum(SYNC_SOURCES),
   trigger: z.enum(PASS_TRIGGERS),
   /** Nightly passes carry the facility-local day they reconcile, so a day is never run twice. */
-  nightlyDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  nightlyDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .nullable(),
 });
 export type PassStartMessage = z.infer<typeof passStartMessage>;

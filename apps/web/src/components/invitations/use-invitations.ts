@@ -7,10 +7,16 @@ export type InvitationPreview = Awaited<ReturnType<typeof trpc.invitations.previ
 export type InvitationProgress = Awaited<ReturnType<typeof trpc.invitations.progress.query>>;
 
 /** The dialog's preview: refetched whenever the audience or Re-send changes. */
-export function useInvitationPreview(facilityId: Ref<string>, audience: Ref<InvitationAudience | null>, resend: Ref<boolean>, enabled: Ref<boolean>) {
+export function useInvitationPreview(
+  facilityId: Ref<string>,
+  audience: Ref<InvitationAudience | null>,
+  resend: Ref<boolean>,
+  enabled: Ref<boolean>,
+) {
   return useQuery({
     queryKey: computed(() => ["invitations", "preview", facilityId.value, audience.value, resend.value]),
-    queryFn: () => trpc.invitations.preview.query({ facilityId: facilityId.value, audience: audience.value!, resend: resend.value }),
+    queryFn: () =>
+      trpc.invitations.preview.query({ facilityId: facilityId.value, audience: audience.value!, resend: resend.value }),
     enabled: computed(() => enabled.value && audience.value !== null),
     // Counts change as sync and other admins work; an open dialog shows the current ones.
     staleTime: 0,

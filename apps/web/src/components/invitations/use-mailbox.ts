@@ -1,7 +1,15 @@
 import { computed, type Ref } from "vue";
 import { useQuery } from "@tanstack/vue-query";
 
-export type MailboxEmail = { id: string; createdAt: string; from: string; to: string[]; subject: string; html: string | null; text: string | null };
+export type MailboxEmail = {
+  id: string;
+  createdAt: string;
+  from: string;
+  to: string[];
+  subject: string;
+  html: string | null;
+  text: string | null;
+};
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } });
@@ -14,7 +22,10 @@ async function getJson<T>(url: string): Promise<T> {
 export function useMailboxEnabled() {
   return useQuery({
     queryKey: ["mailbox", "status"],
-    queryFn: () => getJson<{ enabled: boolean }>("/api/dev/mailbox/status").then((s) => s.enabled).catch(() => false),
+    queryFn: () =>
+      getJson<{ enabled: boolean }>("/api/dev/mailbox/status")
+        .then((s) => s.enabled)
+        .catch(() => false),
     staleTime: Infinity,
   });
 }
@@ -23,7 +34,10 @@ export function useMailboxEnabled() {
 export function useMailbox(facilityId: Ref<string>) {
   return useQuery({
     queryKey: computed(() => ["mailbox", "emails", facilityId.value]),
-    queryFn: () => getJson<{ emails: MailboxEmail[] }>(`/api/dev/mailbox/facilities/${encodeURIComponent(facilityId.value)}/emails`).then((b) => b.emails),
+    queryFn: () =>
+      getJson<{ emails: MailboxEmail[] }>(
+        `/api/dev/mailbox/facilities/${encodeURIComponent(facilityId.value)}/emails`,
+      ).then((b) => b.emails),
     refetchInterval: 3000,
   });
 }

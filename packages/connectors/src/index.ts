@@ -1,0 +1,2 @@
+export * from "./connector";
+export { CONNECTORS, connectorFor } from "./registry";
