@@ -114,4 +114,19 @@ describe("sign-in brute force", () => {
       .where(like(throttleTable.key, `account:${admin.email.toLowerCase()}`));
     expect((await attempt(admin.email, admin.password)).status).toBe(200);
   });
+
+  it("refuses a wrong password without leaving an unhandled rejection behind (patches/better-call@1.4.5.patch)", async () => {
+    const { admin } = await createTenant(db);
+    const rejections: unknown[] = [];
+    const listener = (event: PromiseRejectionEvent) => rejections.push(event.reason);
+    addEventListener("unhandledrejection", listener);
+    try {
+      expect((await attempt(admin.email, "wrong", newAddress())).status).toBe(401);
+      expect((await attempt(`nobody-${crypto.randomUUID()}@example.com`, "guess", newAddress())).status).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      removeEventListener("unhandledrejection", listener);
+    }
+    expect(rejections).toEqual([]);
+  });
 });
