@@ -80,7 +80,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ["test/**/*.test.ts"],
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: 20_000,
       hookTimeout: 20_000,
     },
