@@ -1,4 +1,5 @@
-import { activityEntry, failPass, getInboxRow, markInboxFailed } from "@uas/db";
+import { activityEntry, getInboxRow, markInboxFailed } from "@uas/db";
+import { failPass } from "@uas/engine";
 import type { Ctx } from "../../context";
 import type { SyncQueueMessage } from "../../queues/messages";
 
