@@ -79,7 +79,17 @@ export type ListingRequest = {
 export type SystemLocation = { id: string; name: string };
 
 /** The request as the webhook route received it: headers lower-cased, body untouched (signatures). */
-export type InboundWebhook = { method: string; headers: Record<string, string>; rawBody: string; url: string };
+export type InboundWebhook = {
+  method: string;
+  headers: Record<string, string>;
+  rawBody: string;
+  url: string;
+  /**
+   * The body's bytes exactly as received, where the caller has them: a signature is over bytes, and a body
+   * that is not valid UTF-8 (answered 400 after the signature check) has no faithful `rawBody`.
+   */
+  rawBytes?: Uint8Array;
+};
 
 /** Verification outcome. `secrets` are the current and, while a rotation overlaps, the previous secret. */
 export type WebhookVerification = { ok: true } | { ok: false; status: 401; reason: string };
