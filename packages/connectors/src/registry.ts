@@ -1,5 +1,6 @@
 import type { Connector, SystemId } from "./connector";
 import { mindbodyConnector } from "./mindbody";
+import { pushpressConnector } from "./pushpress";
 
 /**
  * One entry per system: adding a system is its folder here plus this line (and the domain's source kind).
@@ -8,6 +9,7 @@ import { mindbodyConnector } from "./mindbody";
  */
 export const CONNECTORS: Partial<Record<SystemId, Connector<any>>> = {
   mindbody: mindbodyConnector,
+  pushpress: pushpressConnector,
 };
 
 export function connectorFor(system: SystemId): Connector<any> {
