@@ -1,6 +1,8 @@
 import { cctvConnector } from "./cctv";
 import type { Connector, SystemId } from "./connector";
 import { partnerApiConnector } from "./partner-api";
+import { mindbodyConnector } from "./mindbody";
+import { pushpressConnector } from "./pushpress";
 
 /**
  * One entry per system: adding a system is its folder here plus this line (and the domain's source kind).
@@ -10,6 +12,8 @@ import { partnerApiConnector } from "./partner-api";
 export const CONNECTORS: Partial<Record<SystemId, Connector<any>>> = {
   "partner-api": partnerApiConnector,
   cctv: cctvConnector,
+  mindbody: mindbodyConnector,
+  pushpress: pushpressConnector,
 };
 
 export function connectorFor(system: SystemId): Connector<any> {
