@@ -1,4 +1,5 @@
 import type { Connector, SystemId } from "./connector";
+import { abcIgniteConnector } from "./abc-ignite/index";
 import { glofoxConnector } from "./glofox/index";
 
 /**
@@ -8,6 +9,7 @@ import { glofoxConnector } from "./glofox/index";
  */
 export const CONNECTORS: Partial<Record<SystemId, Connector<any>>> = {
   glofox: glofoxConnector,
+  "abc-ignite": abcIgniteConnector,
 };
 
 export function connectorFor(system: SystemId): Connector<any> {
