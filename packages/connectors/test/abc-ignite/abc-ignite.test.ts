@@ -5,7 +5,8 @@ import {
 } from "@uas/simulators/abc-ignite";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectorError, type ConnectionContext } from "../../src/connector";
-import { abcIgniteConnector } from "../../src/abc-ignite/index";
+import { decidePassEnd, listingAnomaly } from "@uas/domain";
+import { ABC_MAX_SIZE, abcIgniteConnector } from "../../src/abc-ignite/index";
 import { formatClubTime, parseClubTime } from "../../src/abc-ignite/club-time";
 import type { AbcCredentials } from "../../src/abc-ignite/schema";
 import { connectorFor } from "../../src/registry";
@@ -239,3 +240,35 @@ describe("ABC Ignite connector: status vocabulary and club time", () => {
     expect(parseClubTime("yesterday", zone)).toBeNaN();
   });
 });
+
+describe("ABC Ignite connector: the listing traps meet the source-anomaly brake", () => {
+  it("one page then nothing, and a listing shrunk to 30, are held with the reason before anyone is disabled", async () => {
+    const sim = await start({ memberCount: 600 });
+    const context = contextFor(sim);
+    const syncedRows = (await listAll(abcIgniteConnector, context)).records.length;
+    expect(listingAnomaly({ ...(await shapeOf(context)), syncedRows })).toBeNull();
+
+    await control(sim.url, "/traps", { onePageThenNothing: true });
+    const onePage = await shapeOf(context);
+    expect(onePage).toEqual({ listed: 200, pages: 1, pageSize: ABC_MAX_SIZE });
+    const decision = decidePassEnd({
+      candidates: syncedRows - 200,
+      activeRows: syncedRows,
+      percent: 100,
+      minimum: 1e9,
+      listing: onePage,
+    });
+    expect(decision).toMatchObject({ action: "hold", brake: "anomaly", anomaly: { kind: "one-page" } });
+
+    await control(sim.url, "/traps", { shrinkTo: 30 });
+    const shrunk = await shapeOf(context);
+    expect(listingAnomaly({ ...shrunk, syncedRows })?.reason).toBe(
+      `The listing returned ${shrunk.listed} people; the facility has ${syncedRows} synced rows`,
+    );
+  });
+});
+
+async function shapeOf(context: ConnectionContext<AbcCredentials>) {
+  const all = await listAll(abcIgniteConnector, context);
+  return { listed: all.records.length, pages: all.pages, pageSize: ABC_MAX_SIZE };
+}

@@ -2,7 +2,8 @@ import { createHmac } from "node:crypto";
 import { startGlofoxSimulator, type GlofoxSimulator, type GlofoxSimulatorOptions } from "@uas/simulators/glofox";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectorError, type ConnectionContext, type InboundWebhook } from "../../src/connector";
-import { glofoxConnector } from "../../src/glofox/index";
+import { decidePassEnd, listingAnomaly } from "@uas/domain";
+import { GLOFOX_MAX_LIMIT, glofoxConnector } from "../../src/glofox/index";
 import type { GlofoxCredentials } from "../../src/glofox/schema";
 import { connectorFor } from "../../src/registry";
 import { CONTROL_KEY, control, countingFetch, listAll, startReceiver } from "../helpers";
@@ -287,3 +288,41 @@ describe("Glofox connector: change webhooks", () => {
     expect(dialect.parse({ method: "POST", headers: {}, rawBody: "not json", url: "/" })).toMatchObject({ ok: false });
   });
 });
+
+describe("Glofox connector: the listing traps meet the source-anomaly brake", () => {
+  it("one page then nothing, and a listing shrunk to 10, are held with the reason before anyone is disabled", async () => {
+    const sim = await start({ memberCount: 250 });
+    const context = contextFor(sim);
+    const syncedRows = (await listAll(glofoxConnector, context)).records.length;
+    expect(listingAnomaly({ ...(await shapeOf(context)), syncedRows })).toBeNull();
+
+    await control(sim.url, "/traps", { onePageThenNothing: true });
+    const onePage = await shapeOf(context);
+    expect(onePage).toEqual({ listed: 100, pages: 1, pageSize: GLOFOX_MAX_LIMIT });
+    expect(
+      decidePassEnd({
+        candidates: syncedRows - 100,
+        activeRows: syncedRows,
+        percent: 100,
+        minimum: 1e9,
+        listing: onePage,
+      }),
+    ).toEqual({
+      action: "hold",
+      brake: "anomaly",
+      anomaly: {
+        kind: "one-page",
+        reason: `The listing returned 100 people on one page, then nothing; the facility has ${syncedRows} synced rows`,
+      },
+    });
+
+    await control(sim.url, "/traps", { shrinkTo: 10 });
+    const shrunk = await shapeOf(context);
+    expect(listingAnomaly({ ...shrunk, syncedRows })).toMatchObject({ kind: "shrank" });
+  });
+});
+
+async function shapeOf(context: ConnectionContext<GlofoxCredentials>) {
+  const all = await listAll(glofoxConnector, context);
+  return { listed: all.records.length, pages: all.pages, pageSize: GLOFOX_MAX_LIMIT };
+}

@@ -6,5 +6,6 @@ export * from "./locations";
 export * from "./plan-record";
 export * from "./plan-page";
 export * from "./mass-disable";
+export * from "./anomaly";
 export * from "./trace";
 export * from "./plan-event";
