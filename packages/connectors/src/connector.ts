@@ -60,15 +60,15 @@ export type ConnectionContext<Credentials = Record<string, string>> = {
 /** One page of a listing, already in the contract's shape. */
 export type ListingPage = {
   records: ContractRecord[];
+  /**
+   * Deltas only: people the system reports as gone in the changed set (Mindbody's deactivated clients, Glofox
+   * `active: false`, ABC Ignite `isActive: false`), in the contract's removal shape (`integrationRemovalSchema`). A full listing never
+   * has them: there, absence is the removal (the sweep).
+   */
+  removals?: ContractRecord[];
   nextCursor: string | null;
   /** Calls made for this page (quotas are counted per call, bench:connectors prints them). */
   calls: number;
-  /**
-   * Delta pages only: people the system reports as gone since the watermark (Mindbody's deactivated clients),
-   * in the contract's removal shape (`integrationRemovalSchema`). A full listing never carries them: there,
-   * absence from the complete listing is the removal.
-   */
-  removals?: ContractRecord[];
 };
 
 /** What to list: one facility's people, or (deltas) only those changed since a watermark. */
