@@ -1,5 +1,5 @@
 import type { Bindings } from "../../bindings";
-import { invocationCtx } from "../../invocation";
+import { compose } from "../../composition";
 import type { Ctx } from "../../context";
 import {
   syncQueueMessage,
@@ -27,7 +27,7 @@ export const PASS_MESSAGES_PER_INVOCATION = 10;
  * still applied (together, as on `webhooks`) while they drain.
  */
 export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const { ctx } = invocationCtx(env, { type: "system" });
+  const ctx = compose(env).ctxFor({ type: "system" });
   const deliveries = validDeliveries(batch, syncQueueMessage);
   const webhooks = deliveries.filter((d): d is Delivery<WebhookApplyMessage> => d.body.type === "webhook.apply");
   if (webhooks.length > 0) await applyWebhookDeliveries(ctx, webhooks);

@@ -1,5 +1,5 @@
 import type { Bindings } from "../../bindings";
-import { invocationCtx } from "../../invocation";
+import { compose } from "../../composition";
 import type { Ctx } from "../../context";
 import { webhooksQueueMessage, type WebhookApplyMessage } from "../../queues/messages";
 import { ACK, conclude, settle, validDeliveries, type Delivery, type Settlement } from "../../queues/consume";
@@ -13,14 +13,14 @@ import { errorSummary } from "../../log";
  * with large batches, so a running pass on `sync` never holds webhooks back.
  */
 export async function handleWebhooksBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const { ctx } = invocationCtx(env, { type: "system" });
+  const ctx = compose(env).ctxFor({ type: "system" });
   const deliveries = validDeliveries(batch, webhooksQueueMessage);
   if (deliveries.length > 0) await applyWebhookDeliveries(ctx, deliveries);
 }
 
 /** The webhooks queue's dead-letter queue: each event becomes a Failed entry, then is acknowledged. */
 export async function handleWebhookDeadLetters(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const { ctx } = invocationCtx(env, { type: "system" });
+  const ctx = compose(env).ctxFor({ type: "system" });
   for (const { message, body } of validDeliveries(batch, webhooksQueueMessage, "ack")) {
     console.error("dead letter on webhooks-dlq", message.id, body.type);
     await settle(message, async () => {

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { parseSourceEvent, type SyncSource } from "@uas/domain";
-import type { Ctx } from "../../context";
 import { receiveWebhook } from "./service";
 import { webhookError } from "./errors";
 import type { WebhookEnv } from "./middleware";
@@ -24,13 +23,7 @@ export function receiveEvent(source: SyncSource) {
 
     const sender = c.get("sender");
     const webhookId = c.get("webhookId");
-    const ctx: Ctx = {
-      actor: { type: "webhook", sender: sender.sender },
-      db: c.get("db"),
-      now: () => Date.now(),
-      queues: c.get("queues"),
-      secrets: c.get("secrets"),
-    };
+    const ctx = c.get("ctxFor")({ type: "webhook", sender: sender.sender });
     const { status } = await receiveWebhook({
       ctx,
       input: { sender, webhookId, payload: text },
