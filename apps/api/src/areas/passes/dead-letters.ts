@@ -1,14 +1,17 @@
-import { activityEntry, failPass, getInboxRow, markInboxFailed } from "@uas/db";
+import { activityEntry, getInboxRow, markInboxFailed } from "@uas/db";
+import { SOURCE_KINDS, parseSenderKey, targetFacilityId, targetIntegrationId } from "@uas/domain";
+import { failPass } from "@uas/engine";
 import type { Ctx } from "../../context";
 import type { SyncQueueMessage } from "../../queues/messages";
 
 export const DEAD_WEBHOOK_REASON = "This change could not be applied after repeated attempts; it is kept for support";
 export const DEAD_PASS_REASON = "The pass could not continue after repeated attempts; nobody was removed";
 
-function externalIdOf(payload: string): string {
+/** The person's id in a stored event, by the kind's id field. */
+function externalIdOf(payload: string, idField: string): string {
   try {
-    const data = (JSON.parse(payload) as { data?: { external_id?: unknown; person_id?: unknown } }).data;
-    const id = data?.external_id ?? data?.person_id;
+    const data = (JSON.parse(payload) as { data?: Record<string, unknown> }).data;
+    const id = data?.[idField];
     return typeof id === "string" ? id : "";
   } catch {
     return "";
@@ -25,19 +28,20 @@ export async function recordDeadSyncMessage({ ctx, input }: { ctx: Ctx; input: S
     case "webhook.apply": {
       const row = await getInboxRow(ctx.db, input);
       if (!row || row.state === "applied" || row.state === "failed") return;
-      const [kind, id] = input.sender.split(":", 2) as ["integration" | "cctv", string];
+      const sender = parseSenderKey(input.sender);
       await ctx.db.transaction(async (tx) => {
-        await tx.insert(activityEntry).values({
-          at: ctx.now(),
-          organisationId: row.organisationId,
-          facilityId: kind === "cctv" ? id : null,
-          source: kind,
-          integrationId: kind === "integration" ? id : null,
-          externalId: externalIdOf(row.payload),
-          outcome: "failed",
-          reason: DEAD_WEBHOOK_REASON,
-          webhookId: input.webhookId,
-        });
+        if (sender)
+          await tx.insert(activityEntry).values({
+            at: ctx.now(),
+            organisationId: row.organisationId,
+            facilityId: targetFacilityId(sender),
+            source: sender.source,
+            integrationId: targetIntegrationId(sender),
+            externalId: externalIdOf(row.payload, SOURCE_KINDS[sender.source].idField),
+            outcome: "failed",
+            reason: DEAD_WEBHOOK_REASON,
+            webhookId: input.webhookId,
+          });
         await markInboxFailed(tx, input, DEAD_WEBHOOK_REASON);
       });
       return;

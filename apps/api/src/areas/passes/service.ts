@@ -8,7 +8,7 @@ import {
   dryRunPass,
   PassNotHeldError,
   type SyncPassRow,
-} from "@uas/db";
+} from "@uas/engine";
 import type { RequireIdentifier, SyncSource } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { conflict, notFound } from "../../errors";

@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { env } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
-import { accessUser, applySourceEvent, insertIntegration, updateSyncSettings } from "@uas/db";
+import { accessUser, insertIntegration, updateSyncSettings } from "@uas/db";
+import { applySourceEvent } from "@uas/engine";
 import { createTenant, signIn, testDb, trpcMutation, type Tenant } from "../../../test/support";
 
 type Member = { external_id: string; email: string | null; mobile_phone: string | null; location_ids: string[] };

@@ -4,9 +4,9 @@ import {
   loadFacilityContext,
   loadLocationMap,
   loadPersonRows,
-  loadSourceCredentials,
   planSettingsFor,
-} from "@uas/db";
+} from "@uas/engine";
+import { loadSourceCredentials } from "@uas/db";
 import {
   OUTCOME_LABELS,
   SKIP_REASONS,

@@ -5,10 +5,9 @@ import {
   getSourceHealth,
   listFacilityIntegrations,
   setFacilityIntegration,
-  countAutoSendCandidates,
-  drizzleHandle,
   type SyncSettingsPatch,
 } from "@uas/db";
+import { countAutoSendCandidates, drizzleHandle } from "@uas/engine";
 import { SOURCE_LABELS, SYNC_SOURCES } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { notFound } from "../../errors";

@@ -1,12 +1,6 @@
 import { errorSummary } from "../../log";
-import {
-  applyInboxEvents,
-  listStuckInboxRows,
-  markInboxEnqueued,
-  storeInboxRow,
-  type InboxApplyResult,
-  type WebhookSenderRow,
-} from "@uas/db";
+import { applyInboxEvents, type InboxApplyResult } from "@uas/engine";
+import { listStuckInboxRows, markInboxEnqueued, storeInboxRow, type WebhookSenderRow } from "@uas/db";
 import type { Ctx } from "../../context";
 import type { WebhookApplyMessage } from "../../queues/messages";
 import { relayInvitationsAfterCommit } from "../invitations/service";
