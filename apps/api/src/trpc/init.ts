@@ -30,7 +30,6 @@ const t = initTRPC.context<TrpcContext>().create({
 
 const CODES = {
   not_found: "NOT_FOUND",
-  forbidden: "FORBIDDEN",
   conflict: "CONFLICT",
   bad_request: "BAD_REQUEST",
   unauthorized: "UNAUTHORIZED",

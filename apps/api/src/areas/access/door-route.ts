@@ -18,7 +18,7 @@ const answer = z.object({
   until: z.string().nullable(),
 });
 
-const STATUS = { unauthorized: 401, not_found: 404, bad_request: 400, forbidden: 403, conflict: 409 } as const;
+const STATUS = { unauthorized: 401, not_found: 404, bad_request: 400, conflict: 409 } as const;
 
 /**
  * `POST /v1/access/check`: the door's question, answered from the access rules (docs/access-check.md).
