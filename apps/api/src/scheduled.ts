@@ -10,7 +10,7 @@ import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, type SyncSou
 import type { Bindings } from "./bindings";
 import { compose } from "./composition";
 import type { Ctx } from "./context";
-import type { PassStartMessage } from "./queues/messages";
+import type { PassStartMessage } from "./areas/passes/start-message";
 import { sweepStuckWebhooks } from "./areas/webhooks/service";
 import { sweepInvitations } from "./areas/invitations/service";
 import { resumeStalledPasses } from "./areas/passes/service";

@@ -1,9 +1,14 @@
 import type { Bindings } from "../../bindings";
 import { compose } from "../../composition";
 import { mailerFromConfig } from "./email/mailer";
-import { invitationsQueueMessage } from "../../queues/messages";
+import { z } from "zod";
+import { invitationRelayMessage } from "./relay-message";
+import { invitationSendMessage } from "./send-message";
 import { ACK, settle, validDeliveries } from "../../queues/consume";
 import { failDeadLetteredInvitation, relayInvitations, sendQueuedInvitation } from "./service";
+
+/** What the `invitations` queue (and its dead-letter queue) carries. */
+const invitationsQueueMessage = z.discriminatedUnion("type", [invitationSendMessage, invitationRelayMessage]);
 
 /** `invitations`: send one invitation per message, or continue a relay; each message acked on its own. */
 export async function handleInvitationsBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Bindings } from "../../bindings";
 import { compose } from "../../composition";
-import { syncQueueMessage } from "../../queues/messages";
+import { syncQueueMessage } from "./sync-message";
 import { ACK, settle, validDeliveries } from "../../queues/consume";
 import { recordDeadSyncMessage } from "./dead-letters";
 

@@ -1,12 +1,10 @@
 import type { Bindings } from "../../bindings";
 import { compose } from "../../composition";
 import type { Ctx } from "../../context";
-import {
-  syncQueueMessage,
-  type PassStartMessage,
-  type PassStepMessage,
-  type WebhookApplyMessage,
-} from "../../queues/messages";
+import type { WebhookApplyMessage } from "../webhooks/apply-message";
+import type { PassStartMessage } from "./start-message";
+import type { PassStepMessage } from "./step-message";
+import { syncQueueMessage } from "./sync-message";
 import { ACK, settle, validDeliveries, type Delivery, type Settlement } from "../../queues/consume";
 import { backoffSeconds } from "../../queues/retry";
 import { applyWebhookDeliveries } from "../webhooks/queue";

@@ -12,7 +12,8 @@ import {
 import type { RequireIdentifier, SyncSource } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { conflict, notFound } from "../../errors";
-import type { PassStartMessage, PassStepMessage } from "../../queues/messages";
+import type { PassStartMessage } from "./start-message";
+import type { PassStepMessage } from "./step-message";
 import { loadListingFactory } from "../../sources/listing-factory";
 import { findFacility } from "../../facilities";
 import { relayInvitationsAfterCommit } from "../invitations/service";
