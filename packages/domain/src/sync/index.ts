@@ -8,3 +8,4 @@ export * from "./plan-page";
 export * from "./mass-disable";
 export * from "./trace";
 export * from "./plan-event";
+export * from "./pass-lifecycle";
