@@ -15,6 +15,8 @@ const tasks = {
     ["--filter", "@uas/db", "bench:import"],
   ],
   "bench:webhooks": [["--filter", "@uas/api", "bench:webhooks"]],
+  // Native connectors' listings (Mindbody, PushPress) over HTTP beside the partner contract's (.bench/connectors.json).
+  "bench:connectors": [["--filter", "@uas/connectors", "bench"]],
   // The load bench (webhooks during a nightly pass) merges its load_* figures into the same file, the
   // night simulation its sim_* figures: an unchanged second night of 200 facilities (issue 19's figures).
   "bench:reliability": [

@@ -9,6 +9,14 @@ import {
   type SchemaIssue,
   type SourceChange,
   type SyncSource,
+  type SourceTarget,
+  INTEGRATION_SOURCE,
+  parseSenderKey,
+  senderId,
+  senderKey,
+  sourceTarget,
+  targetFacilityId,
+  targetIntegrationId,
 } from "@uas/domain";
 import type { Db, DbOrTx } from "@uas/db";
 import { facility, integration, integrationLocation } from "@uas/db";
@@ -19,9 +27,7 @@ import { drizzleHandle, int, json, text, withWriteTransaction, type StoreHandle 
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "@uas/db";
 
-export type SourceEventTarget =
-  | { source: "integration"; integrationId: string }
-  | { source: "cctv"; facilityId: string };
+export type SourceEventTarget = SourceTarget;
 
 export type ApplySourceEventInput = SourceEventTarget & {
   db: DbOrTx;
@@ -62,8 +68,7 @@ type SenderContext = {
 
 type ParsedEvent = { target: SourceEventTarget; change: SourceChange; webhookId: string | null };
 
-export const senderKeyOf = (target: SourceEventTarget) =>
-  target.source === "integration" ? `integration:${target.integrationId}` : `cctv:${target.facilityId}`;
+export const senderKeyOf = senderKey;
 
 /**
  * Applies one source event to every facility it concerns, in one write transaction (so it serialises
@@ -73,10 +78,7 @@ export const senderKeyOf = (target: SourceEventTarget) =>
 export async function applySourceEvent(input: ApplySourceEventInput): Promise<ApplySourceEventResult> {
   const parsed = parseSourceEvent(input.source, input.event);
   if (!parsed.ok) return { status: "invalid", issues: parsed.issues };
-  const target: SourceEventTarget =
-    input.source === "integration"
-      ? { source: "integration", integrationId: input.integrationId }
-      : { source: "cctv", facilityId: input.facilityId };
+  const target: SourceEventTarget = sourceTarget(input.source, senderId(input));
   return input.db.transaction(async (tx) => {
     const senders = await loadSenderContexts(tx, [target]);
     if (input.onlyFacilityId !== undefined) restrictToFacility(senders, input.onlyFacilityId);
@@ -195,23 +197,20 @@ function parseJson(text: string): unknown {
   }
 }
 
-function targetOfSender(sender: string): SourceEventTarget | null {
-  const separator = sender.indexOf(":");
-  const kind = sender.slice(0, separator);
-  const id = sender.slice(separator + 1);
-  if (separator < 0 || !id) return null;
-  if (kind === "integration") return { source: "integration", integrationId: id };
-  if (kind === "cctv") return { source: "cctv", facilityId: id };
-  return null;
-}
+const targetOfSender = parseSenderKey;
 
 /** Every distinct sender's organisation, location map and facility settings: a few statements per batch. */
 async function loadSenderContexts(
   db: DbOrTx,
   targets: readonly SourceEventTarget[],
 ): Promise<Map<string, SenderContext>> {
-  const integrationIds = [...new Set(targets.flatMap((t) => (t.source === "integration" ? [t.integrationId] : [])))];
-  const cctvFacilityIds = [...new Set(targets.flatMap((t) => (t.source === "cctv" ? [t.facilityId] : [])))];
+  const integrationIds = [...new Set(targets.flatMap((t) => targetIntegrationId(t) ?? []))];
+  const facilityTargets = new Map<string, SourceTarget>();
+  for (const t of targets) {
+    const facilityId = targetFacilityId(t);
+    if (facilityId !== null) facilityTargets.set(senderKey(t), t);
+  }
+  const cctvFacilityIds = [...new Set([...facilityTargets.values()].map((t) => senderId(t)))];
   const partners =
     integrationIds.length === 0
       ? []
@@ -262,25 +261,26 @@ async function loadSenderContexts(
       locations.filter((l) => l.integrationId === partner.id).map((l) => [l.locationId, l.facilityId]),
     );
     const ids = organisationFacilities.filter((f) => f.organisationId === partner.organisationId).map((f) => f.id);
-    senders.set(senderKeyOf({ source: "integration", integrationId: partner.id }), {
-      source: "integration",
+    senders.set(senderKeyOf(sourceTarget(INTEGRATION_SOURCE, partner.id)), {
+      source: INTEGRATION_SOURCE,
       integrationId: partner.id,
       organisationId: partner.organisationId,
       locationMap,
       senderFacilityId: null,
-      facilities: facilitiesFor(ids, "integration", partner.id),
+      facilities: facilitiesFor(ids, INTEGRATION_SOURCE, partner.id),
     });
   }
-  for (const facilityId of cctvFacilityIds) {
+  for (const [key, target] of facilityTargets) {
+    const facilityId = senderId(target);
     const context = contexts.get(facilityId);
     if (!context) continue;
-    senders.set(senderKeyOf({ source: "cctv", facilityId }), {
-      source: "cctv",
+    senders.set(key, {
+      source: target.source,
       integrationId: null,
       organisationId: context.facility.organisationId,
       locationMap: null,
       senderFacilityId: facilityId,
-      facilities: facilitiesFor([facilityId], "cctv", null),
+      facilities: facilitiesFor([facilityId], target.source, null),
     });
   }
   return senders;

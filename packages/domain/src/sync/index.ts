@@ -6,6 +6,8 @@ export * from "./locations";
 export * from "./plan-record";
 export * from "./plan-page";
 export * from "./mass-disable";
+export * from "./anomaly";
+export * from "./poll-window";
 export * from "./trace";
 export * from "./plan-event";
 export * from "./pass-lifecycle";
