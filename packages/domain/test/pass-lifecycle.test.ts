@@ -7,7 +7,7 @@ import {
   PASS_STALE_AFTER_MS,
   PASS_STALLED_AFTER_MS,
   decideHeldPass,
-  decidePassEnd,
+  endOfPass,
   isPassStale,
   shouldHoldRemovals,
   stalledBefore,
@@ -41,7 +41,7 @@ describe("a running pass's health", () => {
 
 describe("how a pass ends", () => {
   it("fails when the facility is gone", () => {
-    expect(decidePassEnd({ facilityExists: false })).toEqual({
+    expect(endOfPass({ facilityExists: false })).toEqual({
       state: "failed",
       reason: FACILITY_GONE_REASON,
       disable: false,
@@ -50,13 +50,13 @@ describe("how a pass ends", () => {
   });
 
   it("completes without removing or inviting anyone when its source was turned off", () => {
-    expect(decidePassEnd({ facilityExists: true, source: "integration", sourceOn: false })).toEqual({
+    expect(endOfPass({ facilityExists: true, source: "integration", sourceOn: false })).toEqual({
       state: "complete",
       reason: "Integration sync is turned off for this facility, so nobody was removed",
       disable: false,
       invite: false,
     });
-    expect(decidePassEnd({ facilityExists: true, source: "cctv", sourceOn: false })).toMatchObject({
+    expect(endOfPass({ facilityExists: true, source: "cctv", sourceOn: false })).toMatchObject({
       state: "complete",
       disable: false,
     });
@@ -64,14 +64,14 @@ describe("how a pass ends", () => {
 
   it("completes, and invites, when nobody is to be removed", () => {
     expect(
-      decidePassEnd({ facilityExists: true, source: "cctv", sourceOn: true, candidates: 0, activeRows: 0, brake }),
+      endOfPass({ facilityExists: true, source: "cctv", sourceOn: true, candidates: 0, activeRows: 0, brake }),
     ).toEqual({ state: "complete", reason: null, disable: false, invite: true });
   });
 
   it("holds when the brake says so, and otherwise removes the candidates", () => {
     const end = (candidates: number, activeRows: number) =>
-      decidePassEnd({ facilityExists: true, source: "integration", sourceOn: true, candidates, activeRows, brake });
-    expect(end(5, 20)).toEqual({ state: "held", heldCount: 5, disable: false, invite: false });
+      endOfPass({ facilityExists: true, source: "integration", sourceOn: true, candidates, activeRows, brake });
+    expect(end(5, 20)).toEqual({ state: "held", heldCount: 5, reason: null, disable: false, invite: false });
     expect(end(4, 20)).toEqual({ state: "complete", reason: null, disable: true, invite: true });
     expect(end(5, 100)).toEqual({ state: "complete", reason: null, disable: true, invite: true });
   });
@@ -85,7 +85,7 @@ describe("how a pass ends", () => {
         fc.nat(50),
         (candidates, extra, percent, minimum) => {
           const activeRows = candidates + extra;
-          const end = decidePassEnd({
+          const end = endOfPass({
             facilityExists: true,
             source: "integration",
             sourceOn: true,
@@ -123,5 +123,26 @@ describe("an admin's decision on a held pass", () => {
   it("with the source turned off since, removes and invites nobody", () => {
     expect(decideHeldPass("allow", false)).toMatchObject({ disable: false, invite: false });
     expect(decideHeldPass("reject", false)).toMatchObject({ disable: false, invite: false });
+  });
+});
+
+describe("the source-anomaly brake at the pass end", () => {
+  it("holds an empty listing with its reason, whatever the removal threshold", () => {
+    const end = endOfPass({
+      facilityExists: true,
+      source: "integration",
+      sourceOn: true,
+      candidates: 30,
+      activeRows: 30,
+      brake: { percent: 100, minimum: 1000 },
+      listing: { listed: 0, pages: 1, pageSize: 100 },
+    });
+    expect(end).toEqual({
+      state: "held",
+      heldCount: 30,
+      reason: "The listing returned 0 people; the facility has 30 synced rows",
+      disable: false,
+      invite: false,
+    });
   });
 });

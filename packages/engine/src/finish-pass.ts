@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { HELD_SAMPLE_SIZE, decidePassEnd, type PassEnd } from "@uas/domain";
+import { HELD_SAMPLE_SIZE, endOfPass, type PassEnd } from "@uas/domain";
 import type { Db, DbOrTx } from "@uas/db";
 import { syncPass } from "@uas/db";
 import { getPass, progressOf, type SyncPassRow } from "./passes";
@@ -51,7 +51,8 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
       }
       const row = {
         state: decision.state,
-        ...(decision.state === "held" ? { heldCount: decision.heldCount } : { reason: decision.reason }),
+        ...(decision.state === "held" ? { heldCount: decision.heldCount } : {}),
+        reason: decision.reason,
         ...values,
       };
       const [ended] = await tx
@@ -61,10 +62,10 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
         .returning();
       return ended as SyncPassRow;
     };
-    if (!sweep) return end(decidePassEnd({ facilityExists: false }));
-    if (!sweep.sourceOn) return end(decidePassEnd({ facilityExists: true, source: pass.source, sourceOn: false }));
+    if (!sweep) return end(endOfPass({ facilityExists: false }));
+    if (!sweep.sourceOn) return end(endOfPass({ facilityExists: true, source: pass.source, sourceOn: false }));
     const { candidateRowids, activeRows } = await readSweep(tx, sweep.scope);
-    const decision = decidePassEnd({
+    const decision = endOfPass({
       facilityExists: true,
       source: pass.source,
       sourceOn: true,

@@ -1,4 +1,4 @@
-import { shouldHoldRemovals } from "./mass-disable";
+import { decidePassEnd, type AnomalyPolicy, type ListingShape } from "./anomaly";
 import { sourceOffReason } from "./reasons";
 import type { SyncSource } from "../vocabulary";
 
@@ -46,6 +46,9 @@ export type PassEndFacts =
       candidates: number;
       activeRows: number;
       brake: { percent: number; minimum: number };
+      /** The listing as read, for the source-anomaly brake (anomaly.ts); absent for passes not judged by it. */
+      listing?: Omit<ListingShape, "syncedRows"> | null;
+      anomalyPolicy?: AnomalyPolicy;
     };
 
 /**
@@ -55,9 +58,9 @@ export type PassEndFacts =
 export type PassEnd =
   | { state: "failed"; reason: string; disable: false; invite: false }
   | { state: "complete"; reason: string | null; disable: boolean; invite: boolean }
-  | { state: "held"; heldCount: number; disable: false; invite: false };
+  | { state: "held"; heldCount: number; reason: string | null; disable: false; invite: false };
 
-export function decidePassEnd(facts: PassEndFacts): PassEnd {
+export function endOfPass(facts: PassEndFacts): PassEnd {
   if (!facts.facilityExists) return { state: "failed", reason: FACILITY_GONE_REASON, disable: false, invite: false };
   // Turning a source off must never disable anyone.
   if (!facts.sourceOn) {
@@ -68,15 +71,29 @@ export function decidePassEnd(facts: PassEndFacts): PassEnd {
       invite: false,
     };
   }
-  if (facts.candidates === 0) return { state: "complete", reason: null, disable: false, invite: true };
-  const hold = shouldHoldRemovals({
+  // Both brakes (the source-anomaly one, then the mass-disable threshold) in one answer.
+  const decision = decidePassEnd({
     candidates: facts.candidates,
     activeRows: facts.activeRows,
     percent: facts.brake.percent,
     minimum: facts.brake.minimum,
+    listing: facts.listing ?? null,
+    ...(facts.anomalyPolicy ? { policy: facts.anomalyPolicy } : {}),
   });
-  if (hold) return { state: "held", heldCount: facts.candidates, disable: false, invite: false };
-  return { state: "complete", reason: null, disable: true, invite: true };
+  switch (decision.action) {
+    case "complete":
+      return { state: "complete", reason: null, disable: false, invite: true };
+    case "disable":
+      return { state: "complete", reason: null, disable: true, invite: true };
+    case "hold":
+      return {
+        state: "held",
+        heldCount: facts.candidates,
+        reason: decision.brake === "anomaly" ? decision.anomaly.reason : null,
+        disable: false,
+        invite: false,
+      };
+  }
 }
 
 /**
