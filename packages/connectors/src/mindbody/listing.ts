@@ -12,10 +12,12 @@ const clientsPageSchema = z.object({
   Clients: z.array(mindbodyClientSchema),
 });
 
-function offsetOf(cursor: string | null): number {
-  if (cursor === null) return 0;
-  if (!/^\d{1,9}$/.test(cursor)) throw new Error(`not a Mindbody listing cursor: "${cursor}"`);
-  return Number(cursor);
+/** The cursor is `<offset>.<TotalResults seen>`: the total tells a later page the listing shrank meanwhile. */
+function cursorOf(cursor: string | null): { offset: number; total: number | null } {
+  if (cursor === null) return { offset: 0, total: null };
+  const match = /^(\d{1,9})\.(\d{1,9})$/.exec(cursor);
+  if (!match) throw new Error(`not a Mindbody listing cursor: "${cursor}"`);
+  return { offset: Number(match[1]), total: Number(match[2]) };
 }
 
 /**
@@ -25,18 +27,30 @@ function offsetOf(cursor: string | null): number {
  */
 export async function listClientsPage(context: MindbodyContext, request: ListingRequest): Promise<ListingPage> {
   const counter: CallCounter = { calls: 0 };
-  const offset = offsetOf(request.cursor);
+  const position = cursorOf(request.cursor);
   const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, context.tuning?.pageSize ?? MAX_PAGE_SIZE));
-  const query: Record<string, string> = {
-    "request.limit": String(limit),
-    "request.offset": String(offset),
-    "request.includeInactive": request.since === undefined ? "false" : "true",
+  const read = async (offset: number) => {
+    const query: Record<string, string> = {
+      "request.limit": String(limit),
+      "request.offset": String(offset),
+      "request.includeInactive": request.since === undefined ? "false" : "true",
+    };
+    if (request.since !== undefined) query["request.lastModifiedDate"] = new Date(request.since).toISOString();
+    const parsed = clientsPageSchema.safeParse((await staffGet(context, counter, "/client/clients", query)).body);
+    if (!parsed.success) throw malformed("client listing page", issuesText(parsed.error));
+    return parsed.data;
   };
-  if (request.since !== undefined) query["request.lastModifiedDate"] = new Date(request.since).toISOString();
-  const answer = await staffGet(context, counter, "/client/clients", query);
-  const parsed = clientsPageSchema.safeParse(answer.body);
-  if (!parsed.success) throw malformed("client listing page", issuesText(parsed.error));
-  const { Clients: clients, PaginationResponse: paging } = parsed.data;
+  let offset = position.offset;
+  let page = await read(offset);
+  // Offset paging over a list that shrank meanwhile (a client deactivated or merged away before this offset)
+  // would skip as many clients as it lost, and a complete listing reads the skipped as removed. Step back by
+  // the shrinkage and read again: a client may come twice, none is missed.
+  const shrunk = position.total === null ? 0 : position.total - page.PaginationResponse.TotalResults;
+  if (shrunk > 0 && offset > 0) {
+    offset = Math.max(0, offset - shrunk);
+    page = await read(offset);
+  }
+  const { Clients: clients, PaginationResponse: paging } = page;
 
   const wanted = request.locationIds === null ? null : new Set(request.locationIds);
   const records: ContractRecord[] = [];
@@ -50,7 +64,7 @@ export async function listClientsPage(context: MindbodyContext, request: Listing
     records.push(clientRecord(client));
   }
   const next = offset + clients.length;
-  const nextCursor = clients.length > 0 && next < paging.TotalResults ? String(next) : null;
+  const nextCursor = clients.length > 0 && next < paging.TotalResults ? `${next}.${paging.TotalResults}` : null;
   return { records, nextCursor, calls: counter.calls, ...(request.since === undefined ? {} : { removals }) };
 }
 

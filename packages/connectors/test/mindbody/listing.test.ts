@@ -49,6 +49,28 @@ describe("Mindbody listing against the simulator", () => {
     expect((await listAll(context)).calls).toBe(pages);
   });
 
+  it("misses nobody when clients are deactivated before the offset during a listing", async () => {
+    const sim = await startMindbody({ clientCount: 600 });
+    const context = mindbodyContext(sim);
+    const seen = new Set<unknown>();
+    let page = await mindbodyConnector.listPage(context, { locationIds: null, cursor: null });
+    for (const record of page.records) seen.add(record.external_id);
+    // Three clients of the first page leave while the listing is under way.
+    for (const record of page.records.slice(0, 3)) {
+      const entry = sim.site.store.list().find((e) => String(e.client.UniqueId) === record.external_id);
+      await control(sim.url, `/clients/${entry?.client.Id}/deactivate`, {});
+    }
+    let calls = 0;
+    while (page.nextCursor !== null) {
+      page = await mindbodyConnector.listPage(context, { locationIds: null, cursor: page.nextCursor });
+      calls += page.calls;
+      for (const record of page.records) seen.add(record.external_id);
+    }
+    const active = sim.site.store.list().filter((e) => e.client.Active);
+    for (const entry of active) expect(seen.has(String(entry.client.UniqueId))).toBe(true);
+    expect(calls).toBe(Math.ceil(active.length / 200)); // the later pages, and the shrunk one read once more
+  });
+
   it("maps fields, person types and statuses; the raw status stays in membership_status", async () => {
     const sim = await startMindbody({ clientCount: 0 });
     await control(sim.url, "/clients", {
