@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ContractRecord, ListingPage, ListingRequest, SystemLocation } from "../connector";
 import { type CallCounter, malformed } from "../native/call";
 import { type MindbodyContext, issuesText, paginationSchema, siteGet, staffGet } from "./api";
-import { clientRecord, externalIdOf, mindbodyClientSchema, removalRecord } from "./records";
+import { type MindbodyClient, clientRecord, externalIdOf, mindbodyClientSchema, removalRecord } from "./records";
 
 /** Mindbody's largest page: fewer pages, fewer calls against the daily quota. */
 export const MAX_PAGE_SIZE = 200;
@@ -11,6 +11,10 @@ const clientsPageSchema = z.object({
   PaginationResponse: paginationSchema,
   Clients: z.array(mindbodyClientSchema),
 });
+type ClientsPage = z.output<typeof clientsPageSchema>;
+
+/** Pages read at once by one `listPage` once the total (hence every offset) is known. */
+export const PAGES_IN_FLIGHT = 4;
 
 /** The cursor is `<offset>.<TotalResults seen>`: the total tells a later page the listing shrank meanwhile. */
 function cursorOf(cursor: string | null): { offset: number; total: number | null } {
@@ -40,17 +44,37 @@ export async function listClientsPage(context: MindbodyContext, request: Listing
     if (!parsed.success) throw malformed("client listing page", issuesText(parsed.error));
     return parsed.data;
   };
+  // Offsets are known once the total is: up to four pages are read at once (the same calls, less waiting).
+  const offsetsFrom = (from: number, total: number, count: number) =>
+    Array.from({ length: count }, (_, i) => from + i * limit).filter((at) => at < total);
   let offset = position.offset;
-  let page = await read(offset);
-  // Offset paging over a list that shrank meanwhile (a client deactivated or merged away before this offset)
+  let pages: ClientsPage[];
+  if (position.total === null) {
+    const first = await read(offset);
+    const rest = offsetsFrom(offset + limit, first.PaginationResponse.TotalResults, PAGES_IN_FLIGHT - 1);
+    pages = [first, ...(await Promise.all(rest.map(read)))];
+  } else {
+    const offsets = offsetsFrom(offset, position.total, PAGES_IN_FLIGHT);
+    pages = await Promise.all((offsets.length > 0 ? offsets : [offset]).map(read));
+  }
+  // Offset paging over a list that shrank meanwhile (a client deactivated or merged away before an offset)
   // would skip as many clients as it lost, and a complete listing reads the skipped as removed. Step back by
   // the shrinkage and read again: a client may come twice, none is missed.
-  const shrunk = position.total === null ? 0 : position.total - page.PaginationResponse.TotalResults;
-  if (shrunk > 0 && offset > 0) {
-    offset = Math.max(0, offset - shrunk);
-    page = await read(offset);
+  const reference = position.total ?? (pages[0] as ClientsPage).PaginationResponse.TotalResults;
+  const lowest = Math.min(...pages.map((p) => p.PaginationResponse.TotalResults));
+  if (lowest < reference) {
+    if (position.total === null || offset === 0) pages = pages.slice(0, 1);
+    else {
+      offset = Math.max(0, offset - (reference - lowest));
+      pages = [await read(offset)];
+    }
   }
-  const { Clients: clients, PaginationResponse: paging } = page;
+  const clients: MindbodyClient[] = [];
+  for (const page of pages) {
+    clients.push(...page.Clients);
+    if (page.Clients.length < limit) break;
+  }
+  const total = Math.min(...pages.map((p) => p.PaginationResponse.TotalResults));
 
   const wanted = request.locationIds === null ? null : new Set(request.locationIds);
   const records: ContractRecord[] = [];
@@ -64,7 +88,7 @@ export async function listClientsPage(context: MindbodyContext, request: Listing
     records.push(clientRecord(client));
   }
   const next = offset + clients.length;
-  const nextCursor = clients.length > 0 && next < paging.TotalResults ? `${next}.${paging.TotalResults}` : null;
+  const nextCursor = clients.length > 0 && next < total ? `${next}.${total}` : null;
   return { records, nextCursor, calls: counter.calls, ...(request.since === undefined ? {} : { removals }) };
 }
 
