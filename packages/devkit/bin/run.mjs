@@ -9,7 +9,7 @@ ensureInstalled();
 // the caller's own environment wins over them.
 const tasks = {
   bench: [
-    ["--filter", "@uas/db", "bench"],
+    ["--filter", "@uas/engine", "bench"],
     ["--filter", "@uas/db", "bench:bulk-delete"],
     ["--filter", "@uas/db", "bench:users"],
     ["--filter", "@uas/db", "bench:import"],
