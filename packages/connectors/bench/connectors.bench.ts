@@ -1,7 +1,7 @@
 /**
  * `npm run bench:connectors`: a 100,000-client Mindbody site and a 100,000-customer PushPress company listed
  * through their connectors and simulators over HTTP, beside the partner-contract demo partner (apps/demo-partner)
- * listing the same number of people in the same run. Every record is validated by the domain
+ * listed through the partner-api connector, the same number of people in the same run. Every record is validated by the domain
  * (`parseListingRecord`) on both sides, as a pass would. This measures the LISTING (HTTP, paging, translation,
  * validation), not the whole pass (planning and writing rows are the engine's and the same for every source).
  *
@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseListingRecord } from "@uas/domain";
 import type { ConnectionContext, Connector, ListingRequest } from "../src";
 import { mindbodyConnector } from "../src/mindbody";
+import { partnerApiConnector } from "../src/partner-api";
 import { pushpressConnector } from "../src/pushpress";
 import { BENCH_CONTROL_KEY, BENCH_KEYS, type ServerInfo } from "./server";
 
@@ -70,26 +71,6 @@ async function listThrough<C>(
   return { seconds: (performance.now() - started) / 1000, ...totals };
 }
 
-/** The partner contract's listing (partner-contract.md §2): `GET /members?cursor&limit=1000`, Bearer key. */
-async function listPartner(url: string, apiKey: string): Promise<Listing> {
-  const started = performance.now();
-  const totals = { calls: 0, people: 0, invalid: 0, removals: 0 };
-  let cursor: string | null = null;
-  do {
-    const query = new URLSearchParams({ limit: "1000", ...(cursor ? { cursor } : {}) });
-    const res = await fetch(`${url}/members?${query}`, { headers: { Authorization: `Bearer ${apiKey}` } });
-    totals.calls += 1;
-    if (res.status !== 200) throw new Error(`partner listing: HTTP ${res.status}`);
-    const body = (await res.json()) as { data: unknown[]; next_cursor: string | null };
-    for (const record of body.data) {
-      if (parseListingRecord("integration", record).ok) totals.people += 1;
-      else totals.invalid += 1;
-    }
-    cursor = body.next_cursor;
-  } while (cursor !== null);
-  return { seconds: (performance.now() - started) / 1000, ...totals };
-}
-
 function best(runs: Listing[]): Listing {
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 }
@@ -109,6 +90,12 @@ async function main(): Promise<void> {
     },
     fetch,
   };
+  // The partner contract through its own connector (partner-contract.md §2: cursor paging, 1,000 a page).
+  const partnerContext: ConnectionContext<{ apiKey: string }> = {
+    baseUrl: partner.url,
+    credentials: { apiKey: BENCH_KEYS.partner },
+    fetch,
+  };
   const ppContext: ConnectionContext<{ apiKey: string; companyId: string }> = {
     baseUrl: pushpress.apiBaseUrl,
     credentials: { apiKey: BENCH_KEYS.pushpress, companyId: pushpress.companyId ?? "" },
@@ -116,7 +103,7 @@ async function main(): Promise<void> {
   };
 
   // A warm-up listing each (not counted): JIT and the simulators' first-listing caches.
-  await listPartner(partner.url, BENCH_KEYS.partner);
+  await listThrough(partnerApiConnector, partnerContext);
   await listThrough(mindbodyConnector, mbContext);
   await listThrough(pushpressConnector, ppContext);
   await controlPost(mindbody.url, "/usage/reset", {});
@@ -124,7 +111,7 @@ async function main(): Promise<void> {
   const runs = { partner: [] as Listing[], mindbody: [] as Listing[], pushpress: [] as Listing[] };
   for (let round = 1; round <= ROUNDS; round += 1) {
     // Interleaved, so a burst of load from other processes hits every system alike.
-    runs.partner.push(await listPartner(partner.url, BENCH_KEYS.partner));
+    runs.partner.push(await listThrough(partnerApiConnector, partnerContext));
     runs.mindbody.push(await listThrough(mindbodyConnector, mbContext));
     runs.pushpress.push(await listThrough(pushpressConnector, ppContext));
     console.log(
