@@ -3,7 +3,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { AccessFilter, InvitationFilter, Source, UserSort } from "@uas/domain";
 import type { DbOrTx } from "../database";
 import { accessUser, integration, invitation } from "../schema";
-import { effectiveAccess } from "../access/effective-access";
+import { storedEffectiveAccess } from "../access/effective-access";
 
 /** The User Access list's filters (related-pages.md). Every filter is evaluated in the database. */
 export type AccessUserFilter = {
@@ -43,13 +43,16 @@ function hasTag(column: "synced_tags" | "custom_tags", tag: string): SQL {
   return sql`(${like(stored, `%${likeEscaped(JSON.stringify(tag))}%`)} AND EXISTS (SELECT 1 FROM json_each(${stored}) WHERE value = ${tag}))`;
 }
 
-/** "Has access" and "No access" are the access rules' one definition (access/effective-access.ts). */
+/**
+ * "Has access" and "No access" are the access rules' one definition (access/effective-access.ts), read
+ * from its stored form: a range of the (facility, access_until) index.
+ */
 function accessWhere(access: AccessFilter, now: number): SQL {
   switch (access) {
     case "has_access":
-      return effectiveAccess("access_user", now);
+      return storedEffectiveAccess("access_user", now);
     case "no_access":
-      return sql`NOT ${effectiveAccess("access_user", now)}`;
+      return sql`NOT ${storedEffectiveAccess("access_user", now)}`;
     // Switched off by an admin or removed at the source: the people an admin disabled or the source
     // dropped, among the wider No access (which also holds those no rule or grant admits).
     case "disabled":
@@ -177,6 +180,9 @@ function hasFilter(filter: AccessUserFilter): boolean {
 function scanIndex(filter: AccessUserFilter): SQL {
   if (filter.membershipStatus !== undefined) return sql.raw("access_user_facility_status_idx");
   if (filter.personType !== undefined) return sql.raw("access_user_facility_type_idx");
+  if (filter.access === "has_access" || filter.access === "no_access")
+    return sql.raw("access_user_facility_access_idx");
+  if (filter.source !== undefined) return sql.raw("access_user_facility_source_idx");
   return sql.raw("access_user_facility_idx");
 }
 
@@ -224,7 +230,7 @@ export async function listAccessUsers(
     : sql`SELECT rowid FROM access_user WHERE ${where} ORDER BY ${orderBy(sort)} LIMIT ${page.limit} OFFSET ${page.offset}`;
   const [rows, total] = await Promise.all([
     db
-      .select({ ...listColumns, hasAccess: sql<number>`${effectiveAccess("access_user", filter.now)}` })
+      .select({ ...listColumns, hasAccess: sql<number>`${storedEffectiveAccess("access_user", filter.now)}` })
       .from(accessUser)
       .leftJoin(integration, eq(integration.id, accessUser.integrationId))
       .leftJoin(invitation, eq(invitation.userId, accessUser.id))
@@ -245,11 +251,14 @@ export async function countAccessUsers(db: DbOrTx, filter: AccessUserFilter): Pr
 
 export type AccessUserTiles = { allUsers: number; hasAccess: number; noAccess: number };
 
-/** The stat tiles: the facility's users by access outcome (the one definition of effective access), in one scan. */
+/**
+ * The stat tiles: the facility's users by access outcome (the one definition of effective access, stored),
+ * in one scan of the (facility, access_until) index: no table row is read.
+ */
 export async function accessUserTiles(db: DbOrTx, facilityId: string, now: number): Promise<AccessUserTiles> {
   const [row] = await db.all<{ all_users: number; has_access: number | null }>(sql`
-    SELECT count(*) AS all_users, sum(${effectiveAccess("u", now)}) AS has_access
-    FROM access_user u INDEXED BY access_user_facility_idx WHERE u.facility_id = ${facilityId}`);
+    SELECT count(*) AS all_users, sum(${storedEffectiveAccess("u", now)}) AS has_access
+    FROM access_user u INDEXED BY access_user_facility_access_idx WHERE u.facility_id = ${facilityId}`);
   const allUsers = row?.all_users ?? 0;
   const hasAccess = row?.has_access ?? 0;
   return { allUsers, hasAccess, noAccess: allUsers - hasAccess };

@@ -51,6 +51,12 @@ export const accessUser = sqliteTable(
     graceUntil: epochMs("grace_until"),
     /** The membership status that ended the match: "grace: membership Expired". */
     graceStatus: text("grace_status"),
+    /**
+     * When effective access ends (0: it has none; ACCESS_FOREVER: until further notice), the access rules'
+     * one definition (accessUntilSql) stored so "Has access" is `access_until > now` on an index. Kept
+     * current by triggers (migration 0011) and by saving a rule set; never written by application code.
+     */
+    accessUntil: epochMs("access_until").notNull().default(0),
 
     // Admin-owned: sync never writes these.
     accessEnabled: flag("access_enabled").notNull().default(true),
@@ -78,6 +84,10 @@ export const accessUser = sqliteTable(
     // The Membership status and Person type chips: their options, and their filters.
     index("access_user_facility_status_idx").on(t.facilityId, t.membershipStatus),
     index("access_user_facility_type_idx").on(t.facilityId, t.personType),
+    // "Has access" / "No access" and the stat tiles: a range of this index, no table row read.
+    index("access_user_facility_access_idx").on(t.facilityId, t.accessUntil),
+    // The Source chip's count and filter.
+    index("access_user_facility_source_idx").on(t.facilityId, t.source, t.integrationId),
     index("access_user_facility_phone_idx").on(t.facilityId, t.mobilePhone),
     // The cron finds ended graces by time alone: its work is the graces that ended, not the table.
     index("access_user_grace_until_idx").on(t.graceUntil).where(sql`grace_until IS NOT NULL`),
