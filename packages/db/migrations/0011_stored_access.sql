@@ -12,6 +12,9 @@ UPDATE access_user SET access_until = (CASE WHEN access_user.access_enabled = 1 
         OR access_user.membership_status IN (SELECT value FROM json_each(r.statuses)))
   END))) THEN coalesce(access_user.paid_until, 8640000000000000) ELSE 0 END)
   ELSE 0 END);--> statement-breakpoint
+CREATE INDEX `access_user_facility_synced_idx` ON `access_user` (`facility_id`,`last_synced_at`);--> statement-breakpoint
+CREATE INDEX `access_user_facility_disabled_idx` ON `access_user` (`facility_id`) WHERE access_enabled = 0 OR removed_at_source_at IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `access_user_facility_tags_idx` ON `access_user` (`facility_id`,`synced_tags`,`custom_tags`);--> statement-breakpoint
 CREATE INDEX `access_user_facility_access_idx` ON `access_user` (`facility_id`,`access_until`);--> statement-breakpoint
 CREATE INDEX `access_user_facility_source_idx` ON `access_user` (`facility_id`,`source`,`integration_id`);--> statement-breakpoint
 CREATE TRIGGER access_user_access_until_insert AFTER INSERT ON access_user BEGIN
