@@ -1,4 +1,5 @@
 ALTER TABLE `access_user` ADD `access_until` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `access_user` ADD `invitation_state` text;--> statement-breakpoint
 UPDATE access_user SET access_until = (CASE WHEN access_user.access_enabled = 1 AND access_user.removed_at_source_at IS NULL THEN max(
     CASE WHEN EXISTS (SELECT 1 FROM access_grant AS g WHERE g.user_id = access_user.id) THEN 8640000000000000 ELSE 0 END,
     coalesce(access_user.grace_until, 0),
@@ -12,10 +13,12 @@ UPDATE access_user SET access_until = (CASE WHEN access_user.access_enabled = 1 
         OR access_user.membership_status IN (SELECT value FROM json_each(r.statuses)))
   END))) THEN coalesce(access_user.paid_until, 8640000000000000) ELSE 0 END)
   ELSE 0 END);--> statement-breakpoint
+UPDATE access_user SET invitation_state = (SELECT i.state FROM invitation AS i WHERE i.user_id = access_user.id);--> statement-breakpoint
 CREATE INDEX `access_user_facility_synced_idx` ON `access_user` (`facility_id`,`last_synced_at`);--> statement-breakpoint
 CREATE INDEX `access_user_facility_disabled_idx` ON `access_user` (`facility_id`) WHERE access_enabled = 0 OR removed_at_source_at IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `access_user_facility_tags_idx` ON `access_user` (`facility_id`,`synced_tags`,`custom_tags`);--> statement-breakpoint
 CREATE INDEX `access_user_facility_access_idx` ON `access_user` (`facility_id`,`access_until`);--> statement-breakpoint
+CREATE INDEX `access_user_facility_invitation_idx` ON `access_user` (`facility_id`,`invitation_state`);--> statement-breakpoint
 CREATE INDEX `access_user_facility_source_idx` ON `access_user` (`facility_id`,`source`,`integration_id`);--> statement-breakpoint
 CREATE TRIGGER access_user_access_until_insert AFTER INSERT ON access_user BEGIN
   UPDATE access_user SET access_until = (CASE WHEN access_user.access_enabled = 1 AND access_user.removed_at_source_at IS NULL THEN max(
@@ -152,4 +155,14 @@ CREATE TRIGGER access_grant_access_until_update AFTER UPDATE OF user_id ON acces
         OR access_user.membership_status IN (SELECT value FROM json_each(r.statuses)))
   END))) THEN coalesce(access_user.paid_until, 8640000000000000) ELSE 0 END)
   ELSE 0 END);
+END;--> statement-breakpoint
+CREATE TRIGGER invitation_state_insert AFTER INSERT ON invitation BEGIN
+  UPDATE access_user SET invitation_state = NEW.state WHERE id = NEW.user_id;
+END;--> statement-breakpoint
+CREATE TRIGGER invitation_state_update AFTER UPDATE OF state, user_id ON invitation BEGIN
+  UPDATE access_user SET invitation_state = NULL WHERE id = OLD.user_id AND OLD.user_id IS NOT NEW.user_id;
+  UPDATE access_user SET invitation_state = NEW.state WHERE id = NEW.user_id;
+END;--> statement-breakpoint
+CREATE TRIGGER invitation_state_delete AFTER DELETE ON invitation BEGIN
+  UPDATE access_user SET invitation_state = NULL WHERE id = OLD.user_id;
 END;

@@ -12,6 +12,7 @@ import {
   effectiveAccess,
   endPassedGraces,
   insertGrant,
+  invitation,
   listAccessUsers,
   planUserImport,
   saveAccessRuleSet,
@@ -19,7 +20,12 @@ import {
   type Db,
 } from "../src";
 import { applySourceEvent } from "../src/sync";
-import { accessGraceStatements, accessUntilSql, accessUntilTriggerStatements } from "../src/access/effective-access";
+import {
+  accessGraceStatements,
+  accessUntilSql,
+  accessUntilTriggerStatements,
+  invitationStateTriggerStatements,
+} from "../src/access/effective-access";
 import { migrationsFolder } from "../src/node";
 import { createFacility, createSyncedFacility, createTestDb, member } from "../src/testing";
 import { T, integrationPass, rowsByExternalId } from "./sync-helpers";
@@ -41,8 +47,16 @@ async function drift(facilityId: string): Promise<Array<{ id: string; stored: nu
     WHERE facility_id = ${facilityId} AND access_until IS NOT ${sql.raw(accessUntilSql("access_user"))}`);
 }
 
+/** The facility's rows whose copied invitation state differs from their invitation row's. */
+async function invitationDrift(facilityId: string) {
+  return db.all(sql`
+    SELECT id, invitation_state FROM access_user WHERE facility_id = ${facilityId}
+      AND invitation_state IS NOT (SELECT i.state FROM invitation AS i WHERE i.user_id = access_user.id)`);
+}
+
 async function expectStoredEqualsComputed(facilityId: string) {
   expect(await drift(facilityId)).toEqual([]);
+  expect(await invitationDrift(facilityId)).toEqual([]);
   for (const now of [T - DAY_MS, T, T + 1, T + DAY_MS, T + 10 * DAY_MS]) {
     const computed = await db.all<{ id: string }>(
       sql`SELECT u.id FROM access_user AS u WHERE u.facility_id = ${facilityId} AND ${effectiveAccess("u", now)} ORDER BY u.id`,
@@ -94,11 +108,13 @@ const opArb = fc.oneof(
   fc.record({ kind: fc.constant("end_graces" as const), at: fc.constantFrom(T, T + 2 * DAY_MS) }),
   fc.record({ kind: fc.constant("delete" as const), who }),
   fc.record({ kind: fc.constant("tamper" as const), who, value: fc.constantFrom(0, T, 1) }),
+  fc.record({ kind: fc.constant("invite" as const), who, state: fc.constantFrom("queued", "sent", "failed") }),
+  fc.record({ kind: fc.constant("uninvite" as const), who }),
 );
 type Op = typeof opArb extends fc.Arbitrary<infer O> ? O : never;
 
 describe("the stored access answer equals the definition", () => {
-  it("after every kind of write, in random sequences (inserts, edits, grants, rules, graces, deletes)", async () => {
+  it("after every kind of write, in random sequences (inserts, edits, grants, rules, graces, invitations, deletes)", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(factsArb, { minLength: 2, maxLength: 6 }),
@@ -169,6 +185,28 @@ describe("the stored access answer equals the definition", () => {
                 if (id) await db.delete(accessUser).where(eq(accessUser.id, id));
                 return;
               }
+              case "invite": {
+                // Queued, then sent or failed (an update), as the outbox moves it; or a row's first state.
+                const id = await pick(op.who);
+                if (id)
+                  await db
+                    .insert(invitation)
+                    .values({
+                      userId: id,
+                      facilityId: facility.id,
+                      email: "p@example.com",
+                      state: op.state,
+                      trigger: "bulk",
+                      queuedAt: T,
+                    })
+                    .onConflictDoUpdate({ target: invitation.userId, set: { state: op.state } });
+                return;
+              }
+              case "uninvite": {
+                const id = await pick(op.who);
+                if (id) await db.delete(invitation).where(eq(invitation.userId, id));
+                return;
+              }
               case "tamper": {
                 // Nothing writes the column but the triggers; a write that tries is corrected at once.
                 const id = await pick(op.who);
@@ -180,6 +218,7 @@ describe("the stored access answer equals the definition", () => {
           for (const facts of [...people.map((facts) => ({ kind: "insert" as const, facts })), ...ops]) {
             await apply(facts);
             expect(await drift(facility.id)).toEqual([]);
+            expect(await invitationDrift(facility.id)).toEqual([]);
           }
           await expectStoredEqualsComputed(facility.id);
         },
@@ -188,8 +227,8 @@ describe("the stored access answer equals the definition", () => {
     );
   }, 120_000);
 
-  it("after sync: a pass, a webhook that lapses a member, a removal, and an admin's edits", async () => {
-    const { facility, integration } = await createSyncedFacility(db);
+  it("after sync: a pass (with auto-sent invitations), a webhook that lapses a member, a removal, an admin's edits", async () => {
+    const { facility, integration } = await createSyncedFacility(db, { autoSendInvitations: true });
     await saveAccessRuleSet(db, {
       organisationId: facility.organisationId,
       facilityId: facility.id,
@@ -204,6 +243,7 @@ describe("the stored access answer equals the definition", () => {
       records: [member("M-1"), member("M-2", { membership_status: "expired" }), member("M-3")],
       now: T,
     });
+    expect((await db.select().from(invitation)).length).toBeGreaterThan(0);
     await expectStoredEqualsComputed(facility.id);
     const sender = { source: "integration" as const, integrationId: integration.id };
     await applySourceEvent({
@@ -268,7 +308,8 @@ describe("the stored access answer equals the definition", () => {
 
   it("the migration holds the triggers as the definition writes them today", () => {
     const migration = readFileSync(`${migrationsFolder}/0011_stored_access.sql`, "utf8");
-    for (const statement of accessUntilTriggerStatements()) expect(migration).toContain(statement);
+    for (const statement of [...accessUntilTriggerStatements(), ...invitationStateTriggerStatements()])
+      expect(migration).toContain(statement);
     expect(migration).toContain(`UPDATE access_user SET access_until = ${accessUntilSql("access_user")};`);
   });
 });

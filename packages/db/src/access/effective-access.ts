@@ -166,3 +166,23 @@ export function accessGraceStatements(userIds: readonly string[], now: number): 
 export async function refreshAccessGrace(db: DbOrTx, userIds: readonly string[], now: number): Promise<void> {
   for (const statement of accessGraceStatements(userIds, now)) await db.run(sql.raw(statement));
 }
+
+/**
+ * The triggers that copy each invitation row's state onto its person (access_user.invitation_state), so
+ * the User Access list's Invitation chip reads one indexed column. An invitation row is its user's
+ * (user_id is its key); migrations/0011 holds this text, test/stored-access.test.ts checks it.
+ */
+export function invitationStateTriggerStatements(): string[] {
+  return [
+    `CREATE TRIGGER invitation_state_insert AFTER INSERT ON invitation BEGIN
+  UPDATE access_user SET invitation_state = NEW.state WHERE id = NEW.user_id;
+END`,
+    `CREATE TRIGGER invitation_state_update AFTER UPDATE OF state, user_id ON invitation BEGIN
+  UPDATE access_user SET invitation_state = NULL WHERE id = OLD.user_id AND OLD.user_id IS NOT NEW.user_id;
+  UPDATE access_user SET invitation_state = NEW.state WHERE id = NEW.user_id;
+END`,
+    `CREATE TRIGGER invitation_state_delete AFTER DELETE ON invitation BEGIN
+  UPDATE access_user SET invitation_state = NULL WHERE id = OLD.user_id;
+END`,
+  ];
+}

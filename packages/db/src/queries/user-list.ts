@@ -87,16 +87,16 @@ function accessWhere(access: AccessFilter, now: number): SQL {
   }
 }
 
-function invitationWhere(facilityId: string, filter: InvitationFilter): SQL {
-  // Driven from the invitation table's (facility, state) index: no per-row lookup.
+function invitationWhere(filter: InvitationFilter): SQL {
+  // The invitation's state as copied onto the person (schema: access_user.invitation_state).
   switch (filter) {
     case "invited":
       // Queued counts as invited: it is on its way, and sending it again needs "Resend".
-      return sql`access_user.id IN (SELECT user_id FROM invitation WHERE facility_id = ${facilityId} AND state IN ('sent', 'queued'))`;
+      return sql`access_user.invitation_state IN ('sent', 'queued')`;
     case "send_failed":
-      return sql`access_user.id IN (SELECT user_id FROM invitation WHERE facility_id = ${facilityId} AND state = 'failed')`;
+      return sql`access_user.invitation_state = 'failed'`;
     case "not_invited":
-      return sql`access_user.id NOT IN (SELECT user_id FROM invitation WHERE facility_id = ${facilityId})`;
+      return sql`access_user.invitation_state IS NULL`;
   }
 }
 
@@ -110,7 +110,7 @@ export function accessUserWhere(filter: AccessUserFilter): SQL {
   if (filter.membershipStatus !== undefined) conditions.push(eq(u.membershipStatus, filter.membershipStatus));
   if (filter.personType !== undefined) conditions.push(eq(u.personType, filter.personType));
   if (filter.tag !== undefined) conditions.push(tagWhere(filter.facilityId, filter.tag));
-  if (filter.invitation) conditions.push(invitationWhere(filter.facilityId, filter.invitation));
+  if (filter.invitation) conditions.push(invitationWhere(filter.invitation));
   const words = (filter.search?.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 5);
   if (words.length > 0) {
     // Every word must match one of the columns, so "ann smith" and "smith ann" both find Ann Smith.
@@ -214,6 +214,7 @@ function scanIndex(filter: AccessUserFilter): SQL {
   if (filter.access === "has_access" || filter.access === "no_access")
     return sql.raw("access_user_facility_access_idx");
   if (filter.access === "disabled") return sql.raw("access_user_facility_disabled_idx");
+  if (filter.invitation !== undefined) return sql.raw("access_user_facility_invitation_idx");
   if (filter.source !== undefined) return sql.raw("access_user_facility_source_idx");
   // Narrow entries holding the tags: the tag's rows are ranges of it.
   if (filter.tag !== undefined) return sql.raw("access_user_facility_tags_idx");

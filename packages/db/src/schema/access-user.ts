@@ -57,6 +57,11 @@ export const accessUser = sqliteTable(
      * current by triggers (migration 0011) and by saving a rule set; never written by application code.
      */
     accessUntil: epochMs("access_until").notNull().default(0),
+    /**
+     * The state of the person's invitation row (queued, sent, failed; NULL: none), copied by triggers on
+     * the invitation table (invitationStateTriggerStatements) so the Invitation chip is an index range.
+     */
+    invitationState: text("invitation_state", { enum: ["queued", "sent", "failed"] }),
 
     // Admin-owned: sync never writes these.
     accessEnabled: flag("access_enabled").notNull().default(true),
@@ -95,6 +100,8 @@ export const accessUser = sqliteTable(
     index("access_user_facility_type_idx").on(t.facilityId, t.personType),
     // "Has access" / "No access" and the stat tiles: a range of this index, no table row read.
     index("access_user_facility_access_idx").on(t.facilityId, t.accessUntil),
+    // The Invitation chip's count and filter.
+    index("access_user_facility_invitation_idx").on(t.facilityId, t.invitationState),
     // The Source chip's count and filter.
     index("access_user_facility_source_idx").on(t.facilityId, t.source, t.integrationId),
     index("access_user_facility_phone_idx").on(t.facilityId, t.mobilePhone),
