@@ -1,11 +1,24 @@
+import { cctvConnector } from "./cctv";
 import type { Connector, SystemId } from "./connector";
+import { partnerApiConnector } from "./partner-api";
+import { mindbodyConnector } from "./mindbody";
+import { pushpressConnector } from "./pushpress";
+import { abcIgniteConnector } from "./abc-ignite";
+import { glofoxConnector } from "./glofox";
 
 /**
  * One entry per system: adding a system is its folder here plus this line (and the domain's source kind).
  * Entries are added as the connectors land (issue 13: partner-api and cctv; 14: mindbody, pushpress;
  * 15: glofox, abc-ignite).
  */
-export const CONNECTORS: Partial<Record<SystemId, Connector<any>>> = {};
+export const CONNECTORS: Partial<Record<SystemId, Connector<any>>> = {
+  "partner-api": partnerApiConnector,
+  cctv: cctvConnector,
+  mindbody: mindbodyConnector,
+  pushpress: pushpressConnector,
+  glofox: glofoxConnector,
+  "abc-ignite": abcIgniteConnector,
+};
 
 export function connectorFor(system: SystemId): Connector<any> {
   const connector = CONNECTORS[system];
