@@ -66,6 +66,8 @@ const floor = startProcess(
 
 try {
   await waitForHttp(`http://127.0.0.1:${floorPort}/`, 60_000, () => floor.child.exitCode === null);
+  const step = (what: string) => console.error(`${new Date().toISOString()} ${what}`);
+  step("stack and floor up");
   const facility = stack.facilities.find((f) => f.name === "Northside")!;
   const organisationId = stack.organisationId;
   const now = Date.now();
@@ -109,6 +111,7 @@ try {
     now,
   });
   await db.run(sql`ANALYZE`);
+  step("seeded");
 
   // The questions, decided beforehand by the domain so every answer can be checked.
   const ruleSet = await getAccessRuleSet(db, facility.id);
@@ -201,12 +204,15 @@ try {
     return { latencies, statuses, wrong, allowed, measuredSeconds };
   };
 
+  step("questions decided");
   // The floor first, so its load never overlaps the product's.
   const floorRun = await runLoad(`http://127.0.0.1:${floorPort}/v1/access/check`, (q) => q.floorBody);
+  step("floor measured");
   const { latencies, statuses, wrong, allowed, measuredSeconds } = await runLoad(
     `${stack.apiUrl}/v1/access/check`,
     (q) => q.body,
   );
+  step("floor and product measured");
   const floorSorted = [...floorRun.latencies].sort((a, b) => a - b);
   const floorP99 = Number(percentile(floorSorted, 99).toFixed(1));
 

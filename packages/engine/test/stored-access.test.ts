@@ -17,17 +17,15 @@ import {
   planUserImport,
   saveAccessRuleSet,
   updateAccessUser,
-  type Db,
-} from "../src";
-import { applySourceEvent } from "../src/sync";
-import {
   accessGraceStatements,
   accessUntilSql,
   accessUntilTriggerStatements,
   invitationStateTriggerStatements,
-} from "../src/access/effective-access";
-import { migrationsFolder } from "../src/node";
-import { createFacility, createSyncedFacility, createTestDb, member } from "../src/testing";
+  type Db,
+} from "@uas/db";
+import { applySourceEvent } from "../src";
+import { migrationsFolder } from "@uas/db/node";
+import { createFacility, createSyncedFacility, createTestDb, member } from "@uas/db/testing";
 import { T, integrationPass, rowsByExternalId } from "./sync-helpers";
 
 /**
@@ -307,7 +305,7 @@ describe("the stored access answer equals the definition", () => {
   });
 
   it("the migration holds the triggers as the definition writes them today", () => {
-    const migration = readFileSync(`${migrationsFolder}/0011_stored_access.sql`, "utf8");
+    const migration = readFileSync(`${migrationsFolder}/0012_stored_access.sql`, "utf8");
     for (const statement of [...accessUntilTriggerStatements(), ...invitationStateTriggerStatements()])
       expect(migration).toContain(statement);
     expect(migration).toContain(`UPDATE access_user SET access_until = ${accessUntilSql("access_user")};`);
