@@ -10,7 +10,7 @@
 import { createClient } from "@libsql/client/web";
 import { verifyWebhookSignature } from "../../src/webhooks/signature";
 
-type FloorEnv = { DATABASE_URL: string; FLOOR_WEBHOOK_SECRET: string };
+type FloorEnv = { DATABASE_URL: string; DATABASE_AUTH_TOKEN?: string; FLOOR_WEBHOOK_SECRET: string };
 
 export default {
   async fetch(request: Request, env: FloorEnv): Promise<Response> {
@@ -29,7 +29,7 @@ export default {
     });
     if (!verification.ok)
       return Response.json({ error: { code: "invalid_signature", message: verification.message } }, { status: 401 });
-    const client = createClient({ url: env.DATABASE_URL });
+    const client = createClient({ url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN });
     const inserted = await client.execute({
       sql: "INSERT INTO bench_floor_inbox (webhook_id, payload, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
       args: [verification.webhookId, new TextDecoder().decode(body), Date.now()],
@@ -43,7 +43,7 @@ export default {
 
 async function doorFloor(request: Request, env: FloorEnv): Promise<Response> {
   const body = (await request.json()) as { facilityId?: string; userId?: string };
-  const client = createClient({ url: env.DATABASE_URL });
+  const client = createClient({ url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN });
   const result = await client.execute({
     sql: "SELECT access_until FROM access_user WHERE facility_id = ? AND id = ?",
     args: [body.facilityId ?? "", body.userId ?? ""],
