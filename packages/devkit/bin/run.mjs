@@ -30,7 +30,7 @@ const tasks = {
   "bench:access": [["--filter", "@uas/api", "bench:access"]],
   typecheck: [["exec", "turbo", "run", "typecheck"]],
   // One linter and formatter for the repository (ADR 0015).
-  lint: [["exec", "biome", "ci", "."]],
+  lint: [["exec", "biome", "ci", "--error-on-warnings", "."]],
   format: [["exec", "biome", "check", "--write", "."]],
 };
 if (!tasks[task]) {

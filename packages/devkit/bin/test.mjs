@@ -68,7 +68,7 @@ for (const file of resultFiles()) rmSync(file, { force: true });
 
 const env = toolEnv({ CHROMIUM_PATH: CHROMIUM });
 // The linter and formatter first: it takes a second, and its findings fail the run like a failed test.
-const lint = run("pnpm", ["exec", "biome", "ci", "."], { env });
+const lint = run("pnpm", ["exec", "biome", "ci", "--error-on-warnings", "."], { env });
 const unit = run(
   "pnpm",
   [
