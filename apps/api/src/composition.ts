@@ -1,6 +1,6 @@
 import { createDb, type Db } from "@uas/db";
 import type { Bindings } from "./bindings";
-import type { CtxFor, Queues } from "./context";
+import type { Ctx, CtxFor, Queues } from "./context";
 import { parseConfig, partnerUrlPolicyFromConfig, secretBoxOf, tuningFromConfig, type AppConfig } from "./env";
 
 /**
