@@ -1,12 +1,12 @@
 /**
  * The floor for `pnpm bench:webhooks`: the least a webhook receiver can do and still answer 202 honestly.
  * It verifies the same Standard Webhooks signature with the same code as the product
- * (src/webhooks/signature.ts) and durably inserts one row (keyed by webhook-id, so a repeat is a
+ * (the partner contract's connector, packages/connectors) and durably inserts one row (keyed by webhook-id, so a repeat is a
  * duplicate) through the same local libSQL endpoint, over the same client. No sender lookup, rate limit,
  * schema, queue or sender stamp: what the product does beyond that is what the ratio measures.
  */
 import { createClient } from "@libsql/client/web";
-import { verifyWebhookSignature } from "../../src/webhooks/signature";
+import { verifyStandardWebhook } from "@uas/connectors";
 
 type FloorEnv = { DATABASE_URL: string; FLOOR_WEBHOOK_SECRET: string };
 
@@ -14,25 +14,22 @@ export default {
   async fetch(request: Request, env: FloorEnv): Promise<Response> {
     if (request.method !== "POST") return new Response("ok");
     const body = new Uint8Array(await request.arrayBuffer());
-    const verification = await verifyWebhookSignature({
-      headers: {
-        id: request.headers.get("webhook-id") ?? undefined,
-        timestamp: request.headers.get("webhook-timestamp") ?? undefined,
-        signature: request.headers.get("webhook-signature") ?? undefined,
-      },
-      body,
-      secrets: [env.FLOOR_WEBHOOK_SECRET],
-      nowMs: Date.now(),
-    });
+    const headers = Object.fromEntries(request.headers);
+    const verification = await verifyStandardWebhook(
+      { method: request.method, headers, rawBody: "", rawBytes: body, url: request.url },
+      [env.FLOOR_WEBHOOK_SECRET],
+      Date.now(),
+    );
     if (!verification.ok)
-      return Response.json({ error: { code: "invalid_signature", message: verification.message } }, { status: 401 });
+      return Response.json({ error: { code: "invalid_signature", message: verification.reason } }, { status: 401 });
+    const webhookId = headers["webhook-id"] ?? "";
     const client = createClient({ url: env.DATABASE_URL });
     const inserted = await client.execute({
       sql: "INSERT INTO bench_floor_inbox (webhook_id, payload, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-      args: [verification.webhookId, new TextDecoder().decode(body), Date.now()],
+      args: [webhookId, new TextDecoder().decode(body), Date.now()],
     });
     return Response.json(
-      { id: verification.webhookId, status: inserted.rowsAffected === 1 ? "accepted" : "duplicate" },
+      { id: webhookId, status: inserted.rowsAffected === 1 ? "accepted" : "duplicate" },
       { status: 202 },
     );
   },
