@@ -1,5 +1,12 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { PlanFacility, PlanSettings, RequireIdentifier, SyncSource } from "@uas/domain";
+import {
+  mirroredIntegrationIds,
+  sourceGates,
+  type PlanFacility,
+  type PlanSettings,
+  type RequireIdentifier,
+  type SyncSource,
+} from "@uas/domain";
 import type { DbOrTx } from "@uas/db";
 import { facility, facilityIntegration, integrationLocation, syncSettings } from "@uas/db";
 
@@ -66,19 +73,16 @@ export function planSettingsFor(
   source: SyncSource,
   integrationId: string | null,
 ): PlanSettings {
+  // The domain's one answer: rule 1's switch and rule 2's "is this integration mirrored?" (no choice = off).
   return {
-    sourceEnabled: source === "integration" ? context.integrationsEnabled : context.cctvEnabled,
-    integrationEnabled: integrationId === null ? true : (context.optedIn.get(integrationId) ?? true),
+    ...sourceGates({ ...context, integrationChoices: context.optedIn }, source, integrationId),
     requireIdentifier: context.requireIdentifier,
   };
 }
 
 /** The integrations a facility mirrors: the listings its Integrations pass reads. */
 export function mirroredIntegrations(context: FacilitySyncContext): string[] {
-  return [...context.optedIn]
-    .filter(([, enabled]) => enabled)
-    .map(([integrationId]) => integrationId)
-    .sort();
+  return mirroredIntegrationIds(context.optedIn);
 }
 
 export async function loadLocationMap(db: DbOrTx, integrationId: string): Promise<Map<string, string>> {
