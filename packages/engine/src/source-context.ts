@@ -1,12 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import {
-  mirroredIntegrationIds,
-  sourceGates,
-  type PlanFacility,
-  type PlanSettings,
-  type RequireIdentifier,
-  type SyncSource,
-} from "@uas/domain";
+import type { PlanFacility, PlanSettings, RequireIdentifier, SyncSource } from "@uas/domain";
 import type { DbOrTx } from "@uas/db";
 import { facility, facilityIntegration, integrationLocation, syncSettings } from "@uas/db";
 
@@ -73,16 +66,19 @@ export function planSettingsFor(
   source: SyncSource,
   integrationId: string | null,
 ): PlanSettings {
-  // The domain's one answer: rule 1's switch and rule 2's "is this integration mirrored?" (no choice = off).
   return {
-    ...sourceGates({ ...context, integrationChoices: context.optedIn }, source, integrationId),
+    sourceEnabled: source === "integration" ? context.integrationsEnabled : context.cctvEnabled,
+    integrationEnabled: integrationId === null ? true : (context.optedIn.get(integrationId) ?? true),
     requireIdentifier: context.requireIdentifier,
   };
 }
 
 /** The integrations a facility mirrors: the listings its Integrations pass reads. */
 export function mirroredIntegrations(context: FacilitySyncContext): string[] {
-  return mirroredIntegrationIds(context.optedIn);
+  return [...context.optedIn]
+    .filter(([, enabled]) => enabled)
+    .map(([integrationId]) => integrationId)
+    .sort();
 }
 
 export async function loadLocationMap(db: DbOrTx, integrationId: string): Promise<Map<string, string>> {
