@@ -6,7 +6,7 @@ import {
   pruneRememberedRemovals,
   pruneSignInThrottle,
 } from "@uas/db";
-import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, type SyncSource } from "@uas/domain";
+import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, sourcesOn } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { compose } from "./composition";
 import type { Ctx } from "./context";
@@ -37,10 +37,7 @@ export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ en
   const due = facilities.flatMap((f) => {
     const day = dueNightlyDateAt(localTimeIn(f.timeZone), f.nightlyHour, nightlyStartOffsetMinutes(f.facilityId));
     if (!day) return [];
-    const sources: SyncSource[] = [];
-    if (f.integrationsEnabled) sources.push("integration");
-    if (f.cctvEnabled) sources.push("cctv");
-    return sources.map((source) => ({ facilityId: f.facilityId, source, day }));
+    return sourcesOn(f).map((source) => ({ facilityId: f.facilityId, source, day }));
   });
   const done = await listNightlyPassKeys(
     ctx.db,

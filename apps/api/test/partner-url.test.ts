@@ -11,8 +11,21 @@ import { createCallerFactory } from "../src/trpc/init";
 import type { TrpcContext } from "../src/trpc/context";
 import { appRouter } from "../src/trpc/app-router";
 import { parseConfig, partnerUrlPolicyFromConfig, secretBoxOf } from "../src/env";
-import { partnerUrlProblem, PRODUCTION_URL_POLICY } from "../src/sources/partner-url";
-import { getJson, SourceHttpError } from "../src/sources/listing-client";
+import { partnerUrlProblem, policedFetch, PRODUCTION_URL_POLICY } from "../src/sources/partner-url";
+import { ConnectorError, partnerApiConnector } from "@uas/connectors";
+
+/** A GET through the partner contract's connector with the Worker's URL policy around `fetch`. */
+const getJson = (url: string, options: { fetch: typeof fetch; retries?: number; minRetryDelayMs?: number }) =>
+  partnerApiConnector.listPage(
+    {
+      baseUrl: url.replace(/\/members$/, ""),
+      credentials: { apiKey: "k" },
+      fetch: policedFetch(PRODUCTION_URL_POLICY, options.fetch),
+      tuning: { retries: options.retries, minRetryDelayMs: options.minRetryDelayMs },
+    },
+    { locationIds: null, cursor: null },
+  );
+const SourceHttpError = ConnectorError;
 import { createTenant, recordingQueue, testDb, type Tenant } from "./support";
 import { buildInputs, isIdLike, listProcedures } from "./zod-inputs";
 
@@ -111,9 +124,6 @@ describe("requests to a partner", () => {
       return new Response(null, { status: 302, headers: { location: "http://169.254.169.254/latest/meta-data/" } });
     }) as unknown as typeof fetch;
     const request = getJson("https://partner.example.com/members", {
-      url: "https://partner.example.com/members",
-      apiKey: "k",
-      policy: PRODUCTION_URL_POLICY,
       fetch: redirecting,
       retries: 3,
       minRetryDelayMs: 1,
@@ -129,9 +139,7 @@ describe("requests to a partner", () => {
       return Response.json({ data: [], next_cursor: null });
     }) as unknown as typeof fetch;
     for (const url of ["http://127.0.0.1:8090/members", "https://10.0.0.1/members"]) {
-      await expect(getJson(url, { url, apiKey: "k", policy: PRODUCTION_URL_POLICY, fetch: counting })).rejects.toThrow(
-        SourceHttpError,
-      );
+      await expect(getJson(url, { fetch: counting })).rejects.toThrow(SourceHttpError);
     }
     expect(calls).toBe(0);
   });

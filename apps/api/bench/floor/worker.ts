@@ -3,12 +3,12 @@
  * parse the body and answer from one indexed read of the person's row through the same local libSQL
  * endpoint, over the same client; no key, rules or decision. Every other POST (bench:webhooks): the least a webhook receiver can do and still answer 202 honestly.
  * It verifies the same Standard Webhooks signature with the same code as the product
- * (src/webhooks/signature.ts) and durably inserts one row (keyed by webhook-id, so a repeat is a
+ * (the partner contract's connector, packages/connectors) and durably inserts one row (keyed by webhook-id, so a repeat is a
  * duplicate) through the same local libSQL endpoint, over the same client. No sender lookup, rate limit,
  * schema, queue or sender stamp: what the product does beyond that is what the ratio measures.
  */
 import { createClient } from "@libsql/client/web";
-import { verifyWebhookSignature } from "../../src/webhooks/signature";
+import { verifyStandardWebhook } from "@uas/connectors";
 
 type FloorEnv = { DATABASE_URL: string; DATABASE_AUTH_TOKEN?: string; FLOOR_WEBHOOK_SECRET: string };
 
@@ -17,25 +17,22 @@ export default {
     if (request.method !== "POST") return new Response("ok");
     if (new URL(request.url).pathname === "/v1/access/check") return doorFloor(request, env);
     const body = new Uint8Array(await request.arrayBuffer());
-    const verification = await verifyWebhookSignature({
-      headers: {
-        id: request.headers.get("webhook-id") ?? undefined,
-        timestamp: request.headers.get("webhook-timestamp") ?? undefined,
-        signature: request.headers.get("webhook-signature") ?? undefined,
-      },
-      body,
-      secrets: [env.FLOOR_WEBHOOK_SECRET],
-      nowMs: Date.now(),
-    });
+    const headers = Object.fromEntries(request.headers);
+    const verification = await verifyStandardWebhook(
+      { method: request.method, headers, rawBody: "", rawBytes: body, url: request.url },
+      [env.FLOOR_WEBHOOK_SECRET],
+      Date.now(),
+    );
     if (!verification.ok)
-      return Response.json({ error: { code: "invalid_signature", message: verification.message } }, { status: 401 });
+      return Response.json({ error: { code: "invalid_signature", message: verification.reason } }, { status: 401 });
+    const webhookId = headers["webhook-id"] ?? "";
     const client = createClient({ url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN });
     const inserted = await client.execute({
       sql: "INSERT INTO bench_floor_inbox (webhook_id, payload, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-      args: [verification.webhookId, new TextDecoder().decode(body), Date.now()],
+      args: [webhookId, new TextDecoder().decode(body), Date.now()],
     });
     return Response.json(
-      { id: verification.webhookId, status: inserted.rowsAffected === 1 ? "accepted" : "duplicate" },
+      { id: webhookId, status: inserted.rowsAffected === 1 ? "accepted" : "duplicate" },
       { status: 202 },
     );
   },

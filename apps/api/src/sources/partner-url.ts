@@ -1,3 +1,4 @@
+import { ConnectorError } from "@uas/connectors";
 import ipaddr from "ipaddr.js";
 
 /**
@@ -80,4 +81,18 @@ export function partnerUrlProblem(raw: string, policy: PartnerUrlPolicy): string
     return "Use the partner's public host name: names of a private network are refused";
   }
   return null;
+}
+
+/**
+ * The fetch a connector gets in the Worker: every request's URL is checked against the policy first (a
+ * stored URL may predate the rule), so a key never goes to a refused address. A refusal is a
+ * `ConnectorError` the connector does not retry.
+ */
+export function policedFetch(policy: PartnerUrlPolicy, base: typeof fetch = fetch): typeof fetch {
+  return ((input: RequestInfo | URL, init?: RequestInit) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
+    const refused = partnerUrlProblem(url, policy);
+    if (refused) return Promise.reject(new ConnectorError("unreachable", `the source's URL is refused: ${refused}`));
+    return base(input, init);
+  }) as typeof fetch;
 }

@@ -6,7 +6,7 @@ import {
   findIntegrationsByIds,
   type ActivityEntryRow,
 } from "@uas/db";
-import { CCTV_BADGE, OUTCOME_LABELS, type Outcome } from "@uas/domain";
+import { OUTCOME_LABELS, type Outcome, type SyncSource, sourceBadge } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { notFound } from "../../errors";
 
@@ -23,7 +23,7 @@ function entryView(entry: ActivityEntryRow, names: Map<string, string>) {
     id: entry.id,
     at: entry.at,
     source: entry.source,
-    sourceLabel: entry.source === "cctv" ? CCTV_BADGE : (names.get(entry.integrationId ?? "") ?? "Integration"),
+    sourceLabel: sourceBadge(entry.source as SyncSource, names.get(entry.integrationId ?? "") ?? null),
     integrationId: entry.integrationId,
     integrationName: entry.integrationId ? (names.get(entry.integrationId) ?? null) : null,
     externalId: entry.externalId,

@@ -9,7 +9,7 @@ import {
   PassNotHeldError,
   type SyncPassRow,
 } from "@uas/engine";
-import type { RequireIdentifier, SyncSource } from "@uas/domain";
+import { sourceSwitchPatch, type RequireIdentifier, type SyncSource } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { conflict, notFound } from "../../errors";
 import type { PassStartMessage } from "./start-message";
@@ -173,11 +173,7 @@ export async function previewPass({
   );
   const override = {
     ...(input.requireIdentifier ? { requireIdentifier: input.requireIdentifier } : {}),
-    ...(input.enableSource
-      ? input.source === "integration"
-        ? { integrationsEnabled: true }
-        : { cctvEnabled: true }
-      : {}),
+    ...(input.enableSource ? sourceSwitchPatch(input.source, true) : {}),
   };
   return dryRunPass({
     db: ctx.db,

@@ -10,6 +10,11 @@ import { loadSourceCredentials } from "@uas/db";
 import {
   OUTCOME_LABELS,
   SKIP_REASONS,
+  SOURCE_KINDS,
+  fetchedPersonEvent,
+  isIntegrationScoped,
+  sourceTarget,
+  targetIntegrationId,
   parseSourceEvent,
   traceDecision,
   type SyncSource,
@@ -17,8 +22,7 @@ import {
 } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { notFound } from "../../errors";
-import { getJson } from "../../sources/listing-client";
-import { cctvListingUrl, memberListingUrl } from "../../sources/listing-factory";
+import { sourceConnection } from "../../sources/connections";
 import { relayInvitationsAfterCommit } from "../invitations/service";
 
 type FacilityRef = { id: string; organisationId: string };
@@ -29,21 +33,6 @@ export type SyncPersonInput = {
   integrationId: string | null;
   externalId: string;
 };
-
-/**
- * The source's event for one fetched person: an upsert, or, when the source answered 404, a removal
- * at this facility's own locations (the person is gone from the source, so gone from here).
- */
-function eventFor(source: SyncSource, externalId: string, body: unknown, now: number, facilityLocations: string[]) {
-  if (body !== null) return { type: source === "integration" ? "member.upserted" : "person.identified", data: body };
-  const updatedAt = new Date(now).toISOString();
-  return source === "integration"
-    ? {
-        type: "member.removed",
-        data: { external_id: externalId, location_ids: facilityLocations, updated_at: updatedAt },
-      }
-    : { type: "person.removed", data: { person_id: externalId, updated_at: updatedAt } };
-}
 
 /**
  * "Sync this person now": fetches one person from the source, applies them at once, and explains
@@ -57,31 +46,23 @@ export async function syncPersonNow({
   input: SyncPersonInput;
 }): Promise<{ steps: TraceStep[] }> {
   const { facility, source, externalId } = input;
-  const integrationId = source === "integration" ? input.integrationId : null;
-  const credentials = await loadSourceCredentials(
+  const kind = SOURCE_KINDS[source];
+  const target = sourceTarget(source, isIntegrationScoped(source) ? (input.integrationId ?? "") : facility.id);
+  const integrationId = targetIntegrationId(target);
+  const sources = await loadSourceCredentials(
     ctx.db,
     { organisationId: facility.organisationId, facilityId: facility.id },
     ctx.secrets,
   );
-  const target = integrationId
-    ? credentials.integrations.get(integrationId)
-    : source === "cctv"
-      ? credentials.cctv
-      : undefined;
-  if (!target) throw notFound(source === "cctv" ? "CCTV/Computer Vision source" : "Integration");
-
-  const base =
-    source === "integration" ? memberListingUrl(target.baseUrl) : cctvListingUrl(target.baseUrl, facility.id);
-  const tuning = ctx.tuning.listing;
+  const configured = integrationId === null ? sources.cctv : sources.integrations.get(integrationId);
+  if (!configured) throw notFound(kind.notFoundName);
+  const connection = sourceConnection(target, sources, {
+    ...ctx.tuning.listing,
+    policy: ctx.partnerUrls,
+  });
   let body: unknown;
   try {
-    const answer = await getJson(`${base}/${encodeURIComponent(externalId)}`, {
-      ...tuning,
-      url: base,
-      apiKey: target.apiKey,
-      policy: ctx.partnerUrls,
-    });
-    body = answer.status === 404 ? null : answer.body;
+    body = await connection.connector.fetchOne(connection.context, externalId);
   } catch (error) {
     return {
       steps: [
@@ -99,7 +80,7 @@ export async function syncPersonNow({
   const facilityLocations = [...(locationMap ?? [])]
     .filter(([, id]) => id === facility.id)
     .map(([location]) => location);
-  const event = eventFor(source, externalId, body, now, facilityLocations);
+  const event = fetchedPersonEvent({ source, externalId, record: body, now, locationIds: facilityLocations });
   const parsed = parseSourceEvent(source, event);
   if (!parsed.ok) {
     const issues = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
@@ -126,7 +107,7 @@ export async function syncPersonNow({
 
   const applied = await applySourceEvent({
     db: ctx.db,
-    ...(source === "integration" ? { source, integrationId: integrationId! } : { source, facilityId: facility.id }),
+    ...target,
     event,
     webhookId: null,
     now,

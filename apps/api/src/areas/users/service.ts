@@ -17,7 +17,7 @@ import {
   type AccessUserFilter,
   type AccessUserPatch,
 } from "@uas/db";
-import { CCTV_BADGE, MANUAL_BADGE, decideAccess, membershipStatusLabel, type Source, type UserSort } from "@uas/domain";
+import { decideAccess, sourceBadge, membershipStatusLabel, type Source, type UserSort } from "@uas/domain";
 import type { AdminCtx, Ctx } from "../../context";
 import { badRequest, conflict, notFound } from "../../errors";
 import { relayInvitationsAfterCommit } from "../invitations/service";
@@ -50,11 +50,9 @@ const FIELD_LABELS: Record<(typeof SYNCED_EDITABLE_FIELDS)[number], string> = {
   membershipStatus: "Membership status",
 };
 
-export function sourceLabel(source: Source, integrationName: string | null): string {
-  if (source === "manual") return MANUAL_BADGE;
-  if (source === "cctv") return CCTV_BADGE;
-  return integrationName ?? "Integration";
-}
+/** The row's source badge (the registry's `sourceBadge`). */
+export const sourceLabel = (source: Source, integrationName: string | null): string =>
+  sourceBadge(source, integrationName);
 
 function disabledReasons(
   row: { accessEnabled: boolean; removedAtSourceAt: number | null },

@@ -10,5 +10,5 @@ import { receiveEvent } from "./receive";
 export const cctvWebhooks = new Hono<WebhookEnv>().post(
   "/:facilityId",
   ...webhookChecks(findCctvSender, "facilityId", "No CCTV/Computer Vision source is configured for this facility"),
-  receiveEvent("cctv"),
+  receiveEvent(),
 );

@@ -7,5 +7,5 @@ import { receiveEvent } from "./receive";
 export const integrationWebhooks = new Hono<WebhookEnv>().post(
   "/:integrationId",
   ...webhookChecks(findIntegrationSender, "integrationId", "Unknown integration"),
-  receiveEvent("integration"),
+  receiveEvent(),
 );

@@ -4,7 +4,7 @@ import { secretBoxOf } from "../../env";
 import type { AppEnv } from "../../hono-env";
 import { readBoundedBody, MAX_BODY_BYTES } from "./body";
 import { webhookError } from "./errors";
-import { verifyWebhookSignature } from "../../webhooks/signature";
+import { inboundWebhook, webhookDialect } from "./dialect";
 
 export type WebhookEnv = {
   Bindings: AppEnv["Bindings"];
@@ -44,18 +44,13 @@ export function webhookChecks(
     // Stored sealed (SECRETS_KEY): opened only for this check.
     const box = secretBoxOf(c.get("config"));
     const sealed = previousValid && secrets.previous ? [secrets.current, secrets.previous] : [secrets.current];
-    const result = await verifyWebhookSignature({
-      headers: {
-        id: c.req.header("webhook-id"),
-        timestamp: c.req.header("webhook-timestamp"),
-        signature: c.req.header("webhook-signature"),
-      },
-      body: c.get("body"),
-      secrets: await Promise.all(sealed.map((secret) => box.open(secret))),
-      nowMs: now,
-    });
-    if (!result.ok) return webhookError(c, 401, "invalid_signature", result.message);
-    c.set("webhookId", result.webhookId);
+    const result = await webhookDialect(c.get("sender")).verify(
+      inboundWebhook(c.req.raw, c.req.header(), c.get("body"), null),
+      await Promise.all(sealed.map((secret) => box.open(secret))),
+      now,
+    );
+    if (!result.ok) return webhookError(c, 401, "invalid_signature", result.reason);
+    c.set("webhookId", c.req.header("webhook-id") ?? "");
     await next();
   });
 

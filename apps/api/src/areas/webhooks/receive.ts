@@ -1,11 +1,12 @@
 import type { Context } from "hono";
-import { parseJson, parseSourceEvent, type SyncSource } from "@uas/domain";
+import { parseJson } from "@uas/domain";
 import { receiveWebhook } from "./service";
+import { inboundWebhook, webhookDialect } from "./dialect";
 import { webhookError } from "./errors";
 import type { WebhookEnv } from "./middleware";
 
 /** The last step, once the sender, size, signature and rate have passed: schema check, then the inbox. */
-export function receiveEvent(source: SyncSource) {
+export function receiveEvent() {
   return async (c: Context<WebhookEnv>) => {
     const text = decodeUtf8(c.get("body"));
     const json = text === null ? undefined : parseJson(text);
@@ -14,7 +15,9 @@ export function receiveEvent(source: SyncSource) {
         issues: [{ path: "", message: "Expected one JSON event" }],
       });
     }
-    const parsed = parseSourceEvent(source, json);
+    const parsed = webhookDialect(c.get("sender")).parse(
+      inboundWebhook(c.req.raw, c.req.header(), c.get("body"), text),
+    );
     if (!parsed.ok) {
       return webhookError(c, 400, "invalid_payload", "The event does not match the contract", {
         issues: parsed.issues,

@@ -1,0 +1,41 @@
+import { type ConnectionContext, type Connector, type SystemId, connectorFor } from "@uas/connectors";
+import type { SourceCredentials } from "@uas/db";
+import { SOURCE_KINDS, type SourceTarget, senderId, targetIntegrationId } from "@uas/domain";
+import { type PartnerUrlPolicy, policedFetch } from "./partner-url";
+
+/** The Worker's LISTING_* settings, as a connector takes them. */
+export type ListingTuning = NonNullable<ConnectionContext["tuning"]>;
+export type ListingOptions = ListingTuning & { policy: PartnerUrlPolicy; fetch?: typeof fetch };
+
+/** A facility's opened source credentials (`loadSourceCredentials`). */
+export type FacilitySources = { integrations: Map<string, SourceCredentials>; cctv: SourceCredentials | undefined };
+
+export type SourceConnection = { connector: Connector<any>; context: ConnectionContext<any> };
+
+/**
+ * The connector and its context for one sender: the system its kind speaks, the stored base URL and
+ * key, and the Worker's fetch behind the URL policy (ADR 0012). A facility-scoped kind's account is the
+ * facility itself. Throws, in words for the pass's reason, when the source is no longer configured.
+ */
+export function sourceConnection(
+  target: SourceTarget,
+  sources: FacilitySources,
+  options: ListingOptions,
+): SourceConnection {
+  const kind = SOURCE_KINDS[target.source];
+  const integrationId = targetIntegrationId(target);
+  const stored = integrationId === null ? sources.cctv : sources.integrations.get(integrationId);
+  if (!stored)
+    throw new Error(
+      integrationId === null
+        ? `${kind.detailLabel} is not configured for this facility`
+        : "the integration is no longer connected",
+    );
+  const { policy, fetch: baseFetch, ...tuning } = options;
+  const credentials: Record<string, string> =
+    integrationId === null ? { apiKey: stored.apiKey, facilityId: senderId(target) } : { apiKey: stored.apiKey };
+  return {
+    connector: connectorFor(kind.defaultSystem as SystemId),
+    context: { baseUrl: stored.baseUrl, credentials, fetch: policedFetch(policy, baseFetch), tuning },
+  };
+}
