@@ -1,6 +1,6 @@
 import { createDb, type Db } from "@uas/db";
 import type { Bindings } from "./bindings";
-import type { Actor, Ctx, Queues } from "./context";
+import type { Ctx, CtxFor, Queues } from "./context";
 import { parseConfig, partnerUrlPolicyFromConfig, secretBoxOf, tuningFromConfig, type AppConfig } from "./env";
 
 /**
@@ -13,8 +13,7 @@ export type Composition = {
   config: AppConfig;
   /** This invocation's database client (every context below shares it). */
   db: Db;
-  /** The context one actor's use-cases run in; `now` defaults to the wall clock. */
-  ctxFor: <A extends Actor>(actor: A, now?: () => number) => Ctx<A>;
+  ctxFor: CtxFor;
 };
 
 export function compose(env: Bindings): Composition {

@@ -47,3 +47,6 @@ export type Ctx<A extends Actor = Actor> = {
 };
 
 export type AdminCtx = Ctx<Extract<Actor, { type: "admin" }>>;
+
+/** Builds the context one actor's use-cases run in (composition.ts); `now` defaults to the wall clock. */
+export type CtxFor = <A extends Actor>(actor: A, now?: () => number) => Ctx<A>;
