@@ -98,14 +98,12 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
   if (result.status === "continue") await enqueueStep(ctx, pass.id);
 }
 
-/** A running pass with no step for this long is handed a step again (its continuation may be lost). */
-export const STALLED_AFTER_MS = 10 * 60_000;
 const RESUME_LIMIT = 100;
 
 /** Run from the cron: passes whose step message went missing continue instead of waiting to go stale. */
 export async function resumeStalledPasses({ ctx }: { ctx: Ctx }): Promise<{ resumed: number }> {
   const stalled = await listStalledPasses(ctx.db, {
-    lastStepBefore: ctx.now() - STALLED_AFTER_MS,
+    now: ctx.now(),
     limit: RESUME_LIMIT,
   });
   if (stalled.length > 0) {
