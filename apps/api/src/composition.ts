@@ -13,7 +13,6 @@ export type Composition = {
   config: AppConfig;
   /** This invocation's database client (every context below shares it). */
   db: Db;
-  /** The context one actor's use-cases run in; `now` defaults to the wall clock. */
   ctxFor: CtxFor;
 };
 

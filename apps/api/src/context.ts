@@ -48,5 +48,5 @@ export type Ctx<A extends Actor = Actor> = {
 
 export type AdminCtx = Ctx<Extract<Actor, { type: "admin" }>>;
 
-/** Builds the context one actor's use-cases run in; `now` defaults to the wall clock (the composition root makes it). */
+/** Builds the context one actor's use-cases run in (composition.ts); `now` defaults to the wall clock. */
 export type CtxFor = <A extends Actor>(actor: A, now?: () => number) => Ctx<A>;

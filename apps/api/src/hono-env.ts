@@ -1,7 +1,7 @@
 import type { Db } from "@uas/db";
 import type { Auth } from "./areas/auth/auth";
 import type { Bindings } from "./bindings";
-import type { Composition } from "./composition";
+import type { CtxFor } from "./context";
 import type { AppConfig } from "./env";
 
 /**
@@ -9,5 +9,5 @@ import type { AppConfig } from "./env";
  * (app.ts) from the composition root. `auth` is built on first use: webhooks and other routes without
  * sessions never pay for it.
  */
-export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; ctxFor: Composition["ctxFor"] };
+export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; ctxFor: CtxFor };
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };

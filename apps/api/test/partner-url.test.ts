@@ -9,6 +9,7 @@ import { TRPCError } from "@trpc/server";
 import { insertIntegration, integration, updateSyncSettings } from "@uas/db";
 import { createCallerFactory } from "../src/trpc/init";
 import type { TrpcContext } from "../src/trpc/context";
+import { DEFAULT_TUNING } from "../src/context";
 import { appRouter } from "../src/trpc/app-router";
 import { parseConfig, partnerUrlPolicyFromConfig, secretBoxOf } from "../src/env";
 import { partnerUrlProblem, policedFetch, PRODUCTION_URL_POLICY } from "../src/sources/partner-url";
@@ -165,6 +166,7 @@ describe("base URLs through the procedures, with production's policy", () => {
       queues: { sync: queue, webhooks: queue, invitations: queue },
       secrets: secretBoxOf(parseConfig(env)),
       partnerUrls: PRODUCTION_URL_POLICY,
+      tuning: DEFAULT_TUNING,
       requestId: "partner-url-test",
     } as unknown as TrpcContext);
   });

@@ -1,6 +1,4 @@
 import type { Auth } from "../areas/auth/auth";
-// Not the composition root itself: it reaches the Worker's bindings, which the admin app (type-checking
-// through AppRouter) must never see.
 import type { Actor, Ctx, CtxFor } from "../context";
 
 export type TrpcContext = Ctx<Actor> & { requestId: string };

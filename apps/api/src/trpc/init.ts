@@ -18,9 +18,13 @@ const t = initTRPC.context<TrpcContext>().create({
     const issues =
       error.code === "BAD_REQUEST" && Array.isArray(cause?.issues)
         ? (cause.issues as z.core.$ZodIssue[]).flatMap((issue) =>
-            // A strict object names the unknown fields themselves, not the object that holds them.
+            // A strict object names the unknown fields themselves, not the object that holds them (an empty
+            // key is named `""`, so the path never reads as the whole input).
             issue.code === "unrecognized_keys"
-              ? issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: `Unknown field "${key}"` }))
+              ? issue.keys.map((key) => ({
+                  path: [...issue.path, key === "" ? '""' : key].join("."),
+                  message: `Unknown field "${key}"`,
+                }))
               : [{ path: issue.path.join("."), message: issue.message }],
           )
         : undefined;
