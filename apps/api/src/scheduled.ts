@@ -2,10 +2,10 @@ import {
   listFacilitiesWithSourceOn,
   listNightlyPassKeys,
   pruneActivity,
-  pruneAppliedInboxRows,
   pruneRememberedRemovals,
   pruneSignInThrottle,
 } from "@uas/db";
+import { pruneAppliedInboxRows } from "@uas/engine";
 import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, type SyncSource } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { invocationCtx } from "./invocation";

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import type { Db, WebhookSenderRow } from "@uas/db";
+import type { Db } from "@uas/db";
+import type { WebhookSenderRow } from "@uas/engine";
 import type { AppEnv } from "../../app";
 import { readBoundedBody, MAX_BODY_BYTES } from "./body";
 import { webhookError } from "./errors";
