@@ -1,3 +1,4 @@
+import { ident } from "../sql-text";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { STARTING_RULE_SET, type AccessFacts, type AccessRuleSet } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
@@ -63,7 +64,7 @@ function candidatesQuery(db: DbOrTx, input: { facilityId: string; identifier: Do
   return db.all<CandidateRow>(sql`
     SELECT u.id, u.access_enabled, u.removed_at_source_at, u.person_type, u.membership_status, u.synced_tags, u.custom_tags,
       EXISTS (SELECT 1 FROM access_grant AS g WHERE g.user_id = u.id) AS has_grant, u.grace_until, u.paid_until,
-      ${sql.raw(effectiveAccessSql("u", input.now))} AS allowed
+      ${sql.raw(effectiveAccessSql(ident("u"), input.now).text)} AS allowed
     FROM access_user AS u WHERE u.facility_id = ${input.facilityId} AND ${by} LIMIT 10`);
 }
 
