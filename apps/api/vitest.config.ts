@@ -40,6 +40,14 @@ export default defineConfig(async () => {
   const mailbox = await startMailbox({ port: 0, apiKey: mailboxKey, unref: true });
   // A partner with a dozen members, so the invitation tests send a handful of emails per pass.
   const smallPartner = await startDemoPartner({ port: 0, apiKey: partnerKey, memberCount: 12, unref: true });
+  // A partner whose second members page always fails: a listing read in LISTING_PAGE_SIZE pages reaches it,
+  // one read in the default 1,000 does not (src/areas/passes/listing-tuning.test.ts).
+  const secondPageFailsPartner = await startDemoPartner({
+    port: 0,
+    apiKey: partnerKey,
+    unref: true,
+    faults: { failPage: { page: 2, target: "members", status: 503 } },
+  });
 
   return {
     plugins: [
@@ -59,6 +67,7 @@ export default defineConfig(async () => {
             RESEND_API_URL: mailbox.url,
             RESEND_API_KEY: mailboxKey,
             SMALL_PARTNER_URL: smallPartner.url,
+            SECOND_PAGE_FAILS_PARTNER_URL: secondPageFailsPartner.url,
             // One quick queue retry on a provider outage, then the row is recorded as failed.
             INVITATION_SEND_RETRIES: "1",
             INVITATION_RETRY_DELAY_SECONDS: "0",

@@ -18,6 +18,8 @@ declare namespace Cloudflare {
     RESEND_API_KEY: string;
     /** A demo partner with 12 members (invitation tests). */
     SMALL_PARTNER_URL: string;
+    /** A demo partner whose second members page always answers 503 (listing tuning test). */
+    SECOND_PAGE_FAILS_PARTNER_URL: string;
   }
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { id as ids, oneLine } from "../../inputs";
-import { adminProcedure, organisationProcedure, router } from "../../trpc/init";
+import { adminProcedure, inputIssue, organisationProcedure, router } from "../../trpc/init";
 import type { Ctx } from "../../context";
 import {
   connectIntegration,
@@ -12,7 +12,6 @@ import {
   rotateSecret,
   updateIntegrationSettings,
 } from "./service";
-import { inputIssue } from "../users/router";
 
 const id = ids();
 

@@ -1,6 +1,6 @@
 import { deadLetterInboxEvent, failPass } from "@uas/engine";
 import type { Ctx } from "../../context";
-import type { SyncQueueMessage } from "../../queues/messages";
+import type { SyncQueueMessage } from "./sync-message";
 
 export const DEAD_WEBHOOK_REASON = "This change could not be applied after repeated attempts; it is kept for support";
 export const DEAD_PASS_REASON = "The pass could not continue after repeated attempts; nobody was removed";

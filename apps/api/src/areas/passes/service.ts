@@ -10,9 +10,10 @@ import {
   type SyncPassRow,
 } from "@uas/engine";
 import type { RequireIdentifier, SyncSource } from "@uas/domain";
-import { partnerUrlPolicyOf, tuningOf, type Ctx } from "../../context";
+import type { Ctx } from "../../context";
 import { conflict, notFound } from "../../errors";
-import type { PassStartMessage, PassStepMessage } from "../../queues/messages";
+import type { PassStartMessage } from "./start-message";
+import type { PassStepMessage } from "./step-message";
 import { loadListingFactory } from "../../sources/listing-factory";
 import { findFacility } from "../../facilities";
 import { relayInvitationsAfterCommit } from "../invitations/service";
@@ -79,11 +80,11 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
   if (pass?.state !== "running") return;
   const facility = await findFacility(ctx.db, pass.facilityId);
   if (!facility) return;
-  const tuning = tuningOf(ctx);
+  const tuning = ctx.tuning;
   const listingFor = await loadListingFactory(
     ctx.db,
     facility,
-    { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) },
+    { ...tuning.listing, policy: ctx.partnerUrls },
     ctx.secrets,
   );
   const result = await advancePass({
@@ -163,11 +164,11 @@ export async function previewPass({
   ctx: Ctx;
   input: { facility: FacilityRef; source: SyncSource; requireIdentifier?: RequireIdentifier; enableSource?: boolean };
 }) {
-  const tuning = tuningOf(ctx);
+  const tuning = ctx.tuning;
   const listingFor = await loadListingFactory(
     ctx.db,
     input.facility,
-    { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) },
+    { ...tuning.listing, policy: ctx.partnerUrls },
     ctx.secrets,
   );
   const override = {

@@ -1,7 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import type { Db } from "@uas/db";
 import type { WebhookSenderRow } from "@uas/engine";
-import type { AppEnv } from "../../app";
+import { secretBoxOf } from "../../env";
+import type { AppEnv } from "../../hono-env";
 import { readBoundedBody, MAX_BODY_BYTES } from "./body";
 import { webhookError } from "./errors";
 import { verifyWebhookSignature } from "../../webhooks/signature";
@@ -42,7 +43,7 @@ export function webhookChecks(
     const now = Date.now();
     const previousValid = secrets.previous !== null && (secrets.previousValidUntil ?? 0) > now;
     // Stored sealed (SECRETS_KEY): opened only for this check.
-    const box = c.get("secrets");
+    const box = secretBoxOf(c.get("config"));
     const sealed = previousValid && secrets.previous ? [secrets.current, secrets.previous] : [secrets.current];
     const result = await verifyWebhookSignature({
       headers: {
