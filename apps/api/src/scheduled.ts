@@ -2,10 +2,10 @@ import {
   listFacilitiesWithSourceOn,
   listNightlyPassKeys,
   pruneActivity,
-  pruneAppliedInboxRows,
   pruneRememberedRemovals,
   pruneSignInThrottle,
 } from "@uas/db";
+import { pruneAppliedInboxRows } from "@uas/engine";
 import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, sourcesOn } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { compose } from "./composition";

@@ -10,7 +10,6 @@ export * from "./errors";
 export * from "./queries/nightly";
 export * from "./queries/activity";
 export * from "./queries/source-removals";
-export * from "./queries/inbox";
 export * from "./queries/sources";
 export * from "./queries/users";
 export * from "./queries/user-list";

@@ -7,14 +7,19 @@
  * stores take `SqlText`, never a string, so a statement built with a plain template does not type-check.
  */
 
-/** A piece of SQL text that only `sqlText`, `ident`, `json` and `sqlJoin` can make. */
-export class SqlText {
-  /** Private by convention: construct through the functions of this module. */
-  private constructor(readonly text: string) {}
+const MINT = Symbol("sql-text");
 
-  /** @internal */
-  static of(text: string): SqlText {
-    return new SqlText(text);
+/**
+ * A piece of SQL text that only `sqlText`, `ident`, `jsonLiteral` and `sqlJoin` can make: its constructor
+ * takes a token this module does not export, so neither the type checker nor the runtime lets other code
+ * wrap a string in one.
+ */
+export class SqlText {
+  readonly text: string;
+
+  constructor(mint: typeof MINT, text: string) {
+    if (mint !== MINT) throw new Error("SqlText is built by sqlText, ident, jsonLiteral or sqlJoin");
+    this.text = text;
   }
 
   toString(): string {
@@ -22,13 +27,15 @@ export class SqlText {
   }
 }
 
+const of = (text: string) => new SqlText(MINT, text);
+
 /** What may stand in a `sqlText` template: a value (quoted as a literal) or a fragment already built. */
 export type SqlValue = string | number | boolean | null | SqlText;
 
 export function sqlText(strings: TemplateStringsArray, ...values: readonly SqlValue[]): SqlText {
   let out = strings[0] as string;
   for (let i = 0; i < values.length; i += 1) out += literalOf(values[i] as SqlValue) + (strings[i + 1] as string);
-  return SqlText.of(out);
+  return of(out);
 }
 
 function literalOf(value: SqlValue): string {
@@ -42,7 +49,7 @@ function literalOf(value: SqlValue): string {
 
 /** Fragments joined by a separator (`, `, ` AND `, `;\n`); the separator is a constant of the caller. */
 export function sqlJoin(fragments: readonly SqlText[], separator: string): SqlText {
-  return SqlText.of(fragments.map((f) => f.text).join(separator));
+  return of(fragments.map((f) => f.text).join(separator));
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -50,12 +57,12 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 /** A table, column or alias name (optionally `alias.column`), spliced as it is after a check. */
 export function ident(name: string): SqlText {
   if (!IDENTIFIER.test(name)) throw new Error(`not a SQL identifier: ${JSON.stringify(name)}`);
-  return SqlText.of(name);
+  return of(name);
 }
 
 /** A value as a JSON text literal (read with json_each / ->>). */
 export function jsonLiteral(value: unknown): SqlText {
-  return SqlText.of(json(value));
+  return of(json(value));
 }
 
 /**
@@ -63,14 +70,14 @@ export function jsonLiteral(value: unknown): SqlText {
  * cannot be in one at all (the SQL is read as a C string, so the statement would end there: a partner's
  * id with a NUL made every apply of its event fail), so it is spliced in as `char(0)`.
  */
-export function text(value: string | null): string {
+function text(value: string | null): string {
   if (value === null) return "NULL";
   // Most pages hold no quote: skip the copy a replace would make of a page-sized string.
   const literal = (part: string) => `'${part.includes("'") ? part.replaceAll("'", "''") : part}'`;
   return value.includes("\u0000") ? `(${value.split("\u0000").map(literal).join(" || char(0) || ")})` : literal(value);
 }
 
-export function int(value: number | null): string {
+function int(value: number | null): string {
   if (value === null) return "NULL";
   if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
   return String(value);
@@ -82,7 +89,7 @@ export function int(value: number | null): string {
  * UTF-8 the database cannot read back; those become U+FFFD (sources' strings are already well-formed,
  * this keeps any other writer from storing bytes nobody can read).
  */
-export function json(value: unknown): string {
+function json(value: unknown): string {
   const encoded = JSON.stringify(value);
   return text(
     encoded.includes("\\ud") ? encoded.replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g, "$1\\ufffd") : encoded,

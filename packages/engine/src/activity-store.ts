@@ -1,6 +1,6 @@
 import type { AppliedOutcome, ChangedField, SyncSource } from "@uas/domain";
 import { chunks } from "./row-store";
-import { int, json, text } from "./store-handle";
+import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
 
 export type EntryOrigin = {
   organisationId: string;
@@ -28,7 +28,7 @@ export type EntryToWrite = {
  * once as a literal instead of being read from each row of the JSON: SQLite re-reads a row's JSON for
  * every `->>`, which was a third of the insert's time.
  */
-export function entryStatements(origin: EntryOrigin, entries: readonly EntryToWrite[]): string[] {
+export function entryStatements(origin: EntryOrigin, entries: readonly EntryToWrite[]): SqlText[] {
   return chunks(entries).map((part) => {
     const changes = part.map((e) => (e.changes ? JSON.stringify(e.changes) : null));
     const first = part[0] as EntryToWrite;
@@ -47,15 +47,15 @@ export function entryStatements(origin: EntryOrigin, entries: readonly EntryToWr
     });
     const column = (field: (typeof varying)[number]) => {
       const index = varying.indexOf(field);
-      if (index !== -1) return `j.value->>${index + 3}`;
-      return text(field === "changes" ? (changes[0] as string | null) : first[field]);
+      if (index !== -1) return sqlText`j.value->>${index + 3}`;
+      return sqlText`${field === "changes" ? (changes[0] as string | null) : first[field]}`;
     };
-    return `
+    return sqlText`
       INSERT INTO activity_entry (at, organisation_id, facility_id, source, integration_id, external_id, name,
         outcome, reason, changes, pass_id, webhook_id, user_id)
-      SELECT ${int(origin.at)}, ${text(origin.organisationId)}, ${column("facilityId")}, ${text(origin.source)}, ${text(origin.integrationId)},
+      SELECT ${origin.at}, ${origin.organisationId}, ${column("facilityId")}, ${origin.source}, ${origin.integrationId},
         j.value->>0, j.value->>1, ${column("outcome")}, ${column("reason")}, ${column("changes")},
-        ${text(origin.passId)}, ${text(origin.webhookId)}, j.value->>2
-      FROM json_each(${json(rows)}) AS j`;
+        ${origin.passId}, ${origin.webhookId}, j.value->>2
+      FROM json_each(${jsonLiteral(rows)}) AS j`;
   });
 }

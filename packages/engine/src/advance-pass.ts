@@ -13,7 +13,8 @@ import { failPass, getPass, progressOf, type PassProgress, type PassTarget, type
 import { loadFacilityContext, loadLocationMap, planSettingsFor, type FacilitySyncContext } from "./source-context";
 import { loadRows } from "./row-store";
 import { pagePlanStatements } from "./page-writer";
-import { int, json, text, withWriteTransaction } from "./store-handle";
+import { withWriteTransaction } from "./store-handle";
+import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
 import { finishPass } from "./finish-pass";
 
 export type Clock = number | (() => number);
@@ -183,8 +184,8 @@ async function applyListingPages(
     // Auto-send is read in the transaction: when it is off, the outbox statement could not queue
     // anyone, so it is left out (it costs an indexed lookup per person).
     const [stored] = await tx.all<{ state: string; progress: string | null; autoSend: number | null }>(
-      `SELECT state, progress, (SELECT auto_send_invitations FROM sync_settings WHERE facility_id = ${text(pass.facilityId)}) AS autoSend
-      FROM sync_pass WHERE id = ${text(pass.id)}`,
+      sqlText`SELECT state, progress, (SELECT auto_send_invitations FROM sync_settings WHERE facility_id = ${pass.facilityId}) AS autoSend
+      FROM sync_pass WHERE id = ${pass.id}`,
     );
     if (!stored) throw new PassNotFoundError(pass.id);
     let progress = progressOf({
@@ -254,10 +255,10 @@ async function applyListingPages(
   };
 }
 
-function progressStatement(passId: string, counts: OutcomeCounts, records: number, progress: PassProgress): string {
-  return `UPDATE sync_pass SET added = added + ${int(counts.added)}, updated = updated + ${int(counts.updated)},
-    skipped = skipped + ${int(counts.skipped)}, disabled = disabled + ${int(counts.disabled)},
-    processed = processed + ${int(counts.processed)}, pages_done = pages_done + 1,
-    records_done = records_done + ${int(records)}, progress = ${json(progress)}
-    WHERE id = ${text(passId)}`;
+function progressStatement(passId: string, counts: OutcomeCounts, records: number, progress: PassProgress): SqlText {
+  return sqlText`UPDATE sync_pass SET added = added + ${counts.added}, updated = updated + ${counts.updated},
+    skipped = skipped + ${counts.skipped}, disabled = disabled + ${counts.disabled},
+    processed = processed + ${counts.processed}, pages_done = pages_done + 1,
+    records_done = records_done + ${records}, progress = ${jsonLiteral(progress)}
+    WHERE id = ${passId}`;
 }

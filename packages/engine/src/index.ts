@@ -16,3 +16,4 @@ export { loadPersonRows } from "./row-store";
 export type { HeldSampleItem } from "./sweep";
 export { drizzleHandle } from "./store-handle";
 export * from "./invitation-outbox";
+export * from "./inbox";

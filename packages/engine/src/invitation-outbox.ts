@@ -1,6 +1,6 @@
 import type { AppliedOutcome, SyncSource } from "@uas/domain";
-import { int, json, text, type StoreHandle } from "./store-handle";
-import { effectiveAccessSql } from "@uas/db";
+import { effectiveAccessSql, ident, jsonLiteral, sqlText, type SqlText } from "@uas/db";
+import type { StoreHandle } from "./store-handle";
 
 /**
  * Auto-send's transactional outbox. The engine adds these statements to the script that applies a
@@ -22,27 +22,31 @@ export function appliedUserIds(entries: ReadonlyArray<{ outcome: AppliedOutcome;
  * Who auto-send invites: a synced row still tracking its source (a decoupled row is managed by hand),
  * with effective access (the access rules' one definition), an email, in a facility with Auto-send on.
  */
-const personEligible = (now: number) => `u.source <> 'manual' AND u.track_source_updates = 1
-  AND ${effectiveAccessSql("u", now)}
+const personEligible = (now: number) => sqlText`u.source <> 'manual' AND u.track_source_updates = 1
+  AND ${effectiveAccessSql(ident("u"), now)}
   AND u.email IS NOT NULL AND u.email <> ''`;
-const eligible = (now: number) => `s.auto_send_invitations = 1 AND ${personEligible(now)}`;
+const eligible = (now: number) => sqlText`s.auto_send_invitations = 1 AND ${personEligible(now)}`;
 /** Never invited, or the last send failed (the end-of-pass step queues that one again). */
-const NOT_INVITED = `NOT EXISTS (SELECT 1 FROM invitation i WHERE i.user_id = u.id AND i.state <> 'failed')`;
+const NOT_INVITED = sqlText`NOT EXISTS (SELECT 1 FROM invitation i WHERE i.user_id = u.id AND i.state <> 'failed')`;
 
-function insertQueued(where: string, now: number, onConflict: string): string {
+function insertQueued(where: SqlText, now: number, onConflict: SqlText): SqlText {
   // SQLite needs the SELECT's WHERE for the upsert clause after it to parse.
-  return `INSERT INTO invitation (user_id, facility_id, email, state, "trigger", attempts, queued_at)
-    SELECT u.id, u.facility_id, u.email, 'queued', 'auto', 0, ${int(now)}
+  return sqlText`INSERT INTO invitation (user_id, facility_id, email, state, "trigger", attempts, queued_at)
+    SELECT u.id, u.facility_id, u.email, 'queued', 'auto', 0, ${now}
     FROM access_user u JOIN sync_settings s ON s.facility_id = u.facility_id
     WHERE ${where} AND ${eligible(now)}
     ${onConflict}`;
 }
 
 /** After sync applied records to these rows: an invitation for each eligible one that has none. */
-export function autoInvitationStatements(userIds: readonly string[], now: number): string[] {
+export function autoInvitationStatements(userIds: readonly string[], now: number): SqlText[] {
   if (userIds.length === 0) return [];
   return [
-    insertQueued(`u.id IN (SELECT value FROM json_each(${json(userIds)}))`, now, "ON CONFLICT(user_id) DO NOTHING"),
+    insertQueued(
+      sqlText`u.id IN (SELECT value FROM json_each(${jsonLiteral(userIds)}))`,
+      now,
+      sqlText`ON CONFLICT(user_id) DO NOTHING`,
+    ),
   ];
 }
 
@@ -58,28 +62,19 @@ export function passInvitationStatements(input: {
   /** Integration ids, or `[""]` for CCTV: the sweep scope's listings. */
   integrationKeys: readonly string[];
   now: number;
-}): string[] {
+}): SqlText[] {
   if (input.integrationKeys.length === 0) return [];
   return [
     insertQueued(
-      `u.facility_id = ${text(input.facilityId)} AND u.source = ${text(input.source)}
-        AND u.integration_key IN (SELECT value FROM json_each(${json(input.integrationKeys)}))
+      sqlText`u.facility_id = ${input.facilityId} AND u.source = ${input.source}
+        AND u.integration_key IN (SELECT value FROM json_each(${jsonLiteral(input.integrationKeys)}))
         AND ${NOT_INVITED}`,
       input.now,
-      `ON CONFLICT(user_id) DO UPDATE SET state = 'queued', email = excluded.email, queued_at = excluded.queued_at,
+      sqlText`ON CONFLICT(user_id) DO UPDATE SET state = 'queued', email = excluded.email, queued_at = excluded.queued_at,
         enqueued_at = NULL, claimed_until = NULL
         WHERE invitation.state = 'failed'`,
     ),
   ];
-}
-
-/** The same, run on a handle (for call sites that are not building a script). */
-export async function queueAutoInvitations(
-  handle: StoreHandle,
-  userIds: readonly string[],
-  now: number,
-): Promise<void> {
-  await handle.script(autoInvitationStatements(userIds, now));
 }
 
 /**
@@ -89,8 +84,8 @@ export async function queueAutoInvitations(
  */
 export async function countAutoSendCandidates(handle: StoreHandle, facilityId: string, now: number): Promise<number> {
   const [row] = await handle.all<{ people: number }>(
-    `SELECT count(*) AS people FROM access_user u JOIN sync_settings s ON s.facility_id = u.facility_id
-    WHERE u.facility_id = ${text(facilityId)} AND ${personEligible(now)} AND ${NOT_INVITED}
+    sqlText`SELECT count(*) AS people FROM access_user u JOIN sync_settings s ON s.facility_id = u.facility_id
+    WHERE u.facility_id = ${facilityId} AND ${personEligible(now)} AND ${NOT_INVITED}
       AND ((u.source = 'cctv' AND s.cctv_enabled = 1)
         OR (u.source = 'integration' AND s.integrations_enabled = 1 AND u.integration_key IN (
           SELECT fi.integration_id FROM facility_integration fi WHERE fi.facility_id = u.facility_id AND fi.enabled = 1)))`,

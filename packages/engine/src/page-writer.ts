@@ -1,3 +1,4 @@
+import type { SqlText } from "@uas/db";
 import type { PagePlan } from "@uas/domain";
 import { markSeenStatements, newRowId, rowWriteStatements, type RowScope, type StoredRow } from "./row-store";
 import { entryStatements, type EntryOrigin, type EntryToWrite } from "./activity-store";
@@ -12,7 +13,7 @@ export function pagePlanStatements(input: {
   rows: ReadonlyMap<string, StoredRow>;
   /** false when the facility's Auto-send is off (read in the same transaction): no outbox statement. */
   autoInvitations?: boolean;
-}): string[] {
+}): SqlText[] {
   const { scope, origin, plan, rows } = input;
   // Ids of the rows this page creates; every other person's id is their stored row's.
   const newIds = new Map<string, string>();

@@ -1,6 +1,7 @@
 import type { ExistingRow, RecordWrite, SyncPatch, SyncSource } from "@uas/domain";
 import { newId } from "@uas/db";
-import { int, json, text, type StoreHandle } from "./store-handle";
+import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
+import type { StoreHandle } from "./store-handle";
 
 /**
  * Set-based reads and writes of synced rows. Each statement carries up to a page of people as one
@@ -23,7 +24,7 @@ export function chunks<T>(items: readonly T[], size = STATEMENT_CHUNK): T[][] {
 // One JSON value instead of a result row per person: the driver's per-row objects cost more than the
 // query. Each row is a JSON array (no repeated key names: half the text to build and to parse), read
 // into a StoredRow here. `facilityId` is read only when the query spans facilities.
-const ROW_COLUMNS = `id, external_id, first_name, last_name, email, mobile_phone, person_type, membership_status,
+const ROW_COLUMNS = sqlText`id, external_id, first_name, last_name, email, mobile_phone, person_type, membership_status,
   json(synced_tags), last_synced_at, source_updated_at, removed_at_source_at, removal_source_updated_at,
   access_enabled, track_source_updates, rowid`;
 
@@ -47,10 +48,10 @@ type RowArray = [
   facilityId?: string,
 ];
 
-async function selectRows(db: StoreHandle, where: string, facilityId: string | null): Promise<StoredRow[]> {
-  const columns = facilityId === null ? `${ROW_COLUMNS}, facility_id` : ROW_COLUMNS;
+async function selectRows(db: StoreHandle, where: SqlText, facilityId: string | null): Promise<StoredRow[]> {
+  const columns = facilityId === null ? sqlText`${ROW_COLUMNS}, facility_id` : ROW_COLUMNS;
   const [result] = await db.all<{ rows: string }>(
-    `SELECT json_group_array(json_array(${columns})) AS rows FROM access_user WHERE ${where}`,
+    sqlText`SELECT json_group_array(json_array(${columns})) AS rows FROM access_user WHERE ${where}`,
   );
   const found = JSON.parse(result?.rows ?? "[]") as RowArray[];
   const rows: StoredRow[] = new Array(found.length);
@@ -80,8 +81,8 @@ async function selectRows(db: StoreHandle, where: string, facilityId: string | n
   return rows;
 }
 
-function inScope(scope: RowScope): string {
-  return `facility_id = ${text(scope.facilityId)} AND source = ${text(scope.source)} AND integration_key = ${text(scope.integrationId ?? "")}`;
+function inScope(scope: RowScope): SqlText {
+  return sqlText`facility_id = ${scope.facilityId} AND source = ${scope.source} AND integration_key = ${scope.integrationId ?? ""}`;
 }
 
 /** This scope's rows for the given people, by external id (one indexed lookup per key, one statement). */
@@ -94,7 +95,7 @@ export async function loadRows(
   for (const keys of chunks(externalIds, 1000)) {
     const found = await selectRows(
       db,
-      `${inScope(scope)} AND external_id IN (SELECT value FROM json_each(${json(keys)}))`,
+      sqlText`${inScope(scope)} AND external_id IN (SELECT value FROM json_each(${jsonLiteral(keys)}))`,
       scope.facilityId,
     );
     for (const row of found) rows.set(row.externalId, row);
@@ -110,8 +111,8 @@ export async function loadPersonRows(
   if (input.facilityIds.length === 0) return new Map();
   const found = await selectRows(
     db,
-    `facility_id IN (SELECT value FROM json_each(${json(input.facilityIds)})) AND source = ${text(input.source)}
-      AND integration_key = ${text(input.integrationId ?? "")} AND external_id = ${text(input.externalId)}`,
+    sqlText`facility_id IN (SELECT value FROM json_each(${jsonLiteral(input.facilityIds)})) AND source = ${input.source}
+      AND integration_key = ${input.integrationId ?? ""} AND external_id = ${input.externalId}`,
     null,
   );
   return new Map(found.map((row) => [row.facilityId, row]));
@@ -133,8 +134,8 @@ export async function loadPeopleRows(
     found.push(
       ...(await selectRows(
         db,
-        `facility_id IN (SELECT value FROM json_each(${json(input.facilityIds)})) AND source = ${text(input.source)}
-          AND integration_key = ${text(input.integrationId ?? "")} AND external_id IN (SELECT value FROM json_each(${json(keys)}))`,
+        sqlText`facility_id IN (SELECT value FROM json_each(${jsonLiteral(input.facilityIds)})) AND source = ${input.source}
+          AND integration_key = ${input.integrationId ?? ""} AND external_id IN (SELECT value FROM json_each(${jsonLiteral(keys)}))`,
         null,
       )),
     );
@@ -178,7 +179,7 @@ const SHAREABLE_ROW_FIELDS = [
 export function rowWriteStatements(
   scope: RowScope,
   input: { passId: string | null; now: number; writes: readonly RowWrite[] },
-): string[] {
+): SqlText[] {
   return chunks(input.writes).map((part) => {
     const first = (part[0] as RowWrite).patch;
     const firstVersion = (part[0] as RowWrite).write === "touch" ? 0 : 1;
@@ -198,21 +199,21 @@ export function rowWriteStatements(
     });
     const column = (field: (typeof SHAREABLE_ROW_FIELDS)[number]) => {
       const index = varying.indexOf(field);
-      if (index !== -1) return `j.value->>${index + 3}`;
+      if (index !== -1) return sqlText`j.value->>${index + 3}`;
       const value = first[field];
-      return typeof value === "number" ? int(value) : text(value);
+      return sqlText`${value}`;
     };
-    const version = versionVaries ? `j.value->>${varying.length + 3}` : int(firstVersion);
-    return `
+    const version = versionVaries ? sqlText`j.value->>${varying.length + 3}` : sqlText`${firstVersion}`;
+    return sqlText`
       INSERT INTO access_user (id, facility_id, source, integration_id, external_id, first_name, last_name, email,
         mobile_phone, person_type, membership_status, synced_tags, last_synced_at, source_updated_at,
         removed_at_source_at, removal_source_updated_at, seen_pass_id, version, created_at, updated_at)
-      SELECT j.value->>0, ${text(scope.facilityId)}, ${text(scope.source)}, ${text(scope.integrationId)}, j.value->>1,
+      SELECT j.value->>0, ${scope.facilityId}, ${scope.source}, ${scope.integrationId}, j.value->>1,
         ${column("firstName")}, ${column("lastName")}, ${column("email")}, ${column("mobilePhone")}, ${column("personType")},
         ${column("membershipStatus")}, j.value->2, ${column("lastSyncedAt")}, ${column("sourceUpdatedAt")},
-        ${column("removedAtSourceAt")}, ${column("removalSourceUpdatedAt")}, ${text(input.passId)}, ${version},
-        ${int(input.now)}, ${int(input.now)}
-      FROM json_each(${json(rows)}) AS j WHERE true
+        ${column("removedAtSourceAt")}, ${column("removalSourceUpdatedAt")}, ${input.passId}, ${version},
+        ${input.now}, ${input.now}
+      FROM json_each(${jsonLiteral(rows)}) AS j WHERE true
       ON CONFLICT (facility_id, source, integration_key, external_id) DO UPDATE SET
         first_name = excluded.first_name,
         last_name = excluded.last_name,
@@ -238,14 +239,14 @@ export type RowMark = { rowid: number; refresh: boolean };
  * Marks rows the listing contained but the plan did not write, so the end-of-pass sweep passes them
  * by; applied rows also get their last-synced time. This is all an unchanged pass writes to rows.
  */
-export function markSeenStatements(input: { passId: string; now: number; marks: readonly RowMark[] }): string[] {
-  const statements: string[] = [];
+export function markSeenStatements(input: { passId: string; now: number; marks: readonly RowMark[] }): SqlText[] {
+  const statements: SqlText[] = [];
   for (const refresh of [true, false]) {
     const rowids = input.marks.filter((m) => m.refresh === refresh).map((m) => m.rowid);
     for (const part of chunks(rowids, 5000)) {
-      const lastSynced = refresh ? `, last_synced_at = ${int(input.now)}` : "";
-      statements.push(`UPDATE access_user SET seen_pass_id = ${text(input.passId)}${lastSynced}
-        WHERE rowid IN (SELECT value FROM json_each(${json(part)}))`);
+      const lastSynced = refresh ? sqlText`, last_synced_at = ${input.now}` : sqlText``;
+      statements.push(sqlText`UPDATE access_user SET seen_pass_id = ${input.passId}${lastSynced}
+        WHERE rowid IN (SELECT value FROM json_each(${jsonLiteral(part)}))`);
     }
   }
   return statements;

@@ -24,7 +24,8 @@ import { facility, integration, integrationLocation } from "@uas/db";
 import { loadFacilityContexts, planSettingsFor } from "./source-context";
 import { loadPeopleRows, newRowId, rowWriteStatements, type RowWrite } from "./row-store";
 import { entryStatements, type EntryToWrite } from "./activity-store";
-import { drizzleHandle, int, json, text, withWriteTransaction, type StoreHandle } from "./store-handle";
+import { drizzleHandle, withWriteTransaction, type StoreHandle } from "./store-handle";
+import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "@uas/db";
 
@@ -147,9 +148,9 @@ export async function applyInboxEvents(
   await withWriteTransaction(db, async (handle) => {
     // The claim and the reads go out together (one round trip); events another consumer claimed first are dropped below.
     const [claimed, loaded] = await Promise.all([
-      handle.all<InboxKey>(`UPDATE webhook_inbox SET state = 'applied', applied_at = ${int(input.now)},
+      handle.all<InboxKey>(sqlText`UPDATE webhook_inbox SET state = 'applied', applied_at = ${input.now},
           attempts = attempts + 1, error = NULL
-        WHERE state IN ('received', 'enqueued') AND (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(${json(pending.map((p) => [p.sender, p.webhookId]))}))
+        WHERE state IN ('received', 'enqueued') AND (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(${jsonLiteral(pending.map((p) => [p.sender, p.webhookId]))}))
         RETURNING sender, webhook_id AS webhookId`),
       loadEventState(handle, senders, parsedEvents),
     ]);
@@ -181,11 +182,11 @@ export async function applyInboxEvents(
   return [...results.values()];
 }
 
-function inboxFailedStatements(failures: ReadonlyArray<InboxKey & { error: string }>): string[] {
+function inboxFailedStatements(failures: ReadonlyArray<InboxKey & { error: string }>): SqlText[] {
   if (failures.length === 0) return [];
   return [
-    `UPDATE webhook_inbox SET state = 'failed', applied_at = NULL, error = f.value->>2
-      FROM json_each(${json(failures.map((f) => [f.sender, f.webhookId, f.error]))}) AS f
+    sqlText`UPDATE webhook_inbox SET state = 'failed', applied_at = NULL, error = f.value->>2
+      FROM json_each(${jsonLiteral(failures.map((f) => [f.sender, f.webhookId, f.error]))}) AS f
       WHERE webhook_inbox.sender = f.value->>0 AND webhook_inbox.webhook_id = f.value->>1`,
   ];
 }
@@ -341,7 +342,7 @@ async function writeEvents(
   senders: ReadonlyMap<string, SenderContext>,
   events: readonly ParsedEvent[],
   now: number,
-  extra: readonly string[] = [],
+  extra: readonly SqlText[] = [],
   loaded?: LoadedState,
 ): Promise<ApplySourceEventResult[]> {
   const { current, remembered } = loaded ?? (await loadEventState(handle, senders, events));
@@ -352,7 +353,7 @@ async function writeEvents(
     string,
     { scope: { facilityId: string; source: SyncSource; integrationId: string | null }; write: RowWrite }
   >();
-  const statements: string[] = [];
+  const statements: SqlText[] = [];
   const appliedEntries: EntryToWrite[] = [];
   const results: ApplySourceEventResult[] = [];
   for (const event of events) {
@@ -483,10 +484,10 @@ async function loadRememberedRemovals(
 ): Promise<Map<string, Map<string, number>>> {
   const found = new Map<string, Map<string, number>>();
   if (sender.facilities.size === 0 || externalIds.length === 0) return found;
-  const rows = await handle.all<{ facilityId: string; externalId: string; updatedAt: number }>(`
+  const rows = await handle.all<{ facilityId: string; externalId: string; updatedAt: number }>(sqlText`
     SELECT facility_id AS facilityId, external_id AS externalId, source_updated_at AS updatedAt FROM source_removal
-    WHERE facility_id IN (SELECT value FROM json_each(${json([...sender.facilities.keys()])})) AND source = ${text(sender.source)}
-      AND integration_key = ${text(sender.integrationId ?? "")} AND external_id IN (SELECT value FROM json_each(${json(externalIds)}))`);
+    WHERE facility_id IN (SELECT value FROM json_each(${jsonLiteral([...sender.facilities.keys()])})) AND source = ${sender.source}
+      AND integration_key = ${sender.integrationId ?? ""} AND external_id IN (SELECT value FROM json_each(${jsonLiteral(externalIds)}))`);
   for (const row of rows) {
     const person = found.get(row.externalId) ?? new Map<string, number>();
     person.set(row.facilityId, Number(row.updatedAt));
@@ -499,18 +500,18 @@ function rememberedRemovalStatements(
   remember: readonly RememberedRemoval[],
   forget: readonly RememberedRemoval[],
   now: number,
-): string[] {
-  const statements: string[] = [];
+): SqlText[] {
+  const statements: SqlText[] = [];
   if (remember.length > 0) {
-    statements.push(`INSERT INTO source_removal (facility_id, source, integration_key, external_id, source_updated_at, recorded_at)
-      SELECT r.value->>0, r.value->>1, r.value->>2, r.value->>3, r.value->>4, ${int(now)}
-      FROM json_each(${json(remember.map((r) => [r.facilityId, r.source, r.integrationKey, r.externalId, r.updatedAt]))}) AS r WHERE true
+    statements.push(sqlText`INSERT INTO source_removal (facility_id, source, integration_key, external_id, source_updated_at, recorded_at)
+      SELECT r.value->>0, r.value->>1, r.value->>2, r.value->>3, r.value->>4, ${now}
+      FROM json_each(${jsonLiteral(remember.map((r) => [r.facilityId, r.source, r.integrationKey, r.externalId, r.updatedAt]))}) AS r WHERE true
       ON CONFLICT (facility_id, source, integration_key, external_id) DO UPDATE SET
         source_updated_at = max(source_removal.source_updated_at, excluded.source_updated_at), recorded_at = excluded.recorded_at`);
   }
   if (forget.length > 0) {
-    statements.push(`DELETE FROM source_removal WHERE (facility_id, source, integration_key, external_id) IN
-      (SELECT f.value->>0, f.value->>1, f.value->>2, f.value->>3 FROM json_each(${json(forget.map((r) => [r.facilityId, r.source, r.integrationKey, r.externalId]))}) AS f)`);
+    statements.push(sqlText`DELETE FROM source_removal WHERE (facility_id, source, integration_key, external_id) IN
+      (SELECT f.value->>0, f.value->>1, f.value->>2, f.value->>3 FROM json_each(${jsonLiteral(forget.map((r) => [r.facilityId, r.source, r.integrationKey, r.externalId]))}) AS f)`);
   }
   return statements;
 }

@@ -1,8 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Transaction } from "@libsql/client";
-import type { Db, DbOrTx } from "@uas/db";
-
-export { int, json, text } from "@uas/db";
+import type { Db, DbOrTx, SqlText } from "@uas/db";
 
 /**
  * What the set-based store needs from a connection: read rows, and run a script of statements.
@@ -14,28 +12,28 @@ export { int, json, text } from "@uas/db";
  * sqlite3_exec finalizes what it prepares. Over HTTP the script is one Hrana `sequence` request.
  */
 export type StoreHandle = {
-  all<T>(text: string): Promise<T[]>;
-  script(statements: readonly string[]): Promise<void>;
+  all<T>(statement: SqlText): Promise<T[]>;
+  script(statements: readonly SqlText[]): Promise<void>;
 };
 
 /** A drizzle database or transaction: statements run one by one (webhooks and other small writes). */
 export function drizzleHandle(db: DbOrTx): StoreHandle {
   return {
-    all: <T>(text: string) => db.all<T>(sql.raw(text)),
+    all: <T>(statement: SqlText) => db.all<T>(sql.raw(statement.text)),
     async script(statements) {
-      for (const statement of statements) await db.run(sql.raw(statement));
+      for (const statement of statements) await db.run(sql.raw(statement.text));
     },
   };
 }
 
 function transactionHandle(tx: Transaction): StoreHandle {
   return {
-    async all<T>(text: string) {
-      const result = await tx.execute(text);
+    async all<T>(statement: SqlText) {
+      const result = await tx.execute(statement.text);
       return result.rows as unknown as T[];
     },
     async script(statements) {
-      if (statements.length > 0) await tx.executeMultiple(statements.join(";\n"));
+      if (statements.length > 0) await tx.executeMultiple(statements.map((statement) => statement.text).join(";\n"));
     },
   };
 }

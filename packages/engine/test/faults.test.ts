@@ -12,7 +12,7 @@ import { accessUser, activityEntry, schema, type Db } from "@uas/db";
 import { advancePass, applySourceEvent, getPass, runFullPass, startPass, type SyncPassRow } from "../src";
 import { createSyncedFacility, createTestDb, member } from "@uas/db/testing";
 import { listingsOf, memoryListing } from "../src/testing";
-import { json, text } from "../src/store-handle";
+import { jsonLiteral, sqlText } from "@uas/db";
 import { T } from "./sync-helpers";
 
 /**
@@ -319,7 +319,8 @@ describe("text a source may send that SQL text cannot carry as is", () => {
     const db = await createTestDb();
     const [row] = await db.all<{ n: number; same: number; tag: string }>(
       sql.raw(
-        `SELECT length(CAST(${text("a\u0000b'c")} AS BLOB)) AS n, ${text("a\u0000b'c")} = 'a' || char(0) || 'b''c' AS same, ${json(["x\ud800"])} ->> 0 AS tag`,
+        sqlText`SELECT length(CAST(${"a\u0000b'c"} AS BLOB)) AS n, ${"a\u0000b'c"} = 'a' || char(0) || 'b''c' AS same, ${jsonLiteral(["x\ud800"])} ->> 0 AS tag`
+          .text,
       ),
     );
     expect(row).toEqual({ n: 5, same: 1, tag: "x\ufffd" });

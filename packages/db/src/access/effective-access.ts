@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { DAY_MS, type AccessRuleSet } from "@uas/domain";
-import { int, json } from "../sql-text";
+import { ident, jsonLiteral, sqlJoin, sqlText, type SqlText } from "../sql-text";
 import type { DbOrTx } from "../database";
 
 /**
@@ -10,11 +10,11 @@ import type { DbOrTx } from "../database";
  */
 
 /** Where a rule's fields come from: the facility's saved rules, or a candidate set (the editor's preview). */
-type RuleColumns = { kind: string; personType: string; statuses: string; tags: string };
+type RuleColumns = { kind: SqlText; personType: SqlText; statuses: SqlText; tags: SqlText };
 
-function ruleMatchesSql(rule: RuleColumns, user: string): string {
+function ruleMatchesSql(rule: RuleColumns, user: SqlText): SqlText {
   // Values compare exactly; a NULL status or type never equals a listed one.
-  return `(CASE ${rule.kind}
+  return sqlText`(CASE ${rule.kind}
     WHEN 'tags' THEN EXISTS (SELECT 1 FROM json_each(${rule.tags}) AS rt
       WHERE rt.value IN (SELECT value FROM json_each(${user}.synced_tags))
          OR rt.value IN (SELECT value FROM json_each(${user}.custom_tags)))
@@ -25,24 +25,29 @@ function ruleMatchesSql(rule: RuleColumns, user: string): string {
 }
 
 /** The facility's saved rules; a facility with no saved set keeps the starting set, which admits everyone. */
-function storedRulesMatchSql(user: string): string {
-  const stored = { kind: "r.kind", personType: "r.person_type", statuses: "r.statuses", tags: "r.tags" };
-  return `(NOT EXISTS (SELECT 1 FROM access_rule_set AS rs WHERE rs.facility_id = ${user}.facility_id)
+function storedRulesMatchSql(user: SqlText): SqlText {
+  const stored = {
+    kind: sqlText`r.kind`,
+    personType: sqlText`r.person_type`,
+    statuses: sqlText`r.statuses`,
+    tags: sqlText`r.tags`,
+  };
+  return sqlText`(NOT EXISTS (SELECT 1 FROM access_rule_set AS rs WHERE rs.facility_id = ${user}.facility_id)
     OR EXISTS (SELECT 1 FROM access_rule AS r WHERE r.facility_id = ${user}.facility_id AND ${ruleMatchesSql(stored, user)}))`;
 }
 
-function candidateRulesMatchSql(user: string, ruleSet: Pick<AccessRuleSet, "rules">): string {
+function candidateRulesMatchSql(user: SqlText, ruleSet: Pick<AccessRuleSet, "rules">): SqlText {
   const candidate = {
-    kind: "c.value->>'kind'",
-    personType: "c.value->>'personType'",
-    statuses: "coalesce(c.value->'statuses', '[]')",
-    tags: "coalesce(c.value->'tags', '[]')",
+    kind: sqlText`c.value->>'kind'`,
+    personType: sqlText`c.value->>'personType'`,
+    statuses: sqlText`coalesce(c.value->'statuses', '[]')`,
+    tags: sqlText`coalesce(c.value->'tags', '[]')`,
   };
-  return `EXISTS (SELECT 1 FROM json_each(${json(ruleSet.rules)}) AS c WHERE ${ruleMatchesSql(candidate, user)})`;
+  return sqlText`EXISTS (SELECT 1 FROM json_each(${jsonLiteral(ruleSet.rules)}) AS c WHERE ${ruleMatchesSql(candidate, user)})`;
 }
 
 /** Whether the rules admit the row's current details (time limits aside): the domain's rulesMatch. */
-export function rulesMatchSql(user: string, candidate?: Pick<AccessRuleSet, "rules">): string {
+export function rulesMatchSql(user: SqlText, candidate?: Pick<AccessRuleSet, "rules">): SqlText {
   return candidate ? candidateRulesMatchSql(user, candidate) : storedRulesMatchSql(user);
 }
 
@@ -57,8 +62,8 @@ export const ACCESS_FOREVER = 8_640_000_000_000_000;
  * expression, kept current by triggers (accessUntilTriggerStatements) and by saving a rule set.
  * With `candidate`, the same with a rule set not yet saved (the preview).
  */
-export function accessUntilSql(user: string, candidate?: Pick<AccessRuleSet, "rules">): string {
-  return `(CASE WHEN ${user}.access_enabled = 1 AND ${user}.removed_at_source_at IS NULL THEN max(
+export function accessUntilSql(user: SqlText, candidate?: Pick<AccessRuleSet, "rules">): SqlText {
+  return sqlText`(CASE WHEN ${user}.access_enabled = 1 AND ${user}.removed_at_source_at IS NULL THEN max(
     CASE WHEN EXISTS (SELECT 1 FROM access_grant AS g WHERE g.user_id = ${user}.id) THEN ${ACCESS_FOREVER} ELSE 0 END,
     coalesce(${user}.grace_until, 0),
     CASE WHEN ${rulesMatchSql(user, candidate)} THEN coalesce(${user}.paid_until, ${ACCESS_FOREVER}) ELSE 0 END)
@@ -70,13 +75,13 @@ export function accessUntilSql(user: string, candidate?: Pick<AccessRuleSet, "ru
  * removed at the source AND (a grant OR a running grace OR the rules match while the paid-until date has
  * not passed). With `candidate`, the same with a rule set not yet saved (the preview).
  */
-export function effectiveAccessSql(user: string, now: number, candidate?: Pick<AccessRuleSet, "rules">): string {
-  return `(${accessUntilSql(user, candidate)} > ${int(now)})`;
+export function effectiveAccessSql(user: SqlText, now: number, candidate?: Pick<AccessRuleSet, "rules">): SqlText {
+  return sqlText`(${accessUntilSql(user, candidate)} > ${now})`;
 }
 
 /** The same, for drizzle queries. */
 export function effectiveAccess(user: string, now: number, candidate?: Pick<AccessRuleSet, "rules">): SQL {
-  return sql.raw(effectiveAccessSql(user, now, candidate));
+  return sql.raw(effectiveAccessSql(ident(user), now, candidate).text);
 }
 
 /**
@@ -110,10 +115,14 @@ const ACCESS_INPUTS = [
  * test/stored-access.test.ts checks it still does.
  */
 export function accessUntilTriggerStatements(): string[] {
-  const row = accessUntilSql("access_user");
+  const row = accessUntilSql(ident("access_user")).text;
+  // Data-free DDL (migrations/0011 holds the same text): only the access expression and column names.
   const refresh = (where: string) =>
     `UPDATE access_user SET access_until = ${row} WHERE ${where} AND access_until IS NOT ${row};`;
-  const changed = ACCESS_INPUTS.map((column) => `NEW.${column} IS NOT OLD.${column}`).join(" OR ");
+  const changed = sqlJoin(
+    ACCESS_INPUTS.map((column) => sqlText`NEW.${ident(column)} IS NOT OLD.${ident(column)}`),
+    " OR ",
+  ).text;
   return [
     `CREATE TRIGGER access_user_access_until_insert AFTER INSERT ON access_user BEGIN
   ${refresh("rowid = NEW.rowid")}
@@ -136,7 +145,7 @@ END`,
 
 /** Brings the facility's stored answers up to date (after its rules changed): only rows that differ are written. */
 export function refreshAccessUntilStatement(facilityId: string): SQL {
-  const row = sql.raw(accessUntilSql("access_user"));
+  const row = sql.raw(accessUntilSql(ident("access_user")).text);
   return sql`UPDATE access_user SET access_until = ${row} WHERE facility_id = ${facilityId} AND access_until IS NOT ${row}`;
 }
 
@@ -145,26 +154,26 @@ export function refreshAccessUntilStatement(facilityId: string): SQL {
  * rules stopped matching starts its grace (when the facility's set has one); a match ends a grace at once.
  * Only rows whose state changes are written.
  */
-export function accessGraceStatements(userIds: readonly string[], now: number): string[] {
+export function accessGraceStatements(userIds: readonly string[], now: number): SqlText[] {
   if (userIds.length === 0) return [];
-  const match = rulesMatchSql("access_user");
-  const graceDays = `(SELECT rs.grace_days FROM access_rule_set AS rs WHERE rs.facility_id = access_user.facility_id)`;
+  const match = rulesMatchSql(ident("access_user"));
+  const graceDays = sqlText`(SELECT rs.grace_days FROM access_rule_set AS rs WHERE rs.facility_id = access_user.facility_id)`;
   return [
-    `UPDATE access_user SET
+    sqlText`UPDATE access_user SET
       grace_until = CASE WHEN ${match} THEN NULL
-        WHEN rules_matched = 1 THEN CASE WHEN coalesce(${graceDays}, 0) > 0 THEN ${int(now)} + ${graceDays} * ${DAY_MS} END
+        WHEN rules_matched = 1 THEN CASE WHEN coalesce(${graceDays}, 0) > 0 THEN ${now} + ${graceDays} * ${DAY_MS} END
         ELSE grace_until END,
       grace_status = CASE WHEN ${match} THEN NULL
         WHEN rules_matched = 1 THEN CASE WHEN coalesce(${graceDays}, 0) > 0 THEN membership_status END
         ELSE grace_status END,
       rules_matched = ${match}
-    WHERE id IN (SELECT value FROM json_each(${json(userIds)})) AND rules_matched IS NOT ${match}`,
+    WHERE id IN (SELECT value FROM json_each(${jsonLiteral(userIds)})) AND rules_matched IS NOT ${match}`,
   ];
 }
 
 /** The same, run now: after an admin's edit of one person's details or custom tags. */
 export async function refreshAccessGrace(db: DbOrTx, userIds: readonly string[], now: number): Promise<void> {
-  for (const statement of accessGraceStatements(userIds, now)) await db.run(sql.raw(statement));
+  for (const statement of accessGraceStatements(userIds, now)) await db.run(sql.raw(statement.text));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ident } from "../sql-text";
 import { asc, eq, sql } from "drizzle-orm";
 import { STARTING_RULE_SET, type AccessRule, type AccessRuleSet } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
@@ -144,7 +145,7 @@ export async function saveAccessRuleSet(
         })),
       );
     }
-    const match = sql.raw(rulesMatchSql("access_user"));
+    const match = sql.raw(rulesMatchSql(ident("access_user")).text);
     await tx.run(sql`
       UPDATE access_user SET rules_matched = ${match},
         grace_until = CASE WHEN ${match} THEN NULL ELSE grace_until END,

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { findCctvSender } from "@uas/db";
+import { findCctvSender } from "@uas/engine";
 import { webhookChecks, type WebhookEnv } from "./middleware";
 import { receiveEvent } from "./receive";
 

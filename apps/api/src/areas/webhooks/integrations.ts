@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { findIntegrationSender } from "@uas/db";
+import { findIntegrationSender } from "@uas/engine";
 import { webhookChecks, type WebhookEnv } from "./middleware";
 import { receiveEvent } from "./receive";
 

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import type { Db, WebhookSenderRow } from "@uas/db";
+import type { Db } from "@uas/db";
+import type { WebhookSenderRow } from "@uas/engine";
 import { secretBoxOf } from "../../env";
 import type { AppEnv } from "../../hono-env";
 import { readBoundedBody, MAX_BODY_BYTES } from "./body";

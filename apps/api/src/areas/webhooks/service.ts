@@ -1,6 +1,6 @@
 import { errorSummary } from "../../log";
 import { applyInboxEvents, type InboxApplyResult } from "@uas/engine";
-import { listStuckInboxRows, markInboxEnqueued, storeInboxRow, type WebhookSenderRow } from "@uas/db";
+import { listStuckInboxRows, markInboxEnqueued, storeInboxRow, type WebhookSenderRow } from "@uas/engine";
 import type { Ctx } from "../../context";
 import type { WebhookApplyMessage } from "./apply-message";
 import { relayInvitationsAfterCommit } from "../invitations/service";

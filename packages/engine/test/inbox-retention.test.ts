@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { INBOX_RETENTION_DAYS, pruneAppliedInboxRows, webhookInbox, type Db } from "../src";
-import { createTestDb } from "../src/testing";
+import { INBOX_RETENTION_DAYS, pruneAppliedInboxRows } from "../src";
+import { webhookInbox, type Db } from "@uas/db";
+import { createTestDb } from "@uas/db/testing";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 11, 1, 12);

@@ -2,14 +2,23 @@ import { and, asc, eq, lt, sql } from "drizzle-orm";
 import {
   INTEGRATION_SOURCE,
   SOURCE_KINDS,
+  parseSenderKey,
+  targetFacilityId,
   type SourceTarget,
   senderKey,
   sourceTarget,
   senderId,
   targetIntegrationId,
 } from "@uas/domain";
-import type { Db, DbOrTx } from "../database";
-import { webhookInbox } from "../schema";
+/**
+ * The webhook inbox's whole lifecycle: a webhook is stored once (`storeInboxRow`), handed to the queue
+ * (`markInboxEnqueued`), claimed and applied in the same write transaction as its changes, or failed with
+ * its reason (`applyInboxEvents`, source-event.ts), dead-lettered after repeated attempts
+ * (`deadLetterInboxEvent`), found again when its message was lost (`listStuckInboxRows`), and pruned once
+ * applied and old (`pruneAppliedInboxRows`).
+ */
+import type { Db, DbOrTx } from "@uas/db";
+import { activityEntry, webhookInbox } from "@uas/db";
 
 export type WebhookSecrets = { current: string; previous: string | null; previousValidUntil: number | null };
 
@@ -187,4 +196,44 @@ export async function pruneAppliedInboxRows(input: {
     if (result.rowsAffected < batchSize) break;
   }
   return { deleted };
+}
+
+/** The person's id in a stored event, by the kind's id field ("" when the payload does not name one). */
+function externalIdOf(payload: string, idField: string): string {
+  try {
+    const data = (JSON.parse(payload) as { data?: Record<string, unknown> }).data;
+    const id = data?.[idField];
+    return typeof id === "string" ? id : "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The end of the line for a stored webhook whose apply kept failing: a Failed entry in the activity log
+ * (where people look, so nothing fails silently) and the inbox row failed with the reason (an operator
+ * can re-drive it), in one transaction. A row already applied or failed is left as it is.
+ */
+export async function deadLetterInboxEvent(
+  db: Db,
+  input: { key: { sender: string; webhookId: string }; reason: string; now: number },
+): Promise<void> {
+  const row = await getInboxRow(db, input.key);
+  if (!row || row.state === "applied" || row.state === "failed") return;
+  const sender = parseSenderKey(input.key.sender);
+  await db.transaction(async (tx) => {
+    if (sender)
+      await tx.insert(activityEntry).values({
+        at: input.now,
+        organisationId: row.organisationId,
+        facilityId: targetFacilityId(sender),
+        source: sender.source,
+        integrationId: targetIntegrationId(sender),
+        externalId: externalIdOf(row.payload, SOURCE_KINDS[sender.source].idField),
+        outcome: "failed",
+        reason: input.reason,
+        webhookId: input.key.webhookId,
+      });
+    await markInboxFailed(tx, input.key, input.reason);
+  });
 }
