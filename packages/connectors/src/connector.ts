@@ -60,15 +60,15 @@ export type ConnectionContext<Credentials = Record<string, string>> = {
 /** One page of a listing, already in the contract's shape. */
 export type ListingPage = {
   records: ContractRecord[];
-  /**
-   * Deltas only: people the system reports as gone in the changed set (Glofox `active: false`, ABC Ignite
-   * `isActive: false`), in the contract's removal shape (`integrationRemovalSchema`). A full listing never
-   * has them: there, absence is the removal (the sweep).
-   */
-  removals?: ContractRecord[];
   nextCursor: string | null;
   /** Calls made for this page (quotas are counted per call, bench:connectors prints them). */
   calls: number;
+  /**
+   * Delta pages only: people the system reports as gone since the watermark (Mindbody's deactivated clients),
+   * in the contract's removal shape (`integrationRemovalSchema`). A full listing never carries them: there,
+   * absence from the complete listing is the removal.
+   */
+  removals?: ContractRecord[];
 };
 
 /** What to list: one facility's people, or (deltas) only those changed since a watermark. */
@@ -110,8 +110,12 @@ export type WebhookParse = { ok: true; deliveries: InboundDelivery[] } | { ok: f
 export interface WebhookDialect {
   /** Checks the signature (and timestamp tolerance, where the system signs one) over the raw body. */
   verify(request: InboundWebhook, secrets: readonly string[], now: number): Promise<WebhookVerification>;
-  /** Validates the body with the system's schema and translates it; issues name the field path. */
-  parse(request: InboundWebhook): WebhookParse;
+  /**
+   * Validates the body with the system's schema and translates it; issues name the field path. With the
+   * integration's credentials, events of another account (a Mindbody developer key's subscription hears
+   * every site that granted it access) come back `ignored`.
+   */
+  parse(request: InboundWebhook, credentials?: Record<string, string>): WebhookParse;
   /** Systems that probe the URL before subscribing (Mindbody's `HEAD`) get this status. */
   probeStatus?: number;
 }
