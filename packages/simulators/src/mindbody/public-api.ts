@@ -183,6 +183,22 @@ function listClients(ctx: MindbodyContext, res: ServerResponse, url: URL): void 
     .filter((id) => id !== "");
   if (clientIds.length > MAX_CLIENT_IDS)
     return fail(res, 400, "InvalidParameter", `request.clientIDs takes at most ${MAX_CLIENT_IDS} ids.`);
+  // request.uniqueIds: the system-generated ids (Mindbody's docs: not together with ClientIDs or SearchText).
+  const uniqueIds = params(url, "uniqueIds")
+    .flatMap((value) => value.split(","))
+    .map((id) => id.trim())
+    .filter((id) => id !== "");
+  if (uniqueIds.length > MAX_CLIENT_IDS)
+    return fail(res, 400, "InvalidParameter", `request.uniqueIds takes at most ${MAX_CLIENT_IDS} ids.`);
+  if (uniqueIds.some((id) => !/^\d{1,12}$/.test(id)))
+    return fail(res, 400, "InvalidParameter", "request.uniqueIds takes integers.");
+  if (uniqueIds.length > 0 && (clientIds.length > 0 || param(url, "searchText") !== undefined))
+    return fail(
+      res,
+      400,
+      "InvalidParameter",
+      "request.uniqueIds cannot be used with request.clientIDs or request.searchText.",
+    );
   const includeInactive = bool(param(url, "includeInactive"));
   const isProspect = bool(param(url, "isProspect"));
   if (includeInactive === "invalid" || isProspect === "invalid")
@@ -197,12 +213,14 @@ function listClients(ctx: MindbodyContext, res: ServerResponse, url: URL): void 
   const search = param(url, "searchText")?.toLowerCase();
 
   const wanted = clientIds.length > 0 ? new Set(clientIds) : undefined;
+  const wantedUnique = uniqueIds.length > 0 ? new Set(uniqueIds.map(Number)) : undefined;
   const filtered = ctx.listingCache.rows(
     ctx.site.store,
-    JSON.stringify([clientIds, includeInactive, isProspect, since, search]),
+    JSON.stringify([clientIds, uniqueIds, includeInactive, isProspect, since, search]),
     ({ client }) => {
       if (wanted && !wanted.has(client.Id)) return false;
-      if (!wanted && includeInactive !== true && !client.Active) return false;
+      if (wantedUnique && !wantedUnique.has(client.UniqueId)) return false;
+      if (!wanted && !wantedUnique && includeInactive !== true && !client.Active) return false;
       if (isProspect !== undefined && client.IsProspect !== isProspect) return false;
       if (since !== undefined && Date.parse(client.LastModifiedDateTime) < since) return false;
       if (search && !`${client.FirstName} ${client.LastName} ${client.Email ?? ""}`.toLowerCase().includes(search))
