@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { HELD_SAMPLE_SIZE, shouldHoldRemovals, sourceOffReason } from "@uas/domain";
+import { HELD_SAMPLE_SIZE, decidePassEnd, sourceOffReason } from "@uas/domain";
 import type { Db, DbOrTx } from "@uas/db";
 import { syncPass } from "@uas/db";
 import { getPass, progressOf, type SyncPassRow } from "./passes";
@@ -36,8 +36,9 @@ export async function sweepScopeOf(
 }
 
 /**
- * After the last page: removals are inferred only now, from complete listings. The mass-disable
- * brake holds the pass instead of disabling more than the facility's threshold.
+ * After the last page: removals are inferred only now, from complete listings. The source-anomaly
+ * brake holds a pass whose listing shrank suspiciously, and the mass-disable brake one that would disable
+ * more than the facility's threshold, instead of disabling anyone.
  */
 export async function finishPass(db: Db, passId: string, now: number): Promise<SyncPassRow> {
   return db.transaction(async (tx) => {
@@ -64,16 +65,21 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
     const { candidateRowids, activeRows } = await readSweep(tx, sweep.scope);
     const candidates = candidateRowids.length;
     if (candidates === 0) return end({ state: "complete" });
-    const hold = shouldHoldRemovals({
+    // Both brakes (packages/domain/src/sync/anomaly.ts): a listing that shrank suspiciously is held with its
+    // reason whatever the threshold says; then the mass-disable threshold. The page size is not known
+    // here, so the "one full page, then nothing" rule is off (pageSize 0); the shrink rule still applies.
+    const decision = decidePassEnd({
       candidates,
       activeRows,
       percent: sweep.context.massDisablePercent,
       minimum: sweep.context.massDisableMinimum,
+      listing: { listed: pass.recordsDone, pages: pass.pagesDone, pageSize: 0 },
     });
-    if (hold) {
+    if (decision.action === "hold") {
       const sample = await sampleSweepCandidates(tx, sweep.scope, HELD_SAMPLE_SIZE);
       return end({
         state: "held",
+        ...(decision.brake === "anomaly" ? { reason: decision.anomaly.reason } : {}),
         heldCount: candidates,
         heldSample: sample,
         progress: { ...progressOf(pass), heldAt: now },
