@@ -15,6 +15,10 @@ export class Pacer {
 
   /** The context with every attempt (retries included) spaced by this pacer. */
   paced<C>(context: ConnectionContext<C>, key: string): ConnectionContext<C> {
-    return { ...context, fetch: async (input, init) => (await this.wait(key), context.fetch(input, init)) };
+    const fetch: typeof context.fetch = async (input, init) => {
+      await this.wait(key);
+      return context.fetch(input, init);
+    };
+    return { ...context, fetch };
   }
 }
