@@ -4,9 +4,9 @@ import { join } from "node:path";
 
 // The browser tests drive the real stack (Worker under wrangler dev, libSQL file, demo partner,
 // admin app) started fresh on its own ports, so they never touch the data of a running `npm start`.
-// UAS_E2E_PORT_BASE lets two suites run side by side (each takes base … base+3).
+// UAS_E2E_PORT_BASE lets two suites run side by side (each takes base … base+5).
 const base = Number(process.env.UAS_E2E_PORT_BASE ?? 5273);
-const ports = { web: base, api: base + 1, db: base + 2, partner: base + 3 };
+const ports = { web: base, api: base + 1, db: base + 2, partner: base + 3, mindbody: base + 4, pushpress: base + 5 };
 // Set once in the runner and inherited by its workers, so the fixtures find the stack's dev.json and
 // secrets.json (the database's bearer token, the key that seals webhook secrets).
 process.env.UAS_E2E_DATA_DIR ??= join(tmpdir(), `uas-e2e-${process.pid}`);
@@ -59,6 +59,8 @@ export default defineConfig({
       UAS_API_PORT: String(ports.api),
       UAS_DB_PORT: String(ports.db),
       UAS_PARTNER_PORT: String(ports.partner),
+      UAS_MINDBODY_PORT: String(ports.mindbody),
+      UAS_PUSHPRESS_PORT: String(ports.pushpress),
       UAS_MAILBOX_PORT: "0",
     },
   },

@@ -150,7 +150,7 @@ const figures: Record<string, number | string | boolean> = {};
 let exitCode = 0;
 try {
   const facility = stack.facilities.find((f) => f.name === "Northside")!;
-  const integration = stack.integrations[0]!;
+  const integration = stack.integrations.find((i) => i.system === "partner-api")!;
   const sender = `integration:${integration.id}`;
   const now = Date.now();
   await db.run(

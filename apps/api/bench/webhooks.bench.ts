@@ -44,7 +44,7 @@ const stack = await startStack({
 });
 const dbFile = join(dataDir, "dev.db");
 const db = createNodeDb({ url: `file:${dbFile}` });
-const integration = stack.integrations[0]!;
+const integration = stack.integrations.find((i) => i.system === "partner-api")!;
 await db.run(
   sql`CREATE TABLE IF NOT EXISTS bench_floor_inbox (webhook_id TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL)`,
 );

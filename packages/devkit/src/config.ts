@@ -19,6 +19,9 @@ export function stackOptionsFromEnv(repoRoot: string): StackOptions {
       partner: port("UAS_PARTNER_PORT", 8090),
       // "0" takes any free port (the browser tests' own stack).
       mailbox: process.env.UAS_MAILBOX_PORT === "0" ? 0 : port("UAS_MAILBOX_PORT", 8025),
+      // The member-system simulators: by default the two ports after the partner's.
+      mindbody: port("UAS_MINDBODY_PORT", port("UAS_PARTNER_PORT", 8090) + 1),
+      pushpress: port("UAS_PUSHPRESS_PORT", port("UAS_PARTNER_PORT", 8090) + 2),
     },
     cron: process.env.UAS_CRON !== "0",
   };

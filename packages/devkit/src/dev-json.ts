@@ -1,6 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { createNodeDb } from "@uas/db/node";
-import { facility, integration, cctvSource, type SecretBox } from "@uas/db";
+import {
+  facility,
+  integration,
+  integrationLocation,
+  cctvSource,
+  type IntegrationSystem,
+  type SecretBox,
+} from "@uas/db";
 import { DEMO } from "./seed";
 
 /** What a local client needs to talk to the stack; outside tools read these exact names. */
@@ -10,13 +17,39 @@ export type DevJson = {
   admin: { email: string; password: string };
   organisationId: string;
   facilities: Array<{ id: string; name: string; timeZone: string }>;
-  integrations: Array<{ id: string; name: string; webhookSecret: string; baseUrl: string }>;
+  /**
+   * `system` is "partner-api", "mindbody" or "pushpress"; `webhookSecret` is what signs the integration's
+   * webhooks (a partner's whsec_ secret, Mindbody's messageSignatureKey, PushPress's signing secret);
+   * `siteId` (Mindbody) / `companyId` (PushPress) the account; `locationMap` system location id → facility id.
+   */
+  integrations: DevJsonIntegration[];
   cctv: Array<{ facilityId: string; webhookSecret: string; baseUrl: string }>;
   /** The local email capture (Resend's API): `GET {url}/emails`, `POST {url}/control/fail-sends`, bearer `apiKey`. */
   mailbox?: { url: string; apiKey: string };
+  /** The member-system simulators: `{url}/control/...` with `Authorization: Bearer {controlKey}`. */
+  simulators?: Record<"mindbody" | "pushpress", { url: string; controlKey: string }>;
   /** The libSQL HTTP endpoint the Worker uses: `createClient({ url, authToken })`. */
   database: { url: string; authToken: string };
 };
+
+export type DevJsonIntegration = {
+  id: string;
+  name: string;
+  system: IntegrationSystem;
+  webhookSecret: string;
+  baseUrl: string;
+  siteId?: string;
+  companyId?: string;
+  locationMap: Record<string, string>;
+};
+
+/** The account id under the name the system gives it. */
+function accountOf(system: IntegrationSystem, accountId: string | null): { siteId?: string; companyId?: string } {
+  if (accountId === null) return {};
+  if (system === "mindbody") return { siteId: accountId };
+  if (system === "pushpress") return { companyId: accountId };
+  return {};
+}
 
 export async function writeDevJson(input: {
   file: string;
@@ -28,10 +61,11 @@ export async function writeDevJson(input: {
   webUrl: string;
   admin: { email: string; password: string };
   mailbox?: { url: string; apiKey: string };
+  simulators?: DevJson["simulators"];
 }): Promise<DevJson> {
   const db = createNodeDb({ url: input.dbUrl });
   try {
-    const [facilities, integrations, cctv] = await Promise.all([
+    const [facilities, integrations, cctv, locations] = await Promise.all([
       db
         .select({ id: facility.id, name: facility.name, timeZone: facility.timeZone })
         .from(facility)
@@ -40,8 +74,10 @@ export async function writeDevJson(input: {
         .select({
           id: integration.id,
           name: integration.name,
+          system: integration.system,
           webhookSecret: integration.webhookSecret,
           baseUrl: integration.baseUrl,
+          accountId: integration.accountId,
         })
         .from(integration)
         .orderBy(integration.name),
@@ -52,6 +88,7 @@ export async function writeDevJson(input: {
           baseUrl: cctvSource.baseUrl,
         })
         .from(cctvSource),
+      db.select().from(integrationLocation).orderBy(integrationLocation.locationId),
     ]);
     const open = <T extends { webhookSecret: string }>(row: T) =>
       input.secrets.open(row.webhookSecret).then((webhookSecret) => ({ ...row, webhookSecret }));
@@ -61,10 +98,21 @@ export async function writeDevJson(input: {
       admin: input.admin,
       organisationId: DEMO.organisationId,
       facilities,
-      integrations: await Promise.all(integrations.map(open)),
+      integrations: await Promise.all(
+        integrations.map(async ({ accountId, ...row }) => ({
+          ...(await open(row)),
+          ...accountOf(row.system, accountId),
+          locationMap: Object.fromEntries(
+            locations
+              .filter((entry) => entry.integrationId === row.id)
+              .map((entry) => [entry.locationId, entry.facilityId]),
+          ),
+        })),
+      ),
       cctv: await Promise.all(cctv.map(open)),
       database: input.database,
       ...(input.mailbox ? { mailbox: input.mailbox } : {}),
+      ...(input.simulators ? { simulators: input.simulators } : {}),
     };
     writeFileSync(input.file, `${JSON.stringify(devJson, null, 2)}\n`);
     return devJson;

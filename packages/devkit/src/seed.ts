@@ -30,18 +30,39 @@ export const DEMO = {
   ],
   integrationId: "int_demo_partner",
   integrationName: "Demo Partner",
+  /** Native systems beside the partner, both mapped to Northside (their simulators' defaults). */
+  mindbody: {
+    integrationId: "int_demo_mindbody",
+    name: "Demo Mindbody",
+    siteId: "-99",
+    staff: { username: "owner", password: "owner-password" },
+    locationMap: { "1": "fac_northside", "2": "fac_northside" },
+  },
+  pushpress: {
+    integrationId: "int_demo_pushpress",
+    name: "Demo PushPress",
+    companyId: "cmp_8f2d1c0e-northside",
+    locationMap: { "cmp_8f2d1c0e-northside": "fac_northside" },
+  },
   cctvFacilityId: "fac_northside",
   admin: { id: "usr_demo_admin", name: "Demo Admin", email: "admin@demo.fitness", password: "demo-admin-2026" },
 } as const;
 
+/** The native systems' simulators: their API bases, keys and the secrets that sign their webhooks. */
+export type NativeWiring = {
+  mindbody: { apiBaseUrl: string; apiKey: string; messageSignatureKey: string };
+  pushpress: { apiBaseUrl: string; apiKey: string; signingSecret: string };
+};
+
 /** `secrets` seals the partner key and webhook secrets as the Worker does (SECRETS_KEY). */
-export type DemoWiring = { partnerUrl: string; partnerApiKey: string; secrets: SecretBox };
+export type DemoWiring = { partnerUrl: string; partnerApiKey: string; secrets: SecretBox; native?: NativeWiring };
 
 /** Seeds the demo once (first start); afterwards only re-points it at this run's demo partner. */
 export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Promise<{ seeded: boolean }> {
   const [existing] = await db.select().from(organisation).where(eq(organisation.id, DEMO.organisationId));
   if (existing) {
     await rewireDemo(db, wiring);
+    if (wiring.native) await seedNativeDemo(db, wiring.native, wiring.secrets, now);
     return { seeded: false };
   }
   const sealedApiKey = await wiring.secrets.seal(wiring.partnerApiKey);
@@ -113,7 +134,72 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
     );
     await seedManualStaff(tx, now);
   });
+  if (wiring.native) await seedNativeDemo(db, wiring.native, wiring.secrets, now);
   return { seeded: true };
+}
+
+/**
+ * "Demo Mindbody" and "Demo PushPress", connected to Northside like the partner (the facility's sources
+ * still start off). Added to a data directory made before they existed; re-pointed at this run's
+ * simulators on every start, with the signing secrets the simulators were given.
+ */
+async function seedNativeDemo(db: Db, native: NativeWiring, secrets: SecretBox, now: number) {
+  const { mindbody, pushpress } = DEMO;
+  const rows = [
+    {
+      id: mindbody.integrationId,
+      name: mindbody.name,
+      system: "mindbody" as const,
+      baseUrl: native.mindbody.apiBaseUrl,
+      accountId: mindbody.siteId,
+      apiKey: native.mindbody.apiKey,
+      credentials: { apiKey: native.mindbody.apiKey, siteId: mindbody.siteId, ...mindbody.staff },
+      webhookSecret: native.mindbody.messageSignatureKey,
+      locations: mindbody.locationMap,
+    },
+    {
+      id: pushpress.integrationId,
+      name: pushpress.name,
+      system: "pushpress" as const,
+      baseUrl: native.pushpress.apiBaseUrl,
+      accountId: pushpress.companyId,
+      apiKey: native.pushpress.apiKey,
+      credentials: { apiKey: native.pushpress.apiKey, companyId: pushpress.companyId },
+      webhookSecret: native.pushpress.signingSecret,
+      locations: pushpress.locationMap,
+    },
+  ];
+  for (const row of rows) {
+    const [apiKey, credentials, webhookSecret] = await Promise.all([
+      secrets.seal(row.apiKey),
+      secrets.seal(JSON.stringify(row.credentials)),
+      secrets.seal(row.webhookSecret),
+    ]);
+    const [found] = await db.select({ id: integration.id }).from(integration).where(eq(integration.id, row.id));
+    if (found) {
+      await db
+        .update(integration)
+        .set({ baseUrl: row.baseUrl, apiKey, credentials, webhookSecret })
+        .where(eq(integration.id, row.id));
+      continue;
+    }
+    await insertIntegration(
+      db,
+      {
+        id: row.id,
+        organisationId: DEMO.organisationId,
+        name: row.name,
+        system: row.system,
+        baseUrl: row.baseUrl,
+        apiKey,
+        credentials,
+        accountId: row.accountId,
+        webhookSecret,
+        locations: row.locations,
+      },
+      now,
+    );
+  }
 }
 
 async function rewireDemo(db: Db, wiring: DemoWiring) {

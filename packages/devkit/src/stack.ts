@@ -7,6 +7,7 @@ import { createSecretBox, newSecretsKey } from "@uas/db";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
 import { startDemoPartner } from "@uas/demo-partner";
 import { startMailbox } from "@uas/mailbox";
+import { startMindbodySimulator, startPushPressSimulator } from "@uas/simulators";
 import { seedDemo, demoWebhookTargets, DEMO } from "./seed";
 import { writeDevJson, type DevJson } from "./dev-json";
 import { startProcess, stopProcess, waitForHttp, type Managed } from "./processes";
@@ -19,7 +20,15 @@ export type StackOptions = {
   /** Wipe the data directory first (tests); `npm start` keeps it so data survives restarts. */
   fresh?: boolean;
   /** `mailbox` 0 (or absent) takes any free port: its URL reaches the Worker as a var. */
-  ports: { web: number; api: number; db: number; partner: number; mailbox?: number };
+  ports: {
+    web: number;
+    api: number;
+    db: number;
+    partner: number;
+    mailbox?: number;
+    mindbody?: number;
+    pushpress?: number;
+  };
   /** Start the admin app's dev server too (off for API-only integration tests). */
   web?: boolean;
   quiet?: boolean;
@@ -46,6 +55,13 @@ type Secrets = {
   databaseAuthToken: string;
   /** The Worker's SECRETS_KEY: seals partner API keys and webhook secrets in the database. */
   secretsKey: string;
+  /** The member-system simulators (`@uas/simulators`): their `/control` bearer key and API keys. */
+  simulatorControlKey: string;
+  mindbodyApiKey: string;
+  pushpressApiKey: string;
+  /** What signs the simulators' webhooks (Mindbody's messageSignatureKey, PushPress's signing secret). */
+  mindbodySignatureKey: string;
+  pushpressSigningSecret: string;
 };
 
 /** What each secret is when a data directory lacks it (made before the secret existed: added, the rest kept). */
@@ -55,6 +71,11 @@ const NEW_SECRETS: { [K in keyof Secrets]: () => string } = {
   mailboxApiKey: () => `re_local_${randomBytes(18).toString("base64url")}`,
   databaseAuthToken: () => randomBytes(32).toString("base64url"),
   secretsKey: () => newSecretsKey("local1"),
+  simulatorControlKey: () => randomBytes(18).toString("base64url"),
+  mindbodyApiKey: () => randomBytes(16).toString("hex"),
+  pushpressApiKey: () => randomBytes(16).toString("hex"),
+  mindbodySignatureKey: () => randomBytes(32).toString("base64"),
+  pushpressSigningSecret: () => randomBytes(24).toString("hex"),
 };
 
 export function loadSecrets(dataDir: string): Secrets {
@@ -85,9 +106,52 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const partnerUrl = `http://127.0.0.1:${ports.partner}`;
     const apiUrl = `http://127.0.0.1:${ports.api}`;
     const secretBox = createSecretBox(secrets.secretsKey);
+
+    // The native member systems' simulators (0: any free port), each with an Active webhook subscription to
+    // its demo integration, signed with the secret seeded below (so `.data/dev.json`'s webhookSecret signs).
+    const mindbody = await startMindbodySimulator({
+      port: ports.mindbody ?? 0,
+      controlKey: secrets.simulatorControlKey,
+      apiKeys: [secrets.mindbodyApiKey],
+      siteId: Number(DEMO.mindbody.siteId),
+      stateFile: join(dataDir, "mindbody.json"),
+      webhookTarget: {
+        url: `${apiUrl}/webhooks/integrations/${DEMO.mindbody.integrationId}`,
+        messageSignatureKey: secrets.mindbodySignatureKey,
+      },
+    });
+    closers.push(() => mindbody.close());
+    const pushpress = await startPushPressSimulator({
+      port: ports.pushpress ?? 0,
+      controlKey: secrets.simulatorControlKey,
+      apiKeys: [secrets.pushpressApiKey],
+      companyId: DEMO.pushpress.companyId,
+      stateFile: join(dataDir, "pushpress.json"),
+      webhookTarget: {
+        url: `${apiUrl}/webhooks/integrations/${DEMO.pushpress.integrationId}`,
+        signingSecret: secrets.pushpressSigningSecret,
+      },
+    });
+    closers.push(() => pushpress.close());
     const db = createNodeDb({ url: `file:${dbFile}` });
     await migrateDb(db);
-    const { seeded } = await seedDemo(db, { partnerUrl, partnerApiKey: secrets.partnerApiKey, secrets: secretBox });
+    const { seeded } = await seedDemo(db, {
+      partnerUrl,
+      partnerApiKey: secrets.partnerApiKey,
+      secrets: secretBox,
+      native: {
+        mindbody: {
+          apiBaseUrl: mindbody.apiBaseUrl,
+          apiKey: secrets.mindbodyApiKey,
+          messageSignatureKey: secrets.mindbodySignatureKey,
+        },
+        pushpress: {
+          apiBaseUrl: pushpress.apiBaseUrl,
+          apiKey: secrets.pushpressApiKey,
+          signingSecret: secrets.pushpressSigningSecret,
+        },
+      },
+    });
     const targets = await demoWebhookTargets(db, apiUrl, secretBox);
     db.$client.close();
 
@@ -212,6 +276,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       webUrl,
       admin: { email: DEMO.admin.email, password: DEMO.admin.password },
       mailbox: { url: mailbox.url, apiKey: mailboxApiKey },
+      simulators: {
+        mindbody: { url: mindbody.url, controlKey: secrets.simulatorControlKey },
+        pushpress: { url: pushpress.url, controlKey: secrets.simulatorControlKey },
+      },
     });
     return { ...devJson, seeded, close } as Stack & { seeded: boolean };
   } catch (error) {

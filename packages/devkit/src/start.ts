@@ -24,13 +24,17 @@ const stack = await startStack({ ...options, signal: stopping.signal }).catch((e
 if (stack) printWelcome(stack);
 
 function printWelcome(stack: NonNullable<Awaited<ReturnType<typeof startStack>>>) {
-  const partner = stack.integrations[0];
+  const partner = stack.integrations.find((i) => i.system === "partner-api");
+  const mindbody = stack.integrations.find((i) => i.system === "mindbody");
+  const pushpress = stack.integrations.find((i) => i.system === "pushpress");
   console.log(`
   User Access Sync is running (${startupTime({ launchedAt: launchedAtFromEnv(process.env.UAS_LAUNCHED_AT), stackStartedAt: started, readyAt: Date.now() })})
 
   Admin app      ${stack.webUrl}
   API (Worker)   ${stack.apiUrl}      tRPC /trpc · webhooks /webhooks · cron /__scheduled
   Demo partner   ${partner?.baseUrl ?? "-"}
+  Mindbody sim   ${mindbody?.baseUrl ?? "-"}      site ${mindbody?.siteId ?? "-"} · control ${stack.simulators?.mindbody.url ?? "-"}/control
+  PushPress sim  ${pushpress?.baseUrl ?? "-"}      company ${pushpress?.companyId ?? "-"}
   Mailbox        ${stack.mailbox?.url ?? "-"}      emails the Worker sends (Mailbox page in the admin app)
   Database       ${options.dataDir}/dev.db  (libSQL HTTP on port ${options.ports.db})
 

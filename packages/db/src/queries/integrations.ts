@@ -163,7 +163,7 @@ export async function deleteIntegration(db: DbOrTx, integrationId: string) {
 /**
  * Disconnects an integration whose members stay ("Members already synced stay until you remove them"):
  * the location map goes, every facility of the organisation is opted out (so no pass mirrors it), the
- * API key is cleared and the webhook secret replaced by one nobody knows (so its webhooks are refused;
+ * API key and a native system's credentials are cleared and the webhook secret replaced by one nobody knows (so its webhooks are refused;
  * the caller seals it like any other).
  */
 export async function disconnectIntegration(
@@ -178,6 +178,7 @@ export async function disconnectIntegration(
     .update(integration)
     .set({
       apiKey: DISCONNECTED_API_KEY,
+      credentials: null,
       webhookSecret: unknownSecret,
       previousWebhookSecret: null,
       previousSecretValidUntil: null,

@@ -9,6 +9,7 @@ import {
   integrationLocation,
   facilityIntegration,
   cctvSource,
+  type IntegrationSystem,
 } from "../schema";
 import { newId, newWebhookSecret } from "../ids";
 
@@ -62,8 +63,14 @@ export type NewIntegration = {
   id?: string;
   organisationId: string;
   name: string;
+  /** The member system (default `partner-api`, our own contract). */
+  system?: IntegrationSystem;
   baseUrl: string;
   apiKey: string;
+  /** Native systems: the connector's credentials, sealed JSON (by the caller, like `apiKey`). */
+  credentials?: string | null;
+  /** Native systems: the account at the system (siteId, companyId, clubId...). */
+  accountId?: string | null;
   webhookSecret?: string;
   /** Partner location id → facility id. */
   locations: Record<string, string>;
@@ -75,8 +82,11 @@ export async function insertIntegration(db: DbOrTx, input: NewIntegration, now: 
     id: input.id ?? newId("int"),
     organisationId: input.organisationId,
     name: input.name,
+    system: input.system ?? "partner-api",
     baseUrl: input.baseUrl,
     apiKey: input.apiKey,
+    credentials: input.credentials ?? null,
+    accountId: input.accountId ?? null,
     webhookSecret: input.webhookSecret ?? newWebhookSecret(),
     createdAt: now,
   };

@@ -3,7 +3,7 @@ import { SEALED_PREFIX } from "../secrets";
 
 /** The columns that hold secrets at rest (secrets.ts), by table and key column. */
 export const SECRET_COLUMNS = {
-  integration: { key: "id", columns: ["api_key", "webhook_secret", "previous_webhook_secret"] },
+  integration: { key: "id", columns: ["api_key", "credentials", "webhook_secret", "previous_webhook_secret"] },
   cctv_source: { key: "facility_id", columns: ["api_key", "webhook_secret", "previous_webhook_secret"] },
 } as const;
 

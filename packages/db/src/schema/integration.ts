@@ -2,7 +2,14 @@ import { sqliteTable, text, primaryKey, index } from "drizzle-orm/sqlite-core";
 import { epochMs, flag } from "./columns";
 import { organisation, facility } from "./organisation";
 
-/** A member-management partner, connected once per organisation. */
+/** The member systems an integration can be (`@uas/connectors`' SYSTEM_IDS less `cctv`). */
+export const INTEGRATION_SYSTEMS = ["partner-api", "mindbody", "pushpress", "glofox", "abc-ignite"] as const;
+export type IntegrationSystem = (typeof INTEGRATION_SYSTEMS)[number];
+
+/**
+ * A member-management system, connected once per organisation: a partner implementing our contract
+ * (`partner-api`) or a native system reached through its connector.
+ */
 export const integration = sqliteTable(
   "integration",
   {
@@ -11,8 +18,15 @@ export const integration = sqliteTable(
       .notNull()
       .references(() => organisation.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
+    system: text("system", { enum: INTEGRATION_SYSTEMS }).notNull().default("partner-api"),
     baseUrl: text("base_url").notNull(),
+    /** Sealed; for a native system its main key (the hint), the full credentials are in `credentials`. */
     apiKey: text("api_key").notNull(),
+    /** Native systems: the connector's credentials as sealed JSON (`credentialsSchema`); null for partners. */
+    credentials: text("credentials"),
+    /** Native systems: the account at the system (Mindbody siteId, PushPress companyId, ABC clubId...). */
+    accountId: text("account_id"),
+    /** For a native system, the secret that signs its webhooks (Mindbody's messageSignatureKey...). */
     webhookSecret: text("webhook_secret").notNull(),
     previousWebhookSecret: text("previous_webhook_secret"),
     previousSecretValidUntil: epochMs("previous_secret_valid_until"),
@@ -22,7 +36,7 @@ export const integration = sqliteTable(
   (t) => [index("integration_organisation_idx").on(t.organisationId)],
 );
 
-/** The partner's location ids, mapped to facilities. */
+/** The partner's (or native system's) location ids, mapped to facilities: the location map. */
 export const integrationLocation = sqliteTable(
   "integration_location",
   {
