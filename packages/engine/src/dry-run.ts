@@ -4,7 +4,7 @@ import {
   pageKeys,
   parseListingRecord,
   planPage,
-  shouldHoldRemovals,
+  decidePassEnd,
   REMOVAL_REASONS,
   type AppliedOutcome,
   type ChangedField,
@@ -38,8 +38,10 @@ export type DryRunResult = {
   counts: OutcomeCounts;
   samples: Record<AppliedOutcome, DryRunSampleItem[]>;
   recordsRead: number;
-  /** The mass-disable brake would hold the pass instead of disabling `counts.disabled` people. */
+  /** A brake (source-anomaly or mass-disable) would hold the pass instead of disabling `counts.disabled` people. */
   wouldHold: boolean;
+  /** The source-anomaly brake's reason when it is the one that would hold ("The listing returned 0 people; …"). */
+  holdReason: string | null;
 };
 
 export type DryRunInput = {
@@ -68,6 +70,7 @@ export async function dryRunPass(input: DryRunInput): Promise<DryRunResult> {
   const samples: DryRunResult["samples"] = { added: [], updated: [], skipped: [], disabled: [], processed: [] };
   const seen = new Map<string, Set<string>>();
   let recordsRead = 0;
+  let pagesRead = 0;
 
   const targets = source === "integration" ? mirroredIntegrations(context) : [null];
   for (const integrationId of targets) {
@@ -99,12 +102,14 @@ export async function dryRunPass(input: DryRunInput): Promise<DryRunResult> {
       for (const write of plan.writes) seenHere.add(write.externalId);
       for (const mark of plan.marks) seenHere.add(mark.externalId);
       recordsRead += page.records.length;
+      pagesRead += 1;
       cursor = page.nextCursor;
     } while (cursor !== null);
   }
 
   const sourceOn = planSettingsFor(context, source, null).sourceEnabled;
   let wouldHold = false;
+  let holdReason: string | null = null;
   if (sourceOn) {
     // The pass end's own sweep (sweep.ts), with the people the listings named instead of rows marked seen.
     const scope: SweepScope = {
@@ -124,12 +129,15 @@ export async function dryRunPass(input: DryRunInput): Promise<DryRunResult> {
         changes: [{ field: "removedAtSource", from: false, to: true }],
       });
     }
-    wouldHold = shouldHoldRemovals({
+    const decision = decidePassEnd({
       candidates: candidateRowids.length,
       activeRows,
       percent: context.massDisablePercent,
       minimum: context.massDisableMinimum,
+      listing: { listed: recordsRead, pages: pagesRead, pageSize: 0 },
     });
+    wouldHold = decision.action === "hold";
+    holdReason = decision.action === "hold" && decision.brake === "anomaly" ? decision.anomaly.reason : null;
   }
-  return { counts, samples, recordsRead, wouldHold };
+  return { counts, samples, recordsRead, wouldHold, holdReason };
 }

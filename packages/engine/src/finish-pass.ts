@@ -36,8 +36,9 @@ export async function sweepScopeOf(
 }
 
 /**
- * After the last page: removals are inferred only now, from complete listings. The mass-disable
- * brake holds the pass instead of disabling more than the facility's threshold.
+ * After the last page: removals are inferred only now, from complete listings. The source-anomaly
+ * brake holds a pass whose listing shrank suspiciously, and the mass-disable brake one that would disable
+ * more than the facility's threshold, instead of disabling anyone.
  */
 export async function finishPass(db: Db, passId: string, now: number): Promise<SyncPassRow> {
   return db.transaction(async (tx) => {
@@ -72,6 +73,9 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
       candidates: candidateRowids.length,
       activeRows,
       brake: { percent: sweep.context.massDisablePercent, minimum: sweep.context.massDisableMinimum },
+      // The page size is not recorded on the pass, so the "one full page, then nothing" rule is off
+      // (pageSize 0); the shrink rules of the source-anomaly brake still apply.
+      listing: { listed: pass.recordsDone, pages: pass.pagesDone, pageSize: 0 },
     });
     if (decision.state === "held") {
       const sample = await sampleSweepCandidates(tx, sweep.scope, HELD_SAMPLE_SIZE);

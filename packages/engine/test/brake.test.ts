@@ -139,3 +139,57 @@ describe("the mass-disable brake", () => {
     expect((await resolveHeldPass({ db, passId: pass.id, decision: "allow", now: T + 5000 })).disabled).toBe(0);
   });
 });
+
+describe("the source-anomaly brake", () => {
+  it("holds an empty 2xx listing with the reason, whatever the facility's removal threshold says", async () => {
+    const { facility, integration } = await createSyncedFacility(db, {
+      massDisablePercent: 100,
+      massDisableMinimum: 1_000_000,
+    });
+    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(30), now: T });
+    const pass = await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records: [],
+      now: T + 1000,
+    });
+    expect(pass).toMatchObject({
+      state: "held",
+      heldCount: 30,
+      disabled: 0,
+      reason: "The listing returned 0 people; the facility has 30 synced rows",
+    });
+    expect(await removedCount(facility.id)).toBe(0);
+    const rejected = await resolveHeldPass({ db, passId: pass.id, decision: "reject", now: T + 5000 });
+    expect(rejected).toMatchObject({ state: "complete", disabled: 0 });
+    expect(await removedCount(facility.id)).toBe(0);
+  });
+
+  it("holds a listing far below the synced rows (a shrink the threshold would allow)", async () => {
+    const { facility, integration } = await createSyncedFacility(db, { massDisablePercent: 90, massDisableMinimum: 1 });
+    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(40), now: T });
+    const pass = await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records: members(40).slice(0, 12),
+      now: T + 1000,
+    });
+    expect(pass).toMatchObject({
+      state: "held",
+      heldCount: 28,
+      reason: "The listing returned 12 people; the facility has 40 synced rows",
+    });
+  });
+
+  it("lets an ordinary shrink through to the threshold", async () => {
+    const { facility, integration } = await createSyncedFacility(db, { massDisablePercent: 50, massDisableMinimum: 1 });
+    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(40), now: T });
+    const pass = await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records: members(40).slice(0, 30),
+      now: T + 1000,
+    });
+    expect(pass).toMatchObject({ state: "complete", disabled: 10, reason: null });
+  });
+});

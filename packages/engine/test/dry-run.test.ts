@@ -86,3 +86,25 @@ describe("dry run", () => {
     expect(result).toMatchObject({ wouldHold: true, counts: { disabled: 10, processed: 10 } });
   });
 });
+
+describe("dry run and the source-anomaly brake", () => {
+  it("says the pass would be held, and why, for an empty listing whatever the threshold", async () => {
+    const { facility, integration } = await createSyncedFacility(db, {
+      massDisablePercent: 100,
+      massDisableMinimum: 1,
+    });
+    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(30), now: T });
+    const result = await dryRunPass({
+      db,
+      facilityId: facility.id,
+      source: "integration",
+      listingFor: listingsOf({ [integration.id]: memoryListing([]) }),
+      now: T + 1,
+    });
+    expect(result).toMatchObject({
+      wouldHold: true,
+      holdReason: "The listing returned 0 people; the facility has 30 synced rows",
+      counts: { disabled: 30 },
+    });
+  });
+});

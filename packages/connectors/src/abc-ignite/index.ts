@@ -1,5 +1,5 @@
 import { ConnectorError, type Connector, type ConnectionContext, type ContractRecord } from "../connector";
-import { vendorGet, vendorMessage } from "../vendor-http";
+import { type CallCounter, call } from "../native/call";
 import { formatClubTime } from "./club-time";
 import { abcRecord, abcRemoval, abcStatusLabel, abcUnreadable } from "./map";
 import { type AbcCredentials, abcCredentialsSchema, abcListSchema, abcMemberSchema } from "./schema";
@@ -9,21 +9,44 @@ export const ABC_MAX_SIZE = 200;
 
 type Context = ConnectionContext<AbcCredentials>;
 
+/** ABC's own text: `{status: {message}}`, on any status. */
+function statusMessage(body: unknown): string | null {
+  const status = typeof body === "object" && body !== null ? (body as { status?: unknown }).status : undefined;
+  const message = typeof status === "object" && status !== null ? (status as { message?: unknown }).message : undefined;
+  return typeof message === "string" && message !== "" ? message : null;
+}
+
 async function get(context: Context, path: string, query: Record<string, string> = {}) {
   const { appId, appKey, clubNumber } = context.credentials;
   const url = new URL(`${context.baseUrl.replace(/\/+$/, "")}/${encodeURIComponent(clubNumber)}${path}`);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-  const answer = await vendorGet(context, url, { app_id: appId, app_key: appKey }, { system: "ABC Ignite" });
-  const message = vendorMessage(answer.body, (b) => (b.status as { message?: unknown } | undefined)?.message);
-  const said = message ? `: ${message}` : "";
-  if (answer.status === 401)
-    throw new ConnectorError("wrong-credentials", `ABC Ignite refused the app_id / app_key${said}`, 401);
-  if (answer.status === 403) throw new ConnectorError("no-permission", `ABC Ignite denied access${said}`, 403);
+  const counter: CallCounter = { calls: 0 };
+  const answer = await call(
+    context,
+    counter,
+    { url: url.toString(), headers: { app_id: appId, app_key: appKey } },
+    {
+      pass: [404],
+      problemFor(status, body) {
+        const message = statusMessage(body);
+        const reason = message ? `: ${message}` : "";
+        if (status === 401)
+          return { problem: "wrong-credentials", message: `ABC Ignite refused the app_id / app_key${reason}` };
+        if (status === 403) return { problem: "no-permission", message: `ABC Ignite denied access${reason}` };
+        if (status === 429)
+          return { problem: "rate-limited", message: "ABC Ignite kept answering 429 (too many requests)" };
+        return { problem: "source-error", message: `ABC Ignite answered ${status}${reason}` };
+      },
+    },
+  );
+  const message = statusMessage(answer.body);
   if (answer.status === 404 && (path === "/members" || /club/i.test(message ?? "")))
-    throw new ConnectorError("wrong-account", `ABC Ignite does not know club ${clubNumber}${said}`, 404);
-  if (answer.status !== 200 && answer.status !== 404)
-    throw new ConnectorError("source-error", `ABC Ignite answered ${answer.status}${said}`, answer.status);
-  return { ...answer, message };
+    throw new ConnectorError(
+      "wrong-account",
+      `ABC Ignite does not know club ${clubNumber}${message ? `: ${message}` : ""}`,
+      404,
+    );
+  return { status: answer.status, body: answer.body, calls: counter.calls, message };
 }
 
 /**

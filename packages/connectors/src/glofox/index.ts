@@ -1,5 +1,6 @@
 import { ConnectorError, type Connector, type ConnectionContext, type ContractRecord } from "../connector";
-import { Pacer, vendorGet, vendorMessage } from "../vendor-http";
+import { type CallCounter, call } from "../native/call";
+import { Pacer } from "./pacer";
 import { glofoxRecord, glofoxRemoval, glofoxStatusLabel, glofoxUnreadable } from "./map";
 import {
   type GlofoxCredentials,
@@ -26,40 +27,55 @@ function headersOf(credentials: GlofoxCredentials): Record<string, string> {
   };
 }
 
+/** Glofox's own error text (`{success: false, message, message_code}`), on any status. */
+function said(body: unknown): { message: string | null; code: string | null } {
+  const failure = glofoxFailureSchema.safeParse(body);
+  return failure.success
+    ? { message: failure.data.message ?? null, code: failure.data.message_code ?? null }
+    : { message: null, code: null };
+}
+
 async function get(context: Context, path: string, query: Record<string, string> = {}) {
   const url = new URL(`${context.baseUrl.replace(/\/+$/, "")}${path}`);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-  const answer = await vendorGet(context, url, headersOf(context.credentials), {
-    system: "Glofox",
-    pacer: glofoxPacer,
-    paceKey: `${url.origin}|${context.credentials.apiKey}|${context.credentials.branchId}`,
-  });
-  const message = vendorMessage(answer.body, (b) => b.message);
-  const code = vendorMessage(answer.body, (b) => b.message_code);
-  const said = message ? `: ${message}` : "";
-  if (answer.status === 401)
-    throw new ConnectorError("wrong-credentials", `Glofox refused the API key or token${said}`, 401);
-  if (answer.status === 403) throw new ConnectorError("no-permission", `Glofox denied access${said}`, 403);
-  if (answer.status === 400 && code === "BRANCH_REQUIRED")
-    throw new ConnectorError("wrong-account", "The branch id is missing", 400);
+  const { apiKey, branchId } = context.credentials;
+  const counter: CallCounter = { calls: 0 };
+  const answer = await call(
+    glofoxPacer.paced(context, `${url.origin}|${apiKey}|${branchId}`),
+    counter,
+    { url: url.toString(), headers: headersOf(context.credentials) },
+    {
+      pass: [404],
+      problemFor(status, body) {
+        const { message, code } = said(body);
+        const reason = message ? `: ${message}` : "";
+        if (status === 401)
+          return { problem: "wrong-credentials", message: `Glofox refused the API key or token${reason}` };
+        if (status === 403) return { problem: "no-permission", message: `Glofox denied access${reason}` };
+        if (status === 400 && code === "BRANCH_REQUIRED")
+          return { problem: "wrong-account", message: "The branch id is missing" };
+        if (status === 429)
+          return { problem: "rate-limited", message: "Glofox kept answering 429 (too many requests)" };
+        return { problem: "source-error", message: `Glofox answered ${status}${reason}` };
+      },
+    },
+  );
+  const { message, code } = said(answer.body);
   if (answer.status === 404 && code !== "MEMBER_NOT_FOUND")
     throw new ConnectorError(
       "wrong-account",
-      `Glofox does not know branch ${context.credentials.branchId}${said}`,
+      `Glofox does not know branch ${branchId}${message ? `: ${message}` : ""}`,
       404,
     );
-  if (answer.status !== 200 && answer.status !== 404)
-    throw new ConnectorError("source-error", `Glofox answered ${answer.status}${said}`, answer.status);
   // The trap: an HTTP 200 whose body says it failed is a failed page, never an empty one.
-  const failure = glofoxFailureSchema.safeParse(answer.body);
-  if (answer.status === 200 && failure.success) {
+  if (answer.status !== 404 && glofoxFailureSchema.safeParse(answer.body).success) {
     throw new ConnectorError(
       "source-error",
-      `Glofox answered 200 but said the request failed: ${failure.data.message ?? failure.data.message_code ?? "no reason given"}`,
-      200,
+      `Glofox answered ${answer.status} but said the request failed: ${message ?? code ?? "no reason given"}`,
+      answer.status,
     );
   }
-  return answer;
+  return { status: answer.status, body: answer.body, calls: counter.calls };
 }
 
 export const glofoxConnector: Connector<GlofoxCredentials> = {
@@ -95,8 +111,7 @@ export const glofoxConnector: Connector<GlofoxCredentials> = {
     };
     if (delta) query.utc_modified_start_date = String(Math.floor(Date.parse(request.since as string) / 1000));
     const answer = await get(context, "/2.0/members", query);
-    if (answer.status !== 200)
-      throw new ConnectorError("source-error", `Glofox answered ${answer.status} for the member list`, answer.status);
+    if (answer.status === 404) throw new ConnectorError("source-error", "Glofox answered 404 for the member list", 404);
     const list = glofoxListSchema.safeParse(answer.body);
     if (!list.success) throw new ConnectorError("source-error", "Glofox answered with a malformed member list", 200);
     const records: ContractRecord[] = [];

@@ -1,15 +1,7 @@
+import { fromHex, hmacSha256Matches } from "../native/hmac";
 import type { InboundDelivery, InboundWebhook, WebhookDialect, WebhookParse } from "../connector";
 import { glofoxRecord, glofoxRemoval } from "./map";
 import { GLOFOX_EVENT_TYPES, glofoxMemberSchema, glofoxWebhookSchema } from "./schema";
-
-const encoder = new TextEncoder();
-
-function hexBytes(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return null;
-  const bytes = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
-}
 
 /**
  * `signature`: hex HMAC-SHA256 of the raw body, keyed with the webhook secret's UTF-8 bytes (README: the
@@ -18,15 +10,10 @@ function hexBytes(hex: string): Uint8Array<ArrayBuffer> | null {
  * event `id` (the inbox's idempotency key).
  */
 export async function verifyGlofoxSignature(rawBody: string, header: string | undefined, secrets: readonly string[]) {
-  const signature = header === undefined ? null : hexBytes(header.trim());
-  if (signature === null) return false;
-  const data = encoder.encode(rawBody);
+  const signature = header === undefined ? null : fromHex(header.trim());
+  if (signature === null || signature.length !== 32) return false;
   for (const secret of secrets) {
-    if (secret === "") continue;
-    const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "verify",
-    ]);
-    if (await crypto.subtle.verify("HMAC", key, signature, data)) return true;
+    if (secret !== "" && (await hmacSha256Matches(secret, rawBody, signature))) return true;
   }
   return false;
 }

@@ -1,5 +1,5 @@
 import { type InboundWebhook, type SystemId, type WebhookDialect, connectorFor } from "@uas/connectors";
-import type { WebhookSenderRow } from "@uas/db";
+import type { WebhookSenderRow } from "@uas/engine";
 import { SOURCE_KINDS } from "@uas/domain";
 
 /** The signature and body dialect of a sender's system (its connector's `webhooks`). */
