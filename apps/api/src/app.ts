@@ -63,6 +63,7 @@ export function createApp() {
             queues: c.get("queues"),
             secrets: c.get("secrets"),
             partnerUrls: partnerUrlPolicyFromConfig(c.get("config")),
+            publicUrl: new URL(c.req.url).origin,
           },
           c.get("auth")(),
           c,

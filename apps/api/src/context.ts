@@ -43,6 +43,8 @@ export type Ctx<A extends Actor = Actor> = {
   tuning?: Tuning;
   /** Where partner keys may be sent; without it, production's rule (https to a public host). */
   partnerUrls?: PartnerUrlPolicy;
+  /** The Worker's own origin as the caller reached it: where systems deliver webhooks. */
+  publicUrl?: string;
 };
 
 export const tuningOf = (ctx: Ctx): Tuning => ctx.tuning ?? DEFAULT_TUNING;

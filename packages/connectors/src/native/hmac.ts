@@ -2,7 +2,7 @@
 
 const encoder = new TextEncoder();
 
-function key(secret: string, usages: KeyUsage[]): Promise<CryptoKey> {
+function key(secret: string, usages: Array<"sign" | "verify">): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, usages);
 }
 

@@ -8,7 +8,9 @@ import {
   integrationLocation,
   organisation,
   organisationMember,
+  type IntegrationSystem,
 } from "../schema";
+import { integrationSender, type WebhookSenderRow } from "./inbox";
 
 /**
  * A disconnected integration keeps its row, so the members it synced keep their badge (the partner's
@@ -85,7 +87,9 @@ export async function countSyncedMembers(db: DbOrTx, organisationId: string) {
   return new Map(rows.map((row) => [row.integrationId, row.members]));
 }
 
-export type IntegrationPatch = Partial<Pick<IntegrationRow, "name" | "baseUrl" | "apiKey">>;
+export type IntegrationPatch = Partial<
+  Pick<IntegrationRow, "name" | "baseUrl" | "apiKey" | "credentials" | "accountId">
+>;
 
 /** Edits the connection and, when given, replaces the location map, in one batch (all or nothing). */
 export async function updateIntegration(
@@ -197,4 +201,54 @@ export async function disconnectIntegration(
       set: { enabled: false },
     });
   await db.batch([clear, unmap, optOut]);
+}
+
+/** What the webhook route needs of an integration: its sender (inbox key, secrets) and its system. */
+export type IntegrationWebhookTarget = {
+  sender: WebhookSenderRow;
+  system: IntegrationSystem;
+  baseUrl: string;
+  /** Sealed JSON of a native system's credentials; null for partners. */
+  credentials: string | null;
+};
+
+/** One statement on every webhook: the sender's secrets and the integration's system together. */
+export async function findIntegrationWebhookTarget(
+  db: Db,
+  integrationId: string,
+): Promise<IntegrationWebhookTarget | null> {
+  const { rows } = await db.$client.execute({
+    sql: `SELECT organisation_id AS organisationId, webhook_secret AS current, previous_webhook_secret AS previous,
+        previous_secret_valid_until AS previousValidUntil, system, base_url AS baseUrl, credentials
+      FROM integration WHERE id = ? LIMIT 1`,
+    args: [integrationId],
+  });
+  const row = rows[0] as unknown as
+    | {
+        organisationId: string;
+        current: string;
+        previous: string | null;
+        previousValidUntil: number | null;
+        system: IntegrationSystem;
+        baseUrl: string;
+        credentials: string | null;
+      }
+    | undefined;
+  if (!row) return null;
+  return {
+    sender: {
+      source: "integration",
+      sender: integrationSender(integrationId),
+      integrationId,
+      organisationId: row.organisationId,
+      secrets: {
+        current: row.current,
+        previous: row.previous,
+        previousValidUntil: row.previousValidUntil === null ? null : Number(row.previousValidUntil),
+      },
+    },
+    system: row.system,
+    baseUrl: row.baseUrl,
+    credentials: row.credentials,
+  };
 }
