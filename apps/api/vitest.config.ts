@@ -105,13 +105,9 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ["test/**/*.test.ts"],
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: 20_000,
       hookTimeout: 20_000,
-      // KNOWN DEFECT (session 3 closing note): better-auth's "Invalid email or password" APIError surfaces as
-      // unhandled rejections in workerd during the sign-in tests, after every assertion passed. Ignored so
-      // the suite reports its assertions; to be traced to its un-awaited promise and this line removed.
-      dangerouslyIgnoreUnhandledErrors: true,
     },
   };
 });

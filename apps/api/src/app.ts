@@ -6,16 +6,16 @@ import { ConfigError, parseConfig, partnerUrlPolicyFromConfig, secretBoxOf, type
 import type { SecretBox } from "@uas/db";
 import { internalError } from "./errors";
 import type { Bindings } from "./bindings";
-import { createAuth, AUTH_BASE_PATH, type Auth } from "./auth";
+import { createAuth, AUTH_BASE_PATH, type Auth } from "./areas/auth/auth";
 import { createTrpcContext } from "./trpc/context";
-import { appRouter } from "./routers";
-import { activityCsv } from "./exports/activity-csv";
+import { appRouter } from "./trpc/app-router";
+import { activityCsv } from "./areas/activity/csv-route";
 import type { Queues } from "./context";
 import { queuesOf } from "./invocation";
-import { webhooks } from "./webhooks";
-import { devMailbox } from "./email/dev-mailbox";
-import { signInThrottle } from "./sign-in-throttle";
-import { accessCheck } from "./door/check";
+import { webhooks } from "./areas/webhooks/routes";
+import { devMailbox } from "./areas/invitations/email/dev-mailbox";
+import { signInThrottle } from "./areas/auth/sign-in-throttle";
+import { accessCheck } from "./areas/access/door-route";
 
 /** `auth` is built on first use: webhooks and other routes without sessions never pay for it. */
 export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues; secrets: SecretBox };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createSecretBox, parseSecretsKeySpec, SecretsKeyError, type SecretBox } from "@uas/db";
 import { DEFAULT_TUNING, type Tuning } from "./context";
-import { DEFAULT_RESEND_API_URL } from "./email/resend-provider";
+import { DEFAULT_RESEND_API_URL } from "./areas/invitations/email/resend-provider";
 import type { PartnerUrlPolicy } from "./sources/partner-url";
 
 /** Bindings and secrets, parsed at the entry (once per isolate's env); nothing is read from env elsewhere. */

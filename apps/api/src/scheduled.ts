@@ -11,12 +11,12 @@ import type { Bindings } from "./bindings";
 import { invocationCtx } from "./invocation";
 import type { Ctx } from "./context";
 import type { PassStartMessage } from "./queues/messages";
-import { sweepStuckWebhooks } from "./services/webhooks";
-import { sweepInvitations } from "./services/invitations";
-import { resumeStalledPasses } from "./services/passes";
-import { resealSecrets } from "./services/sealed-secrets";
-import { SIGN_IN_WINDOW_MS } from "./sign-in-throttle";
-import { endAccessGraces } from "./services/access-time";
+import { sweepStuckWebhooks } from "./areas/webhooks/service";
+import { sweepInvitations } from "./areas/invitations/service";
+import { resumeStalledPasses } from "./areas/passes/service";
+import { resealSecrets } from "./areas/integrations/sealed-secrets";
+import { SIGN_IN_WINDOW_MS } from "./areas/auth/sign-in-throttle";
+import { endAccessGraces } from "./areas/access/grace";
 
 const SEND_BATCH_LIMIT = 100;
 const PRUNE_BATCHES_PER_CRON = 20;

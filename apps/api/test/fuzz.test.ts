@@ -19,7 +19,7 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { and, eq } from "drizzle-orm";
 import { accessUser, activityEntry, cctvSource, integration, newId, saveDoorApiKey, webhookInbox } from "@uas/db";
-import { newDoorApiKey } from "../src/door/keys";
+import { newDoorApiKey } from "../src/areas/access/door-keys";
 import { parseSourceEvent, type SyncSource } from "@uas/domain";
 import { createWebhookTenant, member, type WebhookTenant } from "./webhooks-helpers";
 import {

@@ -9,7 +9,7 @@ import { TRPCError } from "@trpc/server";
 import { insertIntegration, integration, updateSyncSettings } from "@uas/db";
 import { createCallerFactory } from "../src/trpc/init";
 import type { TrpcContext } from "../src/trpc/context";
-import { appRouter } from "../src/routers";
+import { appRouter } from "../src/trpc/app-router";
 import { parseConfig, partnerUrlPolicyFromConfig, secretBoxOf } from "../src/env";
 import { partnerUrlProblem, PRODUCTION_URL_POLICY } from "../src/sources/partner-url";
 import { getJson, SourceHttpError } from "../src/sources/listing-client";

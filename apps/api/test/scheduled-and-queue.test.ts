@@ -7,7 +7,8 @@ import {
   getQueueResult,
   waitOnExecutionContext,
 } from "cloudflare:test";
-import { startPass, updateSyncSettings } from "@uas/db";
+import { startPass } from "@uas/engine";
+import { updateSyncSettings } from "@uas/db";
 import { nightlyStartOffsetMinutes } from "@uas/domain";
 import worker from "../src";
 import { createTenant, recordingQueue, testDb } from "./support";

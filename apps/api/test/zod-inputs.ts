@@ -4,7 +4,7 @@
  * `userIds`, …) take values from the caller's map; a field the builder cannot fill throws, so a new
  * procedure is never skipped in silence.
  */
-import { appRouter } from "../src/routers";
+import { appRouter } from "../src/trpc/app-router";
 
 export type ProcedureInfo = { path: string; type: "query" | "mutation" | "subscription"; inputs: ZodLike[] };
 

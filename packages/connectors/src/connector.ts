@@ -60,15 +60,15 @@ export type ConnectionContext<Credentials = Record<string, string>> = {
 /** One page of a listing, already in the contract's shape. */
 export type ListingPage = {
   records: ContractRecord[];
+  /**
+   * Deltas only: people the system reports as gone in the changed set (Mindbody's deactivated clients, Glofox
+   * `active: false`, ABC Ignite `isActive: false`), in the contract's removal shape (`integrationRemovalSchema`). A full listing never
+   * has them: there, absence is the removal (the sweep).
+   */
+  removals?: ContractRecord[];
   nextCursor: string | null;
   /** Calls made for this page (quotas are counted per call, bench:connectors prints them). */
   calls: number;
-  /**
-   * Delta pages only: people the system reports as gone since the watermark (Mindbody's deactivated clients),
-   * in the contract's removal shape (`integrationRemovalSchema`). A full listing never carries them: there,
-   * absence from the complete listing is the removal.
-   */
-  removals?: ContractRecord[];
 };
 
 /** What to list: one facility's people, or (deltas) only those changed since a watermark. */
@@ -85,7 +85,17 @@ export type ListingRequest = {
 export type SystemLocation = { id: string; name: string };
 
 /** The request as the webhook route received it: headers lower-cased, body untouched (signatures). */
-export type InboundWebhook = { method: string; headers: Record<string, string>; rawBody: string; url: string };
+export type InboundWebhook = {
+  method: string;
+  headers: Record<string, string>;
+  rawBody: string;
+  url: string;
+  /**
+   * The body's bytes exactly as received, where the caller has them: a signature is over bytes, and a body
+   * that is not valid UTF-8 (answered 400 after the signature check) has no faithful `rawBody`.
+   */
+  rawBytes?: Uint8Array;
+};
 
 /** Verification outcome. `secrets` are the current and, while a rotation overlaps, the previous secret. */
 export type WebhookVerification = { ok: true } | { ok: false; status: 401; reason: string };

@@ -1,5 +1,10 @@
+import { cctvConnector } from "./cctv";
 import type { Connector, SystemId } from "./connector";
+import { partnerApiConnector } from "./partner-api";
 import { mindbodyConnector } from "./mindbody";
+import { pushpressConnector } from "./pushpress";
+import { abcIgniteConnector } from "./abc-ignite";
+import { glofoxConnector } from "./glofox";
 
 /**
  * One entry per system: adding a system is its folder here plus this line (and the domain's source kind).
@@ -7,7 +12,12 @@ import { mindbodyConnector } from "./mindbody";
  * 15: glofox, abc-ignite).
  */
 export const CONNECTORS: Partial<Record<SystemId, Connector<any>>> = {
+  "partner-api": partnerApiConnector,
+  cctv: cctvConnector,
   mindbody: mindbodyConnector,
+  pushpress: pushpressConnector,
+  glofox: glofoxConnector,
+  "abc-ignite": abcIgniteConnector,
 };
 
 export function connectorFor(system: SystemId): Connector<any> {

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { IMPORT_COLUMNS, parseUserImport } from "@uas/domain";
 import { applyUserImport, planUserImport } from "../src/queries/user-import";
-import { openBenchDb, seedFacility } from "./engine-child";
+import { openBenchDb, seedFacility } from "./bench-db";
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 10_000);
 const EXISTING = 20_000;

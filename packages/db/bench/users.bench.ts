@@ -12,7 +12,7 @@ import { sql } from "drizzle-orm";
 import { ACCESS_FILTERS, INVITATION_FILTERS, USER_SORTS, type UserSort } from "@uas/domain";
 import { accessUserFacets, accessUserTiles, listAccessUsers, type AccessUserFilter } from "../src/queries/user-list";
 import { insertFacility } from "../src/queries/provisioning";
-import { openBenchDb, seedFacility } from "./engine-child";
+import { openBenchDb, seedFacility } from "./bench-db";
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 60);

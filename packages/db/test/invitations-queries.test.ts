@@ -19,7 +19,7 @@ import {
   type Db,
 } from "../src";
 import { createFacility, createTestDb } from "../src/testing";
-import { T } from "./sync-helpers";
+import { T } from "./clock";
 
 let db: Db;
 beforeEach(async () => {

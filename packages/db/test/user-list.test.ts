@@ -12,7 +12,7 @@ import {
   type Db,
 } from "../src";
 import { createFacility, createIntegration, createTestDb } from "../src/testing";
-import { T } from "./sync-helpers";
+import { T } from "./clock";
 
 let db: Db;
 let facilityId: string;

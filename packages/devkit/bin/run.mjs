@@ -9,12 +9,14 @@ ensureInstalled();
 // the caller's own environment wins over them.
 const tasks = {
   bench: [
-    ["--filter", "@uas/db", "bench"],
+    ["--filter", "@uas/engine", "bench"],
     ["--filter", "@uas/db", "bench:bulk-delete"],
     ["--filter", "@uas/db", "bench:users"],
     ["--filter", "@uas/db", "bench:import"],
   ],
   "bench:webhooks": [["--filter", "@uas/api", "bench:webhooks"]],
+  // Native connectors' listings (Mindbody, PushPress) over HTTP beside the partner contract's (.bench/connectors.json).
+  "bench:connectors": [["--filter", "@uas/connectors", "bench"]],
   // The load bench (webhooks during a nightly pass) merges its load_* figures into the same file, the
   // night simulation its sim_* figures: an unchanged second night of 200 facilities (issue 19's figures).
   "bench:reliability": [

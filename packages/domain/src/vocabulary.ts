@@ -1,9 +1,22 @@
 /** The product's fixed vocabularies, shared by the engine, the database and the admin app. */
 
-export const SOURCES = ["manual", "integration", "cctv"] as const;
-export type Source = (typeof SOURCES)[number];
-export type SyncSource = Exclude<Source, "manual">;
-export const SYNC_SOURCES = ["integration", "cctv"] as const satisfies readonly SyncSource[];
+export {
+  SOURCES,
+  SYNC_SOURCES,
+  SOURCE_LABELS,
+  CCTV_BADGE,
+  MANUAL_BADGE,
+  MANUAL_SOURCE,
+  SOURCE_KINDS,
+  sourceBadge,
+  sourceKind,
+  isSourceOn,
+  sourceSwitchPatch,
+  type Source,
+  type SyncSource,
+  type SourceKind,
+  type SourceSwitch,
+} from "./sources/kinds";
 
 export const REQUIRE_IDENTIFIER_OPTIONS = ["email_or_phone", "email", "phone", "both"] as const;
 export type RequireIdentifier = (typeof REQUIRE_IDENTIFIER_OPTIONS)[number];
@@ -32,14 +45,6 @@ export type PassTrigger = (typeof PASS_TRIGGERS)[number];
 
 export const PASS_STATES = ["running", "complete", "failed", "held"] as const;
 export type PassState = (typeof PASS_STATES)[number];
-
-export const SOURCE_LABELS: Record<SyncSource, string> = {
-  integration: "Integrations",
-  cctv: "Performance Hub features (CCTV/Computer Vision)",
-};
-
-export const CCTV_BADGE = "CCTV/Computer Vision";
-export const MANUAL_BADGE = "Manual";
 
 /**
  * What the admin reads for a field of a User Access row, worded as the help page's "What sync updates"

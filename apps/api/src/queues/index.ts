@@ -1,8 +1,8 @@
 import type { Bindings } from "../bindings";
-import { handleSyncBatch } from "./sync";
-import { handleWebhookDeadLetters, handleWebhooksBatch } from "./webhooks";
-import { handleInvitationDeadLetters, handleInvitationsBatch } from "./invitations";
-import { handleSyncDeadLetters } from "./dead-letters";
+import { handleSyncBatch } from "../areas/passes/queue";
+import { handleWebhookDeadLetters, handleWebhooksBatch } from "../areas/webhooks/queue";
+import { handleInvitationDeadLetters, handleInvitationsBatch } from "../areas/invitations/queue";
+import { handleSyncDeadLetters } from "../areas/passes/dead-letter-queue";
 
 /** One entry for every queue; each queue's consumer lives in its own file. */
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {

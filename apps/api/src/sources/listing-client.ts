@@ -1,6 +1,6 @@
 import pRetry, { AbortError } from "p-retry";
 import { z } from "zod";
-import type { ListingPage, ListingPort } from "@uas/db";
+import type { ListingPage, ListingPort } from "@uas/engine";
 import { partnerUrlProblem, type PartnerUrlPolicy } from "./partner-url";
 
 /** The listing page shape of the partner contract; records stay raw, the domain validates each one. */

@@ -1,4 +1,5 @@
-import { loadSourceCredentials, type Db, type ListingFactory, type SecretBox } from "@uas/db";
+import { loadSourceCredentials, type Db, type SecretBox } from "@uas/db";
+import type { ListingFactory } from "@uas/engine";
 import { httpListing, type HttpSourceOptions } from "./listing-client";
 
 export type ListingTuning = Pick<HttpSourceOptions, "pageSize" | "timeoutMs" | "retries" | "minRetryDelayMs">;

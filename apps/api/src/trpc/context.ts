@@ -1,5 +1,5 @@
 import type { Context as HonoContext } from "hono";
-import type { Auth } from "../auth";
+import type { Auth } from "../areas/auth/auth";
 import type { Ctx, Actor } from "../context";
 
 export type TrpcContext = Ctx<Actor> & { requestId: string };

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { DAY_MS, type AccessRuleSet } from "@uas/domain";
-import { int, json } from "../sync/store-handle";
+import { int, json } from "../sql-text";
 import type { DbOrTx } from "../database";
 
 /**

@@ -1,16 +1,24 @@
 import { and, asc, eq, lt, sql } from "drizzle-orm";
+import {
+  INTEGRATION_SOURCE,
+  SOURCE_KINDS,
+  type SourceTarget,
+  senderKey,
+  sourceTarget,
+  senderId,
+  targetIntegrationId,
+} from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
 import { webhookInbox } from "../schema";
 
 export type WebhookSecrets = { current: string; previous: string | null; previousValidUntil: number | null };
 
-export type WebhookSenderRow =
-  | { source: "integration"; sender: string; integrationId: string; organisationId: string; secrets: WebhookSecrets }
-  | { source: "cctv"; sender: string; facilityId: string; organisationId: string; secrets: WebhookSecrets };
+/** A webhook's sender (its kind and id, `SourceTarget`), with its inbox key, organisation and secrets. */
+export type WebhookSenderRow = SourceTarget & { sender: string; organisationId: string; secrets: WebhookSecrets };
 
-/** The inbox key of a source: `integration:<id>` or `cctv:<facilityId>`. */
-export const integrationSender = (integrationId: string) => `integration:${integrationId}`;
-export const cctvSender = (facilityId: string) => `cctv:${facilityId}`;
+/** The inbox key of a source (the domain's `senderKey`): `integration:<id>` or `cctv:<facilityId>`. */
+export const integrationSender = (integrationId: string) => senderKey(sourceTarget(INTEGRATION_SOURCE, integrationId));
+export const cctvSender = (facilityId: string) => senderKey(sourceTarget(SOURCE_KINDS.cctv.id, facilityId));
 
 // The accept path runs on every webhook, so its statements are plain SQL on the client: building them
 // with drizzle's query builder cost more CPU than the rest of the request.
@@ -39,9 +47,8 @@ export async function findIntegrationSender(db: Db, integrationId: string): Prom
   const row = rows[0] as unknown as SenderSecretsRow | undefined;
   if (!row) return null;
   return {
-    source: "integration",
+    ...sourceTarget(INTEGRATION_SOURCE, integrationId),
     sender: integrationSender(integrationId),
-    integrationId,
     organisationId: row.organisationId,
     secrets: secretsOf(row),
   };
@@ -58,9 +65,8 @@ export async function findCctvSender(db: Db, facilityId: string): Promise<Webhoo
   const row = rows[0] as unknown as SenderSecretsRow | undefined;
   if (!row) return null;
   return {
-    source: "cctv",
+    ...sourceTarget(SOURCE_KINDS.cctv.id, facilityId),
     sender: cctvSender(facilityId),
-    facilityId,
     organisationId: row.organisationId,
     secrets: secretsOf(row),
   };
@@ -79,15 +85,13 @@ export type NewInboxRow = {
  * concurrent deliveries of one id cannot both be stored.
  */
 export async function storeInboxRow(db: Db, row: NewInboxRow): Promise<{ stored: boolean }> {
+  const integrationId = targetIntegrationId(row.sender);
   const touch =
-    row.sender.source === "integration"
-      ? {
-          sql: "UPDATE integration SET last_webhook_at = ? WHERE id = ?",
-          args: [row.receivedAt, row.sender.integrationId],
-        }
+    integrationId !== null
+      ? { sql: "UPDATE integration SET last_webhook_at = ? WHERE id = ?", args: [row.receivedAt, integrationId] }
       : {
           sql: "UPDATE cctv_source SET last_webhook_at = ? WHERE facility_id = ?",
-          args: [row.receivedAt, row.sender.facilityId],
+          args: [row.receivedAt, senderId(row.sender)],
         };
   const [inserted] = await db.$client.batch(
     [

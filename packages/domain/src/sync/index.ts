@@ -6,5 +6,7 @@ export * from "./locations";
 export * from "./plan-record";
 export * from "./plan-page";
 export * from "./mass-disable";
+export * from "./anomaly";
+export * from "./poll-window";
 export * from "./trace";
 export * from "./plan-event";

@@ -1,4 +1,4 @@
-import type { SyncSource } from "../vocabulary";
+import { SOURCE_KINDS, type SyncSource } from "../sources/kinds";
 import type { SourceChange } from "./source-records";
 import type { ChangedField, ExistingRow, SyncPatch } from "./ownership";
 import { resolveFacilities } from "./locations";
@@ -67,7 +67,7 @@ export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
   const externalId = eventExternalId(change);
   let concerned: string[];
   let changeFor: (facilityId: string) => PlannedChange;
-  if (input.source === "cctv") {
+  if (SOURCE_KINDS[input.source].facilityFrom === "sender") {
     concerned = input.senderFacilityId === null ? [] : [input.senderFacilityId];
     changeFor = () =>
       change.kind === "upsert"

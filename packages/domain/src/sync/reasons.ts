@@ -1,10 +1,11 @@
-import type { RequireIdentifier, SyncSource } from "../vocabulary";
+import { SOURCE_KINDS, type SyncSource } from "../sources/kinds";
+import type { RequireIdentifier } from "../vocabulary";
 import type { InvalidContacts } from "./normalise";
 
 /** Skip reasons, word for word from the help page's table. */
 export const SKIP_REASONS = {
-  integrationSourceOff: "Integration sync is turned off for this facility",
-  cctvSourceOff: "CCTV/Computer Vision sync is turned off for this facility",
+  integrationSourceOff: SOURCE_KINDS.integration.offReason,
+  cctvSourceOff: SOURCE_KINDS.cctv.offReason,
   integrationOptedOut: "This integration is turned off in sync settings",
   missingIdentifier: "No phone or email on the record (a phone or email is required to log in)",
   decoupled: "Record is decoupled and managed manually",
@@ -23,7 +24,7 @@ export const INVALID_EMAIL_NOTE = "the email on the record is not a valid email 
 export const INVALID_PHONE_NOTE = "the phone on the record is not a valid phone number";
 
 export function sourceOffReason(source: SyncSource): string {
-  return source === "integration" ? SKIP_REASONS.integrationSourceOff : SKIP_REASONS.cctvSourceOff;
+  return SOURCE_KINDS[source].offReason;
 }
 
 type Contacts = { email: string | null; mobilePhone: string | null; invalid: InvalidContacts };

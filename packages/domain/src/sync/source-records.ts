@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { SyncSource } from "../vocabulary";
 
 /**
  * The source contract's record shapes (partner-contract.md). Unknown fields are dropped, missing
@@ -161,38 +160,42 @@ function readableId(raw: unknown, key: string): string | null {
   return anyPersonId.safeParse(value).success ? withoutLoneSurrogates(value as string) : null;
 }
 
-/** One item of a listing page (the same shape as the upsert event's `data`). */
-export function parseListingRecord(source: SyncSource, raw: unknown): ParsedListingRecord {
-  if (source === "integration") {
-    const parsed = integrationMemberSchema.safeParse(raw);
-    if (parsed.success) return { ok: true, person: memberToPerson(parsed.data) };
-    return { ok: false, externalId: readableId(raw, "external_id"), issues: issuesOf(parsed.error, "") };
-  }
+/** The partner contract's member (integration) record: one item of `/members`, or the upsert event's `data`. */
+export function parseMemberRecord(raw: unknown): ParsedListingRecord {
+  const parsed = integrationMemberSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, person: memberToPerson(parsed.data) };
+  return { ok: false, externalId: readableId(raw, "external_id"), issues: issuesOf(parsed.error, "") };
+}
+
+/** The contract's CCTV person: one item of `/facilities/{id}/people`, or `person.identified`'s `data`. */
+export function parseCctvRecord(raw: unknown): ParsedListingRecord {
   const parsed = cctvPersonSchema.safeParse(raw);
   if (parsed.success) return { ok: true, person: cctvToPerson(parsed.data) };
   return { ok: false, externalId: readableId(raw, "person_id"), issues: issuesOf(parsed.error, "") };
 }
 
-/** One webhook body. Issue paths are those of the body, e.g. `data.email`, for the 400 response. */
-export function parseSourceEvent(source: SyncSource, raw: unknown): ParsedSourceEvent {
-  if (source === "integration") {
-    const parsed = integrationEventSchema.safeParse(raw);
-    if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error, "") };
-    const event = parsed.data;
-    if (event.type === "member.upserted")
-      return { ok: true, change: { kind: "upsert", person: memberToPerson(event.data) } };
-    return {
-      ok: true,
-      change: {
-        kind: "removal",
-        removal: {
-          externalId: wellFormed(event.data.external_id),
-          locationIds: wellFormedList(event.data.location_ids),
-          updatedAt: Date.parse(event.data.updated_at),
-        },
+/** One integration webhook body. Issue paths are those of the body, e.g. `data.email`, for the 400 response. */
+export function parseMemberEvent(raw: unknown): ParsedSourceEvent {
+  const parsed = integrationEventSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error, "") };
+  const event = parsed.data;
+  if (event.type === "member.upserted")
+    return { ok: true, change: { kind: "upsert", person: memberToPerson(event.data) } };
+  return {
+    ok: true,
+    change: {
+      kind: "removal",
+      removal: {
+        externalId: wellFormed(event.data.external_id),
+        locationIds: wellFormedList(event.data.location_ids),
+        updatedAt: Date.parse(event.data.updated_at),
       },
-    };
-  }
+    },
+  };
+}
+
+/** One CCTV webhook body. */
+export function parseCctvEvent(raw: unknown): ParsedSourceEvent {
   const parsed = cctvEventSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error, "") };
   const event = parsed.data;

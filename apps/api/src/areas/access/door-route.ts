@@ -1,0 +1,62 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { id as ids, oneLine } from "../../inputs";
+import type { AppEnv } from "../../app";
+import { AppError } from "../../errors";
+import { checkDoorAccess } from "./door-check";
+
+const id = ids(128);
+const checkBody = z.union([
+  z.object({ facilityId: id, userId: id }).strict(),
+  z.object({ facilityId: id, email: z.string().min(3).max(320).check(oneLine) }).strict(),
+  z.object({ facilityId: id, phone: z.string().min(3).max(32).check(oneLine) }).strict(),
+]);
+
+const answer = z.object({
+  allowed: z.boolean(),
+  reason: z.enum(["access_disabled", "removed_at_source", "no_matching_rule_or_grant"]).nullable(),
+  until: z.string().nullable(),
+});
+
+const STATUS = { unauthorized: 401, not_found: 404, bad_request: 400, forbidden: 403, conflict: 409 } as const;
+
+/**
+ * `POST /v1/access/check`: the door's question, answered from the access rules (docs/access-check.md).
+ * Authenticated by the facility's door API key as a bearer token.
+ */
+export const accessCheck = new Hono<AppEnv>().post("/check", async (c) => {
+  const raw: unknown = await c.req.json().catch(() => undefined);
+  const parsed = checkBody.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    return c.json(
+      {
+        error: {
+          code: "invalid_request",
+          message: "Send {facilityId} with exactly one of userId, email or phone",
+          issues,
+        },
+      },
+      400,
+    );
+  }
+  const { facilityId, ...identifier } = parsed.data;
+  const key = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
+  try {
+    const result = await checkDoorAccess({
+      ctx: {
+        actor: { type: "system" },
+        db: c.get("db"),
+        now: () => Date.now(),
+        queues: c.get("queues"),
+        secrets: c.get("secrets"),
+      },
+      input: { facilityId, identifier, key },
+    });
+    return c.json(answer.parse(result), 200, { "cache-control": "no-store" });
+  } catch (error) {
+    if (error instanceof AppError)
+      return c.json({ error: { code: error.kind, message: error.message } }, STATUS[error.kind]);
+    throw error;
+  }
+});

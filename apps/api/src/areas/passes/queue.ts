@@ -1,0 +1,63 @@
+import type { Bindings } from "../../bindings";
+import { invocationCtx } from "../../invocation";
+import type { Ctx } from "../../context";
+import {
+  syncQueueMessage,
+  type PassStartMessage,
+  type PassStepMessage,
+  type WebhookApplyMessage,
+} from "../../queues/messages";
+import { ACK, settle, validDeliveries, type Delivery, type Settlement } from "../../queues/consume";
+import { backoffSeconds } from "../../queues/retry";
+import { applyWebhookDeliveries } from "../webhooks/queue";
+import { startPassFromMessage, stepPass } from "./service";
+import { errorSummary } from "../../log";
+
+/**
+ * Pass messages one invocation runs; any others go back to the queue as fresh messages. Each pass step
+ * costs up to about 90 subrequests: ten keep an invocation within Workers' 1,000 (docs/scaling.md). With
+ * `max_batch_size` 10 (wrangler.jsonc) this never triggers; it guards a larger batch setting, which would
+ * otherwise break the budget (and which, during the nightly fan-out, would mostly re-send messages).
+ */
+export const PASS_MESSAGES_PER_INVOCATION = 10;
+
+/**
+ * `sync`: pass messages one by one, up to the invocation's budget; every message is acked or retried on
+ * its own. Webhooks have their own queue now; `webhook.apply` messages sent here before it existed are
+ * still applied (together, as on `webhooks`) while they drain.
+ */
+export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  const { ctx } = invocationCtx(env, { type: "system" });
+  const deliveries = validDeliveries(batch, syncQueueMessage);
+  const webhooks = deliveries.filter((d): d is Delivery<WebhookApplyMessage> => d.body.type === "webhook.apply");
+  if (webhooks.length > 0) await applyWebhookDeliveries(ctx, webhooks);
+  const passes = deliveries.filter(
+    (d): d is Delivery<PassStartMessage | PassStepMessage> => d.body.type !== "webhook.apply",
+  );
+  for (const { message, body } of passes.slice(0, PASS_MESSAGES_PER_INVOCATION)) {
+    await settle(message, () => (body.type === "pass.start" ? startPass(ctx, body) : step(ctx, body)));
+  }
+  const later = passes.slice(PASS_MESSAGES_PER_INVOCATION);
+  if (later.length > 0) await handBack(ctx, later);
+}
+
+/** Pass messages past the budget: sent again as they are (each is idempotent), then acknowledged. */
+async function handBack(ctx: Ctx, deliveries: Delivery<PassStartMessage | PassStepMessage>[]): Promise<void> {
+  try {
+    await ctx.queues.sync.sendBatch(deliveries.map(({ body }) => ({ body })));
+    for (const { message } of deliveries) message.ack();
+  } catch (error) {
+    console.error("could not hand pass messages back to the queue; retrying them", errorSummary(error));
+    for (const { message } of deliveries) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+  }
+}
+
+async function startPass(ctx: Ctx, body: PassStartMessage): Promise<Settlement> {
+  await startPassFromMessage({ ctx, input: body });
+  return ACK;
+}
+
+async function step(ctx: Ctx, body: PassStepMessage): Promise<Settlement> {
+  await stepPass({ ctx, input: body });
+  return ACK;
+}

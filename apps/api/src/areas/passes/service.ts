@@ -1,0 +1,191 @@
+import {
+  listStalledPasses,
+  startPass,
+  advancePass,
+  getPass,
+  progressOf,
+  resolveHeldPass,
+  dryRunPass,
+  PassNotHeldError,
+  type SyncPassRow,
+} from "@uas/engine";
+import type { RequireIdentifier, SyncSource } from "@uas/domain";
+import { partnerUrlPolicyOf, tuningOf, type Ctx } from "../../context";
+import { conflict, notFound } from "../../errors";
+import type { PassStartMessage, PassStepMessage } from "../../queues/messages";
+import { loadListingFactory } from "../../sources/listing-factory";
+import { findFacility } from "../../facilities";
+import { relayInvitationsAfterCommit } from "../invitations/service";
+
+type FacilityRef = { id: string; organisationId: string };
+
+async function enqueueStep(ctx: Ctx, passId: string) {
+  const body: PassStepMessage = { type: "pass.step", version: 1, passId };
+  await ctx.queues.sync.send(body);
+}
+
+/** What the admin sees of a pass: state, counts, and progress for the progress bar. */
+export function passView(pass: SyncPassRow) {
+  const progress = progressOf(pass);
+  return {
+    passId: pass.id,
+    source: pass.source,
+    trigger: pass.trigger,
+    state: pass.state,
+    reason: pass.reason,
+    startedAt: pass.startedAt,
+    endedAt: pass.endedAt,
+    counts: {
+      added: pass.added,
+      updated: pass.updated,
+      skipped: pass.skipped,
+      disabled: pass.disabled,
+      processed: pass.processed,
+    },
+    progress: {
+      pagesDone: pass.pagesDone,
+      recordsDone: pass.recordsDone,
+      listingsTotal: progress.targets.length,
+      listingsDone: progress.targets.filter((target) => target.done).length,
+    },
+    held:
+      pass.state === "held"
+        ? { count: pass.heldCount ?? 0, sample: (pass.heldSample ?? []) as Array<{ externalId: string; name: string }> }
+        : null,
+  };
+}
+export type PassView = ReturnType<typeof passView>;
+
+/** The queue's `pass.start`: the cron's nightly fan-out (or any trigger) begins a pass once. */
+export async function startPassFromMessage({ ctx, input }: { ctx: Ctx; input: PassStartMessage }): Promise<void> {
+  const { pass, started } = await startPass({
+    db: ctx.db,
+    facilityId: input.facilityId,
+    source: input.source,
+    trigger: input.trigger,
+    nightlyDate: input.nightlyDate,
+    now: ctx.now(),
+  });
+  if (started) await enqueueStep(ctx, pass.id);
+}
+
+/**
+ * The queue's `pass.step`: reads a bounded number of listing pages, then enqueues its continuation,
+ * so no invocation does unbounded work. A redelivered step is harmless: each page is applied once,
+ * guarded by the cursor saved with it.
+ */
+export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessage }): Promise<void> {
+  const pass = await getPass(ctx.db, input.passId);
+  if (pass?.state !== "running") return;
+  const facility = await findFacility(ctx.db, pass.facilityId);
+  if (!facility) return;
+  const tuning = tuningOf(ctx);
+  const listingFor = await loadListingFactory(
+    ctx.db,
+    facility,
+    { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) },
+    ctx.secrets,
+  );
+  const result = await advancePass({
+    db: ctx.db,
+    passId: pass.id,
+    listingFor,
+    maxPages: tuning.pagesPerStep,
+    now: ctx.now,
+  });
+  await relayInvitationsAfterCommit(ctx);
+  if (result.status === "continue") await enqueueStep(ctx, pass.id);
+}
+
+/** A running pass with no step for this long is handed a step again (its continuation may be lost). */
+export const STALLED_AFTER_MS = 10 * 60_000;
+const RESUME_LIMIT = 100;
+
+/** Run from the cron: passes whose step message went missing continue instead of waiting to go stale. */
+export async function resumeStalledPasses({ ctx }: { ctx: Ctx }): Promise<{ resumed: number }> {
+  const stalled = await listStalledPasses(ctx.db, {
+    lastStepBefore: ctx.now() - STALLED_AFTER_MS,
+    limit: RESUME_LIMIT,
+  });
+  if (stalled.length > 0) {
+    await ctx.queues.sync.sendBatch(
+      stalled.map((passId): { body: PassStepMessage } => ({ body: { type: "pass.step", version: 1, passId } })),
+    );
+  }
+  return { resumed: stalled.length };
+}
+
+/** "Sync now": a full pass of one source for this facility, or the one already running. */
+export async function syncNow({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef; source: SyncSource } }) {
+  const { pass, started } = await startPass({
+    db: ctx.db,
+    facilityId: input.facility.id,
+    source: input.source,
+    trigger: "manual",
+    now: ctx.now(),
+  });
+  if (started) await enqueueStep(ctx, pass.id);
+  return { started, pass: passView(pass) };
+}
+
+export async function getPassStatus({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef; passId: string } }) {
+  const pass = await getPass(ctx.db, input.passId);
+  if (!pass || pass.facilityId !== input.facility.id) throw notFound("Sync pass");
+  return passView(pass);
+}
+
+/** Held for review: an admin allows the held removals or rejects them. */
+export async function resolveHeld({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { facility: FacilityRef; passId: string; decision: "allow" | "reject" };
+}) {
+  const pass = await getPass(ctx.db, input.passId);
+  if (!pass || pass.facilityId !== input.facility.id) throw notFound("Sync pass");
+  try {
+    const resolved = await resolveHeldPass({ db: ctx.db, passId: pass.id, decision: input.decision, now: ctx.now() });
+    await relayInvitationsAfterCommit(ctx);
+    return passView(resolved);
+  } catch (error) {
+    if (error instanceof PassNotHeldError) throw conflict("This pass is no longer held for review");
+    throw error;
+  }
+}
+
+/**
+ * Dry run: the pass computed without writing, to preview "Sync now" or a Require identifier change.
+ * It reads the whole listing in this request, so it is meant for previews, not for reconciliation.
+ */
+export async function previewPass({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { facility: FacilityRef; source: SyncSource; requireIdentifier?: RequireIdentifier; enableSource?: boolean };
+}) {
+  const tuning = tuningOf(ctx);
+  const listingFor = await loadListingFactory(
+    ctx.db,
+    input.facility,
+    { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) },
+    ctx.secrets,
+  );
+  const override = {
+    ...(input.requireIdentifier ? { requireIdentifier: input.requireIdentifier } : {}),
+    ...(input.enableSource
+      ? input.source === "integration"
+        ? { integrationsEnabled: true }
+        : { cctvEnabled: true }
+      : {}),
+  };
+  return dryRunPass({
+    db: ctx.db,
+    facilityId: input.facility.id,
+    source: input.source,
+    listingFor,
+    now: ctx.now(),
+    settingsOverride: override,
+  });
+}

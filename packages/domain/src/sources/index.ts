@@ -1,0 +1,5 @@
+export * from "./kinds";
+export * from "./sender-key";
+export * from "./mirrored";
+export * from "./contracts";
+export * from "./events";

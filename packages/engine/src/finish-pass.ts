@@ -1,0 +1,88 @@
+import { eq } from "drizzle-orm";
+import { HELD_SAMPLE_SIZE, shouldHoldRemovals, sourceOffReason } from "@uas/domain";
+import type { Db, DbOrTx } from "@uas/db";
+import { syncPass } from "@uas/db";
+import { getPass, progressOf, type SyncPassRow } from "./passes";
+import { loadFacilityContext, planSettingsFor, type FacilitySyncContext } from "./source-context";
+import { drizzleHandle } from "./store-handle";
+import { passInvitationStatements } from "./invitation-outbox";
+import { applySweepTo, readSweep, sampleSweepCandidates, type SweepScope } from "./sweep";
+
+/** The listings a complete pass may sweep: CCTV's, or each integration still mirrored at the end. */
+export async function sweepScopeOf(
+  db: DbOrTx,
+  pass: SyncPassRow,
+): Promise<{ scope: SweepScope; context: FacilitySyncContext; sourceOn: boolean } | null> {
+  const context = await loadFacilityContext(db, pass.facilityId);
+  if (!context) return null;
+  const progress = progressOf(pass);
+  const integrationKeys =
+    pass.source === "cctv"
+      ? [""]
+      : progress.targets.flatMap((t) =>
+          t.integrationId !== null && context.optedIn.get(t.integrationId) === true ? [t.integrationId] : [],
+        );
+  return {
+    scope: {
+      facilityId: pass.facilityId,
+      source: pass.source,
+      integrationKeys,
+      passId: pass.id,
+      passStartedAt: pass.startedAt,
+    },
+    context,
+    sourceOn: planSettingsFor(context, pass.source, null).sourceEnabled,
+  };
+}
+
+/**
+ * After the last page: removals are inferred only now, from complete listings. The mass-disable
+ * brake holds the pass instead of disabling more than the facility's threshold.
+ */
+export async function finishPass(db: Db, passId: string, now: number): Promise<SyncPassRow> {
+  return db.transaction(async (tx) => {
+    const pass = await getPass(tx, passId);
+    if (pass?.state !== "running") return pass as SyncPassRow;
+    const sweep = await sweepScopeOf(tx, pass);
+    const end = async (values: Partial<typeof syncPass.$inferInsert>) => {
+      // Auto-send's end-of-pass step, in this transaction (invitation-outbox.ts).
+      if (values.state === "complete" && sweep?.sourceOn) {
+        await drizzleHandle(tx).script(passInvitationStatements({ ...sweep.scope, source: pass.source, now }));
+      }
+      const [ended] = await tx
+        .update(syncPass)
+        .set({ endedAt: now, ...values })
+        .where(eq(syncPass.id, pass.id))
+        .returning();
+      return ended as SyncPassRow;
+    };
+    if (!sweep) return end({ state: "failed", reason: "The facility no longer exists" });
+    // Turning a source off must never disable anyone.
+    if (!sweep.sourceOn)
+      return end({ state: "complete", reason: `${sourceOffReason(pass.source)}, so nobody was removed` });
+
+    const { candidateRowids, activeRows } = await readSweep(tx, sweep.scope);
+    const candidates = candidateRowids.length;
+    if (candidates === 0) return end({ state: "complete" });
+    const hold = shouldHoldRemovals({
+      candidates,
+      activeRows,
+      percent: sweep.context.massDisablePercent,
+      minimum: sweep.context.massDisableMinimum,
+    });
+    if (hold) {
+      const sample = await sampleSweepCandidates(tx, sweep.scope, HELD_SAMPLE_SIZE);
+      return end({
+        state: "held",
+        heldCount: candidates,
+        heldSample: sample,
+        progress: { ...progressOf(pass), heldAt: now },
+      });
+    }
+    const disabled = await applySweepTo(tx, sweep.scope, candidateRowids, {
+      organisationId: sweep.context.facility.organisationId,
+      now,
+    });
+    return end({ state: "complete", disabled: pass.disabled + disabled });
+  });
+}

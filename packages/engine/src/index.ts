@@ -1,0 +1,18 @@
+export * from "./ports";
+export * from "./passes";
+export * from "./advance-pass";
+export * from "./finish-pass";
+export * from "./held-pass";
+export * from "./source-event";
+export * from "./dry-run";
+export {
+  loadFacilityContext,
+  loadLocationMap,
+  planSettingsFor,
+  type FacilitySyncContext,
+  type SettingsOverride,
+} from "./source-context";
+export { loadPersonRows } from "./row-store";
+export type { HeldSampleItem } from "./sweep";
+export { drizzleHandle } from "./store-handle";
+export * from "./invitation-outbox";

@@ -1,0 +1,99 @@
+import type { AppliedOutcome, SyncSource } from "@uas/domain";
+import { int, json, text, type StoreHandle } from "./store-handle";
+import { effectiveAccessSql } from "@uas/db";
+
+/**
+ * Auto-send's transactional outbox. The engine adds these statements to the script that applies a
+ * page, an event or the end of a pass, so the invitation row commits (or rolls back) with the change
+ * that made the person eligible. One statement per call, never one per person. The primary key (one
+ * row per user) is what keeps "never a second invitation" under racing passes, webhooks and retries:
+ * a row that exists is never inserted again. Sending happens after commit, from the queue.
+ */
+
+/** Outcomes where sync applied a record to a row; Skipped and Disabled are not. */
+const APPLIED: ReadonlySet<AppliedOutcome> = new Set<AppliedOutcome>(["added", "updated", "processed"]);
+
+/** The rows of applied entries: what `autoInvitationStatements` takes from a page's or an event's entries. */
+export function appliedUserIds(entries: ReadonlyArray<{ outcome: AppliedOutcome; userId: string | null }>): string[] {
+  return [...new Set(entries.flatMap((e) => (e.userId !== null && APPLIED.has(e.outcome) ? [e.userId] : [])))];
+}
+
+/**
+ * Who auto-send invites: a synced row still tracking its source (a decoupled row is managed by hand),
+ * with effective access (the access rules' one definition), an email, in a facility with Auto-send on.
+ */
+const personEligible = (now: number) => `u.source <> 'manual' AND u.track_source_updates = 1
+  AND ${effectiveAccessSql("u", now)}
+  AND u.email IS NOT NULL AND u.email <> ''`;
+const eligible = (now: number) => `s.auto_send_invitations = 1 AND ${personEligible(now)}`;
+/** Never invited, or the last send failed (the end-of-pass step queues that one again). */
+const NOT_INVITED = `NOT EXISTS (SELECT 1 FROM invitation i WHERE i.user_id = u.id AND i.state <> 'failed')`;
+
+function insertQueued(where: string, now: number, onConflict: string): string {
+  // SQLite needs the SELECT's WHERE for the upsert clause after it to parse.
+  return `INSERT INTO invitation (user_id, facility_id, email, state, "trigger", attempts, queued_at)
+    SELECT u.id, u.facility_id, u.email, 'queued', 'auto', 0, ${int(now)}
+    FROM access_user u JOIN sync_settings s ON s.facility_id = u.facility_id
+    WHERE ${where} AND ${eligible(now)}
+    ${onConflict}`;
+}
+
+/** After sync applied records to these rows: an invitation for each eligible one that has none. */
+export function autoInvitationStatements(userIds: readonly string[], now: number): string[] {
+  if (userIds.length === 0) return [];
+  return [
+    insertQueued(`u.id IN (SELECT value FROM json_each(${json(userIds)}))`, now, "ON CONFLICT(user_id) DO NOTHING"),
+  ];
+}
+
+/**
+ * After a complete pass: every eligible row of that source in the facility, of the listings still
+ * mirrored (an opted-out integration's members are no longer synced). Rows never invited are
+ * queued (so turning Auto-send on invites everyone already synced), and a failed send is queued again
+ * (its retry "at the next pass"), under the same idempotency key. Sent or queued rows are left alone.
+ */
+export function passInvitationStatements(input: {
+  facilityId: string;
+  source: SyncSource;
+  /** Integration ids, or `[""]` for CCTV: the sweep scope's listings. */
+  integrationKeys: readonly string[];
+  now: number;
+}): string[] {
+  if (input.integrationKeys.length === 0) return [];
+  return [
+    insertQueued(
+      `u.facility_id = ${text(input.facilityId)} AND u.source = ${text(input.source)}
+        AND u.integration_key IN (SELECT value FROM json_each(${json(input.integrationKeys)}))
+        AND ${NOT_INVITED}`,
+      input.now,
+      `ON CONFLICT(user_id) DO UPDATE SET state = 'queued', email = excluded.email, queued_at = excluded.queued_at,
+        enqueued_at = NULL, claimed_until = NULL
+        WHERE invitation.state = 'failed'`,
+    ),
+  ];
+}
+
+/** The same, run on a handle (for call sites that are not building a script). */
+export async function queueAutoInvitations(
+  handle: StoreHandle,
+  userIds: readonly string[],
+  now: number,
+): Promise<void> {
+  await handle.script(autoInvitationStatements(userIds, now));
+}
+
+/**
+ * How many people the next complete pass would invite if Auto-send were on: the end-of-pass step's
+ * rows (eligible, not invited or failed), of each source that is on and, for Integrations, of the
+ * integrations this facility mirrors. Shown before the admin turns Auto-send on.
+ */
+export async function countAutoSendCandidates(handle: StoreHandle, facilityId: string, now: number): Promise<number> {
+  const [row] = await handle.all<{ people: number }>(
+    `SELECT count(*) AS people FROM access_user u JOIN sync_settings s ON s.facility_id = u.facility_id
+    WHERE u.facility_id = ${text(facilityId)} AND ${personEligible(now)} AND ${NOT_INVITED}
+      AND ((u.source = 'cctv' AND s.cctv_enabled = 1)
+        OR (u.source = 'integration' AND s.integrations_enabled = 1 AND u.integration_key IN (
+          SELECT fi.integration_id FROM facility_integration fi WHERE fi.facility_id = u.facility_id AND fi.enabled = 1)))`,
+  );
+  return Number(row?.people ?? 0);
+}

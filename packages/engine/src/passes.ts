@@ -1,0 +1,194 @@
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import type { PassTrigger, SyncSource } from "@uas/domain";
+import type { Db, DbOrTx } from "@uas/db";
+import { syncPass } from "@uas/db";
+import { newId } from "@uas/db";
+import { isUniqueViolation } from "@uas/db";
+import { loadFacilityContext, mirroredIntegrations } from "./source-context";
+
+export type SyncPassRow = typeof syncPass.$inferSelect;
+
+/** One listing a pass reads: CCTV's (integrationId null) or one mirrored integration's. */
+export type PassTarget = { integrationId: string | null; cursor: string | null; done: boolean };
+export type PassProgress = {
+  targets: PassTarget[];
+  lastStepAt: number;
+  /** When the brake held the pass: allowing it later only removes rows unchanged since. */
+  heldAt?: number;
+};
+
+export const STALE_PASS_REASON = "The pass stopped making progress before it finished; nobody was removed";
+export const SUPERSEDED_HOLD_REASON = "Held removals discarded: a newer pass started";
+
+export function progressOf(pass: Pick<SyncPassRow, "progress" | "startedAt">): PassProgress {
+  const progress = pass.progress as Partial<PassProgress> | null;
+  return {
+    targets: progress?.targets ?? [],
+    lastStepAt: progress?.lastStepAt ?? pass.startedAt,
+    ...(progress?.heldAt !== undefined ? { heldAt: progress.heldAt } : {}),
+  };
+}
+
+export class FacilityNotFoundError extends Error {
+  constructor(facilityId: string) {
+    super(`Facility ${facilityId} not found`);
+    this.name = "FacilityNotFoundError";
+  }
+}
+
+async function runningPass(db: DbOrTx, facilityId: string, source: SyncSource) {
+  const [row] = await db
+    .select()
+    .from(syncPass)
+    .where(and(eq(syncPass.facilityId, facilityId), eq(syncPass.source, source), eq(syncPass.state, "running")))
+    .limit(1);
+  return row;
+}
+
+export type StartPassInput = {
+  db: Db;
+  facilityId: string;
+  source: SyncSource;
+  trigger: PassTrigger;
+  now: number;
+  /** Nightly passes: the facility-local day; a day's pass starts once. */
+  nightlyDate?: string | null;
+  /** A running pass with no step for this long is presumed dead (its Worker crashed) and failed. */
+  staleAfterMs?: number;
+};
+
+/**
+ * Starts a full pass, or returns the one already running for this facility and source ("Sync now"
+ * while one runs returns the running one). A held pass of the same source is discarded: the new
+ * pass derives removals again from a fresh listing.
+ */
+export async function startPass(input: StartPassInput): Promise<{ pass: SyncPassRow; started: boolean }> {
+  const { db, facilityId, source, now } = input;
+  const staleAfterMs = input.staleAfterMs ?? 30 * 60_000;
+  try {
+    return await db.transaction(async (tx) => {
+      const running = await runningPass(tx, facilityId, source);
+      if (running) {
+        if (progressOf(running).lastStepAt >= now - staleAfterMs) return { pass: running, started: false };
+        await tx
+          .update(syncPass)
+          .set({ state: "failed", reason: STALE_PASS_REASON, endedAt: now })
+          .where(eq(syncPass.id, running.id));
+      }
+      if (input.nightlyDate) {
+        const [done] = await tx
+          .select()
+          .from(syncPass)
+          .where(
+            and(
+              eq(syncPass.facilityId, facilityId),
+              eq(syncPass.source, source),
+              eq(syncPass.nightlyDate, input.nightlyDate),
+            ),
+          )
+          .limit(1);
+        if (done) return { pass: done, started: false };
+      }
+      const context = await loadFacilityContext(tx, facilityId);
+      if (!context) throw new FacilityNotFoundError(facilityId);
+      await tx
+        .update(syncPass)
+        .set({ state: "complete", reason: SUPERSEDED_HOLD_REASON })
+        .where(and(eq(syncPass.facilityId, facilityId), eq(syncPass.source, source), eq(syncPass.state, "held")));
+      const integrations = source === "integration" ? mirroredIntegrations(context) : [null];
+      const progress: PassProgress = {
+        targets: integrations.map((integrationId) => ({ integrationId, cursor: null, done: false })),
+        lastStepAt: now,
+      };
+      const [pass] = await tx
+        .insert(syncPass)
+        .values({
+          id: newId("pas"),
+          facilityId,
+          source,
+          trigger: input.trigger,
+          state: "running",
+          nightlyDate: input.nightlyDate ?? null,
+          startedAt: now,
+          progress,
+        })
+        .returning();
+      return { pass: pass as SyncPassRow, started: true };
+    });
+  } catch (error) {
+    // Another starter won the race: the partial unique index admits one running pass.
+    if (!isUniqueViolation(error)) throw error;
+    const running = await runningPass(db, facilityId, source);
+    if (running) return { pass: running, started: false };
+    if (input.nightlyDate) {
+      const [done] = await db
+        .select()
+        .from(syncPass)
+        .where(
+          and(
+            eq(syncPass.facilityId, facilityId),
+            eq(syncPass.source, source),
+            eq(syncPass.nightlyDate, input.nightlyDate),
+          ),
+        )
+        .limit(1);
+      if (done) return { pass: done, started: false };
+    }
+    throw error;
+  }
+}
+
+/** Ends a running pass as failed. Its committed pages stand (they were idempotent upserts); nobody is removed. */
+export async function failPass(input: { db: DbOrTx; passId: string; reason: string; now: number }): Promise<void> {
+  await input.db
+    .update(syncPass)
+    .set({ state: "failed", reason: input.reason, endedAt: input.now })
+    .where(and(eq(syncPass.id, input.passId), eq(syncPass.state, "running")));
+}
+
+export async function getPass(db: DbOrTx, passId: string): Promise<SyncPassRow | undefined> {
+  const [row] = await db.select().from(syncPass).where(eq(syncPass.id, passId)).limit(1);
+  return row;
+}
+
+/** A facility's passes, newest first, with keyset paging on the start time. */
+export async function listPasses(
+  db: DbOrTx,
+  input: { facilityId: string; source?: SyncSource; limit?: number; startedBefore?: number },
+): Promise<SyncPassRow[]> {
+  const conditions = [eq(syncPass.facilityId, input.facilityId)];
+  if (input.source) conditions.push(eq(syncPass.source, input.source));
+  if (input.startedBefore !== undefined) conditions.push(lt(syncPass.startedAt, input.startedBefore));
+  return db
+    .select()
+    .from(syncPass)
+    .where(and(...conditions))
+    .orderBy(desc(syncPass.startedAt))
+    .limit(Math.min(input.limit ?? 20, 100));
+}
+
+/** What each source block shows: the last pass (or "Never run" when undefined). */
+export async function lastPassBySource(
+  db: DbOrTx,
+  facilityId: string,
+): Promise<Record<SyncSource, SyncPassRow | undefined>> {
+  const [integration] = await listPasses(db, { facilityId, source: "integration", limit: 1 });
+  const [cctv] = await listPasses(db, { facilityId, source: "cctv", limit: 1 });
+  return { integration, cctv };
+}
+
+/**
+ * Running passes with no step for a while, oldest first: their continuation message may have been lost
+ * (a step enqueues the next one after it commits). Handing them a step again is harmless: a step whose
+ * cursor another step already moved leaves that work as it is.
+ */
+export async function listStalledPasses(
+  db: DbOrTx,
+  input: { lastStepBefore: number; limit: number },
+): Promise<string[]> {
+  const rows = await db.all<{ id: string }>(sql`
+    SELECT id FROM sync_pass
+    WHERE state = 'running' AND coalesce(json_extract(progress, '$.lastStepAt'), started_at) < ${input.lastStepBefore}
+    ORDER BY started_at LIMIT ${input.limit}`);
+  return rows.map((row) => row.id);
+}

@@ -1,0 +1,98 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { PlanFacility, PlanSettings, RequireIdentifier, SyncSource } from "@uas/domain";
+import type { DbOrTx } from "@uas/db";
+import { facility, facilityIntegration, integrationLocation, syncSettings } from "@uas/db";
+
+export type FacilitySyncContext = {
+  facility: PlanFacility & { organisationId: string };
+  integrationsEnabled: boolean;
+  cctvEnabled: boolean;
+  requireIdentifier: RequireIdentifier;
+  massDisablePercent: number;
+  massDisableMinimum: number;
+  /** This facility's "Sync from these integrations" choices; a mapped integration without a row is mirrored. */
+  optedIn: Map<string, boolean>;
+};
+
+export type SettingsOverride = Partial<
+  Pick<FacilitySyncContext, "requireIdentifier" | "integrationsEnabled" | "cctvEnabled">
+>;
+
+export async function loadFacilityContexts(
+  db: DbOrTx,
+  facilityIds: string[],
+): Promise<Map<string, FacilitySyncContext>> {
+  const contexts = new Map<string, FacilitySyncContext>();
+  if (facilityIds.length === 0) return contexts;
+  const rows = await db
+    .select({
+      id: facility.id,
+      organisationId: facility.organisationId,
+      countryCode: facility.countryCode,
+      integrationsEnabled: syncSettings.integrationsEnabled,
+      cctvEnabled: syncSettings.cctvEnabled,
+      requireIdentifier: syncSettings.requireIdentifier,
+      massDisablePercent: syncSettings.massDisablePercent,
+      massDisableMinimum: syncSettings.massDisableMinimum,
+    })
+    .from(facility)
+    .innerJoin(syncSettings, eq(syncSettings.facilityId, facility.id))
+    .where(inArray(facility.id, facilityIds));
+  const choices = await db
+    .select()
+    .from(facilityIntegration)
+    .where(inArray(facilityIntegration.facilityId, facilityIds));
+  for (const row of rows) {
+    const { id, organisationId, countryCode, ...settings } = row;
+    contexts.set(id, { facility: { id, organisationId, countryCode }, ...settings, optedIn: new Map() });
+  }
+  for (const choice of choices) contexts.get(choice.facilityId)?.optedIn.set(choice.integrationId, choice.enabled);
+  return contexts;
+}
+
+export async function loadFacilityContext(db: DbOrTx, facilityId: string): Promise<FacilitySyncContext | undefined> {
+  return (await loadFacilityContexts(db, [facilityId])).get(facilityId);
+}
+
+export function withOverride(
+  context: FacilitySyncContext,
+  override: SettingsOverride | undefined,
+): FacilitySyncContext {
+  return override ? { ...context, ...override } : context;
+}
+
+export function planSettingsFor(
+  context: FacilitySyncContext,
+  source: SyncSource,
+  integrationId: string | null,
+): PlanSettings {
+  return {
+    sourceEnabled: source === "integration" ? context.integrationsEnabled : context.cctvEnabled,
+    integrationEnabled: integrationId === null ? true : (context.optedIn.get(integrationId) ?? true),
+    requireIdentifier: context.requireIdentifier,
+  };
+}
+
+/** The integrations a facility mirrors: the listings its Integrations pass reads. */
+export function mirroredIntegrations(context: FacilitySyncContext): string[] {
+  return [...context.optedIn]
+    .filter(([, enabled]) => enabled)
+    .map(([integrationId]) => integrationId)
+    .sort();
+}
+
+export async function loadLocationMap(db: DbOrTx, integrationId: string): Promise<Map<string, string>> {
+  const rows = await db
+    .select({ locationId: integrationLocation.locationId, facilityId: integrationLocation.facilityId })
+    .from(integrationLocation)
+    .where(eq(integrationLocation.integrationId, integrationId));
+  return new Map(rows.map((row) => [row.locationId, row.facilityId]));
+}
+
+export async function facilitiesOfOrganisation(db: DbOrTx, organisationId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: facility.id })
+    .from(facility)
+    .where(and(eq(facility.organisationId, organisationId)));
+  return rows.map((row) => row.id);
+}

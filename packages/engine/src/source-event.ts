@@ -1,0 +1,535 @@
+import { inArray } from "drizzle-orm";
+import {
+  eventExternalId,
+  parseSourceEvent,
+  planSourceEvent,
+  type AppliedOutcome,
+  type EventFacility,
+  type ExistingRow,
+  type SchemaIssue,
+  type SourceChange,
+  type SyncSource,
+  type SourceTarget,
+  INTEGRATION_SOURCE,
+  parseSenderKey,
+  senderId,
+  senderKey,
+  sourceTarget,
+  targetFacilityId,
+  targetIntegrationId,
+} from "@uas/domain";
+import type { Db, DbOrTx } from "@uas/db";
+import { facility, integration, integrationLocation } from "@uas/db";
+import { loadFacilityContexts, planSettingsFor } from "./source-context";
+import { loadPeopleRows, newRowId, rowWriteStatements, type RowWrite } from "./row-store";
+import { entryStatements, type EntryToWrite } from "./activity-store";
+import { drizzleHandle, int, json, text, withWriteTransaction, type StoreHandle } from "./store-handle";
+import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
+import { accessGraceStatements } from "@uas/db";
+
+export type SourceEventTarget = SourceTarget;
+
+export type ApplySourceEventInput = SourceEventTarget & {
+  db: DbOrTx;
+  /** The webhook body (or a "Sync this person now" record wrapped as an event); validated here. */
+  event: unknown;
+  webhookId: string | null;
+  now: number;
+  /**
+   * A caller scoped to one facility ("Sync this person now"): the event is planned and written for this
+   * facility only, even when the person also has rows at the integration's other facilities.
+   */
+  onlyFacilityId?: string;
+};
+
+export type AppliedEntry = {
+  facilityId: string | null;
+  outcome: AppliedOutcome;
+  reason: string | null;
+  userId: string | null;
+};
+
+export type ApplySourceEventResult =
+  | { status: "applied"; entries: AppliedEntry[] }
+  | { status: "invalid"; issues: SchemaIssue[] }
+  | { status: "not_found" };
+
+/** What applying needs to know of a sender, read once per batch. */
+type SenderContext = {
+  source: SyncSource;
+  integrationId: string | null;
+  organisationId: string;
+  locationMap: ReadonlyMap<string, string> | null;
+  /** CCTV: the endpoint's facility. */
+  senderFacilityId: string | null;
+  /** The facilities whose rows the sender's events can concern (an integration's whole organisation). */
+  facilities: ReadonlyMap<string, EventFacility>;
+};
+
+type ParsedEvent = { target: SourceEventTarget; change: SourceChange; webhookId: string | null };
+
+export const senderKeyOf = senderKey;
+
+/**
+ * Applies one source event to every facility it concerns, in one write transaction (so it serialises
+ * with pass pages). Idempotent: the same event again finds nothing to change (Processed), and an
+ * event older than what a row took is Processed without a write.
+ */
+export async function applySourceEvent(input: ApplySourceEventInput): Promise<ApplySourceEventResult> {
+  const parsed = parseSourceEvent(input.source, input.event);
+  if (!parsed.ok) return { status: "invalid", issues: parsed.issues };
+  const target: SourceEventTarget = sourceTarget(input.source, senderId(input));
+  return input.db.transaction(async (tx) => {
+    const senders = await loadSenderContexts(tx, [target]);
+    if (input.onlyFacilityId !== undefined) restrictToFacility(senders, input.onlyFacilityId);
+    const [result] = await writeEvents(
+      drizzleHandle(tx),
+      senders,
+      [{ target, change: parsed.change, webhookId: input.webhookId }],
+      input.now,
+    );
+    return result as ApplySourceEventResult;
+  });
+}
+
+export type InboxKey = { sender: string; webhookId: string };
+export type InboxApplyStatus = "applied" | "already_done" | "failed" | "missing";
+export type InboxApplyResult = InboxKey & { status: InboxApplyStatus; error?: string };
+
+/**
+ * Applies a batch of stored webhooks (a queue batch) in one write transaction: the rows are claimed
+ * (marked applied) in the same transaction as the changes, so a re-delivery, even a concurrent one, finds
+ * them applied; a crash rolls both back. Reads and writes are set-based: a handful of statements per
+ * batch, whatever its size. Events are applied in the order they arrived, each against the state the
+ * earlier ones left. An event that can never apply (its sender is gone, its payload fails the contract)
+ * keeps the reason on its inbox row.
+ */
+export async function applyInboxEvents(
+  db: Db,
+  input: { keys: readonly InboxKey[]; now: number },
+): Promise<InboxApplyResult[]> {
+  const results = new Map<string, InboxApplyResult>();
+  const keyOf = (key: InboxKey) => `${key.sender}\u0000${key.webhookId}`;
+  for (const key of input.keys) results.set(keyOf(key), { ...key, status: "missing" });
+  if (input.keys.length === 0) return [];
+
+  const stored = await db.$client.execute({
+    sql: `SELECT sender, webhook_id AS webhookId, payload, state FROM webhook_inbox
+      WHERE (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(?)) ORDER BY received_at, rowid`,
+    args: [JSON.stringify(input.keys.map((k) => [k.sender, k.webhookId]))],
+  });
+  type Pending = InboxKey & { target: SourceEventTarget | null; parsed: ReturnType<typeof parseSourceEvent> | null };
+  const pending: Pending[] = [];
+  for (const row of stored.rows as unknown as Array<InboxKey & { payload: string; state: string }>) {
+    const result = results.get(keyOf(row));
+    if (!result) continue;
+    if (row.state === "applied" || row.state === "failed") {
+      result.status = "already_done";
+      continue;
+    }
+    const target = targetOfSender(row.sender);
+    pending.push({
+      sender: row.sender,
+      webhookId: row.webhookId,
+      target,
+      parsed: target ? parseSourceEvent(target.source, parseJson(row.payload)) : null,
+    });
+  }
+  if (pending.length === 0) return [...results.values()];
+
+  const targets = pending.flatMap((p) => (p.target ? [p.target] : []));
+  const senders = await loadSenderContexts(db, targets);
+
+  const parsedEvents = pending.flatMap((p): ParsedEvent[] =>
+    p.target && p.parsed?.ok ? [{ target: p.target, change: p.parsed.change, webhookId: p.webhookId }] : [],
+  );
+  await withWriteTransaction(db, async (handle) => {
+    // The claim and the reads go out together (one round trip); events another consumer claimed first are dropped below.
+    const [claimed, loaded] = await Promise.all([
+      handle.all<InboxKey>(`UPDATE webhook_inbox SET state = 'applied', applied_at = ${int(input.now)},
+          attempts = attempts + 1, error = NULL
+        WHERE state IN ('received', 'enqueued') AND (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(${json(pending.map((p) => [p.sender, p.webhookId]))}))
+        RETURNING sender, webhook_id AS webhookId`),
+      loadEventState(handle, senders, parsedEvents),
+    ]);
+    const claimedKeys = new Set(claimed.map(keyOf));
+    const events: ParsedEvent[] = [];
+    const failures: Array<InboxKey & { error: string }> = [];
+    for (const item of pending) {
+      const result = results.get(keyOf(item)) as InboxApplyResult;
+      if (!claimedKeys.has(keyOf(item))) {
+        result.status = "already_done";
+        continue;
+      }
+      const error =
+        !item.target || !senders.has(senderKeyOf(item.target))
+          ? "The sender no longer exists"
+          : item.parsed && !item.parsed.ok
+            ? `The payload does not match the contract: ${item.parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
+            : null;
+      if (error !== null || !item.target || !item.parsed?.ok) {
+        failures.push({ ...item, error: error ?? "The payload does not match the contract" });
+        Object.assign(result, { status: "failed", error: error ?? undefined });
+        continue;
+      }
+      events.push({ target: item.target, change: item.parsed.change, webhookId: item.webhookId });
+      result.status = "applied";
+    }
+    await writeEvents(handle, senders, events, input.now, inboxFailedStatements(failures), loaded);
+  });
+  return [...results.values()];
+}
+
+function inboxFailedStatements(failures: ReadonlyArray<InboxKey & { error: string }>): string[] {
+  if (failures.length === 0) return [];
+  return [
+    `UPDATE webhook_inbox SET state = 'failed', applied_at = NULL, error = f.value->>2
+      FROM json_each(${json(failures.map((f) => [f.sender, f.webhookId, f.error]))}) AS f
+      WHERE webhook_inbox.sender = f.value->>0 AND webhook_inbox.webhook_id = f.value->>1`,
+  ];
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const targetOfSender = parseSenderKey;
+
+/** Every distinct sender's organisation, location map and facility settings: a few statements per batch. */
+async function loadSenderContexts(
+  db: DbOrTx,
+  targets: readonly SourceEventTarget[],
+): Promise<Map<string, SenderContext>> {
+  const integrationIds = [...new Set(targets.flatMap((t) => targetIntegrationId(t) ?? []))];
+  const facilityTargets = new Map<string, SourceTarget>();
+  for (const t of targets) {
+    const facilityId = targetFacilityId(t);
+    if (facilityId !== null) facilityTargets.set(senderKey(t), t);
+  }
+  const cctvFacilityIds = [...new Set([...facilityTargets.values()].map((t) => senderId(t)))];
+  const partners =
+    integrationIds.length === 0
+      ? []
+      : await db
+          .select({ id: integration.id, organisationId: integration.organisationId })
+          .from(integration)
+          .where(inArray(integration.id, integrationIds));
+  const organisationIds = [...new Set(partners.map((p) => p.organisationId))];
+  const organisationFacilities =
+    organisationIds.length === 0
+      ? []
+      : await db
+          .select({ id: facility.id, organisationId: facility.organisationId })
+          .from(facility)
+          .where(inArray(facility.organisationId, organisationIds));
+  const locations =
+    partners.length === 0
+      ? []
+      : await db
+          .select({
+            integrationId: integrationLocation.integrationId,
+            locationId: integrationLocation.locationId,
+            facilityId: integrationLocation.facilityId,
+          })
+          .from(integrationLocation)
+          .where(
+            inArray(
+              integrationLocation.integrationId,
+              partners.map((p) => p.id),
+            ),
+          );
+  const contexts = await loadFacilityContexts(db, [
+    ...new Set([...organisationFacilities.map((f) => f.id), ...cctvFacilityIds]),
+  ]);
+
+  const senders = new Map<string, SenderContext>();
+  const facilitiesFor = (facilityIds: readonly string[], source: SyncSource, integrationId: string | null) => {
+    const facilities = new Map<string, EventFacility>();
+    for (const id of facilityIds) {
+      const context = contexts.get(id);
+      if (context)
+        facilities.set(id, { facility: context.facility, settings: planSettingsFor(context, source, integrationId) });
+    }
+    return facilities;
+  };
+  for (const partner of partners) {
+    const locationMap = new Map(
+      locations.filter((l) => l.integrationId === partner.id).map((l) => [l.locationId, l.facilityId]),
+    );
+    const ids = organisationFacilities.filter((f) => f.organisationId === partner.organisationId).map((f) => f.id);
+    senders.set(senderKeyOf(sourceTarget(INTEGRATION_SOURCE, partner.id)), {
+      source: INTEGRATION_SOURCE,
+      integrationId: partner.id,
+      organisationId: partner.organisationId,
+      locationMap,
+      senderFacilityId: null,
+      facilities: facilitiesFor(ids, INTEGRATION_SOURCE, partner.id),
+    });
+  }
+  for (const [key, target] of facilityTargets) {
+    const facilityId = senderId(target);
+    const context = contexts.get(facilityId);
+    if (!context) continue;
+    senders.set(key, {
+      source: target.source,
+      integrationId: null,
+      organisationId: context.facility.organisationId,
+      locationMap: null,
+      senderFacilityId: facilityId,
+      facilities: facilitiesFor([facilityId], target.source, null),
+    });
+  }
+  return senders;
+}
+
+/** A facility the senders' events may not concern is left out: the planner leaves it alone. */
+function restrictToFacility(senders: Map<string, SenderContext>, facilityId: string) {
+  for (const [key, sender] of senders) {
+    const only = sender.facilities.get(facilityId);
+    senders.set(key, { ...sender, facilities: new Map(only ? [[facilityId, only]] : []) });
+  }
+}
+
+type CurrentRow = ExistingRow & { id: string };
+
+/**
+ * Plans the events in order, each against the state the earlier ones left, then writes rows, activity
+ * entries, invitations and `extra` statements as one script. Rows are read once per sender.
+ */
+type LoadedState = {
+  /** sender → external id → facility id → the row as it stands (after the events planned so far). */
+  current: Map<string, Map<string, Map<string, CurrentRow>>>;
+  /** sender → external id → facility id → a remembered removal's `updated_at` (the person has no row there). */
+  remembered: Map<string, Map<string, Map<string, number>>>;
+};
+
+/**
+ * The rows and remembered removals the events concern. The reads are issued together, so the client
+ * sends them as one pipeline: inside the write transaction, every round trip is time the lock is held.
+ */
+async function loadEventState(
+  handle: StoreHandle,
+  senders: ReadonlyMap<string, SenderContext>,
+  events: readonly ParsedEvent[],
+): Promise<LoadedState> {
+  const state: LoadedState = { current: new Map(), remembered: new Map() };
+  const reads = [...groupBy(events, (e) => senderKeyOf(e.target))].map(async ([key, senderEvents]) => {
+    const sender = senders.get(key);
+    if (!sender) return;
+    const externalIds = [...new Set(senderEvents.map((e) => eventExternalId(e.change)))];
+    const [rows, remembered] = await Promise.all([
+      loadPeopleRows(handle, {
+        facilityIds: [...sender.facilities.keys()],
+        source: sender.source,
+        integrationId: sender.integrationId,
+        externalIds,
+      }),
+      loadRememberedRemovals(handle, sender, externalIds),
+    ]);
+    const people = new Map<string, Map<string, CurrentRow>>();
+    for (const row of rows) {
+      const person = people.get(row.externalId) ?? new Map<string, CurrentRow>();
+      person.set(row.facilityId, row);
+      people.set(row.externalId, person);
+    }
+    state.current.set(key, people);
+    state.remembered.set(key, remembered);
+  });
+  await Promise.all(reads);
+  return state;
+}
+
+async function writeEvents(
+  handle: StoreHandle,
+  senders: ReadonlyMap<string, SenderContext>,
+  events: readonly ParsedEvent[],
+  now: number,
+  extra: readonly string[] = [],
+  loaded?: LoadedState,
+): Promise<ApplySourceEventResult[]> {
+  const { current, remembered } = loaded ?? (await loadEventState(handle, senders, events));
+  const removals = new Map<string, RememberedRemoval>();
+  const forgotten = new Map<string, RememberedRemoval>();
+
+  const writes = new Map<
+    string,
+    { scope: { facilityId: string; source: SyncSource; integrationId: string | null }; write: RowWrite }
+  >();
+  const statements: string[] = [];
+  const appliedEntries: EntryToWrite[] = [];
+  const results: ApplySourceEventResult[] = [];
+  for (const event of events) {
+    const key = senderKeyOf(event.target);
+    const sender = senders.get(key);
+    if (!sender) {
+      results.push({ status: "not_found" });
+      continue;
+    }
+    const externalId = eventExternalId(event.change);
+    const people = current.get(key) as Map<string, Map<string, CurrentRow>>;
+    const rows = people.get(externalId) ?? new Map<string, CurrentRow>();
+    people.set(externalId, rows);
+    const senderRemovals = remembered.get(key) as Map<string, Map<string, number>>;
+    const personRemovals = senderRemovals.get(externalId) ?? new Map<string, number>();
+    senderRemovals.set(externalId, personRemovals);
+    const planned = planSourceEvent({
+      source: sender.source,
+      change: event.change,
+      locationMap: sender.locationMap,
+      senderFacilityId: sender.senderFacilityId,
+      rows,
+      facilities: sender.facilities,
+      remembered: personRemovals,
+      now,
+    });
+    const entries: EntryToWrite[] = planned.map((entry) => {
+      const row = entry.facilityId === null ? undefined : rows.get(entry.facilityId);
+      let userId = row?.id ?? null;
+      if (entry.facilityId !== null) {
+        const removalKey = `${entry.facilityId}\u0000${externalId}`;
+        const removal = {
+          facilityId: entry.facilityId,
+          source: sender.source,
+          integrationKey: sender.integrationId ?? "",
+          externalId,
+        };
+        if (entry.rememberRemoval !== null) {
+          personRemovals.set(entry.facilityId, entry.rememberRemoval);
+          removals.set(removalKey, { ...removal, updatedAt: entry.rememberRemoval });
+          forgotten.delete(removalKey);
+        } else if (entry.write?.write === "insert" && personRemovals.has(entry.facilityId)) {
+          // The row now carries what the removal said; the memory has done its work.
+          personRemovals.delete(entry.facilityId);
+          removals.delete(removalKey);
+          forgotten.set(removalKey, { ...removal, updatedAt: 0 });
+        }
+      }
+      if (entry.facilityId !== null && entry.write) {
+        userId ??= newRowId(now);
+        const writeKey = `${entry.facilityId}\u0000${externalId}`;
+        const earlier = writes.get(writeKey)?.write;
+        writes.set(writeKey, {
+          scope: { facilityId: entry.facilityId, source: sender.source, integrationId: sender.integrationId },
+          write: {
+            id: userId,
+            externalId,
+            write: earlier && earlier.write !== "touch" ? earlier.write : entry.write.write,
+            patch: entry.write.patch,
+          },
+        });
+        rows.set(entry.facilityId, {
+          ...entry.write.patch,
+          id: userId,
+          trackSourceUpdates: row?.trackSourceUpdates ?? true,
+          accessEnabled: row?.accessEnabled ?? true,
+        });
+      }
+      return {
+        facilityId: entry.facilityId,
+        externalId,
+        name: entry.name,
+        outcome: entry.outcome,
+        reason: entry.reason,
+        changes: entry.changes,
+        userId,
+      };
+    });
+    statements.push(
+      ...entryStatements(
+        {
+          organisationId: sender.organisationId,
+          source: sender.source,
+          integrationId: sender.integrationId,
+          passId: null,
+          webhookId: event.webhookId,
+          at: now,
+        },
+        entries,
+      ),
+    );
+    appliedEntries.push(...entries);
+    results.push({
+      status: "applied",
+      entries: entries.map(({ facilityId, outcome, reason, userId }) => ({ facilityId, outcome, reason, userId })),
+    });
+  }
+
+  const rowStatements = [
+    ...groupBy(
+      writes.values(),
+      (w) => `${w.scope.facilityId}\u0000${w.scope.source}\u0000${w.scope.integrationId ?? ""}`,
+    ).values(),
+  ].flatMap((group) => rowWriteStatements(group[0]!.scope, { passId: null, now, writes: group.map((w) => w.write) }));
+  await handle.script([
+    ...rowStatements,
+    ...statements,
+    ...rememberedRemovalStatements([...removals.values()], [...forgotten.values()], now),
+    ...accessGraceStatements(appliedUserIds(appliedEntries), now),
+    ...autoInvitationStatements(appliedUserIds(appliedEntries), now),
+    ...extra,
+  ]);
+  return results;
+}
+
+type RememberedRemoval = {
+  facilityId: string;
+  source: SyncSource;
+  integrationKey: string;
+  externalId: string;
+  updatedAt: number;
+};
+
+async function loadRememberedRemovals(
+  handle: StoreHandle,
+  sender: SenderContext,
+  externalIds: readonly string[],
+): Promise<Map<string, Map<string, number>>> {
+  const found = new Map<string, Map<string, number>>();
+  if (sender.facilities.size === 0 || externalIds.length === 0) return found;
+  const rows = await handle.all<{ facilityId: string; externalId: string; updatedAt: number }>(`
+    SELECT facility_id AS facilityId, external_id AS externalId, source_updated_at AS updatedAt FROM source_removal
+    WHERE facility_id IN (SELECT value FROM json_each(${json([...sender.facilities.keys()])})) AND source = ${text(sender.source)}
+      AND integration_key = ${text(sender.integrationId ?? "")} AND external_id IN (SELECT value FROM json_each(${json(externalIds)}))`);
+  for (const row of rows) {
+    const person = found.get(row.externalId) ?? new Map<string, number>();
+    person.set(row.facilityId, Number(row.updatedAt));
+    found.set(row.externalId, person);
+  }
+  return found;
+}
+
+function rememberedRemovalStatements(
+  remember: readonly RememberedRemoval[],
+  forget: readonly RememberedRemoval[],
+  now: number,
+): string[] {
+  const statements: string[] = [];
+  if (remember.length > 0) {
+    statements.push(`INSERT INTO source_removal (facility_id, source, integration_key, external_id, source_updated_at, recorded_at)
+      SELECT r.value->>0, r.value->>1, r.value->>2, r.value->>3, r.value->>4, ${int(now)}
+      FROM json_each(${json(remember.map((r) => [r.facilityId, r.source, r.integrationKey, r.externalId, r.updatedAt]))}) AS r WHERE true
+      ON CONFLICT (facility_id, source, integration_key, external_id) DO UPDATE SET
+        source_updated_at = max(source_removal.source_updated_at, excluded.source_updated_at), recorded_at = excluded.recorded_at`);
+  }
+  if (forget.length > 0) {
+    statements.push(`DELETE FROM source_removal WHERE (facility_id, source, integration_key, external_id) IN
+      (SELECT f.value->>0, f.value->>1, f.value->>2, f.value->>3 FROM json_each(${json(forget.map((r) => [r.facilityId, r.source, r.integrationKey, r.externalId]))}) AS f)`);
+  }
+  return statements;
+}
+
+// Map.groupBy is not in Node 20, where the store's tests run.
+function groupBy<T>(items: Iterable<T>, keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}

@@ -1,0 +1,58 @@
+import { asc, eq } from "drizzle-orm";
+import { accessUser, activityEntry, syncPass, type Db } from "@uas/db";
+import { listingsOf, memoryListing } from "../src/testing";
+import { member } from "@uas/db/testing";
+import { runFullPass, startPass, type ListingPort } from "../src";
+
+export const T = Date.UTC(2026, 10, 24, 12);
+
+export async function rowsByExternalId(db: Db, facilityId: string) {
+  const rows = await db
+    .select()
+    .from(accessUser)
+    .where(eq(accessUser.facilityId, facilityId))
+    .orderBy(asc(accessUser.externalId));
+  return new Map(rows.map((row) => [row.externalId ?? "", row]));
+}
+
+export async function entriesOf(db: Db, passId: string) {
+  return db.select().from(activityEntry).where(eq(activityEntry.passId, passId)).orderBy(asc(activityEntry.id));
+}
+
+export async function passRows(db: Db) {
+  return db.select().from(syncPass);
+}
+
+/** Runs a whole Integrations pass over the given listing records. */
+export async function integrationPass(
+  db: Db,
+  input: {
+    facilityId: string;
+    integrationId: string;
+    records?: unknown[];
+    listing?: ListingPort;
+    now: number;
+    pageSize?: number;
+  },
+) {
+  const { pass } = await startPass({
+    db,
+    facilityId: input.facilityId,
+    source: "integration",
+    trigger: "manual",
+    now: input.now,
+  });
+  const listing = input.listing ?? memoryListing(input.records ?? [], { pageSize: input.pageSize ?? 3 });
+  return runFullPass({
+    db,
+    passId: pass.id,
+    listingFor: listingsOf({ [input.integrationId]: listing }),
+    now: input.now + 1,
+    maxPages: 2,
+  });
+}
+
+/** `count` members M-000… at loc-1, each with `overrides(i)`. */
+export function members(count: number, overrides: (i: number) => Record<string, unknown> = () => ({})) {
+  return Array.from({ length: count }, (_, i) => member(`M-${String(i).padStart(3, "0")}`, overrides(i)));
+}
