@@ -21,6 +21,7 @@ test("connect a Mindbody site: its credentials, Test connection, its locations m
   await signIn(page);
   await page.getByRole("link", { name: /Northside/ }).click();
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Integrations" }).click();
+  await expect(page.getByRole("heading", { name: "Integrations", exact: true })).toBeVisible({ timeout: 20_000 });
   // The demo connects Mindbody and PushPress beside the partner.
   await expect(page.locator('[data-integration="Demo Mindbody"]')).toBeVisible();
   await expect(page.locator('[data-integration="Demo PushPress"]')).toBeVisible();

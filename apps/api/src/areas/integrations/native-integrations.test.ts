@@ -341,3 +341,87 @@ describe("POST /webhooks/integrations/{id}: the integration's system decides ver
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/webhook-id/);
   });
 });
+
+/** PushPress's format (as its official SDK signs): hex HMAC-SHA256 of JSON.stringify(body.data). */
+async function pushpressSignature(data: unknown, secret: string) {
+  return [...(await hmac(secret, JSON.stringify(data)))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+describe("PushPress: connect, test connection, and its webhooks on the same route", () => {
+  const db = testDb();
+  let tenant: Tenant;
+  let cookie: string;
+  let integrationId: string;
+  const signingSecret = "pp-test-signing-secret";
+  const credentials = (overrides: Record<string, string> = {}) => ({
+    apiKey: env.PUSHPRESS_KEY,
+    companyId: env.PUSHPRESS_COMPANY_ID,
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    tenant = await createTenant();
+    cookie = await signIn(tenant.admin.email, tenant.admin.password);
+  });
+
+  it("tests the connection (a wrong company in plain words), lists the company as its location, and connects", async () => {
+    const target = (creds: Record<string, string>) => ({
+      organisationId: tenant.organisation.id,
+      target: { system: "pushpress", baseUrl: `${env.PUSHPRESS_URL}/v3`, credentials: creds },
+    });
+    const good = await trpcMutation("integrations.testConnection", target(credentials()), cookie);
+    expect(good.body.result?.data).toEqual({ ok: true, message: "Connected to PushPress" });
+    const wrongKey = await trpcMutation("integrations.testConnection", target(credentials({ apiKey: "nope" })), cookie);
+    expect((wrongKey.body.result?.data as Check).message).toMatch(/^Wrong key: /);
+    const locations = await trpcMutation("integrations.systemLocations", target(credentials()), cookie);
+    expect((locations.body.result?.data as { locations: Array<{ id: string }> }).locations.map((l) => l.id)).toEqual([
+      env.PUSHPRESS_COMPANY_ID,
+    ]);
+
+    const connected = await trpcMutation(
+      "integrations.connect",
+      {
+        organisationId: tenant.organisation.id,
+        name: "Box PushPress",
+        system: "pushpress",
+        baseUrl: `${env.PUSHPRESS_URL}/v3`,
+        credentials: credentials(),
+        locations: [{ locationId: env.PUSHPRESS_COMPANY_ID, facilityId: tenant.granted.id }],
+      },
+      cookie,
+    );
+    expect(connected.status).toBe(200);
+    const page = connected.body.result?.data as { integrationId: string; integrations: Array<Record<string, unknown>> };
+    integrationId = page.integrationId;
+    expect(page.integrations.find((i) => i.id === integrationId)).toMatchObject({
+      system: "pushpress",
+      accountId: env.PUSHPRESS_COMPANY_ID,
+    });
+    const sealed = await createSecretBox(env.SECRETS_KEY).seal(signingSecret);
+    await db.update(integration).set({ webhookSecret: sealed }).where(eq(integration.id, integrationId));
+  });
+
+  it("verifies webhook-signature over the data and stores customer.deleted as a removal; a redelivery is a duplicate", async () => {
+    const data = { id: "cus_gone_1", companyId: env.PUSHPRESS_COMPANY_ID };
+    // Spacing of the raw body does not matter: PushPress signs the re-serialised data.
+    const body = `{ "event": "customer.deleted", "created": 1764669600, "data": ${JSON.stringify(data, null, 2)} }`;
+    const headers = { "webhook-signature": await pushpressSignature(data, signingSecret) };
+    const first = await postWebhook(integrationId, body, headers);
+    expect(first.status).toBe(202);
+    const answer = (await first.json()) as { id: string; status: string };
+    expect(answer.status).toBe("accepted");
+    const again = await postWebhook(integrationId, body, headers);
+    expect(((await again.json()) as { status: string }).status).toBe("duplicate");
+    const [row] = await db
+      .select({ payload: webhookInbox.payload })
+      .from(webhookInbox)
+      .where(eq(webhookInbox.webhookId, answer.id));
+    expect(JSON.parse(row!.payload)).toMatchObject({ type: "member.removed", data: { external_id: "cus_gone_1" } });
+
+    const forged = await postWebhook(integrationId, body, {
+      "webhook-signature": await pushpressSignature(data, "another-secret"),
+    });
+    expect(forged.status).toBe(401);
+    await forged.body?.cancel();
+  });
+});
