@@ -41,7 +41,7 @@ export default defineConfig(async () => {
   const mailbox = await startMailbox({ port: 0, apiKey: mailboxKey, unref: true });
   // A partner with a dozen members, so the invitation tests send a handful of emails per pass.
   const smallPartner = await startDemoPartner({ port: 0, apiKey: partnerKey, memberCount: 12, unref: true });
-  // Native member systems over HTTP (test/native-integrations.test.ts): Mindbody site -99 with locations 1
+  // Native member systems over HTTP (src/areas/integrations/native-integrations.test.ts): Mindbody site -99 with locations 1
   // and 2 and site 77 that has not granted access; a PushPress company.
   const simulatorControlKey = "test-simulator-control";
   const mindbody = await startMindbodySimulator({
@@ -58,6 +58,14 @@ export default defineConfig(async () => {
     controlKey: simulatorControlKey,
     apiKeys: ["test-pushpress-key"],
     customerCount: 40,
+  });
+  // A partner whose second members page always fails: a listing read in LISTING_PAGE_SIZE pages reaches it,
+  // one read in the default 1,000 does not (src/areas/passes/listing-tuning.test.ts).
+  const secondPageFailsPartner = await startDemoPartner({
+    port: 0,
+    apiKey: partnerKey,
+    unref: true,
+    faults: { failPage: { page: 2, target: "members", status: 503 } },
   });
 
   return {
@@ -84,6 +92,7 @@ export default defineConfig(async () => {
             PUSHPRESS_KEY: "test-pushpress-key",
             PUSHPRESS_COMPANY_ID: pushpress.companyId,
             SIMULATOR_CONTROL_KEY: simulatorControlKey,
+            SECOND_PAGE_FAILS_PARTNER_URL: secondPageFailsPartner.url,
             // One quick queue retry on a provider outage, then the row is recorded as failed.
             INVITATION_SEND_RETRIES: "1",
             INVITATION_RETRY_DELAY_SECONDS: "0",

@@ -3,17 +3,23 @@
  * 100,000 users in one facility under access rules, at a fixed arrival rate (open loop: a slow answer
  * does not slow the arrivals). Mixes ids, emails and phones; checks every answer against the domain.
  * Writes .bench/access.json (check_p50_ms, check_p99_ms, checks_per_s).
+ *
+ * The floor: in the same run, at the same rate, the same people are asked of a bare Worker
+ * (bench/floor/worker.ts, started the same way as the product's) that answers from one indexed read
+ * through the same database endpoint. `check_p99_ratio_to_floor` is the product's p99 over the floor's:
+ * what the product's check costs above the least a door answer needs, on whatever machine the bench runs.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { createNodeDb } from "@uas/db/node";
 import { findDoorCandidates, getAccessRuleSet, saveAccessRuleSet, saveDoorApiKey } from "@uas/db";
 import { decideAccess } from "@uas/domain";
 import { startStack, repoRoot } from "@uas/devkit/stack";
+import { startProcess, stopProcess, waitForHttp } from "@uas/devkit/processes";
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -37,8 +43,35 @@ const stack = await startStack({
   inspector: false,
 });
 const db = createNodeDb({ url: `file:${join(dataDir, "dev.db")}` });
+const floorPort = base + 4;
+const floor = startProcess(
+  "floor",
+  process.execPath,
+  [join(repoRoot, "apps/api/scripts/serve-without-inspector.mjs")],
+  {
+    cwd: join(repoRoot, "apps/api/bench/floor"),
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      FORCE_COLOR: "0",
+      UAS_SERVE_OPTIONS: JSON.stringify({
+        port: floorPort,
+        persistTo: join(dataDir, "floor-wrangler"),
+        vars: {
+          DATABASE_URL: `http://127.0.0.1:${base + 2}`,
+          DATABASE_AUTH_TOKEN: stack.database.authToken,
+          FLOOR_WEBHOOK_SECRET: "unused",
+        },
+      }),
+    },
+    quiet: process.env.BENCH_VERBOSE !== "1",
+  },
+);
 
 try {
+  await waitForHttp(`http://127.0.0.1:${floorPort}/`, 60_000, () => floor.child.exitCode === null);
+  const step = (what: string) => console.error(`${new Date().toISOString()} ${what}`);
+  step("stack and floor up");
   const facility = stack.facilities.find((f) => f.name === "Northside")!;
   const organisationId = stack.organisationId;
   const now = Date.now();
@@ -82,6 +115,7 @@ try {
     now,
   });
   await db.run(sql`ANALYZE`);
+  step("seeded");
 
   // The questions, decided beforehand by the domain so every answer can be checked.
   const ruleSet = await getAccessRuleSet(db, facility.id);
@@ -95,7 +129,11 @@ try {
           : n % 10 === 9
             ? { facilityId: facility.id, phone: `079${String(i).padStart(8, "0")}` }
             : { facilityId: facility.id, userId: `usr_bench_${i}` };
-      return { body: JSON.stringify(body), userId: `usr_bench_${i}` };
+      return {
+        body: JSON.stringify(body),
+        floorBody: JSON.stringify({ facilityId: facility.id, userId: `usr_bench_${i}` }),
+        userId: `usr_bench_${i}`,
+      };
     }),
   );
   const expected = new Map<string, boolean>();
@@ -108,65 +146,79 @@ try {
     expected.set(q.userId, decideAccess(ruleSet, row!, Date.now()).allowed);
   }
 
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const url = `${stack.apiUrl}/v1/access/check`;
-  const post = (body: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const request = http.request(
-        url,
-        {
-          method: "POST",
-          agent,
-          headers: {
-            "content-type": "application/json",
-            authorization: `Bearer ${key}`,
-            "content-length": String(Buffer.byteLength(body)),
+  /** The questions at RATE per second (open loop), the first WARMUP_SECONDS' answers not counted. */
+  const runLoad = async (url: string, bodyOf: (q: (typeof questions)[number]) => string) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const post = (body: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const request = http.request(
+          url,
+          {
+            method: "POST",
+            agent,
+            headers: {
+              "content-type": "application/json",
+              authorization: `Bearer ${key}`,
+              "content-length": String(Buffer.byteLength(body)),
+            },
           },
-        },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-          res.on("error", reject);
-        },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => (text += chunk));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+            res.on("error", reject);
+          },
+        );
+        request.on("error", reject);
+        request.end(body);
+      });
+    const latencies: number[] = [];
+    const statuses = new Map<number, number>();
+    let wrong = 0;
+    let allowed = 0;
+    const warmup = RATE * WARMUP_SECONDS;
+    const started = performance.now();
+    const inFlight: Array<Promise<void>> = [];
+    for (let n = 0; n < total; n++) {
+      const due = started + (n * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      const q = questions[n]!;
+      inFlight.push(
+        (async () => {
+          const sent = performance.now();
+          const res = await post(bodyOf(q));
+          const took = performance.now() - sent;
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (n < warmup) return;
+          latencies.push(took);
+          if (res.status === 200) {
+            const answer = JSON.parse(res.text) as { allowed: boolean };
+            if (answer.allowed) allowed += 1;
+            const want = expected.get(q.userId);
+            if (want !== undefined && want !== answer.allowed) wrong += 1;
+          }
+        })(),
       );
-      request.on("error", reject);
-      request.end(body);
-    });
+    }
+    await Promise.all(inFlight);
+    const measuredSeconds = (performance.now() - started) / 1000 - WARMUP_SECONDS;
+    agent.destroy();
+    return { latencies, statuses, wrong, allowed, measuredSeconds };
+  };
 
-  const latencies: number[] = [];
-  const statuses = new Map<number, number>();
-  let wrong = 0;
-  let allowed = 0;
-  const warmup = RATE * WARMUP_SECONDS;
-  const started = performance.now();
-  const inFlight: Array<Promise<void>> = [];
-  for (let n = 0; n < total; n++) {
-    const due = started + (n * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const q = questions[n]!;
-    inFlight.push(
-      (async () => {
-        const sent = performance.now();
-        const res = await post(q.body);
-        const took = performance.now() - sent;
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (n < warmup) return;
-        latencies.push(took);
-        if (res.status === 200) {
-          const answer = JSON.parse(res.text) as { allowed: boolean };
-          if (answer.allowed) allowed += 1;
-          const want = expected.get(q.userId);
-          if (want !== undefined && want !== answer.allowed) wrong += 1;
-        }
-      })(),
-    );
-  }
-  await Promise.all(inFlight);
-  const measuredSeconds = (performance.now() - started) / 1000 - WARMUP_SECONDS;
-  agent.destroy();
+  step("questions decided");
+  // The floor first, so its load never overlaps the product's.
+  const floorRun = await runLoad(`http://127.0.0.1:${floorPort}/v1/access/check`, (q) => q.floorBody);
+  step("floor measured");
+  const { latencies, statuses, wrong, allowed, measuredSeconds } = await runLoad(
+    `${stack.apiUrl}/v1/access/check`,
+    (q) => q.body,
+  );
+  step("floor and product measured");
+  const floorSorted = [...floorRun.latencies].sort((a, b) => a - b);
+  const floorP99 = Number(percentile(floorSorted, 99).toFixed(1));
 
   const sorted = [...latencies].sort((a, b) => a - b);
   const result = {
@@ -178,11 +230,22 @@ try {
     target_rate_per_s: RATE,
     allowed_share: Number((allowed / Math.max(1, latencies.length)).toFixed(3)),
     wrong_answers: wrong,
+    floor_check_p50_ms: Number(percentile(floorSorted, 50).toFixed(1)),
+    floor_check_p99_ms: floorP99,
+    floor_checks_per_s: Math.round(floorRun.latencies.length / floorRun.measuredSeconds),
+    floor_wrong_answers: floorRun.wrong,
+    check_p99_ratio_to_floor: Number((percentile(sorted, 99) / Math.max(floorP99, 0.1)).toFixed(2)),
+    check_p50_ratio_to_floor: Number((percentile(sorted, 50) / Math.max(percentile(floorSorted, 50), 0.1)).toFixed(2)),
+    load_average_1m: Number((loadavg()[0] ?? 0).toFixed(1)),
   };
   console.log(
     `\nDoor checks: ${USERS.toLocaleString()} users, ${RATE}/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up)`,
   );
-  console.table({ ...result, statuses: JSON.stringify(Object.fromEntries(statuses)) });
+  console.table({
+    ...result,
+    statuses: JSON.stringify(Object.fromEntries(statuses)),
+    floor_statuses: JSON.stringify(Object.fromEntries(floorRun.statuses)),
+  });
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
   writeFileSync(join(repoRoot, ".bench", "access.json"), `${JSON.stringify(result, null, 2)}\n`);
   const ok =
@@ -195,5 +258,6 @@ try {
   if (!ok) process.exitCode = 1;
 } finally {
   db.$client.close();
+  await stopProcess(floor);
   await stack.close();
 }

@@ -1,7 +1,7 @@
 /**
  * `pnpm --filter @uas/api bench:night`: a night of the nightly reconciliation for SIM_FACILITIES facilities
  * × SIM_MEMBERS members, driven through the Worker's REAL handlers (the default export's `scheduled` and
- * `queue`: scheduled.ts, queues/index.ts → queues/sync.ts → services/passes.ts → the engine).
+ * `queue`: scheduled.ts, queues/index.ts → areas/passes/queue.ts → areas/passes/service.ts → the engine).
  *
  * - Database: a libSQL FILE served by packages/libsql-http in its own process, which is what the Worker
  *   talks to under `wrangler dev` (Hrana over HTTP through @libsql/client/web, a client per invocation).

@@ -62,7 +62,11 @@ const floor = startProcess(
       UAS_SERVE_OPTIONS: JSON.stringify({
         port: floorPort,
         persistTo: join(dataDir, "floor-wrangler"),
-        vars: { DATABASE_URL: `http://127.0.0.1:${base + 2}`, FLOOR_WEBHOOK_SECRET: integration.webhookSecret },
+        vars: {
+          DATABASE_URL: `http://127.0.0.1:${base + 2}`,
+          DATABASE_AUTH_TOKEN: stack.database.authToken,
+          FLOOR_WEBHOOK_SECRET: integration.webhookSecret,
+        },
       }),
     },
     quiet: process.env.BENCH_VERBOSE !== "1",

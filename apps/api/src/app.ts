@@ -1,39 +1,30 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { trpcServer } from "@hono/trpc-server";
-import { createDb, type Db } from "@uas/db";
-import { ConfigError, parseConfig, partnerUrlPolicyFromConfig, secretBoxOf, type AppConfig } from "./env";
-import type { SecretBox } from "@uas/db";
+import { ConfigError } from "./env";
 import { internalError } from "./errors";
-import type { Bindings } from "./bindings";
+import type { AppEnv } from "./hono-env";
+import { compose } from "./composition";
 import { createAuth, AUTH_BASE_PATH, type Auth } from "./areas/auth/auth";
+import { signInThrottle } from "./areas/auth/sign-in-throttle";
 import { createTrpcContext } from "./trpc/context";
 import { appRouter } from "./trpc/app-router";
 import { activityCsv } from "./areas/activity/csv-route";
-import type { Queues } from "./context";
-import { queuesOf } from "./invocation";
 import { webhooks } from "./areas/webhooks/routes";
 import { devMailbox } from "./areas/invitations/email/dev-mailbox";
-import { signInThrottle } from "./areas/auth/sign-in-throttle";
 import { accessCheck } from "./areas/access/door-route";
-
-/** `auth` is built on first use: webhooks and other routes without sessions never pay for it. */
-export type AppVariables = { config: AppConfig; db: Db; auth: () => Auth; queues: Queues; secrets: SecretBox };
-export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
 
 export function createApp() {
   const app = new Hono<AppEnv>();
 
-  // Per request: parse bindings, open the database client, build auth. No module-level state.
+  // Per request, from the composition root: parsed bindings, a fresh database client, auth on first use.
   app.use("*", async (c, next) => {
-    const config = parseConfig(c.env);
-    const db = createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN });
+    const { config, db, ctxFor } = compose(c.env);
     c.set("config", config);
     c.set("db", db);
+    c.set("ctxFor", ctxFor);
     let auth: Auth | undefined;
     c.set("auth", () => (auth ??= createAuth(db, config)));
-    c.set("queues", queuesOf(c.env));
-    c.set("secrets", secretBoxOf(config));
     await next();
   });
 
@@ -57,16 +48,10 @@ export function createApp() {
       endpoint: "/trpc",
       createContext: (_opts, c) =>
         createTrpcContext(
-          {
-            db: c.get("db"),
-            now: () => Date.now(),
-            queues: c.get("queues"),
-            secrets: c.get("secrets"),
-            partnerUrls: partnerUrlPolicyFromConfig(c.get("config")),
-            publicUrl: new URL(c.req.url).origin,
-          },
+          // Use-cases that hand systems a webhook URL need the Worker's own origin as the caller reached it.
+          (actor, now) => ({ ...c.get("ctxFor")(actor, now), publicUrl: new URL(c.req.url).origin }),
           c.get("auth")(),
-          c,
+          c.req.raw.headers,
         ) as unknown as Record<string, unknown>,
     }),
   );

@@ -1,5 +1,5 @@
 import type { Db, SecretBox } from "@uas/db";
-import { PRODUCTION_URL_POLICY, type PartnerUrlPolicy } from "./sources/partner-url";
+import type { PartnerUrlPolicy } from "./sources/partner-url";
 
 export type Actor =
   | { type: "admin"; userId: string; email: string }
@@ -32,7 +32,7 @@ export const DEFAULT_TUNING: Tuning = {
   listing: { pageSize: 1000, timeoutMs: 10_000, retries: 3, minRetryDelayMs: 500 },
 };
 
-/** What every use-case receives: who acts, the database (or a transaction), the clock, the queues. */
+/** What every use-case receives (built by composition.ts): who acts, the database, the clock, the queues. */
 export type Ctx<A extends Actor = Actor> = {
   actor: A;
   db: Db;
@@ -40,14 +40,12 @@ export type Ctx<A extends Actor = Actor> = {
   queues: Queues;
   /** Seals and opens partner API keys and webhook secrets (SECRETS_KEY). */
   secrets: SecretBox;
-  tuning?: Tuning;
-  /** Where partner keys may be sent; without it, production's rule (https to a public host). */
-  partnerUrls?: PartnerUrlPolicy;
+  /** Listing page size, timeouts, retries and pages per step (the `LISTING_*` and `PASS_*` bindings). */
+  tuning: Tuning;
+  /** Where partner keys may be sent (production: https to a public host). */
+  partnerUrls: PartnerUrlPolicy;
   /** The Worker's own origin as the caller reached it: where systems deliver webhooks. */
   publicUrl?: string;
 };
-
-export const tuningOf = (ctx: Ctx): Tuning => ctx.tuning ?? DEFAULT_TUNING;
-export const partnerUrlPolicyOf = (ctx: Ctx): PartnerUrlPolicy => ctx.partnerUrls ?? PRODUCTION_URL_POLICY;
 
 export type AdminCtx = Ctx<Extract<Actor, { type: "admin" }>>;

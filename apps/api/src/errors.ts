@@ -3,7 +3,7 @@ import { errorSummary } from "./log";
 /** Typed failures of use-cases; mapped to tRPC/HTTP codes in one place (trpc/init.ts, app.ts). */
 export class AppError extends Error {
   constructor(
-    readonly kind: "not_found" | "forbidden" | "conflict" | "bad_request" | "unauthorized",
+    readonly kind: "not_found" | "conflict" | "bad_request" | "unauthorized",
     message: string,
     /** A bad_request about particular fields: reported like a schema failure, each issue naming its field. */
     readonly issues?: Array<{ path: Array<string | number>; message: string }>,
@@ -14,7 +14,6 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
-export const forbidden = (message = "You do not have access to this") => new AppError("forbidden", message);
 export const conflict = (message: string) => new AppError("conflict", message);
 export const badRequest = (message: string) => new AppError("bad_request", message);
 export const invalidField = (path: Array<string | number>, message: string) =>

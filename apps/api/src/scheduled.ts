@@ -8,9 +8,9 @@ import {
 } from "@uas/db";
 import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, type SyncSource } from "@uas/domain";
 import type { Bindings } from "./bindings";
-import { invocationCtx } from "./invocation";
+import { compose } from "./composition";
 import type { Ctx } from "./context";
-import type { PassStartMessage } from "./queues/messages";
+import type { PassStartMessage } from "./areas/passes/start-message";
 import { sweepStuckWebhooks } from "./areas/webhooks/service";
 import { sweepInvitations } from "./areas/invitations/service";
 import { resumeStalledPasses } from "./areas/passes/service";
@@ -65,7 +65,7 @@ export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ en
 
 export async function handleScheduled(controller: ScheduledController, env: Bindings): Promise<void> {
   // The night is judged by when the cron was due, not by when a late invocation happens to run.
-  const { ctx } = invocationCtx(env, { type: "cron" }, () => controller.scheduledTime);
+  const ctx = compose(env).ctxFor({ type: "cron" }, () => controller.scheduledTime);
   const { enqueued } = await startDueNightlyPasses({ ctx });
   console.log(`nightly reconciliation: ${enqueued} pass(es) enqueued`);
   const resumed = await resumeStalledPasses({ ctx });

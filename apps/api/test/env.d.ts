@@ -25,6 +25,8 @@ declare namespace Cloudflare {
     PUSHPRESS_KEY: string;
     PUSHPRESS_COMPANY_ID: string;
     SIMULATOR_CONTROL_KEY: string;
+    /** A demo partner whose second members page always answers 503 (listing tuning test). */
+    SECOND_PAGE_FAILS_PARTNER_URL: string;
   }
 }
 

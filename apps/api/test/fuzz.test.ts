@@ -20,7 +20,7 @@ import fc from "fast-check";
 import { and, eq } from "drizzle-orm";
 import { accessUser, activityEntry, cctvSource, integration, newId, saveDoorApiKey, webhookInbox } from "@uas/db";
 import { newDoorApiKey } from "../src/areas/access/door-keys";
-import { parseSourceEvent, type SyncSource } from "@uas/domain";
+import { parseJson, parseSourceEvent, type SyncSource } from "@uas/domain";
 import { createWebhookTenant, member, type WebhookTenant } from "./webhooks-helpers";
 import {
   changedTables,
@@ -149,14 +149,6 @@ async function send(input: {
   const res = await h.fetch(new Request(input.url, { method: "POST", headers: input.headers, body }));
   const text = await res.text();
   return { status: res.status, text, json: parseJson(text) };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 // ——— Arbitraries: bodies ———

@@ -11,8 +11,8 @@ import {
   getQueueResult,
   waitOnExecutionContext,
 } from "cloudflare:test";
-import { hashPassword } from "better-auth/crypto";
-import { addOrganisationMember, authAccount, authUser, createDb, grantFacilities, newId, type Db } from "@uas/db";
+import { addOrganisationMember, createDb, grantFacilities, insertAdmin, newId, type Db } from "@uas/db";
+import { parseJson } from "@uas/domain";
 import worker from "../src";
 import { ORIGIN, recordingQueue, signIn as signInThrough } from "./support";
 
@@ -99,14 +99,6 @@ export type TrpcBody = {
     data: { code: string; httpStatus: number; issues?: Array<{ path: string; message: string }> };
   };
 };
-
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 // ——— Database fingerprints ———
 
@@ -220,23 +212,7 @@ export async function createAdmin(
 ) {
   const now = Date.now();
   const admin = { id: newId("usr"), email: `${newId("admin")}@example.com`, password: "correct horse battery" };
-  await db.insert(authUser).values({
-    id: admin.id,
-    name: "Admin",
-    email: admin.email,
-    emailVerified: true,
-    createdAt: new Date(now),
-    updatedAt: new Date(now),
-  });
-  await db.insert(authAccount).values({
-    id: newId("acc"),
-    accountId: admin.id,
-    providerId: "credential",
-    userId: admin.id,
-    password: await hashPassword(admin.password),
-    createdAt: new Date(now),
-    updatedAt: new Date(now),
-  });
+  await insertAdmin(db, { ...admin, name: "Admin" }, now);
   await addOrganisationMember(db, { userId: admin.id, organisationId: input.organisationId, role: input.role });
   await grantFacilities(db, admin.id, input.facilityIds);
   return admin;

@@ -1,9 +1,7 @@
 import { env, SELF } from "cloudflare:test";
-import { hashPassword } from "better-auth/crypto";
 import {
   createDb,
-  authUser,
-  authAccount,
+  insertAdmin,
   insertOrganisation,
   insertFacility,
   grantFacilities,
@@ -45,23 +43,7 @@ export async function createTenant(db: Db = testDb()) {
     now,
   );
   const admin = { id: newId("usr"), email: `${newId("admin")}@example.com`, password: "correct horse battery" };
-  await db.insert(authUser).values({
-    id: admin.id,
-    name: "Admin",
-    email: admin.email,
-    emailVerified: true,
-    createdAt: new Date(now),
-    updatedAt: new Date(now),
-  });
-  await db.insert(authAccount).values({
-    id: newId("acc"),
-    accountId: admin.id,
-    providerId: "credential",
-    userId: admin.id,
-    password: await hashPassword(admin.password),
-    createdAt: new Date(now),
-    updatedAt: new Date(now),
-  });
+  await insertAdmin(db, { ...admin, name: "Admin" }, now);
   await addOrganisationMember(db, { userId: admin.id, organisationId: organisation.id, role: "owner" });
   await grantFacilities(db, admin.id, [granted.id]);
   return { organisation, granted, ungranted, admin };

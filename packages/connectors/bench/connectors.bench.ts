@@ -1,28 +1,52 @@
 /**
  * `npm run bench:connectors`: a 100,000-client Mindbody site and a 100,000-customer PushPress company listed
  * through their connectors and simulators over HTTP, beside the partner-contract demo partner (apps/demo-partner)
- * listing the same number of people in the same run. Every record is validated by the domain
+ * listed through the partner-api connector, the same number of people in the same run. Every record is validated by the domain
  * (`parseListingRecord`) on both sides, as a pass would. This measures the LISTING (HTTP, paging, translation,
  * validation), not the whole pass (planning and writing rows are the engine's and the same for every source).
  *
- * Writes <repo root>/.bench/connectors.json. Env: BENCH_PEOPLE (default 100000), BENCH_ROUNDS (default 2; the
+ * Writes <repo root>/.bench/connectors.json. Env: BENCH_PEOPLE (default 100000), BENCH_ROUNDS (default 3, after one warm-up; the
  * best round of each system counts: the machine is shared).
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { startDemoPartner } from "@uas/demo-partner";
 import { parseListingRecord } from "@uas/domain";
-import { startMindbodySimulator } from "@uas/simulators/mindbody";
-import { startPushPressSimulator } from "@uas/simulators/pushpress";
 import type { ConnectionContext, Connector, ListingRequest } from "../src";
 import { mindbodyConnector } from "../src/mindbody";
+import { partnerApiConnector } from "../src/partner-api";
 import { pushpressConnector } from "../src/pushpress";
+import { BENCH_CONTROL_KEY, BENCH_KEYS, type ServerInfo } from "./server";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 100_000);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
-const CONTROL_KEY = "bench-control";
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const children: ChildProcess[] = [];
+
+/** Each system serves from its own process, as a real one does from its own machine. */
+async function serve(system: "partner" | "mindbody" | "pushpress"): Promise<ServerInfo> {
+  const script = fileURLToPath(new URL("./server.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", script, system, String(PEOPLE)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${system} server exited (${code})`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", resolve);
+  });
+  return JSON.parse(line) as ServerInfo;
+}
+
+async function controlPost(url: string, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${url}/control${path}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${BENCH_CONTROL_KEY}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return res.json();
+}
 
 type Listing = { seconds: number; calls: number; people: number; invalid: number; removals: number };
 
@@ -47,26 +71,6 @@ async function listThrough<C>(
   return { seconds: (performance.now() - started) / 1000, ...totals };
 }
 
-/** The partner contract's listing (partner-contract.md §2): `GET /members?cursor&limit=1000`, Bearer key. */
-async function listPartner(url: string, apiKey: string): Promise<Listing> {
-  const started = performance.now();
-  const totals = { calls: 0, people: 0, invalid: 0, removals: 0 };
-  let cursor: string | null = null;
-  do {
-    const query = new URLSearchParams({ limit: "1000", ...(cursor ? { cursor } : {}) });
-    const res = await fetch(`${url}/members?${query}`, { headers: { Authorization: `Bearer ${apiKey}` } });
-    totals.calls += 1;
-    if (res.status !== 200) throw new Error(`partner listing: HTTP ${res.status}`);
-    const body = (await res.json()) as { data: unknown[]; next_cursor: string | null };
-    for (const record of body.data) {
-      if (parseListingRecord("integration", record).ok) totals.people += 1;
-      else totals.invalid += 1;
-    }
-    cursor = body.next_cursor;
-  } while (cursor !== null);
-  return { seconds: (performance.now() - started) / 1000, ...totals };
-}
-
 function best(runs: Listing[]): Listing {
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 }
@@ -75,18 +79,7 @@ const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
 async function main(): Promise<void> {
   console.log(`bench:connectors: ${PEOPLE} people per system, ${ROUNDS} round(s)`);
-  const partner = await startDemoPartner({ apiKey: "bench-partner-key", memberCount: PEOPLE, unref: true });
-  const mindbody = await startMindbodySimulator({
-    controlKey: CONTROL_KEY,
-    apiKeys: ["bench-mb-key"],
-    clientCount: PEOPLE,
-    dailyCallQuota: 1000,
-  });
-  const pushpress = await startPushPressSimulator({
-    controlKey: CONTROL_KEY,
-    apiKeys: ["bench-pp-key"],
-    customerCount: PEOPLE,
-  });
+  const [partner, mindbody, pushpress] = await Promise.all([serve("partner"), serve("mindbody"), serve("pushpress")]);
   const mbContext: ConnectionContext<{ apiKey: string; siteId: string; username: string; password: string }> = {
     baseUrl: mindbody.apiBaseUrl,
     credentials: {
@@ -97,39 +90,51 @@ async function main(): Promise<void> {
     },
     fetch,
   };
-  const ppContext: ConnectionContext<{ apiKey: string; companyId: string }> = {
-    baseUrl: pushpress.apiBaseUrl,
-    credentials: { apiKey: "bench-pp-key", companyId: pushpress.companyId },
+  // The partner contract through its own connector (partner-contract.md §2: cursor paging, 1,000 a page).
+  const partnerContext: ConnectionContext<{ apiKey: string }> = {
+    baseUrl: partner.url,
+    credentials: { apiKey: BENCH_KEYS.partner },
     fetch,
   };
+  const ppContext: ConnectionContext<{ apiKey: string; companyId: string }> = {
+    baseUrl: pushpress.apiBaseUrl,
+    credentials: { apiKey: BENCH_KEYS.pushpress, companyId: pushpress.companyId ?? "" },
+    fetch,
+  };
+
+  // A warm-up listing each (not counted): JIT and the simulators' first-listing caches.
+  await listThrough(partnerApiConnector, partnerContext);
+  await listThrough(mindbodyConnector, mbContext);
+  await listThrough(pushpressConnector, ppContext);
+  await controlPost(mindbody.url, "/usage/reset", {});
 
   const runs = { partner: [] as Listing[], mindbody: [] as Listing[], pushpress: [] as Listing[] };
   for (let round = 1; round <= ROUNDS; round += 1) {
     // Interleaved, so a burst of load from other processes hits every system alike.
-    runs.partner.push(await listPartner(partner.url, "bench-partner-key"));
+    runs.partner.push(await listThrough(partnerApiConnector, partnerContext));
     runs.mindbody.push(await listThrough(mindbodyConnector, mbContext));
     runs.pushpress.push(await listThrough(pushpressConnector, ppContext));
     console.log(
       `round ${round}: partner ${runs.partner.at(-1)?.seconds.toFixed(2)} s, mindbody ${runs.mindbody.at(-1)?.seconds.toFixed(2)} s, pushpress ${runs.pushpress.at(-1)?.seconds.toFixed(2)} s`,
     );
   }
-  const mindbodyCallsToday = mindbody.usage().keys["bench-mb-key"]?.calls ?? 0;
+  const usage = (await (
+    await fetch(`${mindbody.url}/control/usage`, { headers: { Authorization: `Bearer ${BENCH_CONTROL_KEY}` } })
+  ).json()) as { keys: Record<string, { calls: number }> };
+  const mindbodyCallsToday = usage.keys[BENCH_KEYS.mindbody]?.calls ?? 0;
 
   // A Mindbody delta: 100 clients change after the watermark (LastModifiedDateTime has whole seconds).
   const watermark = new Date(Math.floor(Date.now() / 1000) * 1000 + 1000).toISOString();
   await new Promise((resolve) => setTimeout(resolve, 1100));
-  await fetch(`${mindbody.url}/control/burst`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${CONTROL_KEY}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ count: 100 }),
-  });
+  await controlPost(mindbody.url, "/burst", { count: 100 });
   const delta = await listThrough(mindbodyConnector, mbContext, { locationIds: null, since: watermark });
 
   const partnerBest = best(runs.partner);
   const mbBest = best(runs.mindbody);
   const ppBest = best(runs.pushpress);
   const figures = {
-    measures: "listing only (HTTP, paging, translation, domain validation of each record), not the whole pass",
+    measures:
+      "listing only (HTTP, paging, translation, domain validation of each record), not the whole pass; each system serves from its own process; best of the rounds after a warm-up",
     people: PEOPLE,
     rounds: ROUNDS,
     partner_api: {
@@ -146,7 +151,7 @@ async function main(): Promise<void> {
       delta_changed_people: delta.people + delta.removals,
       daily_call_quota: 1000,
       share_of_daily_quota_per_full_listing: round3(mbBest.calls / 1000),
-      calls_counted_by_simulator_for_full_listings: mindbodyCallsToday,
+      calls_counted_by_simulator_for_the_rounds: mindbodyCallsToday,
       ratio_to_partner_api: round3(mbBest.seconds / partnerBest.seconds),
     },
     pushpress: {
@@ -167,7 +172,10 @@ async function main(): Promise<void> {
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
   writeFileSync(join(repoRoot, ".bench", "connectors.json"), `${JSON.stringify(figures, null, 2)}\n`);
   console.log(JSON.stringify(figures, null, 2));
-  await Promise.all([partner.close(), mindbody.close(), pushpress.close()]);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+}

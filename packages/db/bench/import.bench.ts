@@ -6,7 +6,7 @@
  * Writes .bench/import.json: `rows`, `seconds` (preview + confirm), and each step's share.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
@@ -46,8 +46,10 @@ try {
   const parsed = parseUserImport(csv, "GB");
   if (!parsed.ok) throw new Error(parsed.error);
   const parsedAt = performance.now();
+  const parseCpu = process.cpuUsage(cpuStart);
   const preview = await planUserImport(db, facility.id, parsed.people);
   const previewedAt = performance.now();
+  const previewCpu = process.cpuUsage(cpuStart);
   // The confirm reads the file again: the Worker keeps nothing between the two requests.
   const again = parseUserImport(csv, "GB");
   if (!again.ok) throw new Error(again.error);
@@ -74,6 +76,9 @@ try {
     confirm_seconds: Math.round((done - previewedAt) / 10) / 100,
     // This process's CPU time (parsing, matching and SQLite run in it): the figure a busy machine does not inflate.
     cpu_seconds: Math.round((cpu.user + cpu.system) / 10_000) / 100,
+    parse_cpu_seconds: Math.round((parseCpu.user + parseCpu.system) / 10_000) / 100,
+    preview_cpu_seconds: Math.round((previewCpu.user + previewCpu.system) / 10_000) / 100,
+    load_average_1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
   };
   console.log(
     `\nImport (CSV), ${ROWS.toLocaleString()} lines into ${EXISTING.toLocaleString()} users (target: ≤ ${TARGET_SECONDS} s)`,

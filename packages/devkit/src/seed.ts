@@ -1,8 +1,6 @@
 import { eq } from "drizzle-orm";
-import { hashPassword } from "better-auth/crypto";
 import {
-  authUser,
-  authAccount,
+  insertAdmin,
   organisation,
   integration,
   cctvSource,
@@ -85,24 +83,7 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
         now,
       );
     }
-    await tx.insert(authUser).values({
-      id: DEMO.admin.id,
-      name: DEMO.admin.name,
-      email: DEMO.admin.email,
-      emailVerified: true,
-      createdAt: new Date(now),
-      updatedAt: new Date(now),
-    });
-    // better-auth's credential account: its own scrypt hash, so the Worker's sign-in verifies it.
-    await tx.insert(authAccount).values({
-      id: `acc_${DEMO.admin.id}`,
-      accountId: DEMO.admin.id,
-      providerId: "credential",
-      userId: DEMO.admin.id,
-      password: await hashPassword(DEMO.admin.password),
-      createdAt: new Date(now),
-      updatedAt: new Date(now),
-    });
+    await insertAdmin(tx, { ...DEMO.admin, accountId: `acc_${DEMO.admin.id}` }, now);
     await addOrganisationMember(tx, { userId: DEMO.admin.id, organisationId: DEMO.organisationId, role: "owner" });
     await grantFacilities(
       tx,

@@ -5,3 +5,4 @@ export * from "./nightly-schedule";
 export * from "./sync";
 export * from "./users";
 export * from "./access";
+export * from "./json";

@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import {
   addCounts,
   emptyCounts,
@@ -25,6 +24,7 @@ import {
 } from "./source-context";
 import { loadRows } from "./row-store";
 import { drizzleHandle } from "./store-handle";
+import { readSweep, sampleSweepCandidates, type SweepScope } from "./sweep";
 
 export type DryRunSampleItem = {
   externalId: string;
@@ -106,37 +106,30 @@ export async function dryRunPass(input: DryRunInput): Promise<DryRunResult> {
   const sourceOn = planSettingsFor(context, source, null).sourceEnabled;
   let wouldHold = false;
   if (sourceOn) {
-    const removals = await unseenActiveRows(db, input.facilityId, source, seen);
-    counts.disabled += removals.length;
-    for (const row of removals.slice(0, Math.max(0, sampleSize - samples.disabled.length))) {
+    // The pass end's own sweep (sweep.ts), with the people the listings named instead of rows marked seen.
+    const scope: SweepScope = {
+      facilityId: input.facilityId,
+      source,
+      integrationKeys: [...seen.keys()],
+      passId: "",
+      passStartedAt: null,
+      listed: new Map([...seen].map(([key, ids]) => [key, [...ids]])),
+    };
+    const { candidateRowids, activeRows } = await readSweep(db, scope);
+    counts.disabled += candidateRowids.length;
+    for (const row of await sampleSweepCandidates(db, scope, sampleSize - samples.disabled.length)) {
       samples.disabled.push({
         ...row,
         reason: REMOVAL_REASONS.absentFromListing,
         changes: [{ field: "removedAtSource", from: false, to: true }],
       });
     }
-    const [active] = await db.all<{ n: number }>(sql`
-      SELECT count(*) AS n FROM access_user WHERE facility_id = ${input.facilityId} AND source = ${source} AND removed_at_source_at IS NULL`);
     wouldHold = shouldHoldRemovals({
-      candidates: removals.length,
-      activeRows: active?.n ?? 0,
+      candidates: candidateRowids.length,
+      activeRows,
       percent: context.massDisablePercent,
       minimum: context.massDisableMinimum,
     });
   }
   return { counts, samples, recordsRead, wouldHold };
-}
-
-async function unseenActiveRows(db: Db, facilityId: string, source: SyncSource, seen: Map<string, Set<string>>) {
-  const removals: { externalId: string; name: string }[] = [];
-  for (const [integrationKey, keys] of seen) {
-    const [result] = await db.all<{ rows: string }>(sql`
-      SELECT json_group_array(json_array(external_id, trim(first_name || ' ' || last_name))) AS rows FROM access_user
-      WHERE facility_id = ${facilityId} AND source = ${source} AND integration_key = ${integrationKey}
-        AND removed_at_source_at IS NULL AND track_source_updates = 1`);
-    for (const [externalId, name] of JSON.parse(result?.rows ?? "[]") as [string, string][]) {
-      if (!keys.has(externalId)) removals.push({ externalId, name });
-    }
-  }
-  return removals;
 }

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { HELD_SAMPLE_SIZE, shouldHoldRemovals, sourceOffReason } from "@uas/domain";
+import { HELD_SAMPLE_SIZE, endOfPass, type PassEnd } from "@uas/domain";
 import type { Db, DbOrTx } from "@uas/db";
 import { syncPass } from "@uas/db";
 import { getPass, progressOf, type SyncPassRow } from "./passes";
@@ -44,45 +44,44 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
     const pass = await getPass(tx, passId);
     if (pass?.state !== "running") return pass as SyncPassRow;
     const sweep = await sweepScopeOf(tx, pass);
-    const end = async (values: Partial<typeof syncPass.$inferInsert>) => {
+    const end = async (decision: PassEnd, values: Partial<typeof syncPass.$inferInsert> = {}) => {
       // Auto-send's end-of-pass step, in this transaction (invitation-outbox.ts).
-      if (values.state === "complete" && sweep?.sourceOn) {
+      if (decision.invite && sweep) {
         await drizzleHandle(tx).script(passInvitationStatements({ ...sweep.scope, source: pass.source, now }));
       }
+      const row = {
+        state: decision.state,
+        ...(decision.state === "held" ? { heldCount: decision.heldCount } : {}),
+        reason: decision.reason,
+        ...values,
+      };
       const [ended] = await tx
         .update(syncPass)
-        .set({ endedAt: now, ...values })
+        .set({ endedAt: now, ...row })
         .where(eq(syncPass.id, pass.id))
         .returning();
       return ended as SyncPassRow;
     };
-    if (!sweep) return end({ state: "failed", reason: "The facility no longer exists" });
-    // Turning a source off must never disable anyone.
-    if (!sweep.sourceOn)
-      return end({ state: "complete", reason: `${sourceOffReason(pass.source)}, so nobody was removed` });
-
+    if (!sweep) return end(endOfPass({ facilityExists: false }));
+    if (!sweep.sourceOn) return end(endOfPass({ facilityExists: true, source: pass.source, sourceOn: false }));
     const { candidateRowids, activeRows } = await readSweep(tx, sweep.scope);
-    const candidates = candidateRowids.length;
-    if (candidates === 0) return end({ state: "complete" });
-    const hold = shouldHoldRemovals({
-      candidates,
+    const decision = endOfPass({
+      facilityExists: true,
+      source: pass.source,
+      sourceOn: true,
+      candidates: candidateRowids.length,
       activeRows,
-      percent: sweep.context.massDisablePercent,
-      minimum: sweep.context.massDisableMinimum,
+      brake: { percent: sweep.context.massDisablePercent, minimum: sweep.context.massDisableMinimum },
     });
-    if (hold) {
+    if (decision.state === "held") {
       const sample = await sampleSweepCandidates(tx, sweep.scope, HELD_SAMPLE_SIZE);
-      return end({
-        state: "held",
-        heldCount: candidates,
-        heldSample: sample,
-        progress: { ...progressOf(pass), heldAt: now },
-      });
+      return end(decision, { heldSample: sample, progress: { ...progressOf(pass), heldAt: now } });
     }
+    if (!decision.disable) return end(decision);
     const disabled = await applySweepTo(tx, sweep.scope, candidateRowids, {
       organisationId: sweep.context.facility.organisationId,
       now,
     });
-    return end({ state: "complete", disabled: pass.disabled + disabled });
+    return end(decision, { disabled: pass.disabled + disabled });
   });
 }

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { decideHeldPass } from "@uas/domain";
 import type { Db } from "@uas/db";
 import { syncPass } from "@uas/db";
 import { getPass, progressOf, type SyncPassRow } from "./passes";
@@ -6,9 +7,6 @@ import { sweepScopeOf } from "./finish-pass";
 import { applySweep } from "./sweep";
 import { drizzleHandle } from "./store-handle";
 import { passInvitationStatements } from "./invitation-outbox";
-
-export const HELD_ALLOWED_REASON = "Held removals allowed by an admin";
-export const HELD_REJECTED_REASON = "Held removals rejected by an admin";
 
 export class PassNotHeldError extends Error {
   constructor(passId: string) {
@@ -30,28 +28,23 @@ export async function resolveHeldPass(input: {
   return input.db.transaction(async (tx) => {
     const pass = await getPass(tx, input.passId);
     if (pass?.state !== "held") throw new PassNotHeldError(input.passId);
-    let disabled = 0;
     const sweep = await sweepScopeOf(tx, pass);
-    if (input.decision === "allow") {
+    const decision = decideHeldPass(input.decision, sweep?.sourceOn === true);
+    let disabled = 0;
+    if (decision.disable && sweep) {
       const heldAt = progressOf(pass).heldAt ?? pass.endedAt ?? input.now;
-      if (sweep?.sourceOn) {
-        disabled = await applySweep(
-          tx,
-          { ...sweep.scope, unchangedSince: heldAt },
-          { organisationId: sweep.context.facility.organisationId, now: input.now },
-        );
-      }
+      disabled = await applySweep(
+        tx,
+        { ...sweep.scope, unchangedSince: heldAt },
+        { organisationId: sweep.context.facility.organisationId, now: input.now },
+      );
     }
     // Either way the pass completes: Auto-send's end-of-pass step runs now, as for any complete pass.
-    if (sweep?.sourceOn)
+    if (decision.invite && sweep)
       await drizzleHandle(tx).script(passInvitationStatements({ ...sweep.scope, source: pass.source, now: input.now }));
     const [resolved] = await tx
       .update(syncPass)
-      .set({
-        state: "complete",
-        reason: input.decision === "allow" ? HELD_ALLOWED_REASON : HELD_REJECTED_REASON,
-        disabled: pass.disabled + disabled,
-      })
+      .set({ state: decision.state, reason: decision.reason, disabled: pass.disabled + disabled })
       .where(eq(syncPass.id, pass.id))
       .returning();
     return resolved as SyncPassRow;

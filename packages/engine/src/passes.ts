@@ -1,5 +1,12 @@
-import { and, desc, eq, lt, sql } from "drizzle-orm";
-import type { PassTrigger, SyncSource } from "@uas/domain";
+import { and, eq, sql } from "drizzle-orm";
+import {
+  STALE_PASS_REASON,
+  SUPERSEDED_HOLD_REASON,
+  isPassStale,
+  stalledBefore,
+  type PassTrigger,
+  type SyncSource,
+} from "@uas/domain";
 import type { Db, DbOrTx } from "@uas/db";
 import { syncPass } from "@uas/db";
 import { newId } from "@uas/db";
@@ -16,9 +23,6 @@ export type PassProgress = {
   /** When the brake held the pass: allowing it later only removes rows unchanged since. */
   heldAt?: number;
 };
-
-export const STALE_PASS_REASON = "The pass stopped making progress before it finished; nobody was removed";
-export const SUPERSEDED_HOLD_REASON = "Held removals discarded: a newer pass started";
 
 export function progressOf(pass: Pick<SyncPassRow, "progress" | "startedAt">): PassProgress {
   const progress = pass.progress as Partial<PassProgress> | null;
@@ -53,8 +57,6 @@ export type StartPassInput = {
   now: number;
   /** Nightly passes: the facility-local day; a day's pass starts once. */
   nightlyDate?: string | null;
-  /** A running pass with no step for this long is presumed dead (its Worker crashed) and failed. */
-  staleAfterMs?: number;
 };
 
 /**
@@ -64,12 +66,11 @@ export type StartPassInput = {
  */
 export async function startPass(input: StartPassInput): Promise<{ pass: SyncPassRow; started: boolean }> {
   const { db, facilityId, source, now } = input;
-  const staleAfterMs = input.staleAfterMs ?? 30 * 60_000;
   try {
     return await db.transaction(async (tx) => {
       const running = await runningPass(tx, facilityId, source);
       if (running) {
-        if (progressOf(running).lastStepAt >= now - staleAfterMs) return { pass: running, started: false };
+        if (!isPassStale(progressOf(running).lastStepAt, now)) return { pass: running, started: false };
         await tx
           .update(syncPass)
           .set({ state: "failed", reason: STALE_PASS_REASON, endedAt: now })
@@ -151,44 +152,15 @@ export async function getPass(db: DbOrTx, passId: string): Promise<SyncPassRow |
   return row;
 }
 
-/** A facility's passes, newest first, with keyset paging on the start time. */
-export async function listPasses(
-  db: DbOrTx,
-  input: { facilityId: string; source?: SyncSource; limit?: number; startedBefore?: number },
-): Promise<SyncPassRow[]> {
-  const conditions = [eq(syncPass.facilityId, input.facilityId)];
-  if (input.source) conditions.push(eq(syncPass.source, input.source));
-  if (input.startedBefore !== undefined) conditions.push(lt(syncPass.startedAt, input.startedBefore));
-  return db
-    .select()
-    .from(syncPass)
-    .where(and(...conditions))
-    .orderBy(desc(syncPass.startedAt))
-    .limit(Math.min(input.limit ?? 20, 100));
-}
-
-/** What each source block shows: the last pass (or "Never run" when undefined). */
-export async function lastPassBySource(
-  db: DbOrTx,
-  facilityId: string,
-): Promise<Record<SyncSource, SyncPassRow | undefined>> {
-  const [integration] = await listPasses(db, { facilityId, source: "integration", limit: 1 });
-  const [cctv] = await listPasses(db, { facilityId, source: "cctv", limit: 1 });
-  return { integration, cctv };
-}
-
 /**
  * Running passes with no step for a while, oldest first: their continuation message may have been lost
  * (a step enqueues the next one after it commits). Handing them a step again is harmless: a step whose
  * cursor another step already moved leaves that work as it is.
  */
-export async function listStalledPasses(
-  db: DbOrTx,
-  input: { lastStepBefore: number; limit: number },
-): Promise<string[]> {
+export async function listStalledPasses(db: DbOrTx, input: { now: number; limit: number }): Promise<string[]> {
   const rows = await db.all<{ id: string }>(sql`
     SELECT id FROM sync_pass
-    WHERE state = 'running' AND coalesce(json_extract(progress, '$.lastStepAt'), started_at) < ${input.lastStepBefore}
+    WHERE state = 'running' AND coalesce(json_extract(progress, '$.lastStepAt'), started_at) < ${stalledBefore(input.now)}
     ORDER BY started_at LIMIT ${input.limit}`);
   return rows.map((row) => row.id);
 }

@@ -11,6 +11,7 @@ import {
   type SyncSource,
   type SourceTarget,
   INTEGRATION_SOURCE,
+  parseJson,
   parseSenderKey,
   senderId,
   senderKey,
@@ -187,14 +188,6 @@ function inboxFailedStatements(failures: ReadonlyArray<InboxKey & { error: strin
       FROM json_each(${json(failures.map((f) => [f.sender, f.webhookId, f.error]))}) AS f
       WHERE webhook_inbox.sender = f.value->>0 AND webhook_inbox.webhook_id = f.value->>1`,
   ];
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 const targetOfSender = parseSenderKey;

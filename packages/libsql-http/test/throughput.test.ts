@@ -7,7 +7,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-it("has sane throughput (printed, loosely asserted)", async () => {
+// Speed is a benchmark's job; this test checks the three paths agree on the rows and prints what it saw.
+it("1,000 sequential executes, a batch of 100 multi-row inserts and a full read agree on the rows", async () => {
   const db = t.client();
   await db.execute("CREATE TABLE bench (id INTEGER PRIMARY KEY, a TEXT, b INTEGER)");
 
@@ -37,5 +38,5 @@ it("has sane throughput (printed, loosely asserted)", async () => {
       `(${((5000 / batchMs) * 1000).toFixed(0)} rows/s); read ${all.rows.length} rows in ${readMs.toFixed(0)} ms`,
   );
   expect(all.rows).toHaveLength(6000);
-  expect(sequentialMs).toBeLessThan(20_000);
-});
+  expect(all.rows.filter((row) => String(row.a).startsWith("batch "))).toHaveLength(5000);
+}, 120_000);

@@ -7,7 +7,7 @@ import {
   type Connector,
 } from "@uas/connectors";
 import type { IntegrationSystem } from "@uas/db";
-import { partnerUrlPolicyOf, tuningOf, type Ctx } from "../context";
+import type { Ctx } from "../context";
 import { partnerUrlProblem, type PartnerUrlPolicy } from "./partner-url";
 
 /**
@@ -75,11 +75,11 @@ export function connectionContext(
   baseUrl: string,
   credentials: Record<string, string>,
 ): ConnectionContext<Record<string, string>> {
-  const { listing } = tuningOf(ctx);
+  const { listing } = ctx.tuning;
   return {
     baseUrl,
     credentials,
-    fetch: policedFetch(partnerUrlPolicyOf(ctx)),
+    fetch: policedFetch(ctx.partnerUrls),
     tuning: {
       timeoutMs: listing.timeoutMs,
       retries: listing.retries,

@@ -1,14 +1,18 @@
-import type { Context as HonoContext } from "hono";
 import type { Auth } from "../areas/auth/auth";
-import type { Ctx, Actor } from "../context";
+import type { Composition } from "../composition";
+import type { Actor, Ctx } from "../context";
 
 export type TrpcContext = Ctx<Actor> & { requestId: string };
 
-/** Builds the use-case context of a tRPC call from the request's session. */
-export async function createTrpcContext(base: Omit<Ctx, "actor">, auth: Auth, hono: HonoContext): Promise<TrpcContext> {
-  const session = await auth.api.getSession({ headers: hono.req.raw.headers });
-  const actor: TrpcContext["actor"] = session
+/** The use-case context of a tRPC call: the composition root's, for the admin the session names (or anonymous). */
+export async function createTrpcContext(
+  ctxFor: Composition["ctxFor"],
+  auth: Auth,
+  headers: Headers,
+): Promise<TrpcContext> {
+  const session = await auth.api.getSession({ headers });
+  const actor: Actor = session
     ? { type: "admin", userId: session.user.id, email: session.user.email }
     : { type: "anonymous" };
-  return { ...base, actor, requestId: crypto.randomUUID() } as TrpcContext;
+  return { ...ctxFor(actor), requestId: crypto.randomUUID() };
 }

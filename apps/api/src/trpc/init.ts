@@ -30,7 +30,6 @@ const t = initTRPC.context<TrpcContext>().create({
 
 const CODES = {
   not_found: "NOT_FOUND",
-  forbidden: "FORBIDDEN",
   conflict: "CONFLICT",
   bad_request: "BAD_REQUEST",
   unauthorized: "UNAUTHORIZED",
@@ -75,3 +74,12 @@ export const organisationProcedure = adminProcedure
     if (role !== "owner") throw new TRPCError({ code: "NOT_FOUND", message: "Organisation not found" });
     return next({ ctx: { ...ctx, organisationId: input.organisationId } });
   });
+
+/**
+ * A validation failure that needs the facility (a phone number is read in the facility's country):
+ * reported exactly like a schema failure, with the issue naming the field.
+ */
+export function inputIssue(path: Array<string | number>, message: string): TRPCError {
+  const issues: z.core.$ZodIssue[] = [{ code: "custom", path, message, input: undefined }];
+  return new TRPCError({ code: "BAD_REQUEST", message, cause: Object.assign(new Error(message), { issues }) });
+}

@@ -11,7 +11,7 @@ export { MINDBODY_EVENT_IDS } from "./subscriptions";
 /** Mindbody Public API v6 + Webhooks API (README.md beside this file: facts, decisions, quota). */
 export const mindbodyConnector: Connector<MindbodyCredentials> = {
   system: "mindbody",
-  credentialsSchema: mindbodyCredentialsSchema as unknown as Connector<MindbodyCredentials>["credentialsSchema"],
+  credentialsSchema: mindbodyCredentialsSchema,
   testConnection: checkConnection,
   locations: listLocations,
   listPage: listClientsPage,

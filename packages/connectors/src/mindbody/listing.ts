@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ContractRecord, ListingPage, ListingRequest, SystemLocation } from "../connector";
 import { type CallCounter, malformed } from "../native/call";
 import { type MindbodyContext, issuesText, paginationSchema, siteGet, staffGet } from "./api";
-import { clientRecord, externalIdOf, mindbodyClientSchema, removalRecord } from "./records";
+import { type MindbodyClient, clientRecord, externalIdOf, mindbodyClientSchema, removalRecord } from "./records";
 
 /** Mindbody's largest page: fewer pages, fewer calls against the daily quota. */
 export const MAX_PAGE_SIZE = 200;
@@ -11,11 +11,17 @@ const clientsPageSchema = z.object({
   PaginationResponse: paginationSchema,
   Clients: z.array(mindbodyClientSchema),
 });
+type ClientsPage = z.output<typeof clientsPageSchema>;
 
-function offsetOf(cursor: string | null): number {
-  if (cursor === null) return 0;
-  if (!/^\d{1,9}$/.test(cursor)) throw new Error(`not a Mindbody listing cursor: "${cursor}"`);
-  return Number(cursor);
+/** Pages read at once by one `listPage` once the total (hence every offset) is known. */
+export const PAGES_IN_FLIGHT = 4;
+
+/** The cursor is `<offset>.<TotalResults seen>`: the total tells a later page the listing shrank meanwhile. */
+function cursorOf(cursor: string | null): { offset: number; total: number | null } {
+  if (cursor === null) return { offset: 0, total: null };
+  const match = /^(\d{1,9})\.(\d{1,9})$/.exec(cursor);
+  if (!match) throw new Error(`not a Mindbody listing cursor: "${cursor}"`);
+  return { offset: Number(match[1]), total: Number(match[2]) };
 }
 
 /**
@@ -25,18 +31,50 @@ function offsetOf(cursor: string | null): number {
  */
 export async function listClientsPage(context: MindbodyContext, request: ListingRequest): Promise<ListingPage> {
   const counter: CallCounter = { calls: 0 };
-  const offset = offsetOf(request.cursor);
+  const position = cursorOf(request.cursor);
   const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, context.tuning?.pageSize ?? MAX_PAGE_SIZE));
-  const query: Record<string, string> = {
-    "request.limit": String(limit),
-    "request.offset": String(offset),
-    "request.includeInactive": request.since === undefined ? "false" : "true",
+  const read = async (offset: number) => {
+    const query: Record<string, string> = {
+      "request.limit": String(limit),
+      "request.offset": String(offset),
+      "request.includeInactive": request.since === undefined ? "false" : "true",
+    };
+    if (request.since !== undefined) query["request.lastModifiedDate"] = new Date(request.since).toISOString();
+    const parsed = clientsPageSchema.safeParse((await staffGet(context, counter, "/client/clients", query)).body);
+    if (!parsed.success) throw malformed("client listing page", issuesText(parsed.error));
+    return parsed.data;
   };
-  if (request.since !== undefined) query["request.lastModifiedDate"] = new Date(request.since).toISOString();
-  const answer = await staffGet(context, counter, "/client/clients", query);
-  const parsed = clientsPageSchema.safeParse(answer.body);
-  if (!parsed.success) throw malformed("client listing page", issuesText(parsed.error));
-  const { Clients: clients, PaginationResponse: paging } = parsed.data;
+  // Offsets are known once the total is: up to four pages are read at once (the same calls, less waiting).
+  const offsetsFrom = (from: number, total: number, count: number) =>
+    Array.from({ length: count }, (_, i) => from + i * limit).filter((at) => at < total);
+  let offset = position.offset;
+  let pages: ClientsPage[];
+  if (position.total === null) {
+    const first = await read(offset);
+    const rest = offsetsFrom(offset + limit, first.PaginationResponse.TotalResults, PAGES_IN_FLIGHT - 1);
+    pages = [first, ...(await Promise.all(rest.map(read)))];
+  } else {
+    const offsets = offsetsFrom(offset, position.total, PAGES_IN_FLIGHT);
+    pages = await Promise.all((offsets.length > 0 ? offsets : [offset]).map(read));
+  }
+  // Offset paging over a list that shrank meanwhile (a client deactivated or merged away before an offset)
+  // would skip as many clients as it lost, and a complete listing reads the skipped as removed. Step back by
+  // the shrinkage and read again: a client may come twice, none is missed.
+  const reference = position.total ?? (pages[0] as ClientsPage).PaginationResponse.TotalResults;
+  const lowest = Math.min(...pages.map((p) => p.PaginationResponse.TotalResults));
+  if (lowest < reference) {
+    if (position.total === null || offset === 0) pages = pages.slice(0, 1);
+    else {
+      offset = Math.max(0, offset - (reference - lowest));
+      pages = [await read(offset)];
+    }
+  }
+  const clients: MindbodyClient[] = [];
+  for (const page of pages) {
+    clients.push(...page.Clients);
+    if (page.Clients.length < limit) break;
+  }
+  const total = Math.min(...pages.map((p) => p.PaginationResponse.TotalResults));
 
   const wanted = request.locationIds === null ? null : new Set(request.locationIds);
   const records: ContractRecord[] = [];
@@ -50,7 +88,7 @@ export async function listClientsPage(context: MindbodyContext, request: Listing
     records.push(clientRecord(client));
   }
   const next = offset + clients.length;
-  const nextCursor = clients.length > 0 && next < paging.TotalResults ? String(next) : null;
+  const nextCursor = clients.length > 0 && next < total ? `${next}.${total}` : null;
   return { records, nextCursor, calls: counter.calls, ...(request.since === undefined ? {} : { removals }) };
 }
 

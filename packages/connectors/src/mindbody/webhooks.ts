@@ -23,8 +23,10 @@ export async function verifyMindbody(
     return { ok: false, status: 401, reason: "X-Mindbody-Signature does not start with sha256=" };
   const signature = fromBase64(header.slice(SIGNATURE_PREFIX.length).trim());
   if (signature === null) return { ok: false, status: 401, reason: "X-Mindbody-Signature is not base64" };
+  // The signature is over the body's bytes: those as received where the route has them.
+  const body = request.rawBytes ?? request.rawBody;
   for (const secret of secrets) {
-    if (secret !== "" && (await hmacSha256Matches(secret, request.rawBody, signature))) return { ok: true };
+    if (secret !== "" && (await hmacSha256Matches(secret, body, signature))) return { ok: true };
   }
   return { ok: false, status: 401, reason: "X-Mindbody-Signature does not match the subscription's key" };
 }

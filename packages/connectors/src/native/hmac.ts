@@ -10,15 +10,15 @@ export async function hmacSha256(secret: string, message: string): Promise<Uint8
   return new Uint8Array(await crypto.subtle.sign("HMAC", await key(secret, ["sign"]), encoder.encode(message)));
 }
 
-/** `crypto.subtle.verify` compares in constant time. */
-export async function hmacSha256Matches(secret: string, message: string, signature: Uint8Array): Promise<boolean> {
+/** `crypto.subtle.verify` compares in constant time. The message is text (UTF-8) or the bytes as received. */
+export async function hmacSha256Matches(
+  secret: string,
+  message: string | Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   if (signature.length !== 32) return false;
-  return crypto.subtle.verify(
-    "HMAC",
-    await key(secret, ["verify"]),
-    signature as BufferSource,
-    encoder.encode(message),
-  );
+  const bytes = typeof message === "string" ? encoder.encode(message) : message;
+  return crypto.subtle.verify("HMAC", await key(secret, ["verify"]), signature as BufferSource, bytes as BufferSource);
 }
 
 export function fromBase64(value: string): Uint8Array | null {

@@ -47,6 +47,15 @@ describe("Mindbody webhook signatures (an independent signer from the public for
     });
   });
 
+  it("checks the bytes as received when the route passes them", async () => {
+    const bytes = new TextEncoder().encode(raw);
+    const request = { ...inbound(raw, signMindbody(raw, "key-now")), rawBytes: bytes };
+    expect(await webhooks.verify(request, ["key-now"], NOW)).toEqual({ ok: true });
+    const altered = Uint8Array.from(bytes);
+    altered[altered.length - 2] = (altered[altered.length - 2] ?? 0) ^ 1;
+    expect((await webhooks.verify({ ...request, rawBytes: altered }, ["key-now"], NOW)).ok).toBe(false);
+  });
+
   it("refuses a wrong key, an altered body, a missing or malformed header", async () => {
     const refused = async (request: InboundWebhook) => (await webhooks.verify(request, ["key-now"], NOW)).ok;
     expect(await refused(inbound(raw, signMindbody(raw, "another-key")))).toBe(false);

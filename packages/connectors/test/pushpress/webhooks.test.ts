@@ -163,3 +163,17 @@ describe("PushPress webhooks through the simulator", () => {
     expect(after.webhooks.filter((w) => w.url === receiver.url)).toHaveLength(1);
   });
 });
+
+describe("PushPress redeliveries", () => {
+  it("a delivery PushPress retries after a failed answer parses to the same idempotency key", async () => {
+    const receiver = await startReceiver();
+    const sim = await startPushPress({ customerCount: 5, delivery: { retryDelaysMs: [30] } });
+    const { signingSecret } = await subscriptions.ensure(pushpressContext(sim), receiver.url);
+    receiver.postStatus.value = 500;
+    const [c] = sim.company.customers.list();
+    await control(sim.url, "/customers", { id: c?.id, last: "Retried" });
+    const [first, second] = await receiver.waitForPosts(2);
+    expect(await webhooks.verify(second as InboundWebhook, [signingSecret], Date.now())).toEqual({ ok: true });
+    expect(only(second as InboundWebhook).eventId).toBe(only(first as InboundWebhook).eventId);
+  });
+});

@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { STARTING_RULE_SET, type AccessFacts, type AccessRuleSet } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
 import { accessRule, accessRuleSet, doorApiKey } from "../schema";
-import { effectiveAccessSql } from "./effective-access";
+import { storedEffectiveAccess } from "./effective-access";
 import { ruleOf } from "./rule-sets";
 
 export async function saveDoorApiKey(
@@ -63,7 +63,7 @@ function candidatesQuery(db: DbOrTx, input: { facilityId: string; identifier: Do
   return db.all<CandidateRow>(sql`
     SELECT u.id, u.access_enabled, u.removed_at_source_at, u.person_type, u.membership_status, u.synced_tags, u.custom_tags,
       EXISTS (SELECT 1 FROM access_grant AS g WHERE g.user_id = u.id) AS has_grant, u.grace_until, u.paid_until,
-      ${sql.raw(effectiveAccessSql("u", input.now))} AS allowed
+      ${storedEffectiveAccess("u", input.now)} AS allowed
     FROM access_user AS u WHERE u.facility_id = ${input.facilityId} AND ${by} LIMIT 10`);
 }
 
@@ -85,8 +85,9 @@ function candidateOf(row: CandidateRow): DoorCandidate {
 
 /**
  * The facility's rows for one identifier (an email or phone may name a manual and a synced row), with
- * the SQL predicate's answer: one statement on the (facility, id/email/phone) indexes, whatever the
- * facility's size.
+ * the stored answer of the one definition (access_until): one statement on the (facility, id/email/phone)
+ * indexes, whatever the facility's size, whose text never changes (the clock is bound), so the database
+ * prepares it once.
  */
 export async function findDoorCandidates(
   db: DbOrTx,

@@ -46,21 +46,98 @@ export function rulesMatchSql(user: string, candidate?: Pick<AccessRuleSet, "rul
   return candidate ? candidateRulesMatchSql(user, candidate) : storedRulesMatchSql(user);
 }
 
+/** "Until further notice": later than any clock (the largest time a JS Date holds). */
+export const ACCESS_FOREVER = 8_640_000_000_000_000;
+
 /**
- * Effective access at `now`: "Access enabled" on AND not removed at the source AND (a grant OR a
- * running grace OR the rules match while the paid-until date has not passed). With `candidate`, the
- * same with a rule set not yet saved (the preview).
+ * The moment effective access ends, as of the row's facts: 0 when it has none. "Access enabled" on AND
+ * not removed at the source, then the latest of: a grant (forever), a running grace's end, and — while
+ * the rules match — the paid-until date (forever without one). The one definition: effective access at
+ * `now` is `accessUntil > now` (effectiveAccessSql), and the stored `access_user.access_until` is this
+ * expression, kept current by triggers (accessUntilTriggerStatements) and by saving a rule set.
+ * With `candidate`, the same with a rule set not yet saved (the preview).
+ */
+export function accessUntilSql(user: string, candidate?: Pick<AccessRuleSet, "rules">): string {
+  return `(CASE WHEN ${user}.access_enabled = 1 AND ${user}.removed_at_source_at IS NULL THEN max(
+    CASE WHEN EXISTS (SELECT 1 FROM access_grant AS g WHERE g.user_id = ${user}.id) THEN ${ACCESS_FOREVER} ELSE 0 END,
+    coalesce(${user}.grace_until, 0),
+    CASE WHEN ${rulesMatchSql(user, candidate)} THEN coalesce(${user}.paid_until, ${ACCESS_FOREVER}) ELSE 0 END)
+  ELSE 0 END)`;
+}
+
+/**
+ * Effective access at `now`, computed from the row's facts and the rules: "Access enabled" on AND not
+ * removed at the source AND (a grant OR a running grace OR the rules match while the paid-until date has
+ * not passed). With `candidate`, the same with a rule set not yet saved (the preview).
  */
 export function effectiveAccessSql(user: string, now: number, candidate?: Pick<AccessRuleSet, "rules">): string {
-  return `(${user}.access_enabled = 1 AND ${user}.removed_at_source_at IS NULL AND (
-    EXISTS (SELECT 1 FROM access_grant AS g WHERE g.user_id = ${user}.id)
-    OR coalesce(${user}.grace_until > ${int(now)}, 0)
-    OR ((${user}.paid_until IS NULL OR ${user}.paid_until > ${int(now)}) AND ${rulesMatchSql(user, candidate)})))`;
+  return `(${accessUntilSql(user, candidate)} > ${int(now)})`;
 }
 
 /** The same, for drizzle queries. */
 export function effectiveAccess(user: string, now: number, candidate?: Pick<AccessRuleSet, "rules">): SQL {
   return sql.raw(effectiveAccessSql(user, now, candidate));
+}
+
+/**
+ * The same answer read from the stored column: one comparison, served by the (facility, access_until)
+ * index, with `now` bound (so the statement's text, and its prepared plan, stay the same).
+ * test/stored-access.test.ts proves it equals effectiveAccess after every kind of write.
+ */
+export function storedEffectiveAccess(user: string, now: number): SQL {
+  return sql`(${sql.raw(user)}.access_until > ${now})`;
+}
+
+/** The columns of access_user that accessUntilSql reads: a change to any of them recomputes the row. */
+const ACCESS_INPUTS = [
+  "facility_id",
+  "access_enabled",
+  "removed_at_source_at",
+  "grace_until",
+  "paid_until",
+  "person_type",
+  "membership_status",
+  "synced_tags",
+  "custom_tags",
+  // A direct write of the stored answer is corrected at once.
+  "access_until",
+];
+
+/**
+ * The triggers that keep `access_user.access_until` equal to accessUntilSql: on a new row, on a change
+ * to any fact it reads, and on a grant given or taken. (Rule edits recompute the facility in
+ * saveAccessRuleSet, once, rather than once per rule row.) migrations/0011 holds this text;
+ * test/stored-access.test.ts checks it still does.
+ */
+export function accessUntilTriggerStatements(): string[] {
+  const row = accessUntilSql("access_user");
+  const refresh = (where: string) =>
+    `UPDATE access_user SET access_until = ${row} WHERE ${where} AND access_until IS NOT ${row};`;
+  const changed = ACCESS_INPUTS.map((column) => `NEW.${column} IS NOT OLD.${column}`).join(" OR ");
+  return [
+    `CREATE TRIGGER access_user_access_until_insert AFTER INSERT ON access_user BEGIN
+  ${refresh("rowid = NEW.rowid")}
+END`,
+    `CREATE TRIGGER access_user_access_until_update AFTER UPDATE OF ${ACCESS_INPUTS.join(", ")} ON access_user
+WHEN ${changed} BEGIN
+  ${refresh("rowid = NEW.rowid")}
+END`,
+    `CREATE TRIGGER access_grant_access_until_insert AFTER INSERT ON access_grant BEGIN
+  ${refresh("id = NEW.user_id")}
+END`,
+    `CREATE TRIGGER access_grant_access_until_delete AFTER DELETE ON access_grant BEGIN
+  ${refresh("id = OLD.user_id")}
+END`,
+    `CREATE TRIGGER access_grant_access_until_update AFTER UPDATE OF user_id ON access_grant BEGIN
+  ${refresh("id IN (OLD.user_id, NEW.user_id)")}
+END`,
+  ];
+}
+
+/** Brings the facility's stored answers up to date (after its rules changed): only rows that differ are written. */
+export function refreshAccessUntilStatement(facilityId: string): SQL {
+  const row = sql.raw(accessUntilSql("access_user"));
+  return sql`UPDATE access_user SET access_until = ${row} WHERE facility_id = ${facilityId} AND access_until IS NOT ${row}`;
 }
 
 /**
@@ -88,4 +165,24 @@ export function accessGraceStatements(userIds: readonly string[], now: number): 
 /** The same, run now: after an admin's edit of one person's details or custom tags. */
 export async function refreshAccessGrace(db: DbOrTx, userIds: readonly string[], now: number): Promise<void> {
   for (const statement of accessGraceStatements(userIds, now)) await db.run(sql.raw(statement));
+}
+
+/**
+ * The triggers that copy each invitation row's state onto its person (access_user.invitation_state), so
+ * the User Access list's Invitation chip reads one indexed column. An invitation row is its user's
+ * (user_id is its key); migrations/0011 holds this text, test/stored-access.test.ts checks it.
+ */
+export function invitationStateTriggerStatements(): string[] {
+  return [
+    `CREATE TRIGGER invitation_state_insert AFTER INSERT ON invitation BEGIN
+  UPDATE access_user SET invitation_state = NEW.state WHERE id = NEW.user_id;
+END`,
+    `CREATE TRIGGER invitation_state_update AFTER UPDATE OF state, user_id ON invitation BEGIN
+  UPDATE access_user SET invitation_state = NULL WHERE id = OLD.user_id AND OLD.user_id IS NOT NEW.user_id;
+  UPDATE access_user SET invitation_state = NEW.state WHERE id = NEW.user_id;
+END`,
+    `CREATE TRIGGER invitation_state_delete AFTER DELETE ON invitation BEGIN
+  UPDATE access_user SET invitation_state = NULL WHERE id = OLD.user_id;
+END`,
+  ];
 }

@@ -3,7 +3,7 @@ import { STARTING_RULE_SET, type AccessRule, type AccessRuleSet } from "@uas/dom
 import type { Db, DbOrTx } from "../database";
 import { accessRule, accessRuleSet, auditEntry } from "../schema";
 import { newId } from "../ids";
-import { effectiveAccess, rulesMatchSql } from "./effective-access";
+import { effectiveAccess, refreshAccessUntilStatement, rulesMatchSql } from "./effective-access";
 
 export const ACCESS_RULES_AUDIT_ACTION = "access_rules.updated";
 
@@ -150,6 +150,8 @@ export async function saveAccessRuleSet(
         grace_until = CASE WHEN ${match} THEN NULL ELSE grace_until END,
         grace_status = CASE WHEN ${match} THEN NULL ELSE grace_status END
       WHERE facility_id = ${facilityId} AND (rules_matched IS NOT ${match} OR (grace_until IS NOT NULL AND ${match}))`);
+    // The stored answers follow the new rules (rows whose grace just ended were recomputed by their trigger).
+    await tx.run(refreshAccessUntilStatement(facilityId));
     await tx.insert(auditEntry).values({
       organisationId: input.organisationId,
       facilityId,

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx } from "../database";
 import { newId } from "../ids";
-import { effectiveAccess } from "../access/effective-access";
+import { storedEffectiveAccess } from "../access/effective-access";
 
 /**
  * "Send invitations…": who the admin chose, how many get an email and why the others are skipped,
@@ -23,7 +23,7 @@ export type BulkInvitationCounts = {
 
 // One skip reason per person, first that applies: no email, no access, already invited.
 const NO_EMAIL = sql`(u.email IS NULL OR u.email = '')`;
-const noAccess = (now: number) => sql`NOT ${effectiveAccess("u", now)}`;
+const noAccess = (now: number) => sql`NOT ${storedEffectiveAccess("u", now)}`;
 /** Sent, or queued (on its way): a second email only when the admin ticks Re-send. */
 const INVITED = sql`(i.state IN ('sent', 'queued'))`;
 
@@ -35,7 +35,7 @@ function audienceWhere(facilityId: string, audience: InvitationAudience, now: nu
     case "not_invited":
       return sql`${facility} AND (i.user_id IS NULL OR i.state = 'failed')`;
     case "with_access":
-      return sql`${facility} AND ${effectiveAccess("u", now)}`;
+      return sql`${facility} AND ${storedEffectiveAccess("u", now)}`;
     case "source":
       return audience.source === "integration" && audience.integrationId
         ? sql`${facility} AND u.source = 'integration' AND u.integration_id = ${audience.integrationId}`

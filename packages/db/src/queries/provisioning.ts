@@ -1,5 +1,8 @@
+import { hashPassword } from "better-auth/crypto";
 import type { DbOrTx } from "../database";
 import {
+  authAccount,
+  authUser,
   organisation,
   facility,
   facilityGrant,
@@ -50,6 +53,35 @@ export async function grantFacilities(db: DbOrTx, userId: string, facilityIds: s
     .insert(facilityGrant)
     .values(facilityIds.map((facilityId) => ({ userId, facilityId })))
     .onConflictDoNothing();
+}
+
+/**
+ * An admin who signs in with email and password (admins are provisioned, never self-signed-up): the auth
+ * user and better-auth's credential account, with better-auth's own scrypt hash so the Worker's sign-in
+ * verifies it. Membership and grants are separate (`addOrganisationMember`, `grantFacilities`).
+ */
+export async function insertAdmin(
+  db: DbOrTx,
+  input: { id: string; name: string; email: string; password: string; accountId?: string },
+  now: number,
+): Promise<void> {
+  await db.insert(authUser).values({
+    id: input.id,
+    name: input.name,
+    email: input.email,
+    emailVerified: true,
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+  });
+  await db.insert(authAccount).values({
+    id: input.accountId ?? newId("acc"),
+    accountId: input.id,
+    providerId: "credential",
+    userId: input.id,
+    password: await hashPassword(input.password),
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+  });
 }
 
 export async function addOrganisationMember(

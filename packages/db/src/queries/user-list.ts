@@ -3,7 +3,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { AccessFilter, InvitationFilter, Source, UserSort } from "@uas/domain";
 import type { DbOrTx } from "../database";
 import { accessUser, integration, invitation } from "../schema";
-import { effectiveAccess } from "../access/effective-access";
+import { storedEffectiveAccess } from "../access/effective-access";
 
 /** The User Access list's filters (related-pages.md). Every filter is evaluated in the database. */
 export type AccessUserFilter = {
@@ -38,18 +38,46 @@ const like = (column: SQL | SQLiteColumn, pattern: string) => sql`${column} LIKE
  * included) is a cheap first cut that skips parsing nearly every row; json_each then checks it exactly
  * (LIKE ignores ASCII case, and a tag such as `,` could match across two elements).
  */
-function hasTag(column: "synced_tags" | "custom_tags", tag: string): SQL {
-  const stored = sql.raw(`access_user.${column}`);
+function hasTag(column: "synced_tags" | "custom_tags" | "st" | "ct", tag: string, table = "access_user"): SQL {
+  const stored = sql.raw(`${table}.${column}`);
   return sql`(${like(stored, `%${likeEscaped(JSON.stringify(tag))}%`)} AND EXISTS (SELECT 1 FROM json_each(${stored}) WHERE value = ${tag}))`;
 }
 
-/** "Has access" and "No access" are the access rules' one definition (access/effective-access.ts). */
+/**
+ * The facility's distinct tag sets (a pair of JSON arrays per row; a facility holds few) as `sets(st, ct)`,
+ * by a loose scan of the (facility, synced_tags, custom_tags) index: one seek per distinct pair, so no
+ * row's JSON is read or parsed, whatever the facility's size.
+ */
+function tagSetsCte(facilityId: string): SQL {
+  const tagsIndex = sql.raw("access_user INDEXED BY access_user_facility_tags_idx");
+  return sql`sets(rid, st, ct) AS (
+    SELECT rowid, synced_tags, custom_tags FROM (SELECT rowid, synced_tags, custom_tags FROM ${tagsIndex}
+      WHERE facility_id = ${facilityId} ORDER BY synced_tags, custom_tags LIMIT 1)
+    UNION ALL
+    SELECT n.rowid, n.synced_tags, n.custom_tags FROM sets, access_user AS n WHERE n.rowid = coalesce(
+      (SELECT rowid FROM ${tagsIndex} WHERE facility_id = ${facilityId} AND synced_tags = sets.st AND custom_tags > sets.ct
+        ORDER BY custom_tags LIMIT 1),
+      (SELECT rowid FROM ${tagsIndex} WHERE facility_id = ${facilityId} AND synced_tags > sets.st
+        ORDER BY synced_tags, custom_tags LIMIT 1)))`;
+}
+
+/** Rows holding the tag: those of the tag sets holding it, each set a range of the tags index. */
+function tagWhere(facilityId: string, tag: string): SQL {
+  return sql`(access_user.synced_tags, access_user.custom_tags) IN (
+    WITH RECURSIVE ${tagSetsCte(facilityId)}
+    SELECT st, ct FROM sets WHERE ${hasTag("st", tag, "sets")} OR ${hasTag("ct", tag, "sets")})`;
+}
+
+/**
+ * "Has access" and "No access" are the access rules' one definition (access/effective-access.ts), read
+ * from its stored form: a range of the (facility, access_until) index.
+ */
 function accessWhere(access: AccessFilter, now: number): SQL {
   switch (access) {
     case "has_access":
-      return effectiveAccess("access_user", now);
+      return storedEffectiveAccess("access_user", now);
     case "no_access":
-      return sql`NOT ${effectiveAccess("access_user", now)}`;
+      return sql`NOT ${storedEffectiveAccess("access_user", now)}`;
     // Switched off by an admin or removed at the source: the people an admin disabled or the source
     // dropped, among the wider No access (which also holds those no rule or grant admits).
     case "disabled":
@@ -59,16 +87,16 @@ function accessWhere(access: AccessFilter, now: number): SQL {
   }
 }
 
-function invitationWhere(facilityId: string, filter: InvitationFilter): SQL {
-  // Driven from the invitation table's (facility, state) index: no per-row lookup.
+function invitationWhere(filter: InvitationFilter): SQL {
+  // The invitation's state as copied onto the person (schema: access_user.invitation_state).
   switch (filter) {
     case "invited":
       // Queued counts as invited: it is on its way, and sending it again needs "Resend".
-      return sql`access_user.id IN (SELECT user_id FROM invitation WHERE facility_id = ${facilityId} AND state IN ('sent', 'queued'))`;
+      return sql`access_user.invitation_state IN ('sent', 'queued')`;
     case "send_failed":
-      return sql`access_user.id IN (SELECT user_id FROM invitation WHERE facility_id = ${facilityId} AND state = 'failed')`;
+      return sql`access_user.invitation_state = 'failed'`;
     case "not_invited":
-      return sql`access_user.id NOT IN (SELECT user_id FROM invitation WHERE facility_id = ${facilityId})`;
+      return sql`access_user.invitation_state IS NULL`;
   }
 }
 
@@ -81,9 +109,8 @@ export function accessUserWhere(filter: AccessUserFilter): SQL {
   if (filter.access) conditions.push(accessWhere(filter.access, filter.now));
   if (filter.membershipStatus !== undefined) conditions.push(eq(u.membershipStatus, filter.membershipStatus));
   if (filter.personType !== undefined) conditions.push(eq(u.personType, filter.personType));
-  if (filter.tag !== undefined)
-    conditions.push(or(hasTag("synced_tags", filter.tag), hasTag("custom_tags", filter.tag)));
-  if (filter.invitation) conditions.push(invitationWhere(filter.facilityId, filter.invitation));
+  if (filter.tag !== undefined) conditions.push(tagWhere(filter.facilityId, filter.tag));
+  if (filter.invitation) conditions.push(invitationWhere(filter.invitation));
   const words = (filter.search?.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 5);
   if (words.length > 0) {
     // Every word must match one of the columns, so "ann smith" and "smith ann" both find Ann Smith.
@@ -108,8 +135,7 @@ export function accessUserWhere(filter: AccessUserFilter): SQL {
 
 /**
  * Each sort's ORDER BY, ending in rowid so equal keys keep a stable order across pages. `indexed`: the
- * facility's index on these columns serves it (schema: access_user_facility_*_idx); Last synced has
- * none on purpose, since every pass rewrites last_synced_at on every row and an index would tax each pass.
+ * facility's index on these columns serves it (schema: access_user_facility_*_idx).
  */
 const SORTS: Record<UserSort, { columns: Array<{ sql: string; desc: boolean }>; indexed: boolean }> = {
   name: {
@@ -134,14 +160,22 @@ const SORTS: Record<UserSort, { columns: Array<{ sql: string; desc: boolean }>; 
     ],
     indexed: true,
   },
+  // Never-synced rows last: SQLite sorts NULL lowest, so DESC puts them at the end.
   last_synced: {
     columns: [
-      { sql: "last_synced_at IS NULL", desc: false },
       { sql: "last_synced_at", desc: true },
       { sql: "rowid", desc: true },
     ],
-    indexed: false,
+    indexed: true,
   },
+};
+
+/** The index whose order is each sort's order (facility first): a page walks it and stops. */
+const SORT_INDEX: Record<UserSort, string> = {
+  name: "access_user_facility_name_idx",
+  recently_added: "access_user_facility_created_idx",
+  recently_updated: "access_user_facility_updated_idx",
+  last_synced: "access_user_facility_synced_idx",
 };
 
 /** `unary +` keeps SQLite from walking an index for the order (see listAccessUsers). */
@@ -177,8 +211,22 @@ function hasFilter(filter: AccessUserFilter): boolean {
 function scanIndex(filter: AccessUserFilter): SQL {
   if (filter.membershipStatus !== undefined) return sql.raw("access_user_facility_status_idx");
   if (filter.personType !== undefined) return sql.raw("access_user_facility_type_idx");
+  if (filter.access === "has_access" || filter.access === "no_access")
+    return sql.raw("access_user_facility_access_idx");
+  if (filter.access === "disabled") return sql.raw("access_user_facility_disabled_idx");
+  if (filter.invitation !== undefined) return sql.raw("access_user_facility_invitation_idx");
+  if (filter.source !== undefined) return sql.raw("access_user_facility_source_idx");
+  // Narrow entries holding the tags: the tag's rows are ranges of it.
+  if (filter.tag !== undefined) return sql.raw("access_user_facility_tags_idx");
   return sql.raw("access_user_facility_idx");
 }
+
+/**
+ * Below this share of the facility, a filtered page scans the filter's own index and sorts what it
+ * found; above it, the page walks the sort's index and stops after offset + limit matches, which then
+ * costs about (offset + limit) / share row reads.
+ */
+const WALK_SHARE = 1 / 16;
 
 const listColumns = {
   id: accessUser.id,
@@ -217,21 +265,27 @@ export async function listAccessUsers(
   sort: UserSort = "name",
 ) {
   const where = accessUserWhere(filter);
-  const scan = hasFilter(filter) || !SORTS[sort].indexed;
-  const pageIds = scan
-    ? sql`SELECT rowid FROM access_user INDEXED BY ${scanIndex(filter)} WHERE ${where}
-        ORDER BY ${orderBy(sort, { avoidIndex: true })} LIMIT ${page.limit} OFFSET ${page.offset}`
-    : sql`SELECT rowid FROM access_user WHERE ${where} ORDER BY ${orderBy(sort)} LIMIT ${page.limit} OFFSET ${page.offset}`;
-  const [rows, total] = await Promise.all([
-    db
-      .select({ ...listColumns, hasAccess: sql<number>`${effectiveAccess("access_user", filter.now)}` })
-      .from(accessUser)
-      .leftJoin(integration, eq(integration.id, accessUser.integrationId))
-      .leftJoin(invitation, eq(invitation.userId, accessUser.id))
-      .where(sql`${accessUser}.rowid IN (${pageIds})`)
-      .orderBy(orderBy(sort, { table: "access_user" })),
+  const filtered = hasFilter(filter);
+  // The count comes first (through the filter's index, mostly without reading a row): how selective
+  // the filter is decides how the page is found.
+  const [total, all] = await Promise.all([
     countAccessUsers(db, filter),
+    filtered ? countAccessUsers(db, { facilityId: filter.facilityId, now: filter.now }) : undefined,
   ]);
+  const walk =
+    SORTS[sort].indexed && (!filtered || (all !== undefined && total >= all * WALK_SHARE && page.offset < total));
+  const pageIds = walk
+    ? sql`SELECT rowid FROM access_user INDEXED BY ${sql.raw(SORT_INDEX[sort])} WHERE ${where}
+        ORDER BY ${orderBy(sort)} LIMIT ${page.limit} OFFSET ${page.offset}`
+    : sql`SELECT rowid FROM access_user INDEXED BY ${scanIndex(filter)} WHERE ${where}
+        ORDER BY ${orderBy(sort, { avoidIndex: true })} LIMIT ${page.limit} OFFSET ${page.offset}`;
+  const rows = await db
+    .select({ ...listColumns, hasAccess: sql<number>`${storedEffectiveAccess("access_user", filter.now)}` })
+    .from(accessUser)
+    .leftJoin(integration, eq(integration.id, accessUser.integrationId))
+    .leftJoin(invitation, eq(invitation.userId, accessUser.id))
+    .where(sql`${accessUser}.rowid IN (${pageIds})`)
+    .orderBy(orderBy(sort, { table: "access_user" }));
   return { rows, total };
 }
 
@@ -245,11 +299,14 @@ export async function countAccessUsers(db: DbOrTx, filter: AccessUserFilter): Pr
 
 export type AccessUserTiles = { allUsers: number; hasAccess: number; noAccess: number };
 
-/** The stat tiles: the facility's users by access outcome (the one definition of effective access), in one scan. */
+/**
+ * The stat tiles: the facility's users by access outcome (the one definition of effective access, stored),
+ * in one scan of the (facility, access_until) index: no table row is read.
+ */
 export async function accessUserTiles(db: DbOrTx, facilityId: string, now: number): Promise<AccessUserTiles> {
   const [row] = await db.all<{ all_users: number; has_access: number | null }>(sql`
-    SELECT count(*) AS all_users, sum(${effectiveAccess("u", now)}) AS has_access
-    FROM access_user u INDEXED BY access_user_facility_idx WHERE u.facility_id = ${facilityId}`);
+    SELECT count(*) AS all_users, sum(${storedEffectiveAccess("u", now)}) AS has_access
+    FROM access_user u INDEXED BY access_user_facility_access_idx WHERE u.facility_id = ${facilityId}`);
   const allUsers = row?.all_users ?? 0;
   const hasAccess = row?.has_access ?? 0;
   return { allUsers, hasAccess, noAccess: allUsers - hasAccess };
@@ -262,7 +319,8 @@ export const FACET_LIMIT = 200;
 
 /**
  * The Membership status, Person type and Tag chips' options: the values present in the facility's data.
- * Tags are read per distinct tag set (a facility has few), so the JSON is parsed once per set, not per row.
+ * Tags are read per distinct tag set (a facility has few, found by a loose index scan), so the JSON is
+ * parsed once per set, not per row.
  */
 export async function accessUserFacets(db: DbOrTx, facilityId: string): Promise<AccessUserFacets> {
   // Each walks its own (facility, column) index: no table row is read.
@@ -274,10 +332,9 @@ export async function accessUserFacets(db: DbOrTx, facilityId: string): Promise<
       SELECT DISTINCT ${sql.raw(column)} AS value FROM access_user INDEXED BY ${sql.raw(index)}
       WHERE facility_id = ${facilityId} AND ${sql.raw(column)} IS NOT NULL AND ${sql.raw(column)} <> ''`);
   const tags = db.all<{ value: string }>(sql`
-    WITH sets AS MATERIALIZED (
-      SELECT DISTINCT synced_tags, custom_tags FROM access_user INDEXED BY access_user_facility_idx WHERE facility_id = ${facilityId})
-    SELECT j.value AS value FROM sets, json_each(sets.synced_tags) j WHERE j.type = 'text' AND j.value <> ''
-    UNION SELECT j.value FROM sets, json_each(sets.custom_tags) j WHERE j.type = 'text' AND j.value <> ''`);
+    WITH RECURSIVE ${tagSetsCte(facilityId)}
+    SELECT j.value AS value FROM sets, json_each(sets.st) j WHERE j.type = 'text' AND j.value <> ''
+    UNION SELECT j.value FROM sets, json_each(sets.ct) j WHERE j.type = 'text' AND j.value <> ''`);
   const [statuses, types, tagRows] = await Promise.all([
     distinct("membership_status", "access_user_facility_status_idx"),
     distinct("person_type", "access_user_facility_type_idx"),

@@ -51,6 +51,17 @@ export const accessUser = sqliteTable(
     graceUntil: epochMs("grace_until"),
     /** The membership status that ended the match: "grace: membership Expired". */
     graceStatus: text("grace_status"),
+    /**
+     * When effective access ends (0: it has none; ACCESS_FOREVER: until further notice), the access rules'
+     * one definition (accessUntilSql) stored so "Has access" is `access_until > now` on an index. Kept
+     * current by triggers (migration 0011) and by saving a rule set; never written by application code.
+     */
+    accessUntil: epochMs("access_until").notNull().default(0),
+    /**
+     * The state of the person's invitation row (queued, sent, failed; NULL: none), copied by triggers on
+     * the invitation table (invitationStateTriggerStatements) so the Invitation chip is an index range.
+     */
+    invitationState: text("invitation_state", { enum: ["queued", "sent", "failed"] }),
 
     // Admin-owned: sync never writes these.
     accessEnabled: flag("access_enabled").notNull().default(true),
@@ -75,9 +86,24 @@ export const accessUser = sqliteTable(
     // "Recently added" and "Recently updated" walk these (a page without a scan).
     index("access_user_facility_created_idx").on(t.facilityId, t.createdAt),
     index("access_user_facility_updated_idx").on(t.facilityId, t.updatedAt),
+    // "Last synced": a pass rewrites last_synced_at on the rows it lists, and this index with it; the
+    // price of a sort that walks an index instead of sorting the facility (100,000 rows) per page.
+    index("access_user_facility_synced_idx").on(t.facilityId, t.lastSyncedAt),
+    // The Access chip's "Disabled": the few rows an admin switched off or the source removed.
+    index("access_user_facility_disabled_idx")
+      .on(t.facilityId)
+      .where(sql`access_enabled = 0 OR removed_at_source_at IS NOT NULL`),
+    // The Tag chip's count reads these narrow entries, not the table's rows.
+    index("access_user_facility_tags_idx").on(t.facilityId, t.syncedTags, t.customTags),
     // The Membership status and Person type chips: their options, and their filters.
     index("access_user_facility_status_idx").on(t.facilityId, t.membershipStatus),
     index("access_user_facility_type_idx").on(t.facilityId, t.personType),
+    // "Has access" / "No access" and the stat tiles: a range of this index, no table row read.
+    index("access_user_facility_access_idx").on(t.facilityId, t.accessUntil),
+    // The Invitation chip's count and filter.
+    index("access_user_facility_invitation_idx").on(t.facilityId, t.invitationState),
+    // The Source chip's count and filter.
+    index("access_user_facility_source_idx").on(t.facilityId, t.source, t.integrationId),
     index("access_user_facility_phone_idx").on(t.facilityId, t.mobilePhone),
     // The cron finds ended graces by time alone: its work is the graces that ended, not the table.
     index("access_user_grace_until_idx").on(t.graceUntil).where(sql`grace_until IS NOT NULL`),

@@ -10,3 +10,4 @@ export * from "./anomaly";
 export * from "./poll-window";
 export * from "./trace";
 export * from "./plan-event";
+export * from "./pass-lifecycle";

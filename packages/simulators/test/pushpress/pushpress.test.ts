@@ -289,7 +289,6 @@ describe("PushPress traps and control", () => {
       control(sim.url, "/generate", { count: 100_000, seed: 3 }),
     );
     expect(generated.customers).toBe(100_000);
-    expect(generated.ms).toBeLessThan(20_000);
     expect((await json<Page<unknown>>(api(sim, "/customers?page=1000&limit=100"))).data.resultArray).toHaveLength(100);
   }, 60_000);
 });

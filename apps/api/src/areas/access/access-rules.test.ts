@@ -6,6 +6,8 @@ import { DAY_MS } from "@uas/domain";
 import { ORIGIN, createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "../../../test/support";
 import { endAccessGraces } from "./grace";
 import { recordingQueue } from "../../../test/support";
+import { DEFAULT_TUNING } from "../../context";
+import { PRODUCTION_URL_POLICY } from "../../sources/partner-url";
 
 type View = {
   saved: boolean;
@@ -233,6 +235,8 @@ describe("the cron ends graces", () => {
         now: () => now,
         queues: { sync: queue, webhooks: queue, invitations: queue },
         secrets: createSecretBox(env.SECRETS_KEY),
+        tuning: DEFAULT_TUNING,
+        partnerUrls: PRODUCTION_URL_POLICY,
       },
     });
     expect(result.ended).toBeGreaterThanOrEqual(1);

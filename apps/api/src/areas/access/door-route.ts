@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { id as ids, oneLine } from "../../inputs";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../hono-env";
 import { AppError } from "../../errors";
 import { checkDoorAccess } from "./door-check";
 
@@ -18,7 +18,7 @@ const answer = z.object({
   until: z.string().nullable(),
 });
 
-const STATUS = { unauthorized: 401, not_found: 404, bad_request: 400, forbidden: 403, conflict: 409 } as const;
+const STATUS = { unauthorized: 401, not_found: 404, bad_request: 400, conflict: 409 } as const;
 
 /**
  * `POST /v1/access/check`: the door's question, answered from the access rules (docs/access-check.md).
@@ -44,13 +44,7 @@ export const accessCheck = new Hono<AppEnv>().post("/check", async (c) => {
   const key = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
   try {
     const result = await checkDoorAccess({
-      ctx: {
-        actor: { type: "system" },
-        db: c.get("db"),
-        now: () => Date.now(),
-        queues: c.get("queues"),
-        secrets: c.get("secrets"),
-      },
+      ctx: c.get("ctxFor")({ type: "system" }),
       input: { facilityId, identifier, key },
     });
     return c.json(answer.parse(result), 200, { "cache-control": "no-store" });

@@ -4,9 +4,8 @@ import { z } from "zod";
 import { search } from "../../inputs";
 import { findGrantedFacility } from "@uas/db";
 import { OUTCOMES, fieldLabel } from "@uas/domain";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../hono-env";
 import { listFacilityActivity } from "./service";
-import type { Ctx } from "../../context";
 
 /** Enough for any troubleshooting session; the log itself keeps far more. */
 const MAX_ROWS = 50_000;
@@ -52,13 +51,7 @@ export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", a
     return c.json({ error: { code: "invalid_request", message: "Invalid export filter", issues } }, 400);
   }
 
-  const ctx: Ctx = {
-    actor: { type: "admin", userId: session.user.id, email: session.user.email },
-    db: c.get("db"),
-    now: () => Date.now(),
-    queues: c.get("queues"),
-    secrets: c.get("secrets"),
-  };
+  const ctx = c.get("ctxFor")({ type: "admin", userId: session.user.id, email: session.user.email });
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { countSignInAttempt, refundSignInAttempt } from "@uas/db";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../hono-env";
 
 /** Failed sign-ins allowed per window: a person mistyping is far below, a guesser far above. */
 export const SIGN_IN_LIMITS = { account: 5, address: 20 } as const;

@@ -6,7 +6,7 @@ import {
   type IntegrationSystem,
 } from "@uas/db";
 import type { SystemLocation } from "@uas/connectors";
-import { partnerUrlPolicyOf, type Ctx } from "../../context";
+import type { Ctx } from "../../context";
 import { AppError, conflict, invalidField, notFound } from "../../errors";
 import { partnerUrlProblem } from "../../sources/partner-url";
 import {
@@ -66,7 +66,7 @@ export function nativeBaseUrl(
 ) {
   const baseUrl = entered ?? DEFAULT_API_URLS[system];
   if (!baseUrl) throw invalidField(path, "Enter the system's API URL");
-  const problem = partnerUrlProblem(baseUrl, partnerUrlPolicyOf(ctx));
+  const problem = partnerUrlProblem(baseUrl, ctx.partnerUrls);
   if (problem) throw invalidField(path, problem);
   return baseUrl;
 }

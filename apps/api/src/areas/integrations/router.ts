@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { id as ids, oneLine } from "../../inputs";
-import { adminProcedure, organisationProcedure, router } from "../../trpc/init";
+import { adminProcedure, inputIssue, organisationProcedure, router } from "../../trpc/init";
 import type { Ctx } from "../../context";
 import {
   connectIntegration,
@@ -15,7 +15,6 @@ import {
 import { setUpWebhooks, systemLocations, testConnection } from "./native";
 import { CONNECTABLE_SYSTEMS } from "../../sources/native";
 import { INTEGRATION_SYSTEMS } from "@uas/db";
-import { inputIssue } from "../users/router";
 
 const id = ids();
 

@@ -17,7 +17,7 @@ import {
   type IntegrationPatch,
   type LocationMapEntry,
 } from "@uas/db";
-import { partnerUrlPolicyOf, type AdminCtx, type Ctx } from "../../context";
+import type { AdminCtx, Ctx } from "../../context";
 import { conflict, invalidField, notFound } from "../../errors";
 import { partnerUrlProblem } from "../../sources/partner-url";
 import { SYSTEM_LABELS, isNative, nativeConnector } from "../../sources/native";
@@ -118,7 +118,7 @@ export type ConnectInput = OrgInput & {
 
 /** The Base URL field's rule (ADR 0012): checked here, where the environment's policy is known. */
 function assertPartnerUrl(ctx: Ctx, baseUrl: string, path: Array<string | number>) {
-  const problem = partnerUrlProblem(baseUrl, partnerUrlPolicyOf(ctx));
+  const problem = partnerUrlProblem(baseUrl, ctx.partnerUrls);
   if (problem) throw invalidField(path, problem);
 }
 

@@ -1,13 +1,19 @@
 import type { Bindings } from "../../bindings";
-import { invocationCtx } from "../../invocation";
+import { compose } from "../../composition";
 import { mailerFromConfig } from "./email/mailer";
-import { invitationsQueueMessage } from "../../queues/messages";
+import { z } from "zod";
+import { invitationRelayMessage } from "./relay-message";
+import { invitationSendMessage } from "./send-message";
 import { ACK, settle, validDeliveries } from "../../queues/consume";
 import { failDeadLetteredInvitation, relayInvitations, sendQueuedInvitation } from "./service";
 
+/** What the `invitations` queue (and its dead-letter queue) carries. */
+const invitationsQueueMessage = z.discriminatedUnion("type", [invitationSendMessage, invitationRelayMessage]);
+
 /** `invitations`: send one invitation per message, or continue a relay; each message acked on its own. */
 export async function handleInvitationsBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const { ctx, config } = invocationCtx(env, { type: "system" });
+  const { ctxFor, config } = compose(env);
+  const ctx = ctxFor({ type: "system" });
   const mailer = mailerFromConfig(config);
   for (const { message, body } of validDeliveries(batch, invitationsQueueMessage)) {
     await settle(message, async () => {
@@ -26,7 +32,7 @@ export async function handleInvitationsBatch(batch: MessageBatch<unknown>, env: 
 
 /** `invitations-dlq`: a send that exhausted its retries is recorded as failed (shown, and retried next pass). */
 export async function handleInvitationDeadLetters(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const { ctx } = invocationCtx(env, { type: "system" });
+  const ctx = compose(env).ctxFor({ type: "system" });
   for (const { message, body } of validDeliveries(batch, invitationsQueueMessage, "ack")) {
     await settle(message, async () => {
       if (body.type === "invitation.send") await failDeadLetteredInvitation({ ctx, input: { userId: body.userId } });

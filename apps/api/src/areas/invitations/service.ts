@@ -10,7 +10,8 @@ import {
   releaseInvitationClaim,
 } from "@uas/db";
 import type { Ctx } from "../../context";
-import type { InvitationRelayMessage, InvitationSendMessage } from "../../queues/messages";
+import type { InvitationRelayMessage } from "./relay-message";
+import type { InvitationSendMessage } from "./send-message";
 import { renderInvitationEmail } from "./email/invitation-email";
 import type { Mailer } from "./email/mailer";
 

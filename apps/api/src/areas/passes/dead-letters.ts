@@ -2,7 +2,7 @@ import { activityEntry, getInboxRow, markInboxFailed } from "@uas/db";
 import { SOURCE_KINDS, parseSenderKey, targetFacilityId, targetIntegrationId } from "@uas/domain";
 import { failPass } from "@uas/engine";
 import type { Ctx } from "../../context";
-import type { SyncQueueMessage } from "../../queues/messages";
+import type { SyncQueueMessage } from "./sync-message";
 
 export const DEAD_WEBHOOK_REASON = "This change could not be applied after repeated attempts; it is kept for support";
 export const DEAD_PASS_REASON = "The pass could not continue after repeated attempts; nobody was removed";

@@ -1,12 +1,10 @@
 import type { Bindings } from "../../bindings";
-import { invocationCtx } from "../../invocation";
+import { compose } from "../../composition";
 import type { Ctx } from "../../context";
-import {
-  syncQueueMessage,
-  type PassStartMessage,
-  type PassStepMessage,
-  type WebhookApplyMessage,
-} from "../../queues/messages";
+import type { WebhookApplyMessage } from "../webhooks/apply-message";
+import type { PassStartMessage } from "./start-message";
+import type { PassStepMessage } from "./step-message";
+import { syncQueueMessage } from "./sync-message";
 import { ACK, settle, validDeliveries, type Delivery, type Settlement } from "../../queues/consume";
 import { backoffSeconds } from "../../queues/retry";
 import { applyWebhookDeliveries } from "../webhooks/queue";
@@ -27,7 +25,7 @@ export const PASS_MESSAGES_PER_INVOCATION = 10;
  * still applied (together, as on `webhooks`) while they drain.
  */
 export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const { ctx } = invocationCtx(env, { type: "system" });
+  const ctx = compose(env).ctxFor({ type: "system" });
   const deliveries = validDeliveries(batch, syncQueueMessage);
   const webhooks = deliveries.filter((d): d is Delivery<WebhookApplyMessage> => d.body.type === "webhook.apply");
   if (webhooks.length > 0) await applyWebhookDeliveries(ctx, webhooks);

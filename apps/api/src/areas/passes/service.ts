@@ -10,9 +10,10 @@ import {
   type SyncPassRow,
 } from "@uas/engine";
 import type { RequireIdentifier, SyncSource } from "@uas/domain";
-import { partnerUrlPolicyOf, tuningOf, type Ctx } from "../../context";
+import type { Ctx } from "../../context";
 import { conflict, notFound } from "../../errors";
-import type { PassStartMessage, PassStepMessage } from "../../queues/messages";
+import type { PassStartMessage } from "./start-message";
+import type { PassStepMessage } from "./step-message";
 import { loadListingFactory } from "../../sources/listing-factory";
 import { findFacility } from "../../facilities";
 import { relayInvitationsAfterCommit } from "../invitations/service";
@@ -79,11 +80,11 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
   if (pass?.state !== "running") return;
   const facility = await findFacility(ctx.db, pass.facilityId);
   if (!facility) return;
-  const tuning = tuningOf(ctx);
+  const tuning = ctx.tuning;
   const listingFor = await loadListingFactory(
     ctx.db,
     facility,
-    { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) },
+    { ...tuning.listing, policy: ctx.partnerUrls },
     ctx.secrets,
   );
   const result = await advancePass({
@@ -97,14 +98,12 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
   if (result.status === "continue") await enqueueStep(ctx, pass.id);
 }
 
-/** A running pass with no step for this long is handed a step again (its continuation may be lost). */
-export const STALLED_AFTER_MS = 10 * 60_000;
 const RESUME_LIMIT = 100;
 
 /** Run from the cron: passes whose step message went missing continue instead of waiting to go stale. */
 export async function resumeStalledPasses({ ctx }: { ctx: Ctx }): Promise<{ resumed: number }> {
   const stalled = await listStalledPasses(ctx.db, {
-    lastStepBefore: ctx.now() - STALLED_AFTER_MS,
+    now: ctx.now(),
     limit: RESUME_LIMIT,
   });
   if (stalled.length > 0) {
@@ -165,11 +164,11 @@ export async function previewPass({
   ctx: Ctx;
   input: { facility: FacilityRef; source: SyncSource; requireIdentifier?: RequireIdentifier; enableSource?: boolean };
 }) {
-  const tuning = tuningOf(ctx);
+  const tuning = ctx.tuning;
   const listingFor = await loadListingFactory(
     ctx.db,
     input.facility,
-    { ...tuning.listing, policy: partnerUrlPolicyOf(ctx) },
+    { ...tuning.listing, policy: ctx.partnerUrls },
     ctx.secrets,
   );
   const override = {

@@ -15,7 +15,7 @@ import {
   type SyncSource,
   type TraceStep,
 } from "@uas/domain";
-import { partnerUrlPolicyOf, tuningOf, type Ctx } from "../../context";
+import type { Ctx } from "../../context";
 import { notFound } from "../../errors";
 import { getJson } from "../../sources/listing-client";
 import { cctvListingUrl, memberListingUrl } from "../../sources/listing-factory";
@@ -72,14 +72,14 @@ export async function syncPersonNow({
 
   const base =
     source === "integration" ? memberListingUrl(target.baseUrl) : cctvListingUrl(target.baseUrl, facility.id);
-  const tuning = tuningOf(ctx).listing;
+  const tuning = ctx.tuning.listing;
   let body: unknown;
   try {
     const answer = await getJson(`${base}/${encodeURIComponent(externalId)}`, {
       ...tuning,
       url: base,
       apiKey: target.apiKey,
-      policy: partnerUrlPolicyOf(ctx),
+      policy: ctx.partnerUrls,
     });
     body = answer.status === 404 ? null : answer.body;
   } catch (error) {

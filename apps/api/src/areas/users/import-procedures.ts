@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { facilityProcedure, router } from "../../trpc/init";
+import { facilityProcedure } from "../../trpc/init";
 import { id as ids, multiLine, oneLine } from "../../inputs";
 import { applyUserImportFile, previewUserImport } from "./import";
 
@@ -12,8 +12,11 @@ const csv = z
   .max(MAX_CSV_CHARACTERS, "The file is larger than 4 MB: split it")
   .check(multiLine);
 
-/** "Import (CSV)": a preview that writes nothing, then the confirm of exactly that preview. */
-export const userImportRouter = router({
+/**
+ * "Import (CSV)": a preview that writes nothing, then the confirm of exactly that preview. Procedures, not
+ * a router: the users area has one router (router.ts), which mounts them as `users.import`.
+ */
+export const userImportProcedures = {
   // A mutation although it writes nothing: the file travels in a POST body, not in a query's URL.
   preview: facilityProcedure
     .input(z.object({ facilityId: id, csv }).strict())
@@ -48,4 +51,4 @@ export const userImportRouter = router({
     .mutation(({ ctx, input }) =>
       applyUserImportFile({ ctx, input: { facility: ctx.facility, csv: input.csv, fingerprint: input.fingerprint } }),
     ),
-});
+};

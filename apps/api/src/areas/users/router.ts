@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { id as ids, multiLine, oneLine, search } from "../../inputs";
-import { TRPCError } from "@trpc/server";
 import { ACCESS_FILTERS, INVITATION_FILTERS, SOURCES, USER_SORTS, normaliseEmail, normalisePhone } from "@uas/domain";
-import { facilityProcedure, router } from "../../trpc/init";
+import { facilityProcedure, inputIssue, router } from "../../trpc/init";
 import {
   addGrant,
   createManualUser,
@@ -15,16 +14,7 @@ import {
   sendUserInvitation,
   updateUser,
 } from "./service";
-import { userImportRouter } from "./import-procedures";
-
-/**
- * A validation failure that needs the facility (a phone number is read in the facility's country):
- * reported exactly like a schema failure, with the issue naming the field.
- */
-export function inputIssue(path: Array<string | number>, message: string): TRPCError {
-  const issues: z.core.$ZodIssue[] = [{ code: "custom", path, message, input: undefined }];
-  return new TRPCError({ code: "BAD_REQUEST", message, cause: Object.assign(new Error(message), { issues }) });
-}
+import { userImportProcedures } from "./import-procedures";
 
 const id = ids();
 
@@ -235,7 +225,7 @@ export const usersRouter = router({
     .output(userView)
     .mutation(({ ctx, input }) => sendUserInvitation({ ctx, input: { facility: ctx.facility, userId: input.userId } })),
 
-  import: userImportRouter,
+  import: router(userImportProcedures),
 
   grants: router({
     add: facilityProcedure

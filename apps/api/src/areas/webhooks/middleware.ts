@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Db, IntegrationWebhookTarget, WebhookSenderRow } from "@uas/db";
-import type { AppEnv } from "../../app";
+import { secretBoxOf } from "../../env";
+import type { AppEnv } from "../../hono-env";
 import { readBoundedBody, MAX_BODY_BYTES } from "./body";
 import { webhookError } from "./errors";
 import { verifyWebhookSignature } from "../../webhooks/signature";
@@ -51,7 +52,7 @@ export async function openSenderSecrets(c: Context<WebhookEnv>, now: number): Pr
   const { secrets } = c.get("sender");
   const previousValid = secrets.previous !== null && (secrets.previousValidUntil ?? 0) > now;
   // Stored sealed (SECRETS_KEY): opened only for this check.
-  const box = c.get("secrets");
+  const box = secretBoxOf(c.get("config"));
   const sealed = previousValid && secrets.previous ? [secrets.current, secrets.previous] : [secrets.current];
   return Promise.all(sealed.map((secret) => box.open(secret)));
 }

@@ -1,8 +1,7 @@
 import type { Context } from "hono";
 import { ConnectorError, type ContractRecord, type InboundDelivery, type InboundWebhook } from "@uas/connectors";
 import { parseSourceEvent } from "@uas/domain";
-import type { Ctx } from "../../context";
-import { partnerUrlPolicyFromConfig, tuningFromConfig } from "../../env";
+import { secretBoxOf } from "../../env";
 import { receiveWebhook } from "./service";
 import { connectionContext, nativeConnector, openCredentials } from "../../sources/native";
 import { webhookError } from "./errors";
@@ -78,7 +77,7 @@ export async function receiveNativeEvent(c: Context<WebhookEnv>) {
       issues: [{ path: "", message: "Expected one JSON event" }],
     });
   }
-  const box = c.get("secrets");
+  const box = secretBoxOf(c.get("config"));
   const credentials = await openCredentials({ secrets: box }, target.credentials);
   const parsed = dialect.parse({ ...inboundOf(c), rawBody: text }, credentials);
   if (!parsed.ok) {
@@ -88,15 +87,7 @@ export async function receiveNativeEvent(c: Context<WebhookEnv>) {
   }
 
   const sender = c.get("sender");
-  const ctx: Ctx = {
-    actor: { type: "webhook", sender: sender.sender },
-    db: c.get("db"),
-    now: () => Date.now(),
-    queues: c.get("queues"),
-    secrets: box,
-    partnerUrls: partnerUrlPolicyFromConfig(c.get("config")),
-    tuning: tuningFromConfig(c.get("config")),
-  };
+  const ctx = c.get("ctxFor")({ type: "webhook", sender: sender.sender });
   const context = connectionContext(ctx, target.baseUrl, credentials);
   const fetchOne = (externalId: string) => connector.fetchOne(context, externalId);
   let events: InboxEvent[];

@@ -1,7 +1,7 @@
 import type { Bindings } from "../../bindings";
-import { invocationCtx } from "../../invocation";
+import { compose } from "../../composition";
 import type { Ctx } from "../../context";
-import { webhooksQueueMessage, type WebhookApplyMessage } from "../../queues/messages";
+import { webhookApplyMessage, type WebhookApplyMessage } from "./apply-message";
 import { ACK, conclude, settle, validDeliveries, type Delivery, type Settlement } from "../../queues/consume";
 import { backoffSeconds } from "../../queues/retry";
 import { applyStoredWebhooks, type AppliedWebhook } from "./service";
@@ -13,15 +13,15 @@ import { errorSummary } from "../../log";
  * with large batches, so a running pass on `sync` never holds webhooks back.
  */
 export async function handleWebhooksBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const { ctx } = invocationCtx(env, { type: "system" });
-  const deliveries = validDeliveries(batch, webhooksQueueMessage);
+  const ctx = compose(env).ctxFor({ type: "system" });
+  const deliveries = validDeliveries(batch, webhookApplyMessage);
   if (deliveries.length > 0) await applyWebhookDeliveries(ctx, deliveries);
 }
 
 /** The webhooks queue's dead-letter queue: each event becomes a Failed entry, then is acknowledged. */
 export async function handleWebhookDeadLetters(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const { ctx } = invocationCtx(env, { type: "system" });
-  for (const { message, body } of validDeliveries(batch, webhooksQueueMessage, "ack")) {
+  const ctx = compose(env).ctxFor({ type: "system" });
+  for (const { message, body } of validDeliveries(batch, webhookApplyMessage, "ack")) {
     console.error("dead letter on webhooks-dlq", message.id, body.type);
     await settle(message, async () => {
       await recordDeadSyncMessage({ ctx, input: body });

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
-import { parseSourceEvent, type SyncSource } from "@uas/domain";
-import type { Ctx } from "../../context";
+import { parseJson, parseSourceEvent, type SyncSource } from "@uas/domain";
 import { receiveWebhook } from "./service";
 import { webhookError } from "./errors";
 import type { WebhookEnv } from "./middleware";
@@ -15,7 +14,7 @@ export function receiveEvent(source: SyncSource) {
         issues: [{ path: "", message: "Expected one JSON event" }],
       });
     }
-    const parsed = parseSourceEvent(source, json.value);
+    const parsed = parseSourceEvent(source, json);
     if (!parsed.ok) {
       return webhookError(c, 400, "invalid_payload", "The event does not match the contract", {
         issues: parsed.issues,
@@ -24,13 +23,7 @@ export function receiveEvent(source: SyncSource) {
 
     const sender = c.get("sender");
     const webhookId = c.get("webhookId");
-    const ctx: Ctx = {
-      actor: { type: "webhook", sender: sender.sender },
-      db: c.get("db"),
-      now: () => Date.now(),
-      queues: c.get("queues"),
-      secrets: c.get("secrets"),
-    };
+    const ctx = c.get("ctxFor")({ type: "webhook", sender: sender.sender });
     const { status } = await receiveWebhook({
       ctx,
       input: { sender, webhookId, payload: text },
@@ -45,13 +38,5 @@ function decodeUtf8(bytes: Uint8Array): string | null {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return null;
-  }
-}
-
-function parseJson(text: string): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(text) as unknown };
-  } catch {
-    return undefined;
   }
 }

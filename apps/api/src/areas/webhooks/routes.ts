@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../hono-env";
 import { cctvWebhooks } from "./cctv";
 import { integrationWebhooks } from "./integrations";
 

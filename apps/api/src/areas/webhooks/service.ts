@@ -2,7 +2,7 @@ import { errorSummary } from "../../log";
 import { applyInboxEvents, type InboxApplyResult } from "@uas/engine";
 import { listStuckInboxRows, markInboxEnqueued, storeInboxRow, type WebhookSenderRow } from "@uas/db";
 import type { Ctx } from "../../context";
-import type { WebhookApplyMessage } from "../../queues/messages";
+import type { WebhookApplyMessage } from "./apply-message";
 import { relayInvitationsAfterCommit } from "../invitations/service";
 
 type InboxKey = { sender: string; webhookId: string };

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { findGrantedFacility } from "@uas/db";
-import type { AppEnv } from "../../../app";
+import type { AppEnv } from "../../../hono-env";
 
 type MailboxEmail = {
   id: string;
