@@ -9,6 +9,7 @@ import { newSecretsKey } from "@uas/db";
 import { createNodeDb, migrateDb } from "@uas/db/node";
 import { startDemoPartner } from "@uas/demo-partner";
 import { startMailbox } from "@uas/mailbox";
+import { startMindbodySimulator, startPushPressSimulator } from "@uas/simulators";
 
 // The Worker under test talks to a real libSQL database over the same protocol as in production:
 // a fresh, migrated file behind the local libSQL HTTP endpoint. Each test creates its own tenants.
@@ -40,6 +41,24 @@ export default defineConfig(async () => {
   const mailbox = await startMailbox({ port: 0, apiKey: mailboxKey, unref: true });
   // A partner with a dozen members, so the invitation tests send a handful of emails per pass.
   const smallPartner = await startDemoPartner({ port: 0, apiKey: partnerKey, memberCount: 12, unref: true });
+  // Native member systems over HTTP (src/areas/integrations/native-integrations.test.ts): Mindbody site -99 with locations 1
+  // and 2 and site 77 that has not granted access; a PushPress company.
+  const simulatorControlKey = "test-simulator-control";
+  const mindbody = await startMindbodySimulator({
+    port: 0,
+    unref: true,
+    controlKey: simulatorControlKey,
+    apiKeys: ["test-mindbody-key"],
+    otherSiteIds: [77],
+    clientCount: 40,
+  });
+  const pushpress = await startPushPressSimulator({
+    port: 0,
+    unref: true,
+    controlKey: simulatorControlKey,
+    apiKeys: ["test-pushpress-key"],
+    customerCount: 40,
+  });
   // A partner whose second members page always fails: a listing read in LISTING_PAGE_SIZE pages reaches it,
   // one read in the default 1,000 does not (src/areas/passes/listing-tuning.test.ts).
   const secondPageFailsPartner = await startDemoPartner({
@@ -67,6 +86,12 @@ export default defineConfig(async () => {
             RESEND_API_URL: mailbox.url,
             RESEND_API_KEY: mailboxKey,
             SMALL_PARTNER_URL: smallPartner.url,
+            MINDBODY_URL: mindbody.url,
+            MINDBODY_KEY: "test-mindbody-key",
+            PUSHPRESS_URL: pushpress.url,
+            PUSHPRESS_KEY: "test-pushpress-key",
+            PUSHPRESS_COMPANY_ID: pushpress.companyId,
+            SIMULATOR_CONTROL_KEY: simulatorControlKey,
             SECOND_PAGE_FAILS_PARTNER_URL: secondPageFailsPartner.url,
             // One quick queue retry on a provider outage, then the row is recorded as failed.
             INVITATION_SEND_RETRIES: "1",

@@ -47,7 +47,12 @@ export function createApp() {
       router: appRouter,
       endpoint: "/trpc",
       createContext: (_opts, c) =>
-        createTrpcContext(c.get("ctxFor"), c.get("auth")(), c.req.raw.headers) as unknown as Record<string, unknown>,
+        createTrpcContext(
+          // Use-cases that hand systems a webhook URL need the Worker's own origin as the caller reached it.
+          (actor, now) => ({ ...c.get("ctxFor")(actor, now), publicUrl: new URL(c.req.url).origin }),
+          c.get("auth")(),
+          c.req.raw.headers,
+        ) as unknown as Record<string, unknown>,
     }),
   );
 

@@ -44,6 +44,8 @@ export type Ctx<A extends Actor = Actor> = {
   tuning: Tuning;
   /** Where partner keys may be sent (production: https to a public host). */
   partnerUrls: PartnerUrlPolicy;
+  /** The Worker's own origin as the caller reached it: where systems deliver webhooks. */
+  publicUrl?: string;
 };
 
 export type AdminCtx = Ctx<Extract<Actor, { type: "admin" }>>;

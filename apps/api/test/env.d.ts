@@ -18,6 +18,13 @@ declare namespace Cloudflare {
     RESEND_API_KEY: string;
     /** A demo partner with 12 members (invitation tests). */
     SMALL_PARTNER_URL: string;
+    /** The member-system simulators (`@uas/simulators`), their API keys and /control bearer key. */
+    MINDBODY_URL: string;
+    MINDBODY_KEY: string;
+    PUSHPRESS_URL: string;
+    PUSHPRESS_KEY: string;
+    PUSHPRESS_COMPANY_ID: string;
+    SIMULATOR_CONTROL_KEY: string;
     /** A demo partner whose second members page always answers 503 (listing tuning test). */
     SECOND_PAGE_FAILS_PARTNER_URL: string;
   }

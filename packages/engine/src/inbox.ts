@@ -17,7 +17,7 @@ import {
  * (`deadLetterInboxEvent`), found again when its message was lost (`listStuckInboxRows`), and pruned once
  * applied and old (`pruneAppliedInboxRows`).
  */
-import type { Db, DbOrTx } from "@uas/db";
+import type { Db, DbOrTx, IntegrationSystem } from "@uas/db";
 import { activityEntry, webhookInbox } from "@uas/db";
 
 export type WebhookSecrets = { current: string; previous: string | null; previousValidUntil: number | null };
@@ -60,6 +60,51 @@ export async function findIntegrationSender(db: Db, integrationId: string): Prom
     sender: integrationSender(integrationId),
     organisationId: row.organisationId,
     secrets: secretsOf(row),
+  };
+}
+
+/** What the webhook route needs of an integration: its sender (inbox key, secrets) and its system. */
+export type IntegrationWebhookTarget = {
+  sender: WebhookSenderRow;
+  system: IntegrationSystem;
+  baseUrl: string;
+  /** Sealed JSON of a native system's credentials; null for partners. */
+  credentials: string | null;
+};
+
+/** One statement on every webhook: the sender's secrets and the integration's system together. */
+export async function findIntegrationWebhookTarget(
+  db: Db,
+  integrationId: string,
+): Promise<IntegrationWebhookTarget | null> {
+  const { rows } = await db.$client.execute({
+    sql: `SELECT organisation_id AS organisationId, webhook_secret AS current, previous_webhook_secret AS previous,
+        previous_secret_valid_until AS previousValidUntil, system, base_url AS baseUrl, credentials
+      FROM integration WHERE id = ? LIMIT 1`,
+    args: [integrationId],
+  });
+  const row = rows[0] as unknown as
+    | {
+        organisationId: string;
+        current: string;
+        previous: string | null;
+        previousValidUntil: number | null;
+        system: IntegrationSystem;
+        baseUrl: string;
+        credentials: string | null;
+      }
+    | undefined;
+  if (!row) return null;
+  return {
+    sender: {
+      ...sourceTarget(INTEGRATION_SOURCE, integrationId),
+      sender: integrationSender(integrationId),
+      organisationId: row.organisationId,
+      secrets: secretsOf(row),
+    },
+    system: row.system,
+    baseUrl: row.baseUrl,
+    credentials: row.credentials,
   };
 }
 

@@ -5,7 +5,17 @@ import { trpc } from "../trpc";
 export type IntegrationsPage = Awaited<ReturnType<typeof trpc.integrations.list.query>>;
 export type IntegrationView = IntegrationsPage["integrations"][number];
 export type LocationEntry = { locationId: string; facilityId: string };
-export type IntegrationForm = { name: string; baseUrl: string; apiKey: string; locations: LocationEntry[] };
+export type IntegrationForm = {
+  name: string;
+  /** "partner-api" (today's contract), "mindbody" or "pushpress". */
+  system: "partner-api" | "mindbody" | "pushpress";
+  baseUrl: string;
+  apiKey: string;
+  /** A native system's credential fields, by the connector's names. */
+  credentials: Record<string, string>;
+  locations: LocationEntry[];
+};
+export type ConnectionTarget = Parameters<typeof trpc.integrations.testConnection.mutate>[0]["target"];
 export type ConnectInput = Omit<Parameters<typeof trpc.integrations.connect.mutate>[0], "organisationId">;
 export type UpdateInput = Omit<Parameters<typeof trpc.integrations.update.mutate>[0], "organisationId">;
 
@@ -48,5 +58,15 @@ export function useIntegrations(organisationId: Ref<string>) {
     mutationFn: (integrationId: string) => trpc.integrations.disconnect.mutate({ ...org(), integrationId }),
     onSuccess: stored,
   });
-  return { list, connect, update, rotate, disconnect };
+  const testConnection = useMutation({
+    mutationFn: (target: ConnectionTarget) => trpc.integrations.testConnection.mutate({ ...org(), target }),
+  });
+  const systemLocations = useMutation({
+    mutationFn: (target: ConnectionTarget) => trpc.integrations.systemLocations.mutate({ ...org(), target }),
+  });
+  const setUpWebhooks = useMutation({
+    mutationFn: (integrationId: string) => trpc.integrations.setUpWebhooks.mutate({ ...org(), integrationId }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: queryKey.value }),
+  });
+  return { list, connect, update, rotate, disconnect, testConnection, systemLocations, setUpWebhooks };
 }

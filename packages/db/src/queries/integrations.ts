@@ -85,7 +85,9 @@ export async function countSyncedMembers(db: DbOrTx, organisationId: string) {
   return new Map(rows.map((row) => [row.integrationId, row.members]));
 }
 
-export type IntegrationPatch = Partial<Pick<IntegrationRow, "name" | "baseUrl" | "apiKey">>;
+export type IntegrationPatch = Partial<
+  Pick<IntegrationRow, "name" | "baseUrl" | "apiKey" | "credentials" | "accountId">
+>;
 
 /** Edits the connection and, when given, replaces the location map, in one batch (all or nothing). */
 export async function updateIntegration(

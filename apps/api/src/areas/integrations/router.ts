@@ -12,6 +12,9 @@ import {
   rotateSecret,
   updateIntegrationSettings,
 } from "./service";
+import { setUpWebhooks, systemLocations, testConnection } from "./native";
+import { CONNECTABLE_SYSTEMS } from "../../sources/native";
+import { INTEGRATION_SYSTEMS } from "@uas/db";
 
 const id = ids();
 
@@ -28,6 +31,35 @@ const apiKey = z
   .min(1, "Enter the API key")
   .max(500, "The API key is at most 500 characters")
   .check(oneLine);
+
+const system = z.enum(CONNECTABLE_SYSTEMS, { error: "Choose Partner API, Mindbody or PushPress" });
+
+/** A native system's credential fields by the connector's names; the connector's schema checks their content. */
+const credentials = z
+  .record(z.string().max(64), z.string().trim().max(500, "At most 500 characters").check(oneLine))
+  .refine((entries) => Object.keys(entries).length <= 20, "At most 20 fields");
+
+/** The Connect dialog's entries (before connecting) or a connected integration. */
+const connectionTarget = z.union([
+  z.object({ integrationId: id }).strict(),
+  z.object({ system, baseUrl: baseUrl.optional(), credentials }).strict(),
+]);
+
+const connectionCheck = z.object({
+  ok: z.boolean(),
+  problem: z
+    .enum([
+      "wrong-credentials",
+      "wrong-account",
+      "no-permission",
+      "unreachable",
+      "rate-limited",
+      "source-error",
+      "quota-exhausted",
+    ])
+    .optional(),
+  message: z.string(),
+});
 
 const locations = z
   .array(
@@ -69,6 +101,11 @@ async function checkFacilities(
 const integrationView = z.object({
   id: z.string(),
   name: z.string(),
+  system: z.enum(INTEGRATION_SYSTEMS),
+  systemLabel: z.string(),
+  /** Mindbody siteId, PushPress companyId; null for partners. */
+  accountId: z.string().nullable(),
+  managesWebhooks: z.boolean(),
   baseUrl: z.string(),
   connected: z.boolean(),
   apiKeyHint: z.string().nullable(),
@@ -99,7 +136,16 @@ export const integrationsRouter = router({
     .query(({ ctx }) => listIntegrations({ ctx, input: { organisationId: ctx.organisationId } })),
 
   connect: organisationProcedure
-    .input(z.object({ name, baseUrl, apiKey, locations }))
+    .input(
+      z.object({
+        name,
+        system: system.optional(),
+        baseUrl: baseUrl.optional(),
+        apiKey: apiKey.optional(),
+        credentials: credentials.optional(),
+        locations,
+      }),
+    )
     .output(pageView.extend({ integrationId: z.string() }))
     .mutation(async ({ ctx, input }) => {
       await checkFacilities(ctx, input.locations, ["locations"]);
@@ -110,7 +156,7 @@ export const integrationsRouter = router({
     .input(
       z.object({
         integrationId: id,
-        patch: z.object({ name, baseUrl, apiKey }).partial().strict(),
+        patch: z.object({ name, baseUrl, apiKey, credentials }).partial().strict(),
         locations: locations.optional(),
       }),
     )
@@ -119,6 +165,38 @@ export const integrationsRouter = router({
       await checkFacilities(ctx, input.locations, ["locations"]);
       return updateIntegrationSettings({ ctx, input: { ...input, organisationId: ctx.organisationId } });
     }),
+
+  /** "Test connection": one cheap authenticated call to the system; what failed in plain words. */
+  testConnection: organisationProcedure
+    .input(z.object({ target: connectionTarget }))
+    .output(connectionCheck)
+    .mutation(({ ctx, input }) =>
+      testConnection({ ctx, input: { ...input.target, organisationId: ctx.organisationId } }),
+    ),
+
+  /** The system's own locations (Mindbody site locations, the PushPress company), to map to facilities. */
+  systemLocations: organisationProcedure
+    .input(z.object({ target: connectionTarget }))
+    .output(
+      connectionCheck.extend({ locations: z.array(z.object({ id: z.string(), name: z.string() })) }).partial({
+        message: true,
+        locations: true,
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      systemLocations({ ctx, input: { ...input.target, organisationId: ctx.organisationId } }),
+    ),
+
+  /** "Set up webhooks": the system's subscription to this integration's URL; its signing secret stored sealed. */
+  setUpWebhooks: organisationProcedure
+    .input(z.object({ integrationId: id }))
+    .output(connectionCheck.extend({ webhookUrl: z.string() }))
+    .mutation(({ ctx, input }) =>
+      setUpWebhooks({
+        ctx,
+        input: { ...input, organisationId: ctx.organisationId, publicUrl: ctx.publicUrl ?? "" },
+      }),
+    ),
 
   rotateSecret: organisationProcedure
     .input(

@@ -20,6 +20,9 @@ import {
 import type { AdminCtx, Ctx } from "../../context";
 import { conflict, invalidField, notFound } from "../../errors";
 import { partnerUrlProblem } from "../../sources/partner-url";
+import { SYSTEM_LABELS, isNative, nativeConnector } from "../../sources/native";
+import { nativeBaseUrl, sealNativeConnection, setUpWebhooks } from "./native";
+import type { IntegrationSystem } from "@uas/db";
 
 type OrgInput = { organisationId: string };
 
@@ -73,6 +76,11 @@ export async function listIntegrations({ ctx, input }: { ctx: Ctx; input: OrgInp
       return {
         id: row.id,
         name: row.name,
+        system: row.system,
+        systemLabel: SYSTEM_LABELS[row.system],
+        accountId: row.accountId,
+        /** The product sets up the system's webhook subscription itself (Mindbody, PushPress). */
+        managesWebhooks: nativeConnector(row.system)?.subscriptions !== undefined,
         baseUrl: row.baseUrl,
         connected,
         apiKeyHint: connected ? apiKeyHint(await ctx.secrets.open(row.apiKey)) : null,
@@ -98,7 +106,15 @@ async function assertOwnFacilities(ctx: Ctx, organisationId: string, locations: 
   if (locations.some((entry) => !facilities.has(entry.facilityId))) throw notFound("Facility");
 }
 
-export type ConnectInput = OrgInput & { name: string; baseUrl: string; apiKey: string; locations: LocationMapEntry[] };
+export type ConnectInput = OrgInput & {
+  name: string;
+  /** Default `partner-api`: `baseUrl` and `apiKey` then; a native system takes its `credentials`. */
+  system?: IntegrationSystem | undefined;
+  baseUrl?: string | undefined;
+  apiKey?: string | undefined;
+  credentials?: Record<string, string> | undefined;
+  locations: LocationMapEntry[];
+};
 
 /** The Base URL field's rule (ADR 0012): checked here, where the environment's policy is known. */
 function assertPartnerUrl(ctx: Ctx, baseUrl: string, path: Array<string | number>) {
@@ -120,19 +136,32 @@ function sameTarget(a: string, b: string): boolean {
 
 export async function connectIntegration({ ctx, input }: { ctx: Ctx; input: ConnectInput }) {
   await assertOwnFacilities(ctx, input.organisationId, input.locations);
-  assertPartnerUrl(ctx, input.baseUrl, ["baseUrl"]);
-  const [apiKey, webhookSecret] = await Promise.all([
-    ctx.secrets.seal(input.apiKey),
-    ctx.secrets.seal(newWebhookSecret()),
-  ]);
+  const system = input.system ?? "partner-api";
+  let connection: { baseUrl: string; apiKey: string; credentials: string | null; accountId: string | null };
+  if (isNative(system)) {
+    const baseUrl = nativeBaseUrl(ctx, system, input.baseUrl, ["baseUrl"]);
+    connection = { baseUrl, ...(await sealNativeConnection(ctx, system, input.credentials ?? {})) };
+  } else {
+    if (input.baseUrl === undefined) throw invalidField(["baseUrl"], "Enter the partner's URL, starting with https://");
+    if (input.apiKey === undefined) throw invalidField(["apiKey"], "Enter the API key");
+    assertPartnerUrl(ctx, input.baseUrl, ["baseUrl"]);
+    connection = {
+      baseUrl: input.baseUrl,
+      apiKey: await ctx.secrets.seal(input.apiKey),
+      credentials: null,
+      accountId: null,
+    };
+  }
+  // A native system signs with its own secret once its subscription is set up; until then nobody knows this one.
+  const webhookSecret = await ctx.secrets.seal(newWebhookSecret());
   const row = await ctx.db.transaction((tx) =>
     insertIntegration(
       tx,
       {
         organisationId: input.organisationId,
         name: input.name,
-        baseUrl: input.baseUrl,
-        apiKey,
+        system,
+        ...connection,
         webhookSecret,
         locations: Object.fromEntries(input.locations.map((entry) => [entry.locationId, entry.facilityId])),
       },
@@ -154,20 +183,57 @@ export async function updateIntegrationSettings({
   input,
 }: {
   ctx: Ctx;
-  input: OrgInput & { integrationId: string; patch: IntegrationPatch; locations?: LocationMapEntry[] | undefined };
+  input: OrgInput & {
+    integrationId: string;
+    patch: Pick<IntegrationPatch, "name" | "baseUrl" | "apiKey"> & { credentials?: Record<string, string> | undefined };
+    locations?: LocationMapEntry[] | undefined;
+  };
 }) {
   const row = await connectedIntegration(ctx, input);
+  if (isNative(row.system)) return updateNativeSettings(ctx, row, input);
   const { baseUrl, apiKey } = input.patch;
   if (baseUrl !== undefined && !sameTarget(baseUrl, row.baseUrl)) {
     assertPartnerUrl(ctx, baseUrl, ["patch", "baseUrl"]);
     // The stored key was given for the old address: it is never sent to a new one unless entered again.
     if (apiKey === undefined) throw invalidField(["patch", "apiKey"], "The base URL changed: enter the API key again");
   }
+  if (input.patch.credentials !== undefined)
+    throw invalidField(["patch", "credentials"], "A partner has an API key, not system credentials");
   if (input.locations) await assertOwnFacilities(ctx, input.organisationId, input.locations);
+  const { credentials: _none, ...partnerPatch } = input.patch;
   const patch =
-    input.patch.apiKey === undefined
-      ? input.patch
-      : { ...input.patch, apiKey: await ctx.secrets.seal(input.patch.apiKey) };
+    partnerPatch.apiKey === undefined
+      ? partnerPatch
+      : { ...partnerPatch, apiKey: await ctx.secrets.seal(partnerPatch.apiKey) };
+  await updateIntegration(ctx.db, row.id, patch, input.locations);
+  return listIntegrations({ ctx, input });
+}
+
+/** A native system's settings: name, API URL (credentials entered again with it), credentials, location map. */
+async function updateNativeSettings(
+  ctx: Ctx,
+  row: { id: string; system: IntegrationSystem; baseUrl: string },
+  input: OrgInput & {
+    patch: {
+      name?: string | undefined;
+      baseUrl?: string | undefined;
+      apiKey?: string | undefined;
+      credentials?: Record<string, string> | undefined;
+    };
+    locations?: LocationMapEntry[] | undefined;
+  },
+) {
+  const { name, baseUrl, apiKey, credentials } = input.patch;
+  if (apiKey !== undefined) throw invalidField(["patch", "apiKey"], "Enter the system's credentials instead");
+  const patch: IntegrationPatch = name === undefined ? {} : { name };
+  if (baseUrl !== undefined && !sameTarget(baseUrl, row.baseUrl)) {
+    patch.baseUrl = nativeBaseUrl(ctx, row.system, baseUrl, ["patch", "baseUrl"]);
+    if (credentials === undefined)
+      throw invalidField(["patch", "credentials"], "The API URL changed: enter the credentials again");
+  }
+  if (credentials !== undefined)
+    Object.assign(patch, await sealNativeConnection(ctx, row.system, credentials, ["patch", "credentials"]));
+  if (input.locations) await assertOwnFacilities(ctx, input.organisationId, input.locations);
   await updateIntegration(ctx.db, row.id, patch, input.locations);
   return listIntegrations({ ctx, input });
 }
@@ -181,6 +247,12 @@ export async function rotateSecret({
   input: OrgInput & { integrationId: string; graceHours?: number | undefined };
 }) {
   const row = await connectedIntegration(ctx, input);
+  // A native system's key is the system's: rotated there (its subscription), then stored.
+  if (nativeConnector(row.system)?.subscriptions && ctx.publicUrl) {
+    const result = await setUpWebhooks({ ctx, input: { ...input, publicUrl: ctx.publicUrl, rotate: true } });
+    if (!result.ok) throw conflict(result.message);
+    return listIntegrations({ ctx, input });
+  }
   const graceHours = input.graceHours ?? DEFAULT_GRACE_HOURS;
   await rotateWebhookSecret(ctx.db, row.id, ctx.now() + graceHours * HOUR, await ctx.secrets.seal(newWebhookSecret()));
   return listIntegrations({ ctx, input });

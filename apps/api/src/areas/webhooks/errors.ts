@@ -6,7 +6,8 @@ export type WebhookErrorCode =
   | "invalid_signature"
   | "not_found"
   | "payload_too_large"
-  | "rate_limited";
+  | "rate_limited"
+  | "source_unavailable";
 
 /** The contract's error body: `{"error": {"code", "message", ...}}`. Messages never carry secrets or tenant data. */
 export function webhookError(

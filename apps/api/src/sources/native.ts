@@ -1,0 +1,130 @@
+import {
+  CONNECTORS,
+  ConnectorError,
+  connectorFor,
+  type ConnectionContext,
+  type ConnectionProblem,
+  type Connector,
+} from "@uas/connectors";
+import type { IntegrationSystem } from "@uas/db";
+import type { Ctx } from "../context";
+import { partnerUrlProblem, type PartnerUrlPolicy } from "./partner-url";
+
+/**
+ * Native member systems (Mindbody, PushPress, …) reached through their connectors (`@uas/connectors`).
+ * Credentials are the connector's own field names, validated by its `credentialsSchema`, stored sealed as
+ * JSON; every call goes through the Worker's outbound policy (ADR 0012).
+ */
+
+/** The systems the Connect dialog offers, in its order, with the API each reaches unless told otherwise. */
+export const CONNECTABLE_SYSTEMS = ["partner-api", "mindbody", "pushpress"] as const satisfies IntegrationSystem[];
+
+export const SYSTEM_LABELS: Record<IntegrationSystem, string> = {
+  "partner-api": "Partner API",
+  mindbody: "Mindbody",
+  pushpress: "PushPress",
+  glofox: "Glofox",
+  "abc-ignite": "ABC Ignite",
+};
+
+/** Where each system's API is in production (the Connect dialog pre-fills it; simulators replace it). */
+export const DEFAULT_API_URLS: Partial<Record<IntegrationSystem, string>> = {
+  mindbody: "https://api.mindbodyonline.com/public/v6",
+  pushpress: "https://api.pushpress.com/v3",
+  glofox: "https://gf-api.aws.glofox.com/prod",
+  "abc-ignite": "https://api.abcfinancial.com/rest",
+};
+
+export const isNative = (system: IntegrationSystem) => system !== "partner-api";
+
+/** The connector of a native system, or null when it has not landed in the registry yet. */
+export function nativeConnector(system: IntegrationSystem): Connector<Record<string, string>> | null {
+  return CONNECTORS[system] ? connectorFor(system) : null;
+}
+
+/** The account id under whichever name the system gives it (Mindbody siteId, PushPress companyId, …). */
+export function accountIdOf(credentials: Record<string, unknown>): string | null {
+  for (const key of ["siteId", "companyId", "clubId", "clubNumber", "branchId"]) {
+    const value = credentials[key];
+    if (typeof value === "string" && value !== "") return value;
+    if (typeof value === "number") return String(value);
+  }
+  return null;
+}
+
+/** A fetch that refuses URLs the policy refuses and never follows a redirect (keys must not travel on). */
+export function policedFetch(policy: PartnerUrlPolicy): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const refused = partnerUrlProblem(url, policy);
+    if (refused) throw new ConnectorError("unreachable", `The address is refused: ${refused}`);
+    const response = await fetch(input, { ...init, redirect: "manual" });
+    if (response.status >= 300 && response.status < 400) {
+      throw new ConnectorError(
+        "unreachable",
+        `The system answered a redirect (${response.status}), which is not followed: check the API URL`,
+        response.status,
+      );
+    }
+    return response;
+  }) as typeof fetch;
+}
+
+export function connectionContext(
+  ctx: Ctx,
+  baseUrl: string,
+  credentials: Record<string, string>,
+): ConnectionContext<Record<string, string>> {
+  const { listing } = ctx.tuning;
+  return {
+    baseUrl,
+    credentials,
+    fetch: policedFetch(ctx.partnerUrls),
+    tuning: {
+      timeoutMs: listing.timeoutMs,
+      retries: listing.retries,
+      minRetryDelayMs: listing.minRetryDelayMs,
+    },
+  };
+}
+
+/** The credentials a native integration stores (sealed JSON), opened. */
+export async function openCredentials(
+  ctx: Pick<Ctx, "secrets">,
+  sealed: string | null,
+): Promise<Record<string, string>> {
+  if (sealed === null) return {};
+  const parsed = JSON.parse(await ctx.secrets.open(sealed)) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
+}
+
+/** The headline "Test connection" shows for each problem: what failed, in the admin's words. */
+export function problemHeadline(problem: ConnectionProblem, system: IntegrationSystem): string {
+  switch (problem) {
+    case "wrong-credentials":
+      return "Wrong key";
+    case "wrong-account":
+      return system === "mindbody" ? "Wrong site" : system === "pushpress" ? "Wrong company" : "Wrong account";
+    case "no-permission":
+      return "No permission";
+    case "unreachable":
+      return "Unreachable";
+    case "rate-limited":
+      return "Too many requests";
+    case "quota-exhausted":
+      return "Daily call quota used up";
+    case "source-error":
+      return "The system answered with an error";
+  }
+}
+
+export type ConnectionCheck =
+  | { ok: true; message: string }
+  | { ok: false; problem: ConnectionProblem; message: string };
+
+/** A connector's failure as the admin reads it; anything that is not a ConnectorError is "unreachable". */
+export function connectionFailure(error: unknown, system: IntegrationSystem): ConnectionCheck & { ok: false } {
+  const problem: ConnectionProblem = error instanceof ConnectorError ? error.problem : "unreachable";
+  const detail = error instanceof ConnectorError ? error.message : `${SYSTEM_LABELS[system]} could not be reached`;
+  return { ok: false, problem, message: `${problemHeadline(problem, system)}: ${detail}` };
+}
