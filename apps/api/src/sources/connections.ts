@@ -32,10 +32,16 @@ export function sourceConnection(
         : "the integration is no longer connected",
     );
   const { policy, fetch: baseFetch, ...tuning } = options;
-  const credentials: Record<string, string> =
-    integrationId === null ? { apiKey: stored.apiKey, facilityId: senderId(target) } : { apiKey: stored.apiKey };
+  // A native member system (Mindbody, PushPress, ...) is reached with its own credentials; a partner and
+  // CCTV with the contract's key.
+  const native = stored.system !== undefined && stored.system !== kind.defaultSystem;
+  const credentials: Record<string, string> = native
+    ? { ...stored.systemCredentials }
+    : integrationId === null
+      ? { apiKey: stored.apiKey, facilityId: senderId(target) }
+      : { apiKey: stored.apiKey };
   return {
-    connector: connectorFor(kind.defaultSystem as SystemId),
+    connector: connectorFor((native ? stored.system : kind.defaultSystem) as SystemId),
     context: { baseUrl: stored.baseUrl, credentials, fetch: policedFetch(policy, baseFetch), tuning },
   };
 }

@@ -1,9 +1,24 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../database";
-import { cctvSource, integration } from "../schema";
+import { cctvSource, integration, type IntegrationSystem } from "../schema";
 import type { SecretBox } from "../secrets";
 
-export type SourceCredentials = { baseUrl: string; apiKey: string };
+/**
+ * A source's opened credentials. Integrations also carry their system; a native system's own credentials
+ * (its connector's field names, stored sealed as JSON) are opened too.
+ */
+export type SourceCredentials = {
+  baseUrl: string;
+  apiKey: string;
+  system?: IntegrationSystem;
+  systemCredentials?: Record<string, string>;
+};
+
+async function openSystemCredentials(secrets: SecretBox, sealed: string | null): Promise<Record<string, string>> {
+  if (sealed === null) return {};
+  const parsed = JSON.parse(await secrets.open(sealed)) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
+}
 
 /**
  * Where and how to read the listings of a facility's sources (integrations of its organisation, its
@@ -16,7 +31,13 @@ export async function loadSourceCredentials(
 ) {
   const [integrations, cctv] = await Promise.all([
     db
-      .select({ id: integration.id, baseUrl: integration.baseUrl, apiKey: integration.apiKey })
+      .select({
+        id: integration.id,
+        baseUrl: integration.baseUrl,
+        apiKey: integration.apiKey,
+        system: integration.system,
+        credentials: integration.credentials,
+      })
       .from(integration)
       .where(eq(integration.organisationId, input.organisationId)),
     db
@@ -27,7 +48,16 @@ export async function loadSourceCredentials(
   ]);
   const opened = await Promise.all(
     integrations.map(
-      async (row) => [row.id, { baseUrl: row.baseUrl, apiKey: await secrets.open(row.apiKey) }] as const,
+      async (row) =>
+        [
+          row.id,
+          {
+            baseUrl: row.baseUrl,
+            apiKey: await secrets.open(row.apiKey),
+            system: row.system,
+            systemCredentials: await openSystemCredentials(secrets, row.credentials),
+          } satisfies SourceCredentials,
+        ] as const,
     ),
   );
   const ownCctv = cctv[0];

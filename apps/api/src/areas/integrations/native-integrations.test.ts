@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { SELF, env } from "cloudflare:test";
-import { eq } from "drizzle-orm";
-import { createSecretBox, integration, webhookInbox } from "@uas/db";
+import { and, eq } from "drizzle-orm";
+import { accessUser, createSecretBox, integration, updateSyncSettings, webhookInbox } from "@uas/db";
+import { eventually } from "../../../test/invitations-support";
 import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "../../../test/support";
 
 /**
@@ -163,6 +164,56 @@ describe("native member systems: connect, test connection, locations", () => {
     expect(stored.body.result?.data).toEqual({ ok: true, message: "Connected to Mindbody" });
     const list = await trpcQuery("integrations.list", { organisationId: tenant.organisation.id }, cookie);
     expect(list.status).toBe(200);
+  });
+});
+
+describe("a native integration's pass lists people through its connector", () => {
+  it("Sync now of a Mindbody integration lists the site's clients into the facility its location maps to", async () => {
+    const tenant = await createTenant();
+    const cookie = await signIn(tenant.admin.email, tenant.admin.password);
+    const connected = await trpcMutation(
+      "integrations.connect",
+      {
+        organisationId: tenant.organisation.id,
+        name: "Listed Mindbody",
+        system: "mindbody",
+        baseUrl: mindbodyApi(),
+        credentials: mindbodyCredentials(),
+        locations: [{ locationId: "1", facilityId: tenant.granted.id }],
+      },
+      cookie,
+    );
+    expect(connected.status).toBe(200);
+    const uniqueId = await addMindbodyClient({
+      FirstName: "Listed",
+      LastName: "Member",
+      Email: "listed.member@example.com",
+      Status: "Active",
+      HomeLocationId: 1,
+    });
+    await updateSyncSettings(testDb(), tenant.granted.id, { integrationsEnabled: true }, Date.now());
+
+    const started = await trpcMutation(
+      "passes.syncNow",
+      { facilityId: tenant.granted.id, source: "integration" },
+      cookie,
+    );
+    expect(started.status).toBe(200);
+    const { passId } = (started.body.result?.data as { pass: { passId: string } }).pass;
+    const ended = await eventually(
+      async () =>
+        (await trpcQuery("passes.get", { facilityId: tenant.granted.id, passId }, cookie)).body.result?.data as {
+          state: string;
+          reason: string | null;
+        },
+      (view) => view.state !== "running",
+    );
+    expect(ended).toMatchObject({ state: "complete" });
+    const [row] = await testDb()
+      .select({ firstName: accessUser.firstName, email: accessUser.email, source: accessUser.source })
+      .from(accessUser)
+      .where(and(eq(accessUser.facilityId, tenant.granted.id), eq(accessUser.externalId, String(uniqueId))));
+    expect(row).toEqual({ firstName: "Listed", email: "listed.member@example.com", source: "integration" });
   });
 });
 
