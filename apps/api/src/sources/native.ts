@@ -8,7 +8,8 @@ import {
 } from "@uas/connectors";
 import type { IntegrationSystem } from "@uas/db";
 import type { Ctx } from "../context";
-import { partnerUrlProblem, type PartnerUrlPolicy } from "./partner-url";
+// The one outbound policy (ADR 0012); redirects are refused by the connectors' own calls (native/call.ts).
+import { policedFetch } from "./partner-url";
 
 /**
  * Native member systems (Mindbody, PushPress, …) reached through their connectors (`@uas/connectors`).
@@ -50,24 +51,6 @@ export function accountIdOf(credentials: Record<string, unknown>): string | null
     if (typeof value === "number") return String(value);
   }
   return null;
-}
-
-/** A fetch that refuses URLs the policy refuses and never follows a redirect (keys must not travel on). */
-export function policedFetch(policy: PartnerUrlPolicy): typeof fetch {
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = input instanceof Request ? input.url : String(input);
-    const refused = partnerUrlProblem(url, policy);
-    if (refused) throw new ConnectorError("unreachable", `The address is refused: ${refused}`);
-    const response = await fetch(input, { ...init, redirect: "manual" });
-    if (response.status >= 300 && response.status < 400) {
-      throw new ConnectorError(
-        "unreachable",
-        `The system answered a redirect (${response.status}), which is not followed: check the API URL`,
-        response.status,
-      );
-    }
-    return response;
-  }) as typeof fetch;
 }
 
 export function connectionContext(
