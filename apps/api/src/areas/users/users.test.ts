@@ -35,8 +35,9 @@ async function insertSynced(
       updatedAt: now,
       ...overrides,
     })
-    .returning();
-  return row!;
+    .returning({ id: accessUser.id });
+  // As stored: the database's triggers fill the stored access answer (access_until) after the insert.
+  return (await rowOf(db, row!.id))!;
 }
 
 async function rowOf(db: Db, id: string) {
