@@ -71,16 +71,6 @@ export function connectionContext(
   };
 }
 
-/** The credentials a native integration stores (sealed JSON), opened. */
-export async function openCredentials(
-  ctx: Pick<Ctx, "secrets">,
-  sealed: string | null,
-): Promise<Record<string, string>> {
-  if (sealed === null) return {};
-  const parsed = JSON.parse(await ctx.secrets.open(sealed)) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
-}
-
 /** The headline "Test connection" shows for each problem: what failed, in the admin's words. */
 export function problemHeadline(problem: ConnectionProblem, system: IntegrationSystem): string {
   switch (problem) {

@@ -14,7 +14,11 @@ export type SourceCredentials = {
   systemCredentials?: Record<string, string>;
 };
 
-async function openSystemCredentials(secrets: SecretBox, sealed: string | null): Promise<Record<string, string>> {
+/** A native system's credentials as stored (sealed JSON of its connector's fields), opened. */
+export async function openSystemCredentials(
+  secrets: SecretBox,
+  sealed: string | null,
+): Promise<Record<string, string>> {
   if (sealed === null) return {};
   const parsed = JSON.parse(await secrets.open(sealed)) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));

@@ -1,6 +1,7 @@
 import {
   DISCONNECTED_API_KEY,
   findIntegrationOfOrganisation,
+  openSystemCredentials,
   rotateWebhookSecret,
   type IntegrationRow,
   type IntegrationSystem,
@@ -16,7 +17,6 @@ import {
   connectionContext,
   connectionFailure,
   nativeConnector,
-  openCredentials,
   type ConnectionCheck,
 } from "../../sources/native";
 
@@ -101,7 +101,7 @@ async function resolveTarget(ctx: Ctx, input: ConnectionTarget) {
     return {
       system: row.system,
       connector: connectorOf(row.system),
-      context: connectionContext(ctx, row.baseUrl, await openCredentials(ctx, row.credentials)),
+      context: connectionContext(ctx, row.baseUrl, await openSystemCredentials(ctx.secrets, row.credentials)),
     };
   }
   // The URL rule first (ADR 0012): whatever else is wrong, a refused address is named.
@@ -167,7 +167,7 @@ export async function setUpWebhooks({
       webhookUrl,
     };
   }
-  const context = connectionContext(ctx, row.baseUrl, await openCredentials(ctx, row.credentials));
+  const context = connectionContext(ctx, row.baseUrl, await openSystemCredentials(ctx.secrets, row.credentials));
   try {
     const { signingSecret } = input.rotate
       ? await connector.subscriptions.rotate(context, webhookUrl)

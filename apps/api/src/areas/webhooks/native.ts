@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { ConnectorError, type ContractRecord, type InboundDelivery, type InboundWebhook } from "@uas/connectors";
+import { openSystemCredentials } from "@uas/db";
 import { parseSourceEvent } from "@uas/domain";
 import { secretBoxOf } from "../../env";
 import { receiveWebhook } from "./service";
-import { connectionContext, nativeConnector, openCredentials } from "../../sources/native";
+import { connectionContext, nativeConnector } from "../../sources/native";
 import { webhookError } from "./errors";
 import type { WebhookEnv } from "./middleware";
 
@@ -78,7 +79,7 @@ export async function receiveNativeEvent(c: Context<WebhookEnv>) {
     });
   }
   const box = secretBoxOf(c.get("config"));
-  const credentials = await openCredentials({ secrets: box }, target.credentials);
+  const credentials = await openSystemCredentials(box, target.credentials);
   const parsed = dialect.parse({ ...inboundOf(c), rawBody: text }, credentials);
   if (!parsed.ok) {
     return webhookError(c, 400, "invalid_payload", "The event does not match the system's format", {
