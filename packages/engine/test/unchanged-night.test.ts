@@ -10,6 +10,7 @@ import {
   listPassActivity,
   listUserActivity,
   passSyncedTimes,
+  pruneActivity,
   setFacilityIntegration,
   syncPassPage,
   type Db,
@@ -117,6 +118,20 @@ describe("an unchanged pass", () => {
     expect(history.entries.map((e) => e.outcome)).toEqual(["processed", "added"]);
     const asRowSearch = await listActivity(db, { facilityId: facility.id, search: row?.id ?? "" });
     expect(asRowSearch.entries.map((e) => e.outcome)).toEqual(["processed", "added"]);
+  });
+
+  it("page records are pruned with the activity past the retention, and their derived entries with them", async () => {
+    const { facility, integration } = await createSyncedFacility(db);
+    const records = members(6);
+    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T });
+    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T + 1000 });
+    expect(await db.$count(syncPassPage)).toBe(4);
+    const later = T + 91 * 86_400_000;
+    for (let step = await pruneActivity({ db, now: later }); step.next !== null; ) {
+      step = await pruneActivity({ db, now: later, after: step.next });
+    }
+    expect(await db.$count(syncPassPage)).toBe(0);
+    expect((await listActivity(db, { facilityId: facility.id })).entries).toEqual([]);
   });
 
   it("Last synced of an unchanged person is the pass's time", async () => {
