@@ -9,6 +9,7 @@ export * from "./queries/sync-settings";
 export * from "./errors";
 export * from "./queries/nightly";
 export * from "./queries/activity";
+export { passSyncedTimes, lastSyncedOf } from "./queries/derived-activity";
 export * from "./queries/source-removals";
 export * from "./queries/sources";
 export * from "./queries/users";
