@@ -263,6 +263,79 @@ describe("POST /webhooks/integrations/{id}: the integration's system decides ver
         .where(eq(webhookInbox.sender, `integration:${integrationId}`))
     ).map((row) => ({ webhookId: row.webhookId, event: JSON.parse(row.payload) as Record<string, any> }));
 
+  /** A Mindbody integration of the tenant's own, mapping location 1, whose deliveries are signed with `signingKey`. */
+  async function connectOwnMindbody(name: string): Promise<string> {
+    const cookie = await signIn(tenant.admin.email, tenant.admin.password);
+    const connected = await trpcMutation(
+      "integrations.connect",
+      {
+        organisationId: tenant.organisation.id,
+        name,
+        system: "mindbody",
+        baseUrl: mindbodyApi(),
+        credentials: mindbodyCredentials(),
+        locations: [{ locationId: "1", facilityId: tenant.granted.id }],
+      },
+      cookie,
+    );
+    const id = (connected.body.result?.data as { integrationId: string }).integrationId;
+    const sealed = await createSecretBox(env.SECRETS_KEY).seal(signingKey);
+    await db.update(integration).set({ webhookSecret: sealed }).where(eq(integration.id, id));
+    return id;
+  }
+
+  it("health: the last event received, the failed deliveries Mindbody's /metrics reports, the last delta's lag", async () => {
+    const integrationId = await connectOwnMindbody("Healthy Mindbody");
+    const cookie = await signIn(tenant.admin.email, tenant.admin.password);
+    const health = async (id = integrationId) => {
+      const { status, body } = await trpcQuery(
+        "integrations.health",
+        { organisationId: tenant.organisation.id, integrationId: id },
+        cookie,
+      );
+      return { status, data: body.result?.data as Record<string, any> | undefined };
+    };
+    const before = await health();
+    expect(before.data).toEqual({
+      lastEventAt: null,
+      deliveryFailures: { reported: true, count: 0 },
+      lastDelta: null,
+    });
+
+    const body = delivery("msg-health-1", "client.updated", {
+      clientId: "2001",
+      clientUniqueId: 200100200,
+      status: "Active",
+      firstName: "Hal",
+      lastName: "Thy",
+      homeLocation: 1,
+    });
+    const accepted = await postWebhook(integrationId, body, {
+      "x-mindbody-signature": await mindbodySignature(body, signingKey),
+    });
+    expect(accepted.status).toBe(202);
+    await accepted.body?.cancel();
+    const after = (await health()).data!;
+    expect(after.lastEventAt).toEqual(expect.any(Number));
+    const changedAt = Date.parse("2026-12-02T10:00:00Z");
+    expect(after.lastDelta).toEqual({
+      receivedAt: expect.any(Number),
+      sourceUpdatedAt: changedAt,
+      lagMs: after.lastDelta.receivedAt - changedAt,
+    });
+    expect(after.deliveryFailures).toEqual({ reported: true, count: 0 });
+
+    // Another organisation's integration is not found.
+    const stranger = await createTenant();
+    const strangerCookie = await signIn(stranger.admin.email, stranger.admin.password);
+    const refused = await trpcQuery(
+      "integrations.health",
+      { organisationId: stranger.organisation.id, integrationId },
+      strangerCookie,
+    );
+    expect(refused.status).toBe(404);
+  });
+
   it("answers Mindbody's HEAD probe, and 404 for an unknown integration", async () => {
     expect(
       (await SELF.fetch(`http://api.test/webhooks/integrations/${integrationId}`, { method: "HEAD" })).status,
@@ -370,22 +443,7 @@ describe("POST /webhooks/integrations/{id}: the integration's system decides ver
     // The simulator signs with this subscription's key; it delivers to its own health URL (it cannot reach
     // the Worker under test), and the test hands the exact signed delivery to the route.
     // An integration of its own: the route's rate limit is per integration.
-    const cookie = await signIn(tenant.admin.email, tenant.admin.password);
-    const connected = await trpcMutation(
-      "integrations.connect",
-      {
-        organisationId: tenant.organisation.id,
-        name: "Merging Mindbody",
-        system: "mindbody",
-        baseUrl: mindbodyApi(),
-        credentials: mindbodyCredentials(),
-        locations: [{ locationId: "1", facilityId: tenant.granted.id }],
-      },
-      cookie,
-    );
-    const integrationId = (connected.body.result?.data as { integrationId: string }).integrationId;
-    const sealed = await createSecretBox(env.SECRETS_KEY).seal(signingKey);
-    await db.update(integration).set({ webhookSecret: sealed }).where(eq(integration.id, integrationId));
+    const integrationId = await connectOwnMindbody("Merging Mindbody");
     await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
     const subscribed = await control("subscriptions", {
       method: "POST",
