@@ -16,6 +16,7 @@ export * from "./queries/users";
 export * from "./queries/user-list";
 export * from "./queries/user-import";
 export * from "./queries/integrations";
+export * from "./queries/integration-health";
 export * from "./queries/bulk-delete";
 export * from "./queries/invitations";
 export * from "./queries/invitation-batches";
