@@ -177,7 +177,7 @@ try {
     const statuses = new Map<number, number>();
     let wrong = 0;
     let allowed = 0;
-    /** The first few answers other than 200, to say where they came from (their body names it). */
+    /** The first few answers other than 200, to say where they came from (their body names it; 0: no answer). */
     const refusals: Array<{ status: number; at_s: number; took_ms: number; body: string }> = [];
     const warmup = RATE * WARMUP_SECONDS;
     const started = performance.now();
@@ -190,7 +190,8 @@ try {
       inFlight.push(
         (async () => {
           const sent = performance.now();
-          const res = await post(bodyOf(q));
+          // A dropped connection is an answer too (status 0), counted rather than ending the run.
+          const res = await post(bodyOf(q)).catch((error: Error) => ({ status: 0, text: String(error.message) }));
           const took = performance.now() - sent;
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (res.status !== 200 && refusals.length < 5)
