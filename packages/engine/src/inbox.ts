@@ -18,7 +18,7 @@ import {
  * applied and old (`pruneAppliedInboxRows`).
  */
 import type { Db, DbOrTx, IntegrationSystem } from "@uas/db";
-import { activityEntry, webhookInbox } from "@uas/db";
+import { activityEntry, PRUNE_BATCH_MAX, webhookInbox } from "@uas/db";
 
 export type WebhookSecrets = { current: string; previous: string | null; previousValidUntil: number | null };
 
@@ -219,29 +219,23 @@ export async function listStuckInboxRows(
 export const INBOX_RETENTION_DAYS = 14;
 
 /**
- * Deletes applied inbox rows received more than `retentionDays` ago, oldest first, at most
- * `batchSize × maxBatches` rows a call (the cron prunes a slice every quarter hour). Each batch is one
- * statement that walks the (state, received_at) index. Rows that failed, or are not applied yet, stay:
- * an operator decides about those.
+ * One bounded step of the inbox retention: deletes at most `batchSize` applied rows received more than
+ * `retentionDays` ago, oldest first, in one statement that walks the (state, received_at) index; `more`
+ * says a further step may find more. Rows that failed, or are not applied yet, stay: an operator decides
+ * about those.
  */
 export async function pruneAppliedInboxRows(input: {
   db: DbOrTx;
   now: number;
   retentionDays?: number;
   batchSize?: number;
-  maxBatches?: number;
-}): Promise<{ deleted: number }> {
+}): Promise<{ deleted: number; more: boolean }> {
   const cutoff = input.now - (input.retentionDays ?? INBOX_RETENTION_DAYS) * 86_400_000;
-  const batchSize = input.batchSize ?? 500;
-  let deleted = 0;
-  for (let batches = 0; batches < (input.maxBatches ?? 10); batches += 1) {
-    const result = await input.db.run(sql`
-      DELETE FROM webhook_inbox WHERE rowid IN (
-        SELECT rowid FROM webhook_inbox WHERE state = 'applied' AND received_at < ${cutoff} ORDER BY received_at LIMIT ${batchSize})`);
-    deleted += result.rowsAffected;
-    if (result.rowsAffected < batchSize) break;
-  }
-  return { deleted };
+  const batchSize = Math.min(input.batchSize ?? PRUNE_BATCH_MAX, PRUNE_BATCH_MAX);
+  const result = await input.db.run(sql`
+    DELETE FROM webhook_inbox WHERE rowid IN (
+      SELECT rowid FROM webhook_inbox WHERE state = 'applied' AND received_at < ${cutoff} ORDER BY received_at LIMIT ${batchSize})`);
+  return { deleted: result.rowsAffected, more: result.rowsAffected === batchSize };
 }
 
 /** The person's id in a stored event, by the kind's id field ("" when the payload does not name one). */

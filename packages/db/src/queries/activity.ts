@@ -175,33 +175,31 @@ export async function listUserActivity(
 
 export const ACTIVITY_RETENTION_DAYS = 90;
 
+/** The most rows one retention statement deletes (a queue message runs one; docs/scaling.md). */
+export const PRUNE_BATCH_MAX = 5000;
+
 /**
- * Deletes entries older than the retention, oldest first, a batch per statement so no transaction
- * grows unbounded. Walks the primary key (ids follow time) and stops at the first batch reaching
- * entries still within the retention.
+ * One bounded step of the activity retention: looks at the next `batchSize` entries by primary key after
+ * `after` (ids follow time) and deletes those older than the retention, in one statement over that id
+ * range. `next` is where the following step starts, or null once the range reached entries still within
+ * the retention (or the end of the table). Idempotent: a repeated step deletes nothing more.
  */
 export async function pruneActivity(input: {
   db: DbOrTx;
   now: number;
   retentionDays?: number;
+  /** The id the previous step ended at; omitted, the walk starts at the oldest entry. */
+  after?: number;
   batchSize?: number;
-  /** Bounds one call's work (the cron prunes a slice every quarter hour). */
-  maxBatches?: number;
-}): Promise<{ deleted: number }> {
+}): Promise<{ deleted: number; next: number | null }> {
   const cutoff = input.now - (input.retentionDays ?? ACTIVITY_RETENTION_DAYS) * 86_400_000;
-  const batchSize = input.batchSize ?? 5000;
-  let deleted = 0;
-  let after = 0;
-  for (let batches = 0; batches < (input.maxBatches ?? Number.POSITIVE_INFINITY); batches += 1) {
-    const [batch] = await input.db.all<{ last: number | null; newest: number | null }>(sql`
-      SELECT max(id) AS last, max(at) AS newest FROM (SELECT id, at FROM activity_entry WHERE id > ${after} ORDER BY id LIMIT ${batchSize})`);
-    if (!batch || batch.last === null || batch.newest === null) break;
-    const result = await input.db.run(
-      sql`DELETE FROM activity_entry WHERE id > ${after} AND id <= ${batch.last} AND at < ${cutoff}`,
-    );
-    deleted += result.rowsAffected;
-    if (batch.newest >= cutoff) break;
-    after = batch.last;
-  }
-  return { deleted };
+  const batchSize = Math.min(input.batchSize ?? PRUNE_BATCH_MAX, PRUNE_BATCH_MAX);
+  const after = input.after ?? Number.MIN_SAFE_INTEGER;
+  const [batch] = await input.db.all<{ last: number | null; newest: number | null }>(sql`
+    SELECT max(id) AS last, max(at) AS newest FROM (SELECT id, at FROM activity_entry WHERE id > ${after} ORDER BY id LIMIT ${batchSize})`);
+  if (!batch || batch.last === null || batch.newest === null) return { deleted: 0, next: null };
+  const result = await input.db.run(
+    sql`DELETE FROM activity_entry WHERE id > ${after} AND id <= ${batch.last} AND at < ${cutoff}`,
+  );
+  return { deleted: result.rowsAffected, next: batch.newest >= cutoff ? null : batch.last };
 }
