@@ -14,6 +14,7 @@ export * from "./queries/source-removals";
 export * from "./queries/sources";
 export * from "./queries/users";
 export * from "./queries/user-list";
+export * from "./queries/user-search";
 export * from "./queries/user-import";
 export * from "./queries/integrations";
 export * from "./queries/integration-health";
