@@ -630,6 +630,8 @@ try {
     const entries = await check.all<{ outcome: string; n: number }>(sql`
       SELECT outcome, count(*) AS n FROM activity_entry WHERE at >= ${nightStarted} GROUP BY outcome ORDER BY outcome`);
     const users = await one<{ n: number }>(sql`SELECT count(*) AS n FROM access_user`);
+    // The file's size without the WAL's high-water mark: what the night stored, not where a checkpoint fell.
+    await check.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`).catch(() => undefined);
     // The pass's page records (ADR 0019), where the schema has them.
     const pageTable = await one<{ n: number }>(
       sql`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sync_pass_page'`,
