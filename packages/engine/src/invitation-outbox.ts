@@ -15,7 +15,9 @@ const APPLIED: ReadonlySet<AppliedOutcome> = new Set<AppliedOutcome>(["added", "
 
 /** The rows of applied entries: what `autoInvitationStatements` takes from a page's or an event's entries. */
 export function appliedUserIds(entries: ReadonlyArray<{ outcome: AppliedOutcome; userId: string | null }>): string[] {
-  return [...new Set(entries.flatMap((e) => (e.userId !== null && APPLIED.has(e.outcome) ? [e.userId] : [])))];
+  const ids = new Set<string>();
+  for (const e of entries) if (e.userId !== null && APPLIED.has(e.outcome)) ids.add(e.userId);
+  return [...ids];
 }
 
 /**

@@ -11,24 +11,21 @@ import type { RowScope } from "./row-store";
 export type PageRecord = {
   /** The cursor the page was read from ('' for the first page): a page applied again is recorded once. */
   pageKey: string;
-  /** Derived Processed entries, in page order: entry ids are the reserved range's first id + index. */
-  processed: string[];
+  /**
+   * Derived Processed entries, in page order (entry ids are the reserved range's first id + index): the
+   * external id, or [external id, reason] for an entry with a note (an invalid email or phone).
+   */
+  processed: (string | [string, string])[];
   /** Everyone else the page met (written, skipped, not refreshed): the sweep passes them by. */
   listed: string[];
 };
 
 /**
  * A Processed entry is derived (not written) when it says nothing a derived one cannot: a pass's
- * facility entry for an existing row, no reason, no changes.
+ * facility entry for an existing row, with no changes (its note, if any, rides in the record).
  */
 export function isDerivedEntry(entry: PlannedEntry, rowExists: boolean): boolean {
-  return (
-    entry.scope === "facility" &&
-    entry.outcome === "processed" &&
-    entry.reason === null &&
-    entry.changes === null &&
-    rowExists
-  );
+  return entry.scope === "facility" && entry.outcome === "processed" && entry.changes === null && rowExists;
 }
 
 /**

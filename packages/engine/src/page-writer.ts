@@ -36,7 +36,8 @@ export function pagePlanStatements(input: {
   const recorded = origin.passId !== null && input.pageKey !== undefined;
   const entries: EntryToWrite[] = [];
   const applied: EntryToWrite[] = [];
-  const derived: string[] = [];
+  const derived: (string | [string, string])[] = [];
+  const derivedSet = new Set<string>();
   for (const e of plan.entries) {
     const facility = e.scope === "facility";
     const entry: EntryToWrite = {
@@ -49,10 +50,11 @@ export function pagePlanStatements(input: {
       userId: facility ? (idOf(e.externalId) ?? null) : null,
     };
     applied.push(entry);
-    if (recorded && isDerivedEntry(e, rows.has(e.externalId))) derived.push(e.externalId);
-    else entries.push(entry);
+    if (recorded && isDerivedEntry(e, rows.has(e.externalId))) {
+      derived.push(e.reason === null ? e.externalId : [e.externalId, e.reason]);
+      derivedSet.add(e.externalId);
+    } else entries.push(entry);
   }
-  const derivedSet = new Set(derived);
   // Without a page record (a webhook's plan has no marks), every mark is a row write as before; with
   // one, only an applied person whose entry is written individually gets their last-synced time (the
   // derived ones take theirs from the page record).
@@ -74,7 +76,8 @@ export function pagePlanStatements(input: {
     ...(recorded
       ? pageRecordStatements(scope, origin, { pageKey: input.pageKey ?? "", processed: derived, listed })
       : []),
-    ...accessGraceStatements(appliedUserIds(applied), origin.at),
+    // An unchanged person's details are as the rules last saw them: only written people are re-matched.
+    ...accessGraceStatements(appliedUserIds(entries), origin.at),
     ...(input.autoInvitations === false ? [] : autoInvitationStatements(appliedUserIds(applied), origin.at)),
   ];
 }

@@ -36,8 +36,15 @@ describe("an unchanged pass", () => {
 
   it("writes no per-person row: people's rows, entries and search rows are as they were; one page record a page", async () => {
     const { facility, integration } = await createSyncedFacility(db);
-    const records = members(20);
-    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T, pageSize: 5 });
+    // M-003's phone is invalid: Processed with a note, derived too (the note rides in the page record).
+    const records = members(20, (i) => (i === 3 ? { mobile_phone: "12345" } : {}));
+    const first = await integrationPass(db, {
+      facilityId: facility.id,
+      integrationId: integration.id,
+      records,
+      now: T,
+      pageSize: 5,
+    });
     const rowsBefore = await db.select().from(accessUser);
     const before = await counts();
     const second = await integrationPass(db, {
@@ -56,6 +63,10 @@ describe("an unchanged pass", () => {
     expect(entries.map((e) => [e.externalId, e.outcome, e.passId])).toEqual(
       records.map((r) => [r.external_id, "processed", second.id]),
     );
+    const note = (await listPassActivity(db, first.id)).find((e) => e.externalId === "M-003")?.reason;
+    expect(note).toMatch(/phone/);
+    expect(entries.find((e) => e.externalId === "M-003")?.reason).toBe(note);
+    expect(entries.filter((e) => e.reason !== null)).toHaveLength(1);
   });
 
   it("the activity log lists, searches (name, external id, pass id) and opens the derived Processed entries", async () => {

@@ -9,15 +9,19 @@ import type { RawEntry } from "./activity";
  * (`first_entry_id` + position), taken from activity_entry's own sequence, so derived and written
  * entries share one newest-first order and one keyset cursor.
  */
+/** A `processed` element is the external id, or [external id, reason] for an entry with a note. */
+const EXT = sql.raw(`(CASE j.type WHEN 'array' THEN j.value->>0 ELSE j.value END)`);
+const REASON = sql.raw(`(CASE j.type WHEN 'array' THEN j.value->>1 END)`);
+
 const DERIVED = sql`SELECT p.first_entry_id + j.key AS "id", p.at AS "at", p.organisation_id AS "organisationId",
     p.facility_id AS "facilityId", p.source AS "source", nullif(p.integration_key, '') AS "integrationId",
-    j.value AS "externalId", coalesce(trim(u.first_name || ' ' || u.last_name), '') AS "name",
-    'processed' AS "outcome", NULL AS "reason", NULL AS "changes", p.pass_id AS "passId", NULL AS "webhookId",
+    ${EXT} AS "externalId", coalesce(trim(u.first_name || ' ' || u.last_name), '') AS "name",
+    'processed' AS "outcome", ${REASON} AS "reason", NULL AS "changes", p.pass_id AS "passId", NULL AS "webhookId",
     u.id AS "userId"`;
 
 function personJoin(): SQL {
   return sql`LEFT JOIN access_user u ON u.facility_id = p.facility_id AND u.source = p.source
-    AND u.integration_key = p.integration_key AND u.external_id = j.value`;
+    AND u.integration_key = p.integration_key AND u.external_id = ${EXT}`;
 }
 
 /** The facility's newest derived entries before `before`: the few newest pages, then only their entries. */
@@ -51,7 +55,7 @@ export async function derivedForPerson(
     FROM (SELECT * FROM sync_pass_page WHERE facility_id = ${person.facilityId} AND first_entry_id < ${before}
       AND processed_count > 0 AND instr(processed, json_quote(${person.externalId})) > 0
       ORDER BY first_entry_id DESC LIMIT ${limit}) p
-    JOIN json_each(p.processed) j ON j.value = ${person.externalId} ${personJoin()}
+    JOIN json_each(p.processed) j ON ${EXT} = ${person.externalId} ${personJoin()}
     WHERE p.first_entry_id + j.key < ${before}
     ORDER BY 1 DESC LIMIT ${limit}`);
 }
@@ -76,7 +80,7 @@ export async function derivedSearch(
 ) {
   const passIds = input.words.filter((w) => PASS_ID.test(w));
   const words = input.words.filter((w) => !PASS_ID.test(w));
-  const text = sql`(' ' || lower(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || j.value))`;
+  const text = sql`(' ' || lower(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || ${EXT} || ' ' || coalesce(${REASON}, '')))`;
   const matches = words.map((w) => sql` AND ${text} LIKE ${wordStart(w)} ESCAPE '\\'`);
   if (passIds.length > 0) {
     return db.all<RawEntry>(sql`${DERIVED}
@@ -99,7 +103,7 @@ export async function derivedSearch(
     ${DERIVED}
     FROM m JOIN sync_pass_page p ON p.facility_id = ${input.facilityId} AND p.first_entry_id < ${input.before}
       AND p.processed_count > 0 AND instr(p.processed, json_quote(m.ext)) > 0
-    JOIN json_each(p.processed) j ON j.value = m.ext ${personJoin()}
+    JOIN json_each(p.processed) j ON ${EXT} = m.ext ${personJoin()}
     WHERE p.first_entry_id + j.key < ${input.before}
     ORDER BY 1 DESC LIMIT ${input.limit}`);
 }
