@@ -141,9 +141,9 @@ describe("Without grants", () => {
   });
 });
 
-describe("migration 0013", () => {
+describe("migration 0014", () => {
   it("holds the triggers as the definitions write them today", () => {
-    const migration = readFileSync(`${migrationsFolder}/0013_user_search.sql`, "utf8");
+    const migration = readFileSync(`${migrationsFolder}/0014_user_search.sql`, "utf8");
     for (const statement of [...grantFlagTriggerStatements(), ...userSearchStatements()])
       expect(migration).toContain(statement);
   });

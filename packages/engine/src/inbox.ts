@@ -134,11 +134,22 @@ export type NewInboxRow = {
 };
 
 /**
- * Stores a webhook once and stamps the sender's last-webhook time, in one atomic batch. The primary key
- * (sender, webhook id) decides duplicates: `ON CONFLICT DO NOTHING` and the rows affected, so two
- * concurrent deliveries of one id cannot both be stored.
+ * Stores a webhook once: one `INSERT … ON CONFLICT DO NOTHING` on the primary key (sender, webhook id),
+ * so two concurrent deliveries of one id cannot both be stored (rows affected says which). With `stamp`,
+ * the sender's last-webhook time (the admin's health line) is set in the same atomic batch; the receiver
+ * asks for it at most every few seconds per sender, so the accept path is usually the one statement.
  */
-export async function storeInboxRow(db: Db, row: NewInboxRow): Promise<{ stored: boolean }> {
+export async function storeInboxRow(
+  db: Db,
+  row: NewInboxRow,
+  options: { stamp: boolean },
+): Promise<{ stored: boolean }> {
+  const insert = {
+    sql: `INSERT INTO webhook_inbox (sender, webhook_id, organisation_id, received_at, payload, state, attempts)
+      VALUES (?, ?, ?, ?, ?, 'received', 0) ON CONFLICT DO NOTHING`,
+    args: [row.sender.sender, row.webhookId, row.sender.organisationId, row.receivedAt, row.payload],
+  };
+  if (!options.stamp) return { stored: (await db.$client.execute(insert)).rowsAffected === 1 };
   const integrationId = targetIntegrationId(row.sender);
   const touch =
     integrationId !== null
@@ -147,17 +158,7 @@ export async function storeInboxRow(db: Db, row: NewInboxRow): Promise<{ stored:
           sql: "UPDATE cctv_source SET last_webhook_at = ? WHERE facility_id = ?",
           args: [row.receivedAt, senderId(row.sender)],
         };
-  const [inserted] = await db.$client.batch(
-    [
-      {
-        sql: `INSERT INTO webhook_inbox (sender, webhook_id, organisation_id, received_at, payload, state, attempts)
-          VALUES (?, ?, ?, ?, ?, 'received', 0) ON CONFLICT DO NOTHING`,
-        args: [row.sender.sender, row.webhookId, row.sender.organisationId, row.receivedAt, row.payload],
-      },
-      touch,
-    ],
-    "write",
-  );
+  const [inserted] = await db.$client.batch([insert, touch], "write");
   return { stored: inserted?.rowsAffected === 1 };
 }
 

@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 
 /**
  * The User Access search's index: a trigram FTS5 table over each person's name, email, external id and
- * phone, keyed by access_user's rowid and kept by triggers (migration 0013 holds this text;
+ * phone, keyed by access_user's rowid and kept by triggers (migration 0014 holds this text;
  * test/user-search.test.ts checks it still does). Contentless: it stores trigrams, not a second copy of
  * the text. A search word of three characters or more is a lookup in it instead of a scan of the facility.
  * (access_user has indexes, so VACUUM's table copy keeps its rowids.)
