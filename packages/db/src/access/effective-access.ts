@@ -198,7 +198,7 @@ END`,
 
 /**
  * The triggers that keep access_user.has_grants equal to "holds a per-user grant", so the Access chip's
- * "Without grants" reads one indexed column. migrations/0013 holds this text, test/user-search.test.ts
+ * "Without grants" reads one indexed column. migrations/0014 holds this text, test/user-search.test.ts
  * checks it.
  */
 export function grantFlagTriggerStatements(): string[] {
