@@ -9,7 +9,12 @@ import { newSecretsKey } from "@uas/db";
 import { createNodeDb, migrateDb } from "@uas/db/node";
 import { startDemoPartner } from "@uas/demo-partner";
 import { startMailbox } from "@uas/mailbox";
-import { startMindbodySimulator, startPushPressSimulator } from "@uas/simulators";
+import {
+  startAbcIgniteSimulator,
+  startGlofoxSimulator,
+  startMindbodySimulator,
+  startPushPressSimulator,
+} from "@uas/simulators";
 
 // The Worker under test talks to a real libSQL database over the same protocol as in production:
 // a fresh, migrated file behind the local libSQL HTTP endpoint. Each test creates its own tenants.
@@ -31,6 +36,8 @@ export default defineConfig(async () => {
   const fuzzDb = await migratedDatabase("uas-api-fuzz-");
   const tenancyDb = await migratedDatabase("uas-api-tenancy-");
   const faultsDb = await migratedDatabase("uas-api-faults-");
+  // Retention walks the whole activity table from its oldest id: test/retention.test.ts has its own.
+  const retentionDb = await migratedDatabase("uas-api-retention-");
   // A real partner over HTTP for passes: 300 generated members, CCTV people for any facility asked.
   const partnerKey = "test-partner-key";
   const partner = await startDemoPartner({ port: 0, apiKey: partnerKey, unref: true });
@@ -58,6 +65,22 @@ export default defineConfig(async () => {
     controlKey: simulatorControlKey,
     apiKeys: ["test-pushpress-key"],
     customerCount: 40,
+  });
+  // Glofox (src/areas/integrations/glofox-webhooks.test.ts) and ABC Ignite (src/areas/polling/): small sets.
+  const glofox = await startGlofoxSimulator({
+    port: 0,
+    unref: true,
+    controlKey: simulatorControlKey,
+    credentials: [{ apiKey: "test-glofox-key", apiToken: "test-glofox-token" }],
+    memberCount: 30,
+  });
+  const abcIgnite = await startAbcIgniteSimulator({
+    port: 0,
+    unref: true,
+    controlKey: simulatorControlKey,
+    credentials: [{ appId: "test-abc-app", appKey: "test-abc-key" }],
+    clubTimeZone: "America/Chicago",
+    memberCount: 30,
   });
   // A partner whose second members page always fails: a listing read in LISTING_PAGE_SIZE pages reaches it,
   // one read in the default 1,000 does not (src/areas/passes/listing-tuning.test.ts).
@@ -91,6 +114,10 @@ export default defineConfig(async () => {
             PUSHPRESS_URL: pushpress.url,
             PUSHPRESS_KEY: "test-pushpress-key",
             PUSHPRESS_COMPANY_ID: pushpress.companyId,
+            GLOFOX_URL: glofox.url,
+            GLOFOX_BRANCH_ID: glofox.branchId,
+            ABC_URL: abcIgnite.url,
+            ABC_CLUB: abcIgnite.clubNumber,
             SIMULATOR_CONTROL_KEY: simulatorControlKey,
             SECOND_PAGE_FAILS_PARTNER_URL: secondPageFailsPartner.url,
             // One quick queue retry on a provider outage, then the row is recorded as failed.
@@ -103,6 +130,7 @@ export default defineConfig(async () => {
             FUZZ_DATABASE_URL: fuzzDb.url,
             TENANCY_DATABASE_URL: tenancyDb.url,
             FAULTS_DATABASE_URL: faultsDb.url,
+            RETENTION_DATABASE_URL: retentionDb.url,
             FAULTY_PARTNER_URL: faultyPartner.url,
             // Cases per fuzz property: small in `npm test`, ≥ 10,000 in `pnpm bench:reliability`.
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

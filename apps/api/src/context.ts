@@ -25,11 +25,14 @@ export type Tuning = {
   /** Listing pages one queue message reads before it enqueues its continuation. */
   pagesPerStep: number;
   listing: { pageSize: number; timeoutMs: number; retries: number; minRetryDelayMs: number };
+  /** Rows one retention message deletes (at most @uas/db's PRUNE_BATCH_MAX). */
+  pruneBatchSize: number;
 };
 
 export const DEFAULT_TUNING: Tuning = {
   pagesPerStep: 5,
   listing: { pageSize: 1000, timeoutMs: 10_000, retries: 3, minRetryDelayMs: 500 },
+  pruneBatchSize: 5000,
 };
 
 /** What every use-case receives (built by composition.ts): who acts, the database, the clock, the queues. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createSecretBox, parseSecretsKeySpec, SecretsKeyError, type SecretBox } from "@uas/db";
+import { createSecretBox, parseSecretsKeySpec, PRUNE_BATCH_MAX, SecretsKeyError, type SecretBox } from "@uas/db";
 import { DEFAULT_TUNING, type Tuning } from "./context";
 import { DEFAULT_RESEND_API_URL } from "./areas/invitations/email/resend-provider";
 import type { PartnerUrlPolicy } from "./sources/partner-url";
@@ -34,6 +34,8 @@ const appEnvSchema = z
     LISTING_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_TUNING.listing.timeoutMs),
     LISTING_RETRIES: z.coerce.number().int().min(0).max(10).default(DEFAULT_TUNING.listing.retries),
     LISTING_RETRY_DELAY_MS: z.coerce.number().int().min(1).default(DEFAULT_TUNING.listing.minRetryDelayMs),
+    /** Rows one retention message deletes: one statement, so never an unbounded one. */
+    PRUNE_BATCH_SIZE: z.coerce.number().int().min(1).max(PRUNE_BATCH_MAX).default(DEFAULT_TUNING.pruneBatchSize),
     /** The email provider (Resend's API; under `npm start` the local mailbox). The key is a secret. */
     RESEND_API_URL: z.url().default(DEFAULT_RESEND_API_URL),
     RESEND_API_KEY: z.string().min(1).optional(),
@@ -106,6 +108,7 @@ export function tuningFromConfig(config: AppConfig): Tuning {
       retries: config.LISTING_RETRIES,
       minRetryDelayMs: config.LISTING_RETRY_DELAY_MS,
     },
+    pruneBatchSize: config.PRUNE_BATCH_SIZE,
   };
 }
 

@@ -10,6 +10,7 @@ declare namespace Cloudflare {
     FUZZ_DATABASE_URL: string;
     TENANCY_DATABASE_URL: string;
     FAULTS_DATABASE_URL: string;
+    RETENTION_DATABASE_URL: string;
     /** A demo partner whose faults test/faults.test.ts sets over HTTP. */
     FAULTY_PARTNER_URL: string;
     /** Cases per fuzz property ("" = the file's default). */
@@ -24,6 +25,11 @@ declare namespace Cloudflare {
     PUSHPRESS_URL: string;
     PUSHPRESS_KEY: string;
     PUSHPRESS_COMPANY_ID: string;
+    /** Glofox (key test-glofox-key, token test-glofox-token) and ABC Ignite (app test-abc-app / test-abc-key, America/Chicago). */
+    GLOFOX_URL: string;
+    GLOFOX_BRANCH_ID: string;
+    ABC_URL: string;
+    ABC_CLUB: string;
     SIMULATOR_CONTROL_KEY: string;
     /** A demo partner whose second members page always answers 503 (listing tuning test). */
     SECOND_PAGE_FAILS_PARTNER_URL: string;

@@ -19,7 +19,13 @@ import { contextOf } from "./connections";
  */
 
 /** The systems the Connect dialog offers, in its order, with the API each reaches unless told otherwise. */
-export const CONNECTABLE_SYSTEMS = ["partner-api", "mindbody", "pushpress"] as const satisfies IntegrationSystem[];
+export const CONNECTABLE_SYSTEMS = [
+  "partner-api",
+  "mindbody",
+  "pushpress",
+  "glofox",
+  "abc-ignite",
+] as const satisfies IntegrationSystem[];
 
 export const SYSTEM_LABELS: Record<IntegrationSystem, string> = {
   "partner-api": "Partner API",
@@ -72,13 +78,21 @@ export function connectionContext(
   });
 }
 
+/** What each system calls the account an integration reads. */
+const WRONG_ACCOUNT: Partial<Record<IntegrationSystem, string>> = {
+  mindbody: "Wrong site",
+  pushpress: "Wrong company",
+  glofox: "Wrong branch",
+  "abc-ignite": "Wrong club",
+};
+
 /** The headline "Test connection" shows for each problem: what failed, in the admin's words. */
 export function problemHeadline(problem: ConnectionProblem, system: IntegrationSystem): string {
   switch (problem) {
     case "wrong-credentials":
       return "Wrong key";
     case "wrong-account":
-      return system === "mindbody" ? "Wrong site" : system === "pushpress" ? "Wrong company" : "Wrong account";
+      return WRONG_ACCOUNT[system] ?? "Wrong account";
     case "no-permission":
       return "No permission";
     case "unreachable":

@@ -1,14 +1,15 @@
 import { computed, type Ref } from "vue";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/vue-query";
 import { trpc } from "../trpc";
+import type { SystemChoice } from "../components/integrations/systems";
 
 export type IntegrationsPage = Awaited<ReturnType<typeof trpc.integrations.list.query>>;
 export type IntegrationView = IntegrationsPage["integrations"][number];
 export type LocationEntry = { locationId: string; facilityId: string };
 export type IntegrationForm = {
   name: string;
-  /** "partner-api" (today's contract), "mindbody" or "pushpress". */
-  system: "partner-api" | "mindbody" | "pushpress";
+  /** "partner-api" (today's contract) or a native system. */
+  system: SystemChoice;
   baseUrl: string;
   apiKey: string;
   /** A native system's credential fields, by the connector's names. */

@@ -5,6 +5,12 @@ export const glofoxCredentialsSchema = z.object({
   apiKey: z.string().trim().min(1, "Enter the x-api-key"),
   apiToken: z.string().trim().min(1, "Enter the x-glofox-api-token"),
   branchId: z.string().trim().min(1, "Enter the branch id (x-glofox-branch-id)"),
+  /**
+   * The secret Glofox issues with the API credentials, which signs its change webhooks (`signature`).
+   * Glofox has no subscription API: the product cannot obtain it, so the admin enters it (optional: an
+   * integration without it syncs by pass only).
+   */
+  webhookSecret: z.string().trim().min(1, "Enter the webhook secret Glofox issued").optional(),
 });
 export type GlofoxCredentials = z.infer<typeof glofoxCredentialsSchema>;
 

@@ -78,12 +78,14 @@ export async function sealNativeConnection(
   credentials: Record<string, string>,
   path: Array<string | number> = ["credentials"],
 ) {
-  const valid = validCredentials(system, credentials, path);
-  const [apiKey, sealed] = await Promise.all([
+  // A secret the system issued for its webhooks (Glofox) is the integration's webhook secret, not a credential.
+  const { webhookSecret, ...valid } = validCredentials(system, credentials, path);
+  const [apiKey, sealed, sealedWebhookSecret] = await Promise.all([
     ctx.secrets.seal(valid.apiKey ?? Object.values(valid)[0] ?? "native"),
     ctx.secrets.seal(JSON.stringify(valid)),
+    webhookSecret === undefined ? undefined : ctx.secrets.seal(webhookSecret),
   ]);
-  return { apiKey, credentials: sealed, accountId: accountIdOf(valid) };
+  return { apiKey, credentials: sealed, accountId: accountIdOf(valid), webhookSecret: sealedWebhookSecret };
 }
 
 async function nativeIntegration(ctx: Ctx, input: OrgInput & { integrationId: string }): Promise<IntegrationRow> {
@@ -160,12 +162,10 @@ export async function setUpWebhooks({
   const connector = connectorOf(row.system);
   const webhookUrl = webhookUrlOf(input.publicUrl, row.id);
   if (!connector.subscriptions) {
-    return {
-      ok: false,
-      problem: "source-error",
-      message: `${SYSTEM_LABELS[row.system]} has no webhook subscriptions to set up: changes are polled`,
-      webhookUrl,
-    };
+    const message = connector.webhooks
+      ? `${SYSTEM_LABELS[row.system]} has no subscription API: give it ${webhookUrl} and enter the secret it issued in the connection`
+      : `${SYSTEM_LABELS[row.system]} has no webhooks to set up: changes are polled`;
+    return { ok: false, problem: "source-error", message, webhookUrl };
   }
   const context = connectionContext(ctx, row.baseUrl, await openSystemCredentials(ctx.secrets, row.credentials));
   try {

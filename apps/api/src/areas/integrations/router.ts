@@ -33,7 +33,7 @@ const apiKey = z
   .max(500, "The API key is at most 500 characters")
   .check(oneLine);
 
-const system = z.enum(CONNECTABLE_SYSTEMS, { error: "Choose Partner API, Mindbody or PushPress" });
+const system = z.enum(CONNECTABLE_SYSTEMS, { error: "Choose Partner API, Mindbody, PushPress, Glofox or ABC Ignite" });
 
 /** A native system's credential fields by the connector's names; the connector's schema checks their content. */
 const credentials = z

@@ -138,9 +138,12 @@ export async function connectIntegration({ ctx, input }: { ctx: Ctx; input: Conn
   await assertOwnFacilities(ctx, input.organisationId, input.locations);
   const system = input.system ?? "partner-api";
   let connection: { baseUrl: string; apiKey: string; credentials: string | null; accountId: string | null };
+  let issuedSecret: string | undefined;
   if (isNative(system)) {
     const baseUrl = nativeBaseUrl(ctx, system, input.baseUrl, ["baseUrl"]);
-    connection = { baseUrl, ...(await sealNativeConnection(ctx, system, input.credentials ?? {})) };
+    const { webhookSecret, ...sealed } = await sealNativeConnection(ctx, system, input.credentials ?? {});
+    connection = { baseUrl, ...sealed };
+    issuedSecret = webhookSecret;
   } else {
     if (input.baseUrl === undefined) throw invalidField(["baseUrl"], "Enter the partner's URL, starting with https://");
     if (input.apiKey === undefined) throw invalidField(["apiKey"], "Enter the API key");
@@ -152,8 +155,9 @@ export async function connectIntegration({ ctx, input }: { ctx: Ctx; input: Conn
       accountId: null,
     };
   }
-  // A native system signs with its own secret once its subscription is set up; until then nobody knows this one.
-  const webhookSecret = await ctx.secrets.seal(newWebhookSecret());
+  // A native system signs with its own secret: the one it issued (Glofox), else the one its subscription
+  // returns once set up (Mindbody, PushPress); until then nobody knows this one.
+  const webhookSecret = issuedSecret ?? (await ctx.secrets.seal(newWebhookSecret()));
   const row = await ctx.db.transaction((tx) =>
     insertIntegration(
       tx,
@@ -231,10 +235,20 @@ async function updateNativeSettings(
     if (credentials === undefined)
       throw invalidField(["patch", "credentials"], "The API URL changed: enter the credentials again");
   }
-  if (credentials !== undefined)
-    Object.assign(patch, await sealNativeConnection(ctx, row.system, credentials, ["patch", "credentials"]));
+  let issuedSecret: string | undefined;
+  if (credentials !== undefined) {
+    const { webhookSecret, ...sealed } = await sealNativeConnection(ctx, row.system, credentials, [
+      "patch",
+      "credentials",
+    ]);
+    Object.assign(patch, sealed);
+    issuedSecret = webhookSecret;
+  }
   if (input.locations) await assertOwnFacilities(ctx, input.organisationId, input.locations);
   await updateIntegration(ctx.db, row.id, patch, input.locations);
+  // A new issued secret (Glofox): deliveries already signed with the old one keep verifying for the grace.
+  if (issuedSecret !== undefined)
+    await rotateWebhookSecret(ctx.db, row.id, ctx.now() + DEFAULT_GRACE_HOURS * HOUR, issuedSecret);
   return listIntegrations({ ctx, input });
 }
 

@@ -10,6 +10,8 @@ import { backoffSeconds } from "../../queues/retry";
 import { applyWebhookDeliveries } from "../webhooks/queue";
 import { startPassFromMessage, stepPass } from "./service";
 import { errorSummary } from "../../log";
+import type { RetentionPruneMessage } from "../retention/prune-message";
+import { pruneStep } from "../retention/queue";
 
 /**
  * Pass messages one invocation runs; any others go back to the queue as fresh messages. Each pass step
@@ -21,7 +23,7 @@ export const PASS_MESSAGES_PER_INVOCATION = 10;
 
 /**
  * `sync`: pass messages one by one, up to the invocation's budget; every message is acked or retried on
- * its own. Webhooks have their own queue now; `webhook.apply` messages sent here before it existed are
+ * its own. Retention steps (one bounded statement each) run one by one after them. Webhooks have their own queue now; `webhook.apply` messages sent here before it existed are
  * still applied (together, as on `webhooks`) while they drain.
  */
 export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
@@ -30,13 +32,16 @@ export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Binding
   const webhooks = deliveries.filter((d): d is Delivery<WebhookApplyMessage> => d.body.type === "webhook.apply");
   if (webhooks.length > 0) await applyWebhookDeliveries(ctx, webhooks);
   const passes = deliveries.filter(
-    (d): d is Delivery<PassStartMessage | PassStepMessage> => d.body.type !== "webhook.apply",
+    (d): d is Delivery<PassStartMessage | PassStepMessage> =>
+      d.body.type === "pass.start" || d.body.type === "pass.step",
   );
   for (const { message, body } of passes.slice(0, PASS_MESSAGES_PER_INVOCATION)) {
     await settle(message, () => (body.type === "pass.start" ? startPass(ctx, body) : step(ctx, body)));
   }
   const later = passes.slice(PASS_MESSAGES_PER_INVOCATION);
   if (later.length > 0) await handBack(ctx, later);
+  const prunes = deliveries.filter((d): d is Delivery<RetentionPruneMessage> => d.body.type === "retention.prune");
+  for (const { message, body } of prunes) await settle(message, () => pruneStep(ctx, body));
 }
 
 /** Pass messages past the budget: sent again as they are (each is idempotent), then acknowledged. */
