@@ -1,6 +1,7 @@
 import {
   addCounts,
   emptyCounts,
+  isIntegrationScoped,
   pageKeys,
   parseListingRecord,
   planPage,
@@ -72,7 +73,7 @@ export async function dryRunPass(input: DryRunInput): Promise<DryRunResult> {
   let recordsRead = 0;
   let pagesRead = 0;
 
-  const targets = source === "integration" ? mirroredIntegrations(context) : [null];
+  const targets = isIntegrationScoped(source) ? mirroredIntegrations(context) : [null];
   for (const integrationId of targets) {
     const listing = input.listingFor({ facilityId: input.facilityId, source, integrationId });
     const locationMap = integrationId === null ? null : await loadLocationMap(db, integrationId);

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { HELD_SAMPLE_SIZE, endOfPass, type PassEnd } from "@uas/domain";
+import { HELD_SAMPLE_SIZE, endOfPass, isIntegrationScoped, type PassEnd } from "@uas/domain";
 import type { Db, DbOrTx } from "@uas/db";
 import { syncPass } from "@uas/db";
 import { getPass, progressOf, type SyncPassRow } from "./passes";
@@ -16,12 +16,11 @@ export async function sweepScopeOf(
   const context = await loadFacilityContext(db, pass.facilityId);
   if (!context) return null;
   const progress = progressOf(pass);
-  const integrationKeys =
-    pass.source === "cctv"
-      ? [""]
-      : progress.targets.flatMap((t) =>
-          t.integrationId !== null && context.optedIn.get(t.integrationId) === true ? [t.integrationId] : [],
-        );
+  const integrationKeys = !isIntegrationScoped(pass.source)
+    ? [""]
+    : progress.targets.flatMap((t) =>
+        t.integrationId !== null && context.optedIn.get(t.integrationId) === true ? [t.integrationId] : [],
+      );
   return {
     scope: {
       facilityId: pass.facilityId,

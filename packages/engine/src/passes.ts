@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import {
   STALE_PASS_REASON,
   SUPERSEDED_HOLD_REASON,
+  isIntegrationScoped,
   isPassStale,
   stalledBefore,
   type PassTrigger,
@@ -96,7 +97,7 @@ export async function startPass(input: StartPassInput): Promise<{ pass: SyncPass
         .update(syncPass)
         .set({ state: "complete", reason: SUPERSEDED_HOLD_REASON })
         .where(and(eq(syncPass.facilityId, facilityId), eq(syncPass.source, source), eq(syncPass.state, "held")));
-      const integrations = source === "integration" ? mirroredIntegrations(context) : [null];
+      const integrations = isIntegrationScoped(source) ? mirroredIntegrations(context) : [null];
       const progress: PassProgress = {
         targets: integrations.map((integrationId) => ({ integrationId, cursor: null, done: false })),
         lastStepAt: now,

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { PlanFacility, PlanSettings, RequireIdentifier, SyncSource } from "@uas/domain";
+import { isSourceOn, type PlanFacility, type PlanSettings, type RequireIdentifier, type SyncSource } from "@uas/domain";
 import type { DbOrTx } from "@uas/db";
 import { facility, facilityIntegration, integrationLocation, syncSettings } from "@uas/db";
 
@@ -67,7 +67,7 @@ export function planSettingsFor(
   integrationId: string | null,
 ): PlanSettings {
   return {
-    sourceEnabled: source === "integration" ? context.integrationsEnabled : context.cctvEnabled,
+    sourceEnabled: isSourceOn(context, source),
     integrationEnabled: integrationId === null ? true : (context.optedIn.get(integrationId) ?? true),
     requireIdentifier: context.requireIdentifier,
   };

@@ -13,6 +13,20 @@ export type FacilitySources = { integrations: Map<string, SourceCredentials>; cc
 export type SourceConnection = { connector: Connector<any>; context: ConnectionContext<any> };
 
 /**
+ * The one builder of a connector's context, whoever calls (passes, "Sync this person now", the webhook
+ * route, the Integrations page): where the system is, its credentials, the Worker's fetch behind the URL
+ * policy (ADR 0012) and the LISTING_* tuning.
+ */
+export function contextOf<C>(input: {
+  baseUrl: string;
+  credentials: C;
+  options: ListingOptions | (Omit<ListingTuning, "pageSize"> & { policy: PartnerUrlPolicy; fetch?: typeof fetch });
+}): ConnectionContext<C> {
+  const { policy, fetch: baseFetch, ...tuning } = input.options;
+  return { baseUrl: input.baseUrl, credentials: input.credentials, fetch: policedFetch(policy, baseFetch), tuning };
+}
+
+/**
  * The connector and its context for one sender: the system its kind speaks, the stored base URL and
  * key, and the Worker's fetch behind the URL policy (ADR 0012). A facility-scoped kind's account is the
  * facility itself. Throws, in words for the pass's reason, when the source is no longer configured.
@@ -31,7 +45,6 @@ export function sourceConnection(
         ? `${kind.detailLabel} is not configured for this facility`
         : "the integration is no longer connected",
     );
-  const { policy, fetch: baseFetch, ...tuning } = options;
   // A native member system (Mindbody, PushPress, ...) is reached with its own credentials; a partner and
   // CCTV with the contract's key.
   const native = stored.system !== undefined && stored.system !== kind.defaultSystem;
@@ -42,6 +55,6 @@ export function sourceConnection(
       : { apiKey: stored.apiKey };
   return {
     connector: connectorFor((native ? stored.system : kind.defaultSystem) as SystemId),
-    context: { baseUrl: stored.baseUrl, credentials, fetch: policedFetch(policy, baseFetch), tuning },
+    context: contextOf({ baseUrl: stored.baseUrl, credentials, options }),
   };
 }

@@ -8,8 +8,9 @@ import {
 } from "@uas/connectors";
 import type { IntegrationSystem } from "@uas/db";
 import type { Ctx } from "../context";
-// The one outbound policy (ADR 0012); redirects are refused by the connectors' own calls (native/call.ts).
-import { policedFetch } from "./partner-url";
+// The one outbound policy (ADR 0012) is applied by the one context builder; redirects are refused by the
+// connectors' own calls (shared/http.ts).
+import { contextOf } from "./connections";
 
 /**
  * Native member systems (Mindbody, PushPress, …) reached through their connectors (`@uas/connectors`).
@@ -59,22 +60,22 @@ export function accountIdOf(credentials: Record<string, unknown>): string | null
   return null;
 }
 
+/**
+ * A native system's context for the calls the Integrations page and the webhook route make (test
+ * connection, locations, fetch one, subscriptions, metrics): the one builder (`connections.ts`) with the
+ * context's policy and LISTING_* timeout and retries; no page size, as these calls list nothing.
+ */
 export function connectionContext(
   ctx: Ctx,
   baseUrl: string,
   credentials: Record<string, string>,
 ): ConnectionContext<Record<string, string>> {
-  const { listing } = ctx.tuning;
-  return {
+  const { timeoutMs, retries, minRetryDelayMs } = ctx.tuning.listing;
+  return contextOf({
     baseUrl,
     credentials,
-    fetch: policedFetch(ctx.partnerUrls),
-    tuning: {
-      timeoutMs: listing.timeoutMs,
-      retries: listing.retries,
-      minRetryDelayMs: listing.minRetryDelayMs,
-    },
-  };
+    options: { timeoutMs, retries, minRetryDelayMs, policy: ctx.partnerUrls },
+  });
 }
 
 /** What each system calls the account an integration reads. */

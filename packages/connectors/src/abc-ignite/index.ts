@@ -1,5 +1,5 @@
 import { ConnectorError, type Connector, type ConnectionContext, type ContractRecord } from "../connector";
-import { type CallCounter, call } from "../native/call";
+import { type CallCounter, call } from "../shared/http";
 import { formatClubTime } from "./club-time";
 import { abcRecord, abcRemoval, abcStatusLabel, abcUnreadable } from "./map";
 import { type AbcCredentials, abcCredentialsSchema, abcListSchema, abcMemberSchema } from "./schema";

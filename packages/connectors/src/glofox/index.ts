@@ -1,5 +1,5 @@
 import { ConnectorError, type Connector, type ConnectionContext, type ContractRecord } from "../connector";
-import { type CallCounter, call } from "../native/call";
+import { type CallCounter, call } from "../shared/http";
 import { Pacer } from "./pacer";
 import { glofoxRecord, glofoxRemoval, glofoxStatusLabel, glofoxUnreadable } from "./map";
 import {

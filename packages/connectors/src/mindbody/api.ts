@@ -7,7 +7,7 @@ import {
   MAX_RETRY_AFTER_MS,
   call,
   malformed,
-} from "../native/call";
+} from "../shared/http";
 
 /** What the admin enters in the Connect dialog for Mindbody: the developer key, the site and a staff login. */
 export const mindbodyCredentialsSchema = z.object({

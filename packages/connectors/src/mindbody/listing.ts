@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ContractRecord, ListingPage, ListingRequest, SystemLocation } from "../connector";
-import { type CallCounter, malformed } from "../native/call";
+import { type CallCounter, malformed } from "../shared/http";
 import { type MindbodyContext, issuesText, paginationSchema, siteGet, staffGet } from "./api";
 import { type MindbodyClient, clientRecord, externalIdOf, mindbodyClientSchema, removalRecord } from "./records";
 

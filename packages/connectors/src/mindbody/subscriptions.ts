@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConnectorError, type SubscriptionManager } from "../connector";
-import { type CallCounter, call, malformed } from "../native/call";
+import { type CallCounter, call, malformed } from "../shared/http";
 import { type MindbodyContext, type MindbodyCredentials, issuesText, webhooksApiBase } from "./api";
 
 /** The events the product subscribes to: people, merges, and what changes a client's membership. */

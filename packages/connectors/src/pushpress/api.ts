@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ConnectionContext, ConnectionProblem } from "../connector";
-import { type CallAnswer, type CallCounter, type CallOptions, call } from "../native/call";
+import { type CallAnswer, type CallCounter, type CallOptions, call } from "../shared/http";
 
 /** What the admin enters for PushPress: an API key and the company (PushPress's "company-id"). */
 export const pushpressCredentialsSchema = z.object({

@@ -6,7 +6,7 @@ import {
   type ListingRequest,
   type SystemLocation,
 } from "../connector";
-import { type CallCounter, malformed } from "../native/call";
+import { type CallCounter, malformed } from "../shared/http";
 import { type PushPressContext, isCompanyNotFound, issuesText, pushpressCall } from "./api";
 import { customerRecord, isRemovedRole, pushpressCustomerSchema } from "./records";
 

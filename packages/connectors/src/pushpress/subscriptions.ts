@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { SubscriptionManager } from "../connector";
-import { type CallCounter, malformed } from "../native/call";
+import { type CallCounter, malformed } from "../shared/http";
 import { type PushPressContext, type PushPressCredentials, issuesText, pushpressCall } from "./api";
 
 export const PUSHPRESS_EVENT_TYPES = [

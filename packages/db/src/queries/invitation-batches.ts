@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { isIntegrationScoped } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
 import { newId } from "../ids";
 import { storedEffectiveAccess } from "../access/effective-access";
@@ -37,7 +38,7 @@ function audienceWhere(facilityId: string, audience: InvitationAudience, now: nu
     case "with_access":
       return sql`${facility} AND ${storedEffectiveAccess("u", now)}`;
     case "source":
-      return audience.source === "integration" && audience.integrationId
+      return isIntegrationScoped(audience.source) && audience.integrationId
         ? sql`${facility} AND u.source = 'integration' AND u.integration_id = ${audience.integrationId}`
         : sql`${facility} AND u.source = ${audience.source}`;
   }

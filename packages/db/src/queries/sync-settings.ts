@@ -1,7 +1,7 @@
 import { and, desc, eq, max } from "drizzle-orm";
 import type { DbOrTx } from "../database";
 import { syncSettings, syncPass, facilityIntegration, integration, cctvSource } from "../schema";
-import type { SyncSource } from "@uas/domain";
+import { isIntegrationScoped, type SyncSource } from "@uas/domain";
 
 export type SyncSettingsRow = typeof syncSettings.$inferSelect;
 export type SyncSettingsPatch = Partial<Omit<SyncSettingsRow, "facilityId" | "updatedAt">>;
@@ -76,16 +76,15 @@ export async function getSourceHealth(db: DbOrTx, facilityId: string, source: Sy
       )
       .orderBy(desc(syncPass.startedAt))
       .limit(1);
-  const lastWebhook =
-    source === "cctv"
-      ? db.select({ at: cctvSource.lastWebhookAt }).from(cctvSource).where(eq(cctvSource.facilityId, facilityId))
-      : db
-          .select({ at: max(integration.lastWebhookAt) })
-          .from(facilityIntegration)
-          .innerJoin(integration, eq(integration.id, facilityIntegration.integrationId))
-          // Opted-out integrations too: their webhooks still arrive (and are skipped), and saying
-          // "never" would read as a broken connection.
-          .where(eq(facilityIntegration.facilityId, facilityId));
+  const lastWebhook = !isIntegrationScoped(source)
+    ? db.select({ at: cctvSource.lastWebhookAt }).from(cctvSource).where(eq(cctvSource.facilityId, facilityId))
+    : db
+        .select({ at: max(integration.lastWebhookAt) })
+        .from(facilityIntegration)
+        .innerJoin(integration, eq(integration.id, facilityIntegration.integrationId))
+        // Opted-out integrations too: their webhooks still arrive (and are skipped), and saying
+        // "never" would read as a broken connection.
+        .where(eq(facilityIntegration.facilityId, facilityId));
   const [[complete], [nightly], [webhook]] = await Promise.all([
     latest("complete"),
     latest("complete", "nightly"),

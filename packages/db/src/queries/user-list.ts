@@ -1,6 +1,6 @@
 import { and, eq, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { AccessFilter, InvitationFilter, Source, UserSort } from "@uas/domain";
+import { isIntegrationScoped, type AccessFilter, type InvitationFilter, type Source, type UserSort } from "@uas/domain";
 import type { DbOrTx } from "../database";
 import { accessUser, integration, invitation } from "../schema";
 import { storedEffectiveAccess } from "../access/effective-access";
@@ -134,7 +134,7 @@ export function accessUserWhere(filter: AccessUserFilter): SQL {
   const u = accessUser;
   const conditions: Array<SQL | undefined> = [eq(u.facilityId, filter.facilityId)];
   if (filter.source) conditions.push(eq(u.source, filter.source));
-  if (filter.source === "integration" && filter.integrationId)
+  if (filter.source && isIntegrationScoped(filter.source) && filter.integrationId)
     conditions.push(eq(u.integrationId, filter.integrationId));
   if (filter.access) conditions.push(accessWhere(filter.access, filter.now));
   if (filter.membershipStatus !== undefined) conditions.push(eq(u.membershipStatus, filter.membershipStatus));

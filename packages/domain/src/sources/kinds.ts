@@ -96,9 +96,9 @@ export function isManualSource(source: Source): source is typeof MANUAL_SOURCE {
   return source === MANUAL_SOURCE;
 }
 
-/** Sources whose senders are connected integrations (opted in per facility). */
-export function isIntegrationScoped(source: SyncSource): boolean {
-  return SOURCE_KINDS[source].senderScope === "integration";
+/** Sources whose senders are connected integrations (opted in per facility); never "manual". */
+export function isIntegrationScoped(source: Source): boolean {
+  return isSyncSource(source) && SOURCE_KINDS[source].senderScope === "integration";
 }
 
 /** The kinds whose senders are connected integrations: today one, "integration". */

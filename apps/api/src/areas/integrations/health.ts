@@ -3,7 +3,7 @@ import { DISCONNECTED_API_KEY, findIntegrationOfOrganisation, lastInboxDelta, op
 import { INTEGRATION_SOURCE, senderKey, sourceTarget } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { notFound } from "../../errors";
-import { SYSTEM_LABELS, connectionContext, nativeConnector } from "../../sources/native";
+import { SYSTEM_LABELS, nativeConnector, connectionContext } from "../../sources/native";
 
 export type DeliveryFailures =
   /** The system reports failed deliveries (Mindbody `GET /metrics`: messages it gave up delivering). */

@@ -5,6 +5,7 @@ import {
   listOrganisationIntegrations,
   type InvitationAudience,
 } from "@uas/db";
+import { isIntegrationScoped } from "@uas/domain";
 import type { AdminCtx } from "../../context";
 import { badRequest, notFound } from "../../errors";
 import { relayInvitationsAfterCommit } from "./service";
@@ -16,7 +17,7 @@ type BulkInput = { facility: FacilityRef; audience: InvitationAudience; resend: 
 async function checkAudience(ctx: AdminCtx, input: BulkInput): Promise<void> {
   const { audience } = input;
   if (audience.kind === "users" && audience.userIds.length === 0) throw badRequest("Select at least one user");
-  if (audience.kind === "source" && audience.source === "integration" && audience.integrationId) {
+  if (audience.kind === "source" && isIntegrationScoped(audience.source) && audience.integrationId) {
     const integrations = await listOrganisationIntegrations(ctx.db, input.facility.organisationId);
     if (!integrations.some((i) => i.id === audience.integrationId)) throw notFound("Integration");
   }

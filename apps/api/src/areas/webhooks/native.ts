@@ -4,7 +4,7 @@ import { openSystemCredentials } from "@uas/db";
 import { INTEGRATION_SOURCE, MERGED_EVENT_TYPE, parseStoredEvent } from "@uas/domain";
 import { secretBoxOf } from "../../env";
 import { receiveWebhook } from "./service";
-import { connectionContext, nativeConnector } from "../../sources/native";
+import { nativeConnector, connectionContext } from "../../sources/native";
 import { webhookError } from "./errors";
 import type { WebhookEnv } from "./middleware";
 
