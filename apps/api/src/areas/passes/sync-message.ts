@@ -2,10 +2,16 @@ import { z } from "zod";
 import { webhookApplyMessage } from "../webhooks/apply-message";
 import { passStartMessage } from "./start-message";
 import { passStepMessage } from "./step-message";
+import { pollStepMessage } from "../polling/step-message";
 
 /**
- * What the `sync` queue (and its dead-letter queue) carries: pass messages, and `webhook.apply` version 1,
+ * What the `sync` queue (and its dead-letter queue) carries: pass messages, delta poll steps (ADR 0018), and `webhook.apply` version 1,
  * sent there before webhooks had a queue of their own and still applied while those messages drain.
  */
-export const syncQueueMessage = z.discriminatedUnion("type", [passStartMessage, passStepMessage, webhookApplyMessage]);
+export const syncQueueMessage = z.discriminatedUnion("type", [
+  passStartMessage,
+  passStepMessage,
+  webhookApplyMessage,
+  pollStepMessage,
+]);
 export type SyncQueueMessage = z.infer<typeof syncQueueMessage>;
