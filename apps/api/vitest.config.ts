@@ -36,6 +36,8 @@ export default defineConfig(async () => {
   const fuzzDb = await migratedDatabase("uas-api-fuzz-");
   const tenancyDb = await migratedDatabase("uas-api-tenancy-");
   const faultsDb = await migratedDatabase("uas-api-faults-");
+  // Retention walks the whole activity table from its oldest id: test/retention.test.ts has its own.
+  const retentionDb = await migratedDatabase("uas-api-retention-");
   // A real partner over HTTP for passes: 300 generated members, CCTV people for any facility asked.
   const partnerKey = "test-partner-key";
   const partner = await startDemoPartner({ port: 0, apiKey: partnerKey, unref: true });
@@ -128,6 +130,7 @@ export default defineConfig(async () => {
             FUZZ_DATABASE_URL: fuzzDb.url,
             TENANCY_DATABASE_URL: tenancyDb.url,
             FAULTS_DATABASE_URL: faultsDb.url,
+            RETENTION_DATABASE_URL: retentionDb.url,
             FAULTY_PARTNER_URL: faultyPartner.url,
             // Cases per fuzz property: small in `npm test`, ≥ 10,000 in `pnpm bench:reliability`.
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

@@ -177,6 +177,8 @@ try {
     const statuses = new Map<number, number>();
     let wrong = 0;
     let allowed = 0;
+    /** The first few answers other than 200, to say where they came from (their body names it; 0: no answer). */
+    const refusals: Array<{ status: number; at_s: number; took_ms: number; body: string }> = [];
     const warmup = RATE * WARMUP_SECONDS;
     const started = performance.now();
     const inFlight: Array<Promise<void>> = [];
@@ -188,9 +190,17 @@ try {
       inFlight.push(
         (async () => {
           const sent = performance.now();
-          const res = await post(bodyOf(q));
+          // A dropped connection is an answer too (status 0), counted rather than ending the run.
+          const res = await post(bodyOf(q)).catch((error: Error) => ({ status: 0, text: String(error.message) }));
           const took = performance.now() - sent;
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (res.status !== 200 && refusals.length < 5)
+            refusals.push({
+              status: res.status,
+              at_s: Number(((sent - started) / 1000).toFixed(1)),
+              took_ms: Math.round(took),
+              body: res.text.slice(0, 160),
+            });
           if (n < warmup) return;
           latencies.push(took);
           if (res.status === 200) {
@@ -205,14 +215,14 @@ try {
     await Promise.all(inFlight);
     const measuredSeconds = (performance.now() - started) / 1000 - WARMUP_SECONDS;
     agent.destroy();
-    return { latencies, statuses, wrong, allowed, measuredSeconds };
+    return { latencies, statuses, wrong, allowed, measuredSeconds, refusals };
   };
 
   step("questions decided");
   // The floor first, so its load never overlaps the product's.
   const floorRun = await runLoad(`http://127.0.0.1:${floorPort}/v1/access/check`, (q) => q.floorBody);
   step("floor measured");
-  const { latencies, statuses, wrong, allowed, measuredSeconds } = await runLoad(
+  const { latencies, statuses, wrong, allowed, measuredSeconds, refusals } = await runLoad(
     `${stack.apiUrl}/v1/access/check`,
     (q) => q.body,
   );
@@ -246,6 +256,7 @@ try {
     statuses: JSON.stringify(Object.fromEntries(statuses)),
     floor_statuses: JSON.stringify(Object.fromEntries(floorRun.statuses)),
   });
+  for (const refusal of [...floorRun.refusals, ...refusals]) console.log("not 200:", JSON.stringify(refusal));
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });
   writeFileSync(join(repoRoot, ".bench", "access.json"), `${JSON.stringify(result, null, 2)}\n`);
   const ok =

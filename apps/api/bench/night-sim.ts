@@ -560,6 +560,7 @@ try {
     `  Worker side baseline: RSS ${round(baseline.rss / MB)} MB, heap ${round(baseline.heapUsed / MB)} MB, heap limit ${round(getHeapStatistics().heap_size_limit / MB)} MB\n`,
   );
 
+  let dbBytesBefore = 0;
   for (let night = 1; night <= NIGHTS; night++) {
     let churn: ChurnResult | null = null;
     if (night > 1 && CHURN > 0) {
@@ -620,7 +621,8 @@ try {
     const passTotal = passes.reduce((s, p) => s + p.n, 0);
     const written = await one<{ rows: number; disabled: number; created: number; changed: number }>(sql`
       SELECT
-        sum(seen_pass_id IN (SELECT id FROM sync_pass WHERE started_at >= ${nightStarted})) AS rows,
+        sum(seen_pass_id IN (SELECT id FROM sync_pass WHERE started_at >= ${nightStarted})
+          OR last_synced_at >= ${nightStarted} OR updated_at >= ${nightStarted}) AS rows,
         sum(removed_at_source_at >= ${nightStarted}) AS disabled,
         sum(created_at >= ${nightStarted}) AS created,
         sum(created_at < ${nightStarted} AND updated_at >= ${nightStarted}) AS changed
@@ -628,10 +630,29 @@ try {
     const entries = await check.all<{ outcome: string; n: number }>(sql`
       SELECT outcome, count(*) AS n FROM activity_entry WHERE at >= ${nightStarted} GROUP BY outcome ORDER BY outcome`);
     const users = await one<{ n: number }>(sql`SELECT count(*) AS n FROM access_user`);
+    // The pass's page records (ADR 0019), where the schema has them.
+    const pageTable = await one<{ n: number }>(
+      sql`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sync_pass_page'`,
+    );
+    const pageRecords =
+      pageTable.n === 0
+        ? 0
+        : (
+            await one<{ n: number }>(sql`SELECT count(*) AS n FROM sync_pass_page
+            WHERE pass_id IN (SELECT id FROM sync_pass WHERE started_at >= ${nightStarted})`)
+          ).n;
     check.$client.close();
     const entryTotal = entries.reduce((s, e) => s + e.n, 0);
     const pages = passes.reduce((s, p) => s + (p.pages ?? 0), 0);
     const dbBytes = [dbFile, `${dbFile}-wal`].reduce((s, f) => s + (existsSync(f) ? statSync(f).size : 0), 0);
+    const recordsListed = passes.reduce((s, p) => s + (p.records ?? 0), 0);
+    // Disabled rows are among them (the sweep sets last_synced_at).
+    const rowsWritten = written.rows ?? 0;
+    // Every row the night wrote: people's rows, activity entries and their search rows (one FTS row an
+    // entry, by trigger), page records and the passes' own writes.
+    const allRows = rowsWritten + entryTotal * 2 + pageRecords + passTotal * 2 + pages;
+    const workerCpuMs = invocationCosts.slice(firstInvocation).reduce((sum, c) => sum + c.cpuMs, 0);
+    const perPerson = (value: number, digits = 4) => round(value / Math.max(1, recordsListed), digits);
 
     const summary = {
       night,
@@ -645,15 +666,19 @@ try {
       passes: passTotal,
       passes_not_complete: passTotal - (passes.find((p) => p.state === "complete")?.n ?? 0),
       pages,
-      records_listed: passes.reduce((s, p) => s + (p.records ?? 0), 0),
+      records_listed: recordsListed,
       rows_total: users.n,
-      rows_written: (written.rows ?? 0) + (written.disabled ?? 0),
+      rows_written: rowsWritten,
+      page_records: pageRecords,
+      rows_written_per_person: perPerson(allRows),
+      db_growth_mb_per_100k: round(((dbBytes - dbBytesBefore) / MB) * (100_000 / Math.max(1, recordsListed)), 2),
+      worker_cpu_ms_per_person: perPerson(workerCpuMs, 3),
       rows_created: written.created ?? 0,
       rows_changed: written.changed ?? 0,
       rows_disabled: written.disabled ?? 0,
       activity_entries: entryTotal,
       pass_row_writes: passTotal * 2 + pages,
-      worker_cpu_s: round(invocationCosts.slice(firstInvocation).reduce((sum, c) => sum + c.cpuMs, 0) / 1000),
+      worker_cpu_s: round(workerCpuMs / 1000),
       worker_db_wait_s: round(invocationCosts.slice(firstInvocation).reduce((sum, c) => sum + c.dbWaitMs, 0) / 1000),
       db_mb: round(dbBytes / MB),
       db_endpoint_cpu_s: round(childCpuSeconds(dbChild) - cpuDb0),
@@ -661,6 +686,7 @@ try {
       ...(churn ? { churn_changed: churn.changed, churn_removed: churn.removed, churn_added: churn.added } : {}),
     };
     nights.push(summary);
+    dbBytesBefore = dbBytes;
     console.log(`night ${night}: ${JSON.stringify(summary)}`);
     console.log(`  activity entries by outcome: ${entries.map((e) => `${e.outcome} ${e.n}`).join(", ")}`);
     if (failed.length > 0) console.log(`  passes not complete, e.g.: ${failed.map((f) => f.reason).join(" | ")}`);
@@ -788,12 +814,25 @@ const figures: Record<string, number | string> = {
         "pass_step",
         "pages",
         "rows_written",
+        "rows_written_per_person",
+        "db_growth_mb_per_100k",
+        "worker_cpu_ms_per_person",
+        "page_records",
         "activity_entries",
         "passes_not_complete",
         "seconds",
       ].map((k) => [`sim_night${n.night}_${k}`, n[k]!]),
     ),
   ),
+  // A night after which nobody changed (SIM_CHURN=0): the figures issue 19 sets goals for.
+  ...(NIGHTS > 1 && CHURN === 0
+    ? Object.fromEntries(
+        ["rows_written_per_person", "db_growth_mb_per_100k", "worker_cpu_ms_per_person"].map((k) => [
+          `sim_${k}_unchanged_night`,
+          nights[nights.length - 1]![k]!,
+        ]),
+      )
+    : {}),
   sim_measured_at: new Date().toISOString(),
 };
 if (WRITE) {

@@ -17,6 +17,10 @@ import { accessCheck } from "./areas/access/door-route";
 export function createApp() {
   const app = new Hono<AppEnv>();
 
+  // The door's check, ahead of the composition below: it needs one database read, not the app
+  // (areas/access/door-route.ts). Registered first, it answers before that middleware runs.
+  app.route("/v1/access", accessCheck);
+
   // Per request, from the composition root: parsed bindings, a fresh database client, auth on first use.
   app.use("*", async (c, next) => {
     const { config, db, ctxFor } = compose(c.env);
@@ -31,8 +35,6 @@ export function createApp() {
   app.get("/health", (c) => c.json({ ok: true }));
 
   app.route("/webhooks", webhooks);
-
-  app.route("/v1/access", accessCheck);
 
   app.route("/api/facilities", activityCsv);
 

@@ -27,12 +27,15 @@ export type Tuning = {
   listing: { pageSize: number; timeoutMs: number; retries: number; minRetryDelayMs: number };
   /** How often a polled club (ABC Ignite) is asked for its changes (ADR 0018; `POLL_INTERVAL_SECONDS`). */
   pollIntervalMs: number;
+  /** Rows one retention message deletes (at most @uas/db's PRUNE_BATCH_MAX). */
+  pruneBatchSize: number;
 };
 
 export const DEFAULT_TUNING: Tuning = {
   pagesPerStep: 5,
   listing: { pageSize: 1000, timeoutMs: 10_000, retries: 3, minRetryDelayMs: 500 },
   pollIntervalMs: 3 * 60_000,
+  pruneBatchSize: 5000,
 };
 
 /** What every use-case receives (built by composition.ts): who acts, the database, the clock, the queues. */

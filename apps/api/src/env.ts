@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createSecretBox, parseSecretsKeySpec, SecretsKeyError, type SecretBox } from "@uas/db";
+import { createSecretBox, parseSecretsKeySpec, PRUNE_BATCH_MAX, SecretsKeyError, type SecretBox } from "@uas/db";
 import { DEFAULT_TUNING, type Tuning } from "./context";
 import { DEFAULT_RESEND_API_URL } from "./areas/invitations/email/resend-provider";
 import type { PartnerUrlPolicy } from "./sources/partner-url";
@@ -41,6 +41,8 @@ const appEnvSchema = z
       .min(60)
       .max(3600)
       .default(DEFAULT_TUNING.pollIntervalMs / 1000),
+    /** Rows one retention message deletes: one statement, so never an unbounded one. */
+    PRUNE_BATCH_SIZE: z.coerce.number().int().min(1).max(PRUNE_BATCH_MAX).default(DEFAULT_TUNING.pruneBatchSize),
     /** The email provider (Resend's API; under `npm start` the local mailbox). The key is a secret. */
     RESEND_API_URL: z.url().default(DEFAULT_RESEND_API_URL),
     RESEND_API_KEY: z.string().min(1).optional(),
@@ -114,6 +116,7 @@ export function tuningFromConfig(config: AppConfig): Tuning {
       minRetryDelayMs: config.LISTING_RETRY_DELAY_MS,
     },
     pollIntervalMs: config.POLL_INTERVAL_SECONDS * 1000,
+    pruneBatchSize: config.PRUNE_BATCH_SIZE,
   };
 }
 

@@ -1,11 +1,4 @@
-import {
-  listFacilitiesWithSourceOn,
-  listNightlyPassKeys,
-  pruneActivity,
-  pruneRememberedRemovals,
-  pruneSignInThrottle,
-} from "@uas/db";
-import { pruneAppliedInboxRows } from "@uas/engine";
+import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneSignInThrottle } from "@uas/db";
 import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, sourcesOn } from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { compose } from "./composition";
@@ -17,6 +10,7 @@ import { resumeStalledPasses } from "./areas/passes/service";
 import { resealSecrets } from "./areas/integrations/sealed-secrets";
 import { SIGN_IN_WINDOW_MS } from "./areas/auth/sign-in-throttle";
 import { endAccessGraces } from "./areas/access/grace";
+import { enqueueRetention } from "./areas/retention/service";
 import { startDuePolls } from "./areas/polling/service";
 
 /** The crons (wrangler.jsonc): the quarter hour (nightly fan-out and housekeeping) and the minute (delta polls, ADR 0018). */
@@ -24,7 +18,6 @@ export const QUARTER_HOUR_CRON = "*/15 * * * *";
 export const MINUTE_CRON = "* * * * *";
 
 const SEND_BATCH_LIMIT = 100;
-const PRUNE_BATCHES_PER_CRON = 20;
 
 /**
  * The nightly reconciliation: every facility with a source on whose night has come and that has not
@@ -89,19 +82,16 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
       `access rules: ${graces.ended} grace period(s) ended; cleared ${graces.latenessP99Ms} ms after their end (p99), ${graces.latenessMaxMs} ms at most`,
     );
   }
-  // Activity entries are kept 90 days; each quarter hour prunes a bounded slice of what is older.
-  const pruned = await pruneActivity({ db: ctx.db, now: ctx.now(), maxBatches: PRUNE_BATCHES_PER_CRON });
-  if (pruned.deleted > 0) console.log(`activity retention: ${pruned.deleted} entries older than 90 days pruned`);
-  const forgotten = await pruneRememberedRemovals({ db: ctx.db, now: ctx.now() });
-  if (forgotten.deleted > 0)
-    console.log(`retention: ${forgotten.deleted} remembered removals older than 90 days forgotten`);
   await housekeeping(ctx);
 }
 
-/** Retention and secrets at rest (docs/adr/0013-hardening-infra.md): each step bounded, each independent of the others. */
+/**
+ * Retention and secrets at rest (docs/adr/0013-hardening-infra.md): each step bounded, each independent of
+ * the others. Activity (90 days), applied inbox rows (14 days) and remembered removals (90 days) are pruned
+ * by queue messages, a bounded batch each, so no backlog makes the cron's work unbounded.
+ */
 export async function housekeeping(ctx: Ctx): Promise<void> {
-  const inbox = await pruneAppliedInboxRows({ db: ctx.db, now: ctx.now() });
-  if (inbox.deleted > 0) console.log(`inbox retention: ${inbox.deleted} applied webhooks older than 14 days deleted`);
+  await enqueueRetention({ ctx });
   await pruneSignInThrottle(ctx.db, { before: ctx.now() - SIGN_IN_WINDOW_MS, limit: 1000 });
   const sealed = await resealSecrets({ ctx });
   if (sealed.resealed > 0) console.log(`secrets at rest: ${sealed.resealed} secret(s) sealed with the current key`);

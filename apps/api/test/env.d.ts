@@ -10,6 +10,7 @@ declare namespace Cloudflare {
     FUZZ_DATABASE_URL: string;
     TENANCY_DATABASE_URL: string;
     FAULTS_DATABASE_URL: string;
+    RETENTION_DATABASE_URL: string;
     /** A demo partner whose faults test/faults.test.ts sets over HTTP. */
     FAULTY_PARTNER_URL: string;
     /** Cases per fuzz property ("" = the file's default). */

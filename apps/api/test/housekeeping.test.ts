@@ -1,6 +1,6 @@
 /**
- * What the quarter-hour cron keeps in order besides passes: applied webhooks past their retention are
- * deleted (failed ones stay for an operator), and secrets not sealed with the current key get sealed.
+ * What the quarter-hour cron keeps in order besides passes: secrets not sealed with the current key get
+ * sealed. (Retention is queue work: test/retention.test.ts.)
  */
 import { describe, it, expect } from "vitest";
 import { env, createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
@@ -12,16 +12,13 @@ import {
   insertIntegration,
   integration,
   loadSourceCredentials,
-  newId,
   newWebhookSecret,
-  webhookInbox,
 } from "@uas/db";
 import worker from "../src";
 import { createTenant, recordingQueue, testDb } from "./support";
 import { BASE, signedHeaders } from "./webhooks-helpers";
 
 const db = testDb();
-const DAY = 86_400_000;
 
 async function runCron(scheduledTime = Date.now()) {
   const ctx = createExecutionContext();
@@ -44,38 +41,6 @@ async function webhookStatus(url: string, secret: string) {
   await res.body?.cancel();
   return res.status;
 }
-
-describe("webhook inbox retention", () => {
-  it("deletes applied webhooks older than 14 days; failed, pending and recent ones stay", async () => {
-    const sender = `integration:${newId("int")}`;
-    const now = Date.now();
-    const row = (webhookId: string, state: "applied" | "failed" | "enqueued", age: number) => ({
-      sender,
-      webhookId,
-      organisationId: "org_retention",
-      receivedAt: now - age,
-      payload: JSON.stringify({ type: "member.upserted", data: { first_name: "Private" } }),
-      state,
-      appliedAt: state === "applied" ? now - age + 1000 : null,
-      error: state === "failed" ? "The event does not match the contract" : null,
-    });
-    await db
-      .insert(webhookInbox)
-      .values([
-        row("old-applied-1", "applied", 15 * DAY),
-        row("old-applied-2", "applied", 30 * DAY),
-        row("old-failed", "failed", 30 * DAY),
-        row("old-enqueued", "enqueued", 30 * DAY),
-        row("recent-applied", "applied", 13 * DAY),
-      ]);
-    await runCron(now);
-    const left = await db
-      .select({ id: webhookInbox.webhookId })
-      .from(webhookInbox)
-      .where(eq(webhookInbox.sender, sender));
-    expect(left.map((r) => r.id).sort()).toEqual(["old-enqueued", "old-failed", "recent-applied"]);
-  });
-});
 
 describe("secrets at rest", () => {
   it("seals secrets written before encryption and re-seals those of a retired key; webhooks and listings keep working", async () => {

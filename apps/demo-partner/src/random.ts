@@ -1,10 +1,15 @@
-/** Small seeded PRNG (mulberry32): the demo data must be identical for a given seed on every machine. */
+/**
+ * Small seeded PRNG (mulberry32): the demo data, and the member-system simulators' generated people
+ * (@uas/simulators), must be identical for a given seed on every machine.
+ */
 export interface Rng {
   next(): number;
   int(maxExclusive: number): number;
   chance(probability: number): boolean;
   pick<T>(items: readonly T[]): T;
   shuffle<T>(items: T[]): T[];
+  /** A value by weight, e.g. [['Active', 0.7], ['Expired', 0.3]]. */
+  weighted<T>(options: ReadonlyArray<readonly [T, number]>): T;
 }
 
 export function createRng(seed: number): Rng {
@@ -31,6 +36,14 @@ export function createRng(seed: number): Rng {
         [items[i], items[j]] = [items[j] as (typeof items)[number], items[i] as (typeof items)[number]];
       }
       return items;
+    },
+    weighted: (options) => {
+      let roll = next();
+      for (const [value, weight] of options) {
+        if (roll < weight) return value;
+        roll -= weight;
+      }
+      return (options[options.length - 1] as readonly [(typeof options)[number][0], number])[0];
     },
   };
 }

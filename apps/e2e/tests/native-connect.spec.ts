@@ -91,4 +91,7 @@ test("connect a Mindbody site: its credentials, Test connection, its locations m
     await page.reload();
     await expect(card.getByText("Receiving webhooks")).toBeVisible({ timeout: 5_000 });
   }).toPass({ timeout: 60_000 });
+  // Its health figures: the failed deliveries Mindbody's /metrics reports, how late the last change arrived.
+  await expect(card.locator('[data-fact="delivery-failures"]')).toContainText("(reported by Mindbody)");
+  await expect(card.locator('[data-fact="delta-lag"]')).toContainText("after it was made");
 });

@@ -79,3 +79,16 @@ export function formatDayMonth(ms: number): string {
     new Date(ms),
   );
 }
+
+/** A span of time in the largest whole unit: "under a second", "4 seconds", "2 minutes", "3 hours", "2 days". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return "under a second";
+  for (const [unit, size] of UNITS) {
+    if (ms >= size) {
+      const count = Math.floor(ms / size);
+      return `${count} ${unit}${count === 1 ? "" : "s"}`;
+    }
+  }
+  const seconds = Math.floor(ms / 1000);
+  return `${seconds} second${seconds === 1 ? "" : "s"}`;
+}

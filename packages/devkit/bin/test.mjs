@@ -1,23 +1,18 @@
 #!/usr/bin/env node
 // `npm test`: install what is missing (pnpm, dependencies, Debian's chromium), then run every test:
 // unit, database and Worker suites through turbo, then the browser suite against the real stack.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureInstalled, root, run, toolEnv } from "./bootstrap.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const WORKSPACES = [
-  "packages/domain",
-  "packages/db",
-  "packages/libsql-http",
-  "packages/mailbox",
-  "packages/simulators",
-  "packages/connectors",
-  "apps/demo-partner",
-  "apps/api",
-  "apps/web",
-  "apps/e2e",
-];
+// Every workspace of pnpm-workspace.yaml (apps/*, packages/*): a new package's results are counted without
+// anyone remembering to list it.
+const WORKSPACES = ["apps", "packages"].flatMap((group) =>
+  readdirSync(join(root, group), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, "package.json")))
+    .map((entry) => join(group, entry.name)),
+);
 
 function ensureChromium() {
   if (existsSync(CHROMIUM)) return;
@@ -62,31 +57,38 @@ function summarise() {
   return { passed, failed, skipped };
 }
 
+const installStarted = performance.now();
 ensureInstalled();
 ensureChromium();
+const installSeconds = Math.round((performance.now() - installStarted) / 1000);
 for (const file of resultFiles()) rmSync(file, { force: true });
 
 const env = toolEnv({ CHROMIUM_PATH: CHROMIUM });
+const phaseSeconds = [`install ${installSeconds} s`];
+/** Runs one phase and keeps its wall time, so the closing lines say where the suite's minutes go. */
+function phase(name, command, args) {
+  const started = performance.now();
+  const status = run(command, args, { env });
+  phaseSeconds.push(`${name} ${Math.round((performance.now() - started) / 1000)} s`);
+  return status;
+}
 // The linter and formatter first: it takes a second, and its findings fail the run like a failed test.
-const lint = run("pnpm", ["exec", "biome", "ci", "--error-on-warnings", "."], { env });
-const unit = run(
-  "pnpm",
-  [
-    "exec",
-    "turbo",
-    "run",
-    "test",
-    "--concurrency=2",
-    "--log-order=grouped",
-    "--",
-    "--reporter=default",
-    "--reporter=json",
-    "--outputFile.json=test-results/results.json",
-  ],
-  { env },
-);
-const browser = run("pnpm", ["--filter", "@uas/e2e", "test:e2e"], { env });
+const lint = phase("lint", "pnpm", ["exec", "biome", "ci", "--error-on-warnings", "."]);
+const unit = phase("unit, database and Worker suites", "pnpm", [
+  "exec",
+  "turbo",
+  "run",
+  "test",
+  "--concurrency=2",
+  "--log-order=grouped",
+  "--",
+  "--reporter=default",
+  "--reporter=json",
+  "--outputFile.json=test-results/results.json",
+]);
+const browser = phase("browser suite", "pnpm", ["--filter", "@uas/e2e", "test:e2e"]);
 
 const { passed, failed, skipped } = summarise();
-console.log(`\nTotal: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+console.log(`\nTime: ${phaseSeconds.join(", ")}`);
+console.log(`Total: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exitCode = lint !== 0 || unit !== 0 || browser !== 0 || failed > 0 ? 1 : 0;

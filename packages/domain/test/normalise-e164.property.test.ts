@@ -76,3 +76,46 @@ describe("E.164 numbers: the fast path answers exactly as libphonenumber", () =>
     }
   });
 });
+
+describe("national numbers: the fast path answers exactly as libphonenumber", () => {
+  it("any facility country, digits with or without a national prefix, spaced or not", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<string>(...countries, "GB", "GB", "JE", "IM", "US", "CA", "AU", "IT", "AR", "MX", "KZ", "XX"),
+        fc.constantFrom("", "0", "1", "8", "00", "011"),
+        fc.stringMatching(/^[0-9]{1,14}$/),
+        fc.boolean(),
+        (country, prefix, digits, spaced) => {
+          const number = `${prefix}${digits}`;
+          const raw = spaced ? number.replace(/(\d{4})(?=\d)/g, "$1 ") : number;
+          expect(normalisePhone(raw, country)).toEqual(reference(raw, country));
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    "07911 123456",
+    "07700 900123",
+    "01534 123456",
+    "01624 123456",
+    "0800 123456",
+    "020 7946 0018",
+    "(202) 555-0143",
+    "1 416 555 0123",
+    "0412 345 678",
+    "06 12 34 56 78",
+    "0044 7911 123456",
+    "011 44 7911 123456",
+    "8 916 123 45 67",
+    "06 1234 5678",
+  ])("%s", (raw) => {
+    for (const country of ["GB", "JE", "IM", "GG", "US", "CA", "AU", "KZ", "RU", "FR", "IT", "NL", "??"] as (
+      | CountryCode
+      | "??"
+    )[]) {
+      expect(normalisePhone(raw, country)).toEqual(reference(raw, country));
+    }
+  });
+});

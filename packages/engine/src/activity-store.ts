@@ -28,7 +28,33 @@ export type EntryToWrite = {
  * once as a literal instead of being read from each row of the JSON: SQLite re-reads a row's JSON for
  * every `->>`, which was a third of the insert's time.
  */
+/**
+ * "No facility on the source record" is written once per integration per night (ADR 0019): every
+ * facility mirroring the integration reads the same listing, and each pass would repeat it. A pass
+ * leaves out a person whose unmapped entry the integration already has from the last 12 hours.
+ */
+export const UNMAPPED_ENTRY_ONCE_PER_MS = 12 * 60 * 60 * 1000;
+
 export function entryStatements(origin: EntryOrigin, entries: readonly EntryToWrite[]): SqlText[] {
+  if (origin.passId === null || origin.integrationId === null || entries.every((e) => e.facilityId !== null))
+    return insertStatements(origin, entries, sqlText``);
+  const once = sqlText` WHERE NOT EXISTS (SELECT 1 FROM activity_entry AS e WHERE e.integration_id = ${origin.integrationId}
+    AND e.facility_id IS NULL AND e.external_id = j.value->>0 AND e.at >= ${origin.at - UNMAPPED_ENTRY_ONCE_PER_MS})`;
+  return [
+    ...insertStatements(
+      origin,
+      entries.filter((e) => e.facilityId !== null),
+      sqlText``,
+    ),
+    ...insertStatements(
+      origin,
+      entries.filter((e) => e.facilityId === null),
+      once,
+    ),
+  ];
+}
+
+function insertStatements(origin: EntryOrigin, entries: readonly EntryToWrite[], where: SqlText): SqlText[] {
   return chunks(entries).map((part) => {
     const changes = part.map((e) => (e.changes ? JSON.stringify(e.changes) : null));
     const first = part[0] as EntryToWrite;
@@ -56,6 +82,6 @@ export function entryStatements(origin: EntryOrigin, entries: readonly EntryToWr
       SELECT ${origin.at}, ${origin.organisationId}, ${column("facilityId")}, ${origin.source}, ${origin.integrationId},
         j.value->>0, j.value->>1, ${column("outcome")}, ${column("reason")}, ${column("changes")},
         ${origin.passId}, ${origin.webhookId}, j.value->>2
-      FROM json_each(${jsonLiteral(rows)}) AS j`;
+      FROM json_each(${jsonLiteral(rows)}) AS j${where}`;
   });
 }

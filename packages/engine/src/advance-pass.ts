@@ -183,8 +183,18 @@ async function applyListingPages(
   const applied = await withWriteTransaction(db, async (tx) => {
     // Auto-send is read in the transaction: when it is off, the outbox statement could not queue
     // anyone, so it is left out (it costs an indexed lookup per person).
-    const [stored] = await tx.all<{ state: string; progress: string | null; autoSend: number | null }>(
-      sqlText`SELECT state, progress, (SELECT auto_send_invitations FROM sync_settings WHERE facility_id = ${pass.facilityId}) AS autoSend
+    // The cursor each page was read from is its key in the pass's page records (ADR 0019).
+    const pageKeysRead = input.pages.map((_, i) => (i === 0 ? target.cursor : input.pages[i - 1]?.nextCursor) ?? "");
+    const [stored] = await tx.all<{
+      state: string;
+      progress: string | null;
+      autoSend: number | null;
+      recorded: string;
+    }>(
+      sqlText`SELECT state, progress, (SELECT auto_send_invitations FROM sync_settings WHERE facility_id = ${pass.facilityId}) AS autoSend,
+        (SELECT json_group_array(page_key) FROM sync_pass_page WHERE pass_id = ${pass.id}
+          AND integration_key = ${target.integrationId ?? ""}
+          AND page_key IN (SELECT value FROM json_each(${jsonLiteral(pageKeysRead)}))) AS recorded
       FROM sync_pass WHERE id = ${pass.id}`,
     );
     if (!stored) throw new PassNotFoundError(pass.id);
@@ -198,10 +208,21 @@ async function applyListingPages(
 
     const counts = emptyCounts();
     let recordsDone = 0;
+    let pagesDone = 0;
+    const recorded = new Set(JSON.parse(stored.recorded) as string[]);
     for (const [i, page] of input.pages.entries()) {
       const records = parsed[i] as ParsedListingRecord[];
       parsed[i] = [];
       const now = readClock(input.now);
+      const targets = progress.targets.map((t, j) =>
+        j === input.index ? { ...t, cursor: page.nextCursor, done: page.nextCursor === null } : t,
+      );
+      progress = { ...progress, targets, lastStepAt: now };
+      // A page this pass already recorded (applied again after a retry) changes nothing twice.
+      if (recorded.has(pageKeysRead[i] as string)) {
+        await tx.script([progressStatement(pass.id, emptyCounts(), 0, progress, 0)]);
+        continue;
+      }
       const rows = await loadRows(tx, scope, pageKeys(records));
       const plan = planPage({
         source: pass.source,
@@ -225,23 +246,21 @@ async function applyListingPages(
         plan,
         rows,
         autoInvitations: stored.autoSend === 1,
+        pageKey: pageKeysRead[i] as string,
       });
-      const targets = progress.targets.map((t, j) =>
-        j === input.index ? { ...t, cursor: page.nextCursor, done: page.nextCursor === null } : t,
-      );
-      progress = { ...progress, targets, lastStepAt: now };
       await tx.script([...writes, progressStatement(pass.id, plan.counts, page.records.length, progress)]);
       addCounts(counts, plan.counts);
       recordsDone += page.records.length;
+      pagesDone += 1;
     }
-    return { counts, progress, recordsDone };
+    return { counts, progress, recordsDone, pagesDone };
   });
   if (!applied) {
     const fresh = await getPass(db, pass.id);
     if (!fresh) throw new PassNotFoundError(pass.id);
     return fresh;
   }
-  const { counts, progress, recordsDone } = applied;
+  const { counts, progress, recordsDone, pagesDone } = applied;
   return {
     ...pass,
     added: pass.added + counts.added,
@@ -249,16 +268,22 @@ async function applyListingPages(
     skipped: pass.skipped + counts.skipped,
     disabled: pass.disabled + counts.disabled,
     processed: pass.processed + counts.processed,
-    pagesDone: pass.pagesDone + input.pages.length,
+    pagesDone: pass.pagesDone + pagesDone,
     recordsDone: pass.recordsDone + recordsDone,
     progress,
   };
 }
 
-function progressStatement(passId: string, counts: OutcomeCounts, records: number, progress: PassProgress): SqlText {
+function progressStatement(
+  passId: string,
+  counts: OutcomeCounts,
+  records: number,
+  progress: PassProgress,
+  pages = 1,
+): SqlText {
   return sqlText`UPDATE sync_pass SET added = added + ${counts.added}, updated = updated + ${counts.updated},
     skipped = skipped + ${counts.skipped}, disabled = disabled + ${counts.disabled},
-    processed = processed + ${counts.processed}, pages_done = pages_done + 1,
+    processed = processed + ${counts.processed}, pages_done = pages_done + ${pages},
     records_done = records_done + ${records}, progress = ${jsonLiteral(progress)}
     WHERE id = ${passId}`;
 }

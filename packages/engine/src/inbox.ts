@@ -18,7 +18,7 @@ import {
  * applied and old (`pruneAppliedInboxRows`).
  */
 import type { Db, DbOrTx, IntegrationSystem } from "@uas/db";
-import { activityEntry, webhookInbox } from "@uas/db";
+import { activityEntry, PRUNE_BATCH_MAX, webhookInbox } from "@uas/db";
 
 export type WebhookSecrets = { current: string; previous: string | null; previousValidUntil: number | null };
 
@@ -134,11 +134,22 @@ export type NewInboxRow = {
 };
 
 /**
- * Stores a webhook once and stamps the sender's last-webhook time, in one atomic batch. The primary key
- * (sender, webhook id) decides duplicates: `ON CONFLICT DO NOTHING` and the rows affected, so two
- * concurrent deliveries of one id cannot both be stored.
+ * Stores a webhook once: one `INSERT … ON CONFLICT DO NOTHING` on the primary key (sender, webhook id),
+ * so two concurrent deliveries of one id cannot both be stored (rows affected says which). With `stamp`,
+ * the sender's last-webhook time (the admin's health line) is set in the same atomic batch; the receiver
+ * asks for it at most every few seconds per sender, so the accept path is usually the one statement.
  */
-export async function storeInboxRow(db: Db, row: NewInboxRow): Promise<{ stored: boolean }> {
+export async function storeInboxRow(
+  db: Db,
+  row: NewInboxRow,
+  options: { stamp: boolean },
+): Promise<{ stored: boolean }> {
+  const insert = {
+    sql: `INSERT INTO webhook_inbox (sender, webhook_id, organisation_id, received_at, payload, state, attempts)
+      VALUES (?, ?, ?, ?, ?, 'received', 0) ON CONFLICT DO NOTHING`,
+    args: [row.sender.sender, row.webhookId, row.sender.organisationId, row.receivedAt, row.payload],
+  };
+  if (!options.stamp) return { stored: (await db.$client.execute(insert)).rowsAffected === 1 };
   const integrationId = targetIntegrationId(row.sender);
   const touch =
     integrationId !== null
@@ -147,17 +158,7 @@ export async function storeInboxRow(db: Db, row: NewInboxRow): Promise<{ stored:
           sql: "UPDATE cctv_source SET last_webhook_at = ? WHERE facility_id = ?",
           args: [row.receivedAt, senderId(row.sender)],
         };
-  const [inserted] = await db.$client.batch(
-    [
-      {
-        sql: `INSERT INTO webhook_inbox (sender, webhook_id, organisation_id, received_at, payload, state, attempts)
-          VALUES (?, ?, ?, ?, ?, 'received', 0) ON CONFLICT DO NOTHING`,
-        args: [row.sender.sender, row.webhookId, row.sender.organisationId, row.receivedAt, row.payload],
-      },
-      touch,
-    ],
-    "write",
-  );
+  const [inserted] = await db.$client.batch([insert, touch], "write");
   return { stored: inserted?.rowsAffected === 1 };
 }
 
@@ -218,29 +219,23 @@ export async function listStuckInboxRows(
 export const INBOX_RETENTION_DAYS = 14;
 
 /**
- * Deletes applied inbox rows received more than `retentionDays` ago, oldest first, at most
- * `batchSize × maxBatches` rows a call (the cron prunes a slice every quarter hour). Each batch is one
- * statement that walks the (state, received_at) index. Rows that failed, or are not applied yet, stay:
- * an operator decides about those.
+ * One bounded step of the inbox retention: deletes at most `batchSize` applied rows received more than
+ * `retentionDays` ago, oldest first, in one statement that walks the (state, received_at) index; `more`
+ * says a further step may find more. Rows that failed, or are not applied yet, stay: an operator decides
+ * about those.
  */
 export async function pruneAppliedInboxRows(input: {
   db: DbOrTx;
   now: number;
   retentionDays?: number;
   batchSize?: number;
-  maxBatches?: number;
-}): Promise<{ deleted: number }> {
+}): Promise<{ deleted: number; more: boolean }> {
   const cutoff = input.now - (input.retentionDays ?? INBOX_RETENTION_DAYS) * 86_400_000;
-  const batchSize = input.batchSize ?? 500;
-  let deleted = 0;
-  for (let batches = 0; batches < (input.maxBatches ?? 10); batches += 1) {
-    const result = await input.db.run(sql`
-      DELETE FROM webhook_inbox WHERE rowid IN (
-        SELECT rowid FROM webhook_inbox WHERE state = 'applied' AND received_at < ${cutoff} ORDER BY received_at LIMIT ${batchSize})`);
-    deleted += result.rowsAffected;
-    if (result.rowsAffected < batchSize) break;
-  }
-  return { deleted };
+  const batchSize = Math.min(input.batchSize ?? PRUNE_BATCH_MAX, PRUNE_BATCH_MAX);
+  const result = await input.db.run(sql`
+    DELETE FROM webhook_inbox WHERE rowid IN (
+      SELECT rowid FROM webhook_inbox WHERE state = 'applied' AND received_at < ${cutoff} ORDER BY received_at LIMIT ${batchSize})`);
+  return { deleted: result.rowsAffected, more: result.rowsAffected === batchSize };
 }
 
 /** The person's id in a stored event, by the kind's id field ("" when the payload does not name one). */

@@ -4,8 +4,13 @@ import { markSeenStatements, newRowId, rowWriteStatements, type RowScope, type S
 import { entryStatements, type EntryOrigin, type EntryToWrite } from "./activity-store";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "@uas/db";
+import { isDerivedEntry, pageRecordStatements } from "./page-record";
 
-/** A page plan's set-based writes, for one script: rows, seen marks, the page's activity entries, invitations. */
+/**
+ * A page plan's set-based writes, for one script: rows, the page's activity entries, invitations. A
+ * pass's page (`pageKey` given) also writes its page record (ADR 0019): the people it met, instead of
+ * a seen-mark on each row, and the unchanged people whose Processed entries are derived from it.
+ */
 export function pagePlanStatements(input: {
   scope: RowScope;
   origin: EntryOrigin;
@@ -13,6 +18,8 @@ export function pagePlanStatements(input: {
   rows: ReadonlyMap<string, StoredRow>;
   /** false when the facility's Auto-send is off (read in the same transaction): no outbox statement. */
   autoInvitations?: boolean;
+  /** A pass's page: the cursor it was read from ('' for the first). */
+  pageKey?: string;
 }): SqlText[] {
   const { scope, origin, plan, rows } = input;
   // Ids of the rows this page creates; every other person's id is their stored row's.
@@ -26,14 +33,13 @@ export function pagePlanStatements(input: {
     }
     return { id, externalId: w.externalId, write: w.write, patch: w.patch };
   });
-  const marks: { rowid: number; refresh: boolean }[] = [];
-  for (const m of plan.marks) {
-    const row = rows.get(m.externalId);
-    if (row) marks.push({ rowid: row.rowid, refresh: m.refresh });
-  }
-  const entries: EntryToWrite[] = plan.entries.map((e) => {
+  const recorded = origin.passId !== null && input.pageKey !== undefined;
+  const entries: EntryToWrite[] = [];
+  const applied: EntryToWrite[] = [];
+  const derived: string[] = [];
+  for (const e of plan.entries) {
     const facility = e.scope === "facility";
-    return {
+    const entry: EntryToWrite = {
       facilityId: facility ? scope.facilityId : null,
       externalId: e.externalId,
       name: e.name,
@@ -42,12 +48,33 @@ export function pagePlanStatements(input: {
       changes: e.changes,
       userId: facility ? (idOf(e.externalId) ?? null) : null,
     };
-  });
+    applied.push(entry);
+    if (recorded && isDerivedEntry(e, rows.has(e.externalId))) derived.push(e.externalId);
+    else entries.push(entry);
+  }
+  const derivedSet = new Set(derived);
+  // Without a page record (a webhook's plan has no marks), every mark is a row write as before; with
+  // one, only an applied person whose entry is written individually gets their last-synced time (the
+  // derived ones take theirs from the page record).
+  const marks: { rowid: number; refresh: boolean }[] = [];
+  for (const m of plan.marks) {
+    const row = rows.get(m.externalId);
+    if (!row || (recorded && (!m.refresh || derivedSet.has(m.externalId)))) continue;
+    marks.push({ rowid: row.rowid, refresh: m.refresh });
+  }
+  const listed = recorded
+    ? [...new Set([...plan.marks.map((m) => m.externalId), ...plan.writes.map((w) => w.externalId)])].filter(
+        (key) => !derivedSet.has(key),
+      )
+    : [];
   return [
     ...rowWriteStatements(scope, { passId: origin.passId, now: origin.at, writes }),
     ...(origin.passId === null ? [] : markSeenStatements({ passId: origin.passId, now: origin.at, marks })),
     ...entryStatements(origin, entries),
-    ...accessGraceStatements(appliedUserIds(entries), origin.at),
-    ...(input.autoInvitations === false ? [] : autoInvitationStatements(appliedUserIds(entries), origin.at)),
+    ...(recorded
+      ? pageRecordStatements(scope, origin, { pageKey: input.pageKey ?? "", processed: derived, listed })
+      : []),
+    ...accessGraceStatements(appliedUserIds(applied), origin.at),
+    ...(input.autoInvitations === false ? [] : autoInvitationStatements(appliedUserIds(applied), origin.at)),
   ];
 }

@@ -1,7 +1,11 @@
 import { inArray } from "drizzle-orm";
 import {
   eventExternalId,
-  parseSourceEvent,
+  mergedChange,
+  mergedReason,
+  parseStoredEvent,
+  planTakeover,
+  rowAfterTakeover,
   planSourceEvent,
   type AppliedOutcome,
   type EventFacility,
@@ -28,6 +32,7 @@ import { drizzleHandle, withWriteTransaction, type StoreHandle } from "./store-h
 import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "@uas/db";
+import { takeoverStatements } from "./merge-store";
 
 export type SourceEventTarget = SourceTarget;
 
@@ -78,7 +83,7 @@ export const senderKeyOf = senderKey;
  * event older than what a row took is Processed without a write.
  */
 export async function applySourceEvent(input: ApplySourceEventInput): Promise<ApplySourceEventResult> {
-  const parsed = parseSourceEvent(input.source, input.event);
+  const parsed = parseStoredEvent(input.source, input.event);
   if (!parsed.ok) return { status: "invalid", issues: parsed.issues };
   const target: SourceEventTarget = sourceTarget(input.source, senderId(input));
   return input.db.transaction(async (tx) => {
@@ -120,7 +125,7 @@ export async function applyInboxEvents(
       WHERE (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(?)) ORDER BY received_at, rowid`,
     args: [JSON.stringify(input.keys.map((k) => [k.sender, k.webhookId]))],
   });
-  type Pending = InboxKey & { target: SourceEventTarget | null; parsed: ReturnType<typeof parseSourceEvent> | null };
+  type Pending = InboxKey & { target: SourceEventTarget | null; parsed: ReturnType<typeof parseStoredEvent> | null };
   const pending: Pending[] = [];
   for (const row of stored.rows as unknown as Array<InboxKey & { payload: string; state: string }>) {
     const result = results.get(keyOf(row));
@@ -134,7 +139,7 @@ export async function applyInboxEvents(
       sender: row.sender,
       webhookId: row.webhookId,
       target,
-      parsed: target ? parseSourceEvent(target.source, parseJson(row.payload)) : null,
+      parsed: target ? parseStoredEvent(target.source, parseJson(row.payload)) : null,
     });
   }
   if (pending.length === 0) return [...results.values()];
@@ -314,7 +319,15 @@ async function loadEventState(
   const reads = [...groupBy(events, (e) => senderKeyOf(e.target))].map(async ([key, senderEvents]) => {
     const sender = senders.get(key);
     if (!sender) return;
-    const externalIds = [...new Set(senderEvents.map((e) => eventExternalId(e.change)))];
+    // A merge also reads the rows of the person merged away: the kept person takes them over.
+    const externalIds = [
+      ...new Set(
+        senderEvents.flatMap((e) => [
+          eventExternalId(e.change),
+          ...(e.change.kind === "upsert" && e.change.mergedFrom !== undefined ? [e.change.mergedFrom] : []),
+        ]),
+      ),
+    ];
     const [rows, remembered] = await Promise.all([
       loadPeopleRows(handle, {
         facilityIds: [...sender.facilities.keys()],
@@ -349,11 +362,10 @@ async function writeEvents(
   const removals = new Map<string, RememberedRemoval>();
   const forgotten = new Map<string, RememberedRemoval>();
 
-  const writes = new Map<
-    string,
-    { scope: { facilityId: string; source: SyncSource; integrationId: string | null }; write: RowWrite }
-  >();
+  const writes: PendingWrites = new Map();
   const statements: SqlText[] = [];
+  /** Row writes flushed ahead of a merge's takeover, so the script keeps the events' order. */
+  const orderedRowStatements: SqlText[] = [];
   const appliedEntries: EntryToWrite[] = [];
   const results: ApplySourceEventResult[] = [];
   for (const event of events) {
@@ -367,6 +379,11 @@ async function writeEvents(
     const people = current.get(key) as Map<string, Map<string, CurrentRow>>;
     const rows = people.get(externalId) ?? new Map<string, CurrentRow>();
     people.set(externalId, rows);
+    const merged = takeOver(event.change, externalId, people, sender, now);
+    if (merged.statements.length > 0) {
+      orderedRowStatements.push(...rowStatementsOf(writes, now), ...merged.statements);
+      writes.clear();
+    }
     const senderRemovals = remembered.get(key) as Map<string, Map<string, number>>;
     const personRemovals = senderRemovals.get(externalId) ?? new Map<string, number>();
     senderRemovals.set(externalId, personRemovals);
@@ -422,6 +439,19 @@ async function writeEvents(
           accessEnabled: row?.accessEnabled ?? true,
         });
       }
+      const mergedHere = entry.facilityId === null ? undefined : merged.notes.get(entry.facilityId);
+      if (mergedHere) {
+        // The row changed hands even when the kept person's details were already current.
+        return {
+          facilityId: entry.facilityId,
+          externalId,
+          name: entry.name,
+          outcome: entry.outcome === "processed" ? "updated" : entry.outcome,
+          reason: [mergedHere.reason, entry.reason].filter(Boolean).join("; "),
+          changes: [mergedHere.change, ...(entry.changes ?? [])],
+          userId,
+        };
+      }
       return {
         facilityId: entry.facilityId,
         externalId,
@@ -452,14 +482,9 @@ async function writeEvents(
     });
   }
 
-  const rowStatements = [
-    ...groupBy(
-      writes.values(),
-      (w) => `${w.scope.facilityId}\u0000${w.scope.source}\u0000${w.scope.integrationId ?? ""}`,
-    ).values(),
-  ].flatMap((group) => rowWriteStatements(group[0]!.scope, { passId: null, now, writes: group.map((w) => w.write) }));
   await handle.script([
-    ...rowStatements,
+    ...orderedRowStatements,
+    ...rowStatementsOf(writes, now),
     ...statements,
     ...rememberedRemovalStatements([...removals.values()], [...forgotten.values()], now),
     ...accessGraceStatements(appliedUserIds(appliedEntries), now),
@@ -467,6 +492,55 @@ async function writeEvents(
     ...extra,
   ]);
   return results;
+}
+
+type PendingWrites = Map<
+  string,
+  { scope: { facilityId: string; source: SyncSource; integrationId: string | null }; write: RowWrite }
+>;
+
+function rowStatementsOf(writes: PendingWrites, now: number): SqlText[] {
+  return [
+    ...groupBy(
+      writes.values(),
+      (w) => `${w.scope.facilityId}\u0000${w.scope.source}\u0000${w.scope.integrationId ?? ""}`,
+    ).values(),
+  ].flatMap((group) => rowWriteStatements(group[0]!.scope, { passId: null, now, writes: group.map((w) => w.write) }));
+}
+
+type MergeNote = { reason: string; change: ReturnType<typeof mergedChange> };
+
+/**
+ * A merge's takeover (a `mergedFrom` upsert): the person merged away hands their rows to the kept person,
+ * in memory (so the upsert plans against them) and as statements. Nothing to take over (never synced, or
+ * a replay after the takeover) leaves a plain upsert.
+ */
+function takeOver(
+  change: SourceChange,
+  keptExternalId: string,
+  people: Map<string, Map<string, CurrentRow>>,
+  sender: SenderContext,
+  now: number,
+): { statements: SqlText[]; notes: Map<string, MergeNote> } {
+  const notes = new Map<string, MergeNote>();
+  if (change.kind !== "upsert" || change.mergedFrom === undefined || change.mergedFrom === keptExternalId)
+    return { statements: [], notes };
+  const removedExternalId = change.mergedFrom;
+  const removedRows = people.get(removedExternalId);
+  if (!removedRows || removedRows.size === 0) return { statements: [], notes };
+  const keptRows = people.get(keptExternalId) ?? new Map<string, CurrentRow>();
+  people.set(keptExternalId, keptRows);
+  const steps = planTakeover({ keptRows, removedRows, facilityIds: new Set(sender.facilities.keys()) });
+  for (const step of steps) {
+    const removed = removedRows.get(step.facilityId) as CurrentRow;
+    keptRows.set(step.facilityId, rowAfterTakeover(step, keptRows.get(step.facilityId), removed));
+    removedRows.delete(step.facilityId);
+    notes.set(step.facilityId, {
+      reason: mergedReason(step.mergedName, removedExternalId),
+      change: mergedChange(removedExternalId, keptExternalId),
+    });
+  }
+  return { statements: takeoverStatements(steps, keptExternalId, now), notes };
 }
 
 type RememberedRemoval = {

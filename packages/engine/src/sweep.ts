@@ -19,20 +19,27 @@ export type SweepScope = {
   /** When allowing a held pass: only rows unchanged since it was held. */
   unchangedSince?: number;
   /**
-   * Who the listings met. A pass marks the rows it met (`seen_pass_id`); the dry run writes nothing, so
-   * it names them: integration key → external ids.
+   * Who the listings met. A pass recorded them page by page (`sync_pass_page`, ADR 0019); the dry run
+   * writes nothing, so it names them: integration key → external ids.
    */
   listed?: ReadonlyMap<string, readonly string[]>;
 };
 
+/** Who the pass's pages met, as (integration key, external id) pairs: its page records' two lists. */
+function passListed(passId: string): SqlText {
+  return sqlText`SELECT p.integration_key, j.value FROM sync_pass_page p, json_each(p.processed) j WHERE p.pass_id = ${passId}
+    UNION ALL SELECT p.integration_key, j.value FROM sync_pass_page p, json_each(p.listed) j WHERE p.pass_id = ${passId}`;
+}
+
 /** The sweep's candidates: the one predicate over `access_user`. */
 export function sweepCandidates(scope: SweepScope): SqlText {
-  const seen =
+  const listed =
     scope.listed === undefined
-      ? sqlText`seen_pass_id IS NOT NULL AND seen_pass_id = ${scope.passId}`
-      : sqlText`(integration_key, external_id) IN (SELECT value->>0, value->>1 FROM json_each(${jsonLiteral(
+      ? passListed(scope.passId)
+      : sqlText`SELECT value->>0, value->>1 FROM json_each(${jsonLiteral(
           [...scope.listed].flatMap(([key, ids]) => ids.map((id) => [key, id])),
-        )}))`;
+        )})`;
+  const seen = sqlText`(integration_key, external_id) IN (${listed})`;
   const untouched =
     scope.passStartedAt === null
       ? sqlText``

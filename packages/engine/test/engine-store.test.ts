@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { asc, eq, sql } from "drizzle-orm";
 import type { SyncPatch } from "@uas/domain";
-import { accessUser, activityEntry, invitation, updateSyncSettings, type Db } from "@uas/db";
+import { accessUser, activityEntry, invitation, listPassActivity, updateSyncSettings, type Db } from "@uas/db";
 import { createSyncedFacility, createTestDb, member } from "@uas/db/testing";
 import { listingsOf, memoryListing } from "../src/testing";
 import { advancePass, getPass, runFullPass, startPass, type ListingPort } from "../src";
@@ -257,11 +257,7 @@ describe("pages applied together in one transaction", () => {
       ["M-1", "M-2"],
     );
     expect(rows.get("M-1")?.lastName).toBe("Later");
-    const entries = await db
-      .select()
-      .from(activityEntry)
-      .where(eq(activityEntry.passId, together.id))
-      .orderBy(asc(activityEntry.id));
+    const entries = await listPassActivity(db, together.id);
     expect(entries.map((e) => [e.externalId, e.outcome])).toEqual([
       ["M-1", "added"],
       ["M-2", "added"],

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { drizzle } from "drizzle-orm/libsql";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Client, Transaction } from "@libsql/client";
-import { accessUser, activityEntry, schema, type Db } from "@uas/db";
+import { accessUser, listPassActivity, schema, type Db } from "@uas/db";
 import { advancePass, applySourceEvent, getPass, runFullPass, startPass, type SyncPassRow } from "../src";
 import { createSyncedFacility, createTestDb, member } from "@uas/db/testing";
 import { listingsOf, memoryListing } from "../src/testing";
@@ -228,7 +228,7 @@ async function expectCommittedPagesOnly(
   start: Awaited<ReturnType<typeof people>>,
   where: string,
 ) {
-  const entries = await s.db.select().from(activityEntry).where(eq(activityEntry.passId, pass.id));
+  const entries = await listPassActivity(s.db, pass.id);
   const committed = after.slice(0, pass.pagesDone * PAGE_SIZE).map((m) => m.external_id as string);
   expect(pass.recordsDone, where).toBe(committed.length);
   expect(entries.map((e) => e.externalId).sort(), where).toEqual([...committed].sort());

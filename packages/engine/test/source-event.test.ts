@@ -136,8 +136,8 @@ describe("applySourceEvent", () => {
       webhookId: null,
       now: T,
     });
-    expect(await pruneRememberedRemovals({ db, now: T + 89 * 86_400_000 })).toEqual({ deleted: 0 });
-    expect(await pruneRememberedRemovals({ db, now: T + 91 * 86_400_000 })).toEqual({ deleted: 1 });
+    expect(await pruneRememberedRemovals({ db, now: T + 89 * 86_400_000 })).toEqual({ deleted: 0, more: false });
+    expect(await pruneRememberedRemovals({ db, now: T + 91 * 86_400_000 })).toEqual({ deleted: 1, more: false });
     expect(await db.$count(sourceRemoval)).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 import { asc, eq } from "drizzle-orm";
-import { accessUser, activityEntry, syncPass, type Db } from "@uas/db";
+import { accessUser, listPassActivity, syncPass, type Db } from "@uas/db";
 import { listingsOf, memoryListing } from "../src/testing";
 import { member } from "@uas/db/testing";
 import { runFullPass, startPass, type ListingPort } from "../src";
@@ -15,8 +15,9 @@ export async function rowsByExternalId(db: Db, facilityId: string) {
   return new Map(rows.map((row) => [row.externalId ?? "", row]));
 }
 
+/** A pass's activity entries as the log shows them: written ones and those derived from its page records. */
 export async function entriesOf(db: Db, passId: string) {
-  return db.select().from(activityEntry).where(eq(activityEntry.passId, passId)).orderBy(asc(activityEntry.id));
+  return listPassActivity(db, passId);
 }
 
 export async function passRows(db: Db) {

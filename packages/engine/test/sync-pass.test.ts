@@ -1,6 +1,15 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { accessUser, activityEntry, syncPass, updateSyncSettings, setFacilityIntegration, type Db } from "@uas/db";
+import {
+  accessUser,
+  activityEntry,
+  lastSyncedOf,
+  passSyncedTimes,
+  syncPass,
+  updateSyncSettings,
+  setFacilityIntegration,
+  type Db,
+} from "@uas/db";
 import { advancePass, failPass, getPass, runFullPass, startPass, type ListingPort } from "../src";
 import { createFacility, createIntegration, createSyncedFacility, createTestDb, member } from "@uas/db/testing";
 import { listingsOf, memoryListing } from "../src/testing";
@@ -40,7 +49,11 @@ describe("a full pass", () => {
     expect((await entriesOf(db, second.id)).map((e) => e.outcome)).toEqual(Array(7).fill("processed"));
     const rows = await rowsByExternalId(db, facility.id);
     expect(rows.size).toBe(7);
-    expect(rows.get("M-000")).toMatchObject({ lastSyncedAt: T + 60_001, seenPassId: second.id, version: 1 });
+    // Unchanged: the row is not written (ADR 0019); its last-synced time is the second pass's page record's.
+    const m0 = rows.get("M-000");
+    expect(m0).toMatchObject({ version: 1 });
+    const passSynced = await passSyncedTimes(db, facility.id, [m0?.id ?? ""]);
+    expect(lastSyncedOf(m0?.lastSyncedAt ?? null, passSynced.get(m0?.id ?? ""))).toBe(T + 60_001);
   });
 
   it("stores partner text exactly, quotes and all (control characters stripped where text enters, ADR 0013)", async () => {

@@ -1,9 +1,8 @@
-import { and, asc, eq, sql } from "drizzle-orm";
-import { STARTING_RULE_SET, type AccessFacts, type AccessRuleSet } from "@uas/domain";
+import { and, eq, sql } from "drizzle-orm";
+import type { AccessFacts } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
-import { accessRule, accessRuleSet, doorApiKey } from "../schema";
+import { doorApiKey } from "../schema";
 import { storedEffectiveAccess } from "./effective-access";
-import { ruleOf } from "./rule-sets";
 
 export async function saveDoorApiKey(
   db: DbOrTx,
@@ -96,31 +95,60 @@ export async function findDoorCandidates(
   return (await candidatesQuery(db, input)).map(candidateOf);
 }
 
+/** One row of the door's answer: the stored answer of the one definition and what names a denial. */
+export type DoorAnswerRow = {
+  id: string;
+  accessEnabled: boolean;
+  removedAtSource: boolean;
+  /** `access_user.access_until` (effective-access.ts): allowed while it is later than now. */
+  accessUntil: number;
+};
+
+export type DoorRead = {
+  /** False when no such facility: answered like a wrong key. */
+  facilityFound: boolean;
+  countryCode: string;
+  keyHash: string | null;
+  rows: DoorAnswerRow[];
+};
+
+const DOOR_COLUMN = { userId: "id", email: "email", mobilePhone: "mobile_phone" } as const;
+
 /**
- * Everything the door's check reads, in one batch (one round trip to the database): the key's hash, the
- * person's rows and the facility's rule set.
+ * Everything the door's check reads, in ONE statement on primary keys and the (facility, id/email/phone)
+ * indexes: the facility's country (how a phone is read), its door key's hash, and the person's rows with
+ * the stored answer (`access_until`, kept by triggers), so nothing is evaluated per request. Plain SQL on
+ * the client (no batch, no transaction, no query builder): three statement texts, each prepared once.
+ * An email or phone may name several rows (a manual and a synced one); a null identifier matches none.
  */
-export async function loadDoorCheck(
+export async function readDoorAnswer(
   db: Db,
-  input: { facilityId: string; identifier: DoorIdentifier | null; now: number },
-) {
-  const [keys, candidates, sets, rules] = await db.batch([
-    db.select({ keyHash: doorApiKey.keyHash }).from(doorApiKey).where(eq(doorApiKey.facilityId, input.facilityId)),
-    input.identifier
-      ? candidatesQuery(db, { ...input, identifier: input.identifier })
-      : db.all<CandidateRow>(sql`SELECT NULL WHERE 0`),
-    db
-      .select({ graceDays: accessRuleSet.graceDays })
-      .from(accessRuleSet)
-      .where(eq(accessRuleSet.facilityId, input.facilityId)),
-    db.select().from(accessRule).where(eq(accessRule.facilityId, input.facilityId)).orderBy(asc(accessRule.position)),
-  ]);
-  const set = sets[0];
-  const ruleSet: AccessRuleSet = set
-    ? {
-        graceDays: set.graceDays,
-        rules: rules.map(ruleOf),
-      }
-    : STARTING_RULE_SET;
-  return { keyHash: keys[0]?.keyHash ?? null, candidates: (candidates as CandidateRow[]).map(candidateOf), ruleSet };
+  input: { facilityId: string; identifier: DoorIdentifier | null },
+): Promise<DoorRead> {
+  const [kind, value] = input.identifier
+    ? (Object.entries(input.identifier)[0] as [keyof typeof DOOR_COLUMN, string])
+    : (["userId", null] as const);
+  const { rows } = await db.$client.execute({
+    sql: `SELECT f.country_code AS countryCode, k.key_hash AS keyHash, u.id AS id, u.access_enabled AS accessEnabled,
+        u.removed_at_source_at IS NOT NULL AS removed, u.access_until AS accessUntil
+      FROM facility AS f
+      LEFT JOIN door_api_key AS k ON k.facility_id = f.id
+      LEFT JOIN access_user AS u ON u.facility_id = f.id AND u.${DOOR_COLUMN[kind]} = ?
+      WHERE f.id = ? LIMIT 10`,
+    args: [value, input.facilityId],
+  });
+  const first = rows[0];
+  return {
+    facilityFound: first !== undefined,
+    countryCode: first ? String(first.countryCode ?? "") : "",
+    keyHash: first?.keyHash == null ? null : String(first.keyHash),
+    rows: rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({
+        id: String(row.id),
+        accessEnabled: Number(row.accessEnabled) === 1,
+        removedAtSource: Number(row.removed) === 1,
+        accessUntil: Number(row.accessUntil),
+      })),
+  };
 }

@@ -195,3 +195,24 @@ END`,
 END`,
   ];
 }
+
+/**
+ * The triggers that keep access_user.has_grants equal to "holds a per-user grant", so the Access chip's
+ * "Without grants" reads one indexed column. migrations/0013 holds this text, test/user-search.test.ts
+ * checks it.
+ */
+export function grantFlagTriggerStatements(): string[] {
+  const refresh = (where: string) =>
+    `UPDATE access_user SET has_grants = EXISTS (SELECT 1 FROM access_grant AS g WHERE g.user_id = access_user.id) WHERE ${where};`;
+  return [
+    `CREATE TRIGGER access_grant_flag_insert AFTER INSERT ON access_grant BEGIN
+  UPDATE access_user SET has_grants = 1 WHERE id = NEW.user_id AND has_grants = 0;
+END`,
+    `CREATE TRIGGER access_grant_flag_delete AFTER DELETE ON access_grant BEGIN
+  ${refresh("id = OLD.user_id")}
+END`,
+    `CREATE TRIGGER access_grant_flag_update AFTER UPDATE OF user_id ON access_grant BEGIN
+  ${refresh("id IN (OLD.user_id, NEW.user_id)")}
+END`,
+  ];
+}

@@ -2,6 +2,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import { OUTCOMES, type Outcome } from "@uas/domain";
 import type { DbOrTx } from "../database";
 import { type activityEntry, facilityIntegration } from "../schema";
+import { derivedEntry, derivedForPass, derivedForPerson, derivedRecent, derivedSearch } from "./derived-activity";
 
 export type ActivityEntryRow = typeof activityEntry.$inferSelect;
 
@@ -40,7 +41,7 @@ function columns(table = "activity_entry"): SQL {
   return sql.raw(COLUMN_NAMES.map(([column, alias]) => `${table}.${column} AS "${alias}"`).join(", "));
 }
 
-type RawEntry = Omit<ActivityEntryRow, "changes"> & { changes: string | null };
+export type RawEntry = Omit<ActivityEntryRow, "changes"> & { changes: string | null };
 
 function toEntry(raw: RawEntry): ActivityEntryRow {
   return { ...raw, changes: raw.changes === null ? null : JSON.parse(raw.changes) };
@@ -73,7 +74,18 @@ export async function listActivity(db: DbOrTx, input: ListActivityInput): Promis
     query === null
       ? await listRecent(db, input, integrations, before, limit + 1)
       : await searchRecent(db, query, input.outcome, before, limit + 1);
-  return toPage(rows, limit);
+  // Processed entries a pass derived from its page records (ADR 0019) join the written ones.
+  if (input.outcome !== undefined && input.outcome !== "processed") return toPage(rows, limit);
+  const derived =
+    query === null
+      ? await derivedRecent(db, input.facilityId, before, limit + 1)
+      : await derivedSearch(db, { facilityId: input.facilityId, words: searchWords(search), before, limit: limit + 1 });
+  return toPage(newestFirst(rows, derived), limit);
+}
+
+function newestFirst(written: RawEntry[], derived: RawEntry[]): RawEntry[] {
+  if (derived.length === 0) return written;
+  return [...written, ...derived].sort((a, b) => b.id - a.id);
 }
 
 function toPage(rows: RawEntry[], limit: number): ActivityPage {
@@ -105,7 +117,20 @@ async function rowActivity(
     FROM activity_search s JOIN activity_entry e ON e.id = s.rowid
     WHERE activity_search MATCH ${match} AND s.rowid < ${input.before} AND e.user_id = ${input.row.id}${outcomeFilter}
     ORDER BY s.rowid DESC LIMIT ${input.limit + 1}`);
-  return toPage(rows, input.limit);
+  if (input.outcome !== undefined && input.outcome !== "processed") return toPage(rows, input.limit);
+  const derived = await derivedForPerson(
+    db,
+    { facilityId: input.facilityId, externalId: input.row.externalId },
+    input.before,
+    input.limit + 1,
+  );
+  return toPage(
+    newestFirst(
+      rows,
+      derived.filter((e) => e.userId === input.row.id),
+    ),
+    input.limit,
+  );
 }
 
 async function listRecent(db: DbOrTx, input: ListActivityInput, integrations: string[], before: number, limit: number) {
@@ -135,12 +160,17 @@ function quoted(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
 }
 
-/** Builds the FTS5 expression, or null for an empty search. User text is always quoted: no FTS syntax leaks through. */
-export function ftsQuery(search: string, facilityId: string, integrationIds: readonly string[]): string | null {
-  const words = search
+/** A search's words: up to 8, each holding a letter or digit. */
+function searchWords(search: string): string[] {
+  return search
     .split(/\s+/)
     .filter((word) => /[\p{L}\p{N}]/u.test(word))
     .slice(0, 8);
+}
+
+/** Builds the FTS5 expression, or null for an empty search. User text is always quoted: no FTS syntax leaks through. */
+export function ftsQuery(search: string, facilityId: string, integrationIds: readonly string[]): string | null {
+  const words = searchWords(search);
   if (words.length === 0) return null;
   const scopes = [facilityId, ...integrationIds.map((id) => `unmapped_${id}`)].map(quoted).join(" OR ");
   const terms = words.map((word, i) => (i === words.length - 1 ? `${quoted(word)}*` : quoted(word))).join(" AND ");
@@ -153,7 +183,10 @@ export async function getActivityEntry(
   input: { facilityId: string; id: number },
 ): Promise<ActivityEntryRow | undefined> {
   const [raw] = await db.all<RawEntry>(sql`SELECT ${columns()} FROM activity_entry WHERE id = ${input.id}`);
-  if (!raw) return undefined;
+  if (!raw) {
+    const derived = await derivedEntry(db, input.facilityId, input.id);
+    return derived ? toEntry(derived) : undefined;
+  }
   if (raw.facilityId === input.facilityId) return toEntry(raw);
   if (raw.facilityId === null && raw.integrationId !== null) {
     const integrations = await mirroredIntegrationIds(db, input.facilityId);
@@ -173,35 +206,53 @@ export async function listUserActivity(
   return rowActivity(db, { facilityId: input.facilityId, row, before: input.before ?? Number.MAX_SAFE_INTEGER, limit });
 }
 
+/** A pass's entries, written and derived, in order. */
+export async function listPassActivity(db: DbOrTx, passId: string): Promise<ActivityEntryRow[]> {
+  const written = await db.all<RawEntry>(sql`SELECT ${columns()} FROM activity_entry WHERE pass_id = ${passId}`);
+  const derived = await derivedForPass(db, passId);
+  return [...written, ...derived].sort((a, b) => a.id - b.id).map(toEntry);
+}
+
 export const ACTIVITY_RETENTION_DAYS = 90;
 
+/** The most rows one retention statement deletes (a queue message runs one; docs/scaling.md). */
+export const PRUNE_BATCH_MAX = 5000;
+
 /**
- * Deletes entries older than the retention, oldest first, a batch per statement so no transaction
- * grows unbounded. Walks the primary key (ids follow time) and stops at the first batch reaching
- * entries still within the retention.
+ * One bounded step of the activity retention: looks at the next `batchSize` entries by primary key after
+ * `after` (ids follow time) and deletes those older than the retention, in one statement over that id
+ * range. `next` is where the following step starts, or null once the range reached entries still within
+ * the retention (or the end of the table). Idempotent: a repeated step deletes nothing more.
  */
 export async function pruneActivity(input: {
   db: DbOrTx;
   now: number;
   retentionDays?: number;
+  /** The id the previous step ended at; omitted, the walk starts at the oldest entry. */
+  after?: number;
   batchSize?: number;
-  /** Bounds one call's work (the cron prunes a slice every quarter hour). */
-  maxBatches?: number;
-}): Promise<{ deleted: number }> {
+}): Promise<{ deleted: number; next: number | null }> {
   const cutoff = input.now - (input.retentionDays ?? ACTIVITY_RETENTION_DAYS) * 86_400_000;
-  const batchSize = input.batchSize ?? 5000;
-  let deleted = 0;
-  let after = 0;
-  for (let batches = 0; batches < (input.maxBatches ?? Number.POSITIVE_INFINITY); batches += 1) {
-    const [batch] = await input.db.all<{ last: number | null; newest: number | null }>(sql`
-      SELECT max(id) AS last, max(at) AS newest FROM (SELECT id, at FROM activity_entry WHERE id > ${after} ORDER BY id LIMIT ${batchSize})`);
-    if (!batch || batch.last === null || batch.newest === null) break;
-    const result = await input.db.run(
-      sql`DELETE FROM activity_entry WHERE id > ${after} AND id <= ${batch.last} AND at < ${cutoff}`,
-    );
-    deleted += result.rowsAffected;
-    if (batch.newest >= cutoff) break;
-    after = batch.last;
+  const batchSize = Math.min(input.batchSize ?? PRUNE_BATCH_MAX, PRUNE_BATCH_MAX);
+  const after = input.after ?? Number.MIN_SAFE_INTEGER;
+  const [batch] = await input.db.all<{ last: number | null; newest: number | null }>(sql`
+    SELECT max(id) AS last, max(at) AS newest FROM (SELECT id, at FROM activity_entry WHERE id > ${after} ORDER BY id LIMIT ${batchSize})`);
+  if (!batch || batch.last === null || batch.newest === null) {
+    await prunePageRecords(input.db, cutoff, Number.MAX_SAFE_INTEGER);
+    return { deleted: 0, next: null };
   }
-  return { deleted };
+  const result = await input.db.run(
+    sql`DELETE FROM activity_entry WHERE id > ${after} AND id <= ${batch.last} AND at < ${cutoff}`,
+  );
+  await prunePageRecords(input.db, cutoff, batch.last);
+  return { deleted: result.rowsAffected, next: batch.newest >= cutoff ? null : batch.last };
+}
+
+/**
+ * Page records hold the derived Processed entries (ADR 0019): they go with the entries' retention, as
+ * the walk passes their reserved ids (a bounded statement on the `at` index).
+ */
+async function prunePageRecords(db: DbOrTx, cutoff: number, upToEntryId: number): Promise<void> {
+  await db.run(sql`DELETE FROM sync_pass_page WHERE rowid IN (SELECT rowid FROM sync_pass_page
+    WHERE at < ${cutoff} AND first_entry_id <= ${upToEntryId} ORDER BY at LIMIT ${PRUNE_BATCH_MAX / 10})`);
 }

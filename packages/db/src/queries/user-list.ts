@@ -4,6 +4,7 @@ import type { AccessFilter, InvitationFilter, Source, UserSort } from "@uas/doma
 import type { DbOrTx } from "../database";
 import { accessUser, integration, invitation } from "../schema";
 import { storedEffectiveAccess } from "../access/effective-access";
+import { userSearchLookup } from "./user-search";
 
 /** The User Access list's filters (related-pages.md). Every filter is evaluated in the database. */
 export type AccessUserFilter = {
@@ -76,14 +77,17 @@ function accessWhere(access: AccessFilter, now: number): SQL {
   switch (access) {
     case "has_access":
       return storedEffectiveAccess("access_user", now);
+    // The complement of storedEffectiveAccess, written as a range (access_until is never NULL): NOT (a > b)
+    // would read the whole index.
     case "no_access":
-      return sql`NOT ${storedEffectiveAccess("access_user", now)}`;
+      return sql`access_user.access_until <= ${now}`;
     // Switched off by an admin or removed at the source: the people an admin disabled or the source
     // dropped, among the wider No access (which also holds those no rule or grant admits).
     case "disabled":
       return sql`(access_user.access_enabled = 0 OR access_user.removed_at_source_at IS NOT NULL)`;
+    // Copied from access_grant by triggers (grantFlagTriggerStatements): a range of the grants index.
     case "without_grants":
-      return sql`access_user.id NOT IN (SELECT user_id FROM access_grant)`;
+      return sql`access_user.has_grants = 0`;
   }
 }
 
@@ -100,6 +104,32 @@ function invitationWhere(filter: InvitationFilter): SQL {
   }
 }
 
+function searchWords(filter: AccessUserFilter): string[] {
+  return (filter.search?.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 5);
+}
+
+/**
+ * The search for words too short for the trigram index (userSearchLookup): every word must match one of
+ * the columns, so "ann smith" and "smith ann" both find Ann Smith. Column by column rather than one
+ * concatenated string: building that string costs more than the scan. SQLite's LIKE is case-insensitive
+ * for ASCII, which is what names and emails need here.
+ */
+function searchScan(words: readonly string[], digits: string | null | undefined): SQL | undefined {
+  const u = accessUser;
+  const contains = (column: SQLiteColumn, word: string) => like(column, `%${likeEscaped(word)}%`);
+  const byWords = and(
+    ...words.map((word) =>
+      or(
+        contains(u.firstName, word),
+        contains(u.lastName, word),
+        contains(u.email, word),
+        contains(u.externalId, word),
+      ),
+    ),
+  );
+  return digits ? or(byWords, contains(u.mobilePhone, digits)) : byWords;
+}
+
 export function accessUserWhere(filter: AccessUserFilter): SQL {
   const u = accessUser;
   const conditions: Array<SQL | undefined> = [eq(u.facilityId, filter.facilityId)];
@@ -111,24 +141,10 @@ export function accessUserWhere(filter: AccessUserFilter): SQL {
   if (filter.personType !== undefined) conditions.push(eq(u.personType, filter.personType));
   if (filter.tag !== undefined) conditions.push(tagWhere(filter.facilityId, filter.tag));
   if (filter.invitation) conditions.push(invitationWhere(filter.invitation));
-  const words = (filter.search?.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 5);
+  const words = searchWords(filter);
   if (words.length > 0) {
-    // Every word must match one of the columns, so "ann smith" and "smith ann" both find Ann Smith.
-    // Column by column rather than one concatenated string: building that string costs more than the scan.
-    // SQLite's LIKE is case-insensitive for ASCII, which is what names and emails need here.
-    const contains = (column: SQLiteColumn, word: string) => like(column, `%${likeEscaped(word)}%`);
-    const byWords = and(
-      ...words.map((word) =>
-        or(
-          contains(u.firstName, word),
-          contains(u.lastName, word),
-          contains(u.email, word),
-          contains(u.externalId, word),
-        ),
-      ),
-    );
     const digits = filter.search?.phoneDigits;
-    conditions.push(digits ? or(byWords, contains(u.mobilePhone, digits)) : byWords);
+    conditions.push(userSearchLookup(words, digits) ?? searchScan(words, digits));
   }
   return and(...conditions)!;
 }
@@ -202,23 +218,31 @@ function hasFilter(filter: AccessUserFilter): boolean {
   );
 }
 
+const indexedBy = (index: string) => sql.raw(`access_user INDEXED BY ${index}`);
+
 /**
- * The index a scan of the facility goes through: the chip's own index when it narrows by membership
- * status or person type, else the facility index, whose entries are in rowid order so the table is
- * read front to back. SQLite would otherwise often pick the name index for `facility_id = ?` and look
- * each row up in name order: ten times the cost at 100,000 rows (bench/users.bench.ts).
+ * Where a filtered count or page reads from. A search the trigram index answers looks its rows up by
+ * rowid. Otherwise the facility is scanned through the chip's own index, else the facility index,
+ * whose entries are in rowid order so the table is read front to back. SQLite would otherwise often pick
+ * the name index for `facility_id = ?` and look each row up in name order: ten times the cost at 100,000
+ * rows (bench/users.bench.ts).
  */
-function scanIndex(filter: AccessUserFilter): SQL {
-  if (filter.membershipStatus !== undefined) return sql.raw("access_user_facility_status_idx");
-  if (filter.personType !== undefined) return sql.raw("access_user_facility_type_idx");
+function scanSource(filter: AccessUserFilter): SQL {
+  // A search the trigram index answers: the matching rows are looked up by rowid, not the facility scanned.
+  const words = searchWords(filter);
+  if (words.length > 0 && userSearchLookup(words, filter.search?.phoneDigits))
+    return sql.raw("access_user NOT INDEXED");
+  if (filter.membershipStatus !== undefined) return indexedBy("access_user_facility_status_idx");
+  if (filter.personType !== undefined) return indexedBy("access_user_facility_type_idx");
   if (filter.access === "has_access" || filter.access === "no_access")
-    return sql.raw("access_user_facility_access_idx");
-  if (filter.access === "disabled") return sql.raw("access_user_facility_disabled_idx");
-  if (filter.invitation !== undefined) return sql.raw("access_user_facility_invitation_idx");
-  if (filter.source !== undefined) return sql.raw("access_user_facility_source_idx");
+    return indexedBy("access_user_facility_access_idx");
+  if (filter.access === "disabled") return indexedBy("access_user_facility_disabled_idx");
+  if (filter.access === "without_grants") return indexedBy("access_user_facility_grants_idx");
+  if (filter.invitation !== undefined) return indexedBy("access_user_facility_invitation_idx");
+  if (filter.source !== undefined) return indexedBy("access_user_facility_source_idx");
   // Narrow entries holding the tags: the tag's rows are ranges of it.
-  if (filter.tag !== undefined) return sql.raw("access_user_facility_tags_idx");
-  return sql.raw("access_user_facility_idx");
+  if (filter.tag !== undefined) return indexedBy("access_user_facility_tags_idx");
+  return indexedBy("access_user_facility_idx");
 }
 
 /**
@@ -277,7 +301,7 @@ export async function listAccessUsers(
   const pageIds = walk
     ? sql`SELECT rowid FROM access_user INDEXED BY ${sql.raw(SORT_INDEX[sort])} WHERE ${where}
         ORDER BY ${orderBy(sort)} LIMIT ${page.limit} OFFSET ${page.offset}`
-    : sql`SELECT rowid FROM access_user INDEXED BY ${scanIndex(filter)} WHERE ${where}
+    : sql`SELECT rowid FROM ${scanSource(filter)} WHERE ${where}
         ORDER BY ${orderBy(sort, { avoidIndex: true })} LIMIT ${page.limit} OFFSET ${page.offset}`;
   const rows = await db
     .select({ ...listColumns, hasAccess: sql<number>`${storedEffectiveAccess("access_user", filter.now)}` })
@@ -292,7 +316,7 @@ export async function listAccessUsers(
 /** How many users the filter matches (one scan of the facility, in rowid order). */
 export async function countAccessUsers(db: DbOrTx, filter: AccessUserFilter): Promise<number> {
   const [row] = await db.all<{ total: number }>(
-    sql`SELECT count(*) AS total FROM access_user INDEXED BY ${scanIndex(filter)} WHERE ${accessUserWhere(filter)}`,
+    sql`SELECT count(*) AS total FROM ${scanSource(filter)} WHERE ${accessUserWhere(filter)}`,
   );
   return row?.total ?? 0;
 }

@@ -62,6 +62,11 @@ export const accessUser = sqliteTable(
      * the invitation table (invitationStateTriggerStatements) so the Invitation chip is an index range.
      */
     invitationState: text("invitation_state", { enum: ["queued", "sent", "failed"] }),
+    /**
+     * Whether the person holds a per-user grant, copied by triggers on access_grant
+     * (grantFlagTriggerStatements) so the Access chip's "Without grants" is an index range.
+     */
+    hasGrants: flag("has_grants").notNull().default(false),
 
     // Admin-owned: sync never writes these.
     accessEnabled: flag("access_enabled").notNull().default(true),
@@ -100,6 +105,8 @@ export const accessUser = sqliteTable(
     index("access_user_facility_type_idx").on(t.facilityId, t.personType),
     // "Has access" / "No access" and the stat tiles: a range of this index, no table row read.
     index("access_user_facility_access_idx").on(t.facilityId, t.accessUntil),
+    // The Access chip's "Without grants": a range of this index, no table row read.
+    index("access_user_facility_grants_idx").on(t.facilityId, t.hasGrants),
     // The Invitation chip's count and filter.
     index("access_user_facility_invitation_idx").on(t.facilityId, t.invitationState),
     // The Source chip's count and filter.

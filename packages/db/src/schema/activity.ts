@@ -33,5 +33,8 @@ export const activityEntry = sqliteTable(
   (t) => [
     index("activity_facility_outcome_idx").on(t.facilityId, t.outcome, t.id),
     index("activity_unmapped_idx").on(t.integrationId, t.id).where(sql`${t.facilityId} IS NULL`),
+    // "No facility on the source record" is written once per integration per night (ADR 0019): a pass
+    // looks up the person's last unmapped entry of the integration here.
+    index("activity_unmapped_person_idx").on(t.integrationId, t.externalId, t.at).where(sql`${t.facilityId} IS NULL`),
   ],
 );

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
 import { PASS_STATES, PASS_TRIGGERS, SYNC_SOURCES } from "@uas/domain";
 import { epochMs, jsonText } from "./columns";
 import { facility } from "./organisation";
@@ -36,5 +36,41 @@ export const syncPass = sqliteTable(
     uniqueIndex("sync_pass_one_running").on(t.facilityId, t.source).where(sql`${t.state} = 'running'`),
     uniqueIndex("sync_pass_one_nightly").on(t.facilityId, t.source, t.nightlyDate),
     index("sync_pass_facility_started_idx").on(t.facilityId, t.source, t.startedAt),
+  ],
+);
+
+/**
+ * What one page of a pass's listing recorded (ADR 0019): who the page listed, instead of a seen-mark
+ * on every row, and who it left unchanged (their Processed entries are derived from this record, not
+ * written one by one). Keyed by the cursor the page was read from, so a page applied twice (a retried
+ * step) is recorded once.
+ */
+export const syncPassPage = sqliteTable(
+  "sync_pass_page",
+  {
+    passId: text("pass_id")
+      .notNull()
+      .references(() => syncPass.id, { onDelete: "cascade" }),
+    /** The integration id, or '' for CCTV. */
+    integrationKey: text("integration_key").notNull(),
+    /** The cursor the page was read from ('' for the first page). */
+    pageKey: text("page_key").notNull(),
+    at: epochMs("at").notNull(),
+    organisationId: text("organisation_id").notNull(),
+    facilityId: text("facility_id").notNull(),
+    source: text("source", { enum: SYNC_SOURCES }).notNull(),
+    /** External ids met on the page whose Processed entry is derived from this record (unchanged, applied). */
+    processed: text("processed").notNull().default("[]"),
+    /** Every other external id the page met: the sweep passes them by. */
+    listed: text("listed").notNull().default("[]"),
+    /** The derived entries' ids are firstEntryId + their index in `processed` (reserved in activity_entry's sequence). */
+    firstEntryId: integer("first_entry_id").notNull(),
+    processedCount: integer("processed_count").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.passId, t.integrationKey, t.pageKey] }),
+    index("sync_pass_page_facility_entry_idx").on(t.facilityId, t.firstEntryId),
+    // Pruning with the activity log (90 days).
+    index("sync_pass_page_at_idx").on(t.at),
   ],
 );

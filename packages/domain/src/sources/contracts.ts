@@ -5,6 +5,7 @@ import {
   parseCctvRecord,
   parseMemberEvent,
   parseMemberRecord,
+  parseStoredMemberEvent,
 } from "../sync/source-records";
 import type { SyncSource } from "./kinds";
 
@@ -15,11 +16,17 @@ import type { SyncSource } from "./kinds";
 export type SourceContract = {
   parseListingRecord(raw: unknown): ParsedListingRecord;
   parseEvent(raw: unknown): ParsedSourceEvent;
+  /** An event as the inbox holds it: the contract's, or one only the product's own connectors store. */
+  parseStoredEvent(raw: unknown): ParsedSourceEvent;
 };
 
 export const SOURCE_CONTRACTS: Record<SyncSource, SourceContract> = {
-  integration: { parseListingRecord: parseMemberRecord, parseEvent: parseMemberEvent },
-  cctv: { parseListingRecord: parseCctvRecord, parseEvent: parseCctvEvent },
+  integration: {
+    parseListingRecord: parseMemberRecord,
+    parseEvent: parseMemberEvent,
+    parseStoredEvent: parseStoredMemberEvent,
+  },
+  cctv: { parseListingRecord: parseCctvRecord, parseEvent: parseCctvEvent, parseStoredEvent: parseCctvEvent },
 };
 
 /** One item of a listing page (the same shape as the upsert event's `data`). */
@@ -30,4 +37,9 @@ export function parseListingRecord(source: SyncSource, raw: unknown): ParsedList
 /** One webhook body. Issue paths are those of the body, e.g. `data.email`, for the 400 response. */
 export function parseSourceEvent(source: SyncSource, raw: unknown): ParsedSourceEvent {
   return SOURCE_CONTRACTS[source].parseEvent(raw);
+}
+
+/** A stored inbox event (what the engine applies): the contract's events and, for integrations, merges. */
+export function parseStoredEvent(source: SyncSource, raw: unknown): ParsedSourceEvent {
+  return SOURCE_CONTRACTS[source].parseStoredEvent(raw);
 }

@@ -11,3 +11,4 @@ export * from "./poll-window";
 export * from "./trace";
 export * from "./plan-event";
 export * from "./pass-lifecycle";
+export * from "./merge";

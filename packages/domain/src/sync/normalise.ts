@@ -46,7 +46,9 @@ export function normalisePhone(
   if (alreadyValid && phone === alreadyValid && E164_PATTERN.test(phone)) return { value: phone, invalid: false };
   const country = toCountryCode(countryCode);
   const options = country ? { defaultCountry: country } : undefined;
-  const fast = E164_PATTERN.test(phone) ? normaliseE164(phone, options) : undefined;
+  const e164 = E164_PATTERN.test(phone);
+  // National numbers need the facility's country; anything else (formatted international numbers) the full parse reads.
+  const fast = e164 || (country && phone[0] !== "+") ? normaliseFast(phone, options, e164) : undefined;
   if (fast !== undefined) return fast;
   const parsed = parsePhoneNumberFromString(phone, options);
   if (!parsed?.isPossible()) return { value: null, invalid: true };
@@ -54,27 +56,31 @@ export function normalisePhone(
 }
 
 /**
- * The answer libphonenumber gives for a number already in E.164, without its costliest step. Where
- * several countries share a calling code (+44: GB, GG, IM, JE; +1: the US, Canada, …), parsing picks
- * the exact country by testing the number against each one's patterns, building their regular
- * expressions on every call; isPossible then checks the national number's length against that
- * country's possible lengths. When every country of the calling code agrees on that length, the pick
- * cannot change the answer. So the number is parsed with metadata that lists only each calling code's
- * main country (everything else as it is), and the length is checked against all of them. Where the
- * pick could matter (a national prefix the parse may strip, countries that disagree on the length)
- * this returns undefined and the full parse decides. A calling code of one country parses exactly as
- * with the full metadata.
+ * The answer libphonenumber gives, without its costliest step (about 120 µs a number). Where several
+ * countries share a calling code (+44: GB, GG, IM, JE; +1: the US, Canada, …), parsing picks the exact
+ * country by testing the number against each one's patterns, building their regular expressions on
+ * every call; isPossible then checks the national number's length against that country's possible
+ * lengths. The E.164 number itself does not depend on the pick: a national number's prefix is stripped
+ * with the facility country's plan, an international one's with its calling code's main plan, before
+ * the pick. When every country of the calling code agrees on the length, the pick cannot change the
+ * answer either. So the number is parsed with metadata that lists only each calling code's main country
+ * (everything else as it is), and the length is checked against all of them. Where the pick could matter
+ * (a national prefix left on the number, countries that disagree on the length) this returns undefined
+ * and the full parse decides. A calling code of one country parses exactly as with the full metadata.
+ * test/normalise-e164.property.test.ts compares both against the full parse.
  */
-function normaliseE164(
+function normaliseFast(
   phone: string,
   options: { defaultCountry: CountryCode } | undefined,
+  e164: boolean,
 ): NormalisedContact | undefined {
   const parsed = parseWithMetadata(phone, options ?? {}, mainCountryMetadata);
   if (!parsed) return undefined;
   const plan = callingCodePlan(parsed.countryCallingCode);
   if (plan === "single")
     return parsed.isPossible() ? { value: parsed.number, invalid: false } : { value: null, invalid: true };
-  if (plan === null || parsed.number !== phone || plan.nationalPrefix?.test(parsed.nationalNumber)) return undefined;
+  if (plan === null || (e164 && parsed.number !== phone) || plan.nationalPrefix?.test(parsed.nationalNumber))
+    return undefined;
   const length = parsed.nationalNumber.length;
   let possible: boolean | undefined;
   for (const lengths of plan.lengths) {
@@ -82,7 +88,7 @@ function normaliseE164(
     if (possible !== undefined && verdict !== possible) return undefined;
     possible = verdict;
   }
-  return possible ? { value: phone, invalid: false } : { value: null, invalid: true };
+  return possible ? { value: parsed.number, invalid: false } : { value: null, invalid: true };
 }
 
 const mainCountryMetadata = {

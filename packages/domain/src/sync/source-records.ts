@@ -54,6 +54,17 @@ export const integrationEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("member.removed"), data: integrationRemovalSchema }),
 ]);
 
+/**
+ * A profile merge at the source, as only the product's own connectors store it in the inbox (never part
+ * of the partner contract, whose webhook route refuses it): the kept person's record, plus the external
+ * id of the person merged into them, whose rows the kept person takes over.
+ */
+export const MERGED_EVENT_TYPE = "member.merged";
+export const integrationMergedSchema = z.object({
+  type: z.literal(MERGED_EVENT_TYPE),
+  data: integrationMemberSchema.extend({ merged_external_id: personId }),
+});
+
 export const cctvEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("person.identified"), data: cctvPersonSchema }),
   z.object({ type: z.literal("person.removed"), data: cctvRemovalSchema }),
@@ -76,7 +87,13 @@ export type SourcePerson = {
 
 export type SourceRemoval = { externalId: string; locationIds: string[] | null; updatedAt: number };
 
-export type SourceChange = { kind: "upsert"; person: SourcePerson } | { kind: "removal"; removal: SourceRemoval };
+/**
+ * `mergedFrom`: the source merged that person into this one; this person takes over their rows (their
+ * admin-owned fields, grants, notes, invitation) before the upsert applies.
+ */
+export type SourceChange =
+  | { kind: "upsert"; person: SourcePerson; mergedFrom?: string }
+  | { kind: "removal"; removal: SourceRemoval };
 
 export type SchemaIssue = { path: string; message: string };
 
@@ -192,6 +209,19 @@ export function parseMemberEvent(raw: unknown): ParsedSourceEvent {
       },
     },
   };
+}
+
+/**
+ * An integration event as the inbox holds it: the contract's events, or a profile merge a native
+ * connector stored (`member.merged`).
+ */
+export function parseStoredMemberEvent(raw: unknown): ParsedSourceEvent {
+  if (typeof raw !== "object" || raw === null || (raw as { type?: unknown }).type !== MERGED_EVENT_TYPE)
+    return parseMemberEvent(raw);
+  const parsed = integrationMergedSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error, "") };
+  const { merged_external_id: mergedFrom, ...record } = parsed.data.data;
+  return { ok: true, change: { kind: "upsert", person: memberToPerson(record), mergedFrom: wellFormed(mergedFrom) } };
 }
 
 /** One CCTV webhook body. */

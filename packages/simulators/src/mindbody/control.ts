@@ -25,6 +25,7 @@ export const MAX_BURST = 10_000;
  *   POST /control/subscriptions                     {webhookUrl, messageSignatureKey?, eventIds?}: an Active subscription
  *   POST /control/subscriptions/{id}/status         {status, message?}: e.g. DeactivatedByAdmin
  *   POST /control/events                            {eventId, eventData}: push any signed event
+ *   GET  /control/messages?eventId=…                recent messages (oldest first): body and X-Mindbody-Signature
  *   POST /control/messages/{messageId}/replay       send a delivered message again, same messageId
  */
 export async function handleControl(
@@ -43,6 +44,10 @@ export async function handleControl(
       if (first === "usage" && second === undefined)
         return sendJson(res, 200, { mode: ctx.quotaMode, ...ctx.quota.snapshot() });
       if (first === "traps" && second === undefined) return sendJson(res, 200, ctx.traps);
+      if (first === "messages" && second === undefined) {
+        const eventId = new URL(req.url ?? "/", "http://simulator").searchParams.get("eventId") ?? undefined;
+        return sendJson(res, 200, { messages: ctx.webhooks.recent(eventId) });
+      }
       if (first === "webhooks" && second === undefined) {
         return sendJson(res, 200, {
           deliveries: ctx.webhooks.counters(),

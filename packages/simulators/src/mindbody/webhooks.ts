@@ -135,6 +135,21 @@ export class SubscriptionRegistry {
     return true;
   }
 
+  /**
+   * Recent messages as they were sent (oldest first), with the signature header each carried: lets a test
+   * hand an exact signed delivery to a receiver the simulator cannot reach over HTTP.
+   */
+  recent(eventId?: string): Array<PublishedMessage & { eventId: string; signature: string }> {
+    return [...this.#recent.values()].flatMap((message) => {
+      const subscription = this.subscriptions.get(message.subscriptionId);
+      const sent = (JSON.parse(message.body) as { eventId: string }).eventId;
+      if (subscription === undefined || (eventId !== undefined && sent !== eventId)) return [];
+      return [
+        { ...message, eventId: sent, signature: mindbodySignature(message.body, subscription.messageSignatureKey) },
+      ];
+    });
+  }
+
   counters(): DeliveryCounters {
     return this.deliverer.counters;
   }

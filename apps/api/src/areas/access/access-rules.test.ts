@@ -1,7 +1,7 @@
 import { SELF, env } from "cloudflare:test";
 import { describe, it, expect, beforeAll } from "vitest";
 import { eq } from "drizzle-orm";
-import { accessUser, auditEntry, createSecretBox, doorApiKey, insertGrant, newId, type Db } from "@uas/db";
+import { accessUser, auditEntry, createSecretBox, doorApiKey, facility, insertGrant, newId, type Db } from "@uas/db";
 import { DAY_MS } from "@uas/domain";
 import { ORIGIN, createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "../../../test/support";
 import { endAccessGraces } from "./grace";
@@ -186,6 +186,29 @@ describe("POST /v1/access/check", () => {
       reason: null,
       until: null,
     });
+  });
+
+  it("admits when any row of an email does, with the latest end; reads a phone in the facility's current country", async () => {
+    const facilityId = tenant.granted.id;
+    const now = Date.now();
+    const email = `${newId("shared")}@example.com`;
+    await person(db, facilityId, { email, membershipStatus: "expired" });
+    await person(db, facilityId, { email, source: "integration", externalId: newId("x"), paidUntil: now + DAY_MS });
+    await person(db, facilityId, { email, source: "integration", externalId: newId("x"), paidUntil: now + 2 * DAY_MS });
+    const shared = (await check({ facilityId, email }, key)).json;
+    expect(shared).toMatchObject({ allowed: true, reason: null });
+    expect(Date.parse(shared.until as string)).toBeGreaterThan(now + DAY_MS + 60_000);
+
+    // The isolate remembers the country the last check read; a change is seen by the next check.
+    await person(db, facilityId, { mobilePhone: "+12025550123" });
+    await db.update(facility).set({ countryCode: "US" }).where(eq(facility.id, facilityId));
+    try {
+      expect((await check({ facilityId, phone: "(202) 555-0123" }, key)).json).toMatchObject({ allowed: true });
+      expect((await check({ facilityId, phone: "07700 900123" }, key)).status).toBe(404);
+    } finally {
+      await db.update(facility).set({ countryCode: "GB" }).where(eq(facility.id, facilityId));
+    }
+    expect((await check({ facilityId, phone: "07700 900123" }, key)).status).toBe(200);
   });
 
   it("answers 401 for a wrong, missing or rotated key and 404, with nothing leaked, for another facility's user", async () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { SELF, env } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
-import { accessUser, createSecretBox, integration, updateSyncSettings, webhookInbox } from "@uas/db";
+import { accessUser, activityEntry, createSecretBox, integration, updateSyncSettings, webhookInbox } from "@uas/db";
 import { eventually } from "../../../test/invitations-support";
 import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "../../../test/support";
 
@@ -263,6 +263,79 @@ describe("POST /webhooks/integrations/{id}: the integration's system decides ver
         .where(eq(webhookInbox.sender, `integration:${integrationId}`))
     ).map((row) => ({ webhookId: row.webhookId, event: JSON.parse(row.payload) as Record<string, any> }));
 
+  /** A Mindbody integration of the tenant's own, mapping location 1, whose deliveries are signed with `signingKey`. */
+  async function connectOwnMindbody(name: string): Promise<string> {
+    const cookie = await signIn(tenant.admin.email, tenant.admin.password);
+    const connected = await trpcMutation(
+      "integrations.connect",
+      {
+        organisationId: tenant.organisation.id,
+        name,
+        system: "mindbody",
+        baseUrl: mindbodyApi(),
+        credentials: mindbodyCredentials(),
+        locations: [{ locationId: "1", facilityId: tenant.granted.id }],
+      },
+      cookie,
+    );
+    const id = (connected.body.result?.data as { integrationId: string }).integrationId;
+    const sealed = await createSecretBox(env.SECRETS_KEY).seal(signingKey);
+    await db.update(integration).set({ webhookSecret: sealed }).where(eq(integration.id, id));
+    return id;
+  }
+
+  it("health: the last event received, the failed deliveries Mindbody's /metrics reports, the last delta's lag", async () => {
+    const integrationId = await connectOwnMindbody("Healthy Mindbody");
+    const cookie = await signIn(tenant.admin.email, tenant.admin.password);
+    const health = async (id = integrationId) => {
+      const { status, body } = await trpcQuery(
+        "integrations.health",
+        { organisationId: tenant.organisation.id, integrationId: id },
+        cookie,
+      );
+      return { status, data: body.result?.data as Record<string, any> | undefined };
+    };
+    const before = await health();
+    expect(before.data).toEqual({
+      lastEventAt: null,
+      deliveryFailures: { reported: true, count: 0 },
+      lastDelta: null,
+    });
+
+    const body = delivery("msg-health-1", "client.updated", {
+      clientId: "2001",
+      clientUniqueId: 200100200,
+      status: "Active",
+      firstName: "Hal",
+      lastName: "Thy",
+      homeLocation: 1,
+    });
+    const accepted = await postWebhook(integrationId, body, {
+      "x-mindbody-signature": await mindbodySignature(body, signingKey),
+    });
+    expect(accepted.status).toBe(202);
+    await accepted.body?.cancel();
+    const after = (await health()).data!;
+    expect(after.lastEventAt).toEqual(expect.any(Number));
+    const changedAt = Date.parse("2026-12-02T10:00:00Z");
+    expect(after.lastDelta).toEqual({
+      receivedAt: expect.any(Number),
+      sourceUpdatedAt: changedAt,
+      lagMs: after.lastDelta.receivedAt - changedAt,
+    });
+    expect(after.deliveryFailures).toEqual({ reported: true, count: 0 });
+
+    // Another organisation's integration is not found.
+    const stranger = await createTenant();
+    const strangerCookie = await signIn(stranger.admin.email, stranger.admin.password);
+    const refused = await trpcQuery(
+      "integrations.health",
+      { organisationId: stranger.organisation.id, integrationId },
+      strangerCookie,
+    );
+    expect(refused.status).toBe(404);
+  });
+
   it("answers Mindbody's HEAD probe, and 404 for an unknown integration", async () => {
     expect(
       (await SELF.fetch(`http://api.test/webhooks/integrations/${integrationId}`, { method: "HEAD" })).status,
@@ -323,7 +396,7 @@ describe("POST /webhooks/integrations/{id}: the integration's system decides ver
     expect(answer.error.issues.map((issue) => issue.path)).toContain("eventData.clientUniqueId");
   });
 
-  it("resolves a membership event by fetching the person from the site, and a merge as the kept person's upsert plus the removed one's removal", async () => {
+  it("resolves a membership event by fetching the person from the site, and a merge as the kept person's record naming the removed one", async () => {
     const kept = await addMindbodyClient({
       FirstName: "Kept",
       LastName: "Client",
@@ -355,14 +428,125 @@ describe("POST /webhooks/integrations/{id}: the integration's system decides ver
       type: "member.upserted",
       data: { external_id: String(kept), first_name: "Kept", email: "kept@example.com", location_ids: ["1"] },
     });
-    expect(rows.find((row) => row.webhookId === "msg-merge-1:kept")?.event).toMatchObject({
-      type: "member.upserted",
-      data: { external_id: String(kept) },
+    expect(rows.find((row) => row.webhookId === "msg-merge-1:merged")?.event).toMatchObject({
+      type: "member.merged",
+      data: { external_id: String(kept), merged_external_id: "999000111" },
     });
-    expect(rows.find((row) => row.webhookId === "msg-merge-1:removed")?.event).toMatchObject({
-      type: "member.removed",
-      data: { external_id: "999000111" },
+  });
+
+  it("a merge at the site (the simulator's control endpoint, its signed delivery): the kept client takes over the removed client's row", async () => {
+    const control = (path: string, init: RequestInit = {}) =>
+      fetch(`${env.MINDBODY_URL}/control/${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${env.SIMULATOR_CONTROL_KEY}`, "content-type": "application/json" },
+      });
+    // The simulator signs with this subscription's key; it delivers to its own health URL (it cannot reach
+    // the Worker under test), and the test hands the exact signed delivery to the route.
+    // An integration of its own: the route's rate limit is per integration.
+    const integrationId = await connectOwnMindbody("Merging Mindbody");
+    await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
+    const subscribed = await control("subscriptions", {
+      method: "POST",
+      body: JSON.stringify({
+        webhookUrl: `${env.MINDBODY_URL}/health`,
+        messageSignatureKey: signingKey,
+        eventIds: ["clientProfileMerger.created"],
+      }),
     });
+    expect(subscribed.status).toBe(201);
+    await subscribed.body?.cancel();
+    const add = async (fields: Record<string, unknown>) => {
+      const res = await control("clients", { method: "POST", body: JSON.stringify(fields) });
+      return ((await res.json()) as { client: { Id: string; UniqueId: number } }).client;
+    };
+    const removedClient = await add({
+      FirstName: "Rosa",
+      LastName: "Twice",
+      Email: "rosa.old@example.com",
+      Status: "Active",
+      HomeLocationId: 1,
+    });
+    const keptClient = await add({
+      FirstName: "Rosa",
+      LastName: "Once",
+      Email: "rosa@example.com",
+      Status: "Active",
+      HomeLocationId: 1,
+    });
+
+    // The removed client was synced, and the admin wrote a note and turned on a custom tag.
+    const synced = delivery("msg-rosa-1", "client.updated", {
+      clientId: removedClient.Id,
+      clientUniqueId: removedClient.UniqueId,
+      status: "Active",
+      firstName: "Rosa",
+      lastName: "Twice",
+      email: "rosa.old@example.com",
+      homeLocation: 1,
+    });
+    const accepted = await postWebhook(integrationId, synced, {
+      "x-mindbody-signature": await mindbodySignature(synced, signingKey),
+    });
+    expect(accepted.status).toBe(202);
+    await accepted.body?.cancel();
+    const rowOf = (externalId: string) =>
+      db
+        .select()
+        .from(accessUser)
+        .where(and(eq(accessUser.integrationId, integrationId), eq(accessUser.externalId, externalId)))
+        .then((rows) => rows[0]);
+    const before = await eventually(
+      () => rowOf(String(removedClient.UniqueId)),
+      (row) => row !== undefined,
+    );
+    await db
+      .update(accessUser)
+      .set({ notes: "Locker 12", customTags: ["founding"] })
+      .where(eq(accessUser.id, before!.id));
+
+    const merged = await control("merge", {
+      method: "POST",
+      body: JSON.stringify({ keptClientId: keptClient.Id, removedClientId: removedClient.Id }),
+    });
+    expect(merged.status).toBe(200);
+    await merged.body?.cancel();
+    const { messages } = (await (await control("messages?eventId=clientProfileMerger.created")).json()) as {
+      messages: Array<{ messageId: string; body: string; signature: string }>;
+    };
+    const message = messages.at(-1)!;
+    expect(JSON.parse(message.body).eventData).toMatchObject({
+      keptClientUniqueId: keptClient.UniqueId,
+      removedClientUniqueId: removedClient.UniqueId,
+    });
+    const delivered = await postWebhook(integrationId, message.body, { "x-mindbody-signature": message.signature });
+    expect(delivered.status).toBe(202);
+    expect(await delivered.json()).toEqual({ id: message.messageId, status: "accepted" });
+
+    const after = await eventually(
+      () => rowOf(String(keptClient.UniqueId)),
+      (row) => row !== undefined,
+    );
+    expect(after).toMatchObject({
+      id: before!.id,
+      lastName: "Once",
+      email: "rosa@example.com",
+      notes: "Locker 12",
+      customTags: ["founding"],
+      removedAtSourceAt: null,
+    });
+    expect(await rowOf(String(removedClient.UniqueId))).toBeUndefined();
+    const [entry] = await db
+      .select()
+      .from(activityEntry)
+      .where(
+        and(eq(activityEntry.integrationId, integrationId), eq(activityEntry.webhookId, `${message.messageId}:merged`)),
+      );
+    expect(entry).toMatchObject({ outcome: "updated", userId: before!.id });
+    expect(entry?.reason).toContain(`Merged at the source with Rosa Twice (${removedClient.UniqueId})`);
+
+    // Mindbody's retry of the same message is a duplicate; nothing changes.
+    const replay = await postWebhook(integrationId, message.body, { "x-mindbody-signature": message.signature });
+    expect(await replay.json()).toEqual({ id: message.messageId, status: "duplicate" });
   });
 
   it("keeps a partner integration on Standard Webhooks: a Mindbody signature is refused there", async () => {

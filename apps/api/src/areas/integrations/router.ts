@@ -13,6 +13,7 @@ import {
   updateIntegrationSettings,
 } from "./service";
 import { setUpWebhooks, systemLocations, testConnection } from "./native";
+import { integrationHealth } from "./health";
 import { CONNECTABLE_SYSTEMS } from "../../sources/native";
 import { INTEGRATION_SYSTEMS } from "@uas/db";
 
@@ -165,6 +166,21 @@ export const integrationsRouter = router({
       await checkFacilities(ctx, input.locations, ["locations"]);
       return updateIntegrationSettings({ ctx, input: { ...input, organisationId: ctx.organisationId } });
     }),
+
+  /** The health figures: last event received, failed deliveries the system reports, the last delta's lag. */
+  health: organisationProcedure
+    .input(z.object({ integrationId: id }))
+    .output(
+      z.object({
+        lastEventAt: z.number().nullable(),
+        deliveryFailures: z.discriminatedUnion("reported", [
+          z.object({ reported: z.literal(true), count: z.number() }),
+          z.object({ reported: z.literal(false), message: z.string() }),
+        ]),
+        lastDelta: z.object({ receivedAt: z.number(), sourceUpdatedAt: z.number(), lagMs: z.number() }).nullable(),
+      }),
+    )
+    .query(({ ctx, input }) => integrationHealth({ ctx, input: { ...input, organisationId: ctx.organisationId } })),
 
   /** "Test connection": one cheap authenticated call to the system; what failed in plain words. */
   testConnection: organisationProcedure

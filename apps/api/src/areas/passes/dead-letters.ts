@@ -27,5 +27,8 @@ export async function recordDeadSyncMessage({ ctx, input }: { ctx: Ctx; input: S
       // The watermark did not move: the club's lease expires and the same window is read again.
       await failPoll(ctx.db, input, input.window.untilMs, DEAD_POLL_REASON);
       return;
+    case "retention.prune":
+      // Nothing is lost: the next cron's chain prunes the same rows.
+      return;
   }
 }

@@ -12,6 +12,8 @@ import { startPassFromMessage, stepPass } from "./service";
 import type { PollStepMessage } from "../polling/step-message";
 import { runPollStep } from "../polling/service";
 import { errorSummary } from "../../log";
+import type { RetentionPruneMessage } from "../retention/prune-message";
+import { pruneStep } from "../retention/queue";
 
 /**
  * Pass messages one invocation runs; any others go back to the queue as fresh messages. Each pass step
@@ -23,7 +25,7 @@ export const PASS_MESSAGES_PER_INVOCATION = 10;
 
 /**
  * `sync`: pass messages one by one, up to the invocation's budget; every message is acked or retried on
- * its own. Webhooks have their own queue now; `webhook.apply` messages sent here before it existed are
+ * its own. Retention steps (one bounded statement each) run one by one after them. Webhooks have their own queue now; `webhook.apply` messages sent here before it existed are
  * still applied (together, as on `webhooks`) while they drain.
  */
 export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
@@ -48,6 +50,8 @@ export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Binding
   }
   const later = [...passes.slice(PASS_MESSAGES_PER_INVOCATION), ...polls.slice(PASS_MESSAGES_PER_INVOCATION)];
   if (later.length > 0) await handBack(ctx, later);
+  const prunes = deliveries.filter((d): d is Delivery<RetentionPruneMessage> => d.body.type === "retention.prune");
+  for (const { message, body } of prunes) await settle(message, () => pruneStep(ctx, body));
 }
 
 /** Pass messages past the budget: sent again as they are (each is idempotent), then acknowledged. */

@@ -16,6 +16,8 @@ import {
   updateAccessUser,
   type AccessUserFilter,
   type AccessUserPatch,
+  lastSyncedOf,
+  passSyncedTimes,
 } from "@uas/db";
 import { decideAccess, sourceBadge, membershipStatusLabel, type Source, type UserSort } from "@uas/domain";
 import type { AdminCtx, Ctx } from "../../context";
@@ -103,6 +105,12 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
     { offset: input.offset, limit: input.limit },
     input.sort,
   );
+  // "Last synced" of the people a pass left unchanged comes from the pass's page records (ADR 0019).
+  const passSynced = await passSyncedTimes(
+    ctx.db,
+    input.facility.id,
+    rows.map((row) => row.id),
+  );
   return {
     total,
     offset: input.offset,
@@ -121,7 +129,7 @@ export async function listUsers({ ctx, input }: { ctx: Ctx; input: ListUsersInpu
       invitation: (row.invitationState ?? "not_invited") as InvitationState,
       personType: row.personType,
       membershipStatus: row.membershipStatus,
-      lastSyncedAt: row.lastSyncedAt,
+      lastSyncedAt: lastSyncedOf(row.lastSyncedAt, passSynced.get(row.id)),
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     })),
@@ -155,10 +163,11 @@ const HISTORY_LIMIT = 50;
 export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: FacilityRef; userId: string } }) {
   const found = await findAccessUser(ctx.db, input.facility.id, input.userId);
   if (!found) throw notFound("User");
-  const [grants, history, ruleSet] = await Promise.all([
+  const [grants, history, ruleSet, passSynced] = await Promise.all([
     listGrants(ctx.db, found.user.id),
     listAccessLogForUser(ctx.db, input.facility.id, found.user.id, HISTORY_LIMIT),
     getAccessRuleSet(ctx.db, input.facility.id),
+    passSyncedTimes(ctx.db, input.facility.id, [found.user.id]),
   ]);
   const { user } = found;
   const now = ctx.now();
@@ -178,7 +187,7 @@ export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: Fac
     personType: user.personType,
     membershipStatus: user.membershipStatus,
     syncedTags: user.syncedTags,
-    lastSyncedAt: user.lastSyncedAt,
+    lastSyncedAt: lastSyncedOf(user.lastSyncedAt, passSynced.get(user.id)),
     removedAtSourceAt: user.removedAtSourceAt,
     accessEnabled: user.accessEnabled,
     trackSourceUpdates: user.trackSourceUpdates,

@@ -409,7 +409,8 @@ describe("users over tRPC", () => {
       .values({ id: newId("grt"), userId: otherOrg.id, name: "Gym", createdAt: 1 })
       .returning();
 
-    for (const victim of [sameOrg, otherOrg]) {
+    // Read back as stored: the grant marks its person (has_grants, by a trigger).
+    for (const victim of [sameOrg, (await rowOf(db, otherOrg.id))!]) {
       // The caller's own facility with a foreign user id…
       const read = await trpcQuery("users.get", { facilityId: facilityId(), userId: victim.id }, cookie);
       expect(read.status).toBe(404);

@@ -3,16 +3,35 @@ import { createMiddleware } from "hono/factory";
 import { findIntegrationWebhookTarget } from "@uas/engine";
 import { nativeConnector } from "../../sources/native";
 import { webhookError } from "./errors";
-import { limitBody, openSenderSecrets, rateLimit, verifyStandardSignature, type WebhookEnv } from "./middleware";
+import { limitBody, rateLimit, verifyBySender, verifyStandardSignature, type WebhookEnv } from "./middleware";
+import { cachedSender } from "./sender-cache";
 import { inboundOf, receiveNativeEvent } from "./native";
 import { receiveEvent } from "./receive";
 
-/** 404 for an unknown integration; otherwise its sender (inbox key, secrets) and its system. */
+const UNKNOWN = "Unknown integration";
+
+/**
+ * 404 for an unknown integration; otherwise its sender (inbox key, secrets) and its system, from this
+ * isolate's cache when it verified the integration lately (sender-cache.ts).
+ */
 const resolveIntegration = createMiddleware<WebhookEnv>(async (c, next) => {
-  const target = await findIntegrationWebhookTarget(c.get("db"), c.req.param("integrationId") ?? "");
-  if (!target) return webhookError(c, 404, "not_found", "Unknown integration");
-  c.set("target", target);
-  c.set("sender", target.sender);
+  const id = c.req.param("integrationId") ?? "";
+  const read = async () => {
+    const target = await findIntegrationWebhookTarget(c.get("db"), id);
+    if (target) {
+      c.set("target", target);
+      c.set("sender", target.sender);
+    }
+    return target !== null;
+  };
+  const key = `integrationId:${id}`;
+  const entry = cachedSender(key, Date.now());
+  const cached = entry?.target ? { ...entry, target: entry.target } : null;
+  c.set("lookup", { key, cached, reload: read, unknown: UNKNOWN });
+  if (cached) {
+    c.set("target", cached.target);
+    c.set("sender", cached.sender);
+  } else if (!(await read())) return webhookError(c, 404, "not_found", UNKNOWN);
   await next();
 });
 
@@ -22,8 +41,9 @@ const verifyBySystem = createMiddleware<WebhookEnv>(async (c, next) => {
   if (system === "partner-api") return verifyStandardSignature(c, next);
   const dialect = nativeConnector(system)?.webhooks;
   if (!dialect) return webhookError(c, 404, "not_found", "This integration's system sends no webhooks");
-  const now = Date.now();
-  const verified = await dialect.verify(inboundOf(c), await openSenderSecrets(c, now), now);
+  const inbound = inboundOf(c);
+  const verified = await verifyBySender(c, (secrets, now) => dialect.verify(inbound, secrets, now));
+  if (verified === "gone") return webhookError(c, 404, "not_found", UNKNOWN);
   if (!verified.ok) return webhookError(c, 401, "invalid_signature", verified.reason);
   await next();
 });

@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import type { WebhookVerification } from "@uas/connectors";
 import type { Db } from "@uas/db";
 import type { IntegrationWebhookTarget, WebhookSenderRow } from "@uas/engine";
+import { cachedSender, forgetSender, rememberSender, type CachedSender } from "./sender-cache";
 import { secretBoxOf } from "../../env";
 import type { AppEnv } from "../../hono-env";
 import { readBoundedBody, MAX_BODY_BYTES } from "./body";
@@ -16,7 +18,20 @@ export type WebhookEnv = {
     webhookId: string;
     /** Integrations only: the integration's system decides verification and parsing. */
     target: IntegrationWebhookTarget;
+    /** How the sender was found (sender-cache.ts), for verifyBySender. */
+    lookup: SenderLookup;
   };
+};
+
+export type SenderLookup = {
+  /** The cache's key: the route's sender parameter and its value. */
+  key: string;
+  /** The sender as this isolate verified it lately, or null: read from the database. */
+  cached: CachedSender | null;
+  /** Reads the sender from the database again (after a cached one did not verify); false: it is gone. */
+  reload: () => Promise<boolean>;
+  /** The 404 message for a sender that does not exist. */
+  unknown: string;
 };
 
 /** The period of `WEBHOOK_RATE_LIMITER` in wrangler.jsonc: the longest a limited sender has to wait. */
@@ -32,9 +47,18 @@ export function webhookChecks(
   unknown: string,
 ) {
   const resolveSender = createMiddleware<WebhookEnv>(async (c, next) => {
-    const sender = await find(c.get("db"), c.req.param(param) ?? "");
-    if (!sender) return webhookError(c, 404, "not_found", unknown);
-    c.set("sender", sender);
+    const id = c.req.param(param) ?? "";
+    const read = async () => {
+      const sender = await find(c.get("db"), id);
+      if (sender) c.set("sender", sender);
+      return sender !== null;
+    };
+    // Keyed by the path: the sender's inbox key is only known once it is found.
+    const key = `${param}:${id}`;
+    const cached = cachedSender(key, Date.now()) ?? null;
+    c.set("lookup", { key, cached, reload: read, unknown });
+    if (cached) c.set("sender", cached.sender);
+    else if (!(await read())) return webhookError(c, 404, "not_found", unknown);
     await next();
   });
   return [resolveSender, limitBody, verifyStandardSignature, rateLimit] as const;
@@ -58,14 +82,37 @@ export async function openSenderSecrets(c: Context<WebhookEnv>, now: number): Pr
   return Promise.all(sealed.map((secret) => box.open(secret)));
 }
 
+/**
+ * Verifies a request with its sender's secrets. A sender this isolate verified lately (sender-cache.ts) is
+ * trusted for its current secret only; any other signature reads the sender again and is decided on the
+ * stored secrets (current, and the previous during a rotation's grace). "gone": the sender was removed.
+ */
+export async function verifyBySender(
+  c: Context<WebhookEnv>,
+  verify: (secrets: string[], now: number) => Promise<WebhookVerification>,
+): Promise<WebhookVerification | "gone"> {
+  const now = Date.now();
+  const { key, cached, reload } = c.get("lookup");
+  if (cached) {
+    const fast = await verify([cached.current], now);
+    if (fast.ok) return fast;
+    forgetSender(key);
+    if (!(await reload())) return "gone";
+  }
+  const secrets = await openSenderSecrets(c, now);
+  const result = await verify(secrets, now);
+  if (result.ok)
+    rememberSender(key, { sender: c.get("sender"), target: c.get("target") ?? null, current: secrets[0]! }, now);
+  return result;
+}
+
 /** The partner contract's and CCTV's signature (Standard Webhooks, their connector): 401 unless a sender's secret signed. */
 export const verifyStandardSignature = createMiddleware<WebhookEnv>(async (c, next) => {
-  const now = Date.now();
-  const result = await webhookDialect(c.get("sender")).verify(
-    inboundWebhook(c.req.raw, c.req.header(), c.get("body"), null),
-    await openSenderSecrets(c, now),
-    now,
+  const inbound = inboundWebhook(c.req.raw, c.req.header(), c.get("body"), null);
+  const result = await verifyBySender(c, (secrets, now) =>
+    webhookDialect(c.get("sender")).verify(inbound, secrets, now),
   );
+  if (result === "gone") return webhookError(c, 404, "not_found", c.get("lookup").unknown);
   if (!result.ok) return webhookError(c, 401, "invalid_signature", result.reason);
   c.set("webhookId", c.req.header("webhook-id") ?? "");
   await next();

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { ConnectorError, type ContractRecord, type InboundDelivery, type InboundWebhook } from "@uas/connectors";
 import { openSystemCredentials } from "@uas/db";
-import { parseSourceEvent } from "@uas/domain";
+import { INTEGRATION_SOURCE, MERGED_EVENT_TYPE, parseStoredEvent } from "@uas/domain";
 import { secretBoxOf } from "../../env";
 import { receiveWebhook } from "./service";
 import { connectionContext, nativeConnector } from "../../sources/native";
@@ -33,8 +33,9 @@ const removed = (externalId: string, updatedAt: string) => ({
 /**
  * A delivery in the partner contract's event shape, so the inbox and the apply path stay the partner's.
  * `fetch` is resolved here by fetching the person (gone = removed at the source). A profile merge becomes
- * the kept person's upsert (fetched) and the removed person's removal: the engine has no merge yet, so the
- * removed person's row is Disabled rather than taken over.
+ * one `member.merged` event: the kept person's record (fetched) naming the person merged into them, whose
+ * rows the engine hands over (ADR 0016 "Profile merges"). When the kept person cannot be found either,
+ * the removed person's removal is all there is to apply.
  */
 async function toInboxEvents(
   delivery: InboundDelivery,
@@ -56,9 +57,9 @@ async function toInboxEvents(
     }
     case "merge": {
       const kept = await fetchOne(change.keptExternalId);
+      if (!kept) return [one(removed(change.removedExternalId, change.updatedAt), ":removed")];
       return [
-        ...(kept ? [one(upserted(kept), ":kept")] : []),
-        one(removed(change.removedExternalId, change.updatedAt), ":removed"),
+        one({ type: MERGED_EVENT_TYPE, data: { ...kept, merged_external_id: change.removedExternalId } }, ":merged"),
       ];
     }
     case "ignored":
@@ -110,7 +111,7 @@ export async function receiveNativeEvent(c: Context<WebhookEnv>) {
   }
   // The connector's translation must fit the contract like a partner's event (400 names the field).
   for (const event of events) {
-    const checked = parseSourceEvent("integration", JSON.parse(event.payload));
+    const checked = parseStoredEvent(INTEGRATION_SOURCE, JSON.parse(event.payload));
     if (!checked.ok) {
       return webhookError(c, 400, "invalid_payload", "The event does not match the contract", {
         issues: checked.issues,

@@ -4,6 +4,7 @@ import { listStuckInboxRows, markInboxEnqueued, storeInboxRow, type WebhookSende
 import type { Ctx } from "../../context";
 import type { WebhookApplyMessage } from "./apply-message";
 import { relayInvitationsAfterCommit } from "../invitations/service";
+import { takeStamp } from "./sender-cache";
 
 type InboxKey = { sender: string; webhookId: string };
 
@@ -29,12 +30,13 @@ export async function receiveWebhook({
   input: { sender: WebhookSenderRow; webhookId: string; payload: string };
   defer?: (work: Promise<void>) => void;
 }): Promise<{ status: "accepted" | "duplicate" }> {
-  const { stored } = await storeInboxRow(ctx.db, {
-    sender: input.sender,
-    webhookId: input.webhookId,
-    payload: input.payload,
-    receivedAt: ctx.now(),
-  });
+  const receivedAt = ctx.now();
+  const { stored } = await storeInboxRow(
+    ctx.db,
+    { sender: input.sender, webhookId: input.webhookId, payload: input.payload, receivedAt },
+    // The health line's "Last webhook received" is stamped at most every STAMP_EVERY_MS per isolate.
+    { stamp: takeStamp(input.sender.sender, receivedAt) },
+  );
   if (!stored) return { status: "duplicate" };
   // Not marked `enqueued`: that would be a third database round trip on every webhook. A row still
   // `received` a minute on is sent again by the sweeper (a second message is harmless: the claim).

@@ -224,6 +224,28 @@ describe("several signatures and rotation", () => {
     expect(await inboxRows(db, t.integrationSender)).toHaveLength(2);
   });
 
+  it("reads a sender verified lately again for any other signature: a replaced secret signs at once, a removed sender is 404", async () => {
+    const t = await createWebhookTenant(db);
+    const first = t.integration.webhookSecret;
+    // Verified once: this isolate keeps the sender and its current secret for a few seconds.
+    expect((await postSigned(t.integrationUrl, first, member())).status).toBe(202);
+    const replaced = newWebhookSecret();
+    await db
+      .update(integration)
+      .set({ webhookSecret: replaced, previousWebhookSecret: null, previousSecretValidUntil: null })
+      .where(eq(integration.id, t.integration.id));
+    expect((await postSigned(t.integrationUrl, replaced, member())).status).toBe(202);
+    const old = await postSigned(t.integrationUrl, first, member());
+    expect(old.status).toBe(401);
+    expect(errorOf(old.body).code).toBe("invalid_signature");
+    expect(await inboxRows(db, t.integrationSender)).toHaveLength(2);
+
+    await db.delete(integration).where(eq(integration.id, t.integration.id));
+    const gone = await postSigned(t.integrationUrl, newWebhookSecret(), member());
+    expect(gone.status).toBe(404);
+    expect(errorOf(gone.body)).toEqual({ code: "not_found", message: "Unknown integration" });
+  });
+
   it("rotates CCTV secrets the same way", async () => {
     const t = await createWebhookTenant(db);
     const previous = t.cctv.webhookSecret;

@@ -1,0 +1,20 @@
+import type { Ctx } from "../../context";
+import { PRUNE_TARGETS, type RetentionPruneMessage } from "./prune-message";
+
+/** How long a retention chain goes on: less than the cron's quarter hour, after which the next chain takes over. */
+export const PRUNE_CHAIN_MS = 14 * 60_000;
+
+/**
+ * The cron's share of retention (activity 90 days, applied inbox rows 14 days, remembered removals 90
+ * days): one message per rule, each of which prunes a bounded batch and sends its own continuation.
+ */
+export async function enqueueRetention({ ctx }: { ctx: Ctx }): Promise<void> {
+  const now = ctx.now();
+  const messages: RetentionPruneMessage[] = PRUNE_TARGETS.map((target) => ({
+    type: "retention.prune",
+    version: 1,
+    target,
+    now,
+  }));
+  await ctx.queues.sync.sendBatch(messages.map((body) => ({ body })));
+}

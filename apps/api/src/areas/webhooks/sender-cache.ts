@@ -1,0 +1,54 @@
+import type { IntegrationWebhookTarget, WebhookSenderRow } from "@uas/engine";
+
+/**
+ * What a webhook route read about its sender, kept per isolate for SENDER_CACHE_MS after a signature
+ * verified with it: the sender's row (and an integration's system) and its current secret, opened. The
+ * accept path then costs no lookup and no unsealing. A cached sender is trusted only for a signature by
+ * that current secret: any other signature (the previous secret during a rotation, a new secret, a wrong
+ * one) reads the sender again and is decided on what is stored now. So a rotation is seen at once; a
+ * secret replaced without grace (disconnect) or a sender deleted is still accepted by an isolate that
+ * verified it in the last SENDER_CACHE_MS (its rows are then kept as failed, never applied to a removed
+ * sender). docs/adr/0005-webhooks.md.
+ */
+export const SENDER_CACHE_MS = 10_000;
+const MAX_SENDERS = 1_000;
+
+export type CachedSender = {
+  sender: WebhookSenderRow;
+  /** Integrations only. */
+  target: IntegrationWebhookTarget | null;
+  /** The current secret, opened. */
+  current: string;
+};
+
+const senders = new Map<string, CachedSender & { at: number }>();
+
+export function cachedSender(key: string, now: number): CachedSender | undefined {
+  const entry = senders.get(key);
+  if (!entry) return undefined;
+  if (now - entry.at < SENDER_CACHE_MS && now >= entry.at) return entry;
+  senders.delete(key);
+  return undefined;
+}
+
+export function rememberSender(key: string, entry: CachedSender, now: number): void {
+  if (senders.size >= MAX_SENDERS && !senders.has(key)) senders.clear();
+  senders.set(key, { ...entry, at: now });
+}
+
+export function forgetSender(key: string): void {
+  senders.delete(key);
+}
+
+/** How often the accept path stamps a sender's `last_webhook_at` (the admin's health line), per isolate. */
+export const STAMP_EVERY_MS = 10_000;
+const stamped = new Map<string, number>();
+
+/** Whether this webhook should stamp its sender's last-webhook time (and, if so, counts it as stamped). */
+export function takeStamp(sender: string, now: number): boolean {
+  const last = stamped.get(sender);
+  if (last !== undefined && now - last < STAMP_EVERY_MS && now >= last) return false;
+  if (stamped.size >= MAX_SENDERS && last === undefined) stamped.clear();
+  stamped.set(sender, now);
+  return true;
+}

@@ -1,0 +1,149 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { DbOrTx } from "../database";
+import type { RawEntry } from "./activity";
+
+/**
+ * Processed entries derived from a pass's page records (ADR 0019). A full pass does not write an entry
+ * (nor a search row) for each unchanged person: its page record lists them, and their entries are
+ * read from it, joined to the person's row for the name. Entry ids are the page's reserved range
+ * (`first_entry_id` + position), taken from activity_entry's own sequence, so derived and written
+ * entries share one newest-first order and one keyset cursor.
+ */
+const DERIVED = sql`SELECT p.first_entry_id + j.key AS "id", p.at AS "at", p.organisation_id AS "organisationId",
+    p.facility_id AS "facilityId", p.source AS "source", nullif(p.integration_key, '') AS "integrationId",
+    j.value AS "externalId", coalesce(trim(u.first_name || ' ' || u.last_name), '') AS "name",
+    'processed' AS "outcome", NULL AS "reason", NULL AS "changes", p.pass_id AS "passId", NULL AS "webhookId",
+    u.id AS "userId"`;
+
+function personJoin(): SQL {
+  return sql`LEFT JOIN access_user u ON u.facility_id = p.facility_id AND u.source = p.source
+    AND u.integration_key = p.integration_key AND u.external_id = j.value`;
+}
+
+/** The facility's newest derived entries before `before`: the few newest pages, then only their entries. */
+export async function derivedRecent(db: DbOrTx, facilityId: string, before: number, limit: number) {
+  const pages = await db.all<{ id: number; first: number; count: number }>(sql`
+    SELECT rowid AS id, first_entry_id AS first, processed_count AS count FROM sync_pass_page
+    WHERE facility_id = ${facilityId} AND first_entry_id < ${before} AND processed_count > 0
+    ORDER BY first_entry_id DESC LIMIT ${limit}`);
+  const chosen: number[] = [];
+  let entries = 0;
+  for (const page of pages) {
+    if (entries >= limit) break;
+    chosen.push(page.id);
+    entries += Math.min(page.count, before - page.first);
+  }
+  if (chosen.length === 0) return [];
+  return db.all<RawEntry>(sql`${DERIVED}
+    FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
+    WHERE p.rowid IN (SELECT value FROM json_each(${JSON.stringify(chosen)})) AND p.first_entry_id + j.key < ${before}
+    ORDER BY 1 DESC LIMIT ${limit}`);
+}
+
+/** One person's derived entries (their external id in the page records of their listing), newest first. */
+export async function derivedForPerson(
+  db: DbOrTx,
+  person: { facilityId: string; externalId: string },
+  before: number,
+  limit: number,
+) {
+  return db.all<RawEntry>(sql`${DERIVED}
+    FROM (SELECT * FROM sync_pass_page WHERE facility_id = ${person.facilityId} AND first_entry_id < ${before}
+      AND processed_count > 0 AND instr(processed, json_quote(${person.externalId})) > 0
+      ORDER BY first_entry_id DESC LIMIT ${limit}) p
+    JOIN json_each(p.processed) j ON j.value = ${person.externalId} ${personJoin()}
+    WHERE p.first_entry_id + j.key < ${before}
+    ORDER BY 1 DESC LIMIT ${limit}`);
+}
+
+const PASS_ID = /^pas_[A-Za-z0-9_-]+$/;
+/** People a name search expands to in derived entries: each costs a scan of the facility's page records. */
+const SEARCH_PEOPLE = 20;
+
+/** A search word as a LIKE pattern matching the start of a word (what the FTS index matches on). */
+function wordStart(word: string): string {
+  return `% ${word.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Derived entries matching a search: every word matches the person's name or external id, or is the
+ * pass id. Without a pass id, the facility's people matching the words are found first, then their
+ * entries (as `derivedForPerson`).
+ */
+export async function derivedSearch(
+  db: DbOrTx,
+  input: { facilityId: string; words: readonly string[]; before: number; limit: number },
+) {
+  const passIds = input.words.filter((w) => PASS_ID.test(w));
+  const words = input.words.filter((w) => !PASS_ID.test(w));
+  const text = sql`(' ' || lower(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || j.value))`;
+  const matches = words.map((w) => sql` AND ${text} LIKE ${wordStart(w)} ESCAPE '\\'`);
+  if (passIds.length > 0) {
+    return db.all<RawEntry>(sql`${DERIVED}
+      FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
+      WHERE p.pass_id IN (SELECT value FROM json_each(${JSON.stringify(passIds)})) AND p.facility_id = ${input.facilityId}
+        AND p.first_entry_id + j.key < ${input.before}${sql.join(matches, sql``)}
+      ORDER BY 1 DESC LIMIT ${input.limit}`);
+  }
+  if (words.length === 0) return [];
+  const rowText = sql`(' ' || lower(first_name || ' ' || last_name || ' ' || external_id))`;
+  // One statement: the matching people (a few), then each one's page records, newest first.
+  return db.all<RawEntry>(sql`
+    WITH m(ext) AS (SELECT external_id FROM access_user
+      WHERE facility_id = ${input.facilityId} AND external_id IS NOT NULL AND source <> 'manual'
+        ${sql.join(
+          words.map((w) => sql` AND ${rowText} LIKE ${wordStart(w)} ESCAPE '\\'`),
+          sql``,
+        )}
+      LIMIT ${SEARCH_PEOPLE})
+    ${DERIVED}
+    FROM m JOIN sync_pass_page p ON p.facility_id = ${input.facilityId} AND p.first_entry_id < ${input.before}
+      AND p.processed_count > 0 AND instr(p.processed, json_quote(m.ext)) > 0
+    JOIN json_each(p.processed) j ON j.value = m.ext ${personJoin()}
+    WHERE p.first_entry_id + j.key < ${input.before}
+    ORDER BY 1 DESC LIMIT ${input.limit}`);
+}
+
+/** A derived entry by id, if it is this facility's. */
+export async function derivedEntry(db: DbOrTx, facilityId: string, id: number) {
+  const [entry] = await db.all<RawEntry>(sql`${DERIVED}
+    FROM (SELECT * FROM sync_pass_page WHERE facility_id = ${facilityId} AND first_entry_id <= ${id}
+      AND processed_count > 0 ORDER BY first_entry_id DESC LIMIT 1) p
+    JOIN json_each(p.processed) j ON j.key = ${id} - p.first_entry_id ${personJoin()}`);
+  return entry;
+}
+
+/** A pass's derived entries, in order. */
+export async function derivedForPass(db: DbOrTx, passId: string) {
+  return db.all<RawEntry>(sql`${DERIVED}
+    FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
+    WHERE p.pass_id = ${passId} ORDER BY 1`);
+}
+
+/**
+ * "Last synced" for people a pass left unchanged (ADR 0019): their row is not written, so the time is
+ * the newest page record (of the facility's last 3 passes of that source) whose derived entries list
+ * them. Returns user id → time, for those it applies to.
+ */
+export async function passSyncedTimes(
+  db: DbOrTx,
+  facilityId: string,
+  userIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db.all<{ id: string; at: number }>(sql`
+    SELECT u.id AS id, max(p.at) AS at FROM access_user u
+    JOIN sync_pass_page p ON p.pass_id IN (SELECT s.id FROM sync_pass s WHERE s.facility_id = u.facility_id
+        AND s.source = u.source ORDER BY s.started_at DESC LIMIT 3)
+      AND p.integration_key = u.integration_key AND p.processed_count > 0
+      AND instr(p.processed, json_quote(u.external_id)) > 0
+    WHERE u.facility_id = ${facilityId} AND u.id IN (SELECT value FROM json_each(${JSON.stringify(userIds)}))
+    GROUP BY u.id`);
+  return new Map(rows.map((r) => [r.id, r.at]));
+}
+
+/** The later of a row's stored last-synced time and its pass-derived one. */
+export function lastSyncedOf(stored: number | null, derived: number | undefined): number | null {
+  if (derived === undefined) return stored;
+  return stored === null ? derived : Math.max(stored, derived);
+}
