@@ -60,7 +60,8 @@ export async function measurePollLag<C>(input: {
   // The cron fires each minute; a club is polled when due (here: every minute). After the changes stop,
   // one more interval so the last ones are read.
   while (Date.now() < endAt + settings.intervalMs + 5_000) {
-    const now = Date.now();
+    // The cron's scheduled time, as the Worker's `scheduled` sees it: the minute, not the timer's drift.
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
     if (pollDue(state, now, settings)) {
       const begun = beginPoll(state, now, settings);
       const since = new Date(begun.window.sinceMs).toISOString();
