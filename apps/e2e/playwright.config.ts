@@ -6,7 +6,16 @@ import { join } from "node:path";
 // admin app) started fresh on its own ports, so they never touch the data of a running `npm start`.
 // UAS_E2E_PORT_BASE lets two suites run side by side (each takes base … base+5).
 const base = Number(process.env.UAS_E2E_PORT_BASE ?? 5273);
-const ports = { web: base, api: base + 1, db: base + 2, partner: base + 3, mindbody: base + 4, pushpress: base + 5 };
+const ports = {
+  web: base,
+  api: base + 1,
+  db: base + 2,
+  partner: base + 3,
+  mindbody: base + 4,
+  pushpress: base + 5,
+  glofox: base + 6,
+  abcIgnite: base + 7,
+};
 // Set once in the runner and inherited by its workers, so the fixtures find the stack's dev.json and
 // secrets.json (the database's bearer token, the key that seals webhook secrets).
 process.env.UAS_E2E_DATA_DIR ??= join(tmpdir(), `uas-e2e-${process.pid}`);
@@ -61,6 +70,8 @@ export default defineConfig({
       UAS_PARTNER_PORT: String(ports.partner),
       UAS_MINDBODY_PORT: String(ports.mindbody),
       UAS_PUSHPRESS_PORT: String(ports.pushpress),
+      UAS_GLOFOX_PORT: String(ports.glofox),
+      UAS_ABC_PORT: String(ports.abcIgnite),
       UAS_MAILBOX_PORT: "0",
     },
   },

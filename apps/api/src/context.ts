@@ -25,6 +25,8 @@ export type Tuning = {
   /** Listing pages one queue message reads before it enqueues its continuation. */
   pagesPerStep: number;
   listing: { pageSize: number; timeoutMs: number; retries: number; minRetryDelayMs: number };
+  /** How often a polled club (ABC Ignite) is asked for its changes (ADR 0018; `POLL_INTERVAL_SECONDS`). */
+  pollIntervalMs: number;
   /** Rows one retention message deletes (at most @uas/db's PRUNE_BATCH_MAX). */
   pruneBatchSize: number;
 };
@@ -32,6 +34,7 @@ export type Tuning = {
 export const DEFAULT_TUNING: Tuning = {
   pagesPerStep: 5,
   listing: { pageSize: 1000, timeoutMs: 10_000, retries: 3, minRetryDelayMs: 500 },
+  pollIntervalMs: 3 * 60_000,
   pruneBatchSize: 5000,
 };
 

@@ -34,6 +34,13 @@ const appEnvSchema = z
     LISTING_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_TUNING.listing.timeoutMs),
     LISTING_RETRIES: z.coerce.number().int().min(0).max(10).default(DEFAULT_TUNING.listing.retries),
     LISTING_RETRY_DELAY_MS: z.coerce.number().int().min(1).default(DEFAULT_TUNING.listing.minRetryDelayMs),
+    /** A polled club's interval (ADR 0018): 3 minutes; the cron runs every minute, so 60 is the least. */
+    POLL_INTERVAL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(3600)
+      .default(DEFAULT_TUNING.pollIntervalMs / 1000),
     /** Rows one retention message deletes: one statement, so never an unbounded one. */
     PRUNE_BATCH_SIZE: z.coerce.number().int().min(1).max(PRUNE_BATCH_MAX).default(DEFAULT_TUNING.pruneBatchSize),
     /** The email provider (Resend's API; under `npm start` the local mailbox). The key is a secret. */
@@ -108,6 +115,7 @@ export function tuningFromConfig(config: AppConfig): Tuning {
       retries: config.LISTING_RETRIES,
       minRetryDelayMs: config.LISTING_RETRY_DELAY_MS,
     },
+    pollIntervalMs: config.POLL_INTERVAL_SECONDS * 1000,
     pruneBatchSize: config.PRUNE_BATCH_SIZE,
   };
 }

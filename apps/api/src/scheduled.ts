@@ -11,6 +11,11 @@ import { resealSecrets } from "./areas/integrations/sealed-secrets";
 import { SIGN_IN_WINDOW_MS } from "./areas/auth/sign-in-throttle";
 import { endAccessGraces } from "./areas/access/grace";
 import { enqueueRetention } from "./areas/retention/service";
+import { startDuePolls } from "./areas/polling/service";
+
+/** The crons (wrangler.jsonc): the quarter hour (nightly fan-out and housekeeping) and the minute (delta polls, ADR 0018). */
+export const QUARTER_HOUR_CRON = "*/15 * * * *";
+export const MINUTE_CRON = "* * * * *";
 
 const SEND_BATCH_LIMIT = 100;
 
@@ -56,6 +61,11 @@ export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ en
 export async function handleScheduled(controller: ScheduledController, env: Bindings): Promise<void> {
   // The night is judged by when the cron was due, not by when a late invocation happens to run.
   const ctx = compose(env).ctxFor({ type: "cron" }, () => controller.scheduledTime);
+  if (controller.cron === MINUTE_CRON) {
+    const polls = await startDuePolls({ ctx });
+    if (polls.enqueued > 0) console.log(`delta polls: ${polls.enqueued} club(s) enqueued`);
+    return;
+  }
   const { enqueued } = await startDueNightlyPasses({ ctx });
   console.log(`nightly reconciliation: ${enqueued} pass(es) enqueued`);
   const resumed = await resumeStalledPasses({ ctx });

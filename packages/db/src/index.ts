@@ -27,3 +27,4 @@ export * from "./queries/sealed-secrets";
 export * from "./queries/audit";
 export * from "./queries/sign-in-throttle";
 export * from "./access";
+export * from "./queries/poll-state";

@@ -19,9 +19,11 @@ export function stackOptionsFromEnv(repoRoot: string): StackOptions {
       partner: port("UAS_PARTNER_PORT", 8090),
       // "0" takes any free port (the browser tests' own stack).
       mailbox: process.env.UAS_MAILBOX_PORT === "0" ? 0 : port("UAS_MAILBOX_PORT", 8025),
-      // The member-system simulators: by default the two ports after the partner's.
+      // The member-system simulators: by default the four ports after the partner's.
       mindbody: port("UAS_MINDBODY_PORT", port("UAS_PARTNER_PORT", 8090) + 1),
       pushpress: port("UAS_PUSHPRESS_PORT", port("UAS_PARTNER_PORT", 8090) + 2),
+      glofox: port("UAS_GLOFOX_PORT", port("UAS_PARTNER_PORT", 8090) + 3),
+      abcIgnite: port("UAS_ABC_PORT", port("UAS_PARTNER_PORT", 8090) + 4),
     },
     cron: process.env.UAS_CRON !== "0",
   };

@@ -18,16 +18,18 @@ export type DevJson = {
   organisationId: string;
   facilities: Array<{ id: string; name: string; timeZone: string }>;
   /**
-   * `system` is "partner-api", "mindbody" or "pushpress"; `webhookSecret` is what signs the integration's
-   * webhooks (a partner's whsec_ secret, Mindbody's messageSignatureKey, PushPress's signing secret);
-   * `siteId` (Mindbody) / `companyId` (PushPress) the account; `locationMap` system location id → facility id.
+   * `system` is "partner-api", "mindbody", "pushpress", "glofox" or "abc-ignite"; `webhookSecret` is what
+   * signs the integration's webhooks (a partner's whsec_ secret, Mindbody's messageSignatureKey, PushPress's
+   * signing secret, the secret Glofox issued; ABC Ignite sends none, it is polled); `siteId` (Mindbody) /
+   * `companyId` (PushPress) / `branchId` (Glofox) / `clubNumber` (ABC Ignite) the account; `locationMap`
+   * system location id → facility id.
    */
   integrations: DevJsonIntegration[];
   cctv: Array<{ facilityId: string; webhookSecret: string; baseUrl: string }>;
   /** The local email capture (Resend's API): `GET {url}/emails`, `POST {url}/control/fail-sends`, bearer `apiKey`. */
   mailbox?: { url: string; apiKey: string };
   /** The member-system simulators: `{url}/control/...` with `Authorization: Bearer {controlKey}`. */
-  simulators?: Record<"mindbody" | "pushpress", { url: string; controlKey: string }>;
+  simulators?: Record<"mindbody" | "pushpress" | "glofox" | "abc-ignite", { url: string; controlKey: string }>;
   /** The libSQL HTTP endpoint the Worker uses: `createClient({ url, authToken })`. */
   database: { url: string; authToken: string };
 };
@@ -40,15 +42,22 @@ export type DevJsonIntegration = {
   baseUrl: string;
   siteId?: string;
   companyId?: string;
+  branchId?: string;
+  clubNumber?: string;
   locationMap: Record<string, string>;
 };
 
 /** The account id under the name the system gives it. */
-function accountOf(system: IntegrationSystem, accountId: string | null): { siteId?: string; companyId?: string } {
-  if (accountId === null) return {};
-  if (system === "mindbody") return { siteId: accountId };
-  if (system === "pushpress") return { companyId: accountId };
-  return {};
+const ACCOUNT_FIELDS: Partial<Record<IntegrationSystem, "siteId" | "companyId" | "branchId" | "clubNumber">> = {
+  mindbody: "siteId",
+  pushpress: "companyId",
+  glofox: "branchId",
+  "abc-ignite": "clubNumber",
+};
+
+function accountOf(system: IntegrationSystem, accountId: string | null): Partial<DevJsonIntegration> {
+  const field = ACCOUNT_FIELDS[system];
+  return accountId === null || field === undefined ? {} : { [field]: accountId };
 }
 
 export async function writeDevJson(input: {

@@ -42,6 +42,20 @@ export const DEMO = {
     companyId: "cmp_8f2d1c0e-northside",
     locationMap: { "cmp_8f2d1c0e-northside": "fac_northside" },
   },
+  /** Glofox and ABC Ignite on Riverside (their sources start off too). */
+  glofox: {
+    integrationId: "int_demo_glofox",
+    name: "Demo Glofox",
+    branchId: "5f1e0c9a8b7d6e5f4a3b2c1d",
+    locationMap: { "5f1e0c9a8b7d6e5f4a3b2c1d": "fac_riverside" },
+  },
+  abcIgnite: {
+    integrationId: "int_demo_abc_ignite",
+    name: "Demo ABC Ignite",
+    clubNumber: "9003",
+    clubTimeZone: "America/New_York",
+    locationMap: { "9003": "fac_riverside" },
+  },
   cctvFacilityId: "fac_northside",
   admin: { id: "usr_demo_admin", name: "Demo Admin", email: "admin@demo.fitness", password: "demo-admin-2026" },
 } as const;
@@ -50,6 +64,8 @@ export const DEMO = {
 export type NativeWiring = {
   mindbody: { apiBaseUrl: string; apiKey: string; messageSignatureKey: string };
   pushpress: { apiBaseUrl: string; apiKey: string; signingSecret: string };
+  glofox: { apiBaseUrl: string; apiKey: string; apiToken: string; webhookSecret: string };
+  abcIgnite: { apiBaseUrl: string; appId: string; appKey: string };
 };
 
 /** `secrets` seals the partner key and webhook secrets as the Worker does (SECRETS_KEY). */
@@ -120,12 +136,13 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
 }
 
 /**
- * "Demo Mindbody" and "Demo PushPress", connected to Northside like the partner (the facility's sources
+ * "Demo Mindbody" and "Demo PushPress", connected to Northside like the partner, and "Demo Glofox" and
+ * "Demo ABC Ignite" on Riverside (the facilities' sources
  * still start off). Added to a data directory made before they existed; re-pointed at this run's
  * simulators on every start, with the signing secrets the simulators were given.
  */
 async function seedNativeDemo(db: Db, native: NativeWiring, secrets: SecretBox, now: number) {
-  const { mindbody, pushpress } = DEMO;
+  const { mindbody, pushpress, glofox, abcIgnite } = DEMO;
   const rows = [
     {
       id: mindbody.integrationId,
@@ -148,6 +165,34 @@ async function seedNativeDemo(db: Db, native: NativeWiring, secrets: SecretBox, 
       credentials: { apiKey: native.pushpress.apiKey, companyId: pushpress.companyId },
       webhookSecret: native.pushpress.signingSecret,
       locations: pushpress.locationMap,
+    },
+    {
+      id: glofox.integrationId,
+      name: glofox.name,
+      system: "glofox" as const,
+      baseUrl: native.glofox.apiBaseUrl,
+      accountId: glofox.branchId,
+      apiKey: native.glofox.apiKey,
+      credentials: { apiKey: native.glofox.apiKey, apiToken: native.glofox.apiToken, branchId: glofox.branchId },
+      webhookSecret: native.glofox.webhookSecret,
+      locations: glofox.locationMap,
+    },
+    {
+      id: abcIgnite.integrationId,
+      name: abcIgnite.name,
+      system: "abc-ignite" as const,
+      baseUrl: native.abcIgnite.apiBaseUrl,
+      accountId: abcIgnite.clubNumber,
+      apiKey: native.abcIgnite.appId,
+      credentials: {
+        appId: native.abcIgnite.appId,
+        appKey: native.abcIgnite.appKey,
+        clubNumber: abcIgnite.clubNumber,
+        clubTimeZone: abcIgnite.clubTimeZone,
+      },
+      // ABC sends no webhooks: nothing signs with this one (polled, ADR 0018).
+      webhookSecret: newWebhookSecret(),
+      locations: abcIgnite.locationMap,
     },
   ];
   for (const row of rows) {

@@ -7,7 +7,12 @@ import { createSecretBox, newSecretsKey } from "@uas/db";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
 import { startDemoPartner } from "@uas/demo-partner";
 import { startMailbox } from "@uas/mailbox";
-import { startMindbodySimulator, startPushPressSimulator } from "@uas/simulators";
+import {
+  startAbcIgniteSimulator,
+  startGlofoxSimulator,
+  startMindbodySimulator,
+  startPushPressSimulator,
+} from "@uas/simulators";
 import { seedDemo, demoWebhookTargets, DEMO } from "./seed";
 import { writeDevJson, type DevJson } from "./dev-json";
 import { startProcess, stopProcess, waitForHttp, type Managed } from "./processes";
@@ -28,6 +33,8 @@ export type StackOptions = {
     mailbox?: number;
     mindbody?: number;
     pushpress?: number;
+    glofox?: number;
+    abcIgnite?: number;
   };
   /** Start the admin app's dev server too (off for API-only integration tests). */
   web?: boolean;
@@ -62,6 +69,12 @@ type Secrets = {
   /** What signs the simulators' webhooks (Mindbody's messageSignatureKey, PushPress's signing secret). */
   mindbodySignatureKey: string;
   pushpressSigningSecret: string;
+  /** Glofox's three credentials and the webhook secret it issues with them; ABC Ignite's app_id / app_key. */
+  glofoxApiKey: string;
+  glofoxApiToken: string;
+  glofoxWebhookSecret: string;
+  abcAppId: string;
+  abcAppKey: string;
 };
 
 /** What each secret is when a data directory lacks it (made before the secret existed: added, the rest kept). */
@@ -76,6 +89,11 @@ const NEW_SECRETS: { [K in keyof Secrets]: () => string } = {
   pushpressApiKey: () => randomBytes(16).toString("hex"),
   mindbodySignatureKey: () => randomBytes(32).toString("base64"),
   pushpressSigningSecret: () => randomBytes(24).toString("hex"),
+  glofoxApiKey: () => randomBytes(16).toString("hex"),
+  glofoxApiToken: () => randomBytes(16).toString("hex"),
+  glofoxWebhookSecret: () => randomBytes(24).toString("hex"),
+  abcAppId: () => randomBytes(8).toString("hex"),
+  abcAppKey: () => randomBytes(16).toString("hex"),
 };
 
 export function loadSecrets(dataDir: string): Secrets {
@@ -133,6 +151,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
     });
     closers.push(() => pushpress.close());
+    const glofox = await startGlofoxSimulator({
+      port: ports.glofox ?? 0,
+      controlKey: secrets.simulatorControlKey,
+      credentials: [{ apiKey: secrets.glofoxApiKey, apiToken: secrets.glofoxApiToken }],
+      branchId: DEMO.glofox.branchId,
+      stateFile: join(dataDir, "glofox.json"),
+      webhookTarget: {
+        url: `${apiUrl}/webhooks/integrations/${DEMO.glofox.integrationId}`,
+        secret: secrets.glofoxWebhookSecret,
+      },
+    });
+    closers.push(() => glofox.close());
+    // No webhooks at ABC: the Worker's minute cron polls the club (ADR 0018).
+    const abcIgnite = await startAbcIgniteSimulator({
+      port: ports.abcIgnite ?? 0,
+      controlKey: secrets.simulatorControlKey,
+      credentials: [{ appId: secrets.abcAppId, appKey: secrets.abcAppKey }],
+      clubNumber: DEMO.abcIgnite.clubNumber,
+      clubTimeZone: DEMO.abcIgnite.clubTimeZone,
+      stateFile: join(dataDir, "abc-ignite.json"),
+    });
+    closers.push(() => abcIgnite.close());
     const db = createNodeDb({ url: `file:${dbFile}` });
     await migrateDb(db);
     const { seeded } = await seedDemo(db, {
@@ -150,6 +190,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           apiKey: secrets.pushpressApiKey,
           signingSecret: secrets.pushpressSigningSecret,
         },
+        glofox: {
+          apiBaseUrl: glofox.apiBaseUrl,
+          apiKey: secrets.glofoxApiKey,
+          apiToken: secrets.glofoxApiToken,
+          webhookSecret: secrets.glofoxWebhookSecret,
+        },
+        abcIgnite: { apiBaseUrl: abcIgnite.apiBaseUrl, appId: secrets.abcAppId, appKey: secrets.abcAppKey },
       },
     });
     const targets = await demoWebhookTargets(db, apiUrl, secretBox);
@@ -247,11 +294,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     if (options.cron) {
-      const fire = () =>
-        fetch(`${apiUrl}/__scheduled?cron=${encodeURIComponent("*/15 * * * *")}`).catch((error) =>
+      const fireCron = (cron: string) =>
+        fetch(`${apiUrl}/__scheduled?cron=${encodeURIComponent(cron)}`).catch((error) =>
           console.error("[cron] could not reach the API:", String(error)),
         );
+      const fire = () => fireCron("*/15 * * * *");
       void fire();
+      // The minute cron: delta polls of the polled systems (ABC Ignite, ADR 0018).
+      const minutely = setInterval(() => void fireCron("* * * * *"), 60_000);
+      closers.push(async () => clearInterval(minutely));
       const quarter = 15 * 60_000;
       let interval: NodeJS.Timeout | undefined;
       const first = setTimeout(
@@ -279,6 +330,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       simulators: {
         mindbody: { url: mindbody.url, controlKey: secrets.simulatorControlKey },
         pushpress: { url: pushpress.url, controlKey: secrets.simulatorControlKey },
+        glofox: { url: glofox.url, controlKey: secrets.simulatorControlKey },
+        "abc-ignite": { url: abcIgnite.url, controlKey: secrets.simulatorControlKey },
       },
     });
     return { ...devJson, seeded, close } as Stack & { seeded: boolean };

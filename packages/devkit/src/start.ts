@@ -27,6 +27,8 @@ function printWelcome(stack: NonNullable<Awaited<ReturnType<typeof startStack>>>
   const partner = stack.integrations.find((i) => i.system === "partner-api");
   const mindbody = stack.integrations.find((i) => i.system === "mindbody");
   const pushpress = stack.integrations.find((i) => i.system === "pushpress");
+  const glofox = stack.integrations.find((i) => i.system === "glofox");
+  const abcIgnite = stack.integrations.find((i) => i.system === "abc-ignite");
   console.log(`
   User Access Sync is running (${startupTime({ launchedAt: launchedAtFromEnv(process.env.UAS_LAUNCHED_AT), stackStartedAt: started, readyAt: Date.now() })})
 
@@ -35,6 +37,8 @@ function printWelcome(stack: NonNullable<Awaited<ReturnType<typeof startStack>>>
   Demo partner   ${partner?.baseUrl ?? "-"}
   Mindbody sim   ${mindbody?.baseUrl ?? "-"}      site ${mindbody?.siteId ?? "-"} · control ${stack.simulators?.mindbody.url ?? "-"}/control
   PushPress sim  ${pushpress?.baseUrl ?? "-"}      company ${pushpress?.companyId ?? "-"}
+  Glofox sim     ${glofox?.baseUrl ?? "-"}      branch ${glofox?.branchId ?? "-"}
+  ABC Ignite sim ${abcIgnite?.baseUrl ?? "-"}      club ${abcIgnite?.clubNumber ?? "-"} (polled every few minutes)
   Mailbox        ${stack.mailbox?.url ?? "-"}      emails the Worker sends (Mailbox page in the admin app)
   Database       ${options.dataDir}/dev.db  (libSQL HTTP on port ${options.ports.db})
 

@@ -12,3 +12,4 @@ export * from "./audit";
 export * from "./source-removal";
 export * from "./sign-in-throttle";
 export * from "./access-rules";
+export * from "./source-poll-state";

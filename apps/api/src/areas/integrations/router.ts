@@ -114,7 +114,7 @@ const integrationView = z.object({
   webhookSecretHint: z.string().nullable(),
   previousSecretValidUntil: z.number().nullable(),
   lastWebhookAt: z.number().nullable(),
-  health: z.enum(["waiting", "receiving", "quiet", "disconnected"]),
+  health: z.enum(["waiting", "receiving", "quiet", "polled", "disconnected"]),
   createdAt: z.number(),
   syncedMembers: z.number(),
   locations: z.array(z.object({ locationId: z.string(), facilityId: z.string(), facilityName: z.string() })),

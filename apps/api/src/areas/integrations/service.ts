@@ -31,7 +31,8 @@ const HOUR = 3_600_000;
 /** A connected integration that has sent nothing for a day is worth a look. */
 const QUIET_AFTER = 24 * HOUR;
 
-export type IntegrationHealth = "waiting" | "receiving" | "quiet" | "disconnected";
+/** `polled`: a system without webhooks (ABC Ignite), whose changes are asked for every few minutes (ADR 0018). */
+export type IntegrationHealth = "waiting" | "receiving" | "quiet" | "polled" | "disconnected";
 
 export async function listMyOrganisations({ ctx }: { ctx: AdminCtx }) {
   return listOwnedOrganisations(ctx.db, ctx.actor.userId);
@@ -67,11 +68,13 @@ export async function listIntegrations({ ctx, input }: { ctx: Ctx; input: OrgInp
       const connected = row.apiKey !== DISCONNECTED_API_KEY;
       const health: IntegrationHealth = !connected
         ? "disconnected"
-        : row.lastWebhookAt === null
-          ? "waiting"
-          : now - row.lastWebhookAt > QUIET_AFTER
-            ? "quiet"
-            : "receiving";
+        : nativeConnector(row.system) && !nativeConnector(row.system)?.webhooks
+          ? "polled"
+          : row.lastWebhookAt === null
+            ? "waiting"
+            : now - row.lastWebhookAt > QUIET_AFTER
+              ? "quiet"
+              : "receiving";
       const previousValid = row.previousWebhookSecret !== null && (row.previousSecretValidUntil ?? 0) > now;
       return {
         id: row.id,

@@ -1,9 +1,11 @@
 import { deadLetterInboxEvent, failPass } from "@uas/engine";
+import { failPoll } from "@uas/db";
 import type { Ctx } from "../../context";
 import type { SyncQueueMessage } from "./sync-message";
 
 export const DEAD_WEBHOOK_REASON = "This change could not be applied after repeated attempts; it is kept for support";
 export const DEAD_PASS_REASON = "The pass could not continue after repeated attempts; nobody was removed";
+export const DEAD_POLL_REASON = "The check for changes could not finish after repeated attempts; it is tried again";
 
 /**
  * The end of the line for a sync message that kept failing: it is recorded where people look, so
@@ -20,6 +22,10 @@ export async function recordDeadSyncMessage({ ctx, input }: { ctx: Ctx; input: S
       return;
     case "pass.start":
       // Nothing was started; the next cron (or Sync now) starts the pass again.
+      return;
+    case "poll.step":
+      // The watermark did not move: the club's lease expires and the same window is read again.
+      await failPoll(ctx.db, input, input.window.untilMs, DEAD_POLL_REASON);
       return;
     case "retention.prune":
       // Nothing is lost: the next cron's chain prunes the same rows.

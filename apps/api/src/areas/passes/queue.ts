@@ -9,6 +9,8 @@ import { ACK, settle, validDeliveries, type Delivery, type Settlement } from "..
 import { backoffSeconds } from "../../queues/retry";
 import { applyWebhookDeliveries } from "../webhooks/queue";
 import { startPassFromMessage, stepPass } from "./service";
+import type { PollStepMessage } from "../polling/step-message";
+import { runPollStep } from "../polling/service";
 import { errorSummary } from "../../log";
 import type { RetentionPruneMessage } from "../retention/prune-message";
 import { pruneStep } from "../retention/queue";
@@ -31,6 +33,14 @@ export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Binding
   const deliveries = validDeliveries(batch, syncQueueMessage);
   const webhooks = deliveries.filter((d): d is Delivery<WebhookApplyMessage> => d.body.type === "webhook.apply");
   if (webhooks.length > 0) await applyWebhookDeliveries(ctx, webhooks);
+  // Delta poll steps (ADR 0018): each a bounded read of one club's window; a failure is recorded, not retried.
+  const polls = deliveries.filter((d): d is Delivery<PollStepMessage> => d.body.type === "poll.step");
+  for (const { message, body } of polls.slice(0, PASS_MESSAGES_PER_INVOCATION)) {
+    await settle(message, async () => {
+      await runPollStep({ ctx, input: body });
+      return ACK;
+    });
+  }
   const passes = deliveries.filter(
     (d): d is Delivery<PassStartMessage | PassStepMessage> =>
       d.body.type === "pass.start" || d.body.type === "pass.step",
@@ -38,14 +48,17 @@ export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Binding
   for (const { message, body } of passes.slice(0, PASS_MESSAGES_PER_INVOCATION)) {
     await settle(message, () => (body.type === "pass.start" ? startPass(ctx, body) : step(ctx, body)));
   }
-  const later = passes.slice(PASS_MESSAGES_PER_INVOCATION);
+  const later = [...passes.slice(PASS_MESSAGES_PER_INVOCATION), ...polls.slice(PASS_MESSAGES_PER_INVOCATION)];
   if (later.length > 0) await handBack(ctx, later);
   const prunes = deliveries.filter((d): d is Delivery<RetentionPruneMessage> => d.body.type === "retention.prune");
   for (const { message, body } of prunes) await settle(message, () => pruneStep(ctx, body));
 }
 
 /** Pass messages past the budget: sent again as they are (each is idempotent), then acknowledged. */
-async function handBack(ctx: Ctx, deliveries: Delivery<PassStartMessage | PassStepMessage>[]): Promise<void> {
+async function handBack(
+  ctx: Ctx,
+  deliveries: Delivery<PassStartMessage | PassStepMessage | PollStepMessage>[],
+): Promise<void> {
   try {
     await ctx.queues.sync.sendBatch(deliveries.map(({ body }) => ({ body })));
     for (const { message } of deliveries) message.ack();

@@ -2,17 +2,19 @@ import { z } from "zod";
 import { webhookApplyMessage } from "../webhooks/apply-message";
 import { passStartMessage } from "./start-message";
 import { passStepMessage } from "./step-message";
+import { pollStepMessage } from "../polling/step-message";
 import { retentionPruneMessage } from "../retention/prune-message";
 
 /**
- * What the `sync` queue (and its dead-letter queue) carries: pass messages, retention steps, and
- * `webhook.apply` version 1, sent there before webhooks had a queue of their own and still applied while
- * those messages drain.
+ * What the `sync` queue (and its dead-letter queue) carries: pass messages, retention steps, delta poll
+ * steps (ADR 0018), and `webhook.apply` version 1, sent there before webhooks had a queue of their own and
+ * still applied while those messages drain.
  */
 export const syncQueueMessage = z.discriminatedUnion("type", [
   passStartMessage,
   passStepMessage,
   retentionPruneMessage,
   webhookApplyMessage,
+  pollStepMessage,
 ]);
 export type SyncQueueMessage = z.infer<typeof syncQueueMessage>;

@@ -12,6 +12,7 @@ import { SOURCE_LABELS, SYNC_SOURCES } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { notFound } from "../../errors";
 import { findFacility } from "../../facilities";
+import { pollFreshnessOf } from "../polling/freshness";
 
 type FacilityRef = { id: string; organisationId: string };
 
@@ -26,6 +27,11 @@ export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { f
     Promise.all(SYNC_SOURCES.map((source) => getSourceHealth(ctx.db, facility.id, source))),
   ]);
   if (!settings || !facilityRow) throw notFound("Sync settings");
+  // A polled integration (ABC Ignite) says how fresh its data is: "checked 3 minutes ago" (ADR 0018).
+  const polls = await pollFreshnessOf(
+    ctx,
+    integrations.map((row) => row.integrationId),
+  );
   const enabled = { integration: settings.integrationsEnabled, cctv: settings.cctvEnabled };
   return {
     facilityId: facility.id,
@@ -70,6 +76,9 @@ export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { f
       name: row.name,
       // A facility mirrors an integration it was mapped to (or turned on here); others start off.
       enabled: row.enabled ?? false,
+      polls: polls
+        .filter((poll) => poll.integrationId === row.integrationId)
+        .map(({ locationId, checkedAt, freshness, lastError }) => ({ locationId, checkedAt, freshness, lastError })),
     })),
   };
 }

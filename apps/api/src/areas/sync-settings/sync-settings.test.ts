@@ -112,10 +112,10 @@ describe("Sync from these integrations", () => {
       const { body } = await trpcQuery("syncSettings.get", { facilityId: tenant.granted.id }, cookie);
       return (body.result?.data as { integrations: Array<{ integrationId: string; enabled: boolean }> }).integrations;
     };
-    expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: false }]);
+    expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: false, polls: [] }]);
 
     await updateIntegration(db, partner.id, {}, [{ locationId: "loc-1", facilityId: tenant.granted.id }]);
-    expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: true }]);
+    expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: true, polls: [] }]);
 
     // A facility's own choice survives later edits of the map.
     await trpcMutation(
@@ -124,6 +124,6 @@ describe("Sync from these integrations", () => {
       cookie,
     );
     await updateIntegration(db, partner.id, {}, [{ locationId: "loc-2", facilityId: tenant.granted.id }]);
-    expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: false }]);
+    expect(await mirrors()).toEqual([{ integrationId: partner.id, name: "Partner", enabled: false, polls: [] }]);
   });
 });

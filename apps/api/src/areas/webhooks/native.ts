@@ -22,7 +22,9 @@ export function inboundOf(c: Context<WebhookEnv>): InboundWebhook {
 
 type InboxEvent = { webhookId: string; payload: string };
 
-const upserted = (record: ContractRecord) => ({ type: "member.upserted", data: record });
+/** A connector's record or removal as a contract event (the inbox's payload), for webhooks and polls alike. */
+export const upserted = (record: ContractRecord) => ({ type: "member.upserted", data: record });
+export const removal = (record: ContractRecord) => ({ type: "member.removed", data: record });
 const removed = (externalId: string, updatedAt: string) => ({
   type: "member.removed",
   data: { external_id: externalId, location_ids: [], updated_at: updatedAt },
@@ -48,7 +50,7 @@ async function toInboxEvents(
     case "upsert":
       return [one(upserted(change.record))];
     case "removal":
-      return [one({ type: "member.removed", data: change.record })];
+      return [one(removal(change.record))];
     case "fetch": {
       const record = await fetchOne(change.externalId);
       return [one(record ? upserted(record) : removed(change.externalId, occurredAt))];

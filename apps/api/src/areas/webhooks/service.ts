@@ -54,7 +54,8 @@ export async function receiveWebhook({
   return { status: "accepted" };
 }
 
-async function sendApplyMessages(ctx: Ctx, keys: InboxKey[]): Promise<void> {
+/** Hands stored inbox rows to the webhooks queue (the receiver, the sweeper and the delta poll). */
+export async function sendApplyMessages(ctx: Ctx, keys: InboxKey[]): Promise<void> {
   for (let i = 0; i < keys.length; i += SEND_BATCH_LIMIT) {
     const slice = keys.slice(i, i + SEND_BATCH_LIMIT);
     await ctx.queues.webhooks.sendBatch(

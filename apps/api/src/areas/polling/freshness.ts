@@ -1,0 +1,16 @@
+import { listPollStates } from "@uas/db";
+import { pollFreshness } from "@uas/domain";
+import type { Ctx } from "../../context";
+
+/** Sync settings' line for each polled club of these integrations: "checked 3 minutes ago", or why not (ADR 0018). */
+export async function pollFreshnessOf(ctx: Ctx, integrationIds: string[]) {
+  const rows = await listPollStates(ctx.db, integrationIds);
+  const now = ctx.now();
+  return rows.map((row) => ({
+    integrationId: row.integrationId,
+    locationId: row.locationId,
+    checkedAt: row.checkedAtMs,
+    freshness: pollFreshness(row.checkedAtMs, now),
+    lastError: row.lastError,
+  }));
+}
