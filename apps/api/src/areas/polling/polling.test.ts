@@ -92,9 +92,16 @@ describe("ABC Ignite delta poll (ADR 0018)", () => {
     // Sync settings say how fresh the data is.
     const view = await trpcQuery("syncSettings.get", { facilityId: tenant.granted.id }, cookie);
     const item = (
-      view.body.result?.data as { integrations: Array<{ integrationId: string; polls: Array<{ freshness: string }> }> }
+      view.body.result?.data as {
+        integrations: Array<{
+          integrationId: string;
+          polls: Array<{ freshness: string; watermarkAt: number; clubTimeZone: string }>;
+        }>;
+      }
     ).integrations.find((i) => i.integrationId === integrationId);
     expect(item?.polls[0]?.freshness).toMatch(/^checked (just now|\d+ minutes? ago)$/);
+    // The watermark and the club's zone, for the page to show it on the club's clock.
+    expect(item?.polls[0]).toMatchObject({ watermarkAt: t0 + 4 * MINUTE, clubTimeZone: "America/Chicago" });
   });
 
   it("a poll lost with its Worker (a restart) keeps the watermark: after the lease the same window is read again", async () => {
