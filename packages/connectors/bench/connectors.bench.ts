@@ -169,7 +169,9 @@ async function main(): Promise<void> {
     runs.abc.push(await listThrough(abcIgniteConnector, abcContext));
     if (round <= GLOFOX_ROUNDS) runs.glofox.push(await listThrough(glofoxConnector, gfContext));
     console.log(
-      `round ${round}: partner ${runs.partner.at(-1)?.seconds.toFixed(2)} s, mindbody ${runs.mindbody.at(-1)?.seconds.toFixed(2)} s, pushpress ${runs.pushpress.at(-1)?.seconds.toFixed(2)} s, abc ${runs.abc.at(-1)?.seconds.toFixed(2)} s, glofox ${runs.glofox.at(-1)?.seconds.toFixed(2)} s`,
+      `round ${round}: partner ${runs.partner.at(-1)?.seconds.toFixed(2)} s, mindbody ${runs.mindbody.at(-1)?.seconds.toFixed(2)} s, pushpress ${runs.pushpress.at(-1)?.seconds.toFixed(2)} s, abc ${runs.abc.at(-1)?.seconds.toFixed(2)} s${round <= GLOFOX_ROUNDS ? `, glofox ${runs.glofox.at(-1)?.seconds.toFixed(2)} s` : ""}; load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
     );
   }
   const usage = (await (
@@ -261,6 +263,10 @@ async function main(): Promise<void> {
       unchanged_pass_cpu_seconds: round3(unchanged.cpu_seconds),
       people_unchanged: unchanged.processed,
       ratio_to_partner_api: round3(first.seconds / partnerFirst.seconds),
+      // This process's CPU (connector + engine + libSQL) is steadier than wall clock on a shared machine.
+      cpu_ratio_to_partner_api_per_person: round3(
+        first.cpu_seconds / Math.max(1, first.added) / (partnerFirst.cpu_seconds / Math.max(1, partnerFirst.added)),
+      ),
       unchanged_ratio_to_partner_api: round3(unchanged.seconds / partnerUnchanged.seconds),
       // The partner's people are all members; a system's simulator has the same number of people, some of
       // whom its full listing leaves out (inactive, prospects): per person listed, for an even comparison.
