@@ -3,6 +3,9 @@
  * people served by its simulator over HTTP from its own process, beside the partner contract's demo partner
  * (apps/demo-partner) with the same number of people, in the same run:
  *
+ * Each system's connector is the registry's (`connectorFor`), as the Worker runs it (native pages gathered up
+ * to the Worker's page size, src/shared/gather-pages.ts).
+ *
  * - the FULL pass (full-pass.ts): the listing through the connector and the engine applying it to a real
  *   libSQL database, first pass (everyone added) and unchanged pass (the common night): seconds, CPU,
  *   API calls; `ratio_to_partner_api` = the system's full pass over the partner contract's (target ≤ 1.5);
@@ -26,12 +29,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_LOCATIONS as PARTNER_LOCATIONS } from "@uas/demo-partner";
 import { parseListingRecord } from "@uas/domain";
-import type { ConnectionContext, Connector, ListingRequest } from "../src";
-import { mindbodyConnector } from "../src/mindbody";
+import { type ConnectionContext, type Connector, type ListingRequest, connectorFor } from "../src";
 import { partnerApiConnector } from "../src/partner-api";
-import { pushpressConnector } from "../src/pushpress";
-import { glofoxConnector } from "../src/glofox";
-import { abcIgniteConnector } from "../src/abc-ignite";
 import { type FullPassFigures, type PassFigures, measureFullPass } from "./full-pass";
 import { measurePollLag } from "./poll-lag";
 import { BENCH_CLUB_TIME_ZONE, BENCH_CONTROL_KEY, BENCH_KEYS, type ServerInfo } from "./server";
@@ -149,9 +148,9 @@ async function main(): Promise<void> {
 
   // A warm-up listing each (not counted): JIT and the simulators' first-listing caches.
   await listThrough(partnerApiConnector, partnerContext);
-  await listThrough(mindbodyConnector, mbContext);
-  await listThrough(pushpressConnector, ppContext);
-  await listThrough(abcIgniteConnector, abcContext);
+  await listThrough(connectorFor("mindbody"), mbContext);
+  await listThrough(connectorFor("pushpress"), ppContext);
+  await listThrough(connectorFor("abc-ignite"), abcContext);
   await controlPost(mindbody.url, "/usage/reset", {});
 
   const runs = {
@@ -164,10 +163,10 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round += 1) {
     // Interleaved, so a burst of load from other processes hits every system alike.
     runs.partner.push(await listThrough(partnerApiConnector, partnerContext));
-    runs.mindbody.push(await listThrough(mindbodyConnector, mbContext));
-    runs.pushpress.push(await listThrough(pushpressConnector, ppContext));
-    runs.abc.push(await listThrough(abcIgniteConnector, abcContext));
-    if (round <= GLOFOX_ROUNDS) runs.glofox.push(await listThrough(glofoxConnector, gfContext));
+    runs.mindbody.push(await listThrough(connectorFor("mindbody"), mbContext));
+    runs.pushpress.push(await listThrough(connectorFor("pushpress"), ppContext));
+    runs.abc.push(await listThrough(connectorFor("abc-ignite"), abcContext));
+    if (round <= GLOFOX_ROUNDS) runs.glofox.push(await listThrough(connectorFor("glofox"), gfContext));
     console.log(
       `round ${round}: partner ${runs.partner.at(-1)?.seconds.toFixed(2)} s, mindbody ${runs.mindbody.at(-1)?.seconds.toFixed(2)} s, pushpress ${runs.pushpress.at(-1)?.seconds.toFixed(2)} s, abc ${runs.abc.at(-1)?.seconds.toFixed(2)} s${round <= GLOFOX_ROUNDS ? `, glofox ${runs.glofox.at(-1)?.seconds.toFixed(2)} s` : ""}; load ${loadavg()
         .map((l) => l.toFixed(2))
@@ -183,15 +182,18 @@ async function main(): Promise<void> {
   const watermark = new Date(Math.floor(Date.now() / 1000) * 1000 + 1000).toISOString();
   await new Promise((resolve) => setTimeout(resolve, 1100));
   await controlPost(mindbody.url, "/burst", { count: 100 });
-  const delta = await listThrough(mindbodyConnector, mbContext, { locationIds: null, since: watermark });
+  const delta = await listThrough(connectorFor("mindbody"), mbContext, { locationIds: null, since: watermark });
 
   // Glofox and ABC deltas: 100 members change after the watermark (both stamp whole seconds).
   const laterWatermark = new Date(Math.floor(Date.now() / 1000) * 1000 + 1000).toISOString();
   await new Promise((resolve) => setTimeout(resolve, 1100));
   await controlPost(glofox.url, "/burst", { count: 100 });
   await controlPost(abc.url, "/burst", { count: 100 });
-  const gfDelta = await listThrough(glofoxConnector, gfContext, { locationIds: null, since: laterWatermark });
-  const abcDelta = await listThrough(abcIgniteConnector, abcContext, { locationIds: null, since: laterWatermark });
+  const gfDelta = await listThrough(connectorFor("glofox"), gfContext, { locationIds: null, since: laterWatermark });
+  const abcDelta = await listThrough(connectorFor("abc-ignite"), abcContext, {
+    locationIds: null,
+    since: laterWatermark,
+  });
 
   // The full passes, one system after another (each its own fresh database); the partner contract's first
   // and last, so the ratio's denominator is the better of two runs that bracket the others.
@@ -217,11 +219,11 @@ async function main(): Promise<void> {
     );
   };
   await runPass("partner", "partner-api", partnerApiConnector, partnerContext);
-  await runPass("mindbody", "mindbody", mindbodyConnector, mbContext);
-  await runPass("pushpress", "pushpress", pushpressConnector, ppContext);
-  await runPass("abc", "abc-ignite", abcIgniteConnector, abcContext);
+  await runPass("mindbody", "mindbody", connectorFor("mindbody"), mbContext);
+  await runPass("pushpress", "pushpress", connectorFor("pushpress"), ppContext);
+  await runPass("abc", "abc-ignite", connectorFor("abc-ignite"), abcContext);
   await runPass("partner", "partner-api", partnerApiConnector, partnerContext);
-  await runPass("glofox", "glofox", glofoxConnector, gfContext);
+  await runPass("glofox", "glofox", connectorFor("glofox"), gfContext);
 
   // ABC poll lag at a 1-minute poll: a different member changed every 2 s (a member changed twice between
   // polls is read once, at its latest version, which is what the row needs).
@@ -235,7 +237,7 @@ async function main(): Promise<void> {
   const pollLag =
     POLL_MINUTES > 0 && memberIds.length > 0
       ? await measurePollLag({
-          connector: abcIgniteConnector,
+          connector: connectorFor("abc-ignite"),
           context: abcContext,
           minutes: POLL_MINUTES,
           change: async (firstName) => {

@@ -64,7 +64,7 @@ const activeIds = (sim: AbcIgniteSimulator) =>
 describe("ABC Ignite connector: listing", () => {
   it("is registered, has no webhooks, and pages to the last page with only active members", async () => {
     const sim = await start({ memberCount: 450 });
-    expect(connectorFor("abc-ignite")).toBe(abcIgniteConnector);
+    expect(connectorFor("abc-ignite")).toMatchObject({ system: "abc-ignite", fetchOne: abcIgniteConnector.fetchOne });
     expect(abcIgniteConnector.webhooks).toBeUndefined();
     const context = contextFor(sim);
     const all = await listAll(abcIgniteConnector, context);
