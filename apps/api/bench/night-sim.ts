@@ -644,6 +644,15 @@ try {
             await one<{ n: number }>(sql`SELECT count(*) AS n FROM sync_pass_page
             WHERE pass_id IN (SELECT id FROM sync_pass WHERE started_at >= ${nightStarted})`)
           ).n;
+    // People the partner listed: each listing once. A chain's passes each count the whole organisation's
+    // listing in records_done (as each used to read it), so the per-person figures divide by this instead.
+    const peopleListed =
+      (
+        await one<{ n: number | null }>(sql`SELECT sum(n) AS n FROM (
+        SELECT max(p.records_done) AS n FROM sync_pass p JOIN facility f ON f.id = p.facility_id
+        WHERE p.started_at >= ${nightStarted}
+        GROUP BY p.source, CASE WHEN p.source = 'integration' THEN f.organisation_id ELSE p.facility_id END)`)
+      ).n ?? 0;
     check.$client.close();
     const entryTotal = entries.reduce((s, e) => s + e.n, 0);
     const skippedEntries = entries.find((e) => e.outcome === "skipped")?.n ?? 0;
@@ -656,7 +665,7 @@ try {
     // entry, by trigger), page records and the passes' own writes.
     const allRows = rowsWritten + entryTotal * 2 + pageRecords + passTotal * 2 + pages;
     const workerCpuMs = invocationCosts.slice(firstInvocation).reduce((sum, c) => sum + c.cpuMs, 0);
-    const perPerson = (value: number, digits = 4) => round(value / Math.max(1, recordsListed), digits);
+    const perPerson = (value: number, digits = 4) => round(value / Math.max(1, peopleListed), digits);
 
     const summary = {
       night,
@@ -676,6 +685,7 @@ try {
       // while \`pages\` counts each facility's pass's pages.
       listing_pages_read: meter.partner - listingReads0,
       records_listed: recordsListed,
+      people_listed: peopleListed,
       rows_total: users.n,
       rows_written: rowsWritten,
       page_records: pageRecords,
@@ -683,7 +693,7 @@ try {
       // Skipped entries stay individual (a record skipped every night writes its entry every night): the
       // same figure without them shows what the rest of the night costs.
       rows_written_per_person_without_skipped: perPerson(allRows - 2 * skippedEntries),
-      db_growth_mb_per_100k: round(((dbBytes - dbBytesBefore) / MB) * (100_000 / Math.max(1, recordsListed)), 2),
+      db_growth_mb_per_100k: round(((dbBytes - dbBytesBefore) / MB) * (100_000 / Math.max(1, peopleListed)), 2),
       worker_cpu_ms_per_person: perPerson(workerCpuMs, 3),
       rows_created: written.created ?? 0,
       rows_changed: written.changed ?? 0,

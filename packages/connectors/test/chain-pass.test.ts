@@ -163,7 +163,8 @@ function churn(): void {
     partner.store.upsert({ ...m, external_id: `M-NEW-${i}`, location_ids: [LOCATIONS[i % 3] as string] });
 }
 
-describe("a chain reads its listing once", () => {
+// Two databases and a dozen passes over HTTP: slower than a unit test on a shared machine.
+describe("a chain reads its listing once", { timeout: 60_000 }, () => {
   it("reads each page once and leaves every facility as its own pass would, night after night", async () => {
     const together = await chain();
     const apart = await chain();

@@ -12,7 +12,7 @@ import { jsonLiteral, sqlText, type Db, type SqlText } from "@uas/db";
 import type { ListingPage } from "./ports";
 import { getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
 import { planSettingsFor, type FacilitySyncContext } from "./source-context";
-import { loadRows } from "./row-store";
+import { loadPeopleRows, loadRows, type StoredRow } from "./row-store";
 import { pagePlanStatements } from "./page-writer";
 import { withWriteTransaction, type StoreHandle } from "./store-handle";
 
@@ -72,6 +72,8 @@ export async function applyListingPages(
       parsed[i] = [];
       const now = readClock(input.now);
       const shares = live.length > 1 ? recordsByFacility(records, input.locationMap) : null;
+      // A shared page's rows at every member in one statement (one read per page, not one per member).
+      const rowsAt = shares ? await rowsByFacility(tx, live, pass, target, pageKeys(records)) : null;
       const statements: SqlText[] = [];
       for (const member of live) {
         const targets = member.progress.targets.map((t, j) =>
@@ -84,7 +86,14 @@ export async function applyListingPages(
           continue;
         }
         const mine = shares ? shares(member.facilityId) : records;
-        const plan = await planMemberPage(tx, member, { pass, target, records: mine, now, map: input.locationMap });
+        const plan = await planMemberPage(tx, member, {
+          pass,
+          target,
+          records: mine,
+          rows: rowsAt?.get(member.facilityId) ?? (rowsAt ? new Map() : null),
+          now,
+          map: input.locationMap,
+        });
         statements.push(
           ...pagePlanStatements({
             scope: plan.scope,
@@ -204,12 +213,14 @@ async function planMemberPage(
     pass: SyncPassRow;
     target: PassTarget;
     records: readonly ParsedListingRecord[];
+    /** The member's rows of the page, when read for all members at once. */
+    rows: Map<string, StoredRow> | null;
     now: number;
     map: Map<string, string> | null;
   },
 ) {
   const scope = { facilityId: member.facilityId, source: input.pass.source, integrationId: input.target.integrationId };
-  const rows = await loadRows(tx, scope, pageKeys(input.records));
+  const rows = input.rows ?? (await loadRows(tx, scope, pageKeys(input.records)));
   const plan = planPage({
     source: input.pass.source,
     facility: member.context.facility,
@@ -220,6 +231,29 @@ async function planMemberPage(
     now: input.now,
   });
   return { scope, rows, plan };
+}
+
+/** A shared page's rows at each member's facility, by facility id then external id. */
+async function rowsByFacility(
+  tx: StoreHandle,
+  members: readonly MemberState[],
+  pass: SyncPassRow,
+  target: PassTarget,
+  externalIds: string[],
+): Promise<Map<string, Map<string, StoredRow>>> {
+  const rows = await loadPeopleRows(tx, {
+    facilityIds: members.map((m) => m.facilityId),
+    source: pass.source,
+    integrationId: target.integrationId,
+    externalIds,
+  });
+  const byFacility = new Map<string, Map<string, StoredRow>>();
+  for (const row of rows) {
+    const at = byFacility.get(row.facilityId) ?? new Map<string, StoredRow>();
+    at.set(row.externalId, row);
+    byFacility.set(row.facilityId, at);
+  }
+  return byFacility;
 }
 
 /**
