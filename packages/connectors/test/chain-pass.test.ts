@@ -1,7 +1,15 @@
 import { type DemoPartner, type Member, startDemoPartner } from "@uas/demo-partner";
 import { accessUser, activityEntry, listPassActivity, syncPass, updateSyncSettings, type Db } from "@uas/db";
 import { createFacility, createIntegration, createOrganisation, createTestDb } from "@uas/db/testing";
-import { type ListingPort, type SyncPassRow, getPass, runFullPass, startChainPasses, startPass } from "@uas/engine";
+import {
+  type ListingPort,
+  type SyncPassRow,
+  advancePass,
+  getPass,
+  runFullPass,
+  startChainPasses,
+  startPass,
+} from "@uas/engine";
 import { listingsOf } from "@uas/engine/testing";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { partnerApiConnector } from "../src";
@@ -226,6 +234,40 @@ describe("a chain reads its listing once", { timeout: 60_000 }, () => {
     expect(cc?.state).toBe("complete");
     const rowsA = (await c.db.select().from(accessUser)).filter((r) => r.facilityId === c.facilities[0]);
     expect(rowsA.filter((r) => r.removedAtSourceAt !== null)).toEqual([]);
+  });
+
+  it("in the Worker, the reader hands the others' pass ends back, and each ends in a step of its own", async () => {
+    const c = await chain();
+    const start = await startChainPasses({
+      db: c.db,
+      source: "integration",
+      trigger: "nightly",
+      members: c.facilities.map((facilityId) => ({ facilityId, nightlyDate: "2026-11-24" })),
+      now: T,
+    });
+    const [reader] = start.steps as [string];
+    const due: string[] = [];
+    for (let status = "continue"; status === "continue"; ) {
+      const result = await advancePass({
+        db: c.db,
+        passId: reader,
+        listingFor: listingsOf({ [c.integrationId]: listing() }),
+        maxPages: 3,
+        now: T + 1,
+        members: "return",
+      });
+      status = result.status;
+      due.push(...result.membersDue);
+    }
+    const others = start.passes.map((p) => p.pass.id).filter((id) => id !== reader);
+    expect(due.sort()).toEqual(others.sort());
+    for (const id of others) expect((await getPass(c.db, id))?.state).toBe("running");
+    requests = 0;
+    for (const id of others) {
+      const ended = await runFullPass({ db: c.db, passId: id, listingFor: listingsOf({}), now: T + 2 });
+      expect(ended).toMatchObject({ state: "complete", pagesDone: pages() });
+    }
+    expect(requests).toBe(0);
   });
 
   it("Sync now runs for its facility alone, reading the listing for it only", async () => {

@@ -39,9 +39,20 @@ export type AdvancePassInput = {
   onError?: "fail" | "throw";
   /** Pages are applied together in one transaction until they hold this many records (RECORDS_PER_TRANSACTION). */
   recordsPerTransaction?: number;
+  /**
+   * The other passes of a shared listing whose listings are all read (ADR 0020): "finish" (default) ends
+   * each here; "return" leaves them to the caller (`membersDue`), so the Worker hands each a step of its
+   * own and a reader's step stays within its subrequest budget however many facilities share the listing.
+   */
+  members?: "finish" | "return";
 };
 
-export type AdvancePassResult = { status: "continue" | "done"; pass: SyncPassRow };
+export type AdvancePassResult = {
+  status: "continue" | "done";
+  pass: SyncPassRow;
+  /** With `members: "return"`: other passes whose pass end is due (their next step ends them). */
+  membersDue: string[];
+};
 
 /**
  * Records applied in one write transaction: consecutive pages of a listing are read first, then applied
@@ -63,7 +74,8 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
   const { db, passId } = input;
   let pass = await getPass(db, passId);
   if (!pass) throw new PassNotFoundError(passId);
-  if (pass.state !== "running") return { status: "done", pass };
+  if (pass.state !== "running") return { status: "done", pass, membersDue: [] };
+  const membersDue: string[] = [];
   const locationMaps = new Map<string, Map<string, string>>();
   const listings = new Map<string, ListingPort>();
   const sharers = new Map<string, PageMember[]>();
@@ -76,8 +88,9 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
     for (let pagesRead = 0; ; ) {
       const progress = progressOf(pass);
       const index = nextTarget(pass.id, progress.targets);
-      if (index === -1) return { status: "done", pass: await finishPass(db, pass.id, readClock(input.now)) };
-      if (pagesRead >= input.maxPages) return { status: "continue", pass };
+      if (index === -1)
+        return { status: "done", pass: await finishPass(db, pass.id, readClock(input.now)), membersDue };
+      if (pagesRead >= input.maxPages) return { status: "continue", pass, membersDue };
       const target = progress.targets[index] as PassTarget;
       const listingKey = target.integrationId ?? "";
       const listing =
@@ -102,16 +115,17 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
         const applied = await applyListingPages(db, { pass, target, pages, members, locationMap, now: input.now });
         pass = applied.pass;
         // Each member's pass end is its own (its sweep, its brakes): one held does not hold the others.
-        for (const memberId of applied.finished) await finishMember(db, memberId, readClock(input.now));
+        if (input.members === "return") membersDue.push(...applied.finished);
+        else for (const memberId of applied.finished) await finishMember(db, memberId, readClock(input.now));
       }
       if (readError) throw readError;
       together = [];
-      if (pass.state !== "running") return { status: "done", pass };
+      if (pass.state !== "running") return { status: "done", pass, membersDue };
     }
   } catch (error) {
     if (input.onError === "throw") throw error;
     await failPasses({ db, passIds: [passId, ...together], reason: failureReason(error), now: readClock(input.now) });
-    return { status: "done", pass: (await getPass(db, passId)) as SyncPassRow };
+    return { status: "done", pass: (await getPass(db, passId)) as SyncPassRow, membersDue };
   }
 }
 

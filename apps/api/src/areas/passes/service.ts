@@ -113,9 +113,16 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
     listingFor,
     maxPages: tuning.pagesPerStep,
     now: ctx.now,
+    // A chain's other passes end in steps of their own (ADR 0020): this step's subrequests stay bounded.
+    members: "return",
   });
   await relayInvitationsAfterCommit(ctx);
-  if (result.status === "continue") await enqueueStep(ctx, pass.id);
+  const next = [...(result.status === "continue" ? [pass.id] : []), ...result.membersDue];
+  if (next.length > 0) {
+    await ctx.queues.sync.sendBatch(
+      next.map((passId): { body: PassStepMessage } => ({ body: { type: "pass.step", version: 1, passId } })),
+    );
+  }
 }
 
 const RESUME_LIMIT = 100;
