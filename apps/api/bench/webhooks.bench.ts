@@ -7,11 +7,10 @@
  * (bench/floor/worker.ts, started the same way as the product's) that verifies the same signature and
  * durably inserts one row through the same database endpoint. Both Workers are up during both phases,
  * so the machine runs the same processes; the floor goes first so its load never overlaps the product's
- * drain. `accept_p99_ratio_to_floor` is the product's accept p99 over the floor's: what the product
+ * drain (the floor and the load generator: bench/webhook-load.ts). `accept_p99_ratio_to_floor` is the product's accept p99 over the floor's: what the product
  * costs above the least an honest 202 needs, on whatever machine the bench runs.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
@@ -19,16 +18,13 @@ import { sql } from "drizzle-orm";
 import { createNodeDb } from "@uas/db/node";
 import { updateSyncSettings } from "@uas/db";
 import { startStack, repoRoot } from "@uas/devkit/stack";
-import { startProcess, stopProcess, waitForHttp } from "@uas/devkit/processes";
+import { type Delivery, percentile, runLoad, startFloor } from "./webhook-load";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const DUPLICATE_SHARE = 0.05;
 const DRAIN_TIMEOUT_MS = 120_000;
 const base = Number(process.env.BENCH_PORT_BASE ?? 7100);
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 const dataDir = join(tmpdir(), `uas-bench-webhooks-${process.pid}`);
 const stack = await startStack({
@@ -45,44 +41,27 @@ const stack = await startStack({
 const dbFile = join(dataDir, "dev.db");
 const db = createNodeDb({ url: `file:${dbFile}` });
 const integration = stack.integrations.find((i) => i.system === "partner-api")!;
-await db.run(
-  sql`CREATE TABLE IF NOT EXISTS bench_floor_inbox (webhook_id TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL)`,
-);
-const floorPort = base + 4;
-const floor = startProcess(
-  "floor",
-  process.execPath,
-  [join(repoRoot, "apps/api/scripts/serve-without-inspector.mjs")],
-  {
-    cwd: join(repoRoot, "apps/api/bench/floor"),
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: "false",
-      FORCE_COLOR: "0",
-      UAS_SERVE_OPTIONS: JSON.stringify({
-        port: floorPort,
-        persistTo: join(dataDir, "floor-wrangler"),
-        vars: {
-          DATABASE_URL: `http://127.0.0.1:${base + 2}`,
-          DATABASE_AUTH_TOKEN: stack.database.authToken,
-          FLOOR_WEBHOOK_SECRET: integration.webhookSecret,
-        },
-      }),
-    },
-    quiet: process.env.BENCH_VERBOSE !== "1",
-  },
-);
+const floor = await startFloor({
+  stack,
+  db,
+  dataDir,
+  port: base + 4,
+  dbPort: base + 2,
+  secret: integration.webhookSecret,
+}).catch(async (error: unknown) => {
+  db.$client.close();
+  await stack.close();
+  throw error;
+});
 
 try {
-  await waitForHttp(`http://127.0.0.1:${floorPort}/`, 60_000, () => floor.child.exitCode === null);
   const facility = stack.facilities.find((f) => f.name === "Northside")!;
   await updateSyncSettings(db, facility.id, { integrationsEnabled: true }, Date.now());
   const url = `${stack.apiUrl}/webhooks/integrations/${integration.id}`;
-  const floorUrl = `http://127.0.0.1:${floorPort}/webhooks/integrations/${integration.id}`;
+  const floorUrl = floor.url(integration.id);
   const signer = new Webhook(integration.webhookSecret);
 
-  type Delivery = { id: string; body: string };
-  const deliveries: Delivery[] = Array.from({ length: EVENTS }, (_, i) => ({
+  const deliveries: Array<{ id: string; body: string }> = Array.from({ length: EVENTS }, (_, i) => ({
     id: `bench-${i}`,
     body: JSON.stringify({
       type: "member.upserted",
@@ -104,77 +83,24 @@ try {
   const duplicates = deliveries.filter((_, i) => i % Math.round(1 / DUPLICATE_SHARE) === 0);
   const queue = [...deliveries, ...duplicates];
 
-  // The load generator shares this machine's two cores with the stack, so it does as little as it can in
-  // the timed window: every delivery is signed beforehand (well within the 5-minute tolerance), and sent
-  // over kept-alive plain HTTP rather than fetch.
-  const sign = ({ id, body }: Delivery) => {
-    const timestamp = new Date();
-    return {
-      "content-type": "application/json",
-      "content-length": String(Buffer.byteLength(body)),
-      "webhook-id": id,
-      "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
-      "webhook-signature": signer.sign(id, timestamp, body),
-    };
-  };
-  /** Every delivery to one receiver at CONCURRENCY; answers, latencies and sender retries. */
-  const runLoad = async (target: string) => {
-    const latencies: number[] = [];
-    const statuses = new Map<string, number>();
-    let next = 0;
-    let senderRetries = 0;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    const signed = new Map(queue.map((delivery, i) => [i, sign(delivery)]));
-    const post = (headers: Record<string, string>, body: string) =>
-      new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const request = http.request(target, { method: "POST", headers, agent }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-          res.on("error", reject);
-        });
-        request.on("error", reject);
-        request.end(body);
-      });
-    // As the contract asks of a sender: anything but a 2xx/4xx answer (a 5xx, a dropped connection,
-    // a restarted dev server) is retried with the same webhook-id; the receiver dedupes it.
-    const send = async (index: number) => {
-      const delivery = queue[index]!;
-      for (let attempt = 1; ; attempt += 1) {
-        const headers = attempt === 1 ? signed.get(index)! : sign(delivery);
-        const started = performance.now();
-        try {
-          const res = await post(headers, delivery.body);
-          if (res.status >= 500 || !res.text.startsWith("{")) throw new Error(`answered ${res.status}`);
-          const answer = JSON.parse(res.text) as { status?: string };
-          latencies.push(performance.now() - started);
-          const key = res.status === 202 ? `202 ${answer.status}` : String(res.status);
-          statuses.set(key, (statuses.get(key) ?? 0) + 1);
-          return;
-        } catch (error) {
-          if (attempt >= 5) throw error;
-          senderRetries += 1;
-          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-        }
-      }
-    };
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < queue.length) await send(next++);
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    agent.destroy();
-    return { sorted: [...latencies].sort((a, b) => a - b), statuses, senderRetries, seconds };
-  };
+  // Signed beforehand by the harness (well within the 5-minute tolerance); a retry is signed again.
+  const load: Delivery[] = queue.map(({ id, body }) => ({
+    body,
+    sign: () => {
+      const timestamp = new Date();
+      return {
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+        "webhook-signature": signer.sign(id, timestamp, body),
+      };
+    },
+  }));
 
-  const floorRun = await runLoad(floorUrl);
+  const floorRun = await runLoad(floorUrl, load, CONCURRENCY);
   const [floorRows] = await db.all<{ n: number }>(
     sql`SELECT count(*) AS n FROM bench_floor_inbox WHERE webhook_id LIKE 'bench-%'`,
   );
-  const { sorted, statuses, senderRetries, seconds: acceptSeconds } = await runLoad(url);
+  const { sorted, statuses, senderRetries, seconds: acceptSeconds } = await runLoad(url, load, CONCURRENCY);
   const lastAccept = performance.now();
 
   // Every distinct event was answered 202 (a retried one may be answered "duplicate" when its first
@@ -234,6 +160,6 @@ try {
   );
 } finally {
   db.$client.close();
-  await stopProcess(floor);
+  await floor.stop();
   await stack.close();
 }

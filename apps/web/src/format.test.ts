@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { formatDateTime, formatRelative, formatTimeOfDay, fullName, setDisplayTimeZone } from "./format";
+import {
+  formatDateTime,
+  formatDateTimeIn,
+  formatRelative,
+  formatTimeOfDay,
+  fullName,
+  setDisplayTimeZone,
+} from "./format";
 
 const TUESDAY_15_04_UTC = Date.UTC(2026, 11, 2, 15, 4);
 
@@ -26,6 +33,17 @@ describe("dates are shown in the facility's time zone, with the zone named", () 
     expect(formatDateTime(TUESDAY_15_04_UTC)).toMatch(/00:04|12:04\sAM/);
     setDisplayTimeZone("Europe/London");
     expect(formatDateTime(TUESDAY_15_04_UTC)).toMatch(/15:04|03:04\sPM/);
+  });
+});
+
+describe("a member system's own clock", () => {
+  it("shows the instant in the named zone, whatever the facility's, and null for a zone that is not one", () => {
+    setDisplayTimeZone("Europe/London");
+    const shown = formatDateTimeIn(TUESDAY_15_04_UTC, "America/Chicago");
+    expect(shown).toMatch(/(09:04|09:04\sAM)/);
+    expect(shown).toContain("CST");
+    expect(formatDateTimeIn(TUESDAY_15_04_UTC, " America/Chicago ")).toBe(shown);
+    expect(formatDateTimeIn(TUESDAY_15_04_UTC, "Mars/Olympus")).toBeNull();
   });
 });
 

@@ -42,6 +42,18 @@ export function formatDateTime(ms: number): string {
 }
 
 /**
+ * An instant on another clock than the facility's, with the zone named: a member system's own time zone
+ * (an ABC Ignite club's, "2 Dec 2026, 09:04 CST"). Null when `timeZone` is not an IANA zone.
+ */
+export function formatDateTimeIn(ms: number, timeZone: string): string | null {
+  try {
+    return formatter("dateTime", timeZone.trim()).format(new Date(ms));
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A wall-clock time of day in a given zone, e.g. the nightly hour: "03:00 Europe/London". Formatted
  * in UTC from a fixed day, so it is the hour as configured whatever today's offset is.
  */

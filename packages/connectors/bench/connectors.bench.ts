@@ -1,37 +1,51 @@
 /**
- * `npm run bench:connectors`: a 100,000-client Mindbody site and a 100,000-customer PushPress company listed
- * through their connectors and simulators over HTTP, beside the partner-contract demo partner (apps/demo-partner)
- * listed through the partner-api connector, the same number of people in the same run. Every record is validated by the domain
- * (`parseListingRecord`) on both sides, as a pass would. This measures the LISTING (HTTP, paging, translation,
- * validation), not the whole pass (planning and writing rows are the engine's and the same for every source).
+ * `npm run bench:connectors`: per member system (Mindbody, PushPress, Glofox, ABC Ignite), each with PEOPLE
+ * people served by its simulator over HTTP from its own process, beside the partner contract's demo partner
+ * (apps/demo-partner) with the same number of people, in the same run:
  *
- * Glofox and ABC Ignite too: Glofox's listing is bound by its published rate (about 10 requests/s, 100 a page:
- * the connector paces its calls), so it is listed once (BENCH_GLOFOX_ROUNDS, default 1) without a warm-up.
- * ABC Ignite's poll lag (poll-lag.ts): changes at the simulator read by a 1-minute delta poll driven here
- * for BENCH_POLL_MINUTES (default 5; 0 skips it).
+ * Each system's connector is the registry's (`connectorFor`), as the Worker runs it (native pages gathered up
+ * to the Worker's page size, src/shared/gather-pages.ts).
  *
- * Writes <repo root>/.bench/connectors.json. Env: BENCH_PEOPLE (default 100000), BENCH_ROUNDS (default 3, after one warm-up; the
- * best round of each system counts: the machine is shared).
+ * - the FULL pass (full-pass.ts): the listing through the connector and the engine applying it to a real
+ *   libSQL database, first pass (everyone added) and unchanged pass (the common night): seconds, CPU,
+ *   API calls; `ratio_to_partner_api` = the system's full pass over the partner contract's (target ≤ 1.5);
+ * - the listing alone (`listing_only`: HTTP, paging, translation, validation; best of BENCH_ROUNDS after a
+ *   warm-up), and API calls per delta;
+ * - ABC Ignite's poll lag (poll-lag.ts) at a 1-minute poll for BENCH_POLL_MINUTES (default 5; 0 skips it).
+ *
+ * Glofox's listing is bound by its published rate (about 10 requests/s, 100 a page: the connector paces its
+ * calls), so its passes take at least people/100 × 0.11 s whatever the machine; the output says so.
+ * Webhook accept p99 (Mindbody, PushPress, Glofox through the Worker's route) is added to the same file by
+ * apps/api/bench/connector-webhooks.bench.ts, the second step of `npm run bench:connectors`.
+ *
+ * Writes <repo root>/.bench/connectors.json. Size: `--people N` or BENCH_PEOPLE (default 100,000).
+ * BENCH_ROUNDS (default 3) listing-only rounds; BENCH_GLOFOX_ROUNDS (default 0) listing-only Glofox rounds.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_LOCATIONS as PARTNER_LOCATIONS } from "@uas/demo-partner";
 import { parseListingRecord } from "@uas/domain";
-import type { ConnectionContext, Connector, ListingRequest } from "../src";
-import { mindbodyConnector } from "../src/mindbody";
+import { type ConnectionContext, type Connector, type ListingRequest, connectorFor } from "../src";
 import { partnerApiConnector } from "../src/partner-api";
-import { pushpressConnector } from "../src/pushpress";
-import { glofoxConnector } from "../src/glofox";
-import { abcIgniteConnector } from "../src/abc-ignite";
+import { type FullPassFigures, type PassFigures, measureFullPass } from "./full-pass";
 import { measurePollLag } from "./poll-lag";
 import { BENCH_CLUB_TIME_ZONE, BENCH_CONTROL_KEY, BENCH_KEYS, type ServerInfo } from "./server";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 100_000);
+const peopleFlag = process.argv.indexOf("--people");
+const PEOPLE = Number(
+  (peopleFlag >= 0 ? process.argv[peopleFlag + 1] : undefined) ?? process.env.BENCH_PEOPLE ?? 100_000,
+);
+if (!Number.isInteger(PEOPLE) || PEOPLE < 1000) throw new Error("--people must be a whole number of at least 1,000");
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-const GLOFOX_ROUNDS = Math.max(1, Number(process.env.BENCH_GLOFOX_ROUNDS ?? 1));
+const GLOFOX_ROUNDS = Math.max(0, Number(process.env.BENCH_GLOFOX_ROUNDS ?? 0));
+/** Glofox's published rate and page size, as the connector paces it (src/glofox: 110 ms between calls). */
+const GLOFOX_PAGE = 100;
+const GLOFOX_CALL_SPACING_S = 0.11;
 const POLL_MINUTES = Math.max(0, Number(process.env.BENCH_POLL_MINUTES ?? 5));
 const children: ChildProcess[] = [];
 
@@ -88,7 +102,11 @@ function best(runs: Listing[]): Listing {
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
 async function main(): Promise<void> {
-  console.log(`bench:connectors: ${PEOPLE} people per system, ${ROUNDS} round(s)`);
+  console.log(
+    `bench:connectors: ${PEOPLE} people per system, ${ROUNDS} listing round(s); load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   const [partner, mindbody, pushpress, glofox, abc] = await Promise.all([
     serve("partner"),
     serve("mindbody"),
@@ -130,9 +148,9 @@ async function main(): Promise<void> {
 
   // A warm-up listing each (not counted): JIT and the simulators' first-listing caches.
   await listThrough(partnerApiConnector, partnerContext);
-  await listThrough(mindbodyConnector, mbContext);
-  await listThrough(pushpressConnector, ppContext);
-  await listThrough(abcIgniteConnector, abcContext);
+  await listThrough(connectorFor("mindbody"), mbContext);
+  await listThrough(connectorFor("pushpress"), ppContext);
+  await listThrough(connectorFor("abc-ignite"), abcContext);
   await controlPost(mindbody.url, "/usage/reset", {});
 
   const runs = {
@@ -145,12 +163,14 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round += 1) {
     // Interleaved, so a burst of load from other processes hits every system alike.
     runs.partner.push(await listThrough(partnerApiConnector, partnerContext));
-    runs.mindbody.push(await listThrough(mindbodyConnector, mbContext));
-    runs.pushpress.push(await listThrough(pushpressConnector, ppContext));
-    runs.abc.push(await listThrough(abcIgniteConnector, abcContext));
-    if (round <= GLOFOX_ROUNDS) runs.glofox.push(await listThrough(glofoxConnector, gfContext));
+    runs.mindbody.push(await listThrough(connectorFor("mindbody"), mbContext));
+    runs.pushpress.push(await listThrough(connectorFor("pushpress"), ppContext));
+    runs.abc.push(await listThrough(connectorFor("abc-ignite"), abcContext));
+    if (round <= GLOFOX_ROUNDS) runs.glofox.push(await listThrough(connectorFor("glofox"), gfContext));
     console.log(
-      `round ${round}: partner ${runs.partner.at(-1)?.seconds.toFixed(2)} s, mindbody ${runs.mindbody.at(-1)?.seconds.toFixed(2)} s, pushpress ${runs.pushpress.at(-1)?.seconds.toFixed(2)} s, abc ${runs.abc.at(-1)?.seconds.toFixed(2)} s, glofox ${runs.glofox.at(-1)?.seconds.toFixed(2)} s`,
+      `round ${round}: partner ${runs.partner.at(-1)?.seconds.toFixed(2)} s, mindbody ${runs.mindbody.at(-1)?.seconds.toFixed(2)} s, pushpress ${runs.pushpress.at(-1)?.seconds.toFixed(2)} s, abc ${runs.abc.at(-1)?.seconds.toFixed(2)} s${round <= GLOFOX_ROUNDS ? `, glofox ${runs.glofox.at(-1)?.seconds.toFixed(2)} s` : ""}; load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
     );
   }
   const usage = (await (
@@ -162,15 +182,48 @@ async function main(): Promise<void> {
   const watermark = new Date(Math.floor(Date.now() / 1000) * 1000 + 1000).toISOString();
   await new Promise((resolve) => setTimeout(resolve, 1100));
   await controlPost(mindbody.url, "/burst", { count: 100 });
-  const delta = await listThrough(mindbodyConnector, mbContext, { locationIds: null, since: watermark });
+  const delta = await listThrough(connectorFor("mindbody"), mbContext, { locationIds: null, since: watermark });
 
   // Glofox and ABC deltas: 100 members change after the watermark (both stamp whole seconds).
   const laterWatermark = new Date(Math.floor(Date.now() / 1000) * 1000 + 1000).toISOString();
   await new Promise((resolve) => setTimeout(resolve, 1100));
   await controlPost(glofox.url, "/burst", { count: 100 });
   await controlPost(abc.url, "/burst", { count: 100 });
-  const gfDelta = await listThrough(glofoxConnector, gfContext, { locationIds: null, since: laterWatermark });
-  const abcDelta = await listThrough(abcIgniteConnector, abcContext, { locationIds: null, since: laterWatermark });
+  const gfDelta = await listThrough(connectorFor("glofox"), gfContext, { locationIds: null, since: laterWatermark });
+  const abcDelta = await listThrough(connectorFor("abc-ignite"), abcContext, {
+    locationIds: null,
+    since: laterWatermark,
+  });
+
+  // The full passes, one system after another (each its own fresh database); the partner contract's first
+  // and last, so the ratio's denominator is the better of two runs that bracket the others.
+  await controlPost(mindbody.url, "/usage/reset", {});
+  const passes: Record<string, FullPassFigures[]> = { partner: [] };
+  const runPass = async <C>(
+    name: string,
+    system: Parameters<typeof measureFullPass>[0]["system"],
+    connector: Connector<C>,
+    context: ConnectionContext<C>,
+  ) => {
+    const figures = await measureFullPass({
+      system,
+      connector,
+      context,
+      ...(system === "partner-api" ? { locationIds: PARTNER_LOCATIONS } : {}),
+    });
+    passes[name] = [...(passes[name] ?? []), figures];
+    console.log(
+      `full pass ${name}: first ${figures.first.seconds.toFixed(2)} s (${figures.first.added} added, ${figures.first.calls} calls), unchanged ${figures.unchanged.seconds.toFixed(2)} s (${figures.unchanged.processed} processed); load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
+  };
+  await runPass("partner", "partner-api", partnerApiConnector, partnerContext);
+  await runPass("mindbody", "mindbody", connectorFor("mindbody"), mbContext);
+  await runPass("pushpress", "pushpress", connectorFor("pushpress"), ppContext);
+  await runPass("abc", "abc-ignite", connectorFor("abc-ignite"), abcContext);
+  await runPass("partner", "partner-api", partnerApiConnector, partnerContext);
+  await runPass("glofox", "glofox", connectorFor("glofox"), gfContext);
 
   // ABC poll lag at a 1-minute poll: a different member changed every 2 s (a member changed twice between
   // polls is read once, at its latest version, which is what the row needs).
@@ -184,7 +237,7 @@ async function main(): Promise<void> {
   const pollLag =
     POLL_MINUTES > 0 && memberIds.length > 0
       ? await measurePollLag({
-          connector: abcIgniteConnector,
+          connector: connectorFor("abc-ignite"),
           context: abcContext,
           minutes: POLL_MINUTES,
           change: async (firstName) => {
@@ -194,74 +247,100 @@ async function main(): Promise<void> {
         })
       : null;
 
-  const partnerBest = best(runs.partner);
-  const gfBest = best(runs.glofox);
-  const abcBest = best(runs.abc);
-  const mbBest = best(runs.mindbody);
-  const ppBest = best(runs.pushpress);
+  const bestPass = (runs: FullPassFigures[], which: "first" | "unchanged"): PassFigures =>
+    runs.map((run) => run[which]).reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const partnerFirst = bestPass(passes.partner ?? [], "first");
+  const partnerUnchanged = bestPass(passes.partner ?? [], "unchanged");
+  /** One system's full-pass figures, its ratios to the partner contract's in this run. */
+  const fullPass = (name: string) => {
+    const first = bestPass(passes[name] ?? [], "first");
+    const unchanged = bestPass(passes[name] ?? [], "unchanged");
+    return {
+      full_pass_seconds: round3(first.seconds),
+      full_pass_cpu_seconds: round3(first.cpu_seconds),
+      calls_per_full_pass: first.calls,
+      people_added: first.added,
+      people_skipped: first.skipped,
+      unchanged_pass_seconds: round3(unchanged.seconds),
+      unchanged_pass_cpu_seconds: round3(unchanged.cpu_seconds),
+      people_unchanged: unchanged.processed,
+      ratio_to_partner_api: round3(first.seconds / partnerFirst.seconds),
+      // This process's CPU (connector + engine + libSQL) is steadier than wall clock on a shared machine.
+      cpu_ratio_to_partner_api_per_person: round3(
+        first.cpu_seconds / Math.max(1, first.added) / (partnerFirst.cpu_seconds / Math.max(1, partnerFirst.added)),
+      ),
+      unchanged_ratio_to_partner_api: round3(unchanged.seconds / partnerUnchanged.seconds),
+      // The partner's people are all members; a system's simulator has the same number of people, some of
+      // whom its full listing leaves out (inactive, prospects): per person listed, for an even comparison.
+      ratio_to_partner_api_per_person: round3(
+        first.seconds / Math.max(1, first.added) / (partnerFirst.seconds / Math.max(1, partnerFirst.added)),
+      ),
+    };
+  };
+  const listingOnly = (rounds: Listing[]) => {
+    const top = best(rounds);
+    return {
+      seconds: round3(top.seconds),
+      calls: top.calls,
+      people_listed: top.people,
+      invalid_records: top.invalid,
+      ratio_to_partner_api: round3(top.seconds / best(runs.partner).seconds),
+      all_rounds_seconds: rounds.map((r) => round3(r.seconds)),
+    };
+  };
+  const glofoxPass = fullPass("glofox");
+  const glofoxFloorSeconds = Math.ceil(PEOPLE / GLOFOX_PAGE) * GLOFOX_CALL_SPACING_S;
   const figures = {
     measures:
-      "listing only (HTTP, paging, translation, domain validation of each record), not the whole pass; each system serves from its own process; best of the rounds after a warm-up",
+      "full pass: the listing through each connector over HTTP (each system's simulator in its own process) and the engine applying it to a fresh libSQL database file (first pass: everyone added; unchanged pass: the common night); ratio_to_partner_api: the system's first full pass over the partner contract's (the better of two partner passes run first and last), target ≤ 1.5. listing_only: the listing alone, best of the rounds after a warm-up",
     people: PEOPLE,
-    rounds: ROUNDS,
+    load_average_at_end: loadavg().map((l) => round3(l)),
     partner_api: {
-      full_listing_seconds: round3(partnerBest.seconds),
-      calls_per_full_listing: partnerBest.calls,
-      people_listed: partnerBest.people,
+      full_pass_seconds: round3(partnerFirst.seconds),
+      full_pass_cpu_seconds: round3(partnerFirst.cpu_seconds),
+      calls_per_full_pass: partnerFirst.calls,
+      people_added: partnerFirst.added,
+      unchanged_pass_seconds: round3(partnerUnchanged.seconds),
+      unchanged_pass_cpu_seconds: round3(partnerUnchanged.cpu_seconds),
+      all_full_pass_seconds: (passes.partner ?? []).map((run) => round3(run.first.seconds)),
+      listing_only: listingOnly(runs.partner),
     },
     mindbody: {
-      full_listing_seconds: round3(mbBest.seconds),
-      calls_per_full_listing: mbBest.calls,
-      people_listed: mbBest.people,
-      invalid_records: mbBest.invalid,
+      ...fullPass("mindbody"),
       calls_per_delta: delta.calls,
       delta_changed_people: delta.people + delta.removals,
       daily_call_quota: 1000,
-      share_of_daily_quota_per_full_listing: round3(mbBest.calls / 1000),
-      calls_counted_by_simulator_for_the_rounds: mindbodyCallsToday,
-      ratio_to_partner_api: round3(mbBest.seconds / partnerBest.seconds),
+      share_of_daily_quota_per_full_pass: round3(bestPass(passes.mindbody ?? [], "first").calls / 1000),
+      calls_per_night_with_one_full_pass_and_96_deltas:
+        bestPass(passes.mindbody ?? [], "first").calls + 96 * delta.calls,
+      calls_counted_by_simulator_for_the_listing_rounds: mindbodyCallsToday,
+      listing_only: listingOnly(runs.mindbody),
     },
     pushpress: {
-      full_listing_seconds: round3(ppBest.seconds),
-      calls_per_full_listing: ppBest.calls,
-      people_listed: ppBest.people,
-      invalid_records: ppBest.invalid,
+      ...fullPass("pushpress"),
       calls_per_delta: null,
       delta_note: "PushPress has no modified-since filter: no deltas; webhooks carry changes",
-      ratio_to_partner_api: round3(ppBest.seconds / partnerBest.seconds),
+      listing_only: listingOnly(runs.pushpress),
     },
     glofox: {
-      full_listing_seconds: round3(gfBest.seconds),
-      calls_per_full_listing: gfBest.calls,
-      people_listed: gfBest.people,
-      invalid_records: gfBest.invalid,
+      ...glofoxPass,
       calls_per_delta: gfDelta.calls,
       delta_changed_people: gfDelta.people + gfDelta.removals,
-      ratio_to_partner_api: round3(gfBest.seconds / partnerBest.seconds),
-      rate_note:
-        "Glofox publishes about 10 requests/s and at most 100 members a page: the connector spaces its calls 110 ms apart, so a full listing takes at least people/100 × 0.11 s whatever the machine",
-      rounds: GLOFOX_ROUNDS,
+      published_rate_floor_seconds: round3(glofoxFloorSeconds),
+      ratio_of_rate_floor_to_partner_api: round3(glofoxFloorSeconds / partnerFirst.seconds),
+      rate_note: `Glofox publishes about 10 requests/s and at most ${GLOFOX_PAGE} members a page: the connector spaces its calls ${GLOFOX_CALL_SPACING_S * 1000} ms apart, so a full listing of ${PEOPLE.toLocaleString("en")} people takes at least ${Math.ceil(PEOPLE / GLOFOX_PAGE)} calls × ${GLOFOX_CALL_SPACING_S} s = ${glofoxFloorSeconds.toFixed(1)} s whatever the machine (${(glofoxFloorSeconds / partnerFirst.seconds).toFixed(1)}× the partner contract's full pass here)${glofoxPass.ratio_to_partner_api > 1.5 ? ": it misses 1.5× for that reason alone" : ""}; pass time above that floor: ${(glofoxPass.full_pass_seconds - glofoxFloorSeconds).toFixed(1)} s`,
+      ...(runs.glofox.length > 0 ? { listing_only: listingOnly(runs.glofox) } : {}),
     },
     abc_ignite: {
-      full_listing_seconds: round3(abcBest.seconds),
-      calls_per_full_listing: abcBest.calls,
-      people_listed: abcBest.people,
-      invalid_records: abcBest.invalid,
+      ...fullPass("abc"),
       calls_per_delta: abcDelta.calls,
       delta_changed_people: abcDelta.people + abcDelta.removals,
-      ratio_to_partner_api: round3(abcBest.seconds / partnerBest.seconds),
+      listing_only: listingOnly(runs.abc),
       poll_lag: pollLag && {
         ...pollLag,
         measures:
           "seconds from a change at the simulator to the 1-minute delta poll reading it (driven in this process by the domain's pollDue/beginPoll/endPoll and the connector's delta, the Worker's rules); the Worker's apply queue adds at most its 1 s batch timeout",
       },
-    },
-    all_rounds_seconds: {
-      partner_api: runs.partner.map((r) => round3(r.seconds)),
-      mindbody: runs.mindbody.map((r) => round3(r.seconds)),
-      pushpress: runs.pushpress.map((r) => round3(r.seconds)),
-      glofox: runs.glofox.map((r) => round3(r.seconds)),
-      abc_ignite: runs.abc.map((r) => round3(r.seconds)),
     },
   };
   mkdirSync(join(repoRoot, ".bench"), { recursive: true });

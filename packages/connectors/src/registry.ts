@@ -5,6 +5,7 @@ import { mindbodyConnector } from "./mindbody";
 import { pushpressConnector } from "./pushpress";
 import { abcIgniteConnector } from "./abc-ignite";
 import { glofoxConnector } from "./glofox";
+import { gatheringPages } from "./shared/gather-pages";
 
 /**
  * One entry per system: adding a system is its folder here plus this line (and the domain's source kind).
@@ -14,10 +15,11 @@ import { glofoxConnector } from "./glofox";
 export const CONNECTORS: Partial<Record<SystemId, Connector<any>>> = {
   "partner-api": partnerApiConnector,
   cctv: cctvConnector,
-  mindbody: mindbodyConnector,
-  pushpress: pushpressConnector,
-  glofox: glofoxConnector,
-  "abc-ignite": abcIgniteConnector,
+  // The native systems' small pages are gathered up to the Worker's page size (shared/gather-pages.ts).
+  mindbody: gatheringPages(mindbodyConnector),
+  pushpress: gatheringPages(pushpressConnector),
+  glofox: gatheringPages(glofoxConnector),
+  "abc-ignite": gatheringPages(abcIgniteConnector),
 };
 
 export function connectorFor(system: SystemId): Connector<any> {

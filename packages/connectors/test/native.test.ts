@@ -15,8 +15,8 @@ function sources(dir: string): string[] {
 
 describe("the native connectors' registration and runtime", () => {
   it("are registered under their systems", () => {
-    expect(connectorFor("mindbody")).toBe(mindbodyConnector);
-    expect(connectorFor("pushpress")).toBe(pushpressConnector);
+    expect(connectorFor("mindbody")).toMatchObject({ system: "mindbody", fetchOne: mindbodyConnector.fetchOne });
+    expect(connectorFor("pushpress")).toMatchObject({ system: "pushpress", fetchOne: pushpressConnector.fetchOne });
     expect(CONNECTORS.mindbody?.supportsDelta).toBe(true);
     expect(CONNECTORS.pushpress?.supportsDelta).toBe(false);
   });

@@ -15,8 +15,12 @@ const tasks = {
     ["--filter", "@uas/db", "bench:import"],
   ],
   "bench:webhooks": [["--filter", "@uas/api", "bench:webhooks"]],
-  // Native connectors' listings (Mindbody, PushPress) over HTTP beside the partner contract's (.bench/connectors.json).
-  "bench:connectors": [["--filter", "@uas/connectors", "bench"]],
+  // Native connectors' full passes and listings over HTTP beside the partner contract's, then their webhooks'
+  // accept latency through the Worker's route, merged into the same file (.bench/connectors.json).
+  "bench:connectors": [
+    ["--filter", "@uas/connectors", "bench"],
+    ["--filter", "@uas/api", "bench:connector-webhooks"],
+  ],
   // The load bench (webhooks during a nightly pass) merges its load_* figures into the same file, the
   // night simulation its sim_* figures: an unchanged second night of 200 facilities (issue 19's figures).
   "bench:reliability": [

@@ -64,7 +64,7 @@ const activeIds = (sim: AbcIgniteSimulator) =>
 describe("ABC Ignite connector: listing", () => {
   it("is registered, has no webhooks, and pages to the last page with only active members", async () => {
     const sim = await start({ memberCount: 450 });
-    expect(connectorFor("abc-ignite")).toBe(abcIgniteConnector);
+    expect(connectorFor("abc-ignite")).toMatchObject({ system: "abc-ignite", fetchOne: abcIgniteConnector.fetchOne });
     expect(abcIgniteConnector.webhooks).toBeUndefined();
     const context = contextFor(sim);
     const all = await listAll(abcIgniteConnector, context);
@@ -238,6 +238,28 @@ describe("ABC Ignite connector: status vocabulary and club time", () => {
     expect(parseClubTime("2026-01-15 08:30:00.000000", zone)).toBe(Date.parse("2026-01-15T14:30:00Z"));
     expect(parseClubTime("2026-11-01 01:30:00.000000", zone)).toBe(Date.parse("2026-11-01T06:30:00Z"));
     expect(parseClubTime("yesterday", zone)).toBeNaN();
+  });
+
+  it("formats every second around DST changes as Intl does, zone by zone (the offset is cached per quarter hour)", () => {
+    const cases: Array<[string, string]> = [
+      ["America/Chicago", "2026-03-08T08:00:00Z"],
+      ["America/Chicago", "2026-11-01T07:00:00Z"],
+      ["Australia/Lord_Howe", "2026-04-04T15:00:00Z"],
+      ["Asia/Kathmandu", "2026-06-01T00:00:00Z"],
+      ["Europe/London", "2026-10-25T01:00:00Z"],
+    ];
+    for (const [zone, iso] of cases) {
+      const independent = new Intl.DateTimeFormat("sv-SE", {
+        timeZone: zone,
+        dateStyle: "short",
+        timeStyle: "medium",
+        hourCycle: "h23",
+      });
+      const at = Date.parse(iso);
+      for (let ms = at - 20 * 60_000; ms <= at + 20 * 60_000; ms += 7_000 + 123) {
+        expect(formatClubTime(ms, zone)).toBe(`${independent.format(new Date(ms))}.000000`);
+      }
+    }
   });
 });
 

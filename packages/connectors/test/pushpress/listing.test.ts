@@ -39,6 +39,25 @@ describe("PushPress listing against the simulator", () => {
     expect(context.requests.every((r) => r.includes("limit=100"))).toBe(true);
   });
 
+  it("through the registry, gathers pages up to the Worker's page size (at most 10 calls), the same people in all", async () => {
+    const sim = await startPushPress({ customerCount: 2500 });
+    const context = { ...pushpressContext(sim), tuning: { minRetryDelayMs: 5, retries: 3, pageSize: 1000 } };
+    const gathered = connectorFor("pushpress");
+    const ids: unknown[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await gathered.listPage(context, { locationIds: null, cursor });
+      expect(page.calls).toBeLessThanOrEqual(12);
+      sizes.push(page.records.length);
+      ids.push(...page.records.map((r) => r.external_id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(sizes[0]).toBeGreaterThanOrEqual(1000);
+    expect(sizes.length).toBeLessThanOrEqual(3);
+    expect(ids.sort()).toEqual((await listAll(pushpressContext(sim))).records.map((r) => r.external_id).sort());
+  });
+
   it("reads an exact multiple of the pages in flight to the empty page after it", async () => {
     const sim = await startPushPress({ customerCount: 800 });
     const context = pushpressContext(sim);

@@ -214,11 +214,20 @@ export async function failPoll(
 }
 
 /** How fresh each polled club of these integrations is (Sync settings). */
-export async function listPollStates(db: Db, integrationIds: string[]): Promise<PollStateRow[]> {
+/** The poll states of these integrations, each with its integration's sealed credentials (the club's time zone is among them). */
+export async function listPollStates(
+  db: Db,
+  integrationIds: string[],
+): Promise<Array<PollStateRow & { credentials: string | null }>> {
   if (integrationIds.length === 0) return [];
   const { rows } = await db.$client.execute({
-    sql: `SELECT ${COLUMNS} FROM source_poll_state WHERE integration_id IN (SELECT value FROM json_each(?))`,
+    sql: `SELECT ${COLUMNS.replace(/(\w+)/g, "s.$1")}, i.credentials FROM source_poll_state s
+      JOIN integration i ON i.id = s.integration_id
+      WHERE s.integration_id IN (SELECT value FROM json_each(?))`,
     args: [JSON.stringify(integrationIds)],
   });
-  return rows.map((row) => rowOf(row as unknown as Record<string, unknown>));
+  return rows.map((row) => {
+    const record = row as unknown as Record<string, unknown>;
+    return { ...rowOf(record), credentials: str(record.credentials) };
+  });
 }

@@ -35,6 +35,20 @@ export class AbcError extends Error {
   }
 }
 
+/**
+ * Each member's club-local timestamp, formatted once per change: Intl's formatting is the simulator's
+ * costliest step in a 100,000-member listing, and ABC itself stores the string rather than deriving it.
+ */
+const stamps = new WeakMap<AbcMember, { modifiedMs: number; timeZone: string; text: string }>();
+
+function lastModifiedTimestamp(member: AbcMember, timeZone: string): string {
+  const stamp = stamps.get(member);
+  if (stamp !== undefined && stamp.modifiedMs === member.modifiedMs && stamp.timeZone === timeZone) return stamp.text;
+  const text = formatClubTime(member.modifiedMs, timeZone);
+  stamps.set(member, { modifiedMs: member.modifiedMs, timeZone, text });
+  return text;
+}
+
 export function toApi(member: AbcMember, timeZone: string): Record<string, unknown> {
   return {
     memberId: member.memberId,
@@ -49,7 +63,7 @@ export function toApi(member: AbcMember, timeZone: string): Record<string, unkno
       memberStatus: member.memberStatus,
       memberStatusReason: member.memberStatusReason,
       joinStatus: member.joinStatus,
-      lastModifiedTimestamp: formatClubTime(member.modifiedMs, timeZone),
+      lastModifiedTimestamp: lastModifiedTimestamp(member, timeZone),
     },
     agreement: {
       membershipType: member.membershipType,

@@ -1,17 +1,21 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import {
-  env,
-  createExecutionContext,
-  createMessageBatch,
-  createScheduledController,
-  getQueueResult,
-  waitOnExecutionContext,
-} from "cloudflare:test";
-import { and, eq, like } from "drizzle-orm";
-import { accessUser, sourcePollState, updateSyncSettings, webhookInbox } from "@uas/db";
-import worker from "../..";
+import { env } from "cloudflare:test";
+import { and, eq, inArray, like, sql } from "drizzle-orm";
+import { accessUser, activityEntry, webhookInbox } from "@uas/db";
 import { eventually } from "../../../test/invitations-support";
-import { createTenant, signIn, testDb, trpcMutation, trpcQuery, type Tenant } from "../../../test/support";
+import { createTenant, signIn, trpcQuery, type Tenant } from "../../../test/support";
+import {
+  MINUTE,
+  addAbcMember,
+  connectAbc,
+  control,
+  db,
+  deliver,
+  mine,
+  minuteCron,
+  rowOf,
+  stateOf,
+} from "../../../test/poll-support";
 import type { PollStepMessage } from "./step-message";
 
 /**
@@ -21,96 +25,20 @@ import type { PollStepMessage } from "./step-message";
  * in the inbox and moves the watermark; the stored changes are applied by the real webhooks queue.
  */
 
-const db = testDb();
-const MINUTE = 60_000;
-const control = (path: string, body: unknown) =>
-  fetch(`${env.ABC_URL}/control/${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${env.SIMULATOR_CONTROL_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const CHANGES = 450;
 
-async function addAbcMember(firstName: string): Promise<string> {
-  const res = await control("members", {
-    firstName,
-    lastName: "Polled",
-    email: `${firstName.toLowerCase()}@example.com`,
-  });
-  return ((await res.json()) as { memberId: string }).memberId;
-}
-
-/** The minute cron at `at`, its `poll.step` messages recorded instead of sent. */
-async function minuteCron(at: number): Promise<PollStepMessage[]> {
-  const sent: PollStepMessage[] = [];
-  const queue = {
-    send: async (body: PollStepMessage) => void sent.push(body),
-    sendBatch: async (messages: Iterable<{ body: PollStepMessage }>) => {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue;
-  const ctx = createExecutionContext();
-  await worker.scheduled!(
-    createScheduledController({ scheduledTime: at, cron: "* * * * *" }),
-    { ...env, SYNC_QUEUE: queue },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return sent;
-}
-
-/** Delivers poll steps through the sync queue's consumer; continuations go to a recording queue too. */
-async function deliver(messages: PollStepMessage[]): Promise<{ acked: number; continued: PollStepMessage[] }> {
-  const continued: PollStepMessage[] = [];
-  const queue = { send: async (body: PollStepMessage) => void continued.push(body) } as unknown as Queue;
-  const batch = createMessageBatch(
-    "sync",
-    messages.map((body, i) => ({ id: `poll-${Date.now()}-${i}`, body, timestamp: new Date(), attempts: 1 })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue!(batch, { ...env, SYNC_QUEUE: queue }, ctx);
-  const result = (await getQueueResult(batch, ctx)) as { explicitAcks: string[] };
-  return { acked: result.explicitAcks.length, continued };
-}
-
-async function connectAbc(tenant: Tenant, cookie: string, name: string): Promise<string> {
-  const connected = await trpcMutation(
-    "integrations.connect",
-    {
-      organisationId: tenant.organisation.id,
-      name,
-      system: "abc-ignite",
-      baseUrl: `${env.ABC_URL}/rest`,
-      credentials: {
-        appId: "test-abc-app",
-        appKey: "test-abc-key",
-        clubNumber: env.ABC_CLUB,
-        clubTimeZone: "America/Chicago",
-      },
-      locations: [{ locationId: env.ABC_CLUB, facilityId: tenant.granted.id }],
-    },
-    cookie,
-  );
-  expect(connected.status).toBe(200);
-  await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
-  return (connected.body.result?.data as { integrationId: string }).integrationId;
-}
-
-const stateOf = async (integrationId: string) =>
-  (await db.select().from(sourcePollState).where(eq(sourcePollState.integrationId, integrationId)))[0]!;
-const mine = (messages: PollStepMessage[], integrationId: string) =>
-  messages.filter((m) => m.integrationId === integrationId);
-
-async function rowOf(facilityId: string, externalId: string) {
-  return eventually(
-    async () =>
-      (
-        await db
-          .select({ firstName: accessUser.firstName, organisation: accessUser.facilityId })
-          .from(accessUser)
-          .where(and(eq(accessUser.facilityId, facilityId), eq(accessUser.externalId, externalId)))
-      )[0],
-    (found) => found !== undefined,
-  );
+/** Delivers a step and each continuation it sends, until the poll ends; the messages delivered. */
+async function runToEnd(first: PollStepMessage): Promise<PollStepMessage[]> {
+  const delivered: PollStepMessage[] = [];
+  let next: PollStepMessage | undefined = first;
+  while (next !== undefined) {
+    delivered.push(next);
+    const { acked, continued } = await deliver([next]);
+    expect(acked).toBe(1);
+    expect(continued.length).toBeLessThanOrEqual(1);
+    next = continued[0];
+  }
+  return delivered;
 }
 
 describe("ABC Ignite delta poll (ADR 0018)", () => {
@@ -164,9 +92,16 @@ describe("ABC Ignite delta poll (ADR 0018)", () => {
     // Sync settings say how fresh the data is.
     const view = await trpcQuery("syncSettings.get", { facilityId: tenant.granted.id }, cookie);
     const item = (
-      view.body.result?.data as { integrations: Array<{ integrationId: string; polls: Array<{ freshness: string }> }> }
+      view.body.result?.data as {
+        integrations: Array<{
+          integrationId: string;
+          polls: Array<{ freshness: string; watermarkAt: number; clubTimeZone: string }>;
+        }>;
+      }
     ).integrations.find((i) => i.integrationId === integrationId);
     expect(item?.polls[0]?.freshness).toMatch(/^checked (just now|\d+ minutes? ago)$/);
+    // The watermark and the club's zone, for the page to show it on the club's clock.
+    expect(item?.polls[0]).toMatchObject({ watermarkAt: t0 + 4 * MINUTE, clubTimeZone: "America/Chicago" });
   });
 
   it("a poll lost with its Worker (a restart) keeps the watermark: after the lease the same window is read again", async () => {
@@ -251,5 +186,97 @@ describe("ABC Ignite delta poll (ADR 0018)", () => {
     expect(ids).not.toContain(integrationB);
     const foreign = await trpcQuery("syncSettings.get", { facilityId: b.granted.id }, cookieA);
     expect(foreign.status).not.toBe(200);
+  });
+
+  // A poll window too large for one `poll.step` (ADR 0018): the tests' LISTING_PAGE_SIZE is 40, so a step
+  // reads 5 × 40 = 200 ABC members and a window of 450 changes takes three steps. Between the steps a second
+  // cron comes (the club is leased: nothing sent), a member changes again, and the Worker running the poll
+  // dies (its continuation is never delivered). The cron after the lease reads the window again from the
+  // watermark; the lost continuation turning up late changes nothing. Every change ends up applied, once.
+  it("a window of several steps, a late cron and a lost step between them: no change missed, none applied twice", async () => {
+    const busy = await createTenant();
+    const integrationId = await connectAbc(busy, await signIn(busy.admin.email, busy.admin.password), "Busy ABC");
+    const memberIds: string[] = [];
+    for (let i = 0; i < CHANGES; i += 50) {
+      const batch = Array.from({ length: Math.min(50, CHANGES - i) }, (_, j) => addAbcMember(`Stepped${i + j}`));
+      memberIds.push(...(await Promise.all(batch)));
+    }
+
+    const t0 = Date.now();
+    const first = mine(await minuteCron(t0), integrationId);
+    expect(first).toHaveLength(1);
+    const step1 = await deliver(first);
+    expect(step1.continued).toHaveLength(1);
+    const lost = step1.continued[0]!;
+    expect(lost.cursor).not.toBeNull();
+    // Mid-poll: the cursor is stored, the watermark has not moved, nothing says "checked" yet.
+    expect(await stateOf(integrationId)).toMatchObject({ watermarkMs: t0, checkedAtMs: null, cursor: lost.cursor });
+
+    // A second cron a minute on finds the club leased (its poll is still running): nothing is sent.
+    expect(mine(await minuteCron(t0 + MINUTE), integrationId)).toHaveLength(0);
+
+    // A member whose first version the first step stored changes again (a second later: whole seconds).
+    const sender = `integration:${integrationId}`;
+    const readFirst = await db
+      .select({ webhookId: webhookInbox.webhookId })
+      .from(webhookInbox)
+      .where(eq(webhookInbox.sender, sender));
+    const changed = memberIds.find((id) => readFirst.some((row) => row.webhookId.split(":")[2] === id));
+    if (changed === undefined) throw new Error("the first step stored none of the new members");
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await control("members", { memberId: changed, firstName: "Changed" })).status).toBe(200);
+
+    // The Worker dies with the continuation: no cron sends anything until the lease has run out, then the
+    // late cron reads the whole window again from the watermark, in steps.
+    expect(mine(await minuteCron(t0 + 5 * MINUTE), integrationId)).toHaveLength(0);
+    const retried = mine(await minuteCron(t0 + 11 * MINUTE), integrationId);
+    expect(retried).toHaveLength(1);
+    expect(retried[0]).toMatchObject({ cursor: null, window: { sinceMs: t0 - 2 * MINUTE, untilMs: t0 + 11 * MINUTE } });
+    const steps = await runToEnd(retried[0]!);
+    expect(steps.length).toBeGreaterThanOrEqual(3);
+    expect(await stateOf(integrationId)).toMatchObject({
+      watermarkMs: t0 + 11 * MINUTE,
+      cursor: null,
+      leaseUntilMs: null,
+      lastError: null,
+    });
+
+    // The lost continuation, delivered late: its poll is over, so it reads and stores nothing.
+    const storedBefore = await db.$count(webhookInbox, eq(webhookInbox.sender, sender));
+    await deliver([lost]);
+    expect(await db.$count(webhookInbox, eq(webhookInbox.sender, sender))).toBe(storedBefore);
+    expect((await stateOf(integrationId)).watermarkMs).toBe(t0 + 11 * MINUTE);
+
+    // Every member is a row, with its latest version; each stored change once, each applied once.
+    const rows = await eventually(
+      () =>
+        db
+          .select({ externalId: accessUser.externalId, firstName: accessUser.firstName })
+          .from(accessUser)
+          .where(and(eq(accessUser.facilityId, busy.granted.id), inArray(accessUser.externalId, memberIds))),
+      (found) => found.length === CHANGES && found.some((row) => row.firstName === "Changed"),
+      30_000,
+    );
+    expect(rows).toHaveLength(CHANGES);
+    expect(rows.find((row) => row.externalId === changed)?.firstName).toBe("Changed");
+    const stored = await db
+      .select({ webhookId: webhookInbox.webhookId })
+      .from(webhookInbox)
+      .where(and(eq(webhookInbox.sender, sender), like(webhookInbox.webhookId, `poll:${env.ABC_CLUB}:%`)));
+    const storedOfMembers = stored.filter((row) => memberIds.includes(row.webhookId.split(":")[2] ?? ""));
+    // One version of each member, two of the one changed mid-poll.
+    expect(storedOfMembers).toHaveLength(CHANGES + 1);
+    const ofThisPoll = and(
+      eq(activityEntry.integrationId, integrationId),
+      inArray(activityEntry.webhookId, sql`(SELECT webhook_id FROM webhook_inbox WHERE sender = ${sender})`),
+    );
+    expect(await db.$count(activityEntry, ofThisPoll)).toBeGreaterThanOrEqual(CHANGES + 1);
+    const appliedTwice = await db
+      .select({ webhookId: activityEntry.webhookId, n: sql<number>`count(*)` })
+      .from(activityEntry)
+      .where(ofThisPoll)
+      .groupBy(activityEntry.webhookId)
+      .having(sql`count(*) > 1`);
+    expect(appliedTwice).toEqual([]);
   });
 });

@@ -120,7 +120,9 @@ export async function runPollStep({ ctx, input }: { ctx: Ctx; input: PollStepMes
   let cursor = input.cursor;
   try {
     const credentials = await openSystemCredentials(ctx.secrets, target.credentials);
-    const context = connectionContext(ctx, target.baseUrl, credentials);
+    // Pages as large as the Worker's listings ask (LISTING_PAGE_SIZE), within the system's own maximum.
+    const connection = connectionContext(ctx, target.baseUrl, credentials);
+    const context = { ...connection, tuning: { ...connection.tuning, pageSize: ctx.tuning.listing.pageSize } };
     const since = new Date(input.window.sinceMs).toISOString();
     for (let page = 0; page < POLL_PAGES_PER_STEP; page++) {
       const listed = await connector.listPage(context, { locationIds: [key.locationId], cursor, since });

@@ -78,7 +78,14 @@ export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { f
       enabled: row.enabled ?? false,
       polls: polls
         .filter((poll) => poll.integrationId === row.integrationId)
-        .map(({ locationId, checkedAt, freshness, lastError }) => ({ locationId, checkedAt, freshness, lastError })),
+        .map(({ locationId, checkedAt, freshness, lastError, watermarkAt, clubTimeZone }) => ({
+          locationId,
+          checkedAt,
+          freshness,
+          lastError,
+          watermarkAt,
+          clubTimeZone,
+        })),
     })),
   };
 }

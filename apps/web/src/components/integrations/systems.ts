@@ -1,7 +1,15 @@
 /** The systems "Connect integration" offers, and each one's credential fields (the connector's names). */
 export type SystemChoice = "partner-api" | "mindbody" | "pushpress" | "glofox" | "abc-ignite";
 
-export type CredentialField = { name: string; label: string; secret?: boolean; hint?: string; optional?: boolean };
+export type CredentialField = {
+  name: string;
+  label: string;
+  secret?: boolean;
+  hint?: string;
+  optional?: boolean;
+  /** The value is a time zone: the dialog shows the time there now, for the admin to check against the club's clock. */
+  clock?: boolean;
+};
 
 /**
  * How a system's changes arrive between passes: a webhook subscription the product sets up ("managed",
@@ -69,6 +77,7 @@ export const SYSTEMS: Array<{
         name: "clubTimeZone",
         label: "Club time zone",
         hint: "The club's own time zone (e.g. America/Chicago): changes are asked for on its clock.",
+        clock: true,
       },
     ],
   },
