@@ -1,5 +1,12 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { isSourceOn, type PlanFacility, type PlanSettings, type RequireIdentifier, type SyncSource } from "@uas/domain";
+import {
+  mirroredIntegrationIds,
+  sourceGates,
+  type PlanFacility,
+  type PlanSettings,
+  type RequireIdentifier,
+  type SyncSource,
+} from "@uas/domain";
 import type { DbOrTx } from "@uas/db";
 import { facility, facilityIntegration, integrationLocation, syncSettings } from "@uas/db";
 
@@ -10,7 +17,7 @@ export type FacilitySyncContext = {
   requireIdentifier: RequireIdentifier;
   massDisablePercent: number;
   massDisableMinimum: number;
-  /** This facility's "Sync from these integrations" choices; a mapped integration without a row is mirrored. */
+  /** This facility's "Sync from these integrations" choices; read only through the domain's `isMirrored`. */
   optedIn: Map<string, boolean>;
 };
 
@@ -66,19 +73,16 @@ export function planSettingsFor(
   source: SyncSource,
   integrationId: string | null,
 ): PlanSettings {
+  // The domain's one answer: rule 1's switch and rule 2's "is this integration mirrored?" (no choice = off).
   return {
-    sourceEnabled: isSourceOn(context, source),
-    integrationEnabled: integrationId === null ? true : (context.optedIn.get(integrationId) ?? true),
+    ...sourceGates({ ...context, integrationChoices: context.optedIn }, source, integrationId),
     requireIdentifier: context.requireIdentifier,
   };
 }
 
 /** The integrations a facility mirrors: the listings its Integrations pass reads. */
 export function mirroredIntegrations(context: FacilitySyncContext): string[] {
-  return [...context.optedIn]
-    .filter(([, enabled]) => enabled)
-    .map(([integrationId]) => integrationId)
-    .sort();
+  return mirroredIntegrationIds(context.optedIn);
 }
 
 export async function loadLocationMap(db: DbOrTx, integrationId: string): Promise<Map<string, string>> {
