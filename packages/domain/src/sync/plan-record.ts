@@ -16,6 +16,7 @@ import {
   type ExistingRow,
   type SyncPatch,
   type SyncState,
+  type SyncedDetailField,
   type SyncedDetails,
 } from "./ownership";
 
@@ -277,13 +278,7 @@ function latest(a: number | null, b: number | null): number | null {
 
 function stateFrom(person: NormalisedPerson, now: number): SyncState {
   return {
-    firstName: person.firstName,
-    lastName: person.lastName,
-    mobilePhone: person.mobilePhone,
-    email: person.email,
-    personType: person.personType,
-    membershipStatus: person.membershipStatus,
-    syncedTags: person.syncedTags,
+    ...pickDetails(person),
     lastSyncedAt: now,
     sourceUpdatedAt: person.updatedAt,
     removedAtSourceAt: null,
@@ -294,18 +289,19 @@ function stateFrom(person: NormalisedPerson, now: number): SyncState {
 /** Copies only the sync-owned state: admin-owned fields must never ride along in a patch. */
 function keepState(row: SyncState): SyncState {
   return {
-    firstName: row.firstName,
-    lastName: row.lastName,
-    mobilePhone: row.mobilePhone,
-    email: row.email,
-    personType: row.personType,
-    membershipStatus: row.membershipStatus,
-    syncedTags: row.syncedTags,
+    ...pickDetails(row),
     lastSyncedAt: row.lastSyncedAt,
     sourceUpdatedAt: row.sourceUpdatedAt,
     removedAtSourceAt: row.removedAtSourceAt,
     removalSourceUpdatedAt: row.removalSourceUpdatedAt,
   };
+}
+
+/** The synced details of a person or row, field by field from the domain's one list. */
+function pickDetails(source: SyncedDetails): SyncedDetails {
+  const details: Partial<Record<SyncedDetailField, unknown>> = {};
+  for (const field of SYNCED_DETAIL_FIELDS) details[field] = source[field];
+  return details as SyncedDetails;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
