@@ -19,7 +19,14 @@ import {
   lastSyncedOf,
   passSyncedTimes,
 } from "@uas/db";
-import { decideAccess, sourceBadge, membershipStatusLabel, type Source, type UserSort } from "@uas/domain";
+import {
+  decideAccess,
+  isManualSource,
+  sourceBadge,
+  membershipStatusLabel,
+  type Source,
+  type UserSort,
+} from "@uas/domain";
 import type { AdminCtx, Ctx } from "../../context";
 import { badRequest, conflict, notFound } from "../../errors";
 import { relayInvitationsAfterCommit } from "../invitations/service";
@@ -195,7 +202,7 @@ export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: Fac
     notes: user.notes,
     appMessage: user.appMessage,
     /** Manual rows always; synced rows only while decoupled (Track source updates off). */
-    detailsEditable: user.source === "manual" || !user.trackSourceUpdates,
+    detailsEditable: isManualSource(user.source) || !user.trackSourceUpdates,
     access: {
       effective: decision.allowed,
       disabledReasons: reasons,
@@ -289,16 +296,16 @@ export async function updateUser({
   if (!found) throw notFound("User");
   const { user } = found;
   const { patch } = input;
-  if (user.source === "manual" && patch.trackSourceUpdates !== undefined) {
+  if (isManualSource(user.source) && patch.trackSourceUpdates !== undefined) {
     throw badRequest("Track source updates applies to synced users only");
   }
   const syncedFields = SYNCED_EDITABLE_FIELDS.filter((field) => patch[field] !== undefined);
   const tracking = patch.trackSourceUpdates ?? user.trackSourceUpdates;
-  if (user.source !== "manual" && tracking && syncedFields.length > 0) {
+  if (!isManualSource(user.source) && tracking && syncedFields.length > 0) {
     const names = syncedFields.map((field) => FIELD_LABELS[field]).join(", ");
     throw conflict(`${names}: updated by sync. Turn off Track source updates to edit.`);
   }
-  if (user.source === "manual") {
+  if (isManualSource(user.source)) {
     const email = patch.email !== undefined ? patch.email : user.email;
     const phone = patch.mobilePhone !== undefined ? patch.mobilePhone : user.mobilePhone;
     if (!email && !phone)
