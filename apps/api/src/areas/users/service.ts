@@ -20,11 +20,14 @@ import {
   passSyncedTimes,
 } from "@uas/db";
 import {
+  SYNCED_DETAIL_FIELDS,
   decideAccess,
+  fieldLabel,
   isManualSource,
   sourceBadge,
   membershipStatusLabel,
   type Source,
+  type SyncedDetailField,
   type UserSort,
 } from "@uas/domain";
 import type { AdminCtx, Ctx } from "../../context";
@@ -40,24 +43,13 @@ type FacilityRef = { id: string; organisationId: string; countryCode: string };
 export type DisabledReason = "switched_off_by_admin" | "removed_at_source" | "no_matching_rule_or_grant";
 export type InvitationState = "not_invited" | "queued" | "sent" | "failed";
 
-/** The details sync overwrites; an admin may edit them only on manual rows or decoupled ones. */
-export const SYNCED_EDITABLE_FIELDS = [
-  "firstName",
-  "lastName",
-  "email",
-  "mobilePhone",
-  "personType",
-  "membershipStatus",
-] as const;
-
-const FIELD_LABELS: Record<(typeof SYNCED_EDITABLE_FIELDS)[number], string> = {
-  firstName: "First name",
-  lastName: "Last name",
-  email: "Email",
-  mobilePhone: "Mobile phone",
-  personType: "Person type",
-  membershipStatus: "Membership status",
-};
+/**
+ * The details sync overwrites that an admin edits in the user panel (the domain's list; synced tags are
+ * never edited there): only on manual rows or decoupled ones.
+ */
+export const SYNCED_EDITABLE_FIELDS = SYNCED_DETAIL_FIELDS.filter(
+  (field): field is Exclude<SyncedDetailField, "syncedTags"> => field !== "syncedTags",
+);
 
 /** The row's source badge (the registry's `sourceBadge`). */
 export const sourceLabel = (source: Source, integrationName: string | null): string =>
@@ -302,7 +294,7 @@ export async function updateUser({
   const syncedFields = SYNCED_EDITABLE_FIELDS.filter((field) => patch[field] !== undefined);
   const tracking = patch.trackSourceUpdates ?? user.trackSourceUpdates;
   if (!isManualSource(user.source) && tracking && syncedFields.length > 0) {
-    const names = syncedFields.map((field) => FIELD_LABELS[field]).join(", ");
+    const names = syncedFields.map(fieldLabel).join(", ");
     throw conflict(`${names}: updated by sync. Turn off Track source updates to edit.`);
   }
   if (isManualSource(user.source)) {
