@@ -1,19 +1,25 @@
 import { and, eq, inArray } from "drizzle-orm";
 import {
+  SOURCE_KINDS,
+  SYNC_SOURCES,
   mirroredIntegrationIds,
   sourceGates,
   type PlanFacility,
   type PlanSettings,
   type RequireIdentifier,
+  type SourceSwitch,
   type SyncSource,
 } from "@uas/domain";
 import type { DbOrTx } from "@uas/db";
 import { facility, facilityIntegration, integrationLocation, syncSettings } from "@uas/db";
 
-export type FacilitySyncContext = {
+/** Each source kind's on/off switch, a column of sync_settings named by the registry. */
+const SWITCH_COLUMNS = Object.fromEntries(
+  SYNC_SOURCES.map((source) => [SOURCE_KINDS[source].switch, syncSettings[SOURCE_KINDS[source].switch]]),
+) as { [K in SourceSwitch]: (typeof syncSettings)[K] };
+
+export type FacilitySyncContext = Record<SourceSwitch, boolean> & {
   facility: PlanFacility & { organisationId: string };
-  integrationsEnabled: boolean;
-  cctvEnabled: boolean;
   requireIdentifier: RequireIdentifier;
   massDisablePercent: number;
   massDisableMinimum: number;
@@ -21,9 +27,7 @@ export type FacilitySyncContext = {
   optedIn: Map<string, boolean>;
 };
 
-export type SettingsOverride = Partial<
-  Pick<FacilitySyncContext, "requireIdentifier" | "integrationsEnabled" | "cctvEnabled">
->;
+export type SettingsOverride = Partial<Pick<FacilitySyncContext, "requireIdentifier" | SourceSwitch>>;
 
 export async function loadFacilityContexts(
   db: DbOrTx,
@@ -36,8 +40,7 @@ export async function loadFacilityContexts(
       id: facility.id,
       organisationId: facility.organisationId,
       countryCode: facility.countryCode,
-      integrationsEnabled: syncSettings.integrationsEnabled,
-      cctvEnabled: syncSettings.cctvEnabled,
+      ...SWITCH_COLUMNS,
       requireIdentifier: syncSettings.requireIdentifier,
       massDisablePercent: syncSettings.massDisablePercent,
       massDisableMinimum: syncSettings.massDisableMinimum,
