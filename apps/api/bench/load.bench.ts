@@ -184,7 +184,7 @@ try {
 
   // The nightly cron as wrangler fires it, at a chosen time: last night's 03:00 hour primes, tonight's is measured.
   const due = (t: number) =>
-    dueNightlyDate(t, context.time_zone, context.nightly_hour, nightlyStartOffsetMinutes(facility.id));
+    dueNightlyDate(t, context.time_zone, context.nightly_hour, nightlyStartOffsetMinutes(stack.organisationId));
   let tonight = Math.floor(now / (15 * 60_000)) * 15 * 60_000;
   while (!due(tonight)) tonight -= 15 * 60_000;
   let lastNight = tonight - DAY;

@@ -8,8 +8,8 @@
  *   Migrations and the set-based provisioning go through the same endpoint.
  * - Partner listings over HTTP from one demo partner process (night-sim-child.ts). SIM_SOURCE:
  *   `integration` (default): one integration per organisation of SIM_FACILITIES_PER_ORG facilities (1 by
- *   default: independent sites; 10 = chains, where each facility's pass reads the whole organisation's
- *   listing), a partner location per facility, the organisation's members spread over its locations (the
+ *   default: independent sites; 10 = chains, whose facilities' passes start together and read the
+ *   organisation's listing once, ADR 0020), a partner location per facility, the organisation's members spread over its locations (the
  *   generator puts ~15 % at two locations, ~5 % at none or an unmapped one), one listing server per
  *   organisation, all in the one process; `cctv`: each facility's own CCTV listing; `both`.
  * - Queues: night-sim-queue.ts, configured from wrangler.jsonc (max_batch_size 10, retries, DLQs).
@@ -579,6 +579,7 @@ try {
     const nightStarted = Date.now();
     const cpuDb0 = childCpuSeconds(dbChild);
     const cpuPartner0 = childCpuSeconds(partnerChild);
+    const listingReads0 = meter.partner;
     const firstMessage = messageCosts.length;
     const firstInvocation = invocationCosts.length;
     let maxFanOut = 0;
@@ -643,6 +644,15 @@ try {
             await one<{ n: number }>(sql`SELECT count(*) AS n FROM sync_pass_page
             WHERE pass_id IN (SELECT id FROM sync_pass WHERE started_at >= ${nightStarted})`)
           ).n;
+    // People the partner listed: each listing once. A chain's passes each count the whole organisation's
+    // listing in records_done (as each used to read it), so the per-person figures divide by this instead.
+    const peopleListed =
+      (
+        await one<{ n: number | null }>(sql`SELECT sum(n) AS n FROM (
+        SELECT max(p.records_done) AS n FROM sync_pass p JOIN facility f ON f.id = p.facility_id
+        WHERE p.started_at >= ${nightStarted}
+        GROUP BY p.source, CASE WHEN p.source = 'integration' THEN f.organisation_id ELSE p.facility_id END)`)
+      ).n ?? 0;
     check.$client.close();
     const entryTotal = entries.reduce((s, e) => s + e.n, 0);
     const skippedEntries = entries.find((e) => e.outcome === "skipped")?.n ?? 0;
@@ -655,21 +665,27 @@ try {
     // entry, by trigger), page records and the passes' own writes.
     const allRows = rowsWritten + entryTotal * 2 + pageRecords + passTotal * 2 + pages;
     const workerCpuMs = invocationCosts.slice(firstInvocation).reduce((sum, c) => sum + c.cpuMs, 0);
-    const perPerson = (value: number, digits = 4) => round(value / Math.max(1, recordsListed), digits);
+    const perPerson = (value: number, digits = 4) => round(value / Math.max(1, peopleListed), digits);
 
     const summary = {
       night,
       seconds: round(nightSeconds),
       messages: msgs.length,
       pass_start: count("sync:pass.start"),
+      // A chain's facilities due at one cron start together (ADR 0020).
+      passes_start: count("sync:passes.start"),
       pass_step: count("sync:pass.step"),
-      other_messages: msgs.length - count("sync:pass.start") - count("sync:pass.step"),
+      other_messages: msgs.length - count("sync:pass.start") - count("sync:passes.start") - count("sync:pass.step"),
       invocations: invocationCosts.length - firstInvocation,
       max_cron_fan_out: maxFanOut,
       passes: passTotal,
       passes_not_complete: passTotal - (passes.find((p) => p.state === "complete")?.n ?? 0),
       pages,
+      // Listing pages fetched from the partner (retries included): a chain reads each page once (ADR 0020),
+      // while \`pages\` counts each facility's pass's pages.
+      listing_pages_read: meter.partner - listingReads0,
       records_listed: recordsListed,
+      people_listed: peopleListed,
       rows_total: users.n,
       rows_written: rowsWritten,
       page_records: pageRecords,
@@ -677,7 +693,7 @@ try {
       // Skipped entries stay individual (a record skipped every night writes its entry every night): the
       // same figure without them shows what the rest of the night costs.
       rows_written_per_person_without_skipped: perPerson(allRows - 2 * skippedEntries),
-      db_growth_mb_per_100k: round(((dbBytes - dbBytesBefore) / MB) * (100_000 / Math.max(1, recordsListed)), 2),
+      db_growth_mb_per_100k: round(((dbBytes - dbBytesBefore) / MB) * (100_000 / Math.max(1, peopleListed)), 2),
       worker_cpu_ms_per_person: perPerson(workerCpuMs, 3),
       rows_created: written.created ?? 0,
       rows_changed: written.changed ?? 0,
@@ -707,8 +723,10 @@ try {
 const seconds = round((Date.now() - started) / 1000);
 const stepCosts = messageCosts.filter((m) => m.type === "sync:pass.step");
 const startCosts = messageCosts.filter((m) => m.type === "sync:pass.start");
+const chainStartCosts = messageCosts.filter((m) => m.type === "sync:passes.start");
 const rows: Array<[string, Cost[]]> = [
   ["pass.start messages", startCosts],
+  ["passes.start messages", chainStartCosts],
   ["pass.step messages", stepCosts],
   ["all messages", messageCosts],
   ["queue invocations (batches)", invocationCosts],
@@ -817,8 +835,10 @@ const figures: Record<string, number | string> = {
       [
         "messages",
         "pass_start",
+        "passes_start",
         "pass_step",
         "pages",
+        "listing_pages_read",
         "rows_written",
         "rows_written_per_person",
         "db_growth_mb_per_100k",

@@ -1,9 +1,17 @@
 import { listFacilitiesWithSourceOn, listNightlyPassKeys, pruneSignInThrottle } from "@uas/db";
-import { dueNightlyDateAt, localTimesAt, nightlyStartOffsetMinutes, sourcesOn } from "@uas/domain";
+import {
+  dueNightlyDateAt,
+  isIntegrationScoped,
+  localTimesAt,
+  nightlyStartOffsetMinutes,
+  sourcesOn,
+  type SyncSource,
+} from "@uas/domain";
 import type { Bindings } from "./bindings";
 import { compose } from "./composition";
 import type { Ctx } from "./context";
-import type { PassStartMessage } from "./areas/passes/start-message";
+import { CHAIN_START_MAX, type PassStartMessage } from "./areas/passes/start-message";
+import type { SyncQueueMessage } from "./areas/passes/sync-message";
 import { sweepStuckWebhooks } from "./areas/webhooks/service";
 import { sweepInvitations } from "./areas/invitations/service";
 import { resumeStalledPasses } from "./areas/passes/service";
@@ -21,11 +29,13 @@ const SEND_BATCH_LIMIT = 100;
 
 /**
  * The nightly reconciliation: every facility with a source on whose night has come and that has not
- * had tonight's pass gets one `pass.start` message per source. The cron only fans out; passes run in
- * queue consumers, so no invocation does unbounded work. A second or late cron is harmless: the pass
- * is keyed by the facility-local day (unique index), so the consumer starts each day's pass once.
- * Each facility starts at the cron of the quarter hour holding a stable minute of its nightly hour (a hash
- * of its id), so a zone's facilities spread over the hour's four crons instead of one; local time is
+ * had tonight's pass gets its pass of each source started. The cron only fans out; passes run in queue
+ * consumers, so no invocation does unbounded work. A second or late cron is harmless: the pass is keyed
+ * by the facility-local day (unique index), so the consumer starts each day's pass once.
+ * Starts are spread over the nightly hour's four crons by a stable minute of the organisation (a hash of
+ * its id), so an organisation's facilities in one zone are due at the same cron: their integration
+ * passes start together in one `passes.start` (up to CHAIN_START_MAX facilities each) and read each shared
+ * listing once (ADR 0020); a lone facility, and every CCTV pass, gets its own `pass.start`. Local time is
  * worked out once per time zone, not per facility.
  */
 export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ enqueued: number }> {
@@ -33,29 +43,63 @@ export async function startDueNightlyPasses({ ctx }: { ctx: Ctx }): Promise<{ en
   const facilities = await listFacilitiesWithSourceOn(ctx.db);
   const localTimeIn = localTimesAt(now);
   const due = facilities.flatMap((f) => {
-    const day = dueNightlyDateAt(localTimeIn(f.timeZone), f.nightlyHour, nightlyStartOffsetMinutes(f.facilityId));
+    const day = dueNightlyDateAt(localTimeIn(f.timeZone), f.nightlyHour, nightlyStartOffsetMinutes(f.organisationId));
     if (!day) return [];
-    return sourcesOn(f).map((source) => ({ facilityId: f.facilityId, source, day }));
+    return sourcesOn(f).map((source) => ({ ...f, source, day }));
   });
   const done = await listNightlyPassKeys(
     ctx.db,
     [...new Set(due.map((d) => d.facilityId))],
     [...new Set(due.map((d) => d.day))],
   );
-  const messages: PassStartMessage[] = due
-    .filter((d) => !done.has(`${d.facilityId}|${d.source}|${d.day}`))
-    .map((d) => ({
-      type: "pass.start",
-      version: 1,
-      facilityId: d.facilityId,
-      source: d.source,
-      trigger: "nightly",
-      nightlyDate: d.day,
-    }));
+  const pending = due.filter((d) => !done.has(`${d.facilityId}|${d.source}|${d.day}`));
+  const chains = new Map<string, typeof pending>();
+  for (const d of pending) {
+    if (!isIntegrationScoped(d.source)) continue;
+    const key = `${d.organisationId}|${d.source}`;
+    chains.set(key, [...(chains.get(key) ?? []), d]);
+  }
+  const messages: SyncQueueMessage[] = [];
+  for (const d of pending) {
+    const chain = isIntegrationScoped(d.source) ? chains.get(`${d.organisationId}|${d.source}`) : undefined;
+    if (!chain) messages.push(passStart(d));
+    else if (chain[0] === d) messages.push(...chainStarts(chain));
+  }
   for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
     await ctx.queues.sync.sendBatch(messages.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body })));
   }
   return { enqueued: messages.length };
+}
+
+/** A chain's starts: up to CHAIN_START_MAX facilities a message; a lone facility's is a plain pass.start. */
+function chainStarts(chain: { facilityId: string; source: SyncSource; day: string }[]): SyncQueueMessage[] {
+  const messages: SyncQueueMessage[] = [];
+  for (let i = 0; i < chain.length; i += CHAIN_START_MAX) {
+    const part = chain.slice(i, i + CHAIN_START_MAX);
+    const [first] = part;
+    if (!first) continue;
+    if (part.length === 1) messages.push(passStart(first));
+    else
+      messages.push({
+        type: "passes.start",
+        version: 1,
+        source: first.source,
+        trigger: "nightly",
+        facilities: part.map((d) => ({ facilityId: d.facilityId, nightlyDate: d.day })),
+      });
+  }
+  return messages;
+}
+
+function passStart(d: { facilityId: string; source: SyncSource; day: string }): PassStartMessage {
+  return {
+    type: "pass.start",
+    version: 1,
+    facilityId: d.facilityId,
+    source: d.source,
+    trigger: "nightly",
+    nightlyDate: d.day,
+  };
 }
 
 export async function handleScheduled(controller: ScheduledController, env: Bindings): Promise<void> {

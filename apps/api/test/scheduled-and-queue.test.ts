@@ -8,7 +8,8 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { startPass } from "@uas/engine";
-import { updateSyncSettings } from "@uas/db";
+import { insertIntegration, syncPass, updateSyncSettings } from "@uas/db";
+import { inArray } from "drizzle-orm";
 import { nightlyStartOffsetMinutes } from "@uas/domain";
 import worker from "../src";
 import { createTenant, recordingQueue, testDb } from "./support";
@@ -54,11 +55,11 @@ describe("nightly cron", () => {
     expect(sent.some((m) => (m as { facilityId: string }).facilityId === tenant.ungranted.id)).toBe(false);
   });
 
-  it("starts a facility at the cron of the quarter hour holding its own minute, not before", async () => {
+  it("starts a facility at the cron of the quarter hour holding its organisation's minute, not before", async () => {
     const db = testDb();
     const tenant = await createTenant(db);
     await updateSyncSettings(db, tenant.granted.id, { integrationsEnabled: true }, Date.now());
-    const minute = nightlyStartOffsetMinutes(tenant.granted.id);
+    const minute = nightlyStartOffsetMinutes(tenant.organisation.id);
     const start = Date.UTC(2026, 10, 24, 3, minute - (minute % 15)); // London is on UTC in November
     const mine = (sent: unknown[]) =>
       sent.filter((m) => (m as { facilityId: string }).facilityId === tenant.granted.id);
@@ -71,6 +72,65 @@ describe("nightly cron", () => {
     expect(mine(onTime.sent)).toEqual([
       expect.objectContaining({ type: "pass.start", source: "integration", nightlyDate: "2026-11-24" }),
     ]);
+  });
+
+  it("starts a chain's integration passes together in one passes.start, and its reader alone gets a step", async () => {
+    const db = testDb();
+    const tenant = await createTenant(db);
+    const integration = await insertIntegration(
+      db,
+      {
+        organisationId: tenant.organisation.id,
+        name: "Chain partner",
+        baseUrl: "http://partner.test",
+        apiKey: "key",
+        locations: { "loc-1": tenant.granted.id, "loc-2": tenant.ungranted.id },
+      },
+      Date.now(),
+    );
+    for (const facility of [tenant.granted, tenant.ungranted])
+      await updateSyncSettings(db, facility.id, { integrationsEnabled: true }, Date.now());
+    const { queue, sent } = recordingQueue();
+    await runCron(Date.UTC(2026, 10, 24, 4, 5), queue);
+    const facilities = [
+      { facilityId: tenant.granted.id, nightlyDate: "2026-11-24" },
+      { facilityId: tenant.ungranted.id, nightlyDate: "2026-11-24" },
+    ];
+    const start = {
+      type: "passes.start",
+      version: 1,
+      source: "integration",
+      trigger: "nightly",
+      facilities: expect.arrayContaining(facilities),
+    };
+    expect(sent).toContainEqual(start);
+    // Neither facility gets a pass.start of its own.
+    const ids = [tenant.granted.id, tenant.ungranted.id];
+    expect(sent.filter((m) => ids.includes((m as { facilityId?: string }).facilityId ?? ""))).toEqual([]);
+
+    const steps = recordingQueue();
+    const batch = createMessageBatch("sync", [
+      {
+        id: "chain-1",
+        timestamp: new Date(),
+        attempts: 1,
+        body: { type: "passes.start", version: 1, source: "integration", trigger: "nightly", facilities },
+      },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, { ...env, SYNC_QUEUE: steps.queue }, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["chain-1"]);
+    const passes = await db.select().from(syncPass).where(inArray(syncPass.facilityId, ids));
+    expect(passes.map((p) => p.state)).toEqual(["running", "running"]);
+    const reader = [...passes.map((p) => p.id)].sort()[0];
+    for (const pass of passes) {
+      expect(pass.progress).toMatchObject({
+        targets: [
+          { integrationId: integration.id, cursor: null, done: false, shared: [...passes.map((p) => p.id)].sort() },
+        ],
+      });
+    }
+    expect(steps.sent).toEqual([{ type: "pass.step", version: 1, passId: reader }]);
   });
 
   it("starts nothing in the facility's daytime", async () => {

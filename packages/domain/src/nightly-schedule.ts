@@ -42,14 +42,15 @@ export function localTime(now: number, timeZone: string): LocalTime {
 }
 
 /**
- * A facility's stable minute (0–59) after the nightly hour at which its pass may start, so a zone's
- * facilities do not all start in the same cron. FNV-1a of the id: the same facility always gets the
- * same minute, on every isolate and every night.
+ * A stable minute (0–59) after the nightly hour at which a pass may start, so a zone's facilities do not
+ * all start in the same cron. FNV-1a of the key: the same key always gets the same minute, on every
+ * isolate and every night. The cron keys it by organisation, so a chain's facilities in one zone start at
+ * the same cron and read their shared listings once (ADR 0020).
  */
-export function nightlyStartOffsetMinutes(facilityId: string): number {
+export function nightlyStartOffsetMinutes(key: string): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < facilityId.length; i++) {
-    hash ^= facilityId.charCodeAt(i);
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0) % NIGHTLY_START_SPREAD_MINUTES;

@@ -1,31 +1,12 @@
-import {
-  addCounts,
-  emptyCounts,
-  pageKeys,
-  parseListingRecord,
-  planPage,
-  type OutcomeCounts,
-  type ParsedListingRecord,
-} from "@uas/domain";
-import type { Db } from "@uas/db";
+import { inArray } from "drizzle-orm";
+import { syncPass, type Db } from "@uas/db";
 import type { ListingFactory, ListingPage, ListingPort } from "./ports";
-import { failPass, getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
-import { loadFacilityContext, loadLocationMap, planSettingsFor, type FacilitySyncContext } from "./source-context";
-import { loadRows } from "./row-store";
-import { pagePlanStatements } from "./page-writer";
-import { withWriteTransaction } from "./store-handle";
-import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
+import { failPasses, getPass, progressOf, type PassTarget, type SyncPassRow } from "./passes";
+import { loadFacilityContext, loadFacilityContexts, loadLocationMap } from "./source-context";
 import { finishPass } from "./finish-pass";
+import { applyListingPages, PassNotFoundError, readClock, type Clock, type PageMember } from "./apply-pages";
 
-export type Clock = number | (() => number);
-export const readClock = (clock: Clock): number => (typeof clock === "function" ? clock() : clock);
-
-export class PassNotFoundError extends Error {
-  constructor(passId: string) {
-    super(`Sync pass ${passId} not found`);
-    this.name = "PassNotFoundError";
-  }
-}
+export { PassNotFoundError, readClock, type Clock } from "./apply-pages";
 
 class ListingReadError extends Error {
   constructor(cause: unknown) {
@@ -58,9 +39,20 @@ export type AdvancePassInput = {
   onError?: "fail" | "throw";
   /** Pages are applied together in one transaction until they hold this many records (RECORDS_PER_TRANSACTION). */
   recordsPerTransaction?: number;
+  /**
+   * The other passes of a shared listing whose listings are all read (ADR 0020): "finish" (default) ends
+   * each here; "return" leaves them to the caller (`membersDue`), so the Worker hands each a step of its
+   * own and a reader's step stays within its subrequest budget however many facilities share the listing.
+   */
+  members?: "finish" | "return";
 };
 
-export type AdvancePassResult = { status: "continue" | "done"; pass: SyncPassRow };
+export type AdvancePassResult = {
+  status: "continue" | "done";
+  pass: SyncPassRow;
+  /** With `members: "return"`: other passes whose pass end is due (their next step ends them). */
+  membersDue: string[];
+};
 
 /**
  * Records applied in one write transaction: consecutive pages of a listing are read first, then applied
@@ -82,23 +74,32 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
   const { db, passId } = input;
   let pass = await getPass(db, passId);
   if (!pass) throw new PassNotFoundError(passId);
-  if (pass.state !== "running") return { status: "done", pass };
+  if (pass.state !== "running") return { status: "done", pass, membersDue: [] };
+  const membersDue: string[] = [];
   const locationMaps = new Map<string, Map<string, string>>();
   const listings = new Map<string, ListingPort>();
+  const sharers = new Map<string, PageMember[]>();
+  // The other passes of a shared listing being read: a failure of the listing fails them too (ADR 0020).
+  let together: string[] = [];
   try {
     const context = await loadFacilityContext(db, pass.facilityId);
     if (!context) throw new Error("the facility no longer exists");
+    const self: PageMember = { passId: pass.id, facilityId: pass.facilityId, context };
     for (let pagesRead = 0; ; ) {
       const progress = progressOf(pass);
-      const index = progress.targets.findIndex((target) => !target.done);
-      if (index === -1) return { status: "done", pass: await finishPass(db, pass.id, readClock(input.now)) };
-      if (pagesRead >= input.maxPages) return { status: "continue", pass };
+      const index = nextTarget(pass.id, progress.targets);
+      if (index === -1)
+        return { status: "done", pass: await finishPass(db, pass.id, readClock(input.now)), membersDue };
+      if (pagesRead >= input.maxPages) return { status: "continue", pass, membersDue };
       const target = progress.targets[index] as PassTarget;
       const listingKey = target.integrationId ?? "";
       const listing =
         listings.get(listingKey) ??
         input.listingFor({ facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId });
       listings.set(listingKey, listing);
+      const members = sharers.get(listingKey) ?? [self, ...(await sharingMembers(db, pass.id, target))];
+      sharers.set(listingKey, members);
+      together = members.slice(1).map((m) => m.passId);
       const { pages, readError } = await readPages(listing, target.cursor, {
         maxPages: input.maxPages - pagesRead,
         maxRecords: input.recordsPerTransaction ?? RECORDS_PER_TRANSACTION,
@@ -111,15 +112,53 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
           locationMaps.set(target.integrationId, locationMap);
         }
         // The pages read before a read error are applied first: they are as good as ever.
-        pass = await applyListingPages(db, { pass, index, target, pages, context, locationMap, now: input.now });
+        const applied = await applyListingPages(db, { pass, target, pages, members, locationMap, now: input.now });
+        pass = applied.pass;
+        // Each member's pass end is its own (its sweep, its brakes): one held does not hold the others.
+        if (input.members === "return") membersDue.push(...applied.finished);
+        else for (const memberId of applied.finished) await finishMember(db, memberId, readClock(input.now));
       }
       if (readError) throw readError;
-      if (pass.state !== "running") return { status: "done", pass };
+      together = [];
+      if (pass.state !== "running") return { status: "done", pass, membersDue };
     }
   } catch (error) {
     if (input.onError === "throw") throw error;
-    await failPass({ db, passId, reason: failureReason(error), now: readClock(input.now) });
-    return { status: "done", pass: (await getPass(db, passId)) as SyncPassRow };
+    await failPasses({ db, passIds: [passId, ...together], reason: failureReason(error), now: readClock(input.now) });
+    return { status: "done", pass: (await getPass(db, passId)) as SyncPassRow, membersDue };
+  }
+}
+
+/**
+ * The next listing this pass reads: one it leads (the first of its sharers) or reads alone, then any
+ * other still unread (a member stepped by the watchdog takes over a listing whose reader stalled).
+ */
+function nextTarget(passId: string, targets: readonly PassTarget[]): number {
+  const own = targets.findIndex((t) => !t.done && (t.shared === undefined || t.shared[0] === passId));
+  return own !== -1 ? own : targets.findIndex((t) => !t.done);
+}
+
+/** The other passes sharing a target's listing, with their facilities' settings. */
+async function sharingMembers(db: Db, passId: string, target: PassTarget): Promise<PageMember[]> {
+  const others = (target.shared ?? []).filter((id) => id !== passId);
+  if (others.length === 0) return [];
+  const rows = await db
+    .select({ id: syncPass.id, facilityId: syncPass.facilityId })
+    .from(syncPass)
+    .where(inArray(syncPass.id, others));
+  const contexts = await loadFacilityContexts(db, [...new Set(rows.map((row) => row.facilityId))]);
+  return rows.flatMap((row) => {
+    const context = contexts.get(row.facilityId);
+    return context ? [{ passId: row.id, facilityId: row.facilityId, context }] : [];
+  });
+}
+
+/** A member's pass end. Should it fail, the member stays running and the watchdog's step ends it later. */
+async function finishMember(db: Db, passId: string, now: number): Promise<void> {
+  try {
+    await finishPass(db, passId, now);
+  } catch (error) {
+    console.error(`pass ${passId}: its end could not be written; the watchdog tries again`, rootMessage(error));
   }
 }
 
@@ -157,133 +196,4 @@ export async function runFullPass(
     const result = await advancePass({ ...input, maxPages: input.maxPages ?? 50 });
     if (result.status === "done") return result.pass;
   }
-}
-
-/**
- * Applies consecutive pages of one listing in one transaction, each page's writes with its cursor;
- * returns the pass as it stands after them (re-read only if another step interfered).
- */
-async function applyListingPages(
-  db: Db,
-  input: {
-    pass: SyncPassRow;
-    index: number;
-    target: PassTarget;
-    pages: readonly ListingPage[];
-    context: FacilitySyncContext;
-    locationMap: Map<string, string> | null;
-    now: Clock;
-  },
-): Promise<SyncPassRow> {
-  const { context, target, pass } = input;
-  // Validation and parsing happen before the write lock is taken.
-  const parsed = input.pages.map((page) => page.records.map((raw) => parseListingRecord(pass.source, raw)));
-  const scope = { facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId };
-  const settings = planSettingsFor(context, pass.source, target.integrationId);
-  const applied = await withWriteTransaction(db, async (tx) => {
-    // Auto-send is read in the transaction: when it is off, the outbox statement could not queue
-    // anyone, so it is left out (it costs an indexed lookup per person).
-    // The cursor each page was read from is its key in the pass's page records (ADR 0019).
-    const pageKeysRead = input.pages.map((_, i) => (i === 0 ? target.cursor : input.pages[i - 1]?.nextCursor) ?? "");
-    const [stored] = await tx.all<{
-      state: string;
-      progress: string | null;
-      autoSend: number | null;
-      recorded: string;
-    }>(
-      sqlText`SELECT state, progress, (SELECT auto_send_invitations FROM sync_settings WHERE facility_id = ${pass.facilityId}) AS autoSend,
-        (SELECT json_group_array(page_key) FROM sync_pass_page WHERE pass_id = ${pass.id}
-          AND integration_key = ${target.integrationId ?? ""}
-          AND page_key IN (SELECT value FROM json_each(${jsonLiteral(pageKeysRead)}))) AS recorded
-      FROM sync_pass WHERE id = ${pass.id}`,
-    );
-    if (!stored) throw new PassNotFoundError(pass.id);
-    let progress = progressOf({
-      progress: stored.progress === null ? null : JSON.parse(stored.progress),
-      startedAt: pass.startedAt,
-    });
-    const current = progress.targets[input.index];
-    // Another step (a duplicate queue message) got here first: leave its work as it is.
-    if (stored.state !== "running" || !current || current.done || current.cursor !== target.cursor) return null;
-
-    const counts = emptyCounts();
-    let recordsDone = 0;
-    let pagesDone = 0;
-    const recorded = new Set(JSON.parse(stored.recorded) as string[]);
-    for (const [i, page] of input.pages.entries()) {
-      const records = parsed[i] as ParsedListingRecord[];
-      parsed[i] = [];
-      const now = readClock(input.now);
-      const targets = progress.targets.map((t, j) =>
-        j === input.index ? { ...t, cursor: page.nextCursor, done: page.nextCursor === null } : t,
-      );
-      progress = { ...progress, targets, lastStepAt: now };
-      // A page this pass already recorded (applied again after a retry) changes nothing twice.
-      if (recorded.has(pageKeysRead[i] as string)) {
-        await tx.script([progressStatement(pass.id, emptyCounts(), 0, progress, 0)]);
-        continue;
-      }
-      const rows = await loadRows(tx, scope, pageKeys(records));
-      const plan = planPage({
-        source: pass.source,
-        facility: context.facility,
-        settings,
-        locationMap: input.locationMap,
-        records,
-        existingRows: rows,
-        now,
-      });
-      const writes = pagePlanStatements({
-        scope,
-        origin: {
-          organisationId: context.facility.organisationId,
-          source: pass.source,
-          integrationId: target.integrationId,
-          passId: pass.id,
-          webhookId: null,
-          at: now,
-        },
-        plan,
-        rows,
-        autoInvitations: stored.autoSend === 1,
-        pageKey: pageKeysRead[i] as string,
-      });
-      await tx.script([...writes, progressStatement(pass.id, plan.counts, page.records.length, progress)]);
-      addCounts(counts, plan.counts);
-      recordsDone += page.records.length;
-      pagesDone += 1;
-    }
-    return { counts, progress, recordsDone, pagesDone };
-  });
-  if (!applied) {
-    const fresh = await getPass(db, pass.id);
-    if (!fresh) throw new PassNotFoundError(pass.id);
-    return fresh;
-  }
-  const { counts, progress, recordsDone, pagesDone } = applied;
-  return {
-    ...pass,
-    added: pass.added + counts.added,
-    updated: pass.updated + counts.updated,
-    skipped: pass.skipped + counts.skipped,
-    disabled: pass.disabled + counts.disabled,
-    processed: pass.processed + counts.processed,
-    pagesDone: pass.pagesDone + pagesDone,
-    recordsDone: pass.recordsDone + recordsDone,
-    progress,
-  };
-}
-
-function progressStatement(
-  passId: string,
-  counts: OutcomeCounts,
-  records: number,
-  progress: PassProgress,
-  pages = 1,
-): SqlText {
-  return sqlText`UPDATE sync_pass SET added = added + ${counts.added}, updated = updated + ${counts.updated},
-    skipped = skipped + ${counts.skipped}, disabled = disabled + ${counts.disabled},
-    processed = processed + ${counts.processed}, pages_done = pages_done + ${pages},
-    records_done = records_done + ${records}, progress = ${jsonLiteral(progress)}
-    WHERE id = ${passId}`;
 }

@@ -1,6 +1,8 @@
 export * from "./ports";
 export * from "./passes";
 export * from "./advance-pass";
+export * from "./chain-pass";
+export type { PageMember } from "./apply-pages";
 export * from "./finish-pass";
 export * from "./held-pass";
 export * from "./source-event";

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import {
   STALE_PASS_REASON,
   SUPERSEDED_HOLD_REASON,
@@ -17,7 +17,16 @@ import { loadFacilityContext, mirroredIntegrations } from "./source-context";
 export type SyncPassRow = typeof syncPass.$inferSelect;
 
 /** One listing a pass reads: CCTV's (integrationId null) or one mirrored integration's. */
-export type PassTarget = { integrationId: string | null; cursor: string | null; done: boolean };
+export type PassTarget = {
+  integrationId: string | null;
+  cursor: string | null;
+  done: boolean;
+  /**
+   * A chain's nightly passes (ADR 0020): the passes reading this listing together, its reader first.
+   * Each page is read once and applied to every one of them; each keeps its own cursor here.
+   */
+  shared?: string[];
+};
 export type PassProgress = {
   targets: PassTarget[];
   lastStepAt: number;
@@ -142,10 +151,15 @@ export async function startPass(input: StartPassInput): Promise<{ pass: SyncPass
 
 /** Ends a running pass as failed. Its committed pages stand (they were idempotent upserts); nobody is removed. */
 export async function failPass(input: { db: DbOrTx; passId: string; reason: string; now: number }): Promise<void> {
+  await failPasses({ db: input.db, passIds: [input.passId], reason: input.reason, now: input.now });
+}
+
+/** failPass for the passes of a shared listing at once (ADR 0020). */
+export async function failPasses(input: { db: DbOrTx; passIds: string[]; reason: string; now: number }): Promise<void> {
   await input.db
     .update(syncPass)
     .set({ state: "failed", reason: input.reason, endedAt: input.now })
-    .where(and(eq(syncPass.id, input.passId), eq(syncPass.state, "running")));
+    .where(and(inArray(syncPass.id, input.passIds), eq(syncPass.state, "running")));
 }
 
 export async function getPass(db: DbOrTx, passId: string): Promise<SyncPassRow | undefined> {

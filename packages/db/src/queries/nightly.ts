@@ -7,6 +7,7 @@ export async function listFacilitiesWithSourceOn(db: DbOrTx) {
   return db
     .select({
       facilityId: facility.id,
+      organisationId: facility.organisationId,
       timeZone: facility.timeZone,
       nightlyHour: facility.nightlyHour,
       integrationsEnabled: syncSettings.integrationsEnabled,

@@ -21,6 +21,7 @@ export async function recordDeadSyncMessage({ ctx, input }: { ctx: Ctx; input: S
       await failPass({ db: ctx.db, passId: input.passId, reason: DEAD_PASS_REASON, now: ctx.now() });
       return;
     case "pass.start":
+    case "passes.start":
       // Nothing was started; the next cron (or Sync now) starts the pass again.
       return;
     case "poll.step":

@@ -2,13 +2,13 @@ import type { Bindings } from "../../bindings";
 import { compose } from "../../composition";
 import type { Ctx } from "../../context";
 import type { WebhookApplyMessage } from "../webhooks/apply-message";
-import type { PassStartMessage } from "./start-message";
+import type { ChainStartMessage, PassStartMessage } from "./start-message";
 import type { PassStepMessage } from "./step-message";
 import { syncQueueMessage } from "./sync-message";
 import { ACK, settle, validDeliveries, type Delivery, type Settlement } from "../../queues/consume";
 import { backoffSeconds } from "../../queues/retry";
 import { applyWebhookDeliveries } from "../webhooks/queue";
-import { startPassFromMessage, stepPass } from "./service";
+import { startChainFromMessage, startPassFromMessage, stepPass } from "./service";
 import type { PollStepMessage } from "../polling/step-message";
 import { runPollStep } from "../polling/service";
 import { errorSummary } from "../../log";
@@ -42,11 +42,11 @@ export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Binding
     });
   }
   const passes = deliveries.filter(
-    (d): d is Delivery<PassStartMessage | PassStepMessage> =>
-      d.body.type === "pass.start" || d.body.type === "pass.step",
+    (d): d is Delivery<PassMessage> =>
+      d.body.type === "pass.start" || d.body.type === "passes.start" || d.body.type === "pass.step",
   );
   for (const { message, body } of passes.slice(0, PASS_MESSAGES_PER_INVOCATION)) {
-    await settle(message, () => (body.type === "pass.start" ? startPass(ctx, body) : step(ctx, body)));
+    await settle(message, () => runPassMessage(ctx, body));
   }
   const later = [...passes.slice(PASS_MESSAGES_PER_INVOCATION), ...polls.slice(PASS_MESSAGES_PER_INVOCATION)];
   if (later.length > 0) await handBack(ctx, later);
@@ -55,10 +55,7 @@ export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Binding
 }
 
 /** Pass messages past the budget: sent again as they are (each is idempotent), then acknowledged. */
-async function handBack(
-  ctx: Ctx,
-  deliveries: Delivery<PassStartMessage | PassStepMessage | PollStepMessage>[],
-): Promise<void> {
+async function handBack(ctx: Ctx, deliveries: Delivery<PassMessage | PollStepMessage>[]): Promise<void> {
   try {
     await ctx.queues.sync.sendBatch(deliveries.map(({ body }) => ({ body })));
     for (const { message } of deliveries) message.ack();
@@ -68,12 +65,11 @@ async function handBack(
   }
 }
 
-async function startPass(ctx: Ctx, body: PassStartMessage): Promise<Settlement> {
-  await startPassFromMessage({ ctx, input: body });
-  return ACK;
-}
+type PassMessage = PassStartMessage | ChainStartMessage | PassStepMessage;
 
-async function step(ctx: Ctx, body: PassStepMessage): Promise<Settlement> {
-  await stepPass({ ctx, input: body });
+async function runPassMessage(ctx: Ctx, body: PassMessage): Promise<Settlement> {
+  if (body.type === "pass.start") await startPassFromMessage({ ctx, input: body });
+  else if (body.type === "passes.start") await startChainFromMessage({ ctx, input: body });
+  else await stepPass({ ctx, input: body });
   return ACK;
 }

@@ -1,6 +1,7 @@
 import {
   listStalledPasses,
   startPass,
+  startChainPasses,
   advancePass,
   getPass,
   progressOf,
@@ -12,7 +13,7 @@ import {
 import { sourceSwitchPatch, type RequireIdentifier, type SyncSource } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { conflict, notFound } from "../../errors";
-import type { PassStartMessage } from "./start-message";
+import type { ChainStartMessage, PassStartMessage } from "./start-message";
 import type { PassStepMessage } from "./step-message";
 import { loadListingFactory } from "../../sources/listing-factory";
 import { findFacility } from "../../facilities";
@@ -71,6 +72,25 @@ export async function startPassFromMessage({ ctx, input }: { ctx: Ctx; input: Pa
 }
 
 /**
+ * The queue's `passes.start`: a chain's facilities due at the same cron start together; each listing
+ * they share gets one step message (its reader's), which applies every page to all of them (ADR 0020).
+ */
+export async function startChainFromMessage({ ctx, input }: { ctx: Ctx; input: ChainStartMessage }): Promise<void> {
+  const { steps } = await startChainPasses({
+    db: ctx.db,
+    source: input.source,
+    trigger: input.trigger,
+    members: input.facilities,
+    now: ctx.now(),
+  });
+  if (steps.length > 0) {
+    await ctx.queues.sync.sendBatch(
+      steps.map((passId): { body: PassStepMessage } => ({ body: { type: "pass.step", version: 1, passId } })),
+    );
+  }
+}
+
+/**
  * The queue's `pass.step`: reads a bounded number of listing pages, then enqueues its continuation,
  * so no invocation does unbounded work. A redelivered step is harmless: each page is applied once,
  * guarded by the cursor saved with it.
@@ -93,9 +113,16 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
     listingFor,
     maxPages: tuning.pagesPerStep,
     now: ctx.now,
+    // A chain's other passes end in steps of their own (ADR 0020): this step's subrequests stay bounded.
+    members: "return",
   });
   await relayInvitationsAfterCommit(ctx);
-  if (result.status === "continue") await enqueueStep(ctx, pass.id);
+  const next = [...(result.status === "continue" ? [pass.id] : []), ...result.membersDue];
+  if (next.length > 0) {
+    await ctx.queues.sync.sendBatch(
+      next.map((passId): { body: PassStepMessage } => ({ body: { type: "pass.step", version: 1, passId } })),
+    );
+  }
 }
 
 const RESUME_LIMIT = 100;

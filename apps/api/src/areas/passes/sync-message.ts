@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { webhookApplyMessage } from "../webhooks/apply-message";
-import { passStartMessage } from "./start-message";
+import { chainStartMessage, passStartMessage } from "./start-message";
 import { passStepMessage } from "./step-message";
 import { pollStepMessage } from "../polling/step-message";
 import { retentionPruneMessage } from "../retention/prune-message";
@@ -12,6 +12,7 @@ import { retentionPruneMessage } from "../retention/prune-message";
  */
 export const syncQueueMessage = z.discriminatedUnion("type", [
   passStartMessage,
+  chainStartMessage,
   passStepMessage,
   retentionPruneMessage,
   webhookApplyMessage,

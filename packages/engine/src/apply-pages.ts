@@ -1,0 +1,292 @@
+import {
+  addCounts,
+  emptyCounts,
+  pageKeys,
+  parseListingRecord,
+  planPage,
+  resolveFacilities,
+  type OutcomeCounts,
+  type ParsedListingRecord,
+} from "@uas/domain";
+import { jsonLiteral, sqlText, type Db, type SqlText } from "@uas/db";
+import type { ListingPage } from "./ports";
+import { getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
+import { planSettingsFor, type FacilitySyncContext } from "./source-context";
+import { loadPeopleRows, loadRows, type StoredRow } from "./row-store";
+import { pagePlanStatements } from "./page-writer";
+import { withWriteTransaction, type StoreHandle } from "./store-handle";
+
+export type Clock = number | (() => number);
+export const readClock = (clock: Clock): number => (typeof clock === "function" ? clock() : clock);
+
+export class PassNotFoundError extends Error {
+  constructor(passId: string) {
+    super(`Sync pass ${passId} not found`);
+    this.name = "PassNotFoundError";
+  }
+}
+
+/** A pass a listing's pages are applied to: the one reading it, and in a chain the others sharing it (ADR 0020). */
+export type PageMember = { passId: string; facilityId: string; context: FacilitySyncContext };
+
+export type AppliedPages = {
+  /** The reading pass as it stands after the pages (re-read only if another step interfered). */
+  pass: SyncPassRow;
+  /** The other members whose every listing is now read to the end: their pass end is due. */
+  finished: string[];
+};
+
+type MemberState = PageMember & { progress: PassProgress; index: number; autoSend: boolean; recorded: Set<string> };
+
+/**
+ * Applies consecutive pages of one listing in one transaction, each page's writes with its cursor, to
+ * the reading pass and to every member sharing the listing. Each member keeps its own rows, entries,
+ * counts, page records and cursor, exactly as if it had read the pages itself; a member whose cursor is
+ * not where the reading pass's is (a duplicate step got there first, or it ended) is left alone.
+ */
+export async function applyListingPages(
+  db: Db,
+  input: {
+    pass: SyncPassRow;
+    target: PassTarget;
+    pages: readonly ListingPage[];
+    /** The reading pass first. */
+    members: readonly PageMember[];
+    locationMap: Map<string, string> | null;
+    now: Clock;
+  },
+): Promise<AppliedPages> {
+  const { target, pass } = input;
+  // Validation and parsing happen before the write lock is taken, once for every member.
+  const parsed = input.pages.map((page) => page.records.map((raw) => parseListingRecord(pass.source, raw)));
+  const integrationKey = target.integrationId ?? "";
+  // The cursor each page was read from is its key in the pass's page records (ADR 0019).
+  const pageKeysRead = input.pages.map((_, i) => (i === 0 ? target.cursor : input.pages[i - 1]?.nextCursor) ?? "");
+  const applied = await withWriteTransaction(db, async (tx) => {
+    const live = await liveMembers(tx, { ...input, integrationKey, pageKeysRead });
+    // Another step (a duplicate queue message) got here first: leave its work as it is.
+    if (live[0]?.passId !== pass.id) return null;
+    const totals = new Map(live.map((m) => [m.passId, { counts: emptyCounts(), records: 0, pages: 0 }]));
+    for (const [i, page] of input.pages.entries()) {
+      const records = parsed[i] as ParsedListingRecord[];
+      parsed[i] = [];
+      const now = readClock(input.now);
+      const shares = live.length > 1 ? recordsByFacility(records, input.locationMap) : null;
+      // A shared page's rows at every member in one statement (one read per page, not one per member).
+      const rowsAt = shares ? await rowsByFacility(tx, live, pass, target, pageKeys(records)) : null;
+      const statements: SqlText[] = [];
+      for (const member of live) {
+        const targets = member.progress.targets.map((t, j) =>
+          j === member.index ? { ...t, cursor: page.nextCursor, done: page.nextCursor === null } : t,
+        );
+        member.progress = { ...member.progress, targets, lastStepAt: now };
+        // A page this pass already recorded (applied again after a retry) changes nothing twice.
+        if (member.recorded.has(pageKeysRead[i] as string)) {
+          statements.push(progressStatement(member.passId, emptyCounts(), 0, member.progress, 0));
+          continue;
+        }
+        const mine = shares ? shares(member.facilityId) : records;
+        const plan = await planMemberPage(tx, member, {
+          pass,
+          target,
+          records: mine,
+          rows: rowsAt?.get(member.facilityId) ?? (rowsAt ? new Map() : null),
+          now,
+          map: input.locationMap,
+        });
+        statements.push(
+          ...pagePlanStatements({
+            scope: plan.scope,
+            origin: {
+              organisationId: member.context.facility.organisationId,
+              source: pass.source,
+              integrationId: target.integrationId,
+              passId: member.passId,
+              webhookId: null,
+              at: now,
+            },
+            plan: plan.plan,
+            rows: plan.rows,
+            autoInvitations: member.autoSend,
+            pageKey: pageKeysRead[i] as string,
+          }),
+          progressStatement(member.passId, plan.plan.counts, page.records.length, member.progress),
+        );
+        const total = totals.get(member.passId);
+        if (total) {
+          addCounts(total.counts, plan.plan.counts);
+          total.records += page.records.length;
+          total.pages += 1;
+        }
+      }
+      await tx.script(statements);
+    }
+    return { live, totals };
+  });
+  if (!applied) return { pass: await reread(db, pass.id), finished: [] };
+  const { live, totals } = applied;
+  const own = totals.get(pass.id) ?? { counts: emptyCounts(), records: 0, pages: 0 };
+  const finished = live
+    .slice(1)
+    .filter((m) => m.progress.targets.every((t) => t.done))
+    .map((m) => m.passId);
+  return {
+    pass: {
+      ...pass,
+      added: pass.added + own.counts.added,
+      updated: pass.updated + own.counts.updated,
+      skipped: pass.skipped + own.counts.skipped,
+      disabled: pass.disabled + own.counts.disabled,
+      processed: pass.processed + own.counts.processed,
+      pagesDone: pass.pagesDone + own.pages,
+      recordsDone: pass.recordsDone + own.records,
+      progress: (live[0] as MemberState).progress,
+    },
+    finished,
+  };
+}
+
+async function reread(db: Db, passId: string): Promise<SyncPassRow> {
+  const fresh = await getPass(db, passId);
+  if (!fresh) throw new PassNotFoundError(passId);
+  return fresh;
+}
+
+/**
+ * The members still at the reading pass's cursor, in the transaction: state, cursor, Auto-send (when it
+ * is off, the outbox statement could not queue anyone, so it is left out) and the pages each already
+ * recorded. One statement for all of them.
+ */
+async function liveMembers(
+  tx: StoreHandle,
+  input: {
+    pass: SyncPassRow;
+    target: PassTarget;
+    members: readonly PageMember[];
+    integrationKey: string;
+    pageKeysRead: string[];
+  },
+): Promise<MemberState[]> {
+  const ids = input.members.map((m) => m.passId);
+  const stored = await tx.all<{
+    id: string;
+    state: string;
+    progress: string | null;
+    startedAt: number;
+    autoSend: number | null;
+    recorded: string;
+  }>(
+    sqlText`SELECT p.id, p.state, p.progress, p.started_at AS startedAt,
+        (SELECT auto_send_invitations FROM sync_settings WHERE facility_id = p.facility_id) AS autoSend,
+        (SELECT json_group_array(page_key) FROM sync_pass_page WHERE pass_id = p.id
+          AND integration_key = ${input.integrationKey}
+          AND page_key IN (SELECT value FROM json_each(${jsonLiteral(input.pageKeysRead)}))) AS recorded
+      FROM sync_pass p WHERE p.id IN (SELECT value FROM json_each(${jsonLiteral(ids)}))`,
+  );
+  const byId = new Map(stored.map((row) => [row.id, row]));
+  const live: MemberState[] = [];
+  for (const member of input.members) {
+    const row = byId.get(member.passId);
+    if (row?.state !== "running") continue;
+    const progress = progressOf({
+      progress: row.progress === null ? null : JSON.parse(row.progress),
+      startedAt: row.startedAt,
+    });
+    const index = progress.targets.findIndex((t) => t.integrationId === input.target.integrationId);
+    const current = progress.targets[index];
+    if (!current || current.done || current.cursor !== input.target.cursor) continue;
+    live.push({
+      ...member,
+      progress,
+      index,
+      autoSend: row.autoSend === 1,
+      recorded: new Set(JSON.parse(row.recorded) as string[]),
+    });
+  }
+  return live;
+}
+
+async function planMemberPage(
+  tx: StoreHandle,
+  member: MemberState,
+  input: {
+    pass: SyncPassRow;
+    target: PassTarget;
+    records: readonly ParsedListingRecord[];
+    /** The member's rows of the page, when read for all members at once. */
+    rows: Map<string, StoredRow> | null;
+    now: number;
+    map: Map<string, string> | null;
+  },
+) {
+  const scope = { facilityId: member.facilityId, source: input.pass.source, integrationId: input.target.integrationId };
+  const rows = input.rows ?? (await loadRows(tx, scope, pageKeys(input.records)));
+  const plan = planPage({
+    source: input.pass.source,
+    facility: member.context.facility,
+    settings: planSettingsFor(member.context, input.pass.source, input.target.integrationId),
+    locationMap: input.map,
+    records: input.records,
+    existingRows: rows,
+    now: input.now,
+  });
+  return { scope, rows, plan };
+}
+
+/** A shared page's rows at each member's facility, by facility id then external id. */
+async function rowsByFacility(
+  tx: StoreHandle,
+  members: readonly MemberState[],
+  pass: SyncPassRow,
+  target: PassTarget,
+  externalIds: string[],
+): Promise<Map<string, Map<string, StoredRow>>> {
+  const rows = await loadPeopleRows(tx, {
+    facilityIds: members.map((m) => m.facilityId),
+    source: pass.source,
+    integrationId: target.integrationId,
+    externalIds,
+  });
+  const byFacility = new Map<string, Map<string, StoredRow>>();
+  for (const row of rows) {
+    const at = byFacility.get(row.facilityId) ?? new Map<string, StoredRow>();
+    at.set(row.externalId, row);
+    byFacility.set(row.facilityId, at);
+  }
+  return byFacility;
+}
+
+/**
+ * A shared page's records per member facility, the locations resolved once per record: the records
+ * `planPage` would consider at that facility (its own, the unmapped ones, the unreadable ones, and any
+ * without locations), in page order. The others `planPage` would pass over anyway.
+ */
+function recordsByFacility(
+  records: readonly ParsedListingRecord[],
+  locationMap: Map<string, string> | null,
+): (facilityId: string) => ParsedListingRecord[] {
+  if (locationMap === null) return () => [...records];
+  const everyone: boolean[] = [];
+  const at: (readonly string[])[] = [];
+  for (const record of records) {
+    const locations = record.ok ? record.person.locationIds : null;
+    const facilities = locations === null ? [] : resolveFacilities(locations, locationMap);
+    everyone.push(locations === null || facilities.length === 0);
+    at.push(facilities);
+  }
+  return (facilityId) => records.filter((_, i) => everyone[i] || at[i]?.includes(facilityId));
+}
+
+export function progressStatement(
+  passId: string,
+  counts: OutcomeCounts,
+  records: number,
+  progress: PassProgress,
+  pages = 1,
+): SqlText {
+  return sqlText`UPDATE sync_pass SET added = added + ${counts.added}, updated = updated + ${counts.updated},
+    skipped = skipped + ${counts.skipped}, disabled = disabled + ${counts.disabled},
+    processed = processed + ${counts.processed}, pages_done = pages_done + ${pages},
+    records_done = records_done + ${records}, progress = ${jsonLiteral(progress)}
+    WHERE id = ${passId}`;
+}
