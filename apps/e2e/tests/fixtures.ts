@@ -8,6 +8,7 @@ import {
   activityEntry,
   createDb,
   createSecretBox,
+  facilityIntegration,
   grantFacilities,
   insertCctvSource,
   insertFacility,
@@ -135,8 +136,10 @@ export async function integrationWebhookSecret(integrationId: string = DEMO_IDS.
 }
 
 /**
- * Maps one more partner location id of an integration to a facility (the integration's location map).
- * Returns the undo, so a spec leaves the seeded map as it found it.
+ * Maps one more partner location id of an integration to a facility (the integration's location map), as
+ * the Integrations page does: a facility newly on the map mirrors the integration (its choice row under
+ * "Sync from these integrations" is on; one the admin turned off stays off). Returns the undo of the map,
+ * so a spec leaves the seeded map as it found it (the choice stays, as in the product).
  */
 export async function mapIntegrationLocation(input: {
   locationId: string;
@@ -147,6 +150,10 @@ export async function mapIntegrationLocation(input: {
   await stackDb()
     .insert(integrationLocation)
     .values({ integrationId, locationId: input.locationId, facilityId: input.facilityId });
+  await stackDb()
+    .insert(facilityIntegration)
+    .values({ facilityId: input.facilityId, integrationId, enabled: true })
+    .onConflictDoNothing();
   return async () => {
     await stackDb()
       .delete(integrationLocation)

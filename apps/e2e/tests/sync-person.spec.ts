@@ -1,8 +1,9 @@
-import { updateSyncSettings } from "@uas/db";
+import { setFacilityIntegration, updateSyncSettings } from "@uas/db";
 import {
   test,
   expect,
   signIn,
+  DEMO_IDS,
   createGrantedFacility,
   insertSyncedUser,
   stackDb,
@@ -14,6 +15,12 @@ test("Sync this person now explains each step and applies the source's answer", 
   // A facility the demo partner's location map does not reach: its member there is a removal.
   const facility = await createGrantedFacility(uniqueName("Annex "));
   await updateSyncSettings(stackDb(), facility.id, { integrationsEnabled: true }, Date.now());
+  // It mirrored the integration when the map still named it (the choice row the product wrote then stays on).
+  await setFacilityIntegration(stackDb(), {
+    facilityId: facility.id,
+    integrationId: DEMO_IDS.integrationId,
+    enabled: true,
+  });
   const lastName = uniqueName("Trace");
   await insertSyncedUser({
     firstName: "Ida",

@@ -1,5 +1,5 @@
-import type { AppliedOutcome, SyncSource } from "@uas/domain";
-import { effectiveAccessSql, ident, jsonLiteral, sqlText, type SqlText } from "@uas/db";
+import { SOURCE_KINDS, SYNC_SOURCES, isIntegrationScoped, type AppliedOutcome, type SyncSource } from "@uas/domain";
+import { effectiveAccessSql, ident, jsonLiteral, sqlJoin, sqlText, syncSettings, type SqlText } from "@uas/db";
 import type { StoreHandle } from "./store-handle";
 
 /**
@@ -88,9 +88,23 @@ export async function countAutoSendCandidates(handle: StoreHandle, facilityId: s
   const [row] = await handle.all<{ people: number }>(
     sqlText`SELECT count(*) AS people FROM access_user u JOIN sync_settings s ON s.facility_id = u.facility_id
     WHERE u.facility_id = ${facilityId} AND ${personEligible(now)} AND ${NOT_INVITED}
-      AND ((u.source = 'cctv' AND s.cctv_enabled = 1)
-        OR (u.source = 'integration' AND s.integrations_enabled = 1 AND u.integration_key IN (
-          SELECT fi.integration_id FROM facility_integration fi WHERE fi.facility_id = u.facility_id AND fi.enabled = 1)))`,
+      AND (${SOURCE_ON_AND_MIRRORED})`,
   );
   return Number(row?.people ?? 0);
 }
+
+/**
+ * A row `u` of a kind the facility `s` has on and, for a kind sent by connected integrations, of an
+ * integration the facility mirrors (a choice that is on: the domain's isMirrored), from the registry.
+ */
+const SOURCE_ON_AND_MIRRORED = sqlJoin(
+  SYNC_SOURCES.map((source) => {
+    const on = ident(`s.${syncSettings[SOURCE_KINDS[source].switch].name}`);
+    const mirrored = isIntegrationScoped(source)
+      ? sqlText` AND u.integration_key IN (
+          SELECT fi.integration_id FROM facility_integration fi WHERE fi.facility_id = u.facility_id AND fi.enabled = 1)`
+      : sqlText``;
+    return sqlText`(u.source = ${source} AND ${on} = 1${mirrored})`;
+  }),
+  "\n        OR ",
+);

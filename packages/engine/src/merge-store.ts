@@ -1,5 +1,6 @@
 import type { TakeoverStep } from "@uas/domain";
 import { sqlText, type SqlText } from "@uas/db";
+import { SYNC_COLUMN_LIST } from "./row-columns";
 
 /**
  * The writes of a profile merge's takeover (planTakeover), run in the event's write transaction before
@@ -26,11 +27,8 @@ export function takeoverStatements(steps: readonly TakeoverStep[], keptExternalI
 function foldStatements(survivorId: string, retiredId: string, keptExternalId: string, now: number): SqlText[] {
   return [
     sqlText`UPDATE access_user SET
-        (first_name, last_name, email, mobile_phone, person_type, membership_status, synced_tags, last_synced_at,
-         source_updated_at, removed_at_source_at, removal_source_updated_at, paid_until, seen_pass_id) =
-        (SELECT first_name, last_name, email, mobile_phone, person_type, membership_status, synced_tags, last_synced_at,
-           source_updated_at, removed_at_source_at, removal_source_updated_at, paid_until, seen_pass_id
-         FROM access_user AS r WHERE r.id = ${retiredId}),
+        (${SYNC_COLUMN_LIST}, paid_until, seen_pass_id) =
+        (SELECT ${SYNC_COLUMN_LIST}, paid_until, seen_pass_id FROM access_user AS r WHERE r.id = ${retiredId}),
         access_enabled = access_enabled AND (SELECT r.access_enabled FROM access_user AS r WHERE r.id = ${retiredId}),
         custom_tags = (SELECT json_group_array(tag) FROM (SELECT DISTINCT t.value AS tag FROM access_user AS u, json_each(u.custom_tags) AS t
           WHERE u.id IN (${survivorId}, ${retiredId}) ORDER BY tag)),

@@ -1,22 +1,33 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { isSourceOn, type PlanFacility, type PlanSettings, type RequireIdentifier, type SyncSource } from "@uas/domain";
+import {
+  SOURCE_KINDS,
+  SYNC_SOURCES,
+  mirroredIntegrationIds,
+  sourceGates,
+  type PlanFacility,
+  type PlanSettings,
+  type RequireIdentifier,
+  type SourceSwitch,
+  type SyncSource,
+} from "@uas/domain";
 import type { DbOrTx } from "@uas/db";
 import { facility, facilityIntegration, integrationLocation, syncSettings } from "@uas/db";
 
-export type FacilitySyncContext = {
+/** Each source kind's on/off switch, a column of sync_settings named by the registry. */
+const SWITCH_COLUMNS = Object.fromEntries(
+  SYNC_SOURCES.map((source) => [SOURCE_KINDS[source].switch, syncSettings[SOURCE_KINDS[source].switch]]),
+) as { [K in SourceSwitch]: (typeof syncSettings)[K] };
+
+export type FacilitySyncContext = Record<SourceSwitch, boolean> & {
   facility: PlanFacility & { organisationId: string };
-  integrationsEnabled: boolean;
-  cctvEnabled: boolean;
   requireIdentifier: RequireIdentifier;
   massDisablePercent: number;
   massDisableMinimum: number;
-  /** This facility's "Sync from these integrations" choices; a mapped integration without a row is mirrored. */
+  /** This facility's "Sync from these integrations" choices; read only through the domain's `isMirrored`. */
   optedIn: Map<string, boolean>;
 };
 
-export type SettingsOverride = Partial<
-  Pick<FacilitySyncContext, "requireIdentifier" | "integrationsEnabled" | "cctvEnabled">
->;
+export type SettingsOverride = Partial<Pick<FacilitySyncContext, "requireIdentifier" | SourceSwitch>>;
 
 export async function loadFacilityContexts(
   db: DbOrTx,
@@ -29,8 +40,7 @@ export async function loadFacilityContexts(
       id: facility.id,
       organisationId: facility.organisationId,
       countryCode: facility.countryCode,
-      integrationsEnabled: syncSettings.integrationsEnabled,
-      cctvEnabled: syncSettings.cctvEnabled,
+      ...SWITCH_COLUMNS,
       requireIdentifier: syncSettings.requireIdentifier,
       massDisablePercent: syncSettings.massDisablePercent,
       massDisableMinimum: syncSettings.massDisableMinimum,
@@ -66,19 +76,16 @@ export function planSettingsFor(
   source: SyncSource,
   integrationId: string | null,
 ): PlanSettings {
+  // The domain's one answer: rule 1's switch and rule 2's "is this integration mirrored?" (no choice = off).
   return {
-    sourceEnabled: isSourceOn(context, source),
-    integrationEnabled: integrationId === null ? true : (context.optedIn.get(integrationId) ?? true),
+    ...sourceGates({ ...context, integrationChoices: context.optedIn }, source, integrationId),
     requireIdentifier: context.requireIdentifier,
   };
 }
 
 /** The integrations a facility mirrors: the listings its Integrations pass reads. */
 export function mirroredIntegrations(context: FacilitySyncContext): string[] {
-  return [...context.optedIn]
-    .filter(([, enabled]) => enabled)
-    .map(([integrationId]) => integrationId)
-    .sort();
+  return mirroredIntegrationIds(context.optedIn);
 }
 
 export async function loadLocationMap(db: DbOrTx, integrationId: string): Promise<Map<string, string>> {

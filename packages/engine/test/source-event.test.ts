@@ -160,6 +160,7 @@ describe("applySourceEvent", () => {
     await db
       .insert(integrationLocation)
       .values({ integrationId: integration.id, locationId: "loc-2", facilityId: second.id });
+    await setFacilityIntegration(db, { facilityId: second.id, integrationId: integration.id, enabled: true });
     await applySourceEvent({
       db,
       source: "integration",

@@ -1,8 +1,9 @@
 import { computed, ref, watch, type Ref } from "vue";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/vue-query";
+import type { SyncSource } from "@uas/domain/sources";
 import { trpc } from "../trpc";
 
-type Source = "integration" | "cctv";
+type Source = SyncSource;
 
 /** Sync now for one source: starts (or joins) a pass and follows it until it ends. */
 export function usePass(facilityId: Ref<string>, source: Source, initialPassId: Ref<string | null>) {

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { INTEGRATION_SOURCE } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
 import {
   accessGrant,
@@ -43,7 +44,7 @@ function scopeWhere(facilityId: string, scope: BulkDeleteScope): SQL {
   // so both scopes are a range of that index rather than a scan of the facility.
   return and(
     eq(accessUser.facilityId, facilityId),
-    eq(accessUser.source, "integration"),
+    eq(accessUser.source, INTEGRATION_SOURCE),
     scope.kind === "integration" ? eq(accessUser.integrationKey, scope.integrationId) : undefined,
   )!;
 }

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { INTEGRATION_SOURCE } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
 import {
   accessUser,
@@ -80,7 +81,7 @@ export async function countSyncedMembers(db: DbOrTx, organisationId: string) {
   const rows = await db
     .select({ integrationId: accessUser.integrationKey, members: sql<number>`count(*)` })
     .from(accessUser)
-    .where(and(inArray(accessUser.facilityId, facilityIds), eq(accessUser.source, "integration")))
+    .where(and(inArray(accessUser.facilityId, facilityIds), eq(accessUser.source, INTEGRATION_SOURCE)))
     .groupBy(accessUser.integrationKey);
   return new Map(rows.map((row) => [row.integrationId, row.members]));
 }
@@ -149,7 +150,7 @@ export async function hasSyncedMembers(db: DbOrTx, organisationId: string, integ
     .where(
       and(
         inArray(accessUser.facilityId, facilityIds),
-        eq(accessUser.source, "integration"),
+        eq(accessUser.source, INTEGRATION_SOURCE),
         eq(accessUser.integrationKey, integrationId),
       ),
     )

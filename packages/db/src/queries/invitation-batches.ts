@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { isIntegrationScoped } from "@uas/domain";
+import { isIntegrationScoped, type Source } from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
 import { newId } from "../ids";
 import { storedEffectiveAccess } from "../access/effective-access";
@@ -13,7 +13,7 @@ export type InvitationAudience =
   | { kind: "users"; userIds: string[] }
   | { kind: "not_invited" }
   | { kind: "with_access" }
-  | { kind: "source"; source: "manual" | "cctv" | "integration"; integrationId?: string | null | undefined };
+  | { kind: "source"; source: Source; integrationId?: string | null | undefined };
 
 export type BulkInvitationCounts = {
   /** People the audience names in this facility. */
@@ -39,7 +39,7 @@ function audienceWhere(facilityId: string, audience: InvitationAudience, now: nu
       return sql`${facility} AND ${storedEffectiveAccess("u", now)}`;
     case "source":
       return isIntegrationScoped(audience.source) && audience.integrationId
-        ? sql`${facility} AND u.source = 'integration' AND u.integration_id = ${audience.integrationId}`
+        ? sql`${facility} AND u.source = ${audience.source} AND u.integration_id = ${audience.integrationId}`
         : sql`${facility} AND u.source = ${audience.source}`;
   }
 }

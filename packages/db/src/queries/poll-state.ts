@@ -1,4 +1,5 @@
 import type { InStatement } from "@libsql/client";
+import { INTEGRATION_SOURCE } from "@uas/domain";
 import type { Db } from "../database";
 import type { IntegrationSystem } from "../schema";
 import { DISCONNECTED_API_KEY } from "./integrations";
@@ -52,12 +53,12 @@ export async function ensurePollStates(db: Db, input: { systems: IntegrationSyst
     sql: `INSERT INTO source_poll_state (integration_id, location_id, watermark_ms)
       SELECT il.integration_id, il.location_id,
         COALESCE((SELECT MAX(p.started_at) FROM sync_pass p
-          WHERE p.facility_id = il.facility_id AND p.source = 'integration' AND p.state = 'complete'
+          WHERE p.facility_id = il.facility_id AND p.source = ? AND p.state = 'complete'
             AND p.trigger IN ('nightly', 'manual')), ?)
       FROM integration_location il JOIN integration i ON i.id = il.integration_id
       WHERE i.system IN (SELECT value FROM json_each(?)) AND i.api_key != ?
       ON CONFLICT DO NOTHING`,
-    args: [input.now, JSON.stringify(input.systems), DISCONNECTED_API_KEY],
+    args: [INTEGRATION_SOURCE, input.now, JSON.stringify(input.systems), DISCONNECTED_API_KEY],
   });
 }
 

@@ -1,5 +1,12 @@
 import { sql } from "drizzle-orm";
-import type { ImportField, ImportPerson, RejectedLine } from "@uas/domain";
+import {
+  isManualSource,
+  type ImportField,
+  type ImportPerson,
+  type RejectedLine,
+  type Source,
+  type SyncSource,
+} from "@uas/domain";
 import type { Db, DbOrTx } from "../database";
 import { auditEntry } from "../schema";
 import { newId } from "../ids";
@@ -30,7 +37,7 @@ export type ImportPlan = {
     line: number;
     userId: string;
     name: string;
-    source: "integration" | "cctv";
+    source: SyncSource;
     integrationId: string | null;
   }>;
   /** Lines refused by the store (another line already matched the same user). */
@@ -48,7 +55,7 @@ export class UserImportStaleError extends Error {
 
 type MatchedRow = {
   id: string;
-  source: "manual" | "integration" | "cctv";
+  source: Source;
   integration_id: string | null;
   email: string | null;
   mobile_phone: string | null;
@@ -143,7 +150,7 @@ export async function planUserImport(
       continue;
     }
     // A manual row is the import's to update; a person known only from a source stays sync's.
-    const row = candidates.find((c) => c.source === "manual") ?? candidates[0]!;
+    const row = candidates.find((c) => isManualSource(c.source)) ?? candidates[0]!;
     const earlier = claimedBy.get(row.id);
     if (earlier !== undefined) {
       plan.rejected.push({
@@ -153,7 +160,7 @@ export async function planUserImport(
       continue;
     }
     claimedBy.set(row.id, person.line);
-    if (row.source !== "manual") {
+    if (!isManualSource(row.source)) {
       plan.keptSynced.push({
         line: person.line,
         userId: row.id,

@@ -61,11 +61,11 @@ export type SyncState = SyncedDetails & {
   removalSourceUpdatedAt: number | null;
 };
 
+/** The admin's two switches the plan reads from an existing row (rule 4 and effective access). */
+export const ROW_SWITCH_FIELDS = ["trackSourceUpdates", "accessEnabled"] as const satisfies readonly AdminOwnedField[];
+
 /** What the plan needs to know about an existing row: its sync state and the admin's two switches. */
-export type ExistingRow = SyncState & {
-  trackSourceUpdates: boolean;
-  accessEnabled: boolean;
-};
+export type ExistingRow = SyncState & Record<(typeof ROW_SWITCH_FIELDS)[number], boolean>;
 
 /** A sync write always carries the whole sync-owned state, so one upsert statement fits every write. */
 export type SyncPatch = SyncState;

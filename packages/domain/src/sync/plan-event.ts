@@ -54,6 +54,27 @@ function eventName(change: SourceChange): string {
 }
 
 /**
+ * What a source's change is at one facility: a removal stays a removal; an upsert is an upsert where the
+ * record's locations map (`mapped`; null for a kind whose facility is the sender's), and a removal
+ * ("moved") at a facility that holds the person but is no longer among the record's facilities.
+ */
+export function changeAtFacility(
+  change: SourceChange,
+  mapped: readonly string[] | null,
+  facilityId: string,
+): PlannedChange {
+  if (change.kind === "removal")
+    return {
+      kind: "removal",
+      externalId: change.removal.externalId,
+      updatedAt: change.removal.updatedAt,
+      cause: "removed",
+    };
+  if (mapped === null || mapped.includes(facilityId)) return { kind: "upsert", person: change.person };
+  return { kind: "removal", externalId: change.person.externalId, updatedAt: change.person.updatedAt, cause: "moved" };
+}
+
+/**
  * Plans one webhook event for every facility it concerns: for an integration, the facilities its
  * locations map to and every facility already holding the person (one no longer among the record's
  * facilities treats the event as a removal); for CCTV, the endpoint's facility. One entry per facility.
@@ -69,10 +90,7 @@ export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
   let changeFor: (facilityId: string) => PlannedChange;
   if (SOURCE_KINDS[input.source].facilityFrom === "sender") {
     concerned = input.senderFacilityId === null ? [] : [input.senderFacilityId];
-    changeFor = () =>
-      change.kind === "upsert"
-        ? { kind: "upsert", person: change.person }
-        : { kind: "removal", externalId, updatedAt: change.removal.updatedAt, cause: "removed" };
+    changeFor = (facilityId) => changeAtFacility(change, null, facilityId);
   } else {
     const locationIds = change.kind === "upsert" ? change.person.locationIds : change.removal.locationIds;
     const mapped = resolveFacilities(locationIds ?? [], input.locationMap ?? new Map());
@@ -91,12 +109,7 @@ export function planSourceEvent(input: EventPlanInput): EventPlanEntry[] {
         },
       ];
     }
-    changeFor = (facilityId) => {
-      if (change.kind === "removal")
-        return { kind: "removal", externalId, updatedAt: change.removal.updatedAt, cause: "removed" };
-      if (mapped.includes(facilityId)) return { kind: "upsert", person: change.person };
-      return { kind: "removal", externalId, updatedAt: change.person.updatedAt, cause: "moved" };
-    };
+    changeFor = (facilityId) => changeAtFacility(change, mapped, facilityId);
   }
 
   const entries: EventPlanEntry[] = [];

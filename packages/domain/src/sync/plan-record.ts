@@ -16,6 +16,7 @@ import {
   type ExistingRow,
   type SyncPatch,
   type SyncState,
+  type SyncedDetailField,
   type SyncedDetails,
 } from "./ownership";
 
@@ -84,23 +85,122 @@ function changeTime(change: PlannedChange): number | null {
   return change.kind === "upsert" ? change.person.updatedAt : change.updatedAt;
 }
 
+/** The step of "Sync this person now" that explains a rule (see trace.ts). */
+export type RuleStep = "settings" | "match" | "identifier";
+
+/** What the outcome rules read about one record at one facility. */
+export type RuleFacts = {
+  source: SyncSource;
+  change: PlannedChange;
+  settings: PlanSettings;
+  row: ExistingRow | null;
+  /** The upsert's person normalised for the facility (computed once, on first use); null for a removal. */
+  normalised: () => NormalisedPerson | null;
+};
+
+/** A rule's verdict: Skipped with the help page's reason, or Processed with nothing to write. */
+export type RuleVerdict = { outcome: "skipped"; reason: string } | { outcome: "processed" };
+
+/** One rule that can decide a record before its write is planned; null: it does not apply, the next one looks. */
+export type RecordRule = {
+  name: string;
+  step: RuleStep;
+  decide: (facts: RuleFacts) => RuleVerdict | null;
+};
+
+const skip = (reason: string): RuleVerdict => ({ outcome: "skipped", reason });
+
+/**
+ * Rules 1–5 of product-rules.md "Outcomes", in order, with the stale-event check where it decides (an
+ * event older than what the row took changes nothing: rule 9, checked before the identifier so an old
+ * event never skips a row that took a newer one). The first rule that decides wins. planRecord walks this
+ * list and so does the trace of "Sync this person now": a new skip reason is one entry here (its sentence
+ * in reasons.ts), and both follow.
+ */
+export const RECORD_RULES: readonly RecordRule[] = [
+  {
+    name: "source off",
+    step: "settings",
+    decide: (f) => (f.settings.sourceEnabled ? null : skip(sourceOffReason(f.source))),
+  },
+  {
+    name: "integration opted out",
+    step: "settings",
+    decide: (f) => (f.settings.integrationEnabled ? null : skip(SKIP_REASONS.integrationOptedOut)),
+  },
+  {
+    name: "removal without a row",
+    step: "match",
+    decide: (f) => (f.change.kind === "removal" && !f.row ? skip(SKIP_REASONS.noMatchingRow) : null),
+  },
+  {
+    name: "decoupled",
+    step: "match",
+    decide: (f) => (f.row && !f.row.trackSourceUpdates ? skip(SKIP_REASONS.decoupled) : null),
+  },
+  {
+    name: "stale event",
+    step: "match",
+    decide: (f) => {
+      // Delivery order is not guaranteed: an event older than what the row took changes nothing.
+      const at = changeTime(f.change);
+      return f.row && at !== null && f.row.sourceUpdatedAt !== null && at < f.row.sourceUpdatedAt
+        ? { outcome: "processed" }
+        : null;
+    },
+  },
+  {
+    name: "require identifier",
+    step: "identifier",
+    decide: (f) => {
+      const person = f.normalised();
+      const failure = person && requireIdentifierFailure(f.settings.requireIdentifier, person);
+      return failure ? skip(failure) : null;
+    },
+  },
+];
+
+/** The facts the rules read, normalising the upsert's person at most once. */
+export function ruleFacts(input: Omit<RecordPlanInput, "now">): RuleFacts {
+  const { change, existingRow: row } = input;
+  let normalised: NormalisedPerson | null | undefined;
+  return {
+    source: input.source,
+    change,
+    settings: input.settings,
+    row,
+    normalised: () => {
+      if (normalised === undefined)
+        normalised =
+          change.kind === "upsert"
+            ? normalisePerson(change.person, { countryCode: input.facility.countryCode, storedPhone: row?.mobilePhone })
+            : null;
+      return normalised;
+    },
+  };
+}
+
+/** The first rule that decides the record, with its verdict; null when none does (rules 6–9 plan the write). */
+export function decidingRule(facts: RuleFacts): { rule: RecordRule; verdict: RuleVerdict } | null {
+  for (const rule of RECORD_RULES) {
+    const verdict = rule.decide(facts);
+    if (verdict !== null) return { rule, verdict };
+  }
+  return null;
+}
+
 /** Rules 1–9 of product-rules.md "Outcomes", in order: the first that applies wins. */
 export function planRecord(input: RecordPlanInput): RecordPlan {
-  const { change, existingRow: row, settings } = input;
-
-  if (!settings.sourceEnabled) return skipped(sourceOffReason(input.source), changeName(change, row));
-  if (!settings.integrationEnabled) return skipped(SKIP_REASONS.integrationOptedOut, changeName(change, row));
-  if (change.kind === "removal" && !row) return skipped(SKIP_REASONS.noMatchingRow, changeName(change, row));
-  if (row && !row.trackSourceUpdates) return skipped(SKIP_REASONS.decoupled, changeName(change, row));
-
-  const at = changeTime(change);
-  // Delivery order is not guaranteed: an event older than what the row took changes nothing.
-  if (row && at !== null && row.sourceUpdatedAt !== null && at < row.sourceUpdatedAt)
-    return processed(changeName(change, row), null);
-
+  const { change, existingRow: row } = input;
+  const facts = ruleFacts(input);
+  const decided = decidingRule(facts);
+  if (decided !== null) {
+    const name = changeName(change, row);
+    return decided.verdict.outcome === "skipped" ? skipped(decided.verdict.reason, name) : processed(name, null);
+  }
   if (change.kind === "removal")
     return row ? planRemoval(row, change, changeName(change, row), input.now) : skipped(SKIP_REASONS.noMatchingRow, "");
-  return planUpsert(input, change.person, row);
+  return planUpsert(input, facts.normalised() as NormalisedPerson, row);
 }
 
 /** The name for outcomes decided before normalising (an applied upsert is named after the normalised person). */
@@ -108,15 +208,8 @@ function changeName(change: PlannedChange, row: ExistingRow | null): string {
   return change.kind === "upsert" ? recordName(change.person) : row ? personName(row) : "";
 }
 
-function planUpsert(input: RecordPlanInput, person: SourcePerson, row: ExistingRow | null): RecordPlan {
-  const normalised = normalisePerson(person, {
-    countryCode: input.facility.countryCode,
-    storedPhone: row?.mobilePhone,
-  });
+function planUpsert(input: RecordPlanInput, normalised: NormalisedPerson, row: ExistingRow | null): RecordPlan {
   const name = personName(normalised);
-  const failure = requireIdentifierFailure(input.settings.requireIdentifier, normalised);
-  if (failure !== null) return skipped(failure, name);
-
   const note = invalidContactsNote(normalised.invalid);
   if (!row)
     return {
@@ -185,13 +278,7 @@ function latest(a: number | null, b: number | null): number | null {
 
 function stateFrom(person: NormalisedPerson, now: number): SyncState {
   return {
-    firstName: person.firstName,
-    lastName: person.lastName,
-    mobilePhone: person.mobilePhone,
-    email: person.email,
-    personType: person.personType,
-    membershipStatus: person.membershipStatus,
-    syncedTags: person.syncedTags,
+    ...pickDetails(person),
     lastSyncedAt: now,
     sourceUpdatedAt: person.updatedAt,
     removedAtSourceAt: null,
@@ -202,18 +289,19 @@ function stateFrom(person: NormalisedPerson, now: number): SyncState {
 /** Copies only the sync-owned state: admin-owned fields must never ride along in a patch. */
 function keepState(row: SyncState): SyncState {
   return {
-    firstName: row.firstName,
-    lastName: row.lastName,
-    mobilePhone: row.mobilePhone,
-    email: row.email,
-    personType: row.personType,
-    membershipStatus: row.membershipStatus,
-    syncedTags: row.syncedTags,
+    ...pickDetails(row),
     lastSyncedAt: row.lastSyncedAt,
     sourceUpdatedAt: row.sourceUpdatedAt,
     removedAtSourceAt: row.removedAtSourceAt,
     removalSourceUpdatedAt: row.removalSourceUpdatedAt,
   };
+}
+
+/** The synced details of a person or row, field by field from the domain's one list. */
+function pickDetails(source: SyncedDetails): SyncedDetails {
+  const details: Partial<Record<SyncedDetailField, unknown>> = {};
+  for (const field of SYNCED_DETAIL_FIELDS) details[field] = source[field];
+  return details as SyncedDetails;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import type { ExistingRow } from "./ownership";
 import { traceDecision, type TraceInput } from "./trace";
 
 const person = {
@@ -13,6 +14,23 @@ const person = {
   locationIds: ["loc-north"],
   updatedAt: 1,
 };
+/** The row an earlier sync of `person` left (the rules read the whole row). */
+const row = (overrides: Partial<ExistingRow>): ExistingRow => ({
+  firstName: "Ada",
+  lastName: "Lovelace",
+  email: "ada@example.com",
+  mobilePhone: null,
+  personType: "member",
+  membershipStatus: "active",
+  syncedTags: [],
+  lastSyncedAt: 1,
+  sourceUpdatedAt: 1,
+  removedAtSourceAt: null,
+  removalSourceUpdatedAt: null,
+  accessEnabled: true,
+  trackSourceUpdates: true,
+  ...overrides,
+});
 const base: TraceInput = {
   source: "integration",
   change: { kind: "upsert", person },
@@ -59,9 +77,11 @@ describe("traceDecision", () => {
   });
 
   it("says a decoupled row is managed manually, and a vanished person is a removal", () => {
-    expect(traceDecision({ ...base, existingRow: { trackSourceUpdates: false } }).at(-1)?.detail).toBe(
+    expect(traceDecision({ ...base, existingRow: row({ trackSourceUpdates: false }) }).at(-1)?.detail).toBe(
       "Record is decoupled and managed manually",
     );
-    expect(traceDecision({ ...base, change: null, existingRow: { trackSourceUpdates: true } })[0]?.status).toBe("info");
+    expect(traceDecision({ ...base, change: null, existingRow: row({ trackSourceUpdates: true }) })[0]?.status).toBe(
+      "info",
+    );
   });
 });

@@ -1,11 +1,19 @@
 import type { SyncSource } from "../vocabulary";
-import { normalisePerson } from "./normalise";
-import { SKIP_REASONS, requireIdentifierFailure, sourceOffReason } from "./reasons";
+import { SKIP_REASONS } from "./reasons";
 import { resolveFacilities } from "./locations";
-import type { PlanSettings } from "./plan-record";
+import type { ExistingRow } from "./ownership";
+import { changeAtFacility } from "./plan-event";
+import {
+  RECORD_RULES,
+  ruleFacts,
+  type PlanSettings,
+  type PlannedChange,
+  type RuleFacts,
+  type RuleStep,
+} from "./plan-record";
 import type { SourceChange } from "./source-records";
 
-/** The steps of "Sync this person now", in the order the engine decides them. */
+/** The steps of "Sync this person now", in the order the screen shows them. */
 export const TRACE_STEPS = ["fetch", "facility", "settings", "identifier", "match", "action"] as const;
 export type TraceStepName = (typeof TRACE_STEPS)[number];
 export type TraceStatus = "ok" | "stop" | "skip" | "info";
@@ -20,13 +28,28 @@ export type TraceInput = {
   settings: PlanSettings;
   /** The integration's location → facility map (null for CCTV: the facility is in the path). */
   locationMap: ReadonlyMap<string, string> | null;
-  existingRow: { trackSourceUpdates: boolean } | null;
+  existingRow: ExistingRow | null;
+};
+
+/** What a rule step says when none of its rules decided the record. */
+const PASSED: Record<RuleStep, (facts: RuleFacts) => Omit<TraceStep, "step">> = {
+  settings: () => ({ status: "ok", detail: "The source is on and this facility mirrors it" }),
+  identifier: (f) =>
+    f.change.kind === "upsert"
+      ? { status: "ok", detail: "Meets Require identifier" }
+      : { status: "skip", detail: "Not checked for a removal" },
+  match: (f) =>
+    f.row
+      ? { status: "ok", detail: "Matches an existing User Access row" }
+      : { status: "info", detail: "No User Access row yet" },
 };
 
 /**
  * Explains, step by step, what sync decides for one person in one facility: the admin's answer to
- * "why isn't this person synced?". It mirrors the order of the outcome rules; the final "action" step
- * comes from the engine applying the record.
+ * "why isn't this person synced?". The rule steps walk planRecord's own rule list (RECORD_RULES) in its
+ * order and stop where the first rule decides, as planRecord does; a step the walk did not reach is not
+ * shown. Steps are listed in the screen's order; the final "action" step comes from the engine applying
+ * the record.
  */
 export function traceDecision(input: TraceInput): TraceStep[] {
   const steps: TraceStep[] = [];
@@ -40,17 +63,27 @@ export function traceDecision(input: TraceInput): TraceStep[] {
   }
 
   const person = change?.kind === "upsert" ? change.person : null;
+  let mapped: string[] | null = null;
   if (input.locationMap !== null && person) {
-    const facilities = resolveFacilities(person.locationIds ?? [], input.locationMap);
-    if (facilities.length === 0) {
+    mapped = resolveFacilities(person.locationIds ?? [], input.locationMap);
+    // As planSourceEvent: a record no location maps concerns only the facilities already holding the person.
+    if (mapped.length === 0 && input.existingRow === null) {
       steps.push({ step: "facility", status: "stop", detail: SKIP_REASONS.noFacility });
       return steps;
     }
-    if (!facilities.includes(input.facilityId)) {
+    // Nor does it concern a facility it does not map to that holds no row: nothing is planned there.
+    if (!mapped.includes(input.facilityId) && input.existingRow === null) {
+      steps.push({ step: "facility", status: "stop", detail: SKIP_REASONS.noMatchingRow });
+      return steps;
+    }
+    if (!mapped.includes(input.facilityId)) {
       steps.push({
         step: "facility",
         status: "info",
-        detail: "Mapped to other facilities only: a removal for this facility",
+        detail:
+          mapped.length === 0
+            ? "At no mapped location any more: a removal for this facility"
+            : "Mapped to other facilities only: a removal for this facility",
       });
     } else {
       steps.push({ step: "facility", status: "ok", detail: "Mapped to this facility through its location" });
@@ -63,42 +96,36 @@ export function traceDecision(input: TraceInput): TraceStep[] {
     });
   }
 
-  if (!input.settings.sourceEnabled) {
-    steps.push({ step: "settings", status: "stop", detail: sourceOffReason(input.source) });
-    return steps;
-  }
-  if (!input.settings.integrationEnabled) {
-    steps.push({ step: "settings", status: "stop", detail: SKIP_REASONS.integrationOptedOut });
-    return steps;
-  }
-  steps.push({ step: "settings", status: "ok", detail: "The source is on and this facility mirrors it" });
+  const planned: PlannedChange =
+    change === null
+      ? { kind: "removal", externalId: "", updatedAt: null, cause: "removed" }
+      : changeAtFacility(change, mapped, input.facilityId);
+  const facts = ruleFacts({
+    source: input.source,
+    change: planned,
+    facility: { id: input.facilityId, countryCode: input.countryCode },
+    settings: input.settings,
+    existingRow: input.existingRow,
+  });
+  return [...steps, ...ruleSteps(facts)];
+}
 
-  if (person) {
-    const normalised = normalisePerson(person, { countryCode: input.countryCode });
-    const failure = requireIdentifierFailure(input.settings.requireIdentifier, {
-      email: normalised.email,
-      mobilePhone: normalised.mobilePhone,
-      invalid: normalised.invalid,
-    });
-    steps.push(
-      failure
-        ? { step: "identifier", status: "stop", detail: failure }
-        : { step: "identifier", status: "ok", detail: "Meets Require identifier" },
-    );
-  } else {
-    steps.push({ step: "identifier", status: "skip", detail: "Not checked for a removal" });
+/** The rule steps in the screen's order: each reached step says stop (the rule that decided) or passed. */
+function ruleSteps(facts: RuleFacts): TraceStep[] {
+  const reached = new Map<RuleStep, Omit<TraceStep, "step"> | null>();
+  for (const rule of RECORD_RULES) {
+    if (!reached.has(rule.step)) reached.set(rule.step, null);
+    const verdict = rule.decide(facts);
+    if (verdict === null) continue;
+    if (verdict.outcome === "skipped") reached.set(rule.step, { status: "stop", detail: verdict.reason });
+    break;
   }
+  return TRACE_STEPS.flatMap((step) => {
+    if (!isRuleStep(step) || !reached.has(step)) return [];
+    return [{ step, ...(reached.get(step) ?? PASSED[step](facts)) }];
+  });
+}
 
-  if (!input.existingRow) {
-    steps.push({
-      step: "match",
-      status: "info",
-      detail: person ? "No User Access row yet" : SKIP_REASONS.noMatchingRow,
-    });
-  } else if (!input.existingRow.trackSourceUpdates) {
-    steps.push({ step: "match", status: "stop", detail: SKIP_REASONS.decoupled });
-  } else {
-    steps.push({ step: "match", status: "ok", detail: "Matches an existing User Access row" });
-  }
-  return steps;
+function isRuleStep(step: TraceStepName): step is RuleStep {
+  return step in PASSED;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SOURCES } from "@uas/domain";
 import { id as ids } from "../../inputs";
 import { facilityProcedure, router } from "../../trpc/init";
 import { getInvitationProgress, previewInvitations, sendInvitations } from "./bulk";
@@ -18,7 +19,7 @@ const audience = z.discriminatedUnion("kind", [
   z
     .object({
       kind: z.literal("source"),
-      source: z.enum(["manual", "cctv", "integration"]),
+      source: z.enum(SOURCES),
       integrationId: id.nullable().optional(),
     })
     .strict(),

@@ -8,7 +8,7 @@ import {
   type SyncSettingsPatch,
 } from "@uas/db";
 import { countAutoSendCandidates, drizzleHandle } from "@uas/engine";
-import { SOURCE_LABELS, SYNC_SOURCES } from "@uas/domain";
+import { SOURCE_LABELS, SYNC_SOURCES, isSourceOn } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { notFound } from "../../errors";
 import { findFacility } from "../../facilities";
@@ -32,7 +32,6 @@ export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { f
     ctx,
     integrations.map((row) => row.integrationId),
   );
-  const enabled = { integration: settings.integrationsEnabled, cctv: settings.cctvEnabled };
   return {
     facilityId: facility.id,
     requireIdentifier: settings.requireIdentifier,
@@ -46,7 +45,7 @@ export async function getSyncSettingsView({ ctx, input }: { ctx: Ctx; input: { f
       return {
         source,
         label: SOURCE_LABELS[source],
-        enabled: enabled[source],
+        enabled: isSourceOn(settings, source),
         health: health[i]!,
         lastRun: pass
           ? {

@@ -19,7 +19,17 @@ import {
   lastSyncedOf,
   passSyncedTimes,
 } from "@uas/db";
-import { decideAccess, sourceBadge, membershipStatusLabel, type Source, type UserSort } from "@uas/domain";
+import {
+  SYNCED_DETAIL_FIELDS,
+  decideAccess,
+  fieldLabel,
+  isManualSource,
+  sourceBadge,
+  membershipStatusLabel,
+  type Source,
+  type SyncedDetailField,
+  type UserSort,
+} from "@uas/domain";
 import type { AdminCtx, Ctx } from "../../context";
 import { badRequest, conflict, notFound } from "../../errors";
 import { relayInvitationsAfterCommit } from "../invitations/service";
@@ -33,24 +43,13 @@ type FacilityRef = { id: string; organisationId: string; countryCode: string };
 export type DisabledReason = "switched_off_by_admin" | "removed_at_source" | "no_matching_rule_or_grant";
 export type InvitationState = "not_invited" | "queued" | "sent" | "failed";
 
-/** The details sync overwrites; an admin may edit them only on manual rows or decoupled ones. */
-export const SYNCED_EDITABLE_FIELDS = [
-  "firstName",
-  "lastName",
-  "email",
-  "mobilePhone",
-  "personType",
-  "membershipStatus",
-] as const;
-
-const FIELD_LABELS: Record<(typeof SYNCED_EDITABLE_FIELDS)[number], string> = {
-  firstName: "First name",
-  lastName: "Last name",
-  email: "Email",
-  mobilePhone: "Mobile phone",
-  personType: "Person type",
-  membershipStatus: "Membership status",
-};
+/**
+ * The details sync overwrites that an admin edits in the user panel (the domain's list; synced tags are
+ * never edited there): only on manual rows or decoupled ones.
+ */
+export const SYNCED_EDITABLE_FIELDS = SYNCED_DETAIL_FIELDS.filter(
+  (field): field is Exclude<SyncedDetailField, "syncedTags"> => field !== "syncedTags",
+);
 
 /** The row's source badge (the registry's `sourceBadge`). */
 export const sourceLabel = (source: Source, integrationName: string | null): string =>
@@ -195,7 +194,7 @@ export async function getUser({ ctx, input }: { ctx: Ctx; input: { facility: Fac
     notes: user.notes,
     appMessage: user.appMessage,
     /** Manual rows always; synced rows only while decoupled (Track source updates off). */
-    detailsEditable: user.source === "manual" || !user.trackSourceUpdates,
+    detailsEditable: isManualSource(user.source) || !user.trackSourceUpdates,
     access: {
       effective: decision.allowed,
       disabledReasons: reasons,
@@ -289,16 +288,16 @@ export async function updateUser({
   if (!found) throw notFound("User");
   const { user } = found;
   const { patch } = input;
-  if (user.source === "manual" && patch.trackSourceUpdates !== undefined) {
+  if (isManualSource(user.source) && patch.trackSourceUpdates !== undefined) {
     throw badRequest("Track source updates applies to synced users only");
   }
   const syncedFields = SYNCED_EDITABLE_FIELDS.filter((field) => patch[field] !== undefined);
   const tracking = patch.trackSourceUpdates ?? user.trackSourceUpdates;
-  if (user.source !== "manual" && tracking && syncedFields.length > 0) {
-    const names = syncedFields.map((field) => FIELD_LABELS[field]).join(", ");
+  if (!isManualSource(user.source) && tracking && syncedFields.length > 0) {
+    const names = syncedFields.map(fieldLabel).join(", ");
     throw conflict(`${names}: updated by sync. Turn off Track source updates to edit.`);
   }
-  if (user.source === "manual") {
+  if (isManualSource(user.source)) {
     const email = patch.email !== undefined ? patch.email : user.email;
     const phone = patch.mobilePhone !== undefined ? patch.mobilePhone : user.mobilePhone;
     if (!email && !phone)

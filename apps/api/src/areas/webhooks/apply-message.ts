@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSenderKey } from "@uas/domain";
 
 /**
  * Apply one stored webhook: the consumer loads the inbox row by its key, so the body stays in the database.
@@ -8,8 +9,8 @@ import { z } from "zod";
 export const webhookApplyMessage = z.object({
   type: z.literal("webhook.apply"),
   version: z.union([z.literal(1), z.literal(2)]),
-  /** `integration:<id>` or `cctv:<facilityId>`. */
-  sender: z.string().regex(/^(integration|cctv):.+$/),
+  /** A sender key of the source registry (`<kind>:<integration or facility id>`, domain sender-key.ts). */
+  sender: z.string().refine((key) => parseSenderKey(key) !== null, "not a sender key"),
   webhookId: z.string().min(1),
 });
 export type WebhookApplyMessage = z.infer<typeof webhookApplyMessage>;
