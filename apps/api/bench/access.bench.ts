@@ -18,8 +18,8 @@ import { sql } from "drizzle-orm";
 import { createNodeDb } from "@uas/db/node";
 import { findDoorCandidates, getAccessRuleSet, saveAccessRuleSet, saveDoorApiKey } from "@uas/db";
 import { decideAccess } from "@uas/domain";
-import { startStack, repoRoot } from "@uas/devkit/stack";
-import { startProcess, stopProcess, waitForHttp } from "@uas/devkit/processes";
+import { startStack } from "@uas/devkit/stack";
+import { percentile, startFloorWorker } from "./webhook-load";
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -27,9 +27,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP_SECONDS = 3;
 const base = Number(process.env.BENCH_PORT_BASE ?? 7150);
 const DAY = 86_400_000;
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 const dataDir = join(tmpdir(), `uas-bench-access-${process.pid}`);
 const stack = await startStack({
@@ -44,32 +41,14 @@ const stack = await startStack({
 });
 const db = createNodeDb({ url: `file:${join(dataDir, "dev.db")}` });
 const floorPort = base + 4;
-const floor = startProcess(
-  "floor",
-  process.execPath,
-  [join(repoRoot, "apps/api/scripts/serve-without-inspector.mjs")],
-  {
-    cwd: join(repoRoot, "apps/api/bench/floor"),
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: "false",
-      FORCE_COLOR: "0",
-      UAS_SERVE_OPTIONS: JSON.stringify({
-        port: floorPort,
-        persistTo: join(dataDir, "floor-wrangler"),
-        vars: {
-          DATABASE_URL: `http://127.0.0.1:${base + 2}`,
-          DATABASE_AUTH_TOKEN: stack.database.authToken,
-          FLOOR_WEBHOOK_SECRET: "unused",
-        },
-      }),
-    },
-    quiet: process.env.BENCH_VERBOSE !== "1",
+// A floor that does not come up leaves no stack behind.
+const floor = await startFloorWorker({ stack, dataDir, port: floorPort, dbPort: base + 2, secret: "unused" }).catch(
+  async (error: unknown) => {
+    await stack.close();
+    throw error;
   },
 );
-
 try {
-  await waitForHttp(`http://127.0.0.1:${floorPort}/`, 60_000, () => floor.child.exitCode === null);
   const step = (what: string) => console.error(`${new Date().toISOString()} ${what}`);
   step("stack and floor up");
   const facility = stack.facilities.find((f) => f.name === "Northside")!;
@@ -269,6 +248,6 @@ try {
   if (!ok) process.exitCode = 1;
 } finally {
   db.$client.close();
-  await stopProcess(floor);
+  await floor.stop();
   await stack.close();
 }

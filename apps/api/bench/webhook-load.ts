@@ -20,18 +20,17 @@ export const percentile = (sorted: number[], p: number) =>
 
 export type Floor = { url: (integrationId: string) => string; stop(): Promise<void> };
 
-/** Starts the floor Worker on `port`, verifying with `secret` and writing through the stack's database endpoint. */
-export async function startFloor(input: {
+/**
+ * Starts the floor Worker (bench/floor/worker.ts) on `port`, reading and writing through the stack's
+ * database endpoint, and waits until it answers. Every bench's floor starts here (webhooks, the door).
+ */
+export async function startFloorWorker(input: {
   stack: Stack;
-  db: Db;
   dataDir: string;
   port: number;
   dbPort: number;
   secret: string;
-}): Promise<Floor> {
-  await input.db.run(
-    sql`CREATE TABLE IF NOT EXISTS bench_floor_inbox (webhook_id TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL)`,
-  );
+}): Promise<{ stop(): Promise<void> }> {
   const floor = startProcess(
     "floor",
     process.execPath,
@@ -61,9 +60,25 @@ export async function startFloor(input: {
     await stopProcess(floor);
     throw error;
   }
+  return { stop: () => stopProcess(floor) };
+}
+
+/** The webhook floor: its inbox table, then the floor Worker verifying with `secret`. */
+export async function startFloor(input: {
+  stack: Stack;
+  db: Db;
+  dataDir: string;
+  port: number;
+  dbPort: number;
+  secret: string;
+}): Promise<Floor> {
+  await input.db.run(
+    sql`CREATE TABLE IF NOT EXISTS bench_floor_inbox (webhook_id TEXT PRIMARY KEY, payload TEXT NOT NULL, received_at INTEGER NOT NULL)`,
+  );
+  const floor = await startFloorWorker(input);
   return {
     url: (integrationId) => `http://127.0.0.1:${input.port}/webhooks/integrations/${integrationId}`,
-    stop: () => stopProcess(floor),
+    stop: floor.stop,
   };
 }
 
