@@ -16,7 +16,7 @@ import { and, eq } from "drizzle-orm";
 import { accessUser, sourcePollState, updateSyncSettings } from "@uas/db";
 import worker from "../src";
 import { eventually } from "./invitations-support";
-import { testDb, trpcMutation, type Tenant } from "./support";
+import { recordingQueue, testDb, trpcMutation, type Tenant } from "./support";
 import type { PollStepMessage } from "../src/areas/polling/step-message";
 
 export const db = testDb();
@@ -39,13 +39,7 @@ export async function addAbcMember(firstName: string): Promise<string> {
 
 /** The minute cron at `at`, its `poll.step` messages recorded instead of sent. */
 export async function minuteCron(at: number): Promise<PollStepMessage[]> {
-  const sent: PollStepMessage[] = [];
-  const queue = {
-    send: async (body: PollStepMessage) => void sent.push(body),
-    sendBatch: async (messages: Iterable<{ body: PollStepMessage }>) => {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue;
+  const { queue, sent } = recordingQueue();
   const ctx = createExecutionContext();
   await worker.scheduled!(
     createScheduledController({ scheduledTime: at, cron: "* * * * *" }),
@@ -53,13 +47,12 @@ export async function minuteCron(at: number): Promise<PollStepMessage[]> {
     ctx,
   );
   await waitOnExecutionContext(ctx);
-  return sent;
+  return sent as PollStepMessage[];
 }
 
 /** Delivers poll steps through the sync queue's consumer; continuations go to a recording queue too. */
 export async function deliver(messages: PollStepMessage[]): Promise<{ acked: number; continued: PollStepMessage[] }> {
-  const continued: PollStepMessage[] = [];
-  const queue = { send: async (body: PollStepMessage) => void continued.push(body) } as unknown as Queue;
+  const { queue, sent: continued } = recordingQueue();
   const batch = createMessageBatch(
     "sync",
     messages.map((body, i) => ({ id: `poll-${Date.now()}-${i}`, body, timestamp: new Date(), attempts: 1 })),
@@ -67,7 +60,7 @@ export async function deliver(messages: PollStepMessage[]): Promise<{ acked: num
   const ctx = createExecutionContext();
   await worker.queue!(batch, { ...env, SYNC_QUEUE: queue }, ctx);
   const result = (await getQueueResult(batch, ctx)) as { explicitAcks: string[] };
-  return { acked: result.explicitAcks.length, continued };
+  return { acked: result.explicitAcks.length, continued: continued as PollStepMessage[] };
 }
 
 export async function connectAbc(tenant: Tenant, cookie: string, name: string): Promise<string> {

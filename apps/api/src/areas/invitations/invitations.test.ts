@@ -11,7 +11,7 @@ import { eq } from "drizzle-orm";
 import { accessUser, findInvitation, insertManualUser, invitation } from "@uas/db";
 import worker from "../..";
 import { renderInvitationEmail } from "./email/invitation-email";
-import { createTenant, testDb, trpcQuery } from "../../../test/support";
+import { createTenant, recordingQueue, testDb, trpcQuery } from "../../../test/support";
 import {
   autoSendTenant,
   eligibleEmails,
@@ -233,13 +233,7 @@ describe("the cron's invitation sweeper", () => {
     await db
       .insert(invitation)
       .values([row(fresh.id, null), row(stale.id, now - 3_600_000), row(recent.id, now - 60_000)]);
-    const sent: unknown[] = [];
-    const recording = {
-      send: async (body: unknown) => void sent.push(body),
-      sendBatch: async (messages: Iterable<{ body: unknown }>) => {
-        for (const m of messages) sent.push(m.body);
-      },
-    } as unknown as Queue;
+    const { queue: recording, sent } = recordingQueue();
     const ctx = createExecutionContext();
     await worker.scheduled(
       createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }),
