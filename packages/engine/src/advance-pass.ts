@@ -32,6 +32,8 @@ export type AdvancePassInput = {
   db: Db;
   passId: string;
   listingFor: ListingFactory;
+  /** The pass as the caller just read it (saves reading it again); its state and cursor are checked again where pages are applied. */
+  pass?: SyncPassRow;
   /** Pages read in this step; the Worker runs one step per queue message. */
   maxPages: number;
   now: Clock;
@@ -72,7 +74,7 @@ export const RECORDS_PER_TRANSACTION = 5000;
  */
 export async function advancePass(input: AdvancePassInput): Promise<AdvancePassResult> {
   const { db, passId } = input;
-  let pass = await getPass(db, passId);
+  let pass = input.pass?.id === passId ? input.pass : await getPass(db, passId);
   if (!pass) throw new PassNotFoundError(passId);
   if (pass.state !== "running") return { status: "done", pass, membersDue: [] };
   const membersDue: string[] = [];

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import {
   SOURCE_KINDS,
   SYNC_SOURCES,
@@ -23,12 +23,18 @@ export type FacilitySyncContext = Record<SourceSwitch, boolean> & {
   requireIdentifier: RequireIdentifier;
   massDisablePercent: number;
   massDisableMinimum: number;
+  /** Auto-send: a pass end queues invitations only when it is on. */
+  autoSendInvitations: boolean;
   /** This facility's "Sync from these integrations" choices; read only through the domain's `isMirrored`. */
   optedIn: Map<string, boolean>;
 };
 
 export type SettingsOverride = Partial<Pick<FacilitySyncContext, "requireIdentifier" | SourceSwitch>>;
 
+/**
+ * Facilities' sync contexts in one statement: the facility, its settings, and its integration choices as
+ * a JSON list (a step reads this once or twice; a second statement was a second subrequest each time).
+ */
 export async function loadFacilityContexts(
   db: DbOrTx,
   facilityIds: string[],
@@ -44,19 +50,20 @@ export async function loadFacilityContexts(
       requireIdentifier: syncSettings.requireIdentifier,
       massDisablePercent: syncSettings.massDisablePercent,
       massDisableMinimum: syncSettings.massDisableMinimum,
+      autoSendInvitations: syncSettings.autoSendInvitations,
+      choices: sql<string>`(SELECT json_group_array(json_array(${facilityIntegration.integrationId}, ${facilityIntegration.enabled}))
+        FROM ${facilityIntegration} WHERE ${facilityIntegration.facilityId} = ${facility.id})`,
     })
     .from(facility)
     .innerJoin(syncSettings, eq(syncSettings.facilityId, facility.id))
     .where(inArray(facility.id, facilityIds));
-  const choices = await db
-    .select()
-    .from(facilityIntegration)
-    .where(inArray(facilityIntegration.facilityId, facilityIds));
   for (const row of rows) {
-    const { id, organisationId, countryCode, ...settings } = row;
-    contexts.set(id, { facility: { id, organisationId, countryCode }, ...settings, optedIn: new Map() });
+    const { id, organisationId, countryCode, choices, ...settings } = row;
+    const optedIn = new Map<string, boolean>();
+    for (const [integrationId, enabled] of JSON.parse(choices) as [string, number][])
+      optedIn.set(integrationId, Boolean(enabled));
+    contexts.set(id, { facility: { id, organisationId, countryCode }, ...settings, optedIn });
   }
-  for (const choice of choices) contexts.get(choice.facilityId)?.optedIn.set(choice.integrationId, choice.enabled);
   return contexts;
 }
 

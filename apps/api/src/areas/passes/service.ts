@@ -110,6 +110,7 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
   const result = await advancePass({
     db: ctx.db,
     passId: pass.id,
+    pass,
     listingFor,
     maxPages: tuning.pagesPerStep,
     now: ctx.now,
