@@ -1,1 +1,0 @@
-ALTER TABLE `access_user` ADD `record_fingerprint` text;
