@@ -54,6 +54,12 @@ export type AdvancePassResult = {
   pass: SyncPassRow;
   /** With `members: "return"`: other passes whose pass end is due (their next step ends them). */
   membersDue: string[];
+  /**
+   * Auto-send was on (at the step's start) at a facility whose pages or pass end this step wrote: the
+   * caller relays queued invitations after commit. When false this step queued none (a switch turned on
+   * meanwhile is caught up by the cron's relay).
+   */
+  invitations: boolean;
 };
 
 /**
@@ -76,8 +82,10 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
   const { db, passId } = input;
   let pass = input.pass?.id === passId ? input.pass : await getPass(db, passId);
   if (!pass) throw new PassNotFoundError(passId);
-  if (pass.state !== "running") return { status: "done", pass, membersDue: [] };
+  if (pass.state !== "running") return { status: "done", pass, membersDue: [], invitations: false };
   const membersDue: string[] = [];
+  // Auto-send on at a facility this step writes for (as read at its start): invitations may be queued.
+  let invitations = false;
   const locationMaps = new Map<string, Map<string, string>>();
   const listings = new Map<string, ListingPort>();
   const sharers = new Map<string, PageMember[]>();
@@ -91,8 +99,13 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
       const progress = progressOf(pass);
       const index = nextTarget(pass.id, progress.targets);
       if (index === -1)
-        return { status: "done", pass: await finishPass(db, pass.id, readClock(input.now)), membersDue };
-      if (pagesRead >= input.maxPages) return { status: "continue", pass, membersDue };
+        return {
+          status: "done",
+          pass: await finishPass(db, pass.id, readClock(input.now)),
+          membersDue,
+          invitations: invitations || context.autoSendInvitations,
+        };
+      if (pagesRead >= input.maxPages) return { status: "continue", pass, membersDue, invitations };
       const target = progress.targets[index] as PassTarget;
       const listingKey = target.integrationId ?? "";
       const listing =
@@ -101,6 +114,7 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
       listings.set(listingKey, listing);
       const members = sharers.get(listingKey) ?? [self, ...(await sharingMembers(db, pass.id, target))];
       sharers.set(listingKey, members);
+      if (members.some((m) => m.context.autoSendInvitations)) invitations = true;
       together = members.slice(1).map((m) => m.passId);
       const { pages, readError } = await readPages(listing, target.cursor, {
         maxPages: input.maxPages - pagesRead,
@@ -122,12 +136,12 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
       }
       if (readError) throw readError;
       together = [];
-      if (pass.state !== "running") return { status: "done", pass, membersDue };
+      if (pass.state !== "running") return { status: "done", pass, membersDue, invitations };
     }
   } catch (error) {
     if (input.onError === "throw") throw error;
     await failPasses({ db, passIds: [passId, ...together], reason: failureReason(error), now: readClock(input.now) });
-    return { status: "done", pass: (await getPass(db, passId)) as SyncPassRow, membersDue };
+    return { status: "done", pass: (await getPass(db, passId)) as SyncPassRow, membersDue, invitations };
   }
 }
 

@@ -117,7 +117,8 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
     // A chain's other passes end in steps of their own (ADR 0020): this step's subrequests stay bounded.
     members: "return",
   });
-  await relayInvitationsAfterCommit(ctx);
+  // Only a step that could have queued invitations relays them (one subrequest less on every other step).
+  if (result.invitations) await relayInvitationsAfterCommit(ctx);
   const next = [...(result.status === "continue" ? [pass.id] : []), ...result.membersDue];
   if (next.length > 0) {
     await ctx.queues.sync.sendBatch(
