@@ -28,7 +28,7 @@ import { facility, integration, integrationLocation } from "@uas/db";
 import { loadFacilityContexts, planSettingsFor } from "./source-context";
 import { loadPeopleRows, newRowId, rowWriteStatements, type RowWrite } from "./row-store";
 import { entryStatements, type EntryToWrite } from "./activity-store";
-import { drizzleHandle, withWriteTransaction, type StoreHandle } from "./store-handle";
+import { drizzleHandle, withPipelinedWriteTransaction, type StoreHandle } from "./store-handle";
 import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "@uas/db";
@@ -150,7 +150,7 @@ export async function applyInboxEvents(
   const parsedEvents = pending.flatMap((p): ParsedEvent[] =>
     p.target && p.parsed?.ok ? [{ target: p.target, change: p.parsed.change, webhookId: p.webhookId }] : [],
   );
-  await withWriteTransaction(db, async (handle) => {
+  await withPipelinedWriteTransaction(db, async (handle) => {
     // The claim and the reads go out together (one round trip); events another consumer claimed first are dropped below.
     const [claimed, loaded] = await Promise.all([
       handle.all<InboxKey>(sqlText`UPDATE webhook_inbox SET state = 'applied', applied_at = ${input.now},
@@ -363,7 +363,7 @@ async function writeEvents(
   const forgotten = new Map<string, RememberedRemoval>();
 
   const writes: PendingWrites = new Map();
-  const statements: SqlText[] = [];
+  const entriesBySender = new Map<string, { sender: SenderContext; entries: EntryToWrite[] }>();
   /** Row writes flushed ahead of a merge's takeover, so the script keeps the events' order. */
   const orderedRowStatements: SqlText[] = [];
   const appliedEntries: EntryToWrite[] = [];
@@ -462,19 +462,10 @@ async function writeEvents(
         userId,
       };
     });
-    statements.push(
-      ...entryStatements(
-        {
-          organisationId: sender.organisationId,
-          source: sender.source,
-          integrationId: sender.integrationId,
-          passId: null,
-          webhookId: event.webhookId,
-          at: now,
-        },
-        entries,
-      ),
-    );
+    // Written per sender after the loop, each entry with its webhook: one statement for the batch.
+    const senderEntries = entriesBySender.get(key) ?? { sender, entries: [] };
+    senderEntries.entries.push(...entries.map((entry) => ({ ...entry, webhookId: event.webhookId })));
+    entriesBySender.set(key, senderEntries);
     appliedEntries.push(...entries);
     results.push({
       status: "applied",
@@ -485,7 +476,19 @@ async function writeEvents(
   await handle.script([
     ...orderedRowStatements,
     ...rowStatementsOf(writes, now),
-    ...statements,
+    ...[...entriesBySender.values()].flatMap(({ sender, entries }) =>
+      entryStatements(
+        {
+          organisationId: sender.organisationId,
+          source: sender.source,
+          integrationId: sender.integrationId,
+          passId: null,
+          webhookId: null,
+          at: now,
+        },
+        entries,
+      ),
+    ),
     ...rememberedRemovalStatements([...removals.values()], [...forgotten.values()], now),
     ...accessGraceStatements(appliedUserIds(appliedEntries), now),
     ...autoInvitationStatements(appliedUserIds(appliedEntries), now),
