@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { Connection } from "./connection.js";
 import { runPipeline } from "./pipeline.js";
 import { ProtocolError, type PipelineRequest } from "./protocol.js";
@@ -24,6 +24,12 @@ export interface LibsqlHttpServerOptions {
    * Turso). Default: a random one, returned as `authToken`. There is no way to turn it off.
    */
   authToken?: string;
+  /**
+   * Serves more databases beside `file`, as Turso serves one database per organisation: a client whose
+   * URL is `<url>/db/<name>/` reads and writes `<databasesDir>/<name>.db` (created on first use). Names are
+   * lower-case letters, digits and dashes. Without it, only `file` is served.
+   */
+  databasesDir?: string;
 }
 
 export interface LibsqlHttpServer {
@@ -32,8 +38,14 @@ export interface LibsqlHttpServer {
   port: number;
   /** What clients pass as `authToken`. */
   authToken: string;
+  /** The URL of a named database under `databasesDir` (`databaseUrl("org-demo")`). */
+  databaseUrl(name: string): string;
   close(): Promise<void>;
 }
+
+/** A database name the endpoint serves: what Turso allows in a database name, in lower case. */
+export const DATABASE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const NAMED_PIPELINE = /^\/db\/([^/]+)\/v2\/pipeline$/;
 
 /**
  * Serves the libSQL remote protocol (Hrana 2 over HTTP: `POST /v2/pipeline`) over a local
@@ -42,17 +54,29 @@ export interface LibsqlHttpServer {
 export async function startLibsqlHttpServer(options: LibsqlHttpServerOptions): Promise<LibsqlHttpServer> {
   const { file, port = 8080, host = "127.0.0.1", streamIdleTimeoutMs = 10_000 } = options;
   mkdirSync(dirname(file), { recursive: true });
-  // WAL lets readers proceed while one stream holds a write transaction; the mode is stored in the file.
-  const setup = new Connection(file);
-  setup.db.exec("PRAGMA journal_mode = WAL");
-  setup.close();
+  useWal(file);
 
   const authToken = options.authToken ?? randomBytes(32).toString("base64url");
   if (authToken.length < 16) throw new Error("authToken must be at least 16 characters");
   const guard = requestGuard(authToken, host);
-  const streams = new StreamManager(file, streamIdleTimeoutMs);
+  const main = new StreamManager(file, streamIdleTimeoutMs);
+  const named = new Map<string, StreamManager>();
+  const streamsOf = (name: string | undefined): StreamManager => {
+    if (name === undefined) return main;
+    if (!options.databasesDir) throw new ProtocolError("This endpoint serves no named databases", "NOT_FOUND", 404);
+    if (!DATABASE_NAME.test(name)) throw new ProtocolError(`No database is named ${JSON.stringify(name)}`, "NOT_FOUND", 404);
+    let streams = named.get(name);
+    if (!streams) {
+      const namedFile = join(options.databasesDir, `${name}.db`);
+      mkdirSync(options.databasesDir, { recursive: true });
+      useWal(namedFile);
+      streams = new StreamManager(namedFile, streamIdleTimeoutMs);
+      named.set(name, streams);
+    }
+    return streams;
+  };
   const server = createServer((req, res) => {
-    handle(streams, guard, req, res).catch((error: unknown) => {
+    handle(streamsOf, guard, req, res).catch((error: unknown) => {
       const status = error instanceof ProtocolError ? error.status : 500;
       const code = error instanceof ProtocolError ? error.code : "INTERNAL_ERROR";
       send(res, status, { message: error instanceof Error ? error.message : String(error), code });
@@ -69,11 +93,13 @@ export async function startLibsqlHttpServer(options: LibsqlHttpServerOptions): P
     url: `http://${urlHost}:${actualPort}`,
     port: actualPort,
     authToken,
+    databaseUrl: (name) => `http://${urlHost}:${actualPort}/db/${name}/`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-        streams.closeAll();
+        main.closeAll();
+        for (const streams of named.values()) streams.closeAll();
       }),
   };
 }
@@ -97,7 +123,7 @@ function requestGuard(authToken: string, listenHost: string) {
     const hostName = hostHeader.replace(/:\d+$/, "").toLowerCase();
     if (!allowedHosts.has(hostName))
       return new ProtocolError(`Host ${JSON.stringify(hostName)} is not served here`, "HOST_FORBIDDEN", 403);
-    if (path !== "/v2/pipeline") return null;
+    if (path !== "/v2/pipeline" && !NAMED_PIPELINE.test(path)) return null;
     const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
     if (contentType !== "application/json")
       return new ProtocolError("Content-Type must be application/json", "UNSUPPORTED_MEDIA_TYPE", 415);
@@ -110,8 +136,15 @@ function requestGuard(authToken: string, listenHost: string) {
   };
 }
 
+function useWal(file: string): void {
+  // WAL lets readers proceed while one stream holds a write transaction; the mode is stored in the file.
+  const setup = new Connection(file);
+  setup.db.exec("PRAGMA journal_mode = WAL");
+  setup.close();
+}
+
 async function handle(
-  streams: StreamManager,
+  streamsOf: (name: string | undefined) => StreamManager,
   guard: ReturnType<typeof requestGuard>,
   req: IncomingMessage,
   res: ServerResponse,
@@ -124,9 +157,11 @@ async function handle(
     send(res, refused.status, { message: refused.message, code: refused.code }, headers);
     return;
   }
-  if (req.method === "POST" && path === "/v2/pipeline") {
+  const namedPipeline = NAMED_PIPELINE.exec(path);
+  if (req.method === "POST" && (path === "/v2/pipeline" || namedPipeline)) {
+    const streams = streamsOf(namedPipeline?.[1]);
     send(res, 200, await runPipeline(streams, await readJson(req)));
-  } else if (req.method === "GET" && (path === "/" || path === "/health" || path === "/v2")) {
+  } else if (req.method === "GET" && (path === "/" || path === "/health" || /^(\/db\/[^/]+)?\/v2$/.test(path))) {
     res.writeHead(200, { "content-type": "text/plain" }).end();
   } else {
     // Including /v3 and /v3-protobuf: a client that probes for them falls back to v2.
