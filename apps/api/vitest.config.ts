@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
@@ -21,16 +21,27 @@ import {
 // Every test database answers to one bearer token (the Worker's DATABASE_AUTH_TOKEN, as with Turso).
 const databaseAuthToken = randomBytes(32).toString("base64url");
 
-async function migratedDatabase(prefix: string) {
-  const file = join(mkdtempSync(join(tmpdir(), prefix)), "test.db");
+async function migratedFile(file: string) {
   const db = createNodeDb({ url: `file:${file}` });
   await migrateDb(db);
   db.$client.close();
-  return startLibsqlHttpServer({ file, port: 0, unref: true, authToken: databaseAuthToken });
+}
+
+/** Organisation databases beside the main test database (test/organisation-databases.test.ts, ADR 0021). */
+const ORGANISATION_TEST_DATABASES = ["iso-a", "iso-b"] as const;
+
+async function migratedDatabase(prefix: string, options: { organisationDatabases?: readonly string[] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const file = join(dir, "test.db");
+  await migratedFile(file);
+  const databasesDir = join(dir, "orgs");
+  mkdirSync(databasesDir);
+  for (const name of options.organisationDatabases ?? []) await migratedFile(join(databasesDir, `${name}.db`));
+  return startLibsqlHttpServer({ file, port: 0, unref: true, authToken: databaseAuthToken, databasesDir });
 }
 
 export default defineConfig(async () => {
-  const server = await migratedDatabase("uas-api-test-");
+  const server = await migratedDatabase("uas-api-test-", { organisationDatabases: ORGANISATION_TEST_DATABASES });
   // Databases of their own for the reliability files (fuzz, tenancy sweep, faults): the first two compare
   // whole-database fingerprints around each request, and the cron of the faults file sweeps every facility.
   const fuzzDb = await migratedDatabase("uas-api-fuzz-");
@@ -99,6 +110,8 @@ export default defineConfig(async () => {
           bindings: {
             DATABASE_URL: server.url,
             DATABASE_AUTH_TOKEN: databaseAuthToken,
+            ORGANISATION_DATABASE_URL: server.databaseUrl("{database}"),
+            ORGANISATION_TEST_DATABASES: ORGANISATION_TEST_DATABASES.join(","),
             // Two keys, the second retired: tests seal with the first and can check that rotation re-seals.
             SECRETS_KEY: `${newSecretsKey("test2")},${newSecretsKey("test1")}`,
             AUTH_SECRET: "test-secret-test-secret-test-secret-0123",

@@ -18,7 +18,7 @@ import { sql } from "drizzle-orm";
 import { createNodeDb } from "@uas/db/node";
 import { findDoorCandidates, getAccessRuleSet, saveAccessRuleSet, saveDoorApiKey } from "@uas/db";
 import { decideAccess } from "@uas/domain";
-import { startStack } from "@uas/devkit/stack";
+import { startStack, demoDatabaseFile } from "@uas/devkit/stack";
 import { percentile, startFloorWorker } from "./webhook-load";
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
@@ -39,10 +39,10 @@ const stack = await startStack({
   // Measures the product, not wrangler's devtools relay (ADR 0009).
   inspector: false,
 });
-const db = createNodeDb({ url: `file:${join(dataDir, "dev.db")}` });
+const db = createNodeDb({ url: `file:${demoDatabaseFile(dataDir)}` });
 const floorPort = base + 4;
 // A floor that does not come up leaves no stack behind.
-const floor = await startFloorWorker({ stack, dataDir, port: floorPort, dbPort: base + 2, secret: "unused" }).catch(
+const floor = await startFloorWorker({ stack, dataDir, port: floorPort, secret: "unused" }).catch(
   async (error: unknown) => {
     await stack.close();
     throw error;

@@ -16,7 +16,7 @@ import { sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { updateSyncSettings } from "@uas/db";
 import { createNodeDb } from "@uas/db/node";
-import { repoRoot, startStack } from "@uas/devkit/stack";
+import { repoRoot, startStack, demoDatabaseFile } from "@uas/devkit/stack";
 import type { DevJsonIntegration } from "@uas/devkit/dev-json";
 import { glofoxSignature, mindbodySignature, pushpressSignature } from "@uas/simulators";
 import { type Delivery, type LoadResult, percentile, runLoad, startFloor } from "./webhook-load";
@@ -110,14 +110,13 @@ const stack = await startStack({
   vars: { WEBHOOK_RATE_LIMIT: "off" },
   inspector: false,
 });
-const db = createNodeDb({ url: `file:${join(dataDir, "dev.db")}` });
+const db = createNodeDb({ url: `file:${demoDatabaseFile(dataDir)}` });
 const partner = stack.integrations.find((i) => i.system === "partner-api");
 const floor = await startFloor({
   stack,
   db,
   dataDir,
   port: base + 4,
-  dbPort: base + 2,
   secret: partner?.webhookSecret ?? "",
 }).catch(async (error: unknown) => {
   db.$client.close();

@@ -34,7 +34,7 @@ import { Webhook } from "standardwebhooks";
 import { sql } from "drizzle-orm";
 import { createNodeDb } from "@uas/db/node";
 import { dueNightlyDate, nightlyStartOffsetMinutes, type RequireIdentifier } from "@uas/domain";
-import { startStack, repoRoot } from "@uas/devkit/stack";
+import { startStack, repoRoot, demoDatabaseFile } from "@uas/devkit/stack";
 import { startListingServer } from "./load-listing";
 import {
   deliveryPlan,
@@ -93,7 +93,7 @@ const stack = await startStack({
   // Measures the product, not wrangler's devtools relay (see apps/api/scripts/serve-without-inspector.mjs).
   inspector: false,
 });
-const db = createNodeDb({ url: `file:${join(dataDir, "dev.db")}` });
+const db = createNodeDb({ url: `file:${demoDatabaseFile(dataDir)}` });
 let closed = false;
 const closeAll = async () => {
   if (closed) return;

@@ -28,7 +28,6 @@ export async function startFloorWorker(input: {
   stack: Stack;
   dataDir: string;
   port: number;
-  dbPort: number;
   secret: string;
 }): Promise<{ stop(): Promise<void> }> {
   const floor = startProcess(
@@ -45,7 +44,8 @@ export async function startFloorWorker(input: {
           port: input.port,
           persistTo: join(input.dataDir, "floor-wrangler"),
           vars: {
-            DATABASE_URL: `http://127.0.0.1:${input.dbPort}`,
+            // The database the Worker writes webhooks to: the demo organisation's (ADR 0021), same endpoint.
+            DATABASE_URL: input.stack.database.url,
             DATABASE_AUTH_TOKEN: input.stack.database.authToken,
             FLOOR_WEBHOOK_SECRET: input.secret,
           },
@@ -69,7 +69,6 @@ export async function startFloor(input: {
   db: Db;
   dataDir: string;
   port: number;
-  dbPort: number;
   secret: string;
 }): Promise<Floor> {
   await input.db.run(

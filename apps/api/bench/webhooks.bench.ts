@@ -17,7 +17,7 @@ import { Webhook } from "standardwebhooks";
 import { sql } from "drizzle-orm";
 import { createNodeDb } from "@uas/db/node";
 import { updateSyncSettings } from "@uas/db";
-import { startStack, repoRoot } from "@uas/devkit/stack";
+import { startStack, repoRoot, demoDatabaseFile } from "@uas/devkit/stack";
 import { type Delivery, percentile, runLoad, startFloor } from "./webhook-load";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);
@@ -38,15 +38,13 @@ const stack = await startStack({
   // Measures the product, not wrangler's devtools relay (see apps/api/scripts/serve-without-inspector.mjs).
   inspector: false,
 });
-const dbFile = join(dataDir, "dev.db");
-const db = createNodeDb({ url: `file:${dbFile}` });
+const db = createNodeDb({ url: `file:${demoDatabaseFile(dataDir)}` });
 const integration = stack.integrations.find((i) => i.system === "partner-api")!;
 const floor = await startFloor({
   stack,
   db,
   dataDir,
   port: base + 4,
-  dbPort: base + 2,
   secret: integration.webhookSecret,
 }).catch(async (error: unknown) => {
   db.$client.close();

@@ -23,10 +23,12 @@ export function createApp() {
 
   // Per request, from the composition root: parsed bindings, a fresh database client, auth on first use.
   app.use("*", async (c, next) => {
-    const { config, db, ctxFor } = compose(c.env);
+    const { config, db, databases, ctxFor, ctxForOrganisation } = compose(c.env);
     c.set("config", config);
     c.set("db", db);
+    c.set("databases", databases);
     c.set("ctxFor", ctxFor);
+    c.set("ctxForOrganisation", ctxForOrganisation);
     let auth: Auth | undefined;
     c.set("auth", () => (auth ??= createAuth(db, config)));
     await next();
@@ -52,6 +54,7 @@ export function createApp() {
         createTrpcContext(
           // Use-cases that hand systems a webhook URL need the Worker's own origin as the caller reached it.
           (actor, now) => ({ ...c.get("ctxFor")(actor, now), publicUrl: new URL(c.req.url).origin }),
+          c.get("ctxForOrganisation"),
           c.get("auth")(),
           c.req.raw.headers,
         ) as unknown as Record<string, unknown>,

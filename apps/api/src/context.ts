@@ -41,7 +41,12 @@ export const DEFAULT_TUNING: Tuning = {
 /** What every use-case receives (built by composition.ts): who acts, the database, the clock, the queues. */
 export type Ctx<A extends Actor = Actor> = {
   actor: A;
+  /** The database of the organisation this invocation works for (the catalog before one is known). */
   db: Db;
+  /** The catalog (ADR 0021): admins, grants, facilities, the directory of organisations' databases. */
+  catalog: Db;
+  /** Whose database `db` is; undefined: the catalog's own. Queue messages sent from here carry it. */
+  organisationId: string | undefined;
   now: () => number;
   queues: Queues;
   /** Seals and opens partner API keys and webhook secrets (SECRETS_KEY). */

@@ -9,6 +9,17 @@ const appEnvSchema = z
   .object({
     DATABASE_URL: z.url(),
     DATABASE_AUTH_TOKEN: z.string().optional(),
+    /**
+     * Where organisations' own databases are (ADR 0021), `{database}` standing for the directory's name:
+     * `libsql://{database}-<turso-org>.turso.io`. Unset: every organisation's data is in the catalog.
+     */
+    ORGANISATION_DATABASE_URL: z
+      .string()
+      .refine((value) => value.includes("{database}"), "must contain {database}")
+      .refine((value) => URL.canParse(value.replaceAll("{database}", "db")), "is not a URL")
+      .optional(),
+    /** Turso's group token for the organisation databases; default DATABASE_AUTH_TOKEN. */
+    ORGANISATION_DATABASE_AUTH_TOKEN: z.string().optional(),
     AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters"),
     /** The admin app's origin(s), comma-separated: trusted for sign-in requests. */
     WEB_ORIGIN: z

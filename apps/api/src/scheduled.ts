@@ -102,14 +102,41 @@ function passStart(d: { facilityId: string; source: SyncSource; day: string }): 
   };
 }
 
+/**
+ * Both crons run their work once per database (ADR 0021): the catalog's own organisations, then each
+ * organisation with a database of its own, each on its own context, so one database that cannot be
+ * reached does not hold back the others.
+ */
 export async function handleScheduled(controller: ScheduledController, env: Bindings): Promise<void> {
+  const composition = compose(env);
   // The night is judged by when the cron was due, not by when a late invocation happens to run.
-  const ctx = compose(env).ctxFor({ type: "cron" }, () => controller.scheduledTime);
-  if (controller.cron === MINUTE_CRON) {
-    const polls = await startDuePolls({ ctx });
-    if (polls.enqueued > 0) console.log(`delta polls: ${polls.enqueued} club(s) enqueued`);
-    return;
+  const now = () => controller.scheduledTime;
+  const failures: unknown[] = [];
+  for (const { organisationId } of await composition.databases.list()) {
+    try {
+      const ctx = (await composition.ctxForOrganisation(organisationId))({ type: "cron" }, now);
+      if (controller.cron === MINUTE_CRON) await minuteWork(ctx);
+      else await quarterHourWork(ctx);
+    } catch (error) {
+      console.error(`cron ${controller.cron}: the database of ${organisationId ?? "the catalog"} failed`);
+      failures.push(error);
+    }
   }
+  if (controller.cron !== MINUTE_CRON) {
+    await pruneSignInThrottle(composition.db, { before: now() - SIGN_IN_WINDOW_MS, limit: 1000 });
+  }
+  // Shown as the invocation's failure once every other database has had its turn.
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1)
+    throw new AggregateError(failures, `cron ${controller.cron}: ${failures.length} databases failed`);
+}
+
+async function minuteWork(ctx: Ctx): Promise<void> {
+  const polls = await startDuePolls({ ctx });
+  if (polls.enqueued > 0) console.log(`delta polls: ${polls.enqueued} club(s) enqueued`);
+}
+
+async function quarterHourWork(ctx: Ctx): Promise<void> {
   const { enqueued } = await startDueNightlyPasses({ ctx });
   console.log(`nightly reconciliation: ${enqueued} pass(es) enqueued`);
   const resumed = await resumeStalledPasses({ ctx });
@@ -136,7 +163,6 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
  */
 export async function housekeeping(ctx: Ctx): Promise<void> {
   await enqueueRetention({ ctx });
-  await pruneSignInThrottle(ctx.db, { before: ctx.now() - SIGN_IN_WINDOW_MS, limit: 1000 });
   const sealed = await resealSecrets({ ctx });
   if (sealed.resealed > 0) console.log(`secrets at rest: ${sealed.resealed} secret(s) sealed with the current key`);
 }

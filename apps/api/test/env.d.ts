@@ -8,6 +8,8 @@ declare namespace Cloudflare {
     DEMO_PARTNER_KEY: string;
     /** Reliability files (fuzz, tenancy sweep) each get a database nothing else writes to. */
     FUZZ_DATABASE_URL: string;
+    /** Migrated organisation databases on the main test endpoint, comma-separated names (ADR 0021). */
+    ORGANISATION_TEST_DATABASES: string;
     TENANCY_DATABASE_URL: string;
     FAULTS_DATABASE_URL: string;
     RETENTION_DATABASE_URL: string;

@@ -159,15 +159,22 @@ describe("base URLs through the procedures, with production's policy", () => {
   beforeAll(async () => {
     tenant = await createTenant(db);
     const queue = recordingQueue().queue;
-    caller = makeCaller({
+    const base = {
       actor: { type: "admin", userId: tenant.admin.id, email: tenant.admin.email },
       db,
+      catalog: db,
+      organisationId: undefined,
       now: () => Date.now(),
       queues: { sync: queue, webhooks: queue, invitations: queue },
       secrets: secretBoxOf(parseConfig(env)),
       partnerUrls: PRODUCTION_URL_POLICY,
       tuning: DEFAULT_TUNING,
       requestId: "partner-url-test",
+    };
+    // The tenant's data is in the tests' one database (the single-database layout, ADR 0021).
+    caller = makeCaller({
+      ...base,
+      forOrganisation: async (organisationId: string) => ({ ...base, organisationId }),
     } as unknown as TrpcContext);
   });
   /** The paths a refusal names, as the errorFormatter reports them; [] when the call succeeded. */

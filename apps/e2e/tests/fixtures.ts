@@ -11,7 +11,7 @@ import {
   facilityIntegration,
   grantFacilities,
   insertCctvSource,
-  insertFacility,
+  provisionFacility,
   integration,
   integrationLocation,
   newId,
@@ -24,10 +24,13 @@ import {
 
 export const DEMO_ADMIN = { email: "admin@demo.fitness", password: "demo-admin-2026" };
 
-export async function signIn(page: Page) {
+/** The demo's second organisation's admin (packages/devkit/src/seed.ts HARBOUR): its data is in its own database. */
+export const HARBOUR_ADMIN = { email: "admin@harbour.climbing", password: "harbour-admin-2026" };
+
+export async function signIn(page: Page, admin: { email: string; password: string } = DEMO_ADMIN) {
   await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(DEMO_ADMIN.email);
-  await page.getByLabel("Password").fill(DEMO_ADMIN.password);
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Choose a facility" })).toBeVisible();
 }
@@ -47,8 +50,21 @@ function stackSecrets(): { databaseAuthToken: string; secretsKey: string } {
   return JSON.parse(readFileSync(join(dataDir, "secrets.json"), "utf8"));
 }
 
-/** The stack's database over the libSQL remote protocol, the way the Worker reaches it (with its bearer token). */
-export const stackDb = (): Db => createDb({ url: DB_URL, authToken: stackSecrets().databaseAuthToken });
+/**
+ * The demo organisation's database over the libSQL remote protocol, the way the Worker reaches it (with its
+ * bearer token): its own database on the stack's endpoint (ADR 0021).
+ */
+export const stackDb = (): Db => organisationDb(DEMO_DATABASE_NAME);
+
+/** An organisation's own database on the stack's endpoint, by its name in the catalog. */
+export const organisationDb = (databaseName: string): Db =>
+  createDb({ url: `${DB_URL}/db/${databaseName}/`, authToken: stackSecrets().databaseAuthToken });
+
+/** The catalog: admins, grants, facilities, the directory of organisations' databases. */
+export const catalogDb = (): Db => createDb({ url: DB_URL, authToken: stackSecrets().databaseAuthToken });
+
+/** packages/devkit/src/seed.ts's DEMO.databaseName. */
+const DEMO_DATABASE_NAME = "org-demo";
 
 /** Seals and opens secrets as the stack stores them (API keys, webhook secrets). */
 export const stackSecretBox = () => createSecretBox(stackSecrets().secretsKey);
@@ -105,13 +121,13 @@ export async function screenshot(page: Page, testInfo: import("@playwright/test"
 
 /** A new facility of the demo organisation, granted to the demo admin: a spec that needs "Never run" gets its own. */
 export async function createGrantedFacility(name: string) {
-  const db = stackDb();
-  const facility = await insertFacility(
-    db,
-    { organisationId: DEMO_IDS.organisationId, name, timeZone: "Europe/London", countryCode: "GB" },
+  const catalog = catalogDb();
+  const facility = await provisionFacility(
+    { catalog, organisation: stackDb() },
+    { id: newId("fac"), organisationId: DEMO_IDS.organisationId, name, timeZone: "Europe/London", countryCode: "GB" },
     Date.now(),
   );
-  await grantFacilities(db, "usr_demo_admin", [facility.id]);
+  await grantFacilities(catalog, "usr_demo_admin", [facility.id]);
   return facility;
 }
 

@@ -2,6 +2,7 @@ export * as schema from "./schema";
 export * from "./schema";
 export type { Db, Tx, DbOrTx, DbConfig, Schema } from "./database";
 export { createDb } from "./client";
+export * from "./databases";
 export * from "./ids";
 export * from "./queries/provisioning";
 export * from "./queries/tenancy";

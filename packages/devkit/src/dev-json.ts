@@ -5,6 +5,7 @@ import {
   integration,
   integrationLocation,
   cctvSource,
+  organisation,
   type IntegrationSystem,
   type SecretBox,
 } from "@uas/db";
@@ -30,8 +31,12 @@ export type DevJson = {
   mailbox?: { url: string; apiKey: string };
   /** The member-system simulators: `{url}/control/...` with `Authorization: Bearer {controlKey}`. */
   simulators?: Record<"mindbody" | "pushpress" | "glofox" | "abc-ignite", { url: string; controlKey: string }>;
-  /** The libSQL HTTP endpoint the Worker uses: `createClient({ url, authToken })`. */
+  /** The demo organisation's database on the local libSQL endpoint: `createClient({ url, authToken })`. */
   database: { url: string; authToken: string };
+  /** The catalog (admins, grants, facilities, the directory of organisations' databases; ADR 0021). */
+  catalog: { url: string; authToken: string };
+  /** The organisations' databases by organisation id (the demo has two). */
+  organisations: Array<{ id: string; name: string; databaseUrl: string }>;
 };
 
 export type DevJsonIntegration = {
@@ -60,10 +65,30 @@ function accountOf(system: IntegrationSystem, accountId: string | null): Partial
   return accountId === null || field === undefined ? {} : { [field]: accountId };
 }
 
+async function organisationsOf(catalogDbUrl: string, endpoint: string): Promise<DevJson["organisations"]> {
+  const catalog = createNodeDb({ url: catalogDbUrl });
+  try {
+    const rows = await catalog
+      .select({ id: organisation.id, name: organisation.name, databaseName: organisation.databaseName })
+      .from(organisation)
+      .orderBy(organisation.name);
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      databaseUrl: row.databaseName ? `${endpoint}/db/${row.databaseName}/` : endpoint,
+    }));
+  } finally {
+    catalog.$client.close();
+  }
+}
+
 export async function writeDevJson(input: {
   file: string;
   dbUrl: string;
   database: { url: string; authToken: string };
+  catalog: { url: string; authToken: string };
+  /** The catalog's file, read here for its organisations. */
+  catalogDbUrl: string;
   /** Opens the sealed webhook secrets: outside test suites sign with the plain ones. */
   secrets: SecretBox;
   apiUrl: string;
@@ -120,6 +145,8 @@ export async function writeDevJson(input: {
       ),
       cctv: await Promise.all(cctv.map(open)),
       database: input.database,
+      catalog: input.catalog,
+      organisations: await organisationsOf(input.catalogDbUrl, input.catalog.url),
       ...(input.mailbox ? { mailbox: input.mailbox } : {}),
       ...(input.simulators ? { simulators: input.simulators } : {}),
     };

@@ -8,8 +8,10 @@ import {
   accessGrant,
   accessLogEntry,
   newId,
-  insertOrganisation,
+  provisionOrganisation,
+  provisionFacility,
   insertFacility,
+  registerIntegration,
   insertIntegration,
   insertCctvSource,
   grantFacilities,
@@ -22,6 +24,8 @@ import {
 export const DEMO = {
   organisationId: "org_demo",
   organisationName: "Demo Fitness Group",
+  /** Its own database (ADR 0021): `.data/orgs/org-demo.db` behind the local libSQL endpoint. */
+  databaseName: "org-demo",
   facilities: [
     { id: "fac_northside", name: "Northside", timeZone: "Europe/London", countryCode: "GB", location: "loc-north" },
     { id: "fac_riverside", name: "Riverside", timeZone: "America/New_York", countryCode: "US", location: "loc-river" },
@@ -60,6 +64,30 @@ export const DEMO = {
   admin: { id: "usr_demo_admin", name: "Demo Admin", email: "admin@demo.fitness", password: "demo-admin-2026" },
 } as const;
 
+/**
+ * The demo's second organisation, in a database of its own beside the first, with its own admin: neither
+ * admin sees the other's facilities, and neither organisation's data is in the other's database.
+ */
+export const HARBOUR = {
+  organisationId: "org_harbour",
+  organisationName: "Harbour Climbing Co",
+  databaseName: "org-harbour",
+  facility: { id: "fac_harbour_wall", name: "Harbour Wall", timeZone: "Australia/Sydney", countryCode: "AU" },
+  admin: {
+    id: "usr_harbour_admin",
+    name: "Harbour Admin",
+    email: "admin@harbour.climbing",
+    password: "harbour-admin-2026",
+  },
+  staff: [
+    { firstName: "Ngaio", lastName: "Walker", email: "ngaio.walker@harbour.climbing", mobilePhone: "+61491570156" },
+    { firstName: "Sam", lastName: "Oduya", email: "sam.oduya@harbour.climbing", mobilePhone: null },
+  ],
+} as const;
+
+/** The catalog, and each organisation's database by name (opened, migrated, on first use). */
+export type DemoStores = { catalog: Db; organisation: (databaseName: string) => Promise<Db> };
+
 /** The native systems' simulators: their API bases, keys and the secrets that sign their webhooks. */
 export type NativeWiring = {
   mindbody: { apiBaseUrl: string; apiKey: string; messageSignatureKey: string };
@@ -71,41 +99,40 @@ export type NativeWiring = {
 /** `secrets` seals the partner key and webhook secrets as the Worker does (SECRETS_KEY). */
 export type DemoWiring = { partnerUrl: string; partnerApiKey: string; secrets: SecretBox; native?: NativeWiring };
 
-/** Seeds the demo once (first start); afterwards only re-points it at this run's demo partner. */
-export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Promise<{ seeded: boolean }> {
-  const [existing] = await db.select().from(organisation).where(eq(organisation.id, DEMO.organisationId));
+/**
+ * Seeds the demo once (first start); afterwards only re-points it at this run's demo partner. Returns the
+ * database holding the demo organisation's data: its own (ADR 0021), or the catalog for a data directory
+ * seeded before the split.
+ */
+export async function seedDemo(
+  stores: DemoStores,
+  wiring: DemoWiring,
+  now = Date.now(),
+): Promise<{ seeded: boolean; demoDb: Db }> {
+  const { catalog } = stores;
+  const [existing] = await catalog.select().from(organisation).where(eq(organisation.id, DEMO.organisationId));
+  await seedHarbour(stores, now);
   if (existing) {
-    await rewireDemo(db, wiring);
-    if (wiring.native) await seedNativeDemo(db, wiring.native, wiring.secrets, now);
-    return { seeded: false };
+    const demoDb = existing.databaseName ? await stores.organisation(existing.databaseName) : catalog;
+    await rewireDemo(demoDb, wiring);
+    if (wiring.native) await seedNativeDemo({ catalog, organisation: demoDb }, wiring.native, wiring.secrets, now);
+    return { seeded: false, demoDb };
   }
+  const demoDb = await stores.organisation(DEMO.databaseName);
   const sealedApiKey = await wiring.secrets.seal(wiring.partnerApiKey);
   const [integrationSecret, cctvSecret] = await Promise.all([
     wiring.secrets.seal(newWebhookSecret()),
     wiring.secrets.seal(newWebhookSecret()),
   ]);
-  await db.transaction(async (tx) => {
-    await insertOrganisation(tx, { id: DEMO.organisationId, name: DEMO.organisationName }, now);
-    for (const f of DEMO.facilities) {
-      await insertFacility(
-        tx,
-        {
-          id: f.id,
-          organisationId: DEMO.organisationId,
-          name: f.name,
-          timeZone: f.timeZone,
-          countryCode: f.countryCode,
-        },
-        now,
-      );
-    }
-    await insertAdmin(tx, { ...DEMO.admin, accountId: `acc_${DEMO.admin.id}` }, now);
-    await addOrganisationMember(tx, { userId: DEMO.admin.id, organisationId: DEMO.organisationId, role: "owner" });
-    await grantFacilities(
-      tx,
-      DEMO.admin.id,
-      DEMO.facilities.map((f) => f.id),
+  // The organisation's own data first, in one transaction; the catalog's entry last, so a first start that
+  // stopped half-way is seeded again from the start (after the data directory is removed).
+  await demoDb.transaction(async (tx) => {
+    await provisionOrganisation(
+      { catalog: tx, organisation: tx },
+      { id: DEMO.organisationId, name: DEMO.organisationName, databaseName: null },
+      now,
     );
+    for (const f of DEMO.facilities) await insertFacility(tx, demoFacility(f), now);
     await insertIntegration(
       tx,
       {
@@ -131,8 +158,81 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
     );
     await seedManualStaff(tx, now);
   });
-  if (wiring.native) await seedNativeDemo(db, wiring.native, wiring.secrets, now);
-  return { seeded: true };
+  await catalog.transaction(async (tx) => {
+    await provisionOrganisation(
+      { catalog: tx, organisation: demoDb },
+      { id: DEMO.organisationId, name: DEMO.organisationName, databaseName: DEMO.databaseName },
+      now,
+    );
+    for (const f of DEMO.facilities)
+      await provisionFacility({ catalog: tx, organisation: demoDb }, demoFacility(f), now);
+    await insertAdmin(tx, { ...DEMO.admin, accountId: `acc_${DEMO.admin.id}` }, now);
+    await addOrganisationMember(tx, { userId: DEMO.admin.id, organisationId: DEMO.organisationId, role: "owner" });
+    await grantFacilities(
+      tx,
+      DEMO.admin.id,
+      DEMO.facilities.map((f) => f.id),
+    );
+    await registerIntegration(tx, { integrationId: DEMO.integrationId, organisationId: DEMO.organisationId });
+  });
+  if (wiring.native) await seedNativeDemo({ catalog, organisation: demoDb }, wiring.native, wiring.secrets, now);
+  return { seeded: true, demoDb };
+}
+
+function demoFacility(f: (typeof DEMO.facilities)[number]) {
+  return {
+    id: f.id,
+    organisationId: DEMO.organisationId,
+    name: f.name,
+    timeZone: f.timeZone,
+    countryCode: f.countryCode,
+  };
+}
+
+/** The second organisation, seeded once: its data in its own database, its admin and facility in the catalog. */
+async function seedHarbour(stores: DemoStores, now: number): Promise<void> {
+  const [existing] = await stores.catalog
+    .select({ id: organisation.id })
+    .from(organisation)
+    .where(eq(organisation.id, HARBOUR.organisationId));
+  if (existing) return;
+  const harbourDb = await stores.organisation(HARBOUR.databaseName);
+  const facilityInput = { ...HARBOUR.facility, organisationId: HARBOUR.organisationId };
+  await harbourDb.transaction(async (tx) => {
+    await provisionOrganisation(
+      { catalog: tx, organisation: tx },
+      { id: HARBOUR.organisationId, name: HARBOUR.organisationName, databaseName: null },
+      now,
+    );
+    await insertFacility(tx, facilityInput, now);
+    await tx.insert(accessUser).values(
+      HARBOUR.staff.map((person) => ({
+        id: newId("usr"),
+        facilityId: HARBOUR.facility.id,
+        source: "manual" as const,
+        ...person,
+        personType: "staff",
+        createdAt: now,
+        updatedAt: now,
+      })),
+    );
+  });
+  await stores.catalog.transaction(async (tx) => {
+    const own = { catalog: tx, organisation: harbourDb };
+    await provisionOrganisation(
+      own,
+      { id: HARBOUR.organisationId, name: HARBOUR.organisationName, databaseName: HARBOUR.databaseName },
+      now,
+    );
+    await provisionFacility(own, facilityInput, now);
+    await insertAdmin(tx, { ...HARBOUR.admin, accountId: `acc_${HARBOUR.admin.id}` }, now);
+    await addOrganisationMember(tx, {
+      userId: HARBOUR.admin.id,
+      organisationId: HARBOUR.organisationId,
+      role: "owner",
+    });
+    await grantFacilities(tx, HARBOUR.admin.id, [HARBOUR.facility.id]);
+  });
 }
 
 /**
@@ -141,7 +241,13 @@ export async function seedDemo(db: Db, wiring: DemoWiring, now = Date.now()): Pr
  * still start off). Added to a data directory made before they existed; re-pointed at this run's
  * simulators on every start, with the signing secrets the simulators were given.
  */
-async function seedNativeDemo(db: Db, native: NativeWiring, secrets: SecretBox, now: number) {
+async function seedNativeDemo(
+  stores: { catalog: Db; organisation: Db },
+  native: NativeWiring,
+  secrets: SecretBox,
+  now: number,
+) {
+  const db = stores.organisation;
   const { mindbody, pushpress, glofox, abcIgnite } = DEMO;
   const rows = [
     {
@@ -201,6 +307,7 @@ async function seedNativeDemo(db: Db, native: NativeWiring, secrets: SecretBox, 
       secrets.seal(JSON.stringify(row.credentials)),
       secrets.seal(row.webhookSecret),
     ]);
+    await registerIntegration(stores.catalog, { integrationId: row.id, organisationId: DEMO.organisationId });
     const [found] = await db.select({ id: integration.id }).from(integration).where(eq(integration.id, row.id));
     if (found) {
       await db

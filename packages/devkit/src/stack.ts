@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createNodeDb, migrateDb } from "@uas/db/node";
-import { createSecretBox, newSecretsKey } from "@uas/db";
+import { createSecretBox, newSecretsKey, type Db } from "@uas/db";
 import { startLibsqlHttpServer } from "@uas/libsql-http";
 import { startDemoPartner } from "@uas/demo-partner";
 import { startMailbox } from "@uas/mailbox";
@@ -53,6 +53,17 @@ export type StackOptions = {
 };
 
 export type Stack = DevJson & { close(): Promise<void> };
+
+/** Where `npm start` keeps the organisations' own databases, one file each, under the data directory. */
+export const ORGANISATION_DATABASES_DIR = "orgs";
+
+/** The file of an organisation's database (`organisationDatabaseFile(dataDir, DEMO.databaseName)`). */
+export function organisationDatabaseFile(dataDir: string, databaseName: string): string {
+  return join(dataDir, ORGANISATION_DATABASES_DIR, `${databaseName}.db`);
+}
+
+/** The demo organisation's database file, where its integrations, people and activity are. */
+export const demoDatabaseFile = (dataDir: string) => organisationDatabaseFile(dataDir, DEMO.databaseName);
 
 type Secrets = {
   authSecret: string;
@@ -173,34 +184,47 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stateFile: join(dataDir, "abc-ignite.json"),
     });
     closers.push(() => abcIgnite.close());
+    // The catalog in dev.db and each organisation's database in orgs/<name>.db (ADR 0021), migrated alike.
     const db = createNodeDb({ url: `file:${dbFile}` });
     await migrateDb(db);
-    const { seeded } = await seedDemo(db, {
-      partnerUrl,
-      partnerApiKey: secrets.partnerApiKey,
-      secrets: secretBox,
-      native: {
-        mindbody: {
-          apiBaseUrl: mindbody.apiBaseUrl,
-          apiKey: secrets.mindbodyApiKey,
-          messageSignatureKey: secrets.mindbodySignatureKey,
+    const organisationDbs: Db[] = [];
+    mkdirSync(join(dataDir, ORGANISATION_DATABASES_DIR), { recursive: true });
+    const openOrganisationDb = async (name: string) => {
+      const organisationDb = createNodeDb({ url: `file:${organisationDatabaseFile(dataDir, name)}` });
+      await migrateDb(organisationDb);
+      organisationDbs.push(organisationDb);
+      return organisationDb;
+    };
+    const { seeded, demoDb } = await seedDemo(
+      { catalog: db, organisation: openOrganisationDb },
+      {
+        partnerUrl,
+        partnerApiKey: secrets.partnerApiKey,
+        secrets: secretBox,
+        native: {
+          mindbody: {
+            apiBaseUrl: mindbody.apiBaseUrl,
+            apiKey: secrets.mindbodyApiKey,
+            messageSignatureKey: secrets.mindbodySignatureKey,
+          },
+          pushpress: {
+            apiBaseUrl: pushpress.apiBaseUrl,
+            apiKey: secrets.pushpressApiKey,
+            signingSecret: secrets.pushpressSigningSecret,
+          },
+          glofox: {
+            apiBaseUrl: glofox.apiBaseUrl,
+            apiKey: secrets.glofoxApiKey,
+            apiToken: secrets.glofoxApiToken,
+            webhookSecret: secrets.glofoxWebhookSecret,
+          },
+          abcIgnite: { apiBaseUrl: abcIgnite.apiBaseUrl, appId: secrets.abcAppId, appKey: secrets.abcAppKey },
         },
-        pushpress: {
-          apiBaseUrl: pushpress.apiBaseUrl,
-          apiKey: secrets.pushpressApiKey,
-          signingSecret: secrets.pushpressSigningSecret,
-        },
-        glofox: {
-          apiBaseUrl: glofox.apiBaseUrl,
-          apiKey: secrets.glofoxApiKey,
-          apiToken: secrets.glofoxApiToken,
-          webhookSecret: secrets.glofoxWebhookSecret,
-        },
-        abcIgnite: { apiBaseUrl: abcIgnite.apiBaseUrl, appId: secrets.abcAppId, appKey: secrets.abcAppKey },
       },
-    });
-    const targets = await demoWebhookTargets(db, apiUrl, secretBox);
-    db.$client.close();
+    );
+    const targets = await demoWebhookTargets(demoDb, apiUrl, secretBox);
+    const demoDbUrl = demoDb === db ? `file:${dbFile}` : `file:${demoDatabaseFile(dataDir)}`;
+    for (const opened of [db, ...organisationDbs]) opened.$client.close();
 
     const partner = await startDemoPartner({
       port: ports.partner,
@@ -216,6 +240,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       file: dbFile,
       port: ports.db,
       authToken: secrets.databaseAuthToken,
+      databasesDir: join(dataDir, ORGANISATION_DATABASES_DIR),
     });
     closers.push(() => dbServer.close());
 
@@ -235,6 +260,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const workerVars: Record<string, string> = {
       DATABASE_URL: dbServer.url,
       DATABASE_AUTH_TOKEN: dbServer.authToken,
+      ORGANISATION_DATABASE_URL: dbServer.databaseUrl("{database}"),
       AUTH_SECRET: secrets.authSecret,
       SECRETS_KEY: secrets.secretsKey,
       WEB_ORIGIN: webOrigins,
@@ -320,8 +346,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const devJson = await writeDevJson({
       file: join(dataDir, "dev.json"),
-      dbUrl: `file:${dbFile}`,
-      database: { url: dbServer.url, authToken: dbServer.authToken },
+      dbUrl: demoDbUrl,
+      database: {
+        url: demoDb === db ? dbServer.url : dbServer.databaseUrl(DEMO.databaseName),
+        authToken: dbServer.authToken,
+      },
+      catalog: { url: dbServer.url, authToken: dbServer.authToken },
+      catalogDbUrl: `file:${dbFile}`,
       secrets: secretBox,
       apiUrl,
       webUrl,

@@ -1,6 +1,7 @@
 import { startStack, repoRoot } from "./stack";
 import { stackOptionsFromEnv } from "./config";
 import { launchedAtFromEnv, startupTime } from "./startup-time";
+import { HARBOUR } from "./seed";
 
 const options = stackOptionsFromEnv(repoRoot);
 const stopping = new AbortController();
@@ -40,10 +41,11 @@ function printWelcome(stack: NonNullable<Awaited<ReturnType<typeof startStack>>>
   Glofox sim     ${glofox?.baseUrl ?? "-"}      branch ${glofox?.branchId ?? "-"}
   ABC Ignite sim ${abcIgnite?.baseUrl ?? "-"}      club ${abcIgnite?.clubNumber ?? "-"} (polled every few minutes)
   Mailbox        ${stack.mailbox?.url ?? "-"}      emails the Worker sends (Mailbox page in the admin app)
-  Database       ${options.dataDir}/dev.db  (libSQL HTTP on port ${options.ports.db})
+  Databases      catalog ${options.dataDir}/dev.db, one per organisation in ${options.dataDir}/orgs/ (libSQL HTTP on port ${options.ports.db})
 
   Sign in as     ${stack.admin.email}
   Password       ${stack.admin.password}
+  Second organisation (its own database): ${HARBOUR.admin.email} / ${HARBOUR.admin.password}
 
   Local clients: ${options.dataDir}/dev.json   ·   Ctrl-C stops everything.
 `);

@@ -64,7 +64,8 @@ export async function startLibsqlHttpServer(options: LibsqlHttpServerOptions): P
   const streamsOf = (name: string | undefined): StreamManager => {
     if (name === undefined) return main;
     if (!options.databasesDir) throw new ProtocolError("This endpoint serves no named databases", "NOT_FOUND", 404);
-    if (!DATABASE_NAME.test(name)) throw new ProtocolError(`No database is named ${JSON.stringify(name)}`, "NOT_FOUND", 404);
+    if (!DATABASE_NAME.test(name))
+      throw new ProtocolError(`No database is named ${JSON.stringify(name)}`, "NOT_FOUND", 404);
     let streams = named.get(name);
     if (!streams) {
       const namedFile = join(options.databasesDir, `${name}.db`);

@@ -59,24 +59,27 @@ export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
 });
 
 /**
- * Every facility-scoped procedure goes through here: the caller must hold a grant for the facility.
+ * Every facility-scoped procedure goes through here: the caller must hold a grant for the facility (read
+ * in the catalog), and what follows works on the facility's organisation's database (ADR 0021).
  * Another facility's id answers NOT_FOUND, so ids of other tenants cannot be probed.
  */
 export const facilityProcedure = adminProcedure
   .input(z.object({ facilityId: id() }))
   .use(async ({ ctx, input, next }) => {
-    const facility = await findGrantedFacility(ctx.db, ctx.actor.userId, input.facilityId);
+    const facility = await findGrantedFacility(ctx.catalog, ctx.actor.userId, input.facilityId);
     if (!facility) throw new TRPCError({ code: "NOT_FOUND", message: "Facility not found" });
-    return next({ ctx: { ...ctx, facility } });
+    const { db, organisationId, queues } = await ctx.forOrganisation(facility.organisationId);
+    return next({ ctx: { ...ctx, db, organisationId, queues, facility } });
   });
 
 /** Organisation-level procedures (integrations): the caller must be an owner of the organisation. */
 export const organisationProcedure = adminProcedure
   .input(z.object({ organisationId: id() }))
   .use(async ({ ctx, input, next }) => {
-    const role = await findOrganisationRole(ctx.db, ctx.actor.userId, input.organisationId);
+    const role = await findOrganisationRole(ctx.catalog, ctx.actor.userId, input.organisationId);
     if (role !== "owner") throw new TRPCError({ code: "NOT_FOUND", message: "Organisation not found" });
-    return next({ ctx: { ...ctx, organisationId: input.organisationId } });
+    const { db, queues } = await ctx.forOrganisation(input.organisationId);
+    return next({ ctx: { ...ctx, db, queues, organisationId: input.organisationId } });
   });
 
 /**

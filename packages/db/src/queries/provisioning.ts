@@ -12,6 +12,7 @@ import {
   integrationLocation,
   facilityIntegration,
   cctvSource,
+  integrationDirectory,
   type IntegrationSystem,
 } from "../schema";
 import { newId, newWebhookSecret } from "../ids";
@@ -25,15 +26,72 @@ export type NewFacility = {
   nightlyHour?: number;
 };
 
-export async function insertOrganisation(db: DbOrTx, input: { id?: string; name: string }, now: number) {
-  const row = { id: input.id ?? newId("org"), name: input.name, createdAt: now };
+export async function insertOrganisation(
+  db: DbOrTx,
+  input: { id?: string; name: string; databaseName?: string | null },
+  now: number,
+) {
+  const row = {
+    id: input.id ?? newId("org"),
+    name: input.name,
+    databaseName: input.databaseName ?? null,
+    createdAt: now,
+  };
   await db.insert(organisation).values(row);
   return row;
 }
 
+/** The catalog and an organisation's own database (the same one in the single-database layout). */
+export type OrganisationStores = { catalog: DbOrTx; organisation: DbOrTx };
+
+/**
+ * An organisation with a database of its own (ADR 0021): its directory row in the catalog, and the same
+ * row in its database, where its facilities' rows refer to it. Idempotent, so a provisioning run that
+ * stopped half-way is finished by running it again.
+ */
+export async function provisionOrganisation(
+  stores: OrganisationStores,
+  input: { id: string; name: string; databaseName: string | null },
+  now: number,
+) {
+  const row = { ...input, createdAt: now };
+  await stores.catalog.insert(organisation).values(row).onConflictDoNothing();
+  if (stores.organisation !== stores.catalog)
+    await stores.organisation
+      .insert(organisation)
+      .values({ ...row, databaseName: null })
+      .onConflictDoNothing();
+  return row;
+}
+
+/**
+ * A facility in the catalog (grants, routing, the cron's time zone) and in its organisation's database
+ * (with its sync settings, every source off), written once when both are the same database.
+ */
+export async function provisionFacility(stores: OrganisationStores, input: NewFacility & { id: string }, now: number) {
+  if (stores.organisation === stores.catalog) return insertFacility(stores.catalog, input, now);
+  const row = facilityRow(input, now);
+  await stores.organisation.insert(facility).values(row).onConflictDoNothing();
+  await stores.organisation.insert(syncSettings).values({ facilityId: row.id, updatedAt: now }).onConflictDoNothing();
+  await stores.catalog.insert(facility).values(row).onConflictDoNothing();
+  return row;
+}
+
+/** Routes an integration's webhooks to its organisation's database (the catalog's directory). */
+export async function registerIntegration(catalog: DbOrTx, input: { integrationId: string; organisationId: string }) {
+  await catalog.insert(integrationDirectory).values(input).onConflictDoNothing();
+}
+
 /** A facility always has its sync settings row, with every source off. */
 export async function insertFacility(db: DbOrTx, input: NewFacility, now: number) {
-  const row = {
+  const row = facilityRow(input, now);
+  await db.insert(facility).values(row);
+  await db.insert(syncSettings).values({ facilityId: row.id, updatedAt: now });
+  return row;
+}
+
+function facilityRow(input: NewFacility, now: number) {
+  return {
     id: input.id ?? newId("fac"),
     organisationId: input.organisationId,
     name: input.name,
@@ -42,9 +100,6 @@ export async function insertFacility(db: DbOrTx, input: NewFacility, now: number
     nightlyHour: input.nightlyHour ?? 3,
     createdAt: now,
   };
-  await db.insert(facility).values(row);
-  await db.insert(syncSettings).values({ facilityId: row.id, updatedAt: now });
-  return row;
 }
 
 export async function grantFacilities(db: DbOrTx, userId: string, facilityIds: string[]) {

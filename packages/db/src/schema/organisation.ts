@@ -5,6 +5,12 @@ import { authUser } from "./auth";
 export const organisation = sqliteTable("organisation", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  /**
+   * The catalog's directory (ADR 0021): the database holding this organisation's data, by name (Turso's
+   * database name; locally a file of the libSQL endpoint). Null: its data lives in the catalog database
+   * itself, the single-database layout of tests and of deployments from before the split.
+   */
+  databaseName: text("database_name").unique(),
   createdAt: epochMs("created_at").notNull(),
 });
 
@@ -53,3 +59,14 @@ export const facilityGrant = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.facilityId] }), index("facility_grant_facility_idx").on(t.facilityId)],
 );
+
+/**
+ * The catalog's routing for webhooks: whose database an integration's deliveries go to. Written when an
+ * integration is connected; never changes (an integration does not move between organisations).
+ */
+export const integrationDirectory = sqliteTable("integration_directory", {
+  integrationId: text("integration_id").primaryKey(),
+  organisationId: text("organisation_id")
+    .notNull()
+    .references(() => organisation.id, { onDelete: "cascade" }),
+});

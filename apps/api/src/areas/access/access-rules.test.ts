@@ -255,6 +255,8 @@ describe("the cron ends graces", () => {
       ctx: {
         actor: { type: "cron" },
         db,
+        catalog: db,
+        organisationId: tenant.organisation.id,
         now: () => now,
         queues: { sync: queue, webhooks: queue, invitations: queue },
         secrets: createSecretBox(env.SECRETS_KEY),

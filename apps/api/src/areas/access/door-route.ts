@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { createDb } from "@uas/db";
+import { openDatabases } from "@uas/db";
 import { id as ids, oneLine } from "../../inputs";
 import type { Bindings } from "../../bindings";
 import { parseConfig } from "../../env";
+import { databaseLayoutOf } from "../../composition";
 import { AppError } from "../../errors";
 import { checkDoorAccess } from "./door-check";
 
@@ -20,7 +21,8 @@ const STATUS = { unauthorized: 401, not_found: 404, bad_request: 400, conflict: 
  * `POST /v1/access/check`: the door's question, answered from the access rules (docs/access-check.md).
  * Authenticated by the facility's door API key as a bearer token. The door's hot path: mounted ahead of
  * the app's per-request composition (app.ts), it takes only the parsed configuration (parsed once per
- * isolate) and a database client, and reads one statement (checkDoorAccess).
+ * isolate) and a database client, and reads one statement (checkDoorAccess) in the facility's
+ * organisation's database.
  */
 export const accessCheck = new Hono<{ Bindings: Bindings }>().post("/check", async (c) => {
   const raw: unknown = await c.req.json().catch(() => undefined);
@@ -41,9 +43,11 @@ export const accessCheck = new Hono<{ Bindings: Bindings }>().post("/check", asy
   const { facilityId, ...identifier } = parsed.data;
   const key = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
   try {
-    const config = parseConfig(c.env);
+    // The facility's organisation, from the catalog (remembered by the isolate), names the database.
+    const databases = openDatabases(databaseLayoutOf(parseConfig(c.env)));
+    const organisationId = await databases.organisationOfFacility(facilityId);
     const result = await checkDoorAccess({
-      db: createDb({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
+      db: organisationId ? await databases.forOrganisation(organisationId) : databases.catalog,
       now: Date.now(),
       input: { facilityId, identifier, key },
     });

@@ -43,7 +43,7 @@ const COLUMNS = [
 export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", async (c) => {
   const session = await c.get("auth")().api.getSession({ headers: c.req.raw.headers });
   if (!session) return c.json({ error: { code: "unauthorized", message: "Sign in to continue" } }, 401);
-  const facility = await findGrantedFacility(c.get("db"), session.user.id, c.req.param("facilityId"));
+  const facility = await findGrantedFacility(c.get("databases").catalog, session.user.id, c.req.param("facilityId"));
   if (!facility) return c.json({ error: { code: "not_found", message: "Facility not found" } }, 404);
   const query = querySchema.safeParse(c.req.query());
   if (!query.success) {
@@ -51,7 +51,8 @@ export const activityCsv = new Hono<AppEnv>().get("/:facilityId/activity.csv", a
     return c.json({ error: { code: "invalid_request", message: "Invalid export filter", issues } }, 400);
   }
 
-  const ctx = c.get("ctxFor")({ type: "admin", userId: session.user.id, email: session.user.email });
+  const ctxFor = await c.get("ctxForOrganisation")(facility.organisationId);
+  const ctx = ctxFor({ type: "admin", userId: session.user.id, email: session.user.email });
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {

@@ -20,7 +20,7 @@ export const meRouter = router({
       }),
     )
     .query(async ({ ctx }) => {
-      const facilities = await listGrantedFacilities(ctx.db, ctx.actor.userId);
+      const facilities = await listGrantedFacilities(ctx.catalog, ctx.actor.userId);
       return { userId: ctx.actor.userId, email: ctx.actor.email, facilities };
     }),
 });

@@ -6,10 +6,12 @@ import {
   findIntegrationOfOrganisation,
   hasSyncedMembers,
   insertIntegration,
+  registerIntegration,
   listLocationMaps,
   listOrganisationFacilities,
   listOrganisationIntegrations,
   listOwnedOrganisations,
+  newId,
   newWebhookSecret,
   recordAudit,
   rotateWebhookSecret,
@@ -35,7 +37,7 @@ const QUIET_AFTER = 24 * HOUR;
 export type IntegrationHealth = "waiting" | "receiving" | "quiet" | "polled" | "disconnected";
 
 export async function listMyOrganisations({ ctx }: { ctx: AdminCtx }) {
-  return listOwnedOrganisations(ctx.db, ctx.actor.userId);
+  return listOwnedOrganisations(ctx.catalog, ctx.actor.userId);
 }
 
 export async function organisationFacilities({ ctx, input }: { ctx: Ctx; input: OrgInput }) {
@@ -161,10 +163,15 @@ export async function connectIntegration({ ctx, input }: { ctx: Ctx; input: Conn
   // A native system signs with its own secret: the one it issued (Glofox), else the one its subscription
   // returns once set up (Mindbody, PushPress); until then nobody knows this one.
   const webhookSecret = issuedSecret ?? (await ctx.secrets.seal(newWebhookSecret()));
+  // The catalog routes its webhooks first (ADR 0021): a directory entry whose integration was never written
+  // answers 404 like any unknown one, while an integration without its entry would receive nothing.
+  const integrationId = newId("int");
+  await registerIntegration(ctx.catalog, { integrationId, organisationId: input.organisationId });
   const row = await ctx.db.transaction((tx) =>
     insertIntegration(
       tx,
       {
+        id: integrationId,
         organisationId: input.organisationId,
         name: input.name,
         system,

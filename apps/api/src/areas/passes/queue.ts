@@ -4,8 +4,15 @@ import type { Ctx } from "../../context";
 import type { WebhookApplyMessage } from "../webhooks/apply-message";
 import type { ChainStartMessage, PassStartMessage } from "./start-message";
 import type { PassStepMessage } from "./step-message";
-import { syncQueueMessage } from "./sync-message";
-import { ACK, settle, validDeliveries, type Delivery, type Settlement } from "../../queues/consume";
+import { syncQueueMessage, type SyncQueueMessage } from "./sync-message";
+import {
+  ACK,
+  forEachOrganisation,
+  settle,
+  validDeliveries,
+  type Delivery,
+  type Settlement,
+} from "../../queues/consume";
 import { backoffSeconds } from "../../queues/retry";
 import { applyWebhookDeliveries } from "../webhooks/queue";
 import { startChainFromMessage, startPassFromMessage, stepPass } from "./service";
@@ -29,8 +36,12 @@ export const PASS_MESSAGES_PER_INVOCATION = 10;
  * still applied (together, as on `webhooks`) while they drain.
  */
 export async function handleSyncBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const ctx = compose(env).ctxFor({ type: "system" });
   const deliveries = validDeliveries(batch, syncQueueMessage);
+  await forEachOrganisation(compose(env), { type: "system" }, deliveries, handleSyncDeliveries);
+}
+
+/** One organisation's messages of a `sync` batch, on its database. */
+async function handleSyncDeliveries(ctx: Ctx, deliveries: Delivery<SyncQueueMessage>[]): Promise<void> {
   const webhooks = deliveries.filter((d): d is Delivery<WebhookApplyMessage> => d.body.type === "webhook.apply");
   if (webhooks.length > 0) await applyWebhookDeliveries(ctx, webhooks);
   // Delta poll steps (ADR 0018): each a bounded read of one club's window; a failure is recorded, not retried.

@@ -2,7 +2,15 @@ import type { Bindings } from "../../bindings";
 import { compose } from "../../composition";
 import type { Ctx } from "../../context";
 import { webhookApplyMessage, type WebhookApplyMessage } from "./apply-message";
-import { ACK, conclude, settle, validDeliveries, type Delivery, type Settlement } from "../../queues/consume";
+import {
+  ACK,
+  conclude,
+  forEachOrganisation,
+  settle,
+  validDeliveries,
+  type Delivery,
+  type Settlement,
+} from "../../queues/consume";
 import { backoffSeconds } from "../../queues/retry";
 import { applyStoredWebhooks, type AppliedWebhook } from "./service";
 import { recordDeadSyncMessage } from "../passes/dead-letters";
@@ -13,21 +21,22 @@ import { errorSummary } from "../../log";
  * with large batches, so a running pass on `sync` never holds webhooks back.
  */
 export async function handleWebhooksBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const ctx = compose(env).ctxFor({ type: "system" });
   const deliveries = validDeliveries(batch, webhookApplyMessage);
-  if (deliveries.length > 0) await applyWebhookDeliveries(ctx, deliveries);
+  await forEachOrganisation(compose(env), { type: "system" }, deliveries, applyWebhookDeliveries);
 }
 
 /** The webhooks queue's dead-letter queue: each event becomes a Failed entry, then is acknowledged. */
 export async function handleWebhookDeadLetters(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const ctx = compose(env).ctxFor({ type: "system" });
-  for (const { message, body } of validDeliveries(batch, webhookApplyMessage, "ack")) {
-    console.error("dead letter on webhooks-dlq", message.id, body.type);
-    await settle(message, async () => {
-      await recordDeadSyncMessage({ ctx, input: body });
-      return ACK;
-    });
-  }
+  const deliveries = validDeliveries(batch, webhookApplyMessage, "ack");
+  await forEachOrganisation(compose(env), { type: "system" }, deliveries, async (ctx, group) => {
+    for (const { message, body } of group) {
+      console.error("dead letter on webhooks-dlq", message.id, body.type);
+      await settle(message, async () => {
+        await recordDeadSyncMessage({ ctx, input: body });
+        return ACK;
+      });
+    }
+  });
 }
 
 /**

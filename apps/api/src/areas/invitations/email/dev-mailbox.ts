@@ -27,7 +27,7 @@ export const devMailbox = new Hono<AppEnv>()
   .get("/facilities/:facilityId/emails", async (c) => {
     const session = await c.get("auth")().api.getSession({ headers: c.req.raw.headers });
     if (!session) return c.json({ error: { code: "unauthorized", message: "Sign in to continue" } }, 401);
-    const facility = await findGrantedFacility(c.get("db"), session.user.id, c.req.param("facilityId"));
+    const facility = await findGrantedFacility(c.get("databases").catalog, session.user.id, c.req.param("facilityId"));
     if (!facility) return c.json({ error: { code: "not_found", message: "Facility not found" } }, 404);
     const config = c.get("config");
     const tag = `facility_id:${facility.id.replace(/[^\w-]/g, "_")}`;
