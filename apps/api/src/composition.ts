@@ -64,12 +64,20 @@ export function compose(env: Bindings): Composition {
   };
 }
 
+/**
+ * A message's envelope (ADR 0021): the organisation whose database its consumer must open
+ * (queues/consume.ts reads it). Without one, the catalog's.
+ */
+export function stampOrganisation<T>(body: T, organisationId: string | undefined): T {
+  if (organisationId === undefined || typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  return { ...body, organisationId };
+}
+
 /** The queues, stamping every message with the organisation whose database its consumer must open. */
 function queuesOf(env: Bindings, organisationId: string | undefined): Queues {
   const queues = { sync: env.SYNC_QUEUE, webhooks: env.WEBHOOKS_QUEUE, invitations: env.INVITATIONS_QUEUE };
   if (organisationId === undefined) return queues;
-  const stamp = (body: unknown) =>
-    typeof body === "object" && body !== null && !Array.isArray(body) ? { ...body, organisationId } : body;
+  const stamp = (body: unknown) => stampOrganisation(body, organisationId);
   const stamped = (queue: QueueProducer): QueueProducer => ({
     send: (body) => queue.send(stamp(body)),
     sendBatch: (messages) =>

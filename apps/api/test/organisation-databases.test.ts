@@ -173,7 +173,7 @@ describe("a database per organisation", () => {
     await other.body?.cancel();
   });
 
-  it("runs the cron once per database, sending each organisation's work stamped with it", async () => {
+  it("sends each organisation database its share of the cron, which starts that database's passes", async () => {
     await insertCctvSource(
       dbA,
       { facilityId: a.facility.id, baseUrl: `${env.DEMO_PARTNER_URL}/cctv`, apiKey: "key" },
@@ -181,24 +181,41 @@ describe("a database per organisation", () => {
     );
     await updateSyncSettings(dbA, a.facility.id, { cctvEnabled: true }, Date.now());
     const { queue, sent } = recordingQueue();
-    const ctx = createExecutionContext();
+    const bindings = { ...env, SYNC_QUEUE: queue };
     // 04:30 in London on a winter day: past 03:00 and its start jitter, inside the nightly window.
     const scheduledTime = Date.UTC(2026, 11, 3, 4, 30);
-    await worker.scheduled(
-      createScheduledController({ scheduledTime, cron: "*/15 * * * *" }),
-      { ...env, SYNC_QUEUE: queue },
-      ctx,
-    );
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime, cron: "*/15 * * * *" }), bindings, ctx);
     await waitOnExecutionContext(ctx);
-    const starts = (sent as Array<{ type: string; facilityId?: string; organisationId?: string }>).filter(
-      (m) => m.type === "pass.start" && (m.facilityId === a.facility.id || m.facilityId === b.facility.id),
+    type Sent = { type: string; facilityId?: string; organisationId?: string; scheduledTime?: number };
+    const runs = (sent as Sent[]).filter(
+      (m) =>
+        m.type === "cron.run" && (m.organisationId === a.organisation.id || m.organisationId === b.organisation.id),
     );
-    expect(starts).toEqual(
+    expect(runs).toHaveLength(2);
+    expect(runs.every((m) => m.scheduledTime === scheduledTime)).toBe(true);
+    // The cron itself started nothing in A's or B's database: their facilities are not in the catalog's data.
+    const startsOf = () =>
+      (sent as Sent[]).filter(
+        (m) => m.type === "pass.start" && (m.facilityId === a.facility.id || m.facilityId === b.facility.id),
+      );
+    expect(startsOf()).toHaveLength(0);
+
+    // Each share runs on its own database (the consumer opens it from the envelope) and starts its passes.
+    const batch = createMessageBatch(
+      "sync",
+      runs.map((body, i) => ({ id: `run-${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    const consumed = createExecutionContext();
+    await worker.queue(batch, bindings, consumed);
+    await waitOnExecutionContext(consumed);
+    expect(startsOf()).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ facilityId: a.facility.id, organisationId: a.organisation.id }),
         expect.objectContaining({ facilityId: b.facility.id, organisationId: b.organisation.id }),
       ]),
     );
+    expect(startsOf()).toHaveLength(2);
   });
 
   it("applies a message sent before the split (no organisation in it) to the catalog's data", async () => {

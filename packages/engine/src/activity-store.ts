@@ -20,6 +20,8 @@ export type EntryToWrite = {
   reason: string | null;
   changes: ChangedField[] | null;
   userId: string | null;
+  /** The entry's webhook when it differs from the origin's: a batch of webhooks is written as one statement. */
+  webhookId?: string | null;
 };
 
 /**
@@ -57,31 +59,37 @@ export function entryStatements(origin: EntryOrigin, entries: readonly EntryToWr
 function insertStatements(origin: EntryOrigin, entries: readonly EntryToWrite[], where: SqlText): SqlText[] {
   return chunks(entries).map((part) => {
     const changes = part.map((e) => (e.changes ? JSON.stringify(e.changes) : null));
+    const webhookIds = part.map((e) => (e.webhookId === undefined ? origin.webhookId : e.webhookId));
     const first = part[0] as EntryToWrite;
     const shared = {
       facilityId: part.every((e) => e.facilityId === first.facilityId),
       outcome: part.every((e) => e.outcome === first.outcome),
       reason: part.every((e) => e.reason === first.reason),
       changes: changes.every((c) => c === changes[0]),
+      webhookId: webhookIds.every((w) => w === webhookIds[0]),
     };
     // Each row: external id, name, user id, then the columns that differ within the statement.
-    const varying = (["facilityId", "outcome", "reason", "changes"] as const).filter((field) => !shared[field]);
-    const rows = part.map((e, i) => {
-      const row: (string | null)[] = [e.externalId, e.name, e.userId];
-      for (const field of varying) row.push(field === "changes" ? (changes[i] as string | null) : e[field]);
-      return row;
-    });
+    const varying = (["facilityId", "outcome", "reason", "changes", "webhookId"] as const).filter(
+      (field) => !shared[field],
+    );
+    const cell = (field: (typeof varying)[number], i: number): string | null =>
+      field === "changes"
+        ? (changes[i] as string | null)
+        : field === "webhookId"
+          ? (webhookIds[i] as string | null)
+          : (part[i] as EntryToWrite)[field];
+    const rows = part.map((e, i) => [e.externalId, e.name, e.userId, ...varying.map((field) => cell(field, i))]);
     const column = (field: (typeof varying)[number]) => {
       const index = varying.indexOf(field);
       if (index !== -1) return sqlText`j.value->>${index + 3}`;
-      return sqlText`${field === "changes" ? (changes[0] as string | null) : first[field]}`;
+      return sqlText`${cell(field, 0)}`;
     };
     return sqlText`
       INSERT INTO activity_entry (at, organisation_id, facility_id, source, integration_id, external_id, name,
         outcome, reason, changes, pass_id, webhook_id, user_id)
       SELECT ${origin.at}, ${origin.organisationId}, ${column("facilityId")}, ${origin.source}, ${origin.integrationId},
         j.value->>0, j.value->>1, ${column("outcome")}, ${column("reason")}, ${column("changes")},
-        ${origin.passId}, ${origin.webhookId}, j.value->>2
+        ${origin.passId}, ${column("webhookId")}, j.value->>2
       FROM json_each(${jsonLiteral(rows)}) AS j${where}`;
   });
 }

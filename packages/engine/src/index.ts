@@ -6,6 +6,7 @@ export type { PageMember } from "./apply-pages";
 export * from "./finish-pass";
 export * from "./held-pass";
 export * from "./source-event";
+export * from "./inbox-apply";
 export * from "./dry-run";
 export {
   loadFacilityContext,

@@ -15,20 +15,18 @@ import {
   type SyncSource,
   type SourceTarget,
   INTEGRATION_SOURCE,
-  parseJson,
-  parseSenderKey,
   senderId,
   senderKey,
   sourceTarget,
   targetFacilityId,
   targetIntegrationId,
 } from "@uas/domain";
-import type { Db, DbOrTx } from "@uas/db";
+import type { DbOrTx } from "@uas/db";
 import { facility, integration, integrationLocation } from "@uas/db";
 import { loadFacilityContexts, planSettingsFor } from "./source-context";
 import { loadPeopleRows, newRowId, rowWriteStatements, type RowWrite } from "./row-store";
 import { entryStatements, type EntryToWrite } from "./activity-store";
-import { drizzleHandle, withWriteTransaction, type StoreHandle } from "./store-handle";
+import { drizzleHandle, type StoreHandle } from "./store-handle";
 import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "@uas/db";
@@ -62,7 +60,7 @@ export type ApplySourceEventResult =
   | { status: "not_found" };
 
 /** What applying needs to know of a sender, read once per batch. */
-type SenderContext = {
+export type SenderContext = {
   source: SyncSource;
   integrationId: string | null;
   organisationId: string;
@@ -73,7 +71,7 @@ type SenderContext = {
   facilities: ReadonlyMap<string, EventFacility>;
 };
 
-type ParsedEvent = { target: SourceEventTarget; change: SourceChange; webhookId: string | null };
+export type ParsedEvent = { target: SourceEventTarget; change: SourceChange; webhookId: string | null };
 
 export const senderKeyOf = senderKey;
 
@@ -99,107 +97,8 @@ export async function applySourceEvent(input: ApplySourceEventInput): Promise<Ap
   });
 }
 
-export type InboxKey = { sender: string; webhookId: string };
-export type InboxApplyStatus = "applied" | "already_done" | "failed" | "missing";
-export type InboxApplyResult = InboxKey & { status: InboxApplyStatus; error?: string };
-
-/**
- * Applies a batch of stored webhooks (a queue batch) in one write transaction: the rows are claimed
- * (marked applied) in the same transaction as the changes, so a re-delivery, even a concurrent one, finds
- * them applied; a crash rolls both back. Reads and writes are set-based: a handful of statements per
- * batch, whatever its size. Events are applied in the order they arrived, each against the state the
- * earlier ones left. An event that can never apply (its sender is gone, its payload fails the contract)
- * keeps the reason on its inbox row.
- */
-export async function applyInboxEvents(
-  db: Db,
-  input: { keys: readonly InboxKey[]; now: number },
-): Promise<InboxApplyResult[]> {
-  const results = new Map<string, InboxApplyResult>();
-  const keyOf = (key: InboxKey) => `${key.sender}\u0000${key.webhookId}`;
-  for (const key of input.keys) results.set(keyOf(key), { ...key, status: "missing" });
-  if (input.keys.length === 0) return [];
-
-  const stored = await db.$client.execute({
-    sql: `SELECT sender, webhook_id AS webhookId, payload, state FROM webhook_inbox
-      WHERE (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(?)) ORDER BY received_at, rowid`,
-    args: [JSON.stringify(input.keys.map((k) => [k.sender, k.webhookId]))],
-  });
-  type Pending = InboxKey & { target: SourceEventTarget | null; parsed: ReturnType<typeof parseStoredEvent> | null };
-  const pending: Pending[] = [];
-  for (const row of stored.rows as unknown as Array<InboxKey & { payload: string; state: string }>) {
-    const result = results.get(keyOf(row));
-    if (!result) continue;
-    if (row.state === "applied" || row.state === "failed") {
-      result.status = "already_done";
-      continue;
-    }
-    const target = targetOfSender(row.sender);
-    pending.push({
-      sender: row.sender,
-      webhookId: row.webhookId,
-      target,
-      parsed: target ? parseStoredEvent(target.source, parseJson(row.payload)) : null,
-    });
-  }
-  if (pending.length === 0) return [...results.values()];
-
-  const targets = pending.flatMap((p) => (p.target ? [p.target] : []));
-  const senders = await loadSenderContexts(db, targets);
-
-  const parsedEvents = pending.flatMap((p): ParsedEvent[] =>
-    p.target && p.parsed?.ok ? [{ target: p.target, change: p.parsed.change, webhookId: p.webhookId }] : [],
-  );
-  await withWriteTransaction(db, async (handle) => {
-    // The claim and the reads go out together (one round trip); events another consumer claimed first are dropped below.
-    const [claimed, loaded] = await Promise.all([
-      handle.all<InboxKey>(sqlText`UPDATE webhook_inbox SET state = 'applied', applied_at = ${input.now},
-          attempts = attempts + 1, error = NULL
-        WHERE state IN ('received', 'enqueued') AND (sender, webhook_id) IN (SELECT value->>0, value->>1 FROM json_each(${jsonLiteral(pending.map((p) => [p.sender, p.webhookId]))}))
-        RETURNING sender, webhook_id AS webhookId`),
-      loadEventState(handle, senders, parsedEvents),
-    ]);
-    const claimedKeys = new Set(claimed.map(keyOf));
-    const events: ParsedEvent[] = [];
-    const failures: Array<InboxKey & { error: string }> = [];
-    for (const item of pending) {
-      const result = results.get(keyOf(item)) as InboxApplyResult;
-      if (!claimedKeys.has(keyOf(item))) {
-        result.status = "already_done";
-        continue;
-      }
-      const error =
-        !item.target || !senders.has(senderKeyOf(item.target))
-          ? "The sender no longer exists"
-          : item.parsed && !item.parsed.ok
-            ? `The payload does not match the contract: ${item.parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
-            : null;
-      if (error !== null || !item.target || !item.parsed?.ok) {
-        failures.push({ ...item, error: error ?? "The payload does not match the contract" });
-        Object.assign(result, { status: "failed", error: error ?? undefined });
-        continue;
-      }
-      events.push({ target: item.target, change: item.parsed.change, webhookId: item.webhookId });
-      result.status = "applied";
-    }
-    await writeEvents(handle, senders, events, input.now, inboxFailedStatements(failures), loaded);
-  });
-  return [...results.values()];
-}
-
-function inboxFailedStatements(failures: ReadonlyArray<InboxKey & { error: string }>): SqlText[] {
-  if (failures.length === 0) return [];
-  return [
-    sqlText`UPDATE webhook_inbox SET state = 'failed', applied_at = NULL, error = f.value->>2
-      FROM json_each(${jsonLiteral(failures.map((f) => [f.sender, f.webhookId, f.error]))}) AS f
-      WHERE webhook_inbox.sender = f.value->>0 AND webhook_inbox.webhook_id = f.value->>1`,
-  ];
-}
-
-const targetOfSender = parseSenderKey;
-
 /** Every distinct sender's organisation, location map and facility settings: a few statements per batch. */
-async function loadSenderContexts(
+export async function loadSenderContexts(
   db: DbOrTx,
   targets: readonly SourceEventTarget[],
 ): Promise<Map<string, SenderContext>> {
@@ -299,7 +198,7 @@ type CurrentRow = ExistingRow & { id: string };
  * Plans the events in order, each against the state the earlier ones left, then writes rows, activity
  * entries, invitations and `extra` statements as one script. Rows are read once per sender.
  */
-type LoadedState = {
+export type LoadedState = {
   /** sender → external id → facility id → the row as it stands (after the events planned so far). */
   current: Map<string, Map<string, Map<string, CurrentRow>>>;
   /** sender → external id → facility id → a remembered removal's `updated_at` (the person has no row there). */
@@ -310,7 +209,7 @@ type LoadedState = {
  * The rows and remembered removals the events concern. The reads are issued together, so the client
  * sends them as one pipeline: inside the write transaction, every round trip is time the lock is held.
  */
-async function loadEventState(
+export async function loadEventState(
   handle: StoreHandle,
   senders: ReadonlyMap<string, SenderContext>,
   events: readonly ParsedEvent[],
@@ -350,7 +249,7 @@ async function loadEventState(
   return state;
 }
 
-async function writeEvents(
+export async function writeEvents(
   handle: StoreHandle,
   senders: ReadonlyMap<string, SenderContext>,
   events: readonly ParsedEvent[],
@@ -363,7 +262,7 @@ async function writeEvents(
   const forgotten = new Map<string, RememberedRemoval>();
 
   const writes: PendingWrites = new Map();
-  const statements: SqlText[] = [];
+  const entriesBySender = new Map<string, { sender: SenderContext; entries: EntryToWrite[] }>();
   /** Row writes flushed ahead of a merge's takeover, so the script keeps the events' order. */
   const orderedRowStatements: SqlText[] = [];
   const appliedEntries: EntryToWrite[] = [];
@@ -462,19 +361,10 @@ async function writeEvents(
         userId,
       };
     });
-    statements.push(
-      ...entryStatements(
-        {
-          organisationId: sender.organisationId,
-          source: sender.source,
-          integrationId: sender.integrationId,
-          passId: null,
-          webhookId: event.webhookId,
-          at: now,
-        },
-        entries,
-      ),
-    );
+    // Written per sender after the loop, each entry with its webhook: one statement for the batch.
+    const senderEntries = entriesBySender.get(key) ?? { sender, entries: [] };
+    senderEntries.entries.push(...entries.map((entry) => ({ ...entry, webhookId: event.webhookId })));
+    entriesBySender.set(key, senderEntries);
     appliedEntries.push(...entries);
     results.push({
       status: "applied",
@@ -485,7 +375,19 @@ async function writeEvents(
   await handle.script([
     ...orderedRowStatements,
     ...rowStatementsOf(writes, now),
-    ...statements,
+    ...[...entriesBySender.values()].flatMap(({ sender, entries }) =>
+      entryStatements(
+        {
+          organisationId: sender.organisationId,
+          source: sender.source,
+          integrationId: sender.integrationId,
+          passId: null,
+          webhookId: null,
+          at: now,
+        },
+        entries,
+      ),
+    ),
     ...rememberedRemovalStatements([...removals.values()], [...forgotten.values()], now),
     ...accessGraceStatements(appliedUserIds(appliedEntries), now),
     ...autoInvitationStatements(appliedUserIds(appliedEntries), now),
@@ -558,14 +460,17 @@ async function loadRememberedRemovals(
 ): Promise<Map<string, Map<string, number>>> {
   const found = new Map<string, Map<string, number>>();
   if (sender.facilities.size === 0 || externalIds.length === 0) return found;
-  const rows = await handle.all<{ facilityId: string; externalId: string; updatedAt: number }>(sqlText`
-    SELECT facility_id AS facilityId, external_id AS externalId, source_updated_at AS updatedAt FROM source_removal
+  // One JSON value, as the people's rows (row-store.ts): a read the one-round-trip apply can check again.
+  const [result] = await handle.all<{ rows: string }>(sqlText`
+    SELECT json_group_array(json_array(facility_id, external_id, source_updated_at)) AS rows FROM source_removal
     WHERE facility_id IN (SELECT value FROM json_each(${jsonLiteral([...sender.facilities.keys()])})) AND source = ${sender.source}
       AND integration_key = ${sender.integrationId ?? ""} AND external_id IN (SELECT value FROM json_each(${jsonLiteral(externalIds)}))`);
-  for (const row of rows) {
-    const person = found.get(row.externalId) ?? new Map<string, number>();
-    person.set(row.facilityId, Number(row.updatedAt));
-    found.set(row.externalId, person);
+  for (const [facilityId, externalId, updatedAt] of JSON.parse(result?.rows ?? "[]") as Array<
+    [string, string, number]
+  >) {
+    const person = found.get(externalId) ?? new Map<string, number>();
+    person.set(facilityId, Number(updatedAt));
+    found.set(externalId, person);
   }
   return found;
 }

@@ -21,6 +21,8 @@ import { runPollStep } from "../polling/service";
 import { errorSummary } from "../../log";
 import type { RetentionPruneMessage } from "../retention/prune-message";
 import { pruneStep } from "../retention/queue";
+import type { CronRunMessage } from "../cron/run-message";
+import { runCronOn } from "../cron/service";
 
 /**
  * Pass messages one invocation runs; any others go back to the queue as fresh messages. Each pass step
@@ -63,6 +65,14 @@ async function handleSyncDeliveries(ctx: Ctx, deliveries: Delivery<SyncQueueMess
   if (later.length > 0) await handBack(ctx, later);
   const prunes = deliveries.filter((d): d is Delivery<RetentionPruneMessage> => d.body.type === "retention.prune");
   for (const { message, body } of prunes) await settle(message, () => pruneStep(ctx, body));
+  // A cron's share for this database: its work sends messages of its own, so it runs last in the batch.
+  const crons = deliveries.filter((d): d is Delivery<CronRunMessage> => d.body.type === "cron.run");
+  for (const { message, body } of crons) {
+    await settle(message, async () => {
+      await runCronOn({ ...ctx, actor: { type: "cron" }, now: () => body.scheduledTime }, body.cron);
+      return ACK;
+    });
+  }
 }
 
 /** Pass messages past the budget: sent again as they are (each is idempotent), then acknowledged. */

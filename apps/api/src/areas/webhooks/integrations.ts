@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { findIntegrationWebhookTarget } from "@uas/engine";
 import { nativeConnector } from "../../sources/native";
 import { webhookError } from "./errors";
-import { limitBody, rateLimit, verifyBySender, verifyStandardSignature, type WebhookEnv } from "./middleware";
+import { limitBody, rateLimit, useRead, verifyBySender, verifyStandardSignature, type WebhookEnv } from "./middleware";
 import { cachedSender } from "./sender-cache";
 import { inboundOf, receiveNativeEvent } from "./native";
 import { receiveEvent } from "./receive";
@@ -18,20 +18,16 @@ const resolveIntegration = createMiddleware<WebhookEnv>(async (c, next) => {
   const id = c.req.param("integrationId") ?? "";
   const read = async () => {
     const target = await findIntegrationWebhookTarget(c.get("db"), id);
-    if (target) {
-      c.set("target", target);
-      c.set("sender", target.sender);
-    }
-    return target !== null;
+    return target ? { sender: target.sender, target } : null;
   };
   const key = `integrationId:${id}`;
   const entry = cachedSender(key, Date.now());
   const cached = entry?.target ? { ...entry, target: entry.target } : null;
-  c.set("lookup", { key, cached, reload: read, unknown: UNKNOWN });
+  c.set("lookup", { key, cached, read, unknown: UNKNOWN });
   if (cached) {
     c.set("target", cached.target);
     c.set("sender", cached.sender);
-  } else if (!(await read())) return webhookError(c, 404, "not_found", UNKNOWN);
+  } else if (!(await useRead(c, read))) return webhookError(c, 404, "not_found", UNKNOWN);
   await next();
 });
 

@@ -3,11 +3,20 @@ import { createMiddleware } from "hono/factory";
 import type { WebhookVerification } from "@uas/connectors";
 import type { Db } from "@uas/db";
 import type { IntegrationWebhookTarget, WebhookSenderRow } from "@uas/engine";
-import { cachedSender, forgetSender, rememberSender, type CachedSender } from "./sender-cache";
+import {
+  cachedSender,
+  confirmSender,
+  forgetSender,
+  rememberSender,
+  takeRefresh,
+  type CachedSender,
+  type SenderRead,
+} from "./sender-cache";
 import { secretBoxOf } from "../../env";
 import type { AppEnv } from "../../hono-env";
 import { readBoundedBody, MAX_BODY_BYTES } from "./body";
 import { webhookError } from "./errors";
+import { errorSummary } from "../../log";
 import { inboundWebhook, webhookDialect } from "./dialect";
 
 export type WebhookEnv = {
@@ -28,8 +37,8 @@ export type SenderLookup = {
   key: string;
   /** The sender as this isolate verified it lately, or null: read from the database. */
   cached: CachedSender | null;
-  /** Reads the sender from the database again (after a cached one did not verify); false: it is gone. */
-  reload: () => Promise<boolean>;
+  /** Reads the sender from the database; null: there is none. */
+  read: () => Promise<SenderRead | null>;
   /** The 404 message for a sender that does not exist. */
   unknown: string;
 };
@@ -50,18 +59,26 @@ export function webhookChecks(
     const id = c.req.param(param) ?? "";
     const read = async () => {
       const sender = await find(c.get("db"), id);
-      if (sender) c.set("sender", sender);
-      return sender !== null;
+      return sender ? { sender, target: null } : null;
     };
     // Keyed by the path: the sender's inbox key is only known once it is found.
     const key = `${param}:${id}`;
     const cached = cachedSender(key, Date.now()) ?? null;
-    c.set("lookup", { key, cached, reload: read, unknown });
+    c.set("lookup", { key, cached, read, unknown });
     if (cached) c.set("sender", cached.sender);
-    else if (!(await read())) return webhookError(c, 404, "not_found", unknown);
+    else if (!(await useRead(c, read))) return webhookError(c, 404, "not_found", unknown);
     await next();
   });
   return [resolveSender, limitBody, verifyStandardSignature, rateLimit] as const;
+}
+
+/** Reads the sender and puts it on the request; false: there is none. */
+export async function useRead(c: Context<WebhookEnv>, read: SenderLookup["read"]): Promise<boolean> {
+  const found = await read();
+  if (!found) return false;
+  c.set("sender", found.sender);
+  if (found.target) c.set("target", found.target);
+  return true;
 }
 
 /** 413 before anything is buffered past the contract's limit. */
@@ -92,18 +109,30 @@ export async function verifyBySender(
   verify: (secrets: string[], now: number) => Promise<WebhookVerification>,
 ): Promise<WebhookVerification | "gone"> {
   const now = Date.now();
-  const { key, cached, reload } = c.get("lookup");
+  const { key, cached, read } = c.get("lookup");
   if (cached) {
     const fast = await verify([cached.current], now);
-    if (fast.ok) return fast;
+    if (fast.ok) {
+      if (takeRefresh(key, now)) c.executionCtx.waitUntil(refreshSender(key, read, now));
+      return fast;
+    }
     forgetSender(key);
-    if (!(await reload())) return "gone";
+    if (!(await useRead(c, read))) return "gone";
   }
   const secrets = await openSenderSecrets(c, now);
   const result = await verify(secrets, now);
   if (result.ok)
     rememberSender(key, { sender: c.get("sender"), target: c.get("target") ?? null, current: secrets[0]! }, now);
   return result;
+}
+
+/** Reads a cached sender again after the answer (sender-cache.ts, SENDER_REFRESH_AFTER_MS). */
+async function refreshSender(key: string, read: SenderLookup["read"], readAt: number): Promise<void> {
+  const found = await read().catch((error: unknown) => {
+    console.error("webhook sender refresh failed; the cached entry expires as it would", errorSummary(error));
+    return "failed" as const;
+  });
+  confirmSender(key, found, readAt);
 }
 
 /** The partner contract's and CCTV's signature (Standard Webhooks, their connector): 401 unless a sender's secret signed. */

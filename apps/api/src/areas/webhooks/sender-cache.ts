@@ -11,6 +11,12 @@ import type { IntegrationWebhookTarget, WebhookSenderRow } from "@uas/engine";
  * sender). docs/adr/0005-webhooks.md.
  */
 export const SENDER_CACHE_MS = 10_000;
+/**
+ * A cached sender this old is read again, off the answer's path (the request's waitUntil), by the first
+ * request that finds it: while a sender keeps sending, no webhook waits for its lookup when the entry would
+ * expire (at 250 a second, every expiry made the ~20 requests then in flight each read the sender).
+ */
+export const SENDER_REFRESH_AFTER_MS = 5_000;
 const MAX_SENDERS = 1_000;
 
 export type CachedSender = {
@@ -21,7 +27,11 @@ export type CachedSender = {
   current: string;
 };
 
-const senders = new Map<string, CachedSender & { at: number }>();
+/** What a lookup of the sender found in the database. */
+export type SenderRead = { sender: WebhookSenderRow; target: IntegrationWebhookTarget | null };
+
+/** `at`: when the database last said `current` is the sender's current secret. */
+const senders = new Map<string, CachedSender & { at: number; refreshing: boolean }>();
 
 export function cachedSender(key: string, now: number): CachedSender | undefined {
   const entry = senders.get(key);
@@ -33,7 +43,30 @@ export function cachedSender(key: string, now: number): CachedSender | undefined
 
 export function rememberSender(key: string, entry: CachedSender, now: number): void {
   if (senders.size >= MAX_SENDERS && !senders.has(key)) senders.clear();
-  senders.set(key, { ...entry, at: now });
+  senders.set(key, { ...entry, at: now, refreshing: false });
+}
+
+/** Whether the request that found this entry should read the sender again (at most one read at a time). */
+export function takeRefresh(key: string, now: number): boolean {
+  const entry = senders.get(key);
+  if (!entry || entry.refreshing || now - entry.at < SENDER_REFRESH_AFTER_MS) return false;
+  entry.refreshing = true;
+  return true;
+}
+
+/**
+ * The outcome of a background read started at `readAt`: a sender whose stored current secret is still the
+ * one cached is kept from `readAt` on (never longer: the cache's age is the age of what the database said);
+ * any other answer (a replaced secret, a deleted sender) forgets it, so the next request reads and is decided
+ * on what is stored. "failed": the read did not answer; the entry keeps its age and expires as it would.
+ */
+export function confirmSender(key: string, read: SenderRead | null | "failed", readAt: number): void {
+  const entry = senders.get(key);
+  if (!entry) return;
+  if (read === "failed") entry.refreshing = false;
+  else if (read && read.sender.secrets.current === entry.sender.secrets.current)
+    senders.set(key, { ...entry, ...read, at: Math.max(entry.at, readAt), refreshing: false });
+  else senders.delete(key);
 }
 
 export function forgetSender(key: string): void {
