@@ -85,6 +85,9 @@ export class Connection {
         rows = exact
           ? restoreCutText(exact.all(params) as unknown[][], stmt.columns().length)
           : (stmt.all(params) as unknown[][]);
+      } else if (stmt.reader) {
+        // Stepped to its end even when no rows are wanted: see `sequence`.
+        stmt.all(params);
       } else {
         stmt.run(params);
       }
@@ -105,7 +108,14 @@ export class Connection {
   /** Runs each statement of `sql` in turn, stopping at the first error. */
   async sequence(sql: string): Promise<void> {
     for (const statement of analyzeSql(sql).statements) {
-      await withBusyRetry(() => this.db.prepare(statement).run());
+      // A reading statement is stepped to its end: `run()` would leave it on its first row, holding the
+      // connection's read snapshot (even back in the pool), so later reads on it are stale and its writes
+      // fail SQLITE_BUSY.
+      await withBusyRetry(() => {
+        const prepared = this.db.prepare(statement);
+        if (prepared.reader) prepared.all();
+        else prepared.run();
+      });
     }
     if (!this.db.inTransaction) notifyLockRelease();
   }
