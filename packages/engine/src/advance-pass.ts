@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import { syncPass, type Db } from "@uas/db";
 import type { ListingFactory, ListingPage, ListingPort } from "./ports";
 import { failPasses, getPass, progressOf, type PassTarget, type SyncPassRow } from "./passes";
-import { loadFacilityContext, loadFacilityContexts, loadLocationMap } from "./source-context";
+import { loadFacilityContexts, loadLocationMap, loadStepContext } from "./source-context";
 import { finishPass } from "./finish-pass";
 import { applyListingPages, PassNotFoundError, readClock, type Clock, type PageMember } from "./apply-pages";
 
@@ -92,8 +92,13 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
   // The other passes of a shared listing being read: a failure of the listing fails them too (ADR 0020).
   let together: string[] = [];
   try {
-    const context = await loadFacilityContext(db, pass.facilityId);
+    // The context and the first listing's location map in one request.
+    const { targets } = progressOf(pass);
+    const first = targets[nextTarget(pass.id, targets)];
+    const opening = await loadStepContext(db, pass.facilityId, first?.integrationId ?? null);
+    const context = opening.context;
     if (!context) throw new Error("the facility no longer exists");
+    if (first?.integrationId && opening.locationMap) locationMaps.set(first.integrationId, opening.locationMap);
     const self: PageMember = { passId: pass.id, facilityId: pass.facilityId, context };
     for (let pagesRead = 0; ; ) {
       const progress = progressOf(pass);
