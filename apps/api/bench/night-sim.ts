@@ -28,7 +28,9 @@
  * database endpoint and the partner are separate processes, their CPU is reported apart.
  *
  * Other env: SIM_DATE (2026-01-14, a winter day), PASS_PAGES_PER_STEP / LISTING_PAGE_SIZE (the Worker's
- * own vars, passed through), SIM_KEEP=1 keeps the data directory, SIM_WRITE=0 skips the figures files.
+ * own vars, passed through), SIM_KEEP=1 keeps the data directory, SIM_WRITE=0 skips the figures files,
+ * SIM_CPU_PROF=<file> writes a CPU profile of the last night, SIM_TRACE=1 prints the database requests of
+ * the last night's first two messages of each type (what a step's subrequests are).
  * Figures are written to `<repo>/.bench/night.json` and merged, prefixed `sim_`, into `.bench/reliability.json`
  * (other benches' keys kept, the last run's `sim_` keys replaced; `npm run bench:reliability` runs this
  * with SIM_FACILITIES=200 SIM_NIGHTS=2). Exits 1 on a limit breach or a pass that did not complete.
@@ -41,6 +43,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { getHeapStatistics } from "node:v8";
+import { Session } from "node:inspector/promises";
 import { sql } from "drizzle-orm";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import {
@@ -93,6 +96,8 @@ const CHURN = intEnv("SIM_CHURN", 0.02);
 const SIM_DATE = process.env.SIM_DATE ?? "2026-01-14";
 const KEEP = process.env.SIM_KEEP === "1";
 const WRITE = process.env.SIM_WRITE !== "0";
+/** SIM_CPU_PROF=<file.cpuprofile>: a V8 CPU profile of the Worker side over the last night (open it in DevTools). */
+const PROFILE = process.env.SIM_CPU_PROF ?? "";
 if (!["integration", "cctv", "both"].includes(SOURCE)) throw new Error("SIM_SOURCE must be integration, cctv or both");
 
 /** Workers / Queues limits the figures are compared with. */
@@ -147,24 +152,54 @@ let dbOrigin = "";
 let dbAuthToken = "";
 let partnerOrigins = new Set<string>();
 
-function sampleMemory(): NodeJS.MemoryUsage {
-  const m = process.memoryUsage();
-  if (m.heapUsed > meter.heapMsg) meter.heapMsg = m.heapUsed;
-  if (m.heapUsed > meter.heapInv) meter.heapInv = m.heapUsed;
-  if (m.rss > meter.rssInv) meter.rssInv = m.rss;
-  return m;
+/** The heap's peaks, sampled at every fetch: V8's own counter, no system call (cheap enough not to skew the CPU figures). */
+function sampleHeap(): number {
+  const heapUsed = getHeapStatistics().used_heap_size;
+  if (heapUsed > meter.heapMsg) meter.heapMsg = heapUsed;
+  if (heapUsed > meter.heapInv) meter.heapInv = heapUsed;
+  return heapUsed;
+}
+/** Heap and RSS, sampled where a message or an invocation settles (RSS is a read of /proc: too dear per fetch). */
+function sampleMemory(): { heapUsed: number; rss: number } {
+  const heapUsed = sampleHeap();
+  const rss = process.memoryUsage.rss();
+  if (rss > meter.rssInv) meter.rssInv = rss;
+  return { heapUsed, rss };
 }
 
 const realFetch = globalThis.fetch;
+const traceLines: string[] = [];
+const traced = new Map<string, number>();
+let tracing = false;
 globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
   const origin = url.slice(0, url.indexOf("/", url.indexOf("//") + 2) >>> 0);
   const kind: Kind = origin === dbOrigin ? "db" : partnerOrigins.has(origin) ? "partner" : "other";
-  sampleMemory();
+  sampleHeap();
   meter.fetches += 1;
   meter[kind] += 1;
   const started = performance.now();
   try {
+    const text =
+      tracing && kind === "db"
+        ? typeof init?.body === "string"
+          ? init.body
+          : typeof (input as Request).clone === "function"
+            ? await (input as Request).clone().text()
+            : ""
+        : "";
+    if (text.startsWith("{")) {
+      const body = JSON.parse(text) as { requests?: unknown[] };
+      traceLines.push(
+        (body.requests ?? [])
+          .map((r) =>
+            JSON.stringify(r)
+              .replace(/\\n|\s+/g, " ")
+              .slice(0, 220),
+          )
+          .join(" | "),
+      );
+    }
     return await realFetch(input, init);
   } finally {
     if (kind === "db") meter.dbMs += performance.now() - started;
@@ -294,6 +329,23 @@ async function measured<T>(
     console.error = error;
     console.warn = warn;
   }
+}
+
+/** The inspector's CPU profiler on this process, from now until `stop` writes the profile. */
+async function startProfile(): Promise<{ stop: (file: string) => Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 500 });
+  await session.post("Profiler.start");
+  return {
+    stop: async (file) => {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`  CPU profile of this night written to ${file}`);
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------- children
@@ -561,6 +613,7 @@ try {
   );
 
   let dbBytesBefore = 0;
+  let tablesBefore = new Map<string, number>();
   for (let night = 1; night <= NIGHTS; night++) {
     let churn: ChurnResult | null = null;
     if (night > 1 && CHURN > 0) {
@@ -576,6 +629,8 @@ try {
         }
       }
     }
+    const profiling = PROFILE !== "" && night === NIGHTS ? await startProfile() : null;
+    tracing = Boolean(process.env.SIM_TRACE) && night === NIGHTS;
     const nightStarted = Date.now();
     const cpuDb0 = childCpuSeconds(dbChild);
     const cpuPartner0 = childCpuSeconds(partnerChild);
@@ -600,7 +655,16 @@ try {
           const { outcome, bodies, error } = await queues.deliver(
             name,
             (batch) => worker.queue!(batch, env, executionContext) as Promise<void>,
-            (_index, body) => settle(`${name}:${(body as { type?: string }).type ?? "?"}`),
+            (_index, body) => {
+              const type = `${name}:${(body as { type?: string }).type ?? "?"}`;
+              if (tracing) traced.set(type, (traced.get(type) ?? 0) + 1);
+              if (tracing && (traced.get(type) ?? 0) <= 2)
+                process.stderr.write(
+                  `TRACE ${type} (${traceLines.length} db requests)\n  ${traceLines.join("\n  ")}\n`,
+                );
+              traceLines.length = 0;
+              settle(type);
+            },
           );
           if (error) handlerErrors.push(`queue ${name} handler threw: ${String(error)}`);
           return { outcome, bodies };
@@ -634,6 +698,19 @@ try {
     // The file's size without the WAL's high-water mark: what the night stored, not where a checkpoint fell.
     await check.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`).catch(() => undefined);
     // The pass's page records (ADR 0019), where the schema has them.
+    // Where the night's bytes went: each table's and index's pages (dbstat), against the night before.
+    const tableBytes = new Map(
+      (
+        await check
+          .all<{ name: string; bytes: number }>(sql`SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name`)
+          .catch(() => [])
+      ).map((t) => [t.name, t.bytes]),
+    );
+    const growth = [...tableBytes]
+      .map(([name, bytes]) => [name, bytes - (tablesBefore.get(name) ?? 0)] as const)
+      .filter(([, bytes]) => bytes !== 0)
+      .sort((a, b) => b[1] - a[1]);
+    tablesBefore = tableBytes;
     const pageTable = await one<{ n: number }>(
       sql`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sync_pass_page'`,
     );
@@ -708,9 +785,26 @@ try {
       ...(churn ? { churn_changed: churn.changed, churn_removed: churn.removed, churn_added: churn.added } : {}),
     };
     nights.push(summary);
+    if (profiling) await profiling.stop(PROFILE);
     dbBytesBefore = dbBytes;
     console.log(`night ${night}: ${JSON.stringify(summary)}`);
     console.log(`  activity entries by outcome: ${entries.map((e) => `${e.outcome} ${e.n}`).join(", ")}`);
+    console.log(
+      `  growth by table or index (KB): ${growth
+        .slice(0, 12)
+        .map(([name, bytes]) => `${name} ${round(bytes / 1024, 0)}`)
+        .join(", ")}`,
+    );
+    const cpuByType = new Map<string, number>();
+    for (const m of msgs) cpuByType.set(m.type, (cpuByType.get(m.type) ?? 0) + m.cpuMs);
+    console.log(
+      `  Worker CPU by message (s): ${[...cpuByType]
+        .sort((a, b) => b[1] - a[1])
+        .map(([type, ms]) => `${type} ${round(ms / 1000, 2)}`)
+        .join(
+          ", ",
+        )}; between messages (batch overhead) ${round((workerCpuMs - [...cpuByType.values()].reduce((a, b) => a + b, 0)) / 1000, 2)}`,
+    );
     if (failed.length > 0) console.log(`  passes not complete, e.g.: ${failed.map((f) => f.reason).join(" | ")}`);
   }
 } finally {

@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import { syncPass, type Db } from "@uas/db";
 import type { ListingFactory, ListingPage, ListingPort } from "./ports";
 import { failPasses, getPass, progressOf, type PassTarget, type SyncPassRow } from "./passes";
-import { loadFacilityContext, loadFacilityContexts, loadLocationMap } from "./source-context";
+import { loadFacilityContexts, loadLocationMap, loadStepContext } from "./source-context";
 import { finishPass } from "./finish-pass";
 import { applyListingPages, PassNotFoundError, readClock, type Clock, type PageMember } from "./apply-pages";
 
@@ -32,6 +32,8 @@ export type AdvancePassInput = {
   db: Db;
   passId: string;
   listingFor: ListingFactory;
+  /** The pass as the caller just read it (saves reading it again); its state and cursor are checked again where pages are applied. */
+  pass?: SyncPassRow;
   /** Pages read in this step; the Worker runs one step per queue message. */
   maxPages: number;
   now: Clock;
@@ -52,6 +54,12 @@ export type AdvancePassResult = {
   pass: SyncPassRow;
   /** With `members: "return"`: other passes whose pass end is due (their next step ends them). */
   membersDue: string[];
+  /**
+   * Auto-send was on (at the step's start) at a facility whose pages or pass end this step wrote: the
+   * caller relays queued invitations after commit. When false this step queued none (a switch turned on
+   * meanwhile is caught up by the cron's relay).
+   */
+  invitations: boolean;
 };
 
 /**
@@ -72,25 +80,37 @@ export const RECORDS_PER_TRANSACTION = 5000;
  */
 export async function advancePass(input: AdvancePassInput): Promise<AdvancePassResult> {
   const { db, passId } = input;
-  let pass = await getPass(db, passId);
+  let pass = input.pass?.id === passId ? input.pass : await getPass(db, passId);
   if (!pass) throw new PassNotFoundError(passId);
-  if (pass.state !== "running") return { status: "done", pass, membersDue: [] };
+  if (pass.state !== "running") return { status: "done", pass, membersDue: [], invitations: false };
   const membersDue: string[] = [];
+  // Auto-send on at a facility this step writes for (as read at its start): invitations may be queued.
+  let invitations = false;
   const locationMaps = new Map<string, Map<string, string>>();
   const listings = new Map<string, ListingPort>();
   const sharers = new Map<string, PageMember[]>();
   // The other passes of a shared listing being read: a failure of the listing fails them too (ADR 0020).
   let together: string[] = [];
   try {
-    const context = await loadFacilityContext(db, pass.facilityId);
+    // The context and the first listing's location map in one request.
+    const { targets } = progressOf(pass);
+    const first = targets[nextTarget(pass.id, targets)];
+    const opening = await loadStepContext(db, pass.facilityId, first?.integrationId ?? null);
+    const context = opening.context;
     if (!context) throw new Error("the facility no longer exists");
+    if (first?.integrationId && opening.locationMap) locationMaps.set(first.integrationId, opening.locationMap);
     const self: PageMember = { passId: pass.id, facilityId: pass.facilityId, context };
     for (let pagesRead = 0; ; ) {
       const progress = progressOf(pass);
       const index = nextTarget(pass.id, progress.targets);
       if (index === -1)
-        return { status: "done", pass: await finishPass(db, pass.id, readClock(input.now)), membersDue };
-      if (pagesRead >= input.maxPages) return { status: "continue", pass, membersDue };
+        return {
+          status: "done",
+          pass: await finishPass(db, pass.id, readClock(input.now)),
+          membersDue,
+          invitations: invitations || context.autoSendInvitations,
+        };
+      if (pagesRead >= input.maxPages) return { status: "continue", pass, membersDue, invitations };
       const target = progress.targets[index] as PassTarget;
       const listingKey = target.integrationId ?? "";
       const listing =
@@ -99,6 +119,7 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
       listings.set(listingKey, listing);
       const members = sharers.get(listingKey) ?? [self, ...(await sharingMembers(db, pass.id, target))];
       sharers.set(listingKey, members);
+      if (members.some((m) => m.context.autoSendInvitations)) invitations = true;
       together = members.slice(1).map((m) => m.passId);
       const { pages, readError } = await readPages(listing, target.cursor, {
         maxPages: input.maxPages - pagesRead,
@@ -120,12 +141,12 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
       }
       if (readError) throw readError;
       together = [];
-      if (pass.state !== "running") return { status: "done", pass, membersDue };
+      if (pass.state !== "running") return { status: "done", pass, membersDue, invitations };
     }
   } catch (error) {
     if (input.onError === "throw") throw error;
     await failPasses({ db, passIds: [passId, ...together], reason: failureReason(error), now: readClock(input.now) });
-    return { status: "done", pass: (await getPass(db, passId)) as SyncPassRow, membersDue };
+    return { status: "done", pass: (await getPass(db, passId)) as SyncPassRow, membersDue, invitations };
   }
 }
 

@@ -229,6 +229,7 @@ async function planMemberPage(
     records: input.records,
     existingRows: rows,
     now: input.now,
+    fingerprints: new Map([...rows.values()].map((row) => [row.externalId, row.recordFingerprint])),
   });
   return { scope, rows, plan };
 }

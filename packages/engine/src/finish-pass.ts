@@ -45,8 +45,9 @@ export async function finishPass(db: Db, passId: string, now: number): Promise<S
     if (pass?.state !== "running") return pass as SyncPassRow;
     const sweep = await sweepScopeOf(tx, pass);
     const end = async (decision: PassEnd, values: Partial<typeof syncPass.$inferInsert> = {}) => {
-      // Auto-send's end-of-pass step, in this transaction (invitation-outbox.ts).
-      if (decision.invite && sweep) {
+      // Auto-send's end-of-pass step, in this transaction (invitation-outbox.ts); with Auto-send off (read
+      // in this transaction) its statement could queue nobody, so it is not sent.
+      if (decision.invite && sweep?.context.autoSendInvitations) {
         await drizzleHandle(tx).script(passInvitationStatements({ ...sweep.scope, source: pass.source, now }));
       }
       const row = {

@@ -31,7 +31,7 @@ export function pagePlanStatements(input: {
       id = newRowId(origin.at);
       newIds.set(w.externalId, id);
     }
-    return { id, externalId: w.externalId, write: w.write, patch: w.patch };
+    return { id, externalId: w.externalId, write: w.write, patch: w.patch, fingerprint: w.fingerprint };
   });
   const recorded = origin.passId !== null && input.pageKey !== undefined;
   const entries: EntryToWrite[] = [];

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import {
   STALE_PASS_REASON,
   SUPERSEDED_HOLD_REASON,
@@ -78,34 +78,39 @@ export async function startPass(input: StartPassInput): Promise<{ pass: SyncPass
   const { db, facilityId, source, now } = input;
   try {
     return await db.transaction(async (tx) => {
-      const running = await runningPass(tx, facilityId, source);
+      // One read for the three questions: a running pass, tonight's pass, a held one to discard.
+      const rows = await tx
+        .select()
+        .from(syncPass)
+        .where(
+          and(
+            eq(syncPass.facilityId, facilityId),
+            eq(syncPass.source, source),
+            or(
+              inArray(syncPass.state, ["running", "held"]),
+              input.nightlyDate ? eq(syncPass.nightlyDate, input.nightlyDate) : undefined,
+            ),
+          ),
+        );
+      const running = rows.find((row) => row.state === "running");
       if (running) {
         if (!isPassStale(progressOf(running).lastStepAt, now)) return { pass: running, started: false };
-        await tx
-          .update(syncPass)
-          .set({ state: "failed", reason: STALE_PASS_REASON, endedAt: now })
-          .where(eq(syncPass.id, running.id));
+        const failed = { state: "failed", reason: STALE_PASS_REASON, endedAt: now } as const;
+        await tx.update(syncPass).set(failed).where(eq(syncPass.id, running.id));
+        Object.assign(running, failed);
       }
       if (input.nightlyDate) {
-        const [done] = await tx
-          .select()
-          .from(syncPass)
-          .where(
-            and(
-              eq(syncPass.facilityId, facilityId),
-              eq(syncPass.source, source),
-              eq(syncPass.nightlyDate, input.nightlyDate),
-            ),
-          )
-          .limit(1);
+        const done = rows.find((row) => row.nightlyDate === input.nightlyDate);
         if (done) return { pass: done, started: false };
       }
       const context = await loadFacilityContext(tx, facilityId);
       if (!context) throw new FacilityNotFoundError(facilityId);
-      await tx
-        .update(syncPass)
-        .set({ state: "complete", reason: SUPERSEDED_HOLD_REASON })
-        .where(and(eq(syncPass.facilityId, facilityId), eq(syncPass.source, source), eq(syncPass.state, "held")));
+      if (rows.some((row) => row.state === "held")) {
+        await tx
+          .update(syncPass)
+          .set({ state: "complete", reason: SUPERSEDED_HOLD_REASON })
+          .where(and(eq(syncPass.facilityId, facilityId), eq(syncPass.source, source), eq(syncPass.state, "held")));
+      }
       const integrations = isIntegrationScoped(source) ? mirroredIntegrations(context) : [null];
       const progress: PassProgress = {
         targets: integrations.map((integrationId) => ({ integrationId, cursor: null, done: false })),

@@ -45,6 +45,13 @@ export const SYNC_COLUMN_LIST: SqlText = sqlJoin(
 /** `rowid` is SQLite's, not the schema's: read as a number. */
 const ROWID: RowColumn<"rowid"> = { field: "rowid", name: ident("rowid"), encoding: "plain" };
 
+/** The fingerprint of the record the row last took from a pass (ADR 0019, amendment): read, never planned. */
+export const FINGERPRINT: RowColumn<"recordFingerprint"> = {
+  field: "recordFingerprint",
+  name: ident(COLUMNS.recordFingerprint.name),
+  encoding: "plain",
+};
+
 /** What the store reads of a row: its keys, the synced state and the admin's switches the plan reads. */
 export const READ_COLUMNS = [
   columnOf("id"),
@@ -52,6 +59,7 @@ export const READ_COLUMNS = [
   ...SYNC_COLUMNS,
   ...ROW_SWITCH_FIELDS.map(columnOf),
   ROWID,
+  FINGERPRINT,
 ] as const;
 export const FACILITY_COLUMN = columnOf("facilityId");
 

@@ -19,7 +19,7 @@ import type { StoreHandle } from "./store-handle";
 export type RowScope = { facilityId: string; source: SyncSource; integrationId: string | null };
 /** `rowid` is only used within the transaction that read it (a VACUUM may renumber rowids). */
 export type StoredRow = EveryFieldRead<
-  ExistingRow & { id: string; rowid: number; externalId: string; facilityId: string }
+  ExistingRow & { id: string; rowid: number; externalId: string; facilityId: string; recordFingerprint: string | null }
 >;
 
 export const STATEMENT_CHUNK = 500;
@@ -126,7 +126,14 @@ export async function loadPeopleRows(
   return found;
 }
 
-export type RowWrite = { id: string; externalId: string; write: RecordWrite; patch: SyncPatch };
+/** `fingerprint`: the record's, stored with the write (a pass's page); none (a webhook, a merge) clears it. */
+export type RowWrite = {
+  id: string;
+  externalId: string;
+  write: RecordWrite;
+  patch: SyncPatch;
+  fingerprint?: string | null;
+};
 
 /**
  * Ids for the rows sync creates: time-ordered (creation time, then random), so a page's new rows land
@@ -175,10 +182,12 @@ export function rowWriteStatements(
     // Each row: id, external id, the riding (JSON) columns, then only the columns that differ within the statement.
     const inRow = [...RIDING_COLUMNS, ...SHAREABLE_COLUMNS.filter((c) => varies(c.field))];
     const versionVaries = part.some((w) => (w.write === "touch" ? 0 : 1) !== firstVersion);
+    const fingerprinted = part.some((w) => (w.fingerprint ?? null) !== null);
     const rows = part.map((w) => {
       const row: unknown[] = [w.id, w.externalId];
       for (const column of inRow) row.push(w.patch[column.field]);
       if (versionVaries) row.push(w.write === "touch" ? 0 : 1);
+      if (fingerprinted) row.push(w.fingerprint ?? null);
       return row;
     });
     const values = SYNC_COLUMNS.map((column) => {
@@ -188,15 +197,19 @@ export function rowWriteStatements(
       return column.encoding === "json" ? sqlText`j.value->${index + 2}` : sqlText`j.value->>${index + 2}`;
     });
     const version = versionVaries ? sqlText`j.value->>${inRow.length + 2}` : sqlText`${firstVersion}`;
+    const fingerprint = fingerprinted
+      ? sqlText`j.value->>${inRow.length + 2 + (versionVaries ? 1 : 0)}`
+      : sqlText`NULL`;
     return sqlText`
       INSERT INTO access_user (id, facility_id, source, integration_id, external_id, ${INSERT_COLUMNS},
-        seen_pass_id, version, created_at, updated_at)
+        seen_pass_id, record_fingerprint, version, created_at, updated_at)
       SELECT j.value->>0, ${scope.facilityId}, ${scope.source}, ${scope.integrationId}, j.value->>1,
-        ${sqlJoin(values, ", ")}, ${input.passId}, ${version}, ${input.now}, ${input.now}
+        ${sqlJoin(values, ", ")}, ${input.passId}, ${fingerprint}, ${version}, ${input.now}, ${input.now}
       FROM json_each(${jsonLiteral(rows)}) AS j WHERE true
       ON CONFLICT (facility_id, source, integration_key, external_id) DO UPDATE SET
         ${UPDATE_SYNCED},
         seen_pass_id = coalesce(excluded.seen_pass_id, access_user.seen_pass_id),
+        record_fingerprint = excluded.record_fingerprint,
         version = access_user.version + excluded.version,
         updated_at = CASE WHEN excluded.version > 0 THEN excluded.updated_at ELSE access_user.updated_at END`;
   });

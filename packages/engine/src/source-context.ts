@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import {
   SOURCE_KINDS,
   SYNC_SOURCES,
@@ -23,19 +23,17 @@ export type FacilitySyncContext = Record<SourceSwitch, boolean> & {
   requireIdentifier: RequireIdentifier;
   massDisablePercent: number;
   massDisableMinimum: number;
+  /** Auto-send: a pass end queues invitations only when it is on. */
+  autoSendInvitations: boolean;
   /** This facility's "Sync from these integrations" choices; read only through the domain's `isMirrored`. */
   optedIn: Map<string, boolean>;
 };
 
 export type SettingsOverride = Partial<Pick<FacilitySyncContext, "requireIdentifier" | SourceSwitch>>;
 
-export async function loadFacilityContexts(
-  db: DbOrTx,
-  facilityIds: string[],
-): Promise<Map<string, FacilitySyncContext>> {
-  const contexts = new Map<string, FacilitySyncContext>();
-  if (facilityIds.length === 0) return contexts;
-  const rows = await db
+/** Facilities' sync contexts, one statement: the facility, its settings, its integration choices as a JSON list. */
+function contextQuery(db: DbOrTx, facilityIds: string[]) {
+  return db
     .select({
       id: facility.id,
       organisationId: facility.organisationId,
@@ -44,20 +42,37 @@ export async function loadFacilityContexts(
       requireIdentifier: syncSettings.requireIdentifier,
       massDisablePercent: syncSettings.massDisablePercent,
       massDisableMinimum: syncSettings.massDisableMinimum,
+      autoSendInvitations: syncSettings.autoSendInvitations,
+      choices: sql<string>`(SELECT json_group_array(json_array(${facilityIntegration.integrationId}, ${facilityIntegration.enabled}))
+        FROM ${facilityIntegration} WHERE ${facilityIntegration.facilityId} = ${facility.id})`,
     })
     .from(facility)
     .innerJoin(syncSettings, eq(syncSettings.facilityId, facility.id))
     .where(inArray(facility.id, facilityIds));
-  const choices = await db
-    .select()
-    .from(facilityIntegration)
-    .where(inArray(facilityIntegration.facilityId, facilityIds));
+}
+
+function contextsFrom(rows: Awaited<ReturnType<typeof contextQuery>>): Map<string, FacilitySyncContext> {
+  const contexts = new Map<string, FacilitySyncContext>();
   for (const row of rows) {
-    const { id, organisationId, countryCode, ...settings } = row;
-    contexts.set(id, { facility: { id, organisationId, countryCode }, ...settings, optedIn: new Map() });
+    const { id, organisationId, countryCode, choices, ...settings } = row;
+    const optedIn = new Map<string, boolean>();
+    for (const [integrationId, enabled] of JSON.parse(choices) as [string, number][])
+      optedIn.set(integrationId, Boolean(enabled));
+    contexts.set(id, { facility: { id, organisationId, countryCode }, ...settings, optedIn });
   }
-  for (const choice of choices) contexts.get(choice.facilityId)?.optedIn.set(choice.integrationId, choice.enabled);
   return contexts;
+}
+
+/**
+ * Facilities' sync contexts in one statement (a step reads this once or twice; a second statement for
+ * the integration choices was a second subrequest each time).
+ */
+export async function loadFacilityContexts(
+  db: DbOrTx,
+  facilityIds: string[],
+): Promise<Map<string, FacilitySyncContext>> {
+  if (facilityIds.length === 0) return new Map();
+  return contextsFrom(await contextQuery(db, facilityIds));
 }
 
 export async function loadFacilityContext(db: DbOrTx, facilityId: string): Promise<FacilitySyncContext | undefined> {
@@ -88,12 +103,37 @@ export function mirroredIntegrations(context: FacilitySyncContext): string[] {
   return mirroredIntegrationIds(context.optedIn);
 }
 
-export async function loadLocationMap(db: DbOrTx, integrationId: string): Promise<Map<string, string>> {
-  const rows = await db
+function locationQuery(db: DbOrTx, integrationId: string) {
+  return db
     .select({ locationId: integrationLocation.locationId, facilityId: integrationLocation.facilityId })
     .from(integrationLocation)
     .where(eq(integrationLocation.integrationId, integrationId));
-  return new Map(rows.map((row) => [row.locationId, row.facilityId]));
+}
+
+const locationMapFrom = (rows: Awaited<ReturnType<typeof locationQuery>>) =>
+  new Map(rows.map((row) => [row.locationId, row.facilityId]));
+
+export async function loadLocationMap(db: DbOrTx, integrationId: string): Promise<Map<string, string>> {
+  return locationMapFrom(await locationQuery(db, integrationId));
+}
+
+/**
+ * A step's opening reads: the facility's context and the location map of the listing it reads first,
+ * in one request (a batch; a transaction reads them one after the other).
+ */
+export async function loadStepContext(
+  db: DbOrTx,
+  facilityId: string,
+  integrationId: string | null,
+): Promise<{ context: FacilitySyncContext | undefined; locationMap: Map<string, string> | null }> {
+  if (integrationId !== null && "batch" in db) {
+    const [rows, locations] = await db.batch([contextQuery(db, [facilityId]), locationQuery(db, integrationId)]);
+    return { context: contextsFrom(rows).get(facilityId), locationMap: locationMapFrom(locations) };
+  }
+  return {
+    context: await loadFacilityContext(db, facilityId),
+    locationMap: integrationId === null ? null : await loadLocationMap(db, integrationId),
+  };
 }
 
 export async function facilitiesOfOrganisation(db: DbOrTx, organisationId: string): Promise<string[]> {

@@ -33,23 +33,24 @@ export async function loadSourceCredentials(
   input: { organisationId: string; facilityId: string },
   secrets: SecretBox,
 ) {
-  const [integrations, cctv] = await Promise.all([
-    db
-      .select({
-        id: integration.id,
-        baseUrl: integration.baseUrl,
-        apiKey: integration.apiKey,
-        system: integration.system,
-        credentials: integration.credentials,
-      })
-      .from(integration)
-      .where(eq(integration.organisationId, input.organisationId)),
-    db
-      .select({ baseUrl: cctvSource.baseUrl, apiKey: cctvSource.apiKey })
-      .from(cctvSource)
-      .where(eq(cctvSource.facilityId, input.facilityId))
-      .limit(1),
-  ]);
+  const integrationsQuery = db
+    .select({
+      id: integration.id,
+      baseUrl: integration.baseUrl,
+      apiKey: integration.apiKey,
+      system: integration.system,
+      credentials: integration.credentials,
+    })
+    .from(integration)
+    .where(eq(integration.organisationId, input.organisationId));
+  const cctvQuery = db
+    .select({ baseUrl: cctvSource.baseUrl, apiKey: cctvSource.apiKey })
+    .from(cctvSource)
+    .where(eq(cctvSource.facilityId, input.facilityId))
+    .limit(1);
+  // A database (not a transaction) sends both in one request: a pass step's subrequests are counted.
+  const [integrations, cctv] =
+    "batch" in db ? await db.batch([integrationsQuery, cctvQuery]) : await Promise.all([integrationsQuery, cctvQuery]);
   const opened = await Promise.all(
     integrations.map(
       async (row) =>

@@ -38,6 +38,12 @@ export const accessUser = sqliteTable(
     /** The last full pass whose listing contained this person (removal sweep). */
     seenPassId: text("seen_pass_id"),
     /**
+     * A hash of the listing record (and the settings its plan reads) this row last took from a pass, when
+     * that record's plan had no note: the same record again at a tracked, present row is Processed
+     * without being planned again (ADR 0019, amendment). Null after any other write (a webhook, a merge).
+     */
+    recordFingerprint: text("record_fingerprint"),
+    /**
      * The end of the paid period when the source gives one: rule-based access ends at this moment with no
      * write needed. Sync-owned; the partner contract carries no such field today, the native connectors
      * (Mindbody expiration, PushPress paidUntil, ABC nextBillingDate when past due) will fill it.

@@ -5,6 +5,7 @@ export * from "./reasons";
 export * from "./locations";
 export * from "./plan-record";
 export * from "./plan-page";
+export * from "./fingerprint";
 export * from "./mass-disable";
 export * from "./anomaly";
 export * from "./poll-window";

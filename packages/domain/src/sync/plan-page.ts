@@ -4,7 +4,8 @@ import { invalidRecordReason } from "./source-records";
 import { resolveFacilities } from "./locations";
 import { SKIP_REASONS } from "./reasons";
 import { planRecord, type AppliedOutcome, type PlanFacility, type PlanSettings, type RecordWrite } from "./plan-record";
-import type { ChangedField, ExistingRow, SyncPatch } from "./ownership";
+import { recordFingerprint } from "./fingerprint";
+import { personName, type ChangedField, type ExistingRow, type SyncPatch } from "./ownership";
 
 export type OutcomeCounts = Record<AppliedOutcome, number>;
 
@@ -27,7 +28,14 @@ export type PlannedEntry = {
   changes: ChangedField[] | null;
 };
 
-export type PageWrite = { externalId: string; write: RecordWrite; patch: SyncPatch; isNew: boolean };
+export type PageWrite = {
+  externalId: string;
+  write: RecordWrite;
+  patch: SyncPatch;
+  isNew: boolean;
+  /** The record's fingerprint to store with the write (null: none, the next pass plans the record in full). */
+  fingerprint: string | null;
+};
 
 /** A row present in the listing but not written: the pass marks it seen, refreshing last-synced if it was applied. */
 export type PageMark = { externalId: string; refresh: boolean };
@@ -49,6 +57,11 @@ export type PagePlanInput = {
   /** This facility's rows of this source (and integration), by external id. */
   existingRows: ReadonlyMap<string, ExistingRow>;
   now: number;
+  /**
+   * The rows' stored record fingerprints (a pass's pages, ADR 0019 amendment): a record the row took
+   * unchanged is Processed without being planned again, and each write carries its fingerprint.
+   */
+  fingerprints?: ReadonlyMap<string, string | null>;
 };
 
 /** The external ids a page concerns, to load their rows in one query. */
@@ -89,6 +102,10 @@ export function planPage(input: PagePlanInput): PagePlan {
     counts[entry.outcome] += 1;
   };
 
+  const fingerprintSettings = {
+    countryCode: input.facility.countryCode,
+    requireIdentifier: input.settings.requireIdentifier,
+  };
   for (const record of input.records) {
     if (!record.ok) {
       push({
@@ -121,6 +138,27 @@ export function planPage(input: PagePlanInput): PagePlan {
     }
 
     const row = rowOf(person.externalId);
+    const stored = input.fingerprints?.get(person.externalId) ?? null;
+    if (
+      stored !== null &&
+      row !== null &&
+      !writes.has(person.externalId) &&
+      row.trackSourceUpdates &&
+      input.settings.sourceEnabled &&
+      input.settings.integrationEnabled &&
+      recordFingerprint(person, row, fingerprintSettings) === stored
+    ) {
+      push({
+        scope: "facility",
+        externalId: person.externalId,
+        name: personName(row),
+        outcome: "processed",
+        reason: null,
+        changes: null,
+      });
+      present.set(person.externalId, true);
+      continue;
+    }
     const plan = planRecord({
       source: input.source,
       change: { kind: "upsert", person },
@@ -142,7 +180,16 @@ export function planPage(input: PagePlanInput): PagePlan {
       const earlier = writes.get(person.externalId);
       const isNew = earlier ? earlier.isNew : !input.existingRows.has(person.externalId);
       const write = earlier && earlier.write !== "touch" ? earlier.write : plan.write;
-      writes.set(person.externalId, { externalId: person.externalId, write, patch: plan.patch, isNew });
+      writes.set(person.externalId, {
+        externalId: person.externalId,
+        write,
+        patch: plan.patch,
+        isNew,
+        fingerprint:
+          input.fingerprints !== undefined && plan.reason === null
+            ? recordFingerprint(person, plan.patch, fingerprintSettings)
+            : null,
+      });
     }
   }
 

@@ -110,13 +110,15 @@ export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessag
   const result = await advancePass({
     db: ctx.db,
     passId: pass.id,
+    pass,
     listingFor,
     maxPages: tuning.pagesPerStep,
     now: ctx.now,
     // A chain's other passes end in steps of their own (ADR 0020): this step's subrequests stay bounded.
     members: "return",
   });
-  await relayInvitationsAfterCommit(ctx);
+  // Only a step that could have queued invitations relays them (one subrequest less on every other step).
+  if (result.invitations) await relayInvitationsAfterCommit(ctx);
   const next = [...(result.status === "continue" ? [pass.id] : []), ...result.membersDue];
   if (next.length > 0) {
     await ctx.queues.sync.sendBatch(

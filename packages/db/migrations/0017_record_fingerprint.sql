@@ -1,0 +1,1 @@
+ALTER TABLE `access_user` ADD `record_fingerprint` text;
