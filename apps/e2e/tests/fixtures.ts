@@ -27,10 +27,10 @@ export const DEMO_ADMIN = { email: "admin@demo.fitness", password: "demo-admin-2
 /** The demo's second organisation's admin (packages/devkit/src/seed.ts HARBOUR): its data is in its own database. */
 export const HARBOUR_ADMIN = { email: "admin@harbour.climbing", password: "harbour-admin-2026" };
 
-export async function signIn(page: Page, admin: { email: string; password: string } = DEMO_ADMIN) {
+export async function signIn(page: Page) {
   await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(admin.email);
-  await page.getByLabel("Password").fill(admin.password);
+  await page.getByLabel("Email").fill(DEMO_ADMIN.email);
+  await page.getByLabel("Password").fill(DEMO_ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Choose a facility" })).toBeVisible();
 }
