@@ -77,6 +77,31 @@ export class Connection {
         "ARGS_INVALID",
       );
     }
+    return this.withFreshStatementsOnStaleSchema(() => this.executeOnce(sql, info, params, wantRows));
+  }
+
+  /**
+   * A statement cached before another connection changed the schema can fail as if a table were missing
+   * (seen, rarely, after a test dropped a trigger while the endpoint was under load); no statement has run
+   * then, so it is prepared again, once, from a fresh cache.
+   */
+  private async withFreshStatementsOnStaleSchema<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (this.stmts.size === 0 || !/no such table/.test(String((error as Error)?.message))) throw error;
+      console.warn("libsql-http: a cached statement saw a missing table; preparing it again", String(error));
+      this.stmts.clear();
+      return work();
+    }
+  }
+
+  private executeOnce(
+    sql: string,
+    info: ReturnType<typeof analyzeSql>,
+    params: Params,
+    wantRows: boolean,
+  ): Promise<StmtResult> {
     return withBusyRetry(() => {
       const { stmt, exact } = this.prepare(sql, info.statements[0]!, info.firstKeyword);
       const [before] = this.meta.get() as bigint[];
