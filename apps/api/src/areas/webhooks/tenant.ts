@@ -21,6 +21,7 @@ export function routeToOrganisationOf(param: "integrationId" | "facilityId") {
 
 async function useOrganisation(c: Context<AppEnv>, organisationId: string | undefined): Promise<void> {
   if (organisationId === undefined) return;
-  c.set("ctxFor", await c.get("ctxForOrganisation")(organisationId));
-  c.set("db", await c.get("databases").forOrganisation(organisationId));
+  const ctxFor = await c.get("ctxForOrganisation")(organisationId);
+  c.set("ctxFor", ctxFor);
+  c.set("db", ctxFor({ type: "system" }).db);
 }
