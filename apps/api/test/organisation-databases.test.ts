@@ -25,6 +25,7 @@ import {
   newId,
   provisionFacility,
   provisionOrganisation,
+  registerIntegration,
   updateSyncSettings,
   webhookInbox,
   type Db,
@@ -216,6 +217,35 @@ describe("a database per organisation", () => {
       ]),
     );
     expect(startsOf()).toHaveLength(2);
+  });
+
+  it("wakes each minute only the organisations that connected a polled system (ABC Ignite)", async () => {
+    const wokenByMinute = async () => {
+      const { queue, sent } = recordingQueue();
+      const ctx = createExecutionContext();
+      await worker.scheduled(
+        createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }),
+        { ...env, SYNC_QUEUE: queue },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return (sent as { type: string; organisationId?: string }[])
+        .filter((m) => m.type === "cron.run")
+        .map((m) => m.organisationId)
+        .filter((id) => id === a.organisation.id || id === b.organisation.id);
+    };
+    await registerIntegration(catalog, {
+      integrationId: newId("int"),
+      organisationId: b.organisation.id,
+      system: "mindbody",
+    });
+    expect(await wokenByMinute()).toEqual([]);
+    await registerIntegration(catalog, {
+      integrationId: newId("int"),
+      organisationId: a.organisation.id,
+      system: "abc-ignite",
+    });
+    expect(await wokenByMinute()).toEqual([a.organisation.id]);
   });
 
   it("applies a message sent before the split (no organisation in it) to the catalog's data", async () => {

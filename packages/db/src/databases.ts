@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { and, eq, exists, inArray, isNotNull, isNull, or } from "drizzle-orm";
 import { createDb } from "./client";
 import type { Db, DbConfig } from "./database";
-import { facility, integrationDirectory, organisation } from "./schema";
+import { facility, integrationDirectory, organisation, type IntegrationSystem } from "./schema";
 
 /**
  * Where every organisation's data lives (ADR 0021): a catalog database (admins, sessions, memberships,
@@ -32,8 +32,12 @@ export type Databases = {
    * does not know it (an integration provisioned straight into the catalog database is then found there).
    */
   organisationOfIntegration(integrationId: string): Promise<string | undefined>;
-  /** Every database that holds organisations' data: the catalog (its own organisations) and each named one. */
-  list(): Promise<DatabaseEntry[]>;
+  /**
+   * Every database that holds organisations' data: the catalog (its own organisations) and each named one;
+   * with `connectedTo`, only the named ones whose organisation connected one of those systems (or an
+   * integration whose system the directory does not know).
+   */
+  list(filter?: { connectedTo: readonly IntegrationSystem[] }): Promise<DatabaseEntry[]>;
 };
 
 /** A database and the organisation it belongs to (none: the catalog, which may hold several). */
@@ -117,11 +121,24 @@ export function openDatabases(layout: DatabaseLayout): Databases {
       });
       return found ?? undefined;
     },
-    async list() {
-      const rows = await catalog
+    async list(filter) {
+      const connected =
+        filter &&
+        exists(
+          catalog
+            .select({ one: integrationDirectory.integrationId })
+            .from(integrationDirectory)
+            .where(
+              and(
+                eq(integrationDirectory.organisationId, organisation.id),
+                or(isNull(integrationDirectory.system), inArray(integrationDirectory.system, [...filter.connectedTo])),
+              ),
+            ),
+        );
+      const named = await catalog
         .select({ id: organisation.id, databaseName: organisation.databaseName })
-        .from(organisation);
-      const named = rows.filter((row) => row.databaseName !== null);
+        .from(organisation)
+        .where(and(isNotNull(organisation.databaseName), connected));
       return [
         { organisationId: undefined, db: catalog },
         ...named.map((row) => ({ organisationId: row.id, db: byName(row.databaseName!) })),

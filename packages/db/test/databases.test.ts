@@ -8,6 +8,7 @@ import { createNodeDb, migrateAll, migrateDb } from "../src/node";
 import {
   accessUser,
   facility,
+  integrationDirectory,
   organisation,
   openDatabases,
   provisionFacility,
@@ -83,7 +84,11 @@ describe("a database per organisation (ADR 0021)", () => {
       createdAt: now,
       updatedAt: now,
     });
-    await registerIntegration(catalog, { integrationId: "int_one", organisationId: "org_org-one" });
+    await registerIntegration(catalog, {
+      integrationId: "int_one",
+      organisationId: "org_org-one",
+      system: "abc-ignite",
+    });
 
     const databases = openDatabases(layout);
     expect(await databases.organisationOfFacility("fac_one")).toBe("org_org-one");
@@ -98,6 +103,19 @@ describe("a database per organisation (ADR 0021)", () => {
       "org_org-one",
       "org_org-two",
     ]);
+  });
+
+  it("lists for the minute cron only the databases whose organisation connected a polled system", async () => {
+    const catalog = open(server.url);
+    const databases = openDatabases(layout);
+    const polled = async () =>
+      (await databases.list({ connectedTo: ["abc-ignite"] })).map((entry) => entry.organisationId);
+    await registerIntegration(catalog, { integrationId: "int_two", organisationId: "org_org-two", system: "mindbody" });
+    expect(await polled()).toEqual([undefined, "org_org-one"]);
+    // An entry from before the system was recorded is woken, to be safe.
+    await catalog.insert(integrationDirectory).values({ integrationId: "int_old", organisationId: "org_org-two" });
+    expect(await polled()).toEqual([undefined, "org_org-one", "org_org-two"]);
+    await catalog.delete(integrationDirectory).where(eq(integrationDirectory.integrationId, "int_old"));
   });
 
   it("names the missing setting when an organisation's database has no URL template", async () => {

@@ -173,7 +173,11 @@ export async function seedDemo(
       DEMO.admin.id,
       DEMO.facilities.map((f) => f.id),
     );
-    await registerIntegration(tx, { integrationId: DEMO.integrationId, organisationId: DEMO.organisationId });
+    await registerIntegration(tx, {
+      integrationId: DEMO.integrationId,
+      organisationId: DEMO.organisationId,
+      system: "partner-api",
+    });
   });
   if (wiring.native) await seedNativeDemo({ catalog, organisation: demoDb }, wiring.native, wiring.secrets, now);
   return { seeded: true, demoDb };
@@ -307,7 +311,11 @@ async function seedNativeDemo(
       secrets.seal(JSON.stringify(row.credentials)),
       secrets.seal(row.webhookSecret),
     ]);
-    await registerIntegration(stores.catalog, { integrationId: row.id, organisationId: DEMO.organisationId });
+    await registerIntegration(stores.catalog, {
+      integrationId: row.id,
+      organisationId: DEMO.organisationId,
+      system: row.system,
+    });
     const [found] = await db.select({ id: integration.id }).from(integration).where(eq(integration.id, row.id));
     if (found) {
       await db

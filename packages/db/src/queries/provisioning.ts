@@ -77,8 +77,11 @@ export async function provisionFacility(stores: OrganisationStores, input: NewFa
   return row;
 }
 
-/** Routes an integration's webhooks to its organisation's database (the catalog's directory). */
-export async function registerIntegration(catalog: DbOrTx, input: { integrationId: string; organisationId: string }) {
+/** Routes an integration's webhooks (and, for a polled system, the minute cron) to its organisation's database. */
+export async function registerIntegration(
+  catalog: DbOrTx,
+  input: { integrationId: string; organisationId: string; system: IntegrationSystem },
+) {
   await catalog.insert(integrationDirectory).values(input).onConflictDoNothing();
 }
 

@@ -1,10 +1,9 @@
 import { sqliteTable, text, primaryKey, index } from "drizzle-orm/sqlite-core";
 import { epochMs, flag } from "./columns";
 import { organisation, facility } from "./organisation";
+import { INTEGRATION_SYSTEMS } from "./systems";
 
-/** The member systems an integration can be (`@uas/connectors`' SYSTEM_IDS less `cctv`). */
-export const INTEGRATION_SYSTEMS = ["partner-api", "mindbody", "pushpress", "glofox", "abc-ignite"] as const;
-export type IntegrationSystem = (typeof INTEGRATION_SYSTEMS)[number];
+export { INTEGRATION_SYSTEMS, type IntegrationSystem } from "./systems";
 
 /**
  * A member-management system, connected once per organisation: a partner implementing our contract

@@ -1,6 +1,7 @@
 import { sqliteTable, text, integer, primaryKey, index } from "drizzle-orm/sqlite-core";
 import { epochMs } from "./columns";
 import { authUser } from "./auth";
+import { INTEGRATION_SYSTEMS } from "./systems";
 
 export const organisation = sqliteTable("organisation", {
   id: text("id").primaryKey(),
@@ -69,4 +70,9 @@ export const integrationDirectory = sqliteTable("integration_directory", {
   organisationId: text("organisation_id")
     .notNull()
     .references(() => organisation.id, { onDelete: "cascade" }),
+  /**
+   * The integration's system: the minute cron wakes only the organisations with a polled one (ADR 0021).
+   * Null for an entry written before it was recorded, which is woken to be safe.
+   */
+  system: text("system", { enum: INTEGRATION_SYSTEMS }),
 });

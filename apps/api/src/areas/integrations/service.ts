@@ -166,7 +166,7 @@ export async function connectIntegration({ ctx, input }: { ctx: Ctx; input: Conn
   // The catalog routes its webhooks first (ADR 0021): a directory entry whose integration was never written
   // answers 404 like any unknown one, while an integration without its entry would receive nothing.
   const integrationId = newId("int");
-  await registerIntegration(ctx.catalog, { integrationId, organisationId: input.organisationId });
+  await registerIntegration(ctx.catalog, { integrationId, organisationId: input.organisationId, system });
   const row = await ctx.db.transaction((tx) =>
     insertIntegration(
       tx,
