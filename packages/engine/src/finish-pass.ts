@@ -1,7 +1,7 @@
-import { getTableColumns } from "drizzle-orm";
 import { HELD_SAMPLE_SIZE, endOfPass, isIntegrationScoped, type PassEnd } from "@uas/domain";
 import type { Db, DbOrTx, SqlText } from "@uas/db";
-import { jsonLiteral, sqlText, syncPass } from "@uas/db";
+import { jsonLiteral, sqlText } from "@uas/db";
+import { passRowFrom } from "./pass-row";
 import { progressOf, type SyncPassRow } from "./passes";
 import {
   contextStatement,
@@ -41,18 +41,6 @@ export function sweepScopeFrom(pass: SyncPassRow, context: FacilitySyncContext):
 export async function sweepScopeOf(db: DbOrTx, pass: SyncPassRow): Promise<PassSweep | null> {
   const context = await loadFacilityContext(db, pass.facilityId);
   return context ? sweepScopeFrom(pass, context) : null;
-}
-
-const PASS_COLUMNS = Object.entries(getTableColumns(syncPass));
-
-/** A `sync_pass` row read as text (`SELECT *`), as drizzle would have returned it. */
-export function passRowFrom(raw: Record<string, unknown>): SyncPassRow {
-  return Object.fromEntries(
-    PASS_COLUMNS.map(([key, column]) => {
-      const value = raw[column.name];
-      return [key, value === null || value === undefined ? null : column.mapFromDriverValue(value)];
-    }),
-  ) as SyncPassRow;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { sqlText, type Db } from "@uas/db";
-import { passRowFrom } from "./finish-pass";
+import { passRowFrom } from "./pass-row";
 import type { SyncPassRow } from "./passes";
 import {
   contextStatement,
