@@ -1116,7 +1116,7 @@ describe("fuzzing POST /v1/access/check", () => {
         { numRuns: TRPC_RUNS, endOnFailure: true },
       );
     },
-    Math.max(50_000, TRPC_RUNS * 100),
+    Math.max(90_000, TRPC_RUNS * 300),
   );
 });
 

@@ -1,5 +1,6 @@
 /**
- * Retention as queue work (issue 19, item 5): the cron sends one `retention.prune` message per rule, and
+ * Retention as queue work (issue 19, item 5): the cron sends one `retention.prune` message per rule with
+ * rows past their retention (a rule with none costs a read, not a message), and
  * each message deletes at most one batch (PRUNE_BATCH_SIZE, here 500) and sends its continuation while
  * there is more. A backlog of several batches is pruned over several messages; nothing within its
  * retention is touched, whichever organisation it belongs to; a repeated message changes nothing.
@@ -123,5 +124,32 @@ describe("retention as bounded queue work", () => {
     await h.deliver("sync", [{ id: newId("msg"), body: first }]);
     await drain();
     expect(await counts()).toEqual(before);
+  });
+
+  it("sends a rule's prune only while it has rows past their retention", async () => {
+    const now = Date.now();
+    const tenant = await createTenant(h.db);
+    // What the first test left is all within its retention: the cron sends nothing.
+    h.sync.sent.length = 0;
+    await h.scheduled(now);
+    expect(h.sync.sent.filter(isPrune)).toEqual([]);
+
+    // An applied webhook past 14 days: only the inbox rule is sent, and it prunes it.
+    const sender = `integration:${newId("int")}`;
+    await insertInbox(tenant.organisation.id, sender, 3, now - 15 * DAY, "applied");
+    await h.scheduled(now);
+    expect(h.sync.sent.filter(isPrune).map((m) => m.target)).toEqual(["inbox"]);
+    await drain();
+    // Past their retention, a remembered removal and an activity entry are each their own rule's.
+    await insertRemovals(tenant.granted.id, 2, now - 91 * DAY);
+    await h.scheduled(now);
+    expect(h.sync.sent.filter(isPrune).map((m) => m.target)).toEqual(["removals"]);
+    await drain();
+    await insertActivity(tenant.organisation.id, tenant.granted.id, 2, now - 100 * DAY);
+    await h.scheduled(now);
+    expect(h.sync.sent.filter(isPrune).map((m) => m.target)).toEqual(["activity"]);
+    await drain();
+    await h.scheduled(now);
+    expect(h.sync.sent.filter(isPrune)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SKIP_REASONS, requireIdentifierFailure, sourceOffReason } from "../src";
+import { PROCESSED_NOTES, SKIP_REASONS, requireIdentifierFailure, sourceOffReason } from "../src";
 
 const none = { email: false, mobilePhone: false };
 const contacts = (email: string | null, mobilePhone: string | null, invalid = none) => ({
@@ -71,5 +71,15 @@ describe("Require identifier", () => {
     expect(requireIdentifierFailure("phone", contacts(null, null, { email: true, mobilePhone: true }))).toBe(
       "No phone on the record (a phone is required by this facility); the phone on the record is not a valid phone number",
     );
+  });
+});
+
+describe("Processed notes kept by index in page records", () => {
+  it("keeps every note at the index stored records name it by (append only)", () => {
+    expect(PROCESSED_NOTES).toEqual([
+      "The email on the record is not a valid email address, so it was left empty.",
+      "The phone on the record is not a valid phone number, so it was left empty.",
+      "The email on the record is not a valid email address, so it was left empty. The phone on the record is not a valid phone number, so it was left empty.",
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, eq, lt, sql, type SQL } from "drizzle-orm";
 import {
   INTEGRATION_SOURCE,
   SOURCE_KINDS,
@@ -224,13 +224,20 @@ export const INBOX_RETENTION_DAYS = 14;
  * says a further step may find more. Rows that failed, or are not applied yet, stay: an operator decides
  * about those.
  */
+const inboxCutoff = (now: number, retentionDays = INBOX_RETENTION_DAYS) => now - retentionDays * 86_400_000;
+
+/** Whether an applied inbox row is past its retention (the cron sends the prune only then). */
+export function appliedInboxPruneDue(now: number): SQL {
+  return sql`EXISTS (SELECT 1 FROM webhook_inbox WHERE state = 'applied' AND received_at < ${inboxCutoff(now)})`;
+}
+
 export async function pruneAppliedInboxRows(input: {
   db: DbOrTx;
   now: number;
   retentionDays?: number;
   batchSize?: number;
 }): Promise<{ deleted: number; more: boolean }> {
-  const cutoff = input.now - (input.retentionDays ?? INBOX_RETENTION_DAYS) * 86_400_000;
+  const cutoff = inboxCutoff(input.now, input.retentionDays);
   const batchSize = Math.min(input.batchSize ?? PRUNE_BATCH_MAX, PRUNE_BATCH_MAX);
   const result = await input.db.run(sql`
     DELETE FROM webhook_inbox WHERE rowid IN (

@@ -21,3 +21,4 @@ export type { HeldSampleItem } from "./sweep";
 export { drizzleHandle } from "./store-handle";
 export * from "./invitation-outbox";
 export * from "./inbox";
+export * from "./retention";

@@ -1,5 +1,5 @@
 import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
-import type { PlannedEntry } from "@uas/domain";
+import { PROCESSED_NOTES, type PlannedEntry } from "@uas/domain";
 import type { EntryOrigin } from "./activity-store";
 import type { RowScope } from "./row-store";
 
@@ -13,12 +13,22 @@ export type PageRecord = {
   pageKey: string;
   /**
    * Derived Processed entries, in page order (entry ids are the reserved range's first id + index): the
-   * external id, or [external id, reason] for an entry with a note (an invalid email or phone).
+   * external id, or [external id, note] for an entry with a note (an invalid email or phone): the note's
+   * index in PROCESSED_NOTES, or its text for any other.
    */
-  processed: (string | [string, string])[];
+  processed: DerivedPerson[];
   /** Everyone else the page met (written, skipped, not refreshed): the sweep passes them by. */
   listed: string[];
 };
+
+export type DerivedPerson = string | [string, number | string];
+
+/** How a derived entry is kept in its page record: a known note by its index, a few bytes instead of a sentence. */
+export function derivedPerson(externalId: string, reason: string | null): DerivedPerson {
+  if (reason === null) return externalId;
+  const known = PROCESSED_NOTES.indexOf(reason);
+  return [externalId, known === -1 ? reason : known];
+}
 
 /**
  * A Processed entry is derived (not written) when it says nothing a derived one cannot: a pass's

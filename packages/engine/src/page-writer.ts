@@ -4,7 +4,7 @@ import { markSeenStatements, newRowId, rowWriteStatements, type RowScope, type S
 import { entryStatements, type EntryOrigin, type EntryToWrite } from "./activity-store";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "@uas/db";
-import { isDerivedEntry, pageRecordStatements } from "./page-record";
+import { derivedPerson, isDerivedEntry, pageRecordStatements, type DerivedPerson } from "./page-record";
 
 /**
  * A page plan's set-based writes, for one script: rows, the page's activity entries, invitations. A
@@ -36,7 +36,7 @@ export function pagePlanStatements(input: {
   const recorded = origin.passId !== null && input.pageKey !== undefined;
   const entries: EntryToWrite[] = [];
   const applied: EntryToWrite[] = [];
-  const derived: (string | [string, string])[] = [];
+  const derived: DerivedPerson[] = [];
   const derivedSet = new Set<string>();
   for (const e of plan.entries) {
     const facility = e.scope === "facility";
@@ -51,7 +51,7 @@ export function pagePlanStatements(input: {
     };
     applied.push(entry);
     if (recorded && isDerivedEntry(e, rows.has(e.externalId))) {
-      derived.push(e.reason === null ? e.externalId : [e.externalId, e.reason]);
+      derived.push(derivedPerson(e.externalId, e.reason));
       derivedSet.add(e.externalId);
     } else entries.push(entry);
   }

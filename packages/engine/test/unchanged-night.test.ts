@@ -16,6 +16,7 @@ import {
   type Db,
 } from "@uas/db";
 import { createFacility, createSyncedFacility, createTestDb, member } from "@uas/db/testing";
+import { PROCESSED_NOTES } from "@uas/domain";
 import { advancePass, getPass, resolveHeldPass, runFullPass, startPass } from "../src";
 import { listingsOf, memoryListing } from "../src/testing";
 import { T, integrationPass, members, rowsByExternalId } from "./sync-helpers";
@@ -67,6 +68,16 @@ describe("an unchanged pass", () => {
     expect(note).toMatch(/phone/);
     expect(entries.find((e) => e.externalId === "M-003")?.reason).toBe(note);
     expect(entries.filter((e) => e.reason !== null)).toHaveLength(1);
+    // The page record keeps the note by its index in PROCESSED_NOTES, not its sentence.
+    const [page] = await db.all<{ processed: string }>(
+      sql`SELECT processed FROM sync_pass_page WHERE pass_id = ${second.id} AND instr(processed, '"M-003"') > 0`,
+    );
+    expect(JSON.parse(page?.processed ?? "[]")).toContainEqual(["M-003", PROCESSED_NOTES.indexOf(note ?? "")]);
+    expect(page?.processed).not.toContain("phone");
+    // A record written with the sentence itself (before notes had an index) reads the same.
+    await db.run(sql`UPDATE sync_pass_page SET processed = replace(processed, ${`["M-003",${PROCESSED_NOTES.indexOf(note ?? "")}]`},
+      json_array('M-003', ${note})) WHERE pass_id = ${second.id}`);
+    expect((await listPassActivity(db, second.id)).find((e) => e.externalId === "M-003")?.reason).toBe(note);
   });
 
   it("the activity log lists, searches (name, external id, pass id) and opens the derived Processed entries", async () => {

@@ -218,6 +218,20 @@ export const ACTIVITY_RETENTION_DAYS = 90;
 /** The most rows one retention statement deletes (a queue message runs one; docs/scaling.md). */
 export const PRUNE_BATCH_MAX = 5000;
 
+const activityCutoff = (now: number, retentionDays = ACTIVITY_RETENTION_DAYS) => now - retentionDays * 86_400_000;
+
+/**
+ * Whether the activity walk, started now, would prune anything: an entry past the retention in its first
+ * batch, or a page record past it. The cron sends the walk only then (one cheap read instead of a message
+ * every quarter hour).
+ */
+export function activityPruneDue(now: number, batchSize = PRUNE_BATCH_MAX): SQL {
+  const cutoff = activityCutoff(now);
+  const batch = Math.min(batchSize, PRUNE_BATCH_MAX);
+  return sql`(EXISTS (SELECT 1 FROM (SELECT at FROM activity_entry ORDER BY id LIMIT ${batch}) WHERE at < ${cutoff})
+    OR EXISTS (SELECT 1 FROM sync_pass_page WHERE at < ${cutoff}))`;
+}
+
 /**
  * One bounded step of the activity retention: looks at the next `batchSize` entries by primary key after
  * `after` (ids follow time) and deletes those older than the retention, in one statement over that id
@@ -232,7 +246,7 @@ export async function pruneActivity(input: {
   after?: number;
   batchSize?: number;
 }): Promise<{ deleted: number; next: number | null }> {
-  const cutoff = input.now - (input.retentionDays ?? ACTIVITY_RETENTION_DAYS) * 86_400_000;
+  const cutoff = activityCutoff(input.now, input.retentionDays);
   const batchSize = Math.min(input.batchSize ?? PRUNE_BATCH_MAX, PRUNE_BATCH_MAX);
   const after = input.after ?? Number.MIN_SAFE_INTEGER;
   const [batch] = await input.db.all<{ last: number | null; newest: number | null }>(sql`

@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { PROCESSED_NOTES } from "@uas/domain";
 import type { DbOrTx } from "../database";
 import type { RawEntry } from "./activity";
 
@@ -9,9 +10,15 @@ import type { RawEntry } from "./activity";
  * (`first_entry_id` + position), taken from activity_entry's own sequence, so derived and written
  * entries share one newest-first order and one keyset cursor.
  */
-/** A `processed` element is the external id, or [external id, reason] for an entry with a note. */
+/**
+ * A `processed` element is the external id, or [external id, note] for an entry with a note: the note's
+ * index in PROCESSED_NOTES, or its text (any other note, and records written before notes had an index).
+ */
 const EXT = sql.raw(`(CASE j.type WHEN 'array' THEN j.value->>0 ELSE j.value END)`);
-const REASON = sql.raw(`(CASE j.type WHEN 'array' THEN j.value->>1 END)`);
+const REASON = sql`(CASE WHEN j.type = 'array' THEN CASE j.value->>1 ${sql.join(
+  PROCESSED_NOTES.map((note, index) => sql`WHEN ${sql.raw(String(index))} THEN ${note} `),
+  sql``,
+)}ELSE j.value->>1 END END)`;
 
 const DERIVED = sql`SELECT p.first_entry_id + j.key AS "id", p.at AS "at", p.organisation_id AS "organisationId",
     p.facility_id AS "facilityId", p.source AS "source", nullif(p.integration_key, '') AS "integrationId",

@@ -1,6 +1,13 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../database";
 import { ACTIVITY_RETENTION_DAYS, PRUNE_BATCH_MAX } from "./activity";
+
+/** Whether a remembered removal is past its retention (the cron sends the prune only then). */
+export function rememberedRemovalsPruneDue(now: number): SQL {
+  return sql`EXISTS (SELECT 1 FROM source_removal WHERE recorded_at < ${removalsCutoff(now)})`;
+}
+
+const removalsCutoff = (now: number) => now - ACTIVITY_RETENTION_DAYS * 86_400_000;
 
 /**
  * Forgets removals remembered for people who never got a row, after the activity log's retention: an
@@ -12,7 +19,7 @@ export async function pruneRememberedRemovals(input: {
   now: number;
   limit?: number;
 }): Promise<{ deleted: number; more: boolean }> {
-  const cutoff = input.now - ACTIVITY_RETENTION_DAYS * 86_400_000;
+  const cutoff = removalsCutoff(input.now);
   const limit = Math.min(input.limit ?? PRUNE_BATCH_MAX, PRUNE_BATCH_MAX);
   const result = await input.db.run(sql`DELETE FROM source_removal WHERE rowid IN
     (SELECT rowid FROM source_removal WHERE recorded_at < ${cutoff} ORDER BY recorded_at LIMIT ${limit})`);

@@ -68,6 +68,16 @@ function invalidNotes(invalid: InvalidContacts, rule: RequireIdentifier): string
   return notes;
 }
 
+/**
+ * Every note `invalidContactsNote` can write, in a fixed order: a page record stores a note by its index
+ * here (ADR 0019), a few bytes instead of the sentence for every such person every night. Append only.
+ */
+export const PROCESSED_NOTES: readonly string[] = [
+  { email: true, mobilePhone: false },
+  { email: false, mobilePhone: true },
+  { email: true, mobilePhone: true },
+].map((invalid) => invalidContactsNote(invalid) as string);
+
 /** On a record that synced, an invalid value is still worth telling the admin about. */
 export function invalidContactsNote(invalid: InvalidContacts): string | null {
   const notes: string[] = [];
