@@ -2,7 +2,8 @@ import { inArray } from "drizzle-orm";
 import { syncPass, type Db } from "@uas/db";
 import type { ListingFactory, ListingPage, ListingPort } from "./ports";
 import { failPasses, getPass, progressOf, type PassTarget, type SyncPassRow } from "./passes";
-import { loadFacilityContexts, loadLocationMap, loadStepContext } from "./source-context";
+import { loadFacilityContexts, loadLocationMap } from "./source-context";
+import { loadStepOpening, type StepOpening } from "./step-opening";
 import { finishPass } from "./finish-pass";
 import { applyListingPages, PassNotFoundError, readClock, type Clock, type PageMember } from "./apply-pages";
 
@@ -32,8 +33,12 @@ export type AdvancePassInput = {
   db: Db;
   passId: string;
   listingFor: ListingFactory;
-  /** The pass as the caller just read it (saves reading it again); its state and cursor are checked again where pages are applied. */
-  pass?: SyncPassRow;
+  /**
+   * The step's opening reads as the caller just made them (`stepOpeningReads`, batched with reads of its
+   * own); without it the step reads them itself, in one request. The pass's state and cursor are checked
+   * again where pages are applied.
+   */
+  opening?: StepOpening;
   /** Pages read in this step; the Worker runs one step per queue message. */
   maxPages: number;
   now: Clock;
@@ -76,12 +81,18 @@ export const RECORDS_PER_TRANSACTION = 5000;
  * Reads up to `maxPages` pages of the pass's listings, applied in write transactions of up to
  * RECORDS_PER_TRANSACTION records together with the saved cursor, so a step can stop or crash anywhere
  * and the next step resumes after the last committed page. After the last page of every listing,
- * infers removals (finishPass).
+ * infers removals: in the last page's own transaction when this step read it (apply-pages.ts), else
+ * (a pass with nothing to read, or whose last page committed without its end) in `finishPass`'s.
+ *
+ * Round trips of a step that reads a listing to its end: the opening reads (one batch, unless the caller
+ * made them), the listing's pages, then BEGIN with the members and rows, the pages' writes, the sweep's
+ * read, and the pass end with COMMIT.
  */
 export async function advancePass(input: AdvancePassInput): Promise<AdvancePassResult> {
   const { db, passId } = input;
-  let pass = input.pass?.id === passId ? input.pass : await getPass(db, passId);
-  if (!pass) throw new PassNotFoundError(passId);
+  const opening = input.opening?.pass.id === passId ? input.opening : await loadStepOpening(db, passId);
+  if (!opening) throw new PassNotFoundError(passId);
+  let pass = opening.pass;
   if (pass.state !== "running") return { status: "done", pass, membersDue: [], invitations: false };
   const membersDue: string[] = [];
   // Auto-send on at a facility this step writes for (as read at its start): invitations may be queued.
@@ -92,13 +103,9 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
   // The other passes of a shared listing being read: a failure of the listing fails them too (ADR 0020).
   let together: string[] = [];
   try {
-    // The context and the first listing's location map in one request.
-    const { targets } = progressOf(pass);
-    const first = targets[nextTarget(pass.id, targets)];
-    const opening = await loadStepContext(db, pass.facilityId, first?.integrationId ?? null);
     const context = opening.context;
     if (!context) throw new Error("the facility no longer exists");
-    if (first?.integrationId && opening.locationMap) locationMaps.set(first.integrationId, opening.locationMap);
+    for (const [integrationId, map] of opening.locationMaps) locationMaps.set(integrationId, map);
     const self: PageMember = { passId: pass.id, facilityId: pass.facilityId, context };
     for (let pagesRead = 0; ; ) {
       const progress = progressOf(pass);
@@ -126,6 +133,11 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
         maxRecords: input.recordsPerTransaction ?? RECORDS_PER_TRANSACTION,
       });
       pagesRead += pages.length;
+      // The listing read to its end, and it was the pass's last: the pass end goes with these pages.
+      const endsPass =
+        readError === null &&
+        pages.at(-1)?.nextCursor === null &&
+        progress.targets.every((t, j) => j === index || t.done);
       if (pages.length > 0) {
         let locationMap: Map<string, string> | null = null;
         if (target.integrationId !== null) {
@@ -133,8 +145,17 @@ export async function advancePass(input: AdvancePassInput): Promise<AdvancePassR
           locationMaps.set(target.integrationId, locationMap);
         }
         // The pages read before a read error are applied first: they are as good as ever.
-        const applied = await applyListingPages(db, { pass, target, pages, members, locationMap, now: input.now });
+        const applied = await applyListingPages(db, {
+          pass,
+          target,
+          pages,
+          members,
+          locationMap,
+          now: input.now,
+          endsPass,
+        });
         pass = applied.pass;
+        if (applied.ended) invitations ||= context.autoSendInvitations;
         // Each member's pass end is its own (its sweep, its brakes): one held does not hold the others.
         if (input.members === "return") membersDue.push(...applied.finished);
         else for (const memberId of applied.finished) await finishMember(db, memberId, readClock(input.now));

@@ -11,10 +11,12 @@ import {
 import { jsonLiteral, sqlText, type Db, type SqlText } from "@uas/db";
 import type { ListingPage } from "./ports";
 import { getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
-import { planSettingsFor, type FacilitySyncContext } from "./source-context";
+import { contextStatement, contextsFrom, idList, planSettingsFor, type FacilitySyncContext } from "./source-context";
+import { endPassIn } from "./finish-pass";
+import { passRowFrom } from "./pass-row";
 import { loadPeopleRows, loadRows, type StoredRow } from "./row-store";
 import { pagePlanStatements } from "./page-writer";
-import { withWriteTransaction, type StoreHandle } from "./store-handle";
+import { withPipelinedWriteTransaction, type StoreHandle } from "./store-handle";
 
 export type Clock = number | (() => number);
 export const readClock = (clock: Clock): number => (typeof clock === "function" ? clock() : clock);
@@ -30,19 +32,37 @@ export class PassNotFoundError extends Error {
 export type PageMember = { passId: string; facilityId: string; context: FacilitySyncContext };
 
 export type AppliedPages = {
-  /** The reading pass as it stands after the pages (re-read only if another step interfered). */
+  /** The reading pass as it stands after the pages (re-read only if another step interfered); ended if `ended`. */
   pass: SyncPassRow;
+  /** The pages read the pass's last listing to its end, and its pass end was written with them. */
+  ended: boolean;
   /** The other members whose every listing is now read to the end: their pass end is due. */
   finished: string[];
 };
 
-type MemberState = PageMember & { progress: PassProgress; index: number; autoSend: boolean; recorded: Set<string> };
+type MemberState = PageMember & {
+  /** The member's pass as read in the transaction. */
+  row: SyncPassRow;
+  progress: PassProgress;
+  index: number;
+  autoSend: boolean;
+  recorded: Set<string>;
+};
 
 /**
  * Applies consecutive pages of one listing in one transaction, each page's writes with its cursor, to
  * the reading pass and to every member sharing the listing. Each member keeps its own rows, entries,
  * counts, page records and cursor, exactly as if it had read the pages itself; a member whose cursor is
  * not where the reading pass's is (a duplicate step got there first, or it ended) is left alone.
+ *
+ * With `endsPass` (these pages read the reading pass's last listing to its end), its pass end (the sweep,
+ * the brakes, the pass row: finish-pass.ts) is written in the same transaction, after the pages, with the
+ * facility's context read in it: no transaction of its own after them. The members' pass ends stay
+ * theirs (`finished`). A retried step finds the cursor moved (or the pass ended) and writes nothing.
+ *
+ * Round trips holding the write lock: BEGIN with the members, the first page's rows (and the facility's
+ * context when the pass ends here) in one batch; each page's writes with the next page's rows; then the
+ * last writes with COMMIT, or, when the pass ends here, the sweep's read and the end with COMMIT.
  */
 export async function applyListingPages(
   db: Db,
@@ -54,6 +74,8 @@ export async function applyListingPages(
     members: readonly PageMember[];
     locationMap: Map<string, string> | null;
     now: Clock;
+    /** The last page ends the reading pass's last unread listing: write its pass end with the pages. */
+    endsPass?: boolean;
   },
 ): Promise<AppliedPages> {
   const { target, pass } = input;
@@ -62,8 +84,19 @@ export async function applyListingPages(
   const integrationKey = target.integrationId ?? "";
   // The cursor each page was read from is its key in the pass's page records (ADR 0019).
   const pageKeysRead = input.pages.map((_, i) => (i === 0 ? target.cursor : input.pages[i - 1]?.nextCursor) ?? "");
-  const applied = await withWriteTransaction(db, async (tx) => {
-    const live = await liveMembers(tx, { ...input, integrationKey, pageKeysRead });
+  // A page's rows at every member, by facility (one statement however many members share the page).
+  const readRows = async (records: readonly ParsedListingRecord[], tx: StoreHandle) => {
+    if (input.members.length > 1) return rowsByFacility(tx, input.members, pass, target, pageKeys(records));
+    const scope = { facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId };
+    return new Map([[pass.facilityId, await loadRows(tx, scope, pageKeys(records))]]);
+  };
+  const applied = await withPipelinedWriteTransaction(db, async (tx) => {
+    // One batch with BEGIN: the members, the first page's rows, and the context the pass end needs.
+    const [live, firstRows, endContext] = await Promise.all([
+      liveMembers(tx, { ...input, integrationKey, pageKeysRead }),
+      readRows(parsed[0] ?? [], tx),
+      input.endsPass ? tx.all(contextStatement(idList([pass.facilityId]))) : null,
+    ]);
     // Another step (a duplicate queue message) got here first: leave its work as it is.
     if (live[0]?.passId !== pass.id) return null;
     const totals = new Map(live.map((m) => [m.passId, { counts: emptyCounts(), records: 0, pages: 0 }]));
@@ -72,8 +105,8 @@ export async function applyListingPages(
       parsed[i] = [];
       const now = readClock(input.now);
       const shares = live.length > 1 ? recordsByFacility(records, input.locationMap) : null;
-      // A shared page's rows at every member in one statement (one read per page, not one per member).
-      const rowsAt = shares ? await rowsByFacility(tx, live, pass, target, pageKeys(records)) : null;
+      // Each page is planned against the rows as the pages before it left them (their writes go out first).
+      const rowsAt = i === 0 ? firstRows : await readRows(records, tx);
       const statements: SqlText[] = [];
       for (const member of live) {
         const targets = member.progress.targets.map((t, j) =>
@@ -86,11 +119,11 @@ export async function applyListingPages(
           continue;
         }
         const mine = shares ? shares(member.facilityId) : records;
-        const plan = await planMemberPage(tx, member, {
+        const plan = planMemberPage(member, {
           pass,
           target,
           records: mine,
-          rows: rowsAt?.get(member.facilityId) ?? (rowsAt ? new Map() : null),
+          rows: rowsAt.get(member.facilityId) ?? new Map(),
           now,
           map: input.locationMap,
         });
@@ -121,29 +154,34 @@ export async function applyListingPages(
       }
       await tx.script(statements);
     }
-    return { live, totals };
+    const reader = live[0] as MemberState;
+    const own = totals.get(pass.id) ?? { counts: emptyCounts(), records: 0, pages: 0 };
+    const after: SyncPassRow = {
+      ...reader.row,
+      added: reader.row.added + own.counts.added,
+      updated: reader.row.updated + own.counts.updated,
+      skipped: reader.row.skipped + own.counts.skipped,
+      disabled: reader.row.disabled + own.counts.disabled,
+      processed: reader.row.processed + own.counts.processed,
+      pagesDone: reader.row.pagesDone + own.pages,
+      recordsDone: reader.row.recordsDone + own.records,
+      progress: reader.progress,
+    };
+    if (!input.endsPass || !reader.progress.targets.every((t) => t.done)) return { live, pass: after, ended: false };
+    const contexts = contextsFrom(endContext ?? (await tx.all(contextStatement(idList([pass.facilityId])))));
+    const ended = await endPassIn(tx, {
+      pass: after,
+      context: contexts.get(pass.facilityId),
+      now: readClock(input.now),
+    });
+    return { live, pass: ended, ended: true };
   });
-  if (!applied) return { pass: await reread(db, pass.id), finished: [] };
-  const { live, totals } = applied;
-  const own = totals.get(pass.id) ?? { counts: emptyCounts(), records: 0, pages: 0 };
-  const finished = live
+  if (!applied) return { pass: await reread(db, pass.id), ended: false, finished: [] };
+  const finished = applied.live
     .slice(1)
     .filter((m) => m.progress.targets.every((t) => t.done))
     .map((m) => m.passId);
-  return {
-    pass: {
-      ...pass,
-      added: pass.added + own.counts.added,
-      updated: pass.updated + own.counts.updated,
-      skipped: pass.skipped + own.counts.skipped,
-      disabled: pass.disabled + own.counts.disabled,
-      processed: pass.processed + own.counts.processed,
-      pagesDone: pass.pagesDone + own.pages,
-      recordsDone: pass.recordsDone + own.records,
-      progress: (live[0] as MemberState).progress,
-    },
-    finished,
-  };
+  return { pass: applied.pass, ended: applied.ended, finished };
 }
 
 async function reread(db: Db, passId: string): Promise<SyncPassRow> {
@@ -168,59 +206,50 @@ async function liveMembers(
   },
 ): Promise<MemberState[]> {
   const ids = input.members.map((m) => m.passId);
-  const stored = await tx.all<{
-    id: string;
-    state: string;
-    progress: string | null;
-    startedAt: number;
-    autoSend: number | null;
-    recorded: string;
-  }>(
-    sqlText`SELECT p.id, p.state, p.progress, p.started_at AS startedAt,
+  const stored = await tx.all<Record<string, unknown> & { autoSend: number | null; recorded: string }>(
+    sqlText`SELECT p.*,
         (SELECT auto_send_invitations FROM sync_settings WHERE facility_id = p.facility_id) AS autoSend,
         (SELECT json_group_array(page_key) FROM sync_pass_page WHERE pass_id = p.id
           AND integration_key = ${input.integrationKey}
           AND page_key IN (SELECT value FROM json_each(${jsonLiteral(input.pageKeysRead)}))) AS recorded
       FROM sync_pass p WHERE p.id IN (SELECT value FROM json_each(${jsonLiteral(ids)}))`,
   );
-  const byId = new Map(stored.map((row) => [row.id, row]));
+  const byId = new Map(stored.map((raw) => [raw.id, { raw, row: passRowFrom(raw) }]));
   const live: MemberState[] = [];
   for (const member of input.members) {
-    const row = byId.get(member.passId);
-    if (row?.state !== "running") continue;
-    const progress = progressOf({
-      progress: row.progress === null ? null : JSON.parse(row.progress),
-      startedAt: row.startedAt,
-    });
+    const found = byId.get(member.passId);
+    if (found?.row.state !== "running") continue;
+    const { raw, row } = found;
+    const progress = progressOf(row);
     const index = progress.targets.findIndex((t) => t.integrationId === input.target.integrationId);
     const current = progress.targets[index];
     if (!current || current.done || current.cursor !== input.target.cursor) continue;
     live.push({
       ...member,
+      row,
       progress,
       index,
-      autoSend: row.autoSend === 1,
-      recorded: new Set(JSON.parse(row.recorded) as string[]),
+      autoSend: raw.autoSend === 1,
+      recorded: new Set(JSON.parse(raw.recorded) as string[]),
     });
   }
   return live;
 }
 
-async function planMemberPage(
-  tx: StoreHandle,
+function planMemberPage(
   member: MemberState,
   input: {
     pass: SyncPassRow;
     target: PassTarget;
     records: readonly ParsedListingRecord[];
-    /** The member's rows of the page, when read for all members at once. */
-    rows: Map<string, StoredRow> | null;
+    /** The member's rows of the page. */
+    rows: Map<string, StoredRow>;
     now: number;
     map: Map<string, string> | null;
   },
 ) {
   const scope = { facilityId: member.facilityId, source: input.pass.source, integrationId: input.target.integrationId };
-  const rows = input.rows ?? (await loadRows(tx, scope, pageKeys(input.records)));
+  const rows = input.rows;
   const plan = planPage({
     source: input.pass.source,
     facility: member.context.facility,
@@ -237,7 +266,7 @@ async function planMemberPage(
 /** A shared page's rows at each member's facility, by facility id then external id. */
 async function rowsByFacility(
   tx: StoreHandle,
-  members: readonly MemberState[],
+  members: readonly PageMember[],
   pass: SyncPassRow,
   target: PassTarget,
   externalIds: string[],

@@ -4,6 +4,7 @@ export * from "./advance-pass";
 export * from "./chain-pass";
 export type { PageMember } from "./apply-pages";
 export * from "./finish-pass";
+export * from "./step-opening";
 export * from "./held-pass";
 export * from "./source-event";
 export * from "./inbox-apply";

@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import {
   STALE_PASS_REASON,
   SUPERSEDED_HOLD_REASON,
@@ -8,11 +8,13 @@ import {
   type PassTrigger,
   type SyncSource,
 } from "@uas/domain";
-import type { Db, DbOrTx } from "@uas/db";
-import { syncPass } from "@uas/db";
+import type { Db, DbOrTx, SqlText } from "@uas/db";
+import { jsonLiteral, sqlText, syncPass } from "@uas/db";
 import { newId } from "@uas/db";
 import { isUniqueViolation } from "@uas/db";
-import { loadFacilityContext, mirroredIntegrations } from "./source-context";
+import { contextStatement, contextsFrom, idList, mirroredIntegrations } from "./source-context";
+import { passRowFrom } from "./pass-row";
+import { withPipelinedWriteTransaction } from "./store-handle";
 
 export type SyncPassRow = typeof syncPass.$inferSelect;
 
@@ -77,59 +79,77 @@ export type StartPassInput = {
 export async function startPass(input: StartPassInput): Promise<{ pass: SyncPassRow; started: boolean }> {
   const { db, facilityId, source, now } = input;
   try {
-    return await db.transaction(async (tx) => {
-      // One read for the three questions: a running pass, tonight's pass, a held one to discard.
-      const rows = await tx
-        .select()
-        .from(syncPass)
-        .where(
-          and(
-            eq(syncPass.facilityId, facilityId),
-            eq(syncPass.source, source),
-            or(
-              inArray(syncPass.state, ["running", "held"]),
-              input.nightlyDate ? eq(syncPass.nightlyDate, input.nightlyDate) : undefined,
-            ),
-          ),
-        );
+    // Two round trips holding the write lock: BEGIN with the reads, then the writes with COMMIT.
+    return await withPipelinedWriteTransaction(db, async (handle) => {
+      // One read for the three questions (a running pass, tonight's pass, a held one to discard), and the
+      // facility's context beside it.
+      const tonight = input.nightlyDate ? sqlText` OR nightly_date = ${input.nightlyDate}` : sqlText``;
+      const [raw, contexts] = await Promise.all([
+        handle.all<Record<string, unknown>>(
+          sqlText`SELECT * FROM sync_pass WHERE facility_id = ${facilityId} AND source = ${source}
+            AND (state IN ('running', 'held')${tonight})`,
+        ),
+        handle.all(contextStatement(idList([facilityId]))),
+      ]);
+      const rows = raw.map(passRowFrom);
+      const writes: SqlText[] = [];
       const running = rows.find((row) => row.state === "running");
       if (running) {
         if (!isPassStale(progressOf(running).lastStepAt, now)) return { pass: running, started: false };
-        const failed = { state: "failed", reason: STALE_PASS_REASON, endedAt: now } as const;
-        await tx.update(syncPass).set(failed).where(eq(syncPass.id, running.id));
-        Object.assign(running, failed);
+        writes.push(
+          sqlText`UPDATE sync_pass SET state = 'failed', reason = ${STALE_PASS_REASON}, ended_at = ${now}
+            WHERE id = ${running.id}`,
+        );
+        Object.assign(running, { state: "failed", reason: STALE_PASS_REASON, endedAt: now });
       }
       if (input.nightlyDate) {
         const done = rows.find((row) => row.nightlyDate === input.nightlyDate);
-        if (done) return { pass: done, started: false };
+        if (done) {
+          await handle.script(writes);
+          return { pass: done, started: false };
+        }
       }
-      const context = await loadFacilityContext(tx, facilityId);
+      const context = contextsFrom(contexts).get(facilityId);
       if (!context) throw new FacilityNotFoundError(facilityId);
       if (rows.some((row) => row.state === "held")) {
-        await tx
-          .update(syncPass)
-          .set({ state: "complete", reason: SUPERSEDED_HOLD_REASON })
-          .where(and(eq(syncPass.facilityId, facilityId), eq(syncPass.source, source), eq(syncPass.state, "held")));
+        writes.push(
+          sqlText`UPDATE sync_pass SET state = 'complete', reason = ${SUPERSEDED_HOLD_REASON}
+            WHERE facility_id = ${facilityId} AND source = ${source} AND state = 'held'`,
+        );
       }
       const integrations = isIntegrationScoped(source) ? mirroredIntegrations(context) : [null];
       const progress: PassProgress = {
         targets: integrations.map((integrationId) => ({ integrationId, cursor: null, done: false })),
         lastStepAt: now,
       };
-      const [pass] = await tx
-        .insert(syncPass)
-        .values({
-          id: newId("pas"),
-          facilityId,
-          source,
-          trigger: input.trigger,
-          state: "running",
-          nightlyDate: input.nightlyDate ?? null,
-          startedAt: now,
-          progress,
-        })
-        .returning();
-      return { pass: pass as SyncPassRow, started: true };
+      const pass: SyncPassRow = {
+        id: newId("pas"),
+        facilityId,
+        source,
+        trigger: input.trigger,
+        state: "running",
+        reason: null,
+        nightlyDate: input.nightlyDate ?? null,
+        startedAt: now,
+        endedAt: null,
+        added: 0,
+        updated: 0,
+        skipped: 0,
+        disabled: 0,
+        processed: 0,
+        pagesDone: 0,
+        recordsDone: 0,
+        progress,
+        heldCount: null,
+        heldSample: null,
+      };
+      writes.push(
+        sqlText`INSERT INTO sync_pass (id, facility_id, source, trigger, state, nightly_date, started_at, progress)
+          VALUES (${pass.id}, ${facilityId}, ${source}, ${pass.trigger}, 'running', ${pass.nightlyDate}, ${now},
+            ${jsonLiteral(progress)})`,
+      );
+      await handle.script(writes);
+      return { pass, started: true };
     });
   } catch (error) {
     // Another starter won the race: the partial unique index admits one running pass.

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import {
   SOURCE_KINDS,
   SYNC_SOURCES,
@@ -10,13 +10,15 @@ import {
   type SourceSwitch,
   type SyncSource,
 } from "@uas/domain";
-import type { DbOrTx } from "@uas/db";
-import { facility, facilityIntegration, integrationLocation, syncSettings } from "@uas/db";
+import { facility, ident, jsonLiteral, sqlJoin, sqlText, syncSettings, type DbOrTx, type SqlText } from "@uas/db";
+import { drizzleHandle } from "./store-handle";
 
 /** Each source kind's on/off switch, a column of sync_settings named by the registry. */
-const SWITCH_COLUMNS = Object.fromEntries(
-  SYNC_SOURCES.map((source) => [SOURCE_KINDS[source].switch, syncSettings[SOURCE_KINDS[source].switch]]),
-) as { [K in SourceSwitch]: (typeof syncSettings)[K] };
+const SWITCH_NAMES = [...new Set(SYNC_SOURCES.map((source) => SOURCE_KINDS[source].switch))];
+const SWITCH_LIST = sqlJoin(
+  SWITCH_NAMES.map((name) => sqlText`s.${ident(syncSettings[name].name)} AS ${ident(name)}`),
+  ", ",
+);
 
 export type FacilitySyncContext = Record<SourceSwitch, boolean> & {
   facility: PlanFacility & { organisationId: string };
@@ -32,33 +34,48 @@ export type FacilitySyncContext = Record<SourceSwitch, boolean> & {
 export type SettingsOverride = Partial<Pick<FacilitySyncContext, "requireIdentifier" | SourceSwitch>>;
 
 /** Facilities' sync contexts, one statement: the facility, its settings, its integration choices as a JSON list. */
-function contextQuery(db: DbOrTx, facilityIds: string[]) {
-  return db
-    .select({
-      id: facility.id,
-      organisationId: facility.organisationId,
-      countryCode: facility.countryCode,
-      ...SWITCH_COLUMNS,
-      requireIdentifier: syncSettings.requireIdentifier,
-      massDisablePercent: syncSettings.massDisablePercent,
-      massDisableMinimum: syncSettings.massDisableMinimum,
-      autoSendInvitations: syncSettings.autoSendInvitations,
-      choices: sql<string>`(SELECT json_group_array(json_array(${facilityIntegration.integrationId}, ${facilityIntegration.enabled}))
-        FROM ${facilityIntegration} WHERE ${facilityIntegration.facilityId} = ${facility.id})`,
-    })
-    .from(facility)
-    .innerJoin(syncSettings, eq(syncSettings.facilityId, facility.id))
-    .where(inArray(facility.id, facilityIds));
+export function contextStatement(facilityIds: SqlText): SqlText {
+  return sqlText`SELECT f.id, f.organisation_id AS organisationId, f.country_code AS countryCode, ${SWITCH_LIST},
+      s.require_identifier AS requireIdentifier, s.mass_disable_percent AS massDisablePercent,
+      s.mass_disable_minimum AS massDisableMinimum, s.auto_send_invitations AS autoSendInvitations,
+      (SELECT json_group_array(json_array(fi.integration_id, fi.enabled)) FROM facility_integration fi
+        WHERE fi.facility_id = f.id) AS choices
+    FROM facility f JOIN sync_settings s ON s.facility_id = f.id WHERE f.id IN (${facilityIds})`;
 }
 
-function contextsFrom(rows: Awaited<ReturnType<typeof contextQuery>>): Map<string, FacilitySyncContext> {
+/** The ids as a list for `contextStatement`. */
+export const idList = (ids: readonly string[]): SqlText => sqlText`SELECT value FROM json_each(${jsonLiteral(ids)})`;
+
+type ContextRow = {
+  id: string;
+  organisationId: string;
+  countryCode: string;
+  requireIdentifier: RequireIdentifier;
+  massDisablePercent: number;
+  massDisableMinimum: number;
+  autoSendInvitations: number | boolean;
+  choices: string;
+} & Record<SourceSwitch, number | boolean>;
+
+export function contextsFrom(rows: readonly unknown[]): Map<string, FacilitySyncContext> {
   const contexts = new Map<string, FacilitySyncContext>();
-  for (const row of rows) {
-    const { id, organisationId, countryCode, choices, ...settings } = row;
+  for (const row of rows as ContextRow[]) {
     const optedIn = new Map<string, boolean>();
-    for (const [integrationId, enabled] of JSON.parse(choices) as [string, number][])
+    for (const [integrationId, enabled] of JSON.parse(row.choices) as [string, number][])
       optedIn.set(integrationId, Boolean(enabled));
-    contexts.set(id, { facility: { id, organisationId, countryCode }, ...settings, optedIn });
+    const switches = Object.fromEntries(SWITCH_NAMES.map((name) => [name, Boolean(row[name])])) as Record<
+      SourceSwitch,
+      boolean
+    >;
+    contexts.set(row.id, {
+      facility: { id: row.id, organisationId: row.organisationId, countryCode: row.countryCode },
+      ...switches,
+      requireIdentifier: row.requireIdentifier,
+      massDisablePercent: Number(row.massDisablePercent),
+      massDisableMinimum: Number(row.massDisableMinimum),
+      autoSendInvitations: Boolean(row.autoSendInvitations),
+      optedIn,
+    });
   }
   return contexts;
 }
@@ -72,7 +89,7 @@ export async function loadFacilityContexts(
   facilityIds: string[],
 ): Promise<Map<string, FacilitySyncContext>> {
   if (facilityIds.length === 0) return new Map();
-  return contextsFrom(await contextQuery(db, facilityIds));
+  return contextsFrom(await drizzleHandle(db).all(contextStatement(idList(facilityIds))));
 }
 
 export async function loadFacilityContext(db: DbOrTx, facilityId: string): Promise<FacilitySyncContext | undefined> {
@@ -103,37 +120,31 @@ export function mirroredIntegrations(context: FacilitySyncContext): string[] {
   return mirroredIntegrationIds(context.optedIn);
 }
 
-function locationQuery(db: DbOrTx, integrationId: string) {
-  return db
-    .select({ locationId: integrationLocation.locationId, facilityId: integrationLocation.facilityId })
-    .from(integrationLocation)
-    .where(eq(integrationLocation.integrationId, integrationId));
+/** The location maps of the integrations listed, as rows (integration, location, facility). */
+export function locationStatement(integrationIds: SqlText): SqlText {
+  return sqlText`SELECT integration_id AS integrationId, location_id AS locationId, facility_id AS facilityId
+    FROM integration_location WHERE integration_id IN (${integrationIds})`;
 }
 
-const locationMapFrom = (rows: Awaited<ReturnType<typeof locationQuery>>) =>
-  new Map(rows.map((row) => [row.locationId, row.facilityId]));
+type LocationRow = { integrationId: string; locationId: string; facilityId: string };
+
+/** Location maps by integration, from `locationStatement`'s rows (an integration without rows: an empty map). */
+export function locationMapsFrom(
+  integrationIds: readonly string[],
+  rows: readonly unknown[],
+): Map<string, Map<string, string>> {
+  const maps = new Map(integrationIds.map((id) => [id, new Map<string, string>()]));
+  for (const row of rows as LocationRow[]) {
+    const map = maps.get(row.integrationId) ?? new Map<string, string>();
+    map.set(row.locationId, row.facilityId);
+    maps.set(row.integrationId, map);
+  }
+  return maps;
+}
 
 export async function loadLocationMap(db: DbOrTx, integrationId: string): Promise<Map<string, string>> {
-  return locationMapFrom(await locationQuery(db, integrationId));
-}
-
-/**
- * A step's opening reads: the facility's context and the location map of the listing it reads first,
- * in one request (a batch; a transaction reads them one after the other).
- */
-export async function loadStepContext(
-  db: DbOrTx,
-  facilityId: string,
-  integrationId: string | null,
-): Promise<{ context: FacilitySyncContext | undefined; locationMap: Map<string, string> | null }> {
-  if (integrationId !== null && "batch" in db) {
-    const [rows, locations] = await db.batch([contextQuery(db, [facilityId]), locationQuery(db, integrationId)]);
-    return { context: contextsFrom(rows).get(facilityId), locationMap: locationMapFrom(locations) };
-  }
-  return {
-    context: await loadFacilityContext(db, facilityId),
-    locationMap: integrationId === null ? null : await loadLocationMap(db, integrationId),
-  };
+  const rows = await drizzleHandle(db).all(locationStatement(idList([integrationId])));
+  return locationMapsFrom([integrationId], rows).get(integrationId) ?? new Map();
 }
 
 export async function facilitiesOfOrganisation(db: DbOrTx, organisationId: string): Promise<string[]> {

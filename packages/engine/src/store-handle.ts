@@ -56,15 +56,59 @@ export async function withWriteTransaction<T>(db: Db, work: (handle: StoreHandle
 type QueuedRead = { kind: "read"; text: string; resolve: (rows: unknown[]) => void; reject: (error: unknown) => void };
 type QueuedScript = { kind: "script"; text: string };
 
+/** What a remote transaction's Hrana stream offers: requests sent in one turn go out as one HTTP request, in order. */
+type HranaPipeline = {
+  sequence(sql: string): Promise<void>;
+  query(sql: string): Promise<{ rows: unknown[] }>;
+  closeGracefully(): void;
+};
+
+/**
+ * The Hrana stream of a remote transaction (over HTTP; @libsql/client keeps it behind `_getStream`), or
+ * null (a local file, or a client without it): a script and the reads after it then go in one request,
+ * and the last script (with COMMIT) with the stream's close, as `commit()` sends COMMIT with it.
+ */
+function pipelineOf(tx: Transaction): HranaPipeline | null {
+  const getStream = (tx as unknown as { _getStream?: () => Partial<HranaPipeline> })._getStream;
+  if (typeof getStream !== "function") return null;
+  const stream = getStream.call(tx);
+  return typeof stream.sequence === "function" &&
+    typeof stream.query === "function" &&
+    typeof stream.closeGracefully === "function"
+    ? (stream as HranaPipeline)
+    : null;
+}
+
 /**
  * A write transaction that holds the write lock for two round trips instead of one per call: the reads the
  * work issues together (a `Promise.all`) go out as one batch, the first with `BEGIN IMMEDIATE`; scripts wait
- * for the next read or the end, and the last goes out with `COMMIT` as one sequence. Every round trip
- * inside the transaction is time every other writer (a webhook's accept, a pass page) waits for the lock.
- * Statements run in the order the work issued them. An error anywhere rolls everything back.
+ * for the next read or the end, and the last goes out with `COMMIT` as one sequence. Over HTTP a script
+ * and the reads that follow it go in one request (the Hrana pipeline: the sequence, then each read), so a
+ * pass's page writes travel with the next page's rows read, and the last page's with the sweep's read.
+ * Every round trip inside the transaction is time every other writer (a webhook's accept, a pass page)
+ * waits for the lock. Statements run in the order the work issued them. An error anywhere rolls
+ * everything back.
  */
+/**
+ * A script and the reads after it in one HTTP request: both are put on the stream in this turn, so they
+ * go out together and run in order. The transaction was begun by an earlier batch (the work reads first).
+ */
+async function scriptThenReads(pipeline: HranaPipeline, script: string, reads: QueuedRead[]): Promise<void> {
+  const ran = pipeline.sequence(script);
+  const results = reads.map((read) => pipeline.query(read.text));
+  for (const result of results) result.catch(() => undefined);
+  try {
+    await ran;
+    for (const [i, read] of reads.entries()) read.resolve((await results[i]!).rows);
+  } catch (error) {
+    for (const read of reads) read.reject(error);
+    throw error;
+  }
+}
+
 export async function withPipelinedWriteTransaction<T>(db: Db, work: (handle: StoreHandle) => Promise<T>): Promise<T> {
   const tx = await db.$client.transaction("write");
+  const pipeline = pipelineOf(tx);
   const queued: Array<QueuedRead | QueuedScript> = [];
   let flushing: Promise<void> = Promise.resolve();
   let scheduled = false;
@@ -82,7 +126,18 @@ export async function withPipelinedWriteTransaction<T>(db: Db, work: (handle: St
         const run = queued.splice(0, end);
         if (kind === "script") {
           const last = commit && queued.length === 0;
-          await tx.executeMultiple([...run.map((item) => item.text), ...(last ? ["COMMIT"] : [])].join(";\n"));
+          const script = [...run.map((item) => item.text), ...(last ? ["COMMIT"] : [])].join(";\n");
+          if (pipeline && !last && readsNext()) {
+            await scriptThenReads(pipeline, script, takeReads());
+            continue;
+          }
+          if (pipeline && last) {
+            const ran = pipeline.sequence(script);
+            pipeline.closeGracefully();
+            await ran;
+            return true;
+          }
+          await tx.executeMultiple(script);
           if (last) return true;
           continue;
         }
@@ -100,6 +155,13 @@ export async function withPipelinedWriteTransaction<T>(db: Db, work: (handle: St
       for (const item of queued.splice(0)) if (item.kind === "read") item.reject(error);
       throw error;
     }
+  };
+  const readsNext = () => queued[0]?.kind === "read";
+  /** The reads at the head of the queue. */
+  const takeReads = (): QueuedRead[] => {
+    let end = 0;
+    while (end < queued.length && queued[end]!.kind === "read") end += 1;
+    return queued.splice(0, end) as QueuedRead[];
   };
   const flush = (commit: boolean) => {
     const next = flushing.then(() => send(commit));

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { REMOVAL_REASONS, type SyncSource } from "@uas/domain";
 import { jsonLiteral, sqlJoin, sqlText, type DbOrTx, type SqlText } from "@uas/db";
+import type { StoreHandle } from "./store-handle";
 
 /**
  * The end-of-pass removal sweep. A row is removed at the source when its listing was read to the end
@@ -61,8 +62,11 @@ export function sweepCandidates(scope: SweepScope): SqlText {
     AND NOT (${seen})${untouched}${unchanged}`;
 }
 
+/** A drizzle database or transaction, or a write transaction's handle (the pass end's, finish-pass.ts). */
+type Store = DbOrTx | StoreHandle;
 const run = (db: DbOrTx, statement: SqlText) => db.run(sql.raw(statement.text));
-const all = <T>(db: DbOrTx, statement: SqlText) => db.all<T>(sql.raw(statement.text));
+const all = <T>(db: Store, statement: SqlText) =>
+  "script" in db ? db.all<T>(statement) : db.all<T>(sql.raw(statement.text));
 
 /**
  * The sweep's candidates (their rowids, valid only within the caller's transaction) and the source's
@@ -71,7 +75,7 @@ const all = <T>(db: DbOrTx, statement: SqlText) => db.all<T>(sql.raw(statement.t
  * of a pass's end.
  */
 export async function readSweep(
-  db: DbOrTx,
+  db: Store,
   scope: SweepScope,
 ): Promise<{ candidateRowids: number[]; activeRows: number }> {
   const candidate = scope.integrationKeys.length === 0 ? sqlText`false` : sweepCandidates(scope);
@@ -86,7 +90,7 @@ export async function readSweep(
 
 export type HeldSampleItem = { name: string; externalId: string };
 
-export async function sampleSweepCandidates(db: DbOrTx, scope: SweepScope, limit: number): Promise<HeldSampleItem[]> {
+export async function sampleSweepCandidates(db: Store, scope: SweepScope, limit: number): Promise<HeldSampleItem[]> {
   if (scope.integrationKeys.length === 0 || limit <= 0) return [];
   return all<HeldSampleItem>(
     db,
@@ -100,33 +104,40 @@ const DISABLED_CHANGES = JSON.stringify([{ field: "removedAtSource", from: false
 /**
  * Disables the candidates `readSweep` found in the same transaction, and writes their Disabled entries
  * (set-based: INSERT … SELECT, then UPDATE). The rows are read by rowid and must still be candidates;
- * entries are written in integration key, external id order. Returns how many were disabled.
+ * entries are written in integration key, external id order.
  */
-export async function applySweepTo(
-  db: DbOrTx,
+export function sweepDisableStatements(
   scope: SweepScope,
   candidateRowids: readonly number[],
   origin: { organisationId: string; now: number },
-): Promise<number> {
-  if (scope.integrationKeys.length === 0 || candidateRowids.length === 0) return 0;
+): SqlText[] {
+  if (scope.integrationKeys.length === 0 || candidateRowids.length === 0) return [];
   const where = sqlText`rowid IN (SELECT value FROM json_each(${jsonLiteral(candidateRowids)}))
     AND ${sweepCandidates(scope)}`;
-  await run(
-    db,
+  return [
     sqlText`INSERT INTO activity_entry (at, organisation_id, facility_id, source, integration_id, external_id, name, outcome,
       reason, changes, pass_id, webhook_id, user_id)
     SELECT ${origin.now}, ${origin.organisationId}, facility_id, source, integration_id, external_id,
       trim(first_name || ' ' || last_name), 'disabled', ${REMOVAL_REASONS.absentFromListing}, ${DISABLED_CHANGES},
       ${scope.passId}, NULL, id
     FROM access_user WHERE ${where} ORDER BY integration_key, external_id`,
-  );
-  const result = await run(
-    db,
     sqlText`UPDATE access_user SET removed_at_source_at = ${origin.now}, last_synced_at = ${origin.now},
       version = version + 1, updated_at = ${origin.now}
     WHERE ${where}`,
-  );
-  return result.rowsAffected;
+  ];
+}
+
+/** `sweepDisableStatements` run one by one: returns how many were disabled. */
+export async function applySweepTo(
+  db: DbOrTx,
+  scope: SweepScope,
+  candidateRowids: readonly number[],
+  origin: { organisationId: string; now: number },
+): Promise<number> {
+  const [entries, update] = sweepDisableStatements(scope, candidateRowids, origin);
+  if (!entries || !update) return 0;
+  await run(db, entries);
+  return (await run(db, update)).rowsAffected;
 }
 
 /** Reads the sweep and disables its candidates, in the caller's transaction ("Allow" on a held pass). */

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../database";
 import { cctvSource, integration, type IntegrationSystem } from "../schema";
 import type { SecretBox } from "../secrets";
@@ -25,32 +25,37 @@ export async function openSystemCredentials(
 }
 
 /**
- * Where and how to read the listings of a facility's sources (integrations of its organisation, its
- * CCTV), with the API keys opened (they are stored sealed, see secrets.ts).
+ * The reads of `loadSourceCredentials`, for one `db.batch` with other reads: the organisation's
+ * integrations and the facility's CCTV source, sealed. Either key may be a subquery (a pass step knows
+ * only its pass id). Open them with `openSourceCredentials`.
  */
-export async function loadSourceCredentials(
-  db: DbOrTx,
-  input: { organisationId: string; facilityId: string },
-  secrets: SecretBox,
-) {
-  const integrationsQuery = db
-    .select({
-      id: integration.id,
-      baseUrl: integration.baseUrl,
-      apiKey: integration.apiKey,
-      system: integration.system,
-      credentials: integration.credentials,
-    })
-    .from(integration)
-    .where(eq(integration.organisationId, input.organisationId));
-  const cctvQuery = db
-    .select({ baseUrl: cctvSource.baseUrl, apiKey: cctvSource.apiKey })
-    .from(cctvSource)
-    .where(eq(cctvSource.facilityId, input.facilityId))
-    .limit(1);
-  // A database (not a transaction) sends both in one request: a pass step's subrequests are counted.
-  const [integrations, cctv] =
-    "batch" in db ? await db.batch([integrationsQuery, cctvQuery]) : await Promise.all([integrationsQuery, cctvQuery]);
+export function sourceCredentialReads(db: DbOrTx, input: { organisationId: string | SQL; facilityId: string | SQL }) {
+  return [
+    db
+      .select({
+        id: integration.id,
+        baseUrl: integration.baseUrl,
+        apiKey: integration.apiKey,
+        system: integration.system,
+        credentials: integration.credentials,
+      })
+      .from(integration)
+      .where(eq(integration.organisationId, input.organisationId)),
+    db
+      .select({ baseUrl: cctvSource.baseUrl, apiKey: cctvSource.apiKey })
+      .from(cctvSource)
+      .where(eq(cctvSource.facilityId, input.facilityId))
+      .limit(1),
+  ] as const;
+}
+
+type SealedSources = [
+  Awaited<ReturnType<typeof sourceCredentialReads>[0]>,
+  Awaited<ReturnType<typeof sourceCredentialReads>[1]>,
+];
+
+/** `sourceCredentialReads`' rows with the API keys opened (they are stored sealed, see secrets.ts). */
+export async function openSourceCredentials([integrations, cctv]: SealedSources, secrets: SecretBox) {
   const opened = await Promise.all(
     integrations.map(
       async (row) =>
@@ -70,6 +75,24 @@ export async function loadSourceCredentials(
     integrations: new Map<string, SourceCredentials>(opened),
     cctv: ownCctv ? { baseUrl: ownCctv.baseUrl, apiKey: await secrets.open(ownCctv.apiKey) } : undefined,
   };
+}
+
+export type OpenedSources = Awaited<ReturnType<typeof openSourceCredentials>>;
+
+/**
+ * Where and how to read the listings of a facility's sources (integrations of its organisation, its
+ * CCTV), with the API keys opened (they are stored sealed, see secrets.ts).
+ */
+export async function loadSourceCredentials(
+  db: DbOrTx,
+  input: { organisationId: string; facilityId: string },
+  secrets: SecretBox,
+): Promise<OpenedSources> {
+  const [integrationsQuery, cctvQuery] = sourceCredentialReads(db, input);
+  // A database (not a transaction) sends both in one request: a pass step's subrequests are counted.
+  const sealed =
+    "batch" in db ? await db.batch([integrationsQuery, cctvQuery]) : await Promise.all([integrationsQuery, cctvQuery]);
+  return openSourceCredentials(sealed, secrets);
 }
 
 export async function findIntegrationsByIds(db: DbOrTx, organisationId: string, ids: string[]) {

@@ -7,16 +7,19 @@ import {
   progressOf,
   resolveHeldPass,
   dryRunPass,
+  stepOpeningFrom,
+  stepOpeningReads,
   PassNotHeldError,
   type SyncPassRow,
 } from "@uas/engine";
+import { sql } from "drizzle-orm";
+import { openSourceCredentials, sourceCredentialReads } from "@uas/db";
 import { sourceSwitchPatch, type RequireIdentifier, type SyncSource } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { conflict, notFound } from "../../errors";
 import type { ChainStartMessage, PassStartMessage } from "./start-message";
 import type { PassStepMessage } from "./step-message";
-import { loadListingFactory } from "../../sources/listing-factory";
-import { findFacility } from "../../facilities";
+import { listingFactoryOf, loadListingFactory } from "../../sources/listing-factory";
 import { relayInvitationsAfterCommit } from "../invitations/service";
 
 type FacilityRef = { id: string; organisationId: string };
@@ -96,21 +99,23 @@ export async function startChainFromMessage({ ctx, input }: { ctx: Ctx; input: C
  * guarded by the cursor saved with it.
  */
 export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessage }): Promise<void> {
-  const pass = await getPass(ctx.db, input.passId);
-  if (pass?.state !== "running") return;
-  const facility = await findFacility(ctx.db, pass.facilityId);
-  if (!facility) return;
+  // The step's opening reads and its sources' credentials in one request, keyed by the pass id alone.
+  const facilityOfPass = sql`(SELECT facility_id FROM sync_pass WHERE id = ${input.passId})`;
+  const organisationOfPass = sql`(SELECT organisation_id FROM facility WHERE id = ${facilityOfPass})`;
+  const [passes, contexts, locations, integrations, cctv] = await ctx.db.batch([
+    ...stepOpeningReads(ctx.db, input.passId),
+    ...sourceCredentialReads(ctx.db, { organisationId: organisationOfPass, facilityId: facilityOfPass }),
+  ]);
+  const opening = stepOpeningFrom([passes, contexts, locations]);
+  if (opening?.pass.state !== "running" || !opening.context) return;
+  const { pass } = opening;
   const tuning = ctx.tuning;
-  const listingFor = await loadListingFactory(
-    ctx.db,
-    facility,
-    { ...tuning.listing, policy: ctx.partnerUrls },
-    ctx.secrets,
-  );
+  const sources = await openSourceCredentials([integrations, cctv], ctx.secrets);
+  const listingFor = listingFactoryOf(sources, { ...tuning.listing, policy: ctx.partnerUrls });
   const result = await advancePass({
     db: ctx.db,
     passId: pass.id,
-    pass,
+    opening,
     listingFor,
     maxPages: tuning.pagesPerStep,
     now: ctx.now,
