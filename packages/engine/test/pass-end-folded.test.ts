@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@uas/db";
-import { advancePass, applySourceEvent, getPass, loadStepOpening, startPass, type StepOpening } from "../src";
+import { advancePass, applySourceEvent, getPass, loadStepOpening, type StepOpening } from "../src";
 import { listingsOf, memoryListing } from "../src/testing";
-import { createSyncedFacility, createTestDb, member } from "@uas/db/testing";
-import { T, entriesOf, integrationPass, members, rowsByExternalId } from "./sync-helpers";
+import { createTestDb, member } from "@uas/db/testing";
+import { T, entriesOf, members, rowsByExternalId, syncedThenSecondPass } from "./sync-helpers";
 
 let db: Db;
 beforeEach(async () => {
@@ -30,24 +30,7 @@ function watched(target: Db) {
   return { db, seen };
 }
 
-/** A facility synced with `count` members, and a second pass started at T + 1000 (its step not yet run). */
-async function secondPass(count: number) {
-  const { facility, integration } = await createSyncedFacility(db);
-  await integrationPass(db, {
-    facilityId: facility.id,
-    integrationId: integration.id,
-    records: members(count),
-    now: T,
-  });
-  const { pass } = await startPass({
-    db,
-    facilityId: facility.id,
-    source: "integration",
-    trigger: "manual",
-    now: T + 1000,
-  });
-  return { facility, integration, pass };
-}
+const secondPass = (count: number) => syncedThenSecondPass(db, count);
 
 /** One step reading the whole listing (two pages) to its end, from `opening` (as a queue message read it). */
 function step(

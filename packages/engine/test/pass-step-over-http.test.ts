@@ -10,7 +10,7 @@ import { createNodeDb, migrateDb } from "@uas/db/node";
 import { createSyncedFacility } from "@uas/db/testing";
 import { advancePass, startPass } from "../src";
 import { listingsOf, memoryListing } from "../src/testing";
-import { T, integrationPass, members, rowsByExternalId } from "./sync-helpers";
+import { T, members, rowsByExternalId, syncedThenSecondPass } from "./sync-helpers";
 
 /**
  * A pass step's database requests over libSQL's remote protocol (the local endpoint the Worker uses):
@@ -43,24 +43,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A facility synced with `count` members, and a second pass started (its step not yet run). */
-async function secondPass(count: number) {
-  const { facility, integration } = await createSyncedFacility(db);
-  await integrationPass(db, {
-    facilityId: facility.id,
-    integrationId: integration.id,
-    records: members(count),
-    now: T,
-  });
-  const { pass } = await startPass({
-    db,
-    facilityId: facility.id,
-    source: "integration",
-    trigger: "manual",
-    now: T + 1000,
-  });
-  return { facility, integration, pass };
-}
+const secondPass = (count: number) => syncedThenSecondPass(db, count);
 
 /** One step over `records` (pages of `pageSize`), counting its database requests. */
 async function countedStep(input: { integrationId: string; passId: string; records: unknown[]; pageSize: number }) {

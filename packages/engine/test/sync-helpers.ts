@@ -1,7 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import { accessUser, listPassActivity, syncPass, type Db } from "@uas/db";
 import { listingsOf, memoryListing } from "../src/testing";
-import { member } from "@uas/db/testing";
+import { createSyncedFacility, member } from "@uas/db/testing";
 import { runFullPass, startPass, type ListingPort } from "../src";
 
 export const T = Date.UTC(2026, 10, 24, 12);
@@ -56,4 +56,23 @@ export async function integrationPass(
 /** `count` members M-000… at loc-1, each with `overrides(i)`. */
 export function members(count: number, overrides: (i: number) => Record<string, unknown> = () => ({})) {
   return Array.from({ length: count }, (_, i) => member(`M-${String(i).padStart(3, "0")}`, overrides(i)));
+}
+
+/** A facility synced with `count` members, and a second pass started at T + 1000 (its step not yet run). */
+export async function syncedThenSecondPass(db: Db, count: number) {
+  const { facility, integration } = await createSyncedFacility(db);
+  await integrationPass(db, {
+    facilityId: facility.id,
+    integrationId: integration.id,
+    records: members(count),
+    now: T,
+  });
+  const { pass } = await startPass({
+    db,
+    facilityId: facility.id,
+    source: "integration",
+    trigger: "manual",
+    now: T + 1000,
+  });
+  return { facility, integration, pass };
 }
