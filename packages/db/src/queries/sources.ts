@@ -1,4 +1,4 @@
-import { and, eq, inArray, type SQL } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../database";
 import { cctvSource, integration, type IntegrationSystem } from "../schema";
 import type { SecretBox } from "../secrets";
@@ -47,6 +47,13 @@ export function sourceCredentialReads(db: DbOrTx, input: { organisationId: strin
       .where(eq(cctvSource.facilityId, input.facilityId))
       .limit(1),
   ] as const;
+}
+
+/** `sourceCredentialReads` for the facility of a sync pass, known by its id alone (a pass step's opening). */
+export function sourceCredentialReadsOfPass(db: DbOrTx, passId: string) {
+  const facilityOfPass = sql`(SELECT facility_id FROM sync_pass WHERE id = ${passId})`;
+  const organisationOfPass = sql`(SELECT organisation_id FROM facility WHERE id = ${facilityOfPass})`;
+  return sourceCredentialReads(db, { organisationId: organisationOfPass, facilityId: facilityOfPass });
 }
 
 type SealedSources = [

@@ -12,8 +12,7 @@ import {
   PassNotHeldError,
   type SyncPassRow,
 } from "@uas/engine";
-import { sql } from "drizzle-orm";
-import { openSourceCredentials, sourceCredentialReads } from "@uas/db";
+import { openSourceCredentials, sourceCredentialReadsOfPass } from "@uas/db";
 import { sourceSwitchPatch, type RequireIdentifier, type SyncSource } from "@uas/domain";
 import type { Ctx } from "../../context";
 import { conflict, notFound } from "../../errors";
@@ -100,11 +99,9 @@ export async function startChainFromMessage({ ctx, input }: { ctx: Ctx; input: C
  */
 export async function stepPass({ ctx, input }: { ctx: Ctx; input: PassStepMessage }): Promise<void> {
   // The step's opening reads and its sources' credentials in one request, keyed by the pass id alone.
-  const facilityOfPass = sql`(SELECT facility_id FROM sync_pass WHERE id = ${input.passId})`;
-  const organisationOfPass = sql`(SELECT organisation_id FROM facility WHERE id = ${facilityOfPass})`;
   const [passes, contexts, locations, integrations, cctv] = await ctx.db.batch([
     ...stepOpeningReads(ctx.db, input.passId),
-    ...sourceCredentialReads(ctx.db, { organisationId: organisationOfPass, facilityId: facilityOfPass }),
+    ...sourceCredentialReadsOfPass(ctx.db, input.passId),
   ]);
   const opening = stepOpeningFrom([passes, contexts, locations]);
   if (opening?.pass.state !== "running" || !opening.context) return;
