@@ -40,10 +40,18 @@ function transactionHandle(tx: Transaction): StoreHandle {
 
 /** One write transaction (BEGIN IMMEDIATE, so it serialises with webhooks), committed if `work` returns. */
 export async function withWriteTransaction<T>(db: Db, work: (handle: StoreHandle) => Promise<T>): Promise<T> {
+  return inWriteTransaction(db, async (tx) => ({ result: await work(transactionHandle(tx)), committed: false }));
+}
+
+/** BEGIN IMMEDIATE, then `run`; COMMIT unless `run` already sent it (`committed`). Any error rolls back. */
+async function inWriteTransaction<T>(
+  db: Db,
+  run: (tx: Transaction) => Promise<{ result: T; committed: boolean }>,
+): Promise<T> {
   const tx = await db.$client.transaction("write");
   try {
-    const result = await work(transactionHandle(tx));
-    await tx.commit();
+    const { result, committed } = await run(tx);
+    if (!committed) await tx.commit();
     return result;
   } catch (error) {
     await tx.rollback().catch(() => undefined);
@@ -80,16 +88,6 @@ function pipelineOf(tx: Transaction): HranaPipeline | null {
 }
 
 /**
- * A write transaction that holds the write lock for two round trips instead of one per call: the reads the
- * work issues together (a `Promise.all`) go out as one batch, the first with `BEGIN IMMEDIATE`; scripts wait
- * for the next read or the end, and the last goes out with `COMMIT` as one sequence. Over HTTP a script
- * and the reads that follow it go in one request (the Hrana pipeline: the sequence, then each read), so a
- * pass's page writes travel with the next page's rows read, and the last page's with the sweep's read.
- * Every round trip inside the transaction is time every other writer (a webhook's accept, a pass page)
- * waits for the lock. Statements run in the order the work issued them. An error anywhere rolls
- * everything back.
- */
-/**
  * A script and the reads after it in one HTTP request: both are put on the stream in this turn, so they
  * go out together and run in order. The transaction was begun by an earlier batch (the work reads first).
  */
@@ -106,8 +104,26 @@ async function scriptThenReads(pipeline: HranaPipeline, script: string, reads: Q
   }
 }
 
+/**
+ * A write transaction that holds the write lock for two round trips instead of one per call: the reads the
+ * work issues together (a `Promise.all`) go out as one batch, the first with `BEGIN IMMEDIATE`; scripts wait
+ * for the next read or the end, and the last goes out with `COMMIT` as one sequence. Over HTTP a script
+ * and the reads that follow it go in one request (the Hrana pipeline: the sequence, then each read), so a
+ * pass's page writes travel with the next page's rows read, and the last page's with the sweep's read.
+ * Every round trip inside the transaction is time every other writer (a webhook's accept, a pass page)
+ * waits for the lock. Statements run in the order the work issued them. An error anywhere rolls
+ * everything back.
+ */
 export async function withPipelinedWriteTransaction<T>(db: Db, work: (handle: StoreHandle) => Promise<T>): Promise<T> {
-  const tx = await db.$client.transaction("write");
+  return inWriteTransaction(db, async (tx) => {
+    const { handle, commit } = pipelinedHandle(tx);
+    const result = await work(handle);
+    return { result, committed: await commit() };
+  });
+}
+
+/** The queue behind `withPipelinedWriteTransaction`'s handle; `commit` sends what is left with COMMIT (true once sent). */
+function pipelinedHandle(tx: Transaction): { handle: StoreHandle; commit: () => Promise<boolean> } {
   const pipeline = pipelineOf(tx);
   const queued: Array<QueuedRead | QueuedScript> = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -190,15 +206,5 @@ export async function withPipelinedWriteTransaction<T>(db: Db, work: (handle: St
     },
   };
 
-  try {
-    const result = await work(handle);
-    const committed = await flush(true);
-    if (!committed) await tx.commit();
-    return result;
-  } catch (error) {
-    await tx.rollback().catch(() => undefined);
-    throw error;
-  } finally {
-    tx.close();
-  }
+  return { handle, commit: () => flush(true) };
 }
