@@ -4,31 +4,12 @@ import { advancePass, applySourceEvent, getPass, loadStepOpening, type StepOpeni
 import { listingsOf, memoryListing } from "../src/testing";
 import { createTestDb, member } from "@uas/db/testing";
 import { T, entriesOf, members, rowsByExternalId, syncedThenSecondPass } from "./sync-helpers";
+import { watched } from "./watched-client";
 
 let db: Db;
 beforeEach(async () => {
   db = await createTestDb();
 });
-
-/** The same database, its client watched: the write transactions opened and the statements read outside them. */
-function watched(target: Db) {
-  const seen = { transactions: 0 };
-  const client = new Proxy(target.$client, {
-    get(real, name) {
-      if (name === "transaction")
-        return (...args: Parameters<typeof real.transaction>) => {
-          seen.transactions += 1;
-          return real.transaction(...args);
-        };
-      const value = Reflect.get(real, name, real);
-      return typeof value === "function" ? value.bind(real) : value;
-    },
-  });
-  const db = new Proxy(target, {
-    get: (real, name) => (name === "$client" ? client : Reflect.get(real, name, real)),
-  }) as Db;
-  return { db, seen };
-}
 
 const secondPass = (count: number) => syncedThenSecondPass(db, count);
 
