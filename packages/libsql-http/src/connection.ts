@@ -7,7 +7,7 @@ import { analyzeSql } from "./sql.js";
  * server's busy timeout is: a pass step now writes up to 5,000 records in one transaction, and on a
  * loaded 2-core machine that (or a few queued behind it) can take longer than 5 s.
  */
-const BUSY_WAIT_MS = 20_000;
+export const BUSY_WAIT_MS = 20_000;
 const STMT_CACHE_SIZE = 64;
 
 export type Params = SqlValue[] | Record<string, SqlValue>;
@@ -48,8 +48,18 @@ export class Connection {
   readonly db: Database.Database;
   private readonly stmts = new Map<string, Prepared>();
   private readonly meta: Database.Statement;
+  /**
+   * A statement gave up waiting for the write lock: SQLite leaves such a statement mid-way (it would
+   * resume if stepped again), and while it is, every COMMIT on this connection fails with "cannot commit
+   * transaction - SQL statements in progress" (holding the write lock the transaction took). libsql
+   * cannot reset or finalize a statement, so the connection is not handed to another stream.
+   */
+  private stranded = false;
 
-  constructor(file: string) {
+  constructor(
+    file: string,
+    private readonly busyWaitMs = BUSY_WAIT_MS,
+  ) {
     this.db = new Database(file);
     this.db.defaultSafeIntegers(true);
     // Every connection lives on the one Node thread: a blocking SQLite busy handler would freeze
@@ -102,7 +112,7 @@ export class Connection {
     params: Params,
     wantRows: boolean,
   ): Promise<StmtResult> {
-    return withBusyRetry(() => {
+    return this.withBusyRetry(() => {
       const { stmt, exact } = this.prepare(sql, info.statements[0]!, info.firstKeyword);
       const [before] = this.meta.get() as bigint[];
       let rows: unknown[][] = [];
@@ -135,9 +145,9 @@ export class Connection {
     for (const statement of analyzeSql(sql).statements) {
       // A reading statement is stepped to its end: `run()` would leave it on its first row, holding the
       // connection's read snapshot (even back in the pool), so later reads on it are stale and its writes
-      // fail SQLITE_BUSY.
-      await withBusyRetry(() => {
-        const prepared = this.db.prepare(statement);
+      // fail SQLITE_BUSY. Prepared once: a retry runs the statement that waited, not a new one beside it.
+      const prepared = await this.withBusyRetry(() => this.db.prepare(statement));
+      await this.withBusyRetry(() => {
         if (prepared.reader) prepared.all();
         else prepared.run();
       });
@@ -153,7 +163,7 @@ export class Connection {
         info.statements.length ? "SQL_MANY_STATEMENTS" : "SQL_NO_STATEMENT",
       );
     }
-    return withBusyRetry(() => {
+    return this.withBusyRetry(() => {
       const cols = this.prepare(sql, info.statements[0]!, info.firstKeyword)
         .stmt.columns()
         .map((c) => ({ name: c.name, decltype: c.type }));
@@ -176,7 +186,7 @@ export class Connection {
   reset(): boolean {
     try {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
-      if (this.db.inTransaction) return false;
+      if (this.db.inTransaction || this.stranded) return false;
       notifyLockRelease();
       this.db.exec("PRAGMA foreign_keys = ON");
       return true;
@@ -190,6 +200,16 @@ export class Connection {
       this.db.close();
     } catch {
       // already closed
+    }
+  }
+
+  /** Runs `fn` (a single statement: retrying it is safe), waiting out SQLITE_BUSY without blocking. */
+  private async withBusyRetry<T>(fn: () => T): Promise<T> {
+    try {
+      return await withBusyRetry(fn, this.busyWaitMs);
+    } catch (error) {
+      if (isLockError(error)) this.stranded = true;
+      throw error;
     }
   }
 
@@ -223,9 +243,22 @@ export class Connection {
 }
 
 function isRetryableBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   // BUSY_SNAPSHOT means our read snapshot is stale: waiting cannot help, the transaction must restart.
-  return typeof code === "string" && code.startsWith("SQLITE_BUSY") && code !== "SQLITE_BUSY_SNAPSHOT";
+  // A COMMIT refused for this connection's own unfinished statements (SQLITE_BUSY too) waits for nothing
+  // another connection does, and would hold the write lock while it waited.
+  return (
+    typeof code === "string" &&
+    code.startsWith("SQLITE_BUSY") &&
+    code !== "SQLITE_BUSY_SNAPSHOT" &&
+    !/statements in progress/.test(String(message))
+  );
+}
+
+/** A statement refused a lock (after waiting, or at once): SQLite may have left it mid-way. */
+function isLockError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
 /**
@@ -252,9 +285,8 @@ export function notifyLockRelease(): void {
   for (const wake of [...lockWaiters]) wake();
 }
 
-/** Runs `fn` (a single statement: retrying it is safe), waiting out SQLITE_BUSY without blocking. */
-async function withBusyRetry<T>(fn: () => T): Promise<T> {
-  const deadline = Date.now() + BUSY_WAIT_MS;
+async function withBusyRetry<T>(fn: () => T, waitMs: number): Promise<T> {
+  const deadline = Date.now() + waitMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
     try {
       return fn();

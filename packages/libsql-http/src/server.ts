@@ -17,6 +17,11 @@ export interface LibsqlHttpServerOptions {
   host?: string;
   /** Milliseconds after which a stream whose baton is not used again is closed (rolled back). Default 10 000. */
   streamIdleTimeoutMs?: number;
+  /**
+   * How long a statement waits for another connection's write lock before failing SQLITE_BUSY, as a
+   * server's busy timeout. Default 20 000.
+   */
+  busyWaitMs?: number;
   /** Don't keep the process alive for this server (a test harness that cannot close it). */
   unref?: boolean;
   /**
@@ -59,7 +64,7 @@ export async function startLibsqlHttpServer(options: LibsqlHttpServerOptions): P
   const authToken = options.authToken ?? randomBytes(32).toString("base64url");
   if (authToken.length < 16) throw new Error("authToken must be at least 16 characters");
   const guard = requestGuard(authToken, host);
-  const main = new StreamManager(file, streamIdleTimeoutMs);
+  const main = new StreamManager(file, streamIdleTimeoutMs, options.busyWaitMs);
   const named = new Map<string, StreamManager>();
   const streamsOf = (name: string | undefined): StreamManager => {
     if (name === undefined) return main;
@@ -71,7 +76,7 @@ export async function startLibsqlHttpServer(options: LibsqlHttpServerOptions): P
       const namedFile = join(options.databasesDir, `${name}.db`);
       mkdirSync(options.databasesDir, { recursive: true });
       useWal(namedFile);
-      streams = new StreamManager(namedFile, streamIdleTimeoutMs);
+      streams = new StreamManager(namedFile, streamIdleTimeoutMs, options.busyWaitMs);
       named.set(name, streams);
     }
     return streams;

@@ -24,10 +24,11 @@ export class StreamManager {
   constructor(
     private readonly file: string,
     private readonly idleTimeoutMs: number,
+    private readonly busyWaitMs?: number,
   ) {}
 
   create(): Stream {
-    const stream = new Stream(this.idle.pop() ?? new Connection(this.file));
+    const stream = new Stream(this.idle.pop() ?? new Connection(this.file, this.busyWaitMs));
     this.open.add(stream);
     return stream;
   }
@@ -53,13 +54,18 @@ export class StreamManager {
     return baton;
   }
 
-  /** Closes the stream; an open transaction is rolled back. */
+  /**
+   * Closes the stream; an open transaction is rolled back, whether or not the connection is pooled: a
+   * connection closed inside a transaction would keep its write lock (libsql never finalizes a statement,
+   * so SQLite keeps the closed connection alive until it does).
+   */
   close(stream: Stream): void {
     if (stream.closed) return;
     stream.closed = true;
     clearTimeout(stream.timer);
     this.open.delete(stream);
-    if (this.idle.length < MAX_IDLE_CONNECTIONS && stream.conn.reset()) this.idle.push(stream.conn);
+    const reusable = stream.conn.reset();
+    if (reusable && this.idle.length < MAX_IDLE_CONNECTIONS) this.idle.push(stream.conn);
     else stream.conn.close();
   }
 
@@ -67,6 +73,7 @@ export class StreamManager {
     for (const stream of this.open) {
       stream.closed = true;
       clearTimeout(stream.timer);
+      stream.conn.reset();
       stream.conn.close();
     }
     for (const conn of this.idle) conn.close();

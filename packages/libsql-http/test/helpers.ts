@@ -11,7 +11,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { streamIdleTimeoutMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { streamIdleTimeoutMs?: number; busyWaitMs?: number } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "libsql-http-"));
   const file = join(dir, "test.db");
   const server = await startLibsqlHttpServer({ file, port: 0, ...options });
