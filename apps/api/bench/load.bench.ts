@@ -21,6 +21,9 @@
  *    (load-model.ts expectedRows: planRecord over the source's history in updated_at order), and joiners
  *    disabled (removed at the source, access off, or missing after the pass).
  *
+ *    `load_drain_s` runs from the last answer until both are done; `load_webhook_drain_s` until the last
+ *    accepted event is applied (the paced pass's last page and sweep come after it).
+ *
  * Figures are merged into `<repo>/.bench/reliability.json` (other keys kept) as `load_*`. Exits 1 when a
  * check fails, 2 when the time bound (LOAD_TIMEOUT_S) was hit.
  * Env: LOAD_MEMBERS, LOAD_EVENTS, LOAD_CONCURRENCY, LOAD_SEED, LOAD_PORT_BASE (7400), LOAD_TIMEOUT_S
@@ -294,6 +297,7 @@ try {
   );
   const sendSeconds = (performance.now() - sendStart) / 1000;
   const lastAccept = performance.now();
+  const lastAcceptAt = Date.now();
   if (next < plan.deliveries.length) timedOut = true;
   const accepted = events.filter((_, i) => answered.has(i));
   log(
@@ -359,6 +363,9 @@ try {
       receivedAt <= measured.ended_at
     );
   }).length;
+  // The webhooks' own drain: from the last answer to the last accepted event applied (the pass may end later).
+  const lastApplied = Math.max(lastAcceptAt, ...accepted.map((event) => inbox.get(event.id)?.applied_at ?? 0));
+  const webhookDrainSeconds = (lastApplied - lastAcceptAt) / 1000;
   const appliedDuringPass = accepted.filter((event) => {
     const appliedAt = inbox.get(event.id)?.applied_at;
     return appliedAt != null && measured.ended_at != null && appliedAt <= measured.ended_at;
@@ -460,6 +467,7 @@ try {
     load_accepted_per_s: Math.round(next / sendSeconds),
     load_send_s: seconds(sendSeconds * 1000),
     load_drain_s: seconds(drainSeconds * 1000),
+    load_webhook_drain_s: seconds(webhookDrainSeconds * 1000),
     load_sender_retries: senderRetries,
     load_timed_out: timedOut,
     load_stalled: stalled,
