@@ -7,7 +7,7 @@ import { analyzeSql } from "./sql.js";
  * server's busy timeout is: a pass step now writes up to 5,000 records in one transaction, and on a
  * loaded 2-core machine that (or a few queued behind it) can take longer than 5 s.
  */
-export const BUSY_WAIT_MS = 20_000;
+const BUSY_WAIT_MS = 20_000;
 const STMT_CACHE_SIZE = 64;
 
 export type Params = SqlValue[] | Record<string, SqlValue>;
@@ -206,7 +206,7 @@ export class Connection {
   /** Runs `fn` (a single statement: retrying it is safe), waiting out SQLITE_BUSY without blocking. */
   private async withBusyRetry<T>(fn: () => T): Promise<T> {
     try {
-      return await withBusyRetry(fn, this.busyWaitMs);
+      return await retryWhileBusy(fn, this.busyWaitMs);
     } catch (error) {
       if (isLockError(error)) this.stranded = true;
       throw error;
@@ -285,7 +285,7 @@ export function notifyLockRelease(): void {
   for (const wake of [...lockWaiters]) wake();
 }
 
-async function withBusyRetry<T>(fn: () => T, waitMs: number): Promise<T> {
+async function retryWhileBusy<T>(fn: () => T, waitMs: number): Promise<T> {
   const deadline = Date.now() + waitMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
     try {
