@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { startLibsqlHttpServer, type LibsqlHttpServer } from "@uas/libsql-http";
 import {
   accessUser,
   claimInvitationForSend,
@@ -14,34 +10,27 @@ import {
   markInvitationSent,
   type Db,
 } from "@uas/db";
-import { createNodeDb, migrateDb } from "@uas/db/node";
 import { applySourceEvent, runFullPass, startPass } from "../src";
 import { createSyncedFacility, member } from "@uas/db/testing";
 import { listingsOf, memoryListing } from "../src/testing";
+import { startHttpDatabase } from "./http-database";
 import { T } from "./sync-helpers";
 
 /**
  * Real concurrency, as in production: many clients over libSQL's remote protocol (the local endpoint
  * the Worker uses), each transaction on its own connection, racing for the write lock.
  */
-let dir: string;
-let server: LibsqlHttpServer;
+let database: Awaited<ReturnType<typeof startHttpDatabase>>;
 let db: Db;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "uas-invitations-"));
-  const file = join(dir, "test.db");
-  const local = createNodeDb({ url: `file:${file}` });
-  await migrateDb(local);
-  local.$client.close();
-  server = await startLibsqlHttpServer({ file, port: 0 });
-  db = createDb({ url: server.url, authToken: server.authToken });
+  database = await startHttpDatabase("invitations");
+  db = createDb({ url: database.server.url, authToken: database.server.authToken });
 });
 
 afterAll(async () => {
   db.$client.close();
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await database.stop();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

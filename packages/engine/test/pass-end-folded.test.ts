@@ -3,7 +3,7 @@ import type { Db } from "@uas/db";
 import { advancePass, applySourceEvent, getPass, loadStepOpening, type StepOpening } from "../src";
 import { listingsOf, memoryListing } from "../src/testing";
 import { createTestDb, member } from "@uas/db/testing";
-import { T, entriesOf, members, rowsByExternalId, syncedThenSecondPass } from "./sync-helpers";
+import { T, entriesOf, members, removedIds, syncedThenSecondPass } from "./sync-helpers";
 import { watched } from "./watched-client";
 
 let db: Db;
@@ -28,11 +28,6 @@ function step(
   });
 }
 
-const removed = async (facilityId: string) =>
-  [...(await rowsByExternalId(db, facilityId)).entries()]
-    .filter(([, row]) => row.removedAtSourceAt !== null)
-    .map(([id]) => id);
-
 describe("the pass end is written in the last page's transaction", () => {
   it("a step that reads the listing to its end writes its pages and the pass end in one write transaction", async () => {
     const { facility, integration, pass } = await secondPass(20);
@@ -53,7 +48,7 @@ describe("the pass end is written in the last page's transaction", () => {
       endedAt: T + 2000,
     });
     expect(await getPass(db, pass.id)).toEqual(result.pass);
-    expect(await removed(facility.id)).toEqual(["M-018", "M-019"]);
+    expect(await removedIds(db, facility.id)).toEqual(["M-018", "M-019"]);
   });
 
   it("holds the brakes: a listing that would disable too many holds the pass and disables nobody", async () => {
@@ -71,7 +66,7 @@ describe("the pass end is written in the last page's transaction", () => {
     expect(stored?.heldSample).toHaveLength(10);
     expect((stored?.progress as { heldAt?: number }).heldAt).toBe(T + 2000);
     expect(result.pass).toEqual(stored);
-    expect(await removed(facility.id)).toEqual([]);
+    expect(await removedIds(db, facility.id)).toEqual([]);
     expect((await entriesOf(db, pass.id)).filter((e) => e.outcome === "disabled")).toHaveLength(0);
   });
 
@@ -79,7 +74,7 @@ describe("the pass end is written in the last page's transaction", () => {
     const { facility, integration, pass } = await secondPass(20);
     const result = await step(db, { integrationId: integration.id, records: [], passId: pass.id, now: T + 2000 });
     expect(result.pass.state).toBe("held");
-    expect(await removed(facility.id)).toEqual([]);
+    expect(await removedIds(db, facility.id)).toEqual([]);
   });
 
   it("a row a webhook touched since the pass started is not removed", async () => {
@@ -102,7 +97,7 @@ describe("the pass end is written in the last page's transaction", () => {
       now: T + 2000,
     });
     expect(result.pass).toMatchObject({ state: "complete", disabled: 1 });
-    expect(await removed(facility.id)).toEqual(["M-018"]);
+    expect(await removedIds(db, facility.id)).toEqual(["M-018"]);
   });
 
   it("a duplicate of the last step (both read before either wrote) applies the pages and the end once", async () => {
@@ -114,7 +109,7 @@ describe("the pass end is written in the last page's transaction", () => {
     expect(first.pass).toMatchObject({ state: "complete", disabled: 2, recordsDone: 18, pagesDone: 2 });
     expect(again.status).toBe("done");
     expect(await getPass(db, pass.id)).toEqual(first.pass);
-    expect(await removed(facility.id)).toEqual(["M-018", "M-019"]);
+    expect(await removedIds(db, facility.id)).toEqual(["M-018", "M-019"]);
     const entries = await entriesOf(db, pass.id);
     expect(entries.filter((e) => e.outcome === "disabled").map((e) => e.externalId)).toEqual(["M-018", "M-019"]);
     expect(entries.filter((e) => e.outcome === "processed")).toHaveLength(18);
@@ -129,6 +124,6 @@ describe("the pass end is written in the last page's transaction", () => {
     const last = await advancePass({ db: client, passId: pass.id, listingFor, maxPages: 1, now: T + 3000 });
     expect(seen.transactions).toBe(1);
     expect(last.pass).toMatchObject({ state: "complete", disabled: 2, pagesDone: 2, recordsDone: 18 });
-    expect(await removed(facility.id)).toEqual(["M-018", "M-019"]);
+    expect(await removedIds(db, facility.id)).toEqual(["M-018", "M-019"]);
   });
 });

@@ -9,10 +9,10 @@ import {
   sourceRemoval,
   type Db,
 } from "@uas/db";
-import { advancePass, applySourceEvent, runFullPass, startPass } from "../src";
+import { advancePass, applySourceEvent, runFullPass } from "../src";
 import { createFacility, createSyncedFacility, createTestDb, insertCctvSourceFor, member } from "@uas/db/testing";
 import { listingsOf, memoryListing } from "../src/testing";
-import { T, integrationPass, members, rowsByExternalId } from "./sync-helpers";
+import { T, members, rowsByExternalId, syncedThenSecondPass } from "./sync-helpers";
 
 let db: Db;
 beforeEach(async () => {
@@ -275,15 +275,7 @@ describe("applySourceEvent", () => {
 
 describe("webhooks during a pass", () => {
   it("a row a webhook created or refreshed after the pass began is not swept", async () => {
-    const { facility, integration } = await createSyncedFacility(db);
-    await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: members(40), now: T });
-    const { pass } = await startPass({
-      db,
-      facilityId: facility.id,
-      source: "integration",
-      trigger: "manual",
-      now: T + 1000,
-    });
+    const { facility, integration, pass } = await syncedThenSecondPass(db, 40);
     const listings = listingsOf({ [integration.id]: memoryListing(members(40).slice(0, 38), { pageSize: 10 }) });
     await advancePass({ db, passId: pass.id, listingFor: listings, maxPages: 1, now: T + 1001 });
     // Mid-pass: a new member arrives, and a listed-later member is refreshed, both by webhook.

@@ -16,6 +16,13 @@ export async function rowsByExternalId(db: Db, facilityId: string) {
 }
 
 /** A pass's activity entries as the log shows them: written ones and those derived from its page records. */
+/** The external ids of the facility's rows removed at the source, in order. */
+export async function removedIds(db: Db, facilityId: string): Promise<string[]> {
+  return [...(await rowsByExternalId(db, facilityId)).entries()]
+    .filter(([, row]) => row.removedAtSourceAt !== null)
+    .map(([id]) => id);
+}
+
 export async function entriesOf(db: Db, passId: string) {
   return listPassActivity(db, passId);
 }
