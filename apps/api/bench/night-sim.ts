@@ -500,6 +500,23 @@ const percentile = (values: number[], p: number) => {
 const max = (values: number[]) => values.reduce((m, v) => Math.max(v, m), 0);
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/**
+ * The database's bytes without the WAL's high-water mark (what is stored, not where a checkpoint fell),
+ * and each table's and index's pages (dbstat).
+ */
+async function storeSize(db: ReturnType<typeof createDb>): Promise<{ bytes: number; tables: Map<string, number> }> {
+  await db.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`).catch(() => undefined);
+  const tables = new Map(
+    (
+      await db
+        .all<{ name: string; bytes: number }>(sql`SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name`)
+        .catch(() => [])
+    ).map((t) => [t.name, t.bytes]),
+  );
+  const bytes = [dbFile, `${dbFile}-wal`].reduce((s, f) => s + (existsSync(f) ? statSync(f).size : 0), 0);
+  return { bytes, tables };
+}
+
 /** Bytes of the activity tables' growth (`activity_*`) in proportion to the Skipped entries among the night's entries. */
 function skippedShare(growth: readonly (readonly [string, number])[], skipped: number, entries: number): number {
   if (entries === 0) return 0;
@@ -638,6 +655,17 @@ try {
         }
       }
     }
+    if (night > 1) {
+      // A day passes between nights: rules with a time window (an unmapped person's entry once a night,
+      // ADR 0019) must see last night as last night, not as a minute ago. The stored times move back a
+      // day, then the store is measured again, so the aging's own writes are not the night's growth.
+      const store = createDb({ url: dbOrigin, authToken: dbAuthToken });
+      await store.run(sql`UPDATE activity_entry SET at = at - ${DAY}`);
+      await store.run(sql`UPDATE sync_pass_page SET at = at - ${DAY}`);
+      await store.run(sql`UPDATE sync_pass SET started_at = started_at - ${DAY}, ended_at = ended_at - ${DAY}`);
+      ({ bytes: dbBytesBefore, tables: tablesBefore } = await storeSize(store));
+      store.$client.close();
+    }
     const profiling = PROFILE !== "" && night === NIGHTS ? await startProfile() : null;
     tracing = Boolean(process.env.SIM_TRACE) && night === NIGHTS;
     const nightStarted = Date.now();
@@ -704,22 +732,14 @@ try {
     const entries = await check.all<{ outcome: string; n: number }>(sql`
       SELECT outcome, count(*) AS n FROM activity_entry WHERE at >= ${nightStarted} GROUP BY outcome ORDER BY outcome`);
     const users = await one<{ n: number }>(sql`SELECT count(*) AS n FROM access_user`);
-    // The file's size without the WAL's high-water mark: what the night stored, not where a checkpoint fell.
-    await check.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`).catch(() => undefined);
-    // The pass's page records (ADR 0019), where the schema has them.
-    // Where the night's bytes went: each table's and index's pages (dbstat), against the night before.
-    const tableBytes = new Map(
-      (
-        await check
-          .all<{ name: string; bytes: number }>(sql`SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name`)
-          .catch(() => [])
-      ).map((t) => [t.name, t.bytes]),
-    );
+    const { bytes: dbBytes, tables: tableBytes } = await storeSize(check);
+    // Where the night's bytes went: each table's and index's pages, against the night before.
     const growth = [...tableBytes]
       .map(([name, bytes]) => [name, bytes - (tablesBefore.get(name) ?? 0)] as const)
       .filter(([, bytes]) => bytes !== 0)
       .sort((a, b) => b[1] - a[1]);
     tablesBefore = tableBytes;
+    // The pass's page records (ADR 0019), where the schema has them.
     const pageTable = await one<{ n: number }>(
       sql`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sync_pass_page'`,
     );
@@ -743,7 +763,6 @@ try {
     const entryTotal = entries.reduce((s, e) => s + e.n, 0);
     const skippedEntries = entries.find((e) => e.outcome === "skipped")?.n ?? 0;
     const pages = passes.reduce((s, p) => s + (p.pages ?? 0), 0);
-    const dbBytes = [dbFile, `${dbFile}-wal`].reduce((s, f) => s + (existsSync(f) ? statSync(f).size : 0), 0);
     const recordsListed = passes.reduce((s, p) => s + (p.records ?? 0), 0);
     // Disabled rows are among them (the sweep sets last_synced_at).
     const rowsWritten = written.rows ?? 0;
