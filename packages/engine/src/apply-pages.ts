@@ -16,6 +16,7 @@ import { endPassIn } from "./finish-pass";
 import { passRowFrom } from "./pass-row";
 import { loadPeopleRows, loadRows, type StoredRow } from "./row-store";
 import { pagePlanStatements } from "./page-writer";
+import { loadSkipAnchors, SKIP_ANCHOR_MS, type SkipAnchors } from "./repeated-skips";
 import { withPipelinedWriteTransaction, type StoreHandle } from "./store-handle";
 
 export type Clock = number | (() => number);
@@ -85,10 +86,27 @@ export async function applyListingPages(
   // The cursor each page was read from is its key in the pass's page records (ADR 0019).
   const pageKeysRead = input.pages.map((_, i) => (i === 0 ? target.cursor : input.pages[i - 1]?.nextCursor) ?? "");
   // A page's rows at every member, by facility (one statement however many members share the page).
-  const readRows = async (records: readonly ParsedListingRecord[], tx: StoreHandle) => {
-    if (input.members.length > 1) return rowsByFacility(tx, input.members, pass, target, pageKeys(records));
+  const readMemberRows = async (keys: string[], tx: StoreHandle) => {
+    if (input.members.length > 1) return rowsByFacility(tx, input.members, pass, target, keys);
     const scope = { facilityId: pass.facilityId, source: pass.source, integrationId: target.integrationId };
-    return new Map([[pass.facilityId, await loadRows(tx, scope, pageKeys(records))]]);
+    return new Map([[pass.facilityId, await loadRows(tx, scope, keys)]]);
+  };
+  // A page's rows and its people's last Skipped entries, in one batch.
+  const readRows = async (
+    records: readonly ParsedListingRecord[],
+    tx: StoreHandle,
+  ): Promise<{ rows: Map<string, Map<string, StoredRow>>; anchors: SkipAnchors }> => {
+    const keys = pageKeys(records);
+    const [rows, anchors] = await Promise.all([
+      readMemberRows(keys, tx),
+      loadSkipAnchors(tx, {
+        facilityIds: input.members.map((m) => m.facilityId),
+        integrationId: target.integrationId,
+        externalIds: keys,
+        since: readClock(input.now) - SKIP_ANCHOR_MS,
+      }),
+    ]);
+    return { rows, anchors };
   };
   const applied = await withPipelinedWriteTransaction(db, async (tx) => {
     // One batch with BEGIN: the members, the first page's rows, and the context the pass end needs.
@@ -123,7 +141,7 @@ export async function applyListingPages(
           pass,
           target,
           records: mine,
-          rows: rowsAt.get(member.facilityId) ?? new Map(),
+          rows: rowsAt.rows.get(member.facilityId) ?? new Map(),
           now,
           map: input.locationMap,
         });
@@ -142,6 +160,7 @@ export async function applyListingPages(
             rows: plan.rows,
             autoInvitations: member.autoSend,
             pageKey: pageKeysRead[i] as string,
+            anchors: rowsAt.anchors,
           }),
           progressStatement(member.passId, plan.plan.counts, page.records.length, member.progress),
         );

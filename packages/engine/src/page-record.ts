@@ -17,6 +17,8 @@ export type PageRecord = {
    * index in PROCESSED_NOTES, or its text for any other.
    */
   processed: DerivedPerson[];
+  /** Derived Skipped entries, in page order: the id of the written Skipped entry each one repeats. */
+  repeated: number[];
   /** Everyone else the page met (written, skipped, not refreshed): the sweep passes them by. */
   listed: string[];
 };
@@ -45,7 +47,7 @@ export function isDerivedEntry(entry: PlannedEntry, rowExists: boolean): boolean
  */
 export function pageRecordStatements(scope: RowScope, origin: EntryOrigin, record: PageRecord): SqlText[] {
   if (origin.passId === null) return [];
-  const count = record.processed.length;
+  const count = record.processed.length + record.repeated.length;
   const reserve =
     count === 0
       ? []
@@ -57,10 +59,11 @@ export function pageRecordStatements(scope: RowScope, origin: EntryOrigin, recor
   return [
     ...reserve,
     sqlText`INSERT INTO sync_pass_page (pass_id, integration_key, page_key, at, organisation_id, facility_id, source,
-      processed, listed, first_entry_id, processed_count)
+      processed, listed, first_entry_id, processed_count, repeated, repeated_count)
     VALUES (${origin.passId}, ${scope.integrationId ?? ""}, ${record.pageKey}, ${origin.at}, ${origin.organisationId},
       ${scope.facilityId}, ${scope.source}, ${jsonLiteral(record.processed)}, ${jsonLiteral(record.listed)},
-      coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'activity_entry'), 0) - ${count} + 1, ${count})
+      coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'activity_entry'), 0) - ${count} + 1,
+      ${record.processed.length}, ${jsonLiteral(record.repeated)}, ${record.repeated.length})
     ON CONFLICT DO NOTHING`,
   ];
 }

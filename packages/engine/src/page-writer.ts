@@ -5,11 +5,13 @@ import { entryStatements, type EntryOrigin, type EntryToWrite } from "./activity
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "@uas/db";
 import { derivedPerson, isDerivedEntry, pageRecordStatements, type DerivedPerson } from "./page-record";
+import { repeatedAnchor, type SkipAnchors } from "./repeated-skips";
 
 /**
  * A page plan's set-based writes, for one script: rows, the page's activity entries, invitations. A
  * pass's page (`pageKey` given) also writes its page record (ADR 0019): the people it met, instead of
- * a seen-mark on each row, and the unchanged people whose Processed entries are derived from it.
+ * a seen-mark on each row, the unchanged people whose Processed entries are derived from it, and the
+ * people skipped again as their last Skipped entry says, whose entries are derived from that one.
  */
 export function pagePlanStatements(input: {
   scope: RowScope;
@@ -20,6 +22,8 @@ export function pagePlanStatements(input: {
   autoInvitations?: boolean;
   /** A pass's page: the cursor it was read from ('' for the first). */
   pageKey?: string;
+  /** A pass's page: the page's people's last Skipped entries, which a same Skipped entry repeats. */
+  anchors?: SkipAnchors;
 }): SqlText[] {
   const { scope, origin, plan, rows } = input;
   // Ids of the rows this page creates; every other person's id is their stored row's.
@@ -37,6 +41,7 @@ export function pagePlanStatements(input: {
   const entries: EntryToWrite[] = [];
   const applied: EntryToWrite[] = [];
   const derived: DerivedPerson[] = [];
+  const repeated: number[] = [];
   const derivedSet = new Set<string>();
   for (const e of plan.entries) {
     const facility = e.scope === "facility";
@@ -53,7 +58,11 @@ export function pagePlanStatements(input: {
     if (recorded && isDerivedEntry(e, rows.has(e.externalId))) {
       derived.push(derivedPerson(e.externalId, e.reason));
       derivedSet.add(e.externalId);
-    } else entries.push(entry);
+      continue;
+    }
+    const anchor = recorded ? repeatedAnchor(entry, origin, input.anchors) : null;
+    if (anchor) repeated.push(anchor.id);
+    else entries.push(entry);
   }
   // Without a page record (a webhook's plan has no marks), every mark is a row write as before; with
   // one, only an applied person whose entry is written individually gets their last-synced time (the
@@ -74,7 +83,7 @@ export function pagePlanStatements(input: {
     ...(origin.passId === null ? [] : markSeenStatements({ passId: origin.passId, now: origin.at, marks })),
     ...entryStatements(origin, entries),
     ...(recorded
-      ? pageRecordStatements(scope, origin, { pageKey: input.pageKey ?? "", processed: derived, listed })
+      ? pageRecordStatements(scope, origin, { pageKey: input.pageKey ?? "", processed: derived, repeated, listed })
       : []),
     // An unchanged person's details are as the rules last saw them: only written people are re-matched.
     ...accessGraceStatements(appliedUserIds(entries), origin.at),

@@ -131,9 +131,16 @@ describe("activity log", () => {
       step = await pruneActivity({ db, now: T, batchSize: 3, after: step.next });
       deleted += step.deleted;
     }
-    expect(deleted).toBe(9);
-    expect((await listActivity(db, { facilityId: facility.id })).entries.map((e) => e.externalId)).toEqual(["M-000"]);
+    // The pass's two Skipped entries (M-101, X-1) stay 30 days longer: repeats may still derive from them.
+    expect(deleted).toBe(7);
+    expect((await listActivity(db, { facilityId: facility.id })).entries.map((e) => e.externalId)).toEqual([
+      "M-000",
+      "X-1",
+      "M-101",
+    ]);
     expect((await listActivity(db, { facilityId: facility.id, search: "grace" })).entries).toEqual([]);
     expect((await listActivity(db, { facilityId: facility.id, search: "recent" })).entries).toHaveLength(1);
+    expect(await pruneActivity({ db, now: T + 30 * day })).toMatchObject({ deleted: 2 });
+    expect((await listActivity(db, { facilityId: facility.id })).entries.map((e) => e.externalId)).toEqual(["M-000"]);
   });
 });

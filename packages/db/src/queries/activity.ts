@@ -2,7 +2,14 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import { OUTCOMES, type Outcome } from "@uas/domain";
 import type { DbOrTx } from "../database";
 import { type activityEntry, facilityIntegration } from "../schema";
-import { derivedEntry, derivedForPass, derivedForPerson, derivedRecent, derivedSearch } from "./derived-activity";
+import {
+  derivedEntry,
+  derivedForPass,
+  derivedForPerson,
+  derivedKinds,
+  derivedRecent,
+  derivedSearch,
+} from "./derived-activity";
 
 export type ActivityEntryRow = typeof activityEntry.$inferSelect;
 
@@ -74,12 +81,19 @@ export async function listActivity(db: DbOrTx, input: ListActivityInput): Promis
     query === null
       ? await listRecent(db, input, integrations, before, limit + 1)
       : await searchRecent(db, query, input.outcome, before, limit + 1);
-  // Processed entries a pass derived from its page records (ADR 0019) join the written ones.
-  if (input.outcome !== undefined && input.outcome !== "processed") return toPage(rows, limit);
+  // Processed and repeated Skipped entries a pass derived from its page records (ADR 0019) join the written ones.
+  const kinds = derivedKinds(input.outcome);
   const derived =
     query === null
-      ? await derivedRecent(db, input.facilityId, before, limit + 1)
-      : await derivedSearch(db, { facilityId: input.facilityId, words: searchWords(search), before, limit: limit + 1 });
+      ? await derivedRecent(db, { facilityId: input.facilityId, before, limit: limit + 1, kinds })
+      : await derivedSearch(db, {
+          facilityId: input.facilityId,
+          words: searchWords(search),
+          match: query,
+          before,
+          limit: limit + 1,
+          kinds,
+        });
   return toPage(newestFirst(rows, derived), limit);
 }
 
@@ -117,12 +131,10 @@ async function rowActivity(
     FROM activity_search s JOIN activity_entry e ON e.id = s.rowid
     WHERE activity_search MATCH ${match} AND s.rowid < ${input.before} AND e.user_id = ${input.row.id}${outcomeFilter}
     ORDER BY s.rowid DESC LIMIT ${input.limit + 1}`);
-  if (input.outcome !== undefined && input.outcome !== "processed") return toPage(rows, input.limit);
   const derived = await derivedForPerson(
     db,
     { facilityId: input.facilityId, externalId: input.row.externalId },
-    input.before,
-    input.limit + 1,
+    { before: input.before, limit: input.limit + 1, kinds: derivedKinds(input.outcome) },
   );
   return toPage(
     newestFirst(
@@ -218,7 +230,18 @@ export const ACTIVITY_RETENTION_DAYS = 90;
 /** The most rows one retention statement deletes (a queue message runs one; docs/scaling.md). */
 export const PRUNE_BATCH_MAX = 5000;
 
+/**
+ * How many days a pass's written Skipped entry stands for its repeats (derived from it, ADR 0019): it is
+ * kept this much longer than the retention, so it outlives every entry derived from it.
+ */
+export const SKIP_ANCHOR_DAYS = 30;
+
 const activityCutoff = (now: number, retentionDays = ACTIVITY_RETENTION_DAYS) => now - retentionDays * 86_400_000;
+
+/** An entry past the retention, unless it is a pass's Skipped entry that repeats may still derive from. */
+function prunable(cutoff: number): SQL {
+  return sql`at < ${cutoff} AND NOT (outcome = 'skipped' AND pass_id IS NOT NULL AND at >= ${cutoff - SKIP_ANCHOR_DAYS * 86_400_000})`;
+}
 
 /**
  * Whether the activity walk, started now, would prune anything: an entry past the retention in its first
@@ -228,7 +251,8 @@ const activityCutoff = (now: number, retentionDays = ACTIVITY_RETENTION_DAYS) =>
 export function activityPruneDue(now: number, batchSize = PRUNE_BATCH_MAX): SQL {
   const cutoff = activityCutoff(now);
   const batch = Math.min(batchSize, PRUNE_BATCH_MAX);
-  return sql`(EXISTS (SELECT 1 FROM (SELECT at FROM activity_entry ORDER BY id LIMIT ${batch}) WHERE at < ${cutoff})
+  return sql`(EXISTS (SELECT 1 FROM (SELECT at, outcome, pass_id FROM activity_entry ORDER BY id LIMIT ${batch})
+      WHERE ${prunable(cutoff)})
     OR EXISTS (SELECT 1 FROM sync_pass_page WHERE at < ${cutoff}))`;
 }
 
@@ -256,7 +280,7 @@ export async function pruneActivity(input: {
     return { deleted: 0, next: null };
   }
   const result = await input.db.run(
-    sql`DELETE FROM activity_entry WHERE id > ${after} AND id <= ${batch.last} AND at < ${cutoff}`,
+    sql`DELETE FROM activity_entry WHERE id > ${after} AND id <= ${batch.last} AND ${prunable(cutoff)}`,
   );
   await prunePageRecords(input.db, cutoff, batch.last);
   return { deleted: result.rowsAffected, next: batch.newest >= cutoff ? null : batch.last };

@@ -26,16 +26,47 @@ const DERIVED = sql`SELECT p.first_entry_id + j.key AS "id", p.at AS "at", p.org
     'processed' AS "outcome", ${REASON} AS "reason", NULL AS "changes", p.pass_id AS "passId", NULL AS "webhookId",
     u.id AS "userId"`;
 
+/**
+ * Skipped entries derived from a page record's `repeated` list: a person skipped again as their last
+ * written Skipped entry (`a`) says, shown as that entry with the page's pass, time and reserved id.
+ */
+const REPEATED = sql`SELECT p.first_entry_id + p.processed_count + j.key AS "id", p.at AS "at",
+    p.organisation_id AS "organisationId", p.facility_id AS "facilityId", p.source AS "source",
+    nullif(p.integration_key, '') AS "integrationId", a.external_id AS "externalId", a.name AS "name",
+    a.outcome AS "outcome", a.reason AS "reason", NULL AS "changes", p.pass_id AS "passId", NULL AS "webhookId",
+    a.user_id AS "userId"`;
+const REPEATED_ENTRY = sql`JOIN activity_entry a ON a.id = j.value`;
+
+/** Which derived kinds an outcome filter reads: Processed from `processed`, Skipped from `repeated`. */
+type DerivedKinds = { processed: boolean; repeated: boolean };
+export function derivedKinds(outcome: string | undefined): DerivedKinds {
+  return {
+    processed: outcome === undefined || outcome === "processed",
+    repeated: outcome === undefined || outcome === "skipped",
+  };
+}
+
+/** The number of a page's derived entries of the kinds read. */
+function countOf(kinds: DerivedKinds): SQL {
+  if (kinds.processed && kinds.repeated) return sql`(processed_count + repeated_count)`;
+  return kinds.processed ? sql`processed_count` : sql`repeated_count`;
+}
+
 function personJoin(): SQL {
   return sql`LEFT JOIN access_user u ON u.facility_id = p.facility_id AND u.source = p.source
     AND u.integration_key = p.integration_key AND u.external_id = ${EXT}`;
 }
 
 /** The facility's newest derived entries before `before`: the few newest pages, then only their entries. */
-export async function derivedRecent(db: DbOrTx, facilityId: string, before: number, limit: number) {
+export async function derivedRecent(
+  db: DbOrTx,
+  input: { facilityId: string; before: number; limit: number; kinds: DerivedKinds },
+) {
+  const { facilityId, before, limit, kinds } = input;
+  if (!kinds.processed && !kinds.repeated) return [];
   const pages = await db.all<{ id: number; first: number; count: number }>(sql`
-    SELECT rowid AS id, first_entry_id AS first, processed_count AS count FROM sync_pass_page
-    WHERE facility_id = ${facilityId} AND first_entry_id < ${before} AND processed_count > 0
+    SELECT rowid AS id, first_entry_id AS first, ${countOf(kinds)} AS count FROM sync_pass_page
+    WHERE facility_id = ${facilityId} AND first_entry_id < ${before} AND ${countOf(kinds)} > 0
     ORDER BY first_entry_id DESC LIMIT ${limit}`);
   const chosen: number[] = [];
   let entries = 0;
@@ -45,26 +76,61 @@ export async function derivedRecent(db: DbOrTx, facilityId: string, before: numb
     entries += Math.min(page.count, before - page.first);
   }
   if (chosen.length === 0) return [];
-  return db.all<RawEntry>(sql`${DERIVED}
-    FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
-    WHERE p.rowid IN (SELECT value FROM json_each(${JSON.stringify(chosen)})) AND p.first_entry_id + j.key < ${before}
-    ORDER BY 1 DESC LIMIT ${limit}`);
+  const inChosen = sql`p.rowid IN (SELECT value FROM json_each(${JSON.stringify(chosen)}))`;
+  const parts: SQL[] = [];
+  if (kinds.processed)
+    parts.push(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
+      WHERE ${inChosen})`);
+  if (kinds.repeated)
+    parts.push(sql`SELECT * FROM (${REPEATED} FROM sync_pass_page p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
+      WHERE ${inChosen})`);
+  return db.all<RawEntry>(sql`SELECT * FROM (${sql.join(parts, sql` UNION ALL `)})
+    WHERE "id" < ${before} ORDER BY "id" DESC LIMIT ${limit}`);
 }
 
-/** One person's derived entries (their external id in the page records of their listing), newest first. */
+/**
+ * One person's derived entries, newest first: their external id in the page records of their listing,
+ * and their written Skipped entries at the facility in the records' `repeated` lists.
+ */
 export async function derivedForPerson(
   db: DbOrTx,
   person: { facilityId: string; externalId: string },
-  before: number,
-  limit: number,
+  input: { before: number; limit: number; kinds: DerivedKinds },
 ) {
-  return db.all<RawEntry>(sql`${DERIVED}
-    FROM (SELECT * FROM sync_pass_page WHERE facility_id = ${person.facilityId} AND first_entry_id < ${before}
-      AND processed_count > 0 AND instr(processed, json_quote(${person.externalId})) > 0
-      ORDER BY first_entry_id DESC LIMIT ${limit}) p
-    JOIN json_each(p.processed) j ON ${EXT} = ${person.externalId} ${personJoin()}
-    WHERE p.first_entry_id + j.key < ${before}
-    ORDER BY 1 DESC LIMIT ${limit}`);
+  const { before, limit, kinds } = input;
+  const parts: SQL[] = [];
+  if (kinds.processed)
+    parts.push(sql`SELECT * FROM (${DERIVED}
+      FROM (SELECT * FROM sync_pass_page WHERE facility_id = ${person.facilityId} AND first_entry_id < ${before}
+        AND processed_count > 0 AND instr(processed, json_quote(${person.externalId})) > 0
+        ORDER BY first_entry_id DESC LIMIT ${limit}) p
+      JOIN json_each(p.processed) j ON ${EXT} = ${person.externalId} ${personJoin()}
+      WHERE p.first_entry_id + j.key < ${before})`);
+  if (kinds.repeated)
+    parts.push(
+      sql`SELECT * FROM (${repeatedOf(
+        sql`SELECT id FROM activity_entry
+        WHERE facility_id = ${person.facilityId} AND external_id = ${person.externalId} AND outcome = 'skipped'`,
+        person.facilityId,
+        before,
+        limit,
+      )})`,
+    );
+  if (parts.length === 0) return [];
+  return db.all<RawEntry>(sql`SELECT * FROM (${sql.join(parts, sql` UNION ALL `)})
+    WHERE "id" < ${before} ORDER BY "id" DESC LIMIT ${limit}`);
+}
+
+/**
+ * The derived Skipped entries repeating the written entries `anchorIds` selects, newest first: one walk
+ * over the facility's repeats (a page record lists only the people skipped again, a few per page).
+ */
+function repeatedOf(anchorIds: SQL, facilityId: string, before: number, limit: number): SQL {
+  return sql`${REPEATED}
+    FROM sync_pass_page p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
+    WHERE p.facility_id = ${facilityId} AND p.repeated_count > 0 AND p.first_entry_id < ${before}
+      AND j.value IN (${anchorIds}) AND p.first_entry_id + p.processed_count + j.key < ${before}
+    ORDER BY 1 DESC LIMIT ${limit}`;
 }
 
 const PASS_ID = /^pas_[A-Za-z0-9_-]+$/;
@@ -77,58 +143,88 @@ function wordStart(word: string): string {
 }
 
 /**
- * Derived entries matching a search: every word matches the person's name or external id, or is the
- * pass id. Without a pass id, the facility's people matching the words are found first, then their
- * entries (as `derivedForPerson`).
+ * Derived entries matching a search: every word matches the person's name or external id (or, for a
+ * Skipped entry, its reason), or is the pass id. Without a pass id, the facility's people matching the
+ * words are found first, then their entries (as `derivedForPerson`), and the written Skipped entries the
+ * search index matches (`match`), then their repeats.
  */
 export async function derivedSearch(
   db: DbOrTx,
-  input: { facilityId: string; words: readonly string[]; before: number; limit: number },
+  input: {
+    facilityId: string;
+    words: readonly string[];
+    match: string;
+    before: number;
+    limit: number;
+    kinds: DerivedKinds;
+  },
 ) {
+  const { facilityId, before, limit, kinds } = input;
   const passIds = input.words.filter((w) => PASS_ID.test(w));
   const words = input.words.filter((w) => !PASS_ID.test(w));
-  const text = sql`(' ' || lower(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || ${EXT} || ' ' || coalesce(${REASON}, '')))`;
-  const matches = words.map((w) => sql` AND ${text} LIKE ${wordStart(w)} ESCAPE '\\'`);
+  const matching = (text: SQL) =>
+    sql.join(
+      words.map((w) => sql` AND ${text} LIKE ${wordStart(w)} ESCAPE '\\'`),
+      sql``,
+    );
+  const parts: SQL[] = [];
   if (passIds.length > 0) {
-    return db.all<RawEntry>(sql`${DERIVED}
-      FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
-      WHERE p.pass_id IN (SELECT value FROM json_each(${JSON.stringify(passIds)})) AND p.facility_id = ${input.facilityId}
-        AND p.first_entry_id + j.key < ${input.before}${sql.join(matches, sql``)}
-      ORDER BY 1 DESC LIMIT ${input.limit}`);
+    const ofPass = sql`p.pass_id IN (SELECT value FROM json_each(${JSON.stringify(passIds)})) AND p.facility_id = ${facilityId}`;
+    const personText = sql`(' ' || lower(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || ${EXT} || ' ' || coalesce(${REASON}, '')))`;
+    const skipText = sql`(' ' || lower(a.name || ' ' || a.external_id || ' ' || coalesce(a.reason, '')))`;
+    if (kinds.processed)
+      parts.push(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
+        WHERE ${ofPass}${matching(personText)})`);
+    if (kinds.repeated)
+      parts.push(sql`SELECT * FROM (${REPEATED} FROM sync_pass_page p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
+        WHERE ${ofPass}${matching(skipText)})`);
+  } else if (words.length > 0) {
+    const rowText = sql`(' ' || lower(first_name || ' ' || last_name || ' ' || external_id))`;
+    // One statement each: the matching people (a few), then each one's page records, newest first.
+    if (kinds.processed)
+      parts.push(sql`SELECT * FROM (WITH m(ext) AS (SELECT external_id FROM access_user
+          WHERE facility_id = ${facilityId} AND external_id IS NOT NULL AND source <> 'manual'${matching(rowText)}
+          LIMIT ${SEARCH_PEOPLE})
+        ${DERIVED}
+        FROM m JOIN sync_pass_page p ON p.facility_id = ${facilityId} AND p.first_entry_id < ${before}
+          AND p.processed_count > 0 AND instr(p.processed, json_quote(m.ext)) > 0
+        JOIN json_each(p.processed) j ON ${EXT} = m.ext ${personJoin()}
+        WHERE p.first_entry_id + j.key < ${before}
+        ORDER BY 1 DESC LIMIT ${limit})`);
+    if (kinds.repeated)
+      parts.push(
+        sql`SELECT * FROM (${repeatedOf(
+          sql`SELECT s.rowid FROM activity_search s JOIN activity_entry e ON e.id = s.rowid
+          WHERE activity_search MATCH ${input.match} AND e.outcome = 'skipped' AND e.pass_id IS NOT NULL`,
+          facilityId,
+          before,
+          limit,
+        )})`,
+      );
   }
-  if (words.length === 0) return [];
-  const rowText = sql`(' ' || lower(first_name || ' ' || last_name || ' ' || external_id))`;
-  // One statement: the matching people (a few), then each one's page records, newest first.
-  return db.all<RawEntry>(sql`
-    WITH m(ext) AS (SELECT external_id FROM access_user
-      WHERE facility_id = ${input.facilityId} AND external_id IS NOT NULL AND source <> 'manual'
-        ${sql.join(
-          words.map((w) => sql` AND ${rowText} LIKE ${wordStart(w)} ESCAPE '\\'`),
-          sql``,
-        )}
-      LIMIT ${SEARCH_PEOPLE})
-    ${DERIVED}
-    FROM m JOIN sync_pass_page p ON p.facility_id = ${input.facilityId} AND p.first_entry_id < ${input.before}
-      AND p.processed_count > 0 AND instr(p.processed, json_quote(m.ext)) > 0
-    JOIN json_each(p.processed) j ON ${EXT} = m.ext ${personJoin()}
-    WHERE p.first_entry_id + j.key < ${input.before}
-    ORDER BY 1 DESC LIMIT ${input.limit}`);
+  if (parts.length === 0) return [];
+  return db.all<RawEntry>(sql`SELECT * FROM (${sql.join(parts, sql` UNION ALL `)})
+    WHERE "id" < ${before} ORDER BY "id" DESC LIMIT ${limit}`);
 }
 
-/** A derived entry by id, if it is this facility's. */
+/** A derived entry by id, if it is this facility's: the page whose reserved range holds it. */
 export async function derivedEntry(db: DbOrTx, facilityId: string, id: number) {
-  const [entry] = await db.all<RawEntry>(sql`${DERIVED}
-    FROM (SELECT * FROM sync_pass_page WHERE facility_id = ${facilityId} AND first_entry_id <= ${id}
-      AND processed_count > 0 ORDER BY first_entry_id DESC LIMIT 1) p
-    JOIN json_each(p.processed) j ON j.key = ${id} - p.first_entry_id ${personJoin()}`);
+  const page = sql`(SELECT * FROM sync_pass_page WHERE facility_id = ${facilityId} AND first_entry_id <= ${id}
+    AND processed_count + repeated_count > 0 ORDER BY first_entry_id DESC LIMIT 1) p`;
+  const [entry] = await db.all<RawEntry>(sql`SELECT * FROM (${DERIVED} FROM ${page}
+      JOIN json_each(p.processed) j ON j.key = ${id} - p.first_entry_id ${personJoin()})
+    UNION ALL SELECT * FROM (${REPEATED} FROM ${page}
+      JOIN json_each(p.repeated) j ON j.key = ${id} - p.first_entry_id - p.processed_count ${REPEATED_ENTRY})`);
   return entry;
 }
 
 /** A pass's derived entries, in order. */
 export async function derivedForPass(db: DbOrTx, passId: string) {
-  return db.all<RawEntry>(sql`${DERIVED}
-    FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
-    WHERE p.pass_id = ${passId} ORDER BY 1`);
+  return db.all<RawEntry>(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
+      WHERE p.pass_id = ${passId})
+    UNION ALL SELECT * FROM (${REPEATED} FROM sync_pass_page p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
+      WHERE p.pass_id = ${passId})
+    ORDER BY 1`);
 }
 
 /**

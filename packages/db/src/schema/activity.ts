@@ -35,6 +35,9 @@ export const activityEntry = sqliteTable(
     index("activity_unmapped_idx").on(t.integrationId, t.id).where(sql`${t.facilityId} IS NULL`),
     // "No facility on the source record" is written once per integration per night (ADR 0019): a pass
     // looks up the person's last unmapped entry of the integration here.
+    // A pass looks up a skipped person's last Skipped entry at the facility here: a repeat is derived
+    // from it instead of written (ADR 0019, repeated Skipped entries).
+    index("activity_skipped_person_idx").on(t.facilityId, t.externalId, t.id).where(sql`${t.outcome} = 'skipped'`),
     index("activity_unmapped_person_idx").on(t.integrationId, t.externalId, t.at).where(sql`${t.facilityId} IS NULL`),
   ],
 );

@@ -66,6 +66,13 @@ export const syncPassPage = sqliteTable(
     /** The derived entries' ids are firstEntryId + their index in `processed` (reserved in activity_entry's sequence). */
     firstEntryId: integer("first_entry_id").notNull(),
     processedCount: integer("processed_count").notNull(),
+    /**
+     * Derived Skipped entries: a person skipped again as their last written Skipped entry says (same
+     * name, reason and row), kept as that entry's id. Their ids follow the derived Processed ones:
+     * firstEntryId + processedCount + their index here.
+     */
+    repeated: text("repeated").notNull().default("[]"),
+    repeatedCount: integer("repeated_count").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.passId, t.integrationKey, t.pageKey] }),
