@@ -22,11 +22,11 @@ const tasks = {
     ["--filter", "@uas/api", "bench:connector-webhooks"],
   ],
   // The load bench (webhooks during a nightly pass) merges its load_* figures into the same file, the
-  // night simulation its sim_* figures: an unchanged second night of 200 facilities (issue 19's figures).
+  // night simulation its sim_* figures: the unchanged nights after the first sync of 200 facilities (issue 19).
   "bench:reliability": [
     ["--filter", "@uas/api", "bench:reliability"],
     ["--filter", "@uas/api", "bench:load"],
-    { args: ["--filter", "@uas/api", "bench:night"], env: { SIM_FACILITIES: "200", SIM_NIGHTS: "2" } },
+    { args: ["--filter", "@uas/api", "bench:night"], env: { SIM_FACILITIES: "200", SIM_NIGHTS: "3", SIM_CHURN: "0" } },
   ],
   "bench:night": [["--filter", "@uas/api", "bench:night"]],
   "bench:load": [["--filter", "@uas/api", "bench:load"]],

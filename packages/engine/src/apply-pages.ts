@@ -8,7 +8,7 @@ import {
   type OutcomeCounts,
   type ParsedListingRecord,
 } from "@uas/domain";
-import { jsonLiteral, sqlText, type Db, type SqlText } from "@uas/db";
+import { jsonLiteral, REPEAT_SOURCE_MS, sqlText, type Db, type SqlText } from "@uas/db";
 import type { ListingPage } from "./ports";
 import { getPass, progressOf, type PassProgress, type PassTarget, type SyncPassRow } from "./passes";
 import { contextStatement, contextsFrom, idList, planSettingsFor, type FacilitySyncContext } from "./source-context";
@@ -16,7 +16,7 @@ import { endPassIn } from "./finish-pass";
 import { passRowFrom } from "./pass-row";
 import { loadPeopleRows, loadRows, type StoredRow } from "./row-store";
 import { pagePlanStatements } from "./page-writer";
-import { loadSkipAnchors, SKIP_ANCHOR_MS, type SkipAnchors } from "./repeated-skips";
+import { loadSkipAnchors, type SkipAnchors } from "./repeated-skips";
 import { withPipelinedWriteTransaction, type StoreHandle } from "./store-handle";
 
 export type Clock = number | (() => number);
@@ -103,7 +103,7 @@ export async function applyListingPages(
         facilityIds: input.members.map((m) => m.facilityId),
         integrationId: target.integrationId,
         externalIds: keys,
-        since: readClock(input.now) - SKIP_ANCHOR_MS,
+        since: readClock(input.now) - REPEAT_SOURCE_MS,
       }),
     ]);
     return { rows, anchors };

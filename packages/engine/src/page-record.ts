@@ -1,4 +1,4 @@
-import { jsonLiteral, sqlText, type SqlText } from "@uas/db";
+import { jsonLiteral, REPEAT_SOURCE_MS, sqlText, type SqlText } from "@uas/db";
 import { PROCESSED_NOTES, type PlannedEntry } from "@uas/domain";
 import type { EntryOrigin } from "./activity-store";
 import type { RowScope } from "./row-store";
@@ -56,14 +56,26 @@ export function pageRecordStatements(scope: RowScope, origin: EntryOrigin, recor
             WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'activity_entry')`,
           sqlText`UPDATE sqlite_sequence SET seq = seq + ${count} WHERE name = 'activity_entry'`,
         ];
+  // The lists as stored, or, when a record of the same page from the last 30 days (not itself a repeat)
+  // holds exactly these, empty with that record's pass: an unchanged page costs a reference. The repeated
+  // Skipped entries stay in every record (a few ids), so a record's anchors are never older than its own.
+  const lists = sqlText`SELECT ${jsonLiteral(record.processed)} AS processed, ${jsonLiteral(record.listed)} AS listed`;
   return [
     ...reserve,
-    sqlText`INSERT INTO sync_pass_page (pass_id, integration_key, page_key, at, organisation_id, facility_id, source,
-      processed, listed, first_entry_id, processed_count, repeated, repeated_count)
-    VALUES (${origin.passId}, ${scope.integrationId ?? ""}, ${record.pageKey}, ${origin.at}, ${origin.organisationId},
-      ${scope.facilityId}, ${scope.source}, ${jsonLiteral(record.processed)}, ${jsonLiteral(record.listed)},
+    sqlText`WITH page AS (${lists}), original AS (SELECT o.pass_id FROM sync_pass_page o, page
+      WHERE o.facility_id = ${scope.facilityId} AND o.integration_key = ${scope.integrationId ?? ""}
+        AND o.page_key = ${record.pageKey} AND o.source = ${scope.source} AND o.same_as_pass IS NULL AND o.at >= ${origin.at - REPEAT_SOURCE_MS}
+        AND o.processed = page.processed AND o.listed = page.listed
+      ORDER BY o.at DESC LIMIT 1)
+    INSERT INTO sync_pass_page (pass_id, integration_key, page_key, at, organisation_id, facility_id, source,
+      processed, listed, first_entry_id, processed_count, repeated, repeated_count, same_as_pass)
+    SELECT ${origin.passId}, ${scope.integrationId ?? ""}, ${record.pageKey}, ${origin.at}, ${origin.organisationId},
+      ${scope.facilityId}, ${scope.source}, iif(original.pass_id IS NULL, page.processed, '[]'),
+      iif(original.pass_id IS NULL, page.listed, '[]'),
       coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'activity_entry'), 0) - ${count} + 1,
-      ${record.processed.length}, ${jsonLiteral(record.repeated)}, ${record.repeated.length})
+      ${record.processed.length}, ${jsonLiteral(record.repeated)}, ${record.repeated.length},
+      original.pass_id
+    FROM page LEFT JOIN original ON true WHERE true
     ON CONFLICT DO NOTHING`,
   ];
 }

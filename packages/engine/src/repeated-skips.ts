@@ -1,4 +1,4 @@
-import { jsonLiteral, SKIP_ANCHOR_DAYS, sqlText } from "@uas/db";
+import { jsonLiteral, REPEAT_SOURCE_MS, sqlText } from "@uas/db";
 import type { EntryOrigin, EntryToWrite } from "./activity-store";
 import { UNMAPPED_ENTRY_ONCE_PER_MS } from "./activity-store";
 import type { StoreHandle } from "./store-handle";
@@ -24,12 +24,6 @@ export type SkipAnchor = {
 
 /** Anchors by scope (facility id, or '' for unmapped) then external id. */
 export type SkipAnchors = Map<string, Map<string, SkipAnchor>>;
-
-/**
- * How long a written Skipped entry stands for its repeats: after it, the next one is written again. The
- * activity retention keeps a pass's Skipped entries this much longer, so an anchor outlives its repeats.
- */
-export const SKIP_ANCHOR_MS = SKIP_ANCHOR_DAYS * 86_400_000;
 
 const ANCHOR_COLUMNS = sqlText`a.id AS id, coalesce(a.facility_id, '') AS scope, a.external_id AS externalId, a.at AS at,
   a.source AS source, a.integration_id AS integrationId, a.pass_id AS passId, a.name AS name, a.reason AS reason,
@@ -73,7 +67,8 @@ export async function loadSkipAnchors(
 
 /**
  * The written entry a pass's Skipped entry repeats, if it says the same (ADR 0019): a pass's Skipped entry
- * of the same source, integration, name, reason and row, written within SKIP_ANCHOR_MS. An unmapped
+ * of the same source, integration, name, reason and row, written within REPEAT_SOURCE_MS (after it, the
+ * next one is written again; the retention keeps a pass's Skipped entries as much longer). An unmapped
  * entry written in the last 12 hours is tonight's, which this facility's log already shows: the pass then
  * writes nothing (activity-store.ts), so it is not repeated either.
  */
@@ -91,7 +86,7 @@ export function repeatedAnchor(
     anchor.name === entry.name &&
     anchor.reason === entry.reason &&
     anchor.userId === entry.userId &&
-    anchor.at >= origin.at - SKIP_ANCHOR_MS;
+    anchor.at >= origin.at - REPEAT_SOURCE_MS;
   if (!same) return null;
   if (entry.facilityId === null && anchor.at >= origin.at - UNMAPPED_ENTRY_ONCE_PER_MS) return null;
   return anchor;

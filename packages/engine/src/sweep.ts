@@ -27,15 +27,16 @@ export type SweepScope = {
 };
 
 /**
- * Who the listing of `key` met: the pass's page records for it (both lists), or the dry run's ids. One
+ * Who the listing of `key` met: the pass's page records for it (both lists, through the records they
+ * repeat), or the dry run's ids. One
  * column per key: a row-value IN over (key, id) pairs was ten times slower once the lists held both.
  */
 function listedIn(scope: SweepScope, key: string): SqlText {
   if (scope.listed !== undefined)
     return sqlText`SELECT value FROM json_each(${jsonLiteral(scope.listed.get(key) ?? [])})`;
-  return sqlText`SELECT CASE j.type WHEN 'array' THEN j.value->>0 ELSE j.value END FROM sync_pass_page p, json_each(p.processed) j
+  return sqlText`SELECT CASE j.type WHEN 'array' THEN j.value->>0 ELSE j.value END FROM sync_pass_page_lists p, json_each(p.processed) j
       WHERE p.pass_id = ${scope.passId} AND p.integration_key = ${key}
-    UNION ALL SELECT j.value FROM sync_pass_page p, json_each(p.listed) j
+    UNION ALL SELECT j.value FROM sync_pass_page_lists p, json_each(p.listed) j
       WHERE p.pass_id = ${scope.passId} AND p.integration_key = ${key}`;
 }
 

@@ -6,7 +6,7 @@ import {
   listPassActivity,
   listUserActivity,
   pruneActivity,
-  SKIP_ANCHOR_DAYS,
+  REPEAT_SOURCE_DAYS,
   type Db,
 } from "@uas/db";
 import { createFacility, createSyncedFacility, createTestDb, member } from "@uas/db/testing";
@@ -159,16 +159,16 @@ describe("a repeated Skipped entry", () => {
     expect((await written())?.entries).toBe(before + 2);
   });
 
-  it(`is written again once its last written entry is ${SKIP_ANCHOR_DAYS} days old, and repeats that one after`, async () => {
+  it(`is written again once its last written entry is ${REPEAT_SOURCE_DAYS} days old, and repeats that one after`, async () => {
     const { facility, integration } = await nights(1);
     const pass = (now: number) =>
       integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records: listing(), now });
     const writtenBy = async (passId: string) =>
       (await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM activity_entry WHERE pass_id = ${passId}`))[0]?.n;
-    expect(await writtenBy((await pass(T + (SKIP_ANCHOR_DAYS - 1) * DAY)).id)).toBe(0);
-    const renewed = await pass(T + (SKIP_ANCHOR_DAYS + 1) * DAY);
+    expect(await writtenBy((await pass(T + (REPEAT_SOURCE_DAYS - 1) * DAY)).id)).toBe(0);
+    const renewed = await pass(T + (REPEAT_SOURCE_DAYS + 1) * DAY);
     expect(await writtenBy(renewed.id)).toBe(3);
-    const after = await pass(T + (SKIP_ANCHOR_DAYS + 2) * DAY);
+    const after = await pass(T + (REPEAT_SOURCE_DAYS + 2) * DAY);
     expect(await writtenBy(after.id)).toBe(0);
     const renewedIds = (await listPassActivity(db, renewed.id)).filter((e) => e.outcome === "skipped").map((e) => e.id);
     expect(await repeatedIn(after.id)).toEqual(renewedIds);
@@ -215,8 +215,10 @@ describe("a repeated Skipped entry", () => {
     // 95 days after the first night: its entries are past 90 days, the repeats (day 20) are not.
     await pruneAll(T + 95 * DAY);
     expect(await repeats()).toEqual(["No facility on the source record", NO_IDENTIFIER, NO_IDENTIFIER]);
-    // 125 days after: the written ones and the page records with the repeats are gone together.
+    // 125 days after: the written ones are gone, and the repeats derived from them (past 90 days) with them.
     await pruneAll(T + 125 * DAY);
+    expect(await repeats()).toEqual([]);
+    await pruneAll(T + 141 * DAY);
     expect((await listActivity(db, { facilityId: facility.id, limit: 100 })).entries).toEqual([]);
   });
 });

@@ -148,10 +148,19 @@ describe("an unchanged pass", () => {
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T });
     await integrationPass(db, { facilityId: facility.id, integrationId: integration.id, records, now: T + 1000 });
     expect(await db.$count(syncPassPage)).toBe(4);
-    const later = T + 91 * 86_400_000;
-    for (let step = await pruneActivity({ db, now: later }); step.next !== null; ) {
-      step = await pruneActivity({ db, now: later, after: step.next });
-    }
+    const prune = async (later: number) => {
+      for (let step = await pruneActivity({ db, now: later }); step.next !== null; ) {
+        step = await pruneActivity({ db, now: later, after: step.next });
+      }
+    };
+    // Past 90 days the written entries go; the page records stay 30 days longer, as later records of the
+    // same page may read their lists (same_as_pass).
+    await prune(T + 91 * 86_400_000);
+    expect(await db.$count(syncPassPage)).toBe(4);
+    expect((await listActivity(db, { facilityId: facility.id })).entries.map((e) => e.outcome)).toEqual(
+      Array(6).fill("processed"),
+    );
+    await prune(T + 121 * 86_400_000);
     expect(await db.$count(syncPassPage)).toBe(0);
     expect((await listActivity(db, { facilityId: facility.id })).entries).toEqual([]);
   });

@@ -231,16 +231,23 @@ export const ACTIVITY_RETENTION_DAYS = 90;
 export const PRUNE_BATCH_MAX = 5000;
 
 /**
- * How many days a pass's written Skipped entry stands for its repeats (derived from it, ADR 0019): it is
- * kept this much longer than the retention, so it outlives every entry derived from it.
+ * How many days a written entry or page record stands for the ones that repeat it (derived from it, ADR
+ * 0019: a pass's Skipped entry, a page record): it is kept this much longer than the retention, so it
+ * outlives everything derived from it.
  */
-export const SKIP_ANCHOR_DAYS = 30;
+export const REPEAT_SOURCE_DAYS = 30;
+export const REPEAT_SOURCE_MS = REPEAT_SOURCE_DAYS * 86_400_000;
 
 const activityCutoff = (now: number, retentionDays = ACTIVITY_RETENTION_DAYS) => now - retentionDays * 86_400_000;
 
 /** An entry past the retention, unless it is a pass's Skipped entry that repeats may still derive from. */
 function prunable(cutoff: number): SQL {
-  return sql`at < ${cutoff} AND NOT (outcome = 'skipped' AND pass_id IS NOT NULL AND at >= ${cutoff - SKIP_ANCHOR_DAYS * 86_400_000})`;
+  return sql`at < ${cutoff} AND NOT (outcome = 'skipped' AND pass_id IS NOT NULL AND at >= ${cutoff - REPEAT_SOURCE_MS})`;
+}
+
+/** A page record past the retention, unless later records of the same page may still repeat it. */
+function pageRecordPrunable(cutoff: number): SQL {
+  return sql`at < ${cutoff} AND NOT (same_as_pass IS NULL AND at >= ${cutoff - REPEAT_SOURCE_MS})`;
 }
 
 /**
@@ -253,7 +260,7 @@ export function activityPruneDue(now: number, batchSize = PRUNE_BATCH_MAX): SQL 
   const batch = Math.min(batchSize, PRUNE_BATCH_MAX);
   return sql`(EXISTS (SELECT 1 FROM (SELECT at, outcome, pass_id FROM activity_entry ORDER BY id LIMIT ${batch})
       WHERE ${prunable(cutoff)})
-    OR EXISTS (SELECT 1 FROM sync_pass_page WHERE at < ${cutoff}))`;
+    OR EXISTS (SELECT 1 FROM sync_pass_page WHERE ${pageRecordPrunable(cutoff)}))`;
 }
 
 /**
@@ -287,10 +294,11 @@ export async function pruneActivity(input: {
 }
 
 /**
- * Page records hold the derived Processed entries (ADR 0019): they go with the entries' retention, as
- * the walk passes their reserved ids (a bounded statement on the `at` index).
+ * Page records hold the derived entries (ADR 0019): they go with the entries' retention, as the walk
+ * passes their reserved ids (a bounded statement on the `at` index). One that later records repeat stays
+ * as long as they may.
  */
 async function prunePageRecords(db: DbOrTx, cutoff: number, upToEntryId: number): Promise<void> {
   await db.run(sql`DELETE FROM sync_pass_page WHERE rowid IN (SELECT rowid FROM sync_pass_page
-    WHERE at < ${cutoff} AND first_entry_id <= ${upToEntryId} ORDER BY at LIMIT ${PRUNE_BATCH_MAX / 10})`);
+    WHERE ${pageRecordPrunable(cutoff)} AND first_entry_id <= ${upToEntryId} ORDER BY at LIMIT ${PRUNE_BATCH_MAX / 10})`);
 }

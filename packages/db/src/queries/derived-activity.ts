@@ -65,7 +65,7 @@ export async function derivedRecent(
   const { facilityId, before, limit, kinds } = input;
   if (!kinds.processed && !kinds.repeated) return [];
   const pages = await db.all<{ id: number; first: number; count: number }>(sql`
-    SELECT rowid AS id, first_entry_id AS first, ${countOf(kinds)} AS count FROM sync_pass_page
+    SELECT page_rowid AS id, first_entry_id AS first, ${countOf(kinds)} AS count FROM sync_pass_page_lists
     WHERE facility_id = ${facilityId} AND first_entry_id < ${before} AND ${countOf(kinds)} > 0
     ORDER BY first_entry_id DESC LIMIT ${limit}`);
   const chosen: number[] = [];
@@ -76,13 +76,13 @@ export async function derivedRecent(
     entries += Math.min(page.count, before - page.first);
   }
   if (chosen.length === 0) return [];
-  const inChosen = sql`p.rowid IN (SELECT value FROM json_each(${JSON.stringify(chosen)}))`;
+  const inChosen = sql`p.page_rowid IN (SELECT value FROM json_each(${JSON.stringify(chosen)}))`;
   const parts: SQL[] = [];
   if (kinds.processed)
-    parts.push(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
+    parts.push(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page_lists p JOIN json_each(p.processed) j ${personJoin()}
       WHERE ${inChosen})`);
   if (kinds.repeated)
-    parts.push(sql`SELECT * FROM (${REPEATED} FROM sync_pass_page p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
+    parts.push(sql`SELECT * FROM (${REPEATED} FROM sync_pass_page_lists p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
       WHERE ${inChosen})`);
   return db.all<RawEntry>(sql`SELECT * FROM (${sql.join(parts, sql` UNION ALL `)})
     WHERE "id" < ${before} ORDER BY "id" DESC LIMIT ${limit}`);
@@ -101,7 +101,7 @@ export async function derivedForPerson(
   const parts: SQL[] = [];
   if (kinds.processed)
     parts.push(sql`SELECT * FROM (${DERIVED}
-      FROM (SELECT * FROM sync_pass_page WHERE facility_id = ${person.facilityId} AND first_entry_id < ${before}
+      FROM (SELECT * FROM sync_pass_page_lists WHERE facility_id = ${person.facilityId} AND first_entry_id < ${before}
         AND processed_count > 0 AND instr(processed, json_quote(${person.externalId})) > 0
         ORDER BY first_entry_id DESC LIMIT ${limit}) p
       JOIN json_each(p.processed) j ON ${EXT} = ${person.externalId} ${personJoin()}
@@ -127,7 +127,7 @@ export async function derivedForPerson(
  */
 function repeatedOf(anchorIds: SQL, facilityId: string, before: number, limit: number): SQL {
   return sql`${REPEATED}
-    FROM sync_pass_page p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
+    FROM sync_pass_page_lists p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
     WHERE p.facility_id = ${facilityId} AND p.repeated_count > 0 AND p.first_entry_id < ${before}
       AND j.value IN (${anchorIds}) AND p.first_entry_id + p.processed_count + j.key < ${before}
     ORDER BY 1 DESC LIMIT ${limit}`;
@@ -173,10 +173,10 @@ export async function derivedSearch(
     const personText = sql`(' ' || lower(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || ${EXT} || ' ' || coalesce(${REASON}, '')))`;
     const skipText = sql`(' ' || lower(a.name || ' ' || a.external_id || ' ' || coalesce(a.reason, '')))`;
     if (kinds.processed)
-      parts.push(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
+      parts.push(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page_lists p JOIN json_each(p.processed) j ${personJoin()}
         WHERE ${ofPass}${matching(personText)})`);
     if (kinds.repeated)
-      parts.push(sql`SELECT * FROM (${REPEATED} FROM sync_pass_page p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
+      parts.push(sql`SELECT * FROM (${REPEATED} FROM sync_pass_page_lists p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
         WHERE ${ofPass}${matching(skipText)})`);
   } else if (words.length > 0) {
     const rowText = sql`(' ' || lower(first_name || ' ' || last_name || ' ' || external_id))`;
@@ -186,7 +186,7 @@ export async function derivedSearch(
           WHERE facility_id = ${facilityId} AND external_id IS NOT NULL AND source <> 'manual'${matching(rowText)}
           LIMIT ${SEARCH_PEOPLE})
         ${DERIVED}
-        FROM m JOIN sync_pass_page p ON p.facility_id = ${facilityId} AND p.first_entry_id < ${before}
+        FROM m JOIN sync_pass_page_lists p ON p.facility_id = ${facilityId} AND p.first_entry_id < ${before}
           AND p.processed_count > 0 AND instr(p.processed, json_quote(m.ext)) > 0
         JOIN json_each(p.processed) j ON ${EXT} = m.ext ${personJoin()}
         WHERE p.first_entry_id + j.key < ${before}
@@ -209,7 +209,7 @@ export async function derivedSearch(
 
 /** A derived entry by id, if it is this facility's: the page whose reserved range holds it. */
 export async function derivedEntry(db: DbOrTx, facilityId: string, id: number) {
-  const page = sql`(SELECT * FROM sync_pass_page WHERE facility_id = ${facilityId} AND first_entry_id <= ${id}
+  const page = sql`(SELECT * FROM sync_pass_page_lists WHERE facility_id = ${facilityId} AND first_entry_id <= ${id}
     AND processed_count + repeated_count > 0 ORDER BY first_entry_id DESC LIMIT 1) p`;
   const [entry] = await db.all<RawEntry>(sql`SELECT * FROM (${DERIVED} FROM ${page}
       JOIN json_each(p.processed) j ON j.key = ${id} - p.first_entry_id ${personJoin()})
@@ -220,9 +220,9 @@ export async function derivedEntry(db: DbOrTx, facilityId: string, id: number) {
 
 /** A pass's derived entries, in order. */
 export async function derivedForPass(db: DbOrTx, passId: string) {
-  return db.all<RawEntry>(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page p JOIN json_each(p.processed) j ${personJoin()}
+  return db.all<RawEntry>(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page_lists p JOIN json_each(p.processed) j ${personJoin()}
       WHERE p.pass_id = ${passId})
-    UNION ALL SELECT * FROM (${REPEATED} FROM sync_pass_page p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
+    UNION ALL SELECT * FROM (${REPEATED} FROM sync_pass_page_lists p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
       WHERE p.pass_id = ${passId})
     ORDER BY 1`);
 }
@@ -240,7 +240,7 @@ export async function passSyncedTimes(
   if (userIds.length === 0) return new Map();
   const rows = await db.all<{ id: string; at: number }>(sql`
     SELECT u.id AS id, max(p.at) AS at FROM access_user u
-    JOIN sync_pass_page p ON p.pass_id IN (SELECT s.id FROM sync_pass s WHERE s.facility_id = u.facility_id
+    JOIN sync_pass_page_lists p ON p.pass_id IN (SELECT s.id FROM sync_pass s WHERE s.facility_id = u.facility_id
         AND s.source = u.source ORDER BY s.started_at DESC LIMIT 3)
       AND p.integration_key = u.integration_key AND p.processed_count > 0
       AND instr(p.processed, json_quote(u.external_id)) > 0

@@ -73,10 +73,20 @@ export const syncPassPage = sqliteTable(
      */
     repeated: text("repeated").notNull().default("[]"),
     repeatedCount: integer("repeated_count").notNull().default(0),
+    /**
+     * The pass whose record of the same page (facility, integration, page key) held exactly these
+     * `processed` and `listed` lists, when one did in the last 30 days: they are read from that record
+     * (view `sync_pass_page_lists`) and stored empty here.
+     */
+    sameAsPass: text("same_as_pass"),
   },
   (t) => [
     primaryKey({ columns: [t.passId, t.integrationKey, t.pageKey] }),
     index("sync_pass_page_facility_entry_idx").on(t.facilityId, t.firstEntryId),
+    // An unchanged page finds the record it repeats here.
+    index("sync_pass_page_original_idx")
+      .on(t.facilityId, t.integrationKey, t.pageKey, t.at)
+      .where(sql`${t.sameAsPass} IS NULL`),
     // Pruning with the activity log (90 days).
     index("sync_pass_page_at_idx").on(t.at),
   ],
