@@ -131,11 +131,9 @@ export async function applyListingPages(
           j === member.index ? { ...t, cursor: page.nextCursor, done: page.nextCursor === null } : t,
         );
         member.progress = { ...member.progress, targets, lastStepAt: now };
-        // A page this pass already recorded (applied again after a retry) changes nothing twice.
-        if (member.recorded.has(pageKeysRead[i] as string)) {
-          statements.push(progressStatement(member.passId, emptyCounts(), 0, member.progress, 0));
-          continue;
-        }
+        // A page this pass already recorded (applied again after a retry) changes nothing twice: only
+        // the cursor moves.
+        if (member.recorded.has(pageKeysRead[i] as string)) continue;
         const mine = shares ? shares(member.facilityId) : records;
         const plan = planMemberPage(member, {
           pass,
@@ -162,7 +160,6 @@ export async function applyListingPages(
             pageKey: pageKeysRead[i] as string,
             anchors: rowsAt.anchors,
           }),
-          progressStatement(member.passId, plan.plan.counts, page.records.length, member.progress),
         );
         const total = totals.get(member.passId);
         if (total) {
@@ -171,6 +168,16 @@ export async function applyListingPages(
           total.pages += 1;
         }
       }
+      // Each member's counts and cursor once, with the last page: the pages commit together, and each
+      // UPDATE of the pass row is a row written.
+      if (i === input.pages.length - 1)
+        for (const member of live) {
+          const total = totals.get(member.passId);
+          if (total)
+            statements.push(
+              progressStatement(member.passId, total.counts, total.records, member.progress, total.pages),
+            );
+        }
       await tx.script(statements);
     }
     const reader = live[0] as MemberState;

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import type { Db } from "@uas/db";
 import { advancePass, applySourceEvent, getPass, loadStepOpening, type StepOpening } from "../src";
 import { listingsOf, memoryListing } from "../src/testing";
@@ -49,6 +50,35 @@ describe("the pass end is written in the last page's transaction", () => {
     });
     expect(await getPass(db, pass.id)).toEqual(result.pass);
     expect(await removedIds(db, facility.id)).toEqual(["M-018", "M-019"]);
+  });
+
+  it("writes the pass row's counts and cursor once a step, however many pages the step applies", async () => {
+    // Every UPDATE of a pass row is a row written (billed per row on Turso): count them by trigger.
+    const passRowWrites = async (pages: number) => {
+      const { integration, pass } = await secondPass(10 * pages);
+      await db.run(sql`CREATE TABLE IF NOT EXISTS pass_row_writes (pass_id TEXT)`);
+      await db.run(sql`CREATE TRIGGER IF NOT EXISTS count_pass_row_writes AFTER UPDATE ON sync_pass
+        BEGIN INSERT INTO pass_row_writes VALUES (new.id); END`);
+      const result = await step(db, {
+        integrationId: integration.id,
+        records: members(10 * pages),
+        passId: pass.id,
+        now: T + 2000,
+      });
+      expect(result.pass).toMatchObject({
+        state: "complete",
+        pagesDone: pages,
+        recordsDone: 10 * pages,
+        processed: 10 * pages,
+      });
+      const [row] = await db.all<{ n: number }>(
+        sql`SELECT count(*) AS n FROM pass_row_writes WHERE pass_id = ${pass.id}`,
+      );
+      return row?.n;
+    };
+    const onePage = await passRowWrites(1);
+    expect(onePage).toBeGreaterThan(0);
+    expect(await passRowWrites(5)).toBe(onePage);
   });
 
   it("holds the brakes: a listing that would disable too many holds the pass and disables nobody", async () => {
