@@ -112,6 +112,17 @@ describe("a repeated Skipped entry", () => {
       before = page.nextCursor;
     }
     expect(paged).toEqual(ids);
+    // And the Skipped filter's keyset pages, as small as can be.
+    for (const limit of [1, 2]) {
+      const skippedPaged: number[] = [];
+      for (let before: number | null = null; ; ) {
+        const page = await listActivity(db, { facilityId: facility.id, outcome: "skipped", limit, before });
+        skippedPaged.push(...page.entries.map((e) => e.id));
+        if (page.nextCursor === null) break;
+        before = page.nextCursor;
+      }
+      expect(skippedPaged).toEqual(skippedLog.entries.map((e) => e.id));
+    }
 
     const byName = await listActivity(db, { facilityId: facility.id, search: "Member M-005" });
     expect(byName.entries.map((e) => [e.outcome, e.passId])).toEqual(
@@ -135,6 +146,32 @@ describe("a repeated Skipped entry", () => {
     expect(await getActivityEntry(db, { facilityId: stranger.id, id: derived?.id ?? 0 })).toBeUndefined();
     expect((await listActivity(db, { facilityId: stranger.id, search: "M-005" })).entries).toEqual([]);
     expect((await listActivity(db, { facilityId: stranger.id, outcome: "skipped" })).entries).toEqual([]);
+  });
+
+  it("pages the Skipped filter by keyset when a page repeats many", async () => {
+    // One page of ten a night: five skipped (derived from the second night on), five unchanged.
+    const { facility, integration } = await createSyncedFacility(db);
+    const records = members(10, (i) => (i < 5 ? { email: null, mobile_phone: null } : {}));
+    for (let night = 0; night < 3; night++)
+      await integrationPass(db, {
+        facilityId: facility.id,
+        integrationId: integration.id,
+        records,
+        now: T + night * DAY,
+        pageSize: 10,
+      });
+    const all = await listActivity(db, { facilityId: facility.id, outcome: "skipped", limit: 100 });
+    expect(all.entries).toHaveLength(15);
+    for (const limit of [2, 3, 4]) {
+      const paged: number[] = [];
+      for (let before: number | null = null; ; ) {
+        const page = await listActivity(db, { facilityId: facility.id, outcome: "skipped", limit, before });
+        paged.push(...page.entries.map((e) => e.id));
+        if (page.nextCursor === null) break;
+        before = page.nextCursor;
+      }
+      expect(paged).toEqual(all.entries.map((e) => e.id));
+    }
   });
 
   it("is written when it says something else: another reason, another name, or a row since", async () => {

@@ -46,10 +46,16 @@ export function derivedKinds(outcome: string | undefined): DerivedKinds {
   };
 }
 
-/** The number of a page's derived entries of the kinds read. */
-function countOf(kinds: DerivedKinds): SQL {
-  if (kinds.processed && kinds.repeated) return sql`(processed_count + repeated_count)`;
-  return kinds.processed ? sql`processed_count` : sql`repeated_count`;
+/**
+ * A page's derived entries of the kinds read: their number, and the first one's id (Processed entries
+ * take the first ids of the page's range, the repeated Skipped ones the rest).
+ */
+function rangeOf(kinds: DerivedKinds): { count: SQL; first: SQL } {
+  if (kinds.processed && kinds.repeated)
+    return { count: sql`(processed_count + repeated_count)`, first: sql`first_entry_id` };
+  return kinds.processed
+    ? { count: sql`processed_count`, first: sql`first_entry_id` }
+    : { count: sql`repeated_count`, first: sql`(first_entry_id + processed_count)` };
 }
 
 function personJoin(): SQL {
@@ -64,9 +70,10 @@ export async function derivedRecent(
 ) {
   const { facilityId, before, limit, kinds } = input;
   if (!kinds.processed && !kinds.repeated) return [];
+  const range = rangeOf(kinds);
   const pages = await db.all<{ id: number; first: number; count: number }>(sql`
-    SELECT page_rowid AS id, first_entry_id AS first, ${countOf(kinds)} AS count FROM sync_pass_page_lists
-    WHERE facility_id = ${facilityId} AND first_entry_id < ${before} AND ${countOf(kinds)} > 0
+    SELECT rowid AS id, ${range.first} AS first, ${range.count} AS count FROM sync_pass_page
+    WHERE facility_id = ${facilityId} AND ${range.first} < ${before} AND ${range.count} > 0
     ORDER BY first_entry_id DESC LIMIT ${limit}`);
   const chosen: number[] = [];
   let entries = 0;
