@@ -1,5 +1,5 @@
 import { asc, eq } from "drizzle-orm";
-import { accessUser, listPassActivity, syncPass, type Db } from "@uas/db";
+import { accessUser, listActivity, listPassActivity, syncPass, type Db, type ListActivityInput } from "@uas/db";
 import { listingsOf, memoryListing } from "../src/testing";
 import { createSyncedFacility, member } from "@uas/db/testing";
 import { runFullPass, startPass, type ListingPort } from "../src";
@@ -82,4 +82,15 @@ export async function syncedThenSecondPass(db: Db, count: number) {
     now: T + 1000,
   });
   return { facility, integration, pass };
+}
+
+/** The ids of every entry the activity log's keyset pages walk through, page after page. */
+export async function keysetIds(db: Db, input: Omit<ListActivityInput, "before">): Promise<number[]> {
+  const ids: number[] = [];
+  for (let before: number | null = null; ; ) {
+    const page = await listActivity(db, { ...input, before });
+    ids.push(...page.entries.map((e) => e.id));
+    if (page.nextCursor === null) return ids;
+    before = page.nextCursor;
+  }
 }

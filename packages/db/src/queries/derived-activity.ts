@@ -91,8 +91,7 @@ export async function derivedRecent(
   if (kinds.repeated)
     parts.push(sql`SELECT * FROM (${REPEATED} FROM sync_pass_page_lists p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
       WHERE ${inChosen})`);
-  return db.all<RawEntry>(sql`SELECT * FROM (${sql.join(parts, sql` UNION ALL `)})
-    WHERE "id" < ${before} ORDER BY "id" DESC LIMIT ${limit}`);
+  return newestOf(db, parts, before, limit);
 }
 
 /**
@@ -115,17 +114,15 @@ export async function derivedForPerson(
       WHERE p.first_entry_id + j.key < ${before})`);
   if (kinds.repeated)
     parts.push(
-      sql`SELECT * FROM (${repeatedOf(
+      repeatedOf(
         sql`SELECT id FROM activity_entry
         WHERE facility_id = ${person.facilityId} AND external_id = ${person.externalId} AND outcome = 'skipped'`,
         person.facilityId,
         before,
         limit,
-      )})`,
+      ),
     );
-  if (parts.length === 0) return [];
-  return db.all<RawEntry>(sql`SELECT * FROM (${sql.join(parts, sql` UNION ALL `)})
-    WHERE "id" < ${before} ORDER BY "id" DESC LIMIT ${limit}`);
+  return newestOf(db, parts, before, limit);
 }
 
 /**
@@ -133,11 +130,18 @@ export async function derivedForPerson(
  * over the facility's repeats (a page record lists only the people skipped again, a few per page).
  */
 function repeatedOf(anchorIds: SQL, facilityId: string, before: number, limit: number): SQL {
-  return sql`${REPEATED}
+  return sql`SELECT * FROM (${REPEATED}
     FROM sync_pass_page_lists p JOIN json_each(p.repeated) j ${REPEATED_ENTRY}
     WHERE p.facility_id = ${facilityId} AND p.repeated_count > 0 AND p.first_entry_id < ${before}
       AND j.value IN (${anchorIds}) AND p.first_entry_id + p.processed_count + j.key < ${before}
-    ORDER BY 1 DESC LIMIT ${limit}`;
+    ORDER BY 1 DESC LIMIT ${limit})`;
+}
+
+/** The newest `limit` entries before `before` of the derived parts (each a SELECT of entries). */
+async function newestOf(db: DbOrTx, parts: readonly SQL[], before: number, limit: number): Promise<RawEntry[]> {
+  if (parts.length === 0) return [];
+  return db.all<RawEntry>(sql`SELECT * FROM (${sql.join([...parts], sql` UNION ALL `)})
+    WHERE "id" < ${before} ORDER BY "id" DESC LIMIT ${limit}`);
 }
 
 const PASS_ID = /^pas_[A-Za-z0-9_-]+$/;
@@ -200,18 +204,16 @@ export async function derivedSearch(
         ORDER BY 1 DESC LIMIT ${limit})`);
     if (kinds.repeated)
       parts.push(
-        sql`SELECT * FROM (${repeatedOf(
+        repeatedOf(
           sql`SELECT s.rowid FROM activity_search s JOIN activity_entry e ON e.id = s.rowid
           WHERE activity_search MATCH ${input.match} AND e.outcome = 'skipped' AND e.pass_id IS NOT NULL`,
           facilityId,
           before,
           limit,
-        )})`,
+        ),
       );
   }
-  if (parts.length === 0) return [];
-  return db.all<RawEntry>(sql`SELECT * FROM (${sql.join(parts, sql` UNION ALL `)})
-    WHERE "id" < ${before} ORDER BY "id" DESC LIMIT ${limit}`);
+  return newestOf(db, parts, before, limit);
 }
 
 /** A derived entry by id, if it is this facility's: the page whose reserved range holds it. */
