@@ -152,4 +152,37 @@ describe("retention as bounded queue work", () => {
     await h.scheduled(now);
     expect(h.sync.sent.filter(isPrune)).toEqual([]);
   });
+
+  it("keeps what repeats derive from 30 days past the retention without sending a prune for it", async () => {
+    const now = Date.now();
+    const tenant = await createTenant(h.db);
+    // 100 days old: a pass's written Skipped entry and a page record stored in full (ADR 0019: later
+    // Skipped entries and page records may read them), and a Processed entry.
+    const passId = newId("pas");
+    await h.db.run(sql`INSERT INTO sync_pass (id, facility_id, source, trigger, state, started_at)
+      VALUES (${passId}, ${tenant.granted.id}, 'integration', 'nightly', 'complete', ${now - 100 * DAY})`);
+    await h.db.run(sql`INSERT INTO sync_pass_page (pass_id, integration_key, page_key, at, organisation_id,
+        facility_id, source, processed, listed, first_entry_id, processed_count)
+      VALUES (${passId}, 'int', '', ${now - 100 * DAY}, ${tenant.organisation.id}, ${tenant.granted.id},
+        'integration', '["M-1"]', '[]', 1, 1)`);
+    await h.db.run(sql`INSERT INTO activity_entry (at, organisation_id, facility_id, source, external_id, name, outcome,
+        reason, pass_id)
+      VALUES (${now - 100 * DAY}, ${tenant.organisation.id}, ${tenant.granted.id}, 'integration', 'S-1', 'Skip', 'skipped',
+        'No email', ${passId})`);
+    const kept = async () => {
+      const [row] = await h.db.all<{ entries: number; pages: number }>(sql`
+        SELECT (SELECT count(*) FROM activity_entry WHERE pass_id = ${passId}) AS entries,
+          (SELECT count(*) FROM sync_pass_page WHERE pass_id = ${passId}) AS pages`);
+      return row;
+    };
+    h.sync.sent.length = 0;
+    await h.scheduled(now);
+    expect(h.sync.sent.filter(isPrune)).toEqual([]);
+    expect(await kept()).toEqual({ entries: 1, pages: 1 });
+    // 121 days later than they were written, they are past it too: pruned.
+    await h.scheduled(now + 21 * DAY);
+    expect(h.sync.sent.filter(isPrune).map((m) => m.target)).toContain("activity");
+    await drain();
+    expect(await kept()).toEqual({ entries: 0, pages: 0 });
+  });
 });

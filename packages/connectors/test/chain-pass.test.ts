@@ -176,10 +176,12 @@ describe("a chain reads its listing once", { timeout: 60_000 }, () => {
   it("reads each page once and leaves every facility as its own pass would, night after night", async () => {
     const together = await chain();
     const apart = await chain();
+    let chainedNight: SyncPassRow[] = [];
     for (const [night, now] of [T, T + DAY].entries()) {
       if (night === 1) churn();
       requests = 0;
       const chained = await chainNight(together, now);
+      chainedNight = chained;
       expect(requests).toBe(pages());
       requests = 0;
       const alone = await independentNight(apart, now);
@@ -193,6 +195,15 @@ describe("a chain reads its listing once", { timeout: 60_000 }, () => {
         expect(facility).toEqual(await seen(apart.db, alone[i] as SyncPassRow));
       }
       expect(await unmappedEntries(together.db)).toEqual(await unmappedEntries(apart.db));
+    }
+    // The second night's repeated Skipped entries were derived at every site (ADR 0019), as apart.
+    for (const pass of chainedNight) {
+      const skipped = (await listPassActivity(together.db, pass.id)).filter((e) => e.outcome === "skipped");
+      expect(skipped.length).toBeGreaterThan(0);
+      const written = (await together.db.select().from(activityEntry)).filter(
+        (e) => e.passId === pass.id && e.outcome === "skipped",
+      );
+      expect(written.length).toBeLessThan(skipped.length);
     }
     // The second night removed and changed people at every site.
     const second = await together.db.select().from(syncPass);
