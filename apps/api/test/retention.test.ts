@@ -162,7 +162,7 @@ describe("retention as bounded queue work", () => {
     await h.db.run(sql`INSERT INTO sync_pass (id, facility_id, source, trigger, state, started_at)
       VALUES (${passId}, ${tenant.granted.id}, 'integration', 'nightly', 'complete', ${now - 100 * DAY})`);
     await h.db.run(sql`INSERT INTO sync_pass_page (pass_id, integration_key, page_key, at, organisation_id,
-        facility_id, source, processed, listed, first_entry_id, processed_count)
+        facility_id, source, met, not_derived, first_entry_id, processed_count)
       VALUES (${passId}, 'int', '', ${now - 100 * DAY}, ${tenant.organisation.id}, ${tenant.granted.id},
         'integration', '["M-1"]', '[]', 1, 1)`);
     await h.db.run(sql`INSERT INTO activity_entry (at, organisation_id, facility_id, source, external_id, name, outcome,

@@ -12,9 +12,9 @@ export type PageRecord = {
   /** The cursor the page was read from ('' for the first page): a page applied again is recorded once. */
   pageKey: string;
   /**
-   * Derived Processed entries, in page order (entry ids are the reserved range's first id + index): the
-   * external id, or [external id, note] for an entry with a note (an invalid email or phone): the note's
-   * index in PROCESSED_NOTES, or its text for any other.
+   * Derived Processed entries: the external id, or [external id, note] for an entry with a note (an
+   * invalid email or phone): the note's index in PROCESSED_NOTES, or its text for any other. Stored in
+   * the order of external ids (entry ids are the reserved range's first id + position).
    */
   processed: DerivedPerson[];
   /** Derived Skipped entries, in page order: the id of the written Skipped entry each one repeats. */
@@ -41,6 +41,26 @@ export function isDerivedEntry(entry: PlannedEntry, rowExists: boolean): boolean
 }
 
 /**
+ * The record as stored: everyone the page met as one sorted list, so the same people on the same page
+ * make the same list whatever their outcomes were (the night after a first sync names the first night's
+ * record); the derived ones are the list's people outside `notDerived`, in its order.
+ */
+function storedLists(record: PageRecord): { met: string[]; notDerived: number[]; notes: [number, number | string][] } {
+  const notesOf = new Map<string, number | string>();
+  for (const person of record.processed) if (typeof person !== "string") notesOf.set(person[0], person[1]);
+  const derived = new Set(record.processed.map((person) => (typeof person === "string" ? person : person[0])));
+  const met = [...new Set([...derived, ...record.listed])].sort();
+  const notDerived: number[] = [];
+  const notes: [number, number | string][] = [];
+  met.forEach((externalId, index) => {
+    if (!derived.has(externalId)) notDerived.push(index);
+    const note = notesOf.get(externalId);
+    if (note !== undefined) notes.push([index, note]);
+  });
+  return { met, notDerived, notes };
+}
+
+/**
  * The page record, with its derived entries' ids reserved in activity_entry's AUTOINCREMENT sequence
  * (so they interleave with written entries in time order and keyset pages as before). A page already
  * recorded is left as it is.
@@ -56,22 +76,22 @@ export function pageRecordStatements(scope: RowScope, origin: EntryOrigin, recor
             WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'activity_entry')`,
           sqlText`UPDATE sqlite_sequence SET seq = seq + ${count} WHERE name = 'activity_entry'`,
         ];
-  // The lists as stored, or, when a record of the same page from the last 30 days (not itself a repeat)
-  // holds exactly these, empty with that record's pass: an unchanged page costs a reference. The repeated
-  // Skipped entries stay in every record (a few ids), so a record's anchors are never older than its own.
-  const lists = sqlText`SELECT ${jsonLiteral(record.processed)} AS processed, ${jsonLiteral(record.listed)} AS listed`;
+  const { met, notDerived, notes } = storedLists(record);
+  // The people as stored, or, when a record of the same page from the last 30 days (not itself a repeat)
+  // met exactly these, empty with that record's pass: an unchanged page costs a reference. Which of them
+  // are derived, their notes and the repeated Skipped entries stay in every record (a few numbers).
   return [
     ...reserve,
-    sqlText`WITH page AS (${lists}), original AS (SELECT o.pass_id FROM sync_pass_page o, page
+    sqlText`WITH page AS (SELECT ${jsonLiteral(met)} AS met), original AS (SELECT o.pass_id FROM sync_pass_page o, page
       WHERE o.facility_id = ${scope.facilityId} AND o.integration_key = ${scope.integrationId ?? ""}
         AND o.page_key = ${record.pageKey} AND o.source = ${scope.source} AND o.same_as_pass IS NULL AND o.at >= ${origin.at - REPEAT_SOURCE_MS}
-        AND o.processed = page.processed AND o.listed = page.listed
+        AND o.met = page.met
       ORDER BY o.at DESC LIMIT 1)
     INSERT INTO sync_pass_page (pass_id, integration_key, page_key, at, organisation_id, facility_id, source,
-      processed, listed, first_entry_id, processed_count, repeated, repeated_count, same_as_pass)
+      met, not_derived, notes, first_entry_id, processed_count, repeated, repeated_count, same_as_pass)
     SELECT ${origin.passId}, ${scope.integrationId ?? ""}, ${record.pageKey}, ${origin.at}, ${origin.organisationId},
-      ${scope.facilityId}, ${scope.source}, iif(original.pass_id IS NULL, page.processed, '[]'),
-      iif(original.pass_id IS NULL, page.listed, '[]'),
+      ${scope.facilityId}, ${scope.source}, iif(original.pass_id IS NULL, page.met, '[]'),
+      ${jsonLiteral(notDerived)}, ${jsonLiteral(notes)},
       coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'activity_entry'), 0) - ${count} + 1,
       ${record.processed.length}, ${jsonLiteral(record.repeated)}, ${record.repeated.length},
       original.pass_id

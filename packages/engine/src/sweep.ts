@@ -27,16 +27,13 @@ export type SweepScope = {
 };
 
 /**
- * Who the listing of `key` met: the pass's page records for it (both lists, through the records they
- * repeat), or the dry run's ids. One
- * column per key: a row-value IN over (key, id) pairs was ten times slower once the lists held both.
+ * Who the listing of `key` met: the pass's page records for it (through the records they repeat), or
+ * the dry run's ids. One column per key: a row-value IN over (key, id) pairs was ten times slower once the lists held both.
  */
 function listedIn(scope: SweepScope, key: string): SqlText {
   if (scope.listed !== undefined)
     return sqlText`SELECT value FROM json_each(${jsonLiteral(scope.listed.get(key) ?? [])})`;
-  return sqlText`SELECT CASE j.type WHEN 'array' THEN j.value->>0 ELSE j.value END FROM sync_pass_page_lists p, json_each(p.processed) j
-      WHERE p.pass_id = ${scope.passId} AND p.integration_key = ${key}
-    UNION ALL SELECT j.value FROM sync_pass_page_lists p, json_each(p.listed) j
+  return sqlText`SELECT j.value FROM sync_pass_page_lists p, json_each(p.met) j
       WHERE p.pass_id = ${scope.passId} AND p.integration_key = ${key}`;
 }
 

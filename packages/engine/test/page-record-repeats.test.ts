@@ -6,7 +6,7 @@ import { T, integrationPass, members, removedIds, rowsByExternalId } from "./syn
 
 const DAY = 86_400_000;
 
-/** ADR 0019: a page record that lists what the same page's last record listed stores a reference to it. */
+/** ADR 0019: a page record that met the people the same page's last record met stores a reference to it. */
 describe("an unchanged page's record", () => {
   let db: Db;
   beforeEach(async () => {
@@ -14,8 +14,8 @@ describe("an unchanged page's record", () => {
   });
 
   const recordsOf = async (passId: string) =>
-    db.all<{ sameAs: string | null; processed: string; listed: string; count: number }>(sql`
-      SELECT same_as_pass AS sameAs, processed, listed, processed_count AS count FROM sync_pass_page
+    db.all<{ sameAs: string | null; met: string; notDerived: string; count: number }>(sql`
+      SELECT same_as_pass AS sameAs, met, not_derived AS notDerived, processed_count AS count FROM sync_pass_page
       WHERE pass_id = ${passId} ORDER BY first_entry_id`);
 
   const setUp = async (count = 7) => {
@@ -27,14 +27,22 @@ describe("an unchanged page's record", () => {
 
   it("stores no list of its own: it reads the last night's, for the log and the sweep alike", async () => {
     const { facility, pass } = await setUp();
-    await pass(T);
+    const first = await pass(T);
     const second = await pass(T + DAY);
     const third = await pass(T + 2 * DAY);
-    // The second night's records differ from the first's (people added, then unchanged): stored in full.
-    expect((await recordsOf(second.id)).map((r) => r.sameAs)).toEqual([null, null, null]);
-    const records = await recordsOf(third.id);
-    expect(records.map((r) => [r.sameAs, r.processed, r.listed])).toEqual(Array(3).fill([second.id, "[]", "[]"]));
-    expect(records.map((r) => r.count)).toEqual([3, 3, 1]);
+    // The first night met everyone (all Added: none derived), stored in full.
+    const firstRecords = await recordsOf(first.id);
+    expect(firstRecords.map((r) => [r.sameAs, JSON.parse(r.met).length, r.notDerived])).toEqual([
+      [null, 3, "[0,1,2]"],
+      [null, 3, "[0,1,2]"],
+      [null, 1, "[0]"],
+    ]);
+    // The next nights' pages met the same people (now unchanged, all derived): a reference each.
+    for (const night of [second, third]) {
+      const records = await recordsOf(night.id);
+      expect(records.map((r) => [r.sameAs, r.met, r.notDerived])).toEqual(Array(3).fill([first.id, "[]", "[]"]));
+      expect(records.map((r) => r.count)).toEqual([3, 3, 1]);
+    }
 
     // The log shows the third night's Processed entries as before.
     expect(third).toMatchObject({ state: "complete", processed: 7, disabled: 0 });
@@ -53,23 +61,45 @@ describe("an unchanged page's record", () => {
     expect(await removedIds(db, facility.id)).toEqual(["M-006"]);
   });
 
-  it("is stored in full when the page changed, or when the record it would repeat is 30 days old", async () => {
-    const { pass } = await setUp();
-    await pass(T);
-    const full = await pass(T + DAY);
-    const changedListing = members(7, (i) =>
+  it("is stored in full when the page met other people, or when the record it would repeat is 30 days old", async () => {
+    const { facility, pass } = await setUp();
+    const first = await pass(T);
+    // M-004 changed, and M-007 joined the last page.
+    const changedListing = members(8, (i) =>
       i === 4 ? { last_name: "Changed", updated_at: "2026-11-25T09:00:00Z" } : {},
     );
-    const changed = await pass(T + 2 * DAY, changedListing);
-    // The second page (M-003…M-005) changed (M-004 Updated); the others repeat the night before.
-    expect((await recordsOf(changed.id)).map((r) => r.sameAs)).toEqual([full.id, null, full.id]);
-    // Unchanged again: the second page lists what it listed two nights ago.
-    const same = await pass(T + 3 * DAY, changedListing);
-    expect((await recordsOf(same.id)).map((r) => r.sameAs)).toEqual([full.id, full.id, full.id]);
+    const changed = await pass(T + DAY, changedListing);
+    expect(changed).toMatchObject({ state: "complete", added: 1, updated: 1, processed: 6 });
+    const records = await recordsOf(changed.id);
+    // The second page (M-003…M-005) met the same people: a reference, with Updated M-004 not derived.
+    expect(records.map((r) => [r.sameAs, r.notDerived])).toEqual([
+      [first.id, "[]"],
+      [first.id, "[1]"],
+      [null, "[1]"],
+    ]);
+    expect(records[2]?.met).toBe(JSON.stringify(["M-006", "M-007"]));
+    // Each page's written entries come first, then its derived ones (their ids are reserved after).
+    const entries = await listPassActivity(db, changed.id);
+    expect(entries.map((e) => [e.externalId, e.outcome])).toEqual([
+      ...["M-000", "M-001", "M-002"].map((id) => [id, "processed"]),
+      ["M-004", "updated"],
+      ["M-003", "processed"],
+      ["M-005", "processed"],
+      ["M-007", "added"],
+      ["M-006", "processed"],
+    ]);
+    // Unchanged again: the last page repeats last night's record, the others still the first night's.
+    const same = await pass(T + 2 * DAY, changedListing);
+    expect((await recordsOf(same.id)).map((r) => [r.sameAs, r.notDerived])).toEqual([
+      [first.id, "[]"],
+      [first.id, "[]"],
+      [changed.id, "[]"],
+    ]);
     // A month on, no record of these pages is recent enough to repeat: stored in full again.
     const month = await pass(T + (REPEAT_SOURCE_DAYS + 2) * DAY, changedListing);
     expect((await recordsOf(month.id)).map((r) => r.sameAs)).toEqual([null, null, null]);
     const next = await pass(T + (REPEAT_SOURCE_DAYS + 3) * DAY, changedListing);
     expect((await recordsOf(next.id)).map((r) => r.sameAs)).toEqual([month.id, month.id, month.id]);
+    expect(await removedIds(db, facility.id)).toEqual([]);
   });
 });

@@ -69,14 +69,16 @@ describe("an unchanged pass", () => {
     expect(entries.find((e) => e.externalId === "M-003")?.reason).toBe(note);
     expect(entries.filter((e) => e.reason !== null)).toHaveLength(1);
     // The page record keeps the note by its index in PROCESSED_NOTES, not its sentence.
-    const [page] = await db.all<{ processed: string }>(
-      sql`SELECT processed FROM sync_pass_page WHERE pass_id = ${second.id} AND instr(processed, '"M-003"') > 0`,
+    const [page] = await db.all<{ processed: string; notes: string }>(
+      sql`SELECT v.processed, p.notes FROM sync_pass_page_lists v JOIN sync_pass_page p ON p.rowid = v.page_rowid
+        WHERE v.pass_id = ${second.id} AND instr(v.met, '"M-003"') > 0`,
     );
     expect(JSON.parse(page?.processed ?? "[]")).toContainEqual(["M-003", PROCESSED_NOTES.indexOf(note ?? "")]);
-    expect(page?.processed).not.toContain("phone");
+    expect(page?.notes).not.toBe("[]");
+    expect(page?.notes).not.toContain("phone");
     // A record written with the sentence itself (before notes had an index) reads the same.
-    await db.run(sql`UPDATE sync_pass_page SET processed = replace(processed, ${`["M-003",${PROCESSED_NOTES.indexOf(note ?? "")}]`},
-      json_array('M-003', ${note})) WHERE pass_id = ${second.id}`);
+    await db.run(sql`UPDATE sync_pass_page SET notes = (SELECT json_group_array(json_array(n.value->>0, ${note}))
+      FROM json_each(notes) n) WHERE pass_id = ${second.id} AND notes <> '[]'`);
     expect((await listPassActivity(db, second.id)).find((e) => e.externalId === "M-003")?.reason).toBe(note);
   });
 
@@ -146,13 +148,12 @@ describe("an unchanged pass", () => {
         step = await pruneActivity({ db, now: later, after: step.next });
       }
     };
-    // Past 90 days the written entries go; the page records stay 30 days longer, as later records of the
-    // same page may read their lists (same_as_pass).
+    // Past 90 days the written entries go, and the second night's records (references) with their derived
+    // entries; the first night's records stay 30 days longer, as later records of the same page may read
+    // their people (same_as_pass).
     await prune(T + 91 * 86_400_000);
-    expect(await db.$count(syncPassPage)).toBe(4);
-    expect((await listActivity(db, { facilityId: facility.id })).entries.map((e) => e.outcome)).toEqual(
-      Array(6).fill("processed"),
-    );
+    expect(await db.$count(syncPassPage)).toBe(2);
+    expect((await listActivity(db, { facilityId: facility.id })).entries).toEqual([]);
     await prune(T + 121 * 86_400_000);
     expect(await db.$count(syncPassPage)).toBe(0);
     expect((await listActivity(db, { facilityId: facility.id })).entries).toEqual([]);

@@ -58,6 +58,16 @@ function rangeOf(kinds: DerivedKinds): { count: SQL; first: SQL } {
     : { count: sql`repeated_count`, first: sql`(first_entry_id + processed_count)` };
 }
 
+/**
+ * Whether the page record `alias` derives an entry for `externalId`: a cheap look for the id in the
+ * record's people first, then its place among them.
+ */
+function derivesFor(alias: string, externalId: SQL): SQL {
+  const p = sql.raw(alias);
+  return sql`instr(${p}.met, json_quote(${externalId})) > 0 AND EXISTS (SELECT 1 FROM json_each(${p}.met) d
+    WHERE d.value = ${externalId} AND d.key NOT IN (SELECT value FROM json_each(${p}.not_derived)))`;
+}
+
 function personJoin(): SQL {
   return sql`LEFT JOIN access_user u ON u.facility_id = p.facility_id AND u.source = p.source
     AND u.integration_key = p.integration_key AND u.external_id = ${EXT}`;
@@ -107,8 +117,8 @@ export async function derivedForPerson(
   const parts: SQL[] = [];
   if (kinds.processed)
     parts.push(sql`SELECT * FROM (${DERIVED}
-      FROM (SELECT * FROM sync_pass_page_lists WHERE facility_id = ${person.facilityId} AND first_entry_id < ${before}
-        AND processed_count > 0 AND instr(processed, json_quote(${person.externalId})) > 0
+      FROM (SELECT * FROM sync_pass_page_lists s WHERE facility_id = ${person.facilityId} AND first_entry_id < ${before}
+        AND processed_count > 0 AND ${derivesFor("s", sql`${person.externalId}`)}
         ORDER BY first_entry_id DESC LIMIT ${limit}) p
       JOIN json_each(p.processed) j ON ${EXT} = ${person.externalId} ${personJoin()}
       WHERE p.first_entry_id + j.key < ${before})`);
@@ -198,7 +208,7 @@ export async function derivedSearch(
           LIMIT ${SEARCH_PEOPLE})
         ${DERIVED}
         FROM m JOIN sync_pass_page_lists p ON p.facility_id = ${facilityId} AND p.first_entry_id < ${before}
-          AND p.processed_count > 0 AND instr(p.processed, json_quote(m.ext)) > 0
+          AND p.processed_count > 0 AND instr(p.met, json_quote(m.ext)) > 0
         JOIN json_each(p.processed) j ON ${EXT} = m.ext ${personJoin()}
         WHERE p.first_entry_id + j.key < ${before}
         ORDER BY 1 DESC LIMIT ${limit})`);
@@ -252,7 +262,7 @@ export async function passSyncedTimes(
     JOIN sync_pass_page_lists p ON p.pass_id IN (SELECT s.id FROM sync_pass s WHERE s.facility_id = u.facility_id
         AND s.source = u.source ORDER BY s.started_at DESC LIMIT 3)
       AND p.integration_key = u.integration_key AND p.processed_count > 0
-      AND instr(p.processed, json_quote(u.external_id)) > 0
+      AND ${derivesFor("p", sql`u.external_id`)}
     WHERE u.facility_id = ${facilityId} AND u.id IN (SELECT value FROM json_each(${JSON.stringify(userIds)}))
     GROUP BY u.id`);
   return new Map(rows.map((r) => [r.id, r.at]));

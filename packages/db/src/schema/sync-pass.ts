@@ -59,11 +59,25 @@ export const syncPassPage = sqliteTable(
     organisationId: text("organisation_id").notNull(),
     facilityId: text("facility_id").notNull(),
     source: text("source", { enum: SYNC_SOURCES }).notNull(),
-    /** External ids met on the page whose Processed entry is derived from this record (unchanged, applied). */
-    processed: text("processed").notNull().default("[]"),
-    /** Every other external id the page met: the sweep passes them by. */
-    listed: text("listed").notNull().default("[]"),
-    /** The derived entries' ids are firstEntryId + their index in `processed` (reserved in activity_entry's sequence). */
+    /**
+     * Every external id the page met, sorted (the sweep passes them by): the same people on the same
+     * page are the same list whatever each one's outcome was, so a later night's record can name this one.
+     */
+    met: text("met").notNull().default("[]"),
+    /**
+     * Indexes in `met` of the people whose Processed entry is not derived from this record (written,
+     * skipped or not refreshed); every other one's is (unchanged, applied).
+     */
+    notDerived: text("not_derived").notNull().default("[]"),
+    /**
+     * The derived entries' notes (an invalid email or phone): [index in `met`, the note's index in
+     * PROCESSED_NOTES, or its text for any other].
+     */
+    notes: text("notes").notNull().default("[]"),
+    /**
+     * The derived Processed entries' ids are firstEntryId + their position among the derived people of
+     * `met` (reserved in activity_entry's sequence).
+     */
     firstEntryId: integer("first_entry_id").notNull(),
     processedCount: integer("processed_count").notNull(),
     /**
@@ -74,9 +88,9 @@ export const syncPassPage = sqliteTable(
     repeated: text("repeated").notNull().default("[]"),
     repeatedCount: integer("repeated_count").notNull().default(0),
     /**
-     * The pass whose record of the same page (facility, integration, page key) held exactly these
-     * `processed` and `listed` lists, when one did in the last 30 days: they are read from that record
-     * (view `sync_pass_page_lists`) and stored empty here.
+     * The pass whose record of the same page (facility, integration, page key) met exactly these people,
+     * when one did in the last 30 days: `met` is read from that record (view `sync_pass_page_lists`) and
+     * stored empty here.
      */
     sameAsPass: text("same_as_pass"),
   },
