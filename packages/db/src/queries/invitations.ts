@@ -12,6 +12,13 @@ const ids = (rows: Array<{ user_id: string }>) => rows.map((r) => r.user_id);
 
 /** Marks up to `limit` queued rows that were never handed to the queue as handed, and returns them. */
 export async function claimUnenqueuedInvitations(db: DbOrTx, input: { now: number; limit: number }): Promise<string[]> {
+  // A read first: with nothing to hand over (Auto-send off, the usual case after a webhook batch) no
+  // UPDATE waits for the database's one write lock behind a running pass. A row queued after this read
+  // is its writer's own relay's to hand over (relays run after their commit), or the cron's.
+  const [pending] = await db.all<{ n: number }>(
+    sql`SELECT EXISTS (SELECT 1 FROM invitation WHERE state = 'queued' AND enqueued_at IS NULL) AS n`,
+  );
+  if (!pending?.n) return [];
   const rows = await db.all<{ user_id: string }>(sql`
     UPDATE invitation SET enqueued_at = ${input.now}
     WHERE user_id IN (SELECT user_id FROM invitation WHERE state = 'queued' AND enqueued_at IS NULL LIMIT ${input.limit})
