@@ -60,6 +60,11 @@ function storedLists(record: PageRecord): { met: string[]; notDerived: number[];
   return { met, notDerived, notes };
 }
 
+/** The anchor ids as stored: each as its difference from the one before (mostly 1: written together). */
+function differences(ids: readonly number[]): number[] {
+  return ids.map((id, index) => (index === 0 ? id : id - (ids[index - 1] as number)));
+}
+
 /**
  * The page record, with its derived entries' ids reserved in activity_entry's AUTOINCREMENT sequence
  * (so they interleave with written entries in time order and keyset pages as before). A page already
@@ -93,7 +98,7 @@ export function pageRecordStatements(scope: RowScope, origin: EntryOrigin, recor
       ${scope.facilityId}, ${scope.source}, iif(original.pass_id IS NULL, page.met, '[]'),
       ${jsonLiteral(notDerived)}, ${jsonLiteral(notes)},
       coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'activity_entry'), 0) - ${count} + 1,
-      ${record.processed.length}, ${jsonLiteral(record.repeated)}, ${record.repeated.length},
+      ${record.processed.length}, ${jsonLiteral(differences(record.repeated))}, ${record.repeated.length},
       original.pass_id
     FROM page LEFT JOIN original ON true WHERE true
     ON CONFLICT DO NOTHING`,

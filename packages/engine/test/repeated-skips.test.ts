@@ -50,7 +50,7 @@ describe("a repeated Skipped entry", () => {
   const repeatedIn = async (passId: string) =>
     (
       await db.all<{ repeated: string }>(
-        sql`SELECT repeated FROM sync_pass_page WHERE pass_id = ${passId} ORDER BY first_entry_id`,
+        sql`SELECT repeated FROM sync_pass_page_lists WHERE pass_id = ${passId} ORDER BY first_entry_id`,
       )
     ).flatMap((page) => JSON.parse(page.repeated) as number[]);
 

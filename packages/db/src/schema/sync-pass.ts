@@ -82,7 +82,8 @@ export const syncPassPage = sqliteTable(
     processedCount: integer("processed_count").notNull(),
     /**
      * Derived Skipped entries: a person skipped again as their last written Skipped entry says (same
-     * name, reason and row), kept as that entry's id. Their ids follow the derived Processed ones:
+     * name, reason and row), kept as that entry's id: stored as its difference from the one before (the
+     * first as itself; view `sync_pass_page_lists` gives the ids). Their ids follow the derived Processed ones:
      * firstEntryId + processedCount + their index here.
      */
     repeated: text("repeated").notNull().default("[]"),
