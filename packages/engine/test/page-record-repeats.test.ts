@@ -1,6 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { listActivity, listPassActivity, passSyncedTimes, REPEAT_SOURCE_DAYS, type Db } from "@uas/db";
+import {
+  listActivity,
+  listPassActivity,
+  listUserActivity,
+  passSyncedTimes,
+  REPEAT_SOURCE_DAYS,
+  type Db,
+} from "@uas/db";
 import { createSyncedFacility, createTestDb } from "@uas/db/testing";
 import { T, integrationPass, members, removedIds, rowsByExternalId } from "./sync-helpers";
 
@@ -88,6 +95,16 @@ describe("an unchanged page's record", () => {
       ["M-007", "added"],
       ["M-006", "processed"],
     ]);
+    // A person's derived entry read alone (a search, their history) has the id the page's list gives it:
+    // M-005 follows Updated M-004 on its page, M-006 precedes Added M-007.
+    const rows = await rowsByExternalId(db, facility.id);
+    for (const externalId of ["M-005", "M-006"]) {
+      const inPass = entries.find((e) => e.externalId === externalId);
+      const searched = await listActivity(db, { facilityId: facility.id, search: externalId });
+      expect(searched.entries.find((e) => e.passId === changed.id)).toEqual(inPass);
+      const history = await listUserActivity(db, { facilityId: facility.id, userId: rows.get(externalId)?.id ?? "" });
+      expect(history.entries.find((e) => e.passId === changed.id)).toEqual(inPass);
+    }
     // Unchanged again: the last page repeats last night's record, the others still the first night's.
     const same = await pass(T + 2 * DAY, changedListing);
     expect((await recordsOf(same.id)).map((r) => [r.sameAs, r.notDerived])).toEqual([

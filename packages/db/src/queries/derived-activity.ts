@@ -15,16 +15,52 @@ import type { RawEntry } from "./activity";
  * index in PROCESSED_NOTES, or its text (any other note, and records written before notes had an index).
  */
 const EXT = sql.raw(`(CASE j.type WHEN 'array' THEN j.value->>0 ELSE j.value END)`);
-const REASON = sql`(CASE WHEN j.type = 'array' THEN CASE j.value->>1 ${sql.join(
-  PROCESSED_NOTES.map((note, index) => sql`WHEN ${sql.raw(String(index))} THEN ${note} `),
-  sql``,
-)}ELSE j.value->>1 END END)`;
+/** A derived entry's reason from its note (NULL: none): the sentence of a known note's index, or the text. */
+function reasonOf(note: SQL): SQL {
+  return sql`(CASE ${note} ${sql.join(
+    PROCESSED_NOTES.map((text, index) => sql`WHEN ${sql.raw(String(index))} THEN ${text} `),
+    sql``,
+  )}ELSE ${note} END)`;
+}
 
-const DERIVED = sql`SELECT p.first_entry_id + j.key AS "id", p.at AS "at", p.organisation_id AS "organisationId",
+/** A derived Processed entry of page record `p`: its id, the person's external id, their note. */
+function derivedColumns(id: SQL, externalId: SQL, note: SQL): SQL {
+  return sql`SELECT ${id} AS "id", p.at AS "at", p.organisation_id AS "organisationId",
     p.facility_id AS "facilityId", p.source AS "source", nullif(p.integration_key, '') AS "integrationId",
-    ${EXT} AS "externalId", coalesce(trim(u.first_name || ' ' || u.last_name), '') AS "name",
-    'processed' AS "outcome", ${REASON} AS "reason", NULL AS "changes", p.pass_id AS "passId", NULL AS "webhookId",
-    u.id AS "userId"`;
+    ${externalId} AS "externalId", coalesce(trim(u.first_name || ' ' || u.last_name), '') AS "name",
+    'processed' AS "outcome", ${reasonOf(note)} AS "reason", NULL AS "changes", p.pass_id AS "passId",
+    NULL AS "webhookId", u.id AS "userId"`;
+}
+
+/** Every derived entry of `p`, one per element `j` of its `processed` list. */
+const NOTE = sql`(CASE j.type WHEN 'array' THEN j.value->>1 END)`;
+const DERIVED = derivedColumns(sql`p.first_entry_id + j.key`, EXT, NOTE);
+
+/**
+ * One person's derived entry in each page record `p` of a query that found their index in the record's
+ * people (`p.idx`, not among `not_derived`): the id counts the derived people before them, the note is
+ * theirs. No page's whole `processed` list is built for it.
+ */
+const DERIVED_ONE = derivedColumns(
+  sql`p.first_entry_id + p.idx - (SELECT count(*) FROM json_each(p.not_derived) x WHERE x.value < p.idx)`,
+  sql`p.ext`,
+  sql`(SELECT n.value->>1 FROM json_each(p.notes) n WHERE n.value->>0 = p.idx)`,
+);
+
+/**
+ * The page records (of the view) that met the person `externalId`, with their index among the people
+ * (`idx`) and only the columns DERIVED_ONE reads (the view builds no list nobody reads).
+ */
+function recordsMeeting(externalId: SQL, from: SQL, where: SQL): SQL {
+  return sql`SELECT v.first_entry_id, v.at, v.organisation_id, v.facility_id, v.source, v.integration_key, v.pass_id,
+      v.not_derived, v.notes, ${externalId} AS ext,
+      (SELECT d.key FROM json_each(v.met) d WHERE d.value = ${externalId}) AS idx
+    FROM ${from}
+    WHERE v.processed_count > 0 AND instr(v.met, json_quote(${externalId})) > 0 AND ${where}`;
+}
+
+/** A person derived in the record `p` found by recordsMeeting (they were met, and are not written there). */
+const DERIVED_THERE = sql`p.idx IS NOT NULL AND p.idx NOT IN (SELECT value FROM json_each(p.not_derived))`;
 
 /**
  * Skipped entries derived from a page record's `repeated` list: a person skipped again as their last
@@ -68,9 +104,9 @@ function derivesFor(alias: string, externalId: SQL): SQL {
     WHERE d.value = ${externalId} AND d.key NOT IN (SELECT value FROM json_each(${p}.not_derived)))`;
 }
 
-function personJoin(): SQL {
+function personJoin(externalId: SQL = EXT): SQL {
   return sql`LEFT JOIN access_user u ON u.facility_id = p.facility_id AND u.source = p.source
-    AND u.integration_key = p.integration_key AND u.external_id = ${EXT}`;
+    AND u.integration_key = p.integration_key AND u.external_id = ${externalId}`;
 }
 
 /** The facility's newest derived entries before `before`: the few newest pages, then only their entries. */
@@ -116,12 +152,15 @@ export async function derivedForPerson(
   const { before, limit, kinds } = input;
   const parts: SQL[] = [];
   if (kinds.processed)
-    parts.push(sql`SELECT * FROM (${DERIVED}
-      FROM (SELECT * FROM sync_pass_page_lists s WHERE facility_id = ${person.facilityId} AND first_entry_id < ${before}
-        AND processed_count > 0 AND ${derivesFor("s", sql`${person.externalId}`)}
-        ORDER BY first_entry_id DESC LIMIT ${limit}) p
-      JOIN json_each(p.processed) j ON ${EXT} = ${person.externalId} ${personJoin()}
-      WHERE p.first_entry_id + j.key < ${before})`);
+    parts.push(sql`SELECT * FROM (${DERIVED_ONE}
+      FROM (${recordsMeeting(
+        sql`${person.externalId}`,
+        sql`sync_pass_page_lists v`,
+        sql`v.facility_id = ${person.facilityId} AND v.first_entry_id < ${before}`,
+      )}) p
+      ${personJoin(sql`p.ext`)}
+      WHERE ${DERIVED_THERE}
+      ORDER BY p.first_entry_id DESC LIMIT ${limit})`);
   if (kinds.repeated)
     parts.push(
       repeatedOf(
@@ -191,7 +230,7 @@ export async function derivedSearch(
   const parts: SQL[] = [];
   if (passIds.length > 0) {
     const ofPass = sql`p.pass_id IN (SELECT value FROM json_each(${JSON.stringify(passIds)})) AND p.facility_id = ${facilityId}`;
-    const personText = sql`(' ' || lower(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || ${EXT} || ' ' || coalesce(${REASON}, '')))`;
+    const personText = sql`(' ' || lower(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '') || ' ' || ${EXT} || ' ' || coalesce(${reasonOf(NOTE)}, '')))`;
     const skipText = sql`(' ' || lower(a.name || ' ' || a.external_id || ' ' || coalesce(a.reason, '')))`;
     if (kinds.processed)
       parts.push(sql`SELECT * FROM (${DERIVED} FROM sync_pass_page_lists p JOIN json_each(p.processed) j ${personJoin()}
@@ -201,16 +240,20 @@ export async function derivedSearch(
         WHERE ${ofPass}${matching(skipText)})`);
   } else if (words.length > 0) {
     const rowText = sql`(' ' || lower(first_name || ' ' || last_name || ' ' || external_id))`;
-    // One statement each: the matching people (a few), then each one's page records, newest first.
+    // One statement each: the matching people (a few), then each one's page records, newest first. The
+    // people are read once (MATERIALIZED), not again for every page record.
     if (kinds.processed)
-      parts.push(sql`SELECT * FROM (WITH m(ext) AS (SELECT external_id FROM access_user
+      parts.push(sql`SELECT * FROM (WITH m(ext) AS MATERIALIZED (SELECT external_id FROM access_user
           WHERE facility_id = ${facilityId} AND external_id IS NOT NULL AND source <> 'manual'${matching(rowText)}
           LIMIT ${SEARCH_PEOPLE})
-        ${DERIVED}
-        FROM m JOIN sync_pass_page_lists p ON p.facility_id = ${facilityId} AND p.first_entry_id < ${before}
-          AND p.processed_count > 0 AND instr(p.met, json_quote(m.ext)) > 0
-        JOIN json_each(p.processed) j ON ${EXT} = m.ext ${personJoin()}
-        WHERE p.first_entry_id + j.key < ${before}
+        , p AS MATERIALIZED (${recordsMeeting(
+          sql`m.ext`,
+          sql`sync_pass_page_lists v JOIN m`,
+          sql`v.facility_id = ${facilityId} AND v.first_entry_id < ${before}`,
+        )})
+        ${DERIVED_ONE}
+        FROM p ${personJoin(sql`p.ext`)}
+        WHERE ${DERIVED_THERE}
         ORDER BY 1 DESC LIMIT ${limit})`);
     if (kinds.repeated)
       parts.push(
