@@ -113,6 +113,10 @@ describe("an unchanged pass", () => {
     ]);
     const byPass = await listActivity(db, { facilityId: facility.id, search: second.id, limit: 100 });
     expect(byPass.entries.map((e) => e.externalId).sort()).toEqual(records.map((r) => r.external_id));
+    // Paged 5 at a time, the pass id search walks the same entries newest first.
+    expect(await keysetIds(db, { facilityId: facility.id, search: second.id, limit: 5 })).toEqual(
+      byPass.entries.map((e) => e.id),
+    );
     const processed = await listActivity(db, { facilityId: facility.id, outcome: "processed", limit: 100 });
     expect(processed.entries).toHaveLength(12);
     expect((await listActivity(db, { facilityId: facility.id, outcome: "added", limit: 100 })).entries).toHaveLength(

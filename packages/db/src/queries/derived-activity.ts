@@ -109,17 +109,24 @@ function personJoin(externalId: SQL = EXT): SQL {
     AND u.integration_key = p.integration_key AND u.external_id = ${externalId}`;
 }
 
-/** The facility's newest derived entries before `before`: the few newest pages, then only their entries. */
+/**
+ * The facility's newest derived entries before `before` (of the passes `passIds` names, if given): the few
+ * newest pages, then only their entries.
+ */
 export async function derivedRecent(
   db: DbOrTx,
-  input: { facilityId: string; before: number; limit: number; kinds: DerivedKinds },
+  input: { facilityId: string; before: number; limit: number; kinds: DerivedKinds; passIds?: readonly string[] },
 ) {
   const { facilityId, before, limit, kinds } = input;
+  const ofPasses =
+    input.passIds === undefined
+      ? sql``
+      : sql` AND pass_id IN (SELECT value FROM json_each(${JSON.stringify(input.passIds)}))`;
   if (!kinds.processed && !kinds.repeated) return [];
   const range = rangeOf(kinds);
   const pages = await db.all<{ id: number; first: number; count: number }>(sql`
     SELECT rowid AS id, ${range.first} AS first, ${range.count} AS count FROM sync_pass_page
-    WHERE facility_id = ${facilityId} AND ${range.first} < ${before} AND ${range.count} > 0
+    WHERE facility_id = ${facilityId} AND ${range.first} < ${before} AND ${range.count} > 0${ofPasses}
     ORDER BY first_entry_id DESC LIMIT ${limit}`);
   const chosen: number[] = [];
   let entries = 0;
@@ -227,6 +234,8 @@ export async function derivedSearch(
       words.map((w) => sql` AND ${text} LIKE ${wordStart(w)} ESCAPE '\\'`),
       sql``,
     );
+  // A pass id alone: the pass's newest entries, a few pages' worth, as the log's own list reads them.
+  if (passIds.length > 0 && words.length === 0) return derivedRecent(db, { facilityId, before, limit, kinds, passIds });
   const parts: SQL[] = [];
   if (passIds.length > 0) {
     const ofPass = sql`p.pass_id IN (SELECT value FROM json_each(${JSON.stringify(passIds)})) AND p.facility_id = ${facilityId}`;
