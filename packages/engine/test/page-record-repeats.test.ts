@@ -9,7 +9,7 @@ import {
   type Db,
 } from "@uas/db";
 import { createSyncedFacility, createTestDb } from "@uas/db/testing";
-import { T, integrationPass, members, removedIds, rowsByExternalId } from "./sync-helpers";
+import { T, integrationPass, keysetIds, members, removedIds, rowsByExternalId } from "./sync-helpers";
 
 const DAY = 86_400_000;
 
@@ -55,6 +55,10 @@ describe("an unchanged page's record", () => {
     expect(third).toMatchObject({ state: "complete", processed: 7, disabled: 0 });
     const entries = await listPassActivity(db, third.id);
     expect(entries.map((e) => [e.externalId, e.outcome])).toEqual(members(7).map((m) => [m.external_id, "processed"]));
+    // A pass id search, paged, finds that pass's entries only (the third night's are newer).
+    expect(await keysetIds(db, { facilityId: facility.id, search: second.id, limit: 3 })).toEqual(
+      (await listPassActivity(db, second.id)).map((e) => e.id).reverse(),
+    );
     const byName = await listActivity(db, { facilityId: facility.id, search: "Member M-004" });
     expect(byName.entries.map((e) => e.passId).slice(0, 2)).toEqual([third.id, second.id]);
     const rows = await rowsByExternalId(db, facility.id);
