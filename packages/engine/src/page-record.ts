@@ -11,26 +11,13 @@ import type { RowScope } from "./row-store";
 export type PageRecord = {
   /** The cursor the page was read from ('' for the first page): a page applied again is recorded once. */
   pageKey: string;
-  /**
-   * Derived Processed entries: the external id, or [external id, note] for an entry with a note (an
-   * invalid email or phone): the note's index in PROCESSED_NOTES, or its text for any other. Stored in
-   * the order of external ids (entry ids are the reserved range's first id + position).
-   */
-  processed: DerivedPerson[];
+  /** Everyone the page met (written, derived, skipped, not refreshed), in any order: the sweep passes them by. */
+  met: readonly string[];
+  /** Those among them whose Processed entry is derived: external id → the entry's note (null: none). */
+  derived: ReadonlyMap<string, string | null>;
   /** Derived Skipped entries, in page order: the id of the written Skipped entry each one repeats. */
   repeated: number[];
-  /** Everyone else the page met (written, skipped, not refreshed): the sweep passes them by. */
-  listed: string[];
 };
-
-export type DerivedPerson = string | [string, number | string];
-
-/** How a derived entry is kept in its page record: a known note by its index, a few bytes instead of a sentence. */
-export function derivedPerson(externalId: string, reason: string | null): DerivedPerson {
-  if (reason === null) return externalId;
-  const known = PROCESSED_NOTES.indexOf(reason);
-  return [externalId, known === -1 ? reason : known];
-}
 
 /**
  * A Processed entry is derived (not written) when it says nothing a derived one cannot: a pass's
@@ -43,19 +30,20 @@ export function isDerivedEntry(entry: PlannedEntry, rowExists: boolean): boolean
 /**
  * The record as stored: everyone the page met as one sorted list, so the same people on the same page
  * make the same list whatever their outcomes were (the night after a first sync names the first night's
- * record); the derived ones are the list's people outside `notDerived`, in its order.
+ * record); the derived ones are the list's people outside `notDerived`, in its order (their entry ids);
+ * a note is kept by its index in PROCESSED_NOTES, a few bytes instead of a sentence (its text if unknown).
  */
 function storedLists(record: PageRecord): { met: string[]; notDerived: number[]; notes: [number, number | string][] } {
-  const notesOf = new Map<string, number | string>();
-  for (const person of record.processed) if (typeof person !== "string") notesOf.set(person[0], person[1]);
-  const derived = new Set(record.processed.map((person) => (typeof person === "string" ? person : person[0])));
-  const met = [...new Set([...derived, ...record.listed])].sort();
+  const met = [...new Set([...record.met, ...record.derived.keys()])].sort();
   const notDerived: number[] = [];
   const notes: [number, number | string][] = [];
   met.forEach((externalId, index) => {
-    if (!derived.has(externalId)) notDerived.push(index);
-    const note = notesOf.get(externalId);
-    if (note !== undefined) notes.push([index, note]);
+    const note = record.derived.get(externalId);
+    if (note === undefined) notDerived.push(index);
+    else if (note !== null) {
+      const known = PROCESSED_NOTES.indexOf(note);
+      notes.push([index, known === -1 ? note : known]);
+    }
   });
   return { met, notDerived, notes };
 }
@@ -72,7 +60,7 @@ function differences(ids: readonly number[]): number[] {
  */
 export function pageRecordStatements(scope: RowScope, origin: EntryOrigin, record: PageRecord): SqlText[] {
   if (origin.passId === null) return [];
-  const count = record.processed.length + record.repeated.length;
+  const count = record.derived.size + record.repeated.length;
   const reserve =
     count === 0
       ? []
@@ -98,7 +86,7 @@ export function pageRecordStatements(scope: RowScope, origin: EntryOrigin, recor
       ${scope.facilityId}, ${scope.source}, iif(original.pass_id IS NULL, page.met, '[]'),
       ${jsonLiteral(notDerived)}, ${jsonLiteral(notes)},
       coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'activity_entry'), 0) - ${count} + 1,
-      ${record.processed.length}, ${jsonLiteral(differences(record.repeated))}, ${record.repeated.length},
+      ${record.derived.size}, ${jsonLiteral(differences(record.repeated))}, ${record.repeated.length},
       original.pass_id
     FROM page LEFT JOIN original ON true WHERE true
     ON CONFLICT DO NOTHING`,

@@ -4,7 +4,7 @@ import { markSeenStatements, newRowId, rowWriteStatements, type RowScope, type S
 import { entryStatements, type EntryOrigin, type EntryToWrite } from "./activity-store";
 import { appliedUserIds, autoInvitationStatements } from "./invitation-outbox";
 import { accessGraceStatements } from "@uas/db";
-import { derivedPerson, isDerivedEntry, pageRecordStatements, type DerivedPerson } from "./page-record";
+import { isDerivedEntry, pageRecordStatements } from "./page-record";
 import { repeatedAnchor, type SkipAnchors } from "./repeated-skips";
 
 /**
@@ -40,9 +40,8 @@ export function pagePlanStatements(input: {
   const recorded = origin.passId !== null && input.pageKey !== undefined;
   const entries: EntryToWrite[] = [];
   const applied: EntryToWrite[] = [];
-  const derived: DerivedPerson[] = [];
+  const derived = new Map<string, string | null>();
   const repeated: number[] = [];
-  const derivedSet = new Set<string>();
   for (const e of plan.entries) {
     const facility = e.scope === "facility";
     const entry: EntryToWrite = {
@@ -56,8 +55,7 @@ export function pagePlanStatements(input: {
     };
     applied.push(entry);
     if (recorded && isDerivedEntry(e, rows.has(e.externalId))) {
-      derived.push(derivedPerson(e.externalId, e.reason));
-      derivedSet.add(e.externalId);
+      derived.set(e.externalId, e.reason);
       continue;
     }
     const anchor = recorded ? repeatedAnchor(entry, origin, input.anchors) : null;
@@ -70,20 +68,20 @@ export function pagePlanStatements(input: {
   const marks: { rowid: number; refresh: boolean }[] = [];
   for (const m of plan.marks) {
     const row = rows.get(m.externalId);
-    if (!row || (recorded && (!m.refresh || derivedSet.has(m.externalId)))) continue;
+    if (!row || (recorded && (!m.refresh || derived.has(m.externalId)))) continue;
     marks.push({ rowid: row.rowid, refresh: m.refresh });
   }
-  const listed = recorded
-    ? [...new Set([...plan.marks.map((m) => m.externalId), ...plan.writes.map((w) => w.externalId)])].filter(
-        (key) => !derivedSet.has(key),
-      )
-    : [];
   return [
     ...rowWriteStatements(scope, { passId: origin.passId, now: origin.at, writes }),
     ...(origin.passId === null ? [] : markSeenStatements({ passId: origin.passId, now: origin.at, marks })),
     ...entryStatements(origin, entries),
     ...(recorded
-      ? pageRecordStatements(scope, origin, { pageKey: input.pageKey ?? "", processed: derived, repeated, listed })
+      ? pageRecordStatements(scope, origin, {
+          pageKey: input.pageKey ?? "",
+          met: [...plan.marks.map((m) => m.externalId), ...plan.writes.map((w) => w.externalId)],
+          derived,
+          repeated,
+        })
       : []),
     // An unchanged person's details are as the rules last saw them: only written people are re-matched.
     ...accessGraceStatements(appliedUserIds(entries), origin.at),

@@ -47,6 +47,11 @@ const DERIVED_ONE = derivedColumns(
   sql`(SELECT n.value->>1 FROM json_each(p.notes) n WHERE n.value->>0 = p.idx)`,
 );
 
+/** The position of `externalId` among the people the page record `alias` met (NULL: not met). */
+function metIndex(alias: string, externalId: SQL): SQL {
+  return sql`(SELECT d.key FROM json_each(${sql.raw(alias)}.met) d WHERE d.value = ${externalId})`;
+}
+
 /**
  * The page records (of the view) that met the person `externalId`, with their index among the people
  * (`idx`) and only the columns DERIVED_ONE reads (the view builds no list nobody reads).
@@ -54,7 +59,7 @@ const DERIVED_ONE = derivedColumns(
 function recordsMeeting(externalId: SQL, from: SQL, where: SQL): SQL {
   return sql`SELECT v.first_entry_id, v.at, v.organisation_id, v.facility_id, v.source, v.integration_key, v.pass_id,
       v.not_derived, v.notes, ${externalId} AS ext,
-      (SELECT d.key FROM json_each(v.met) d WHERE d.value = ${externalId}) AS idx
+      ${metIndex("v", externalId)} AS idx
     FROM ${from}
     WHERE v.processed_count > 0 AND instr(v.met, json_quote(${externalId})) > 0 AND ${where}`;
 }
@@ -100,8 +105,8 @@ function rangeOf(kinds: DerivedKinds): { count: SQL; first: SQL } {
  */
 function derivesFor(alias: string, externalId: SQL): SQL {
   const p = sql.raw(alias);
-  return sql`instr(${p}.met, json_quote(${externalId})) > 0 AND EXISTS (SELECT 1 FROM json_each(${p}.met) d
-    WHERE d.value = ${externalId} AND d.key NOT IN (SELECT value FROM json_each(${p}.not_derived)))`;
+  return sql`instr(${p}.met, json_quote(${externalId})) > 0
+    AND ${metIndex(alias, externalId)} NOT IN (SELECT value FROM json_each(${p}.not_derived))`;
 }
 
 function personJoin(externalId: SQL = EXT): SQL {
